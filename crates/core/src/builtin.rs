@@ -1,0 +1,581 @@
+//! The standard objects every Guanxi company starts with. Their tables are created
+//! (and new standard fields added) by the storage layer at start-up from this description.
+
+use crate::metadata::{FieldDef, FieldType, Label, ObjectDef, PicklistOption, system_fields};
+
+fn l(en: &str, zh_cn: &str, zh_tw: &str) -> Label {
+    Label::new(en, zh_cn, zh_tw)
+}
+
+fn field(name: &str, t: FieldType, label: Label) -> FieldDef {
+    FieldDef::new(name, t, label)
+}
+
+fn text(name: &str, max: u32, label: Label) -> FieldDef {
+    let mut f = field(name, FieldType::Text, label);
+    f.max_length = Some(max);
+    f
+}
+
+fn picklist(name: &str, label: Label, options: &[(&str, &str, &str, &str)]) -> FieldDef {
+    let mut f = field(name, FieldType::Picklist, label);
+    f.options = options
+        .iter()
+        .map(|(v, en, cn, tw)| PicklistOption { value: (*v).into(), label: l(en, cn, tw) })
+        .collect();
+    f
+}
+
+fn lookup(name: &str, target: &str, label: Label) -> FieldDef {
+    let mut f = field(name, FieldType::Lookup, label);
+    f.target = Some(target.into());
+    f.indexed = true;
+    f
+}
+
+trait Flags {
+    fn required(self) -> Self;
+    fn indexed(self) -> Self;
+    fn unique(self) -> Self;
+}
+
+impl Flags for FieldDef {
+    fn required(mut self) -> Self {
+        self.required = true;
+        self
+    }
+    fn indexed(mut self) -> Self {
+        self.indexed = true;
+        self
+    }
+    fn unique(mut self) -> Self {
+        self.unique = true;
+        self.indexed = true;
+        self
+    }
+}
+
+fn external_id() -> FieldDef {
+    let mut f = text("external_id", 100, l("External ID", "外部编号", "外部編號"));
+    f.external_id = true;
+    f.unique = true;
+    f.indexed = true;
+    f
+}
+
+fn tags() -> FieldDef {
+    field("tags", FieldType::Tags, l("Tags", "标签", "標籤"))
+}
+
+fn description() -> FieldDef {
+    field("description", FieldType::LongText, l("Description", "描述", "描述"))
+}
+
+fn object(
+    name: &str,
+    plural: &str,
+    label: Label,
+    plural_label: Label,
+    name_field: &str,
+    fields: Vec<FieldDef>,
+) -> ObjectDef {
+    let mut all = system_fields();
+    all.extend(fields);
+    ObjectDef {
+        name: name.into(),
+        plural: plural.into(),
+        label,
+        plural_label,
+        custom: false,
+        name_field: name_field.into(),
+        fields: all,
+        table: plural.into(),
+    }
+}
+
+const INDUSTRIES: &[(&str, &str, &str, &str)] = &[
+    ("manufacturing", "Manufacturing", "制造业", "製造業"),
+    ("equipment", "Equipment", "装备制造", "裝備製造"),
+    ("electronics", "Electronics", "电子", "電子"),
+    ("medical_devices", "Medical devices", "医疗器械", "醫療器材"),
+    ("distribution", "Distribution", "分销", "分銷"),
+    ("retail", "Retail", "零售", "零售"),
+    ("foreign_trade", "Foreign trade", "外贸", "外貿"),
+    ("professional_services", "Professional services", "专业服务", "專業服務"),
+    ("training", "Training and education", "培训教育", "培訓教育"),
+    ("finance", "Finance", "金融", "金融"),
+    ("it_services", "IT services", "IT 服务", "IT 服務"),
+    ("agency", "Agency", "代理与广告", "代理與廣告"),
+    ("other", "Other", "其他", "其他"),
+];
+
+const REGIONS: &[(&str, &str, &str, &str)] = &[
+    ("east", "East China", "华东", "華東"),
+    ("north", "North China", "华北", "華北"),
+    ("south", "South China", "华南", "華南"),
+    ("central", "Central China", "华中", "華中"),
+    ("southwest", "Southwest China", "西南", "西南"),
+    ("northwest", "Northwest China", "西北", "西北"),
+    ("northeast", "Northeast China", "东北", "東北"),
+    ("overseas", "Overseas", "海外", "海外"),
+];
+
+const SOURCES: &[(&str, &str, &str, &str)] = &[
+    ("website", "Website", "官网", "官網"),
+    ("referral", "Referral", "客户推荐", "客戶推薦"),
+    ("trade_show", "Trade show", "展会", "展會"),
+    ("cold_call", "Cold call", "电话开发", "電話開發"),
+    ("advertising", "Advertising", "广告", "廣告"),
+    ("partner", "Partner", "合作伙伴", "合作夥伴"),
+    ("social_media", "Social media", "社交媒体", "社群媒體"),
+    ("other", "Other", "其他", "其他"),
+];
+
+const CHANNELS: &[(&str, &str, &str, &str)] = &[
+    ("phone", "Phone", "电话", "電話"),
+    ("email", "Email", "邮件", "郵件"),
+    ("wechat", "WeChat", "微信", "微信"),
+    ("in_person", "In person", "面谈", "面談"),
+    ("video", "Video call", "视频会议", "視訊會議"),
+    ("sms", "SMS", "短信", "簡訊"),
+    ("letter", "Letter", "信函", "信函"),
+    ("fax", "Fax", "传真", "傳真"),
+    ("web", "Web", "网站", "網站"),
+    ("social", "Social media", "社交媒体", "社群媒體"),
+    ("other", "Other", "其他", "其他"),
+];
+
+fn account() -> ObjectDef {
+    let mut revenue = field("annual_revenue", FieldType::Money, l("Annual revenue", "年营业额", "年營業額"));
+    revenue.scale = Some(2);
+    object(
+        "account",
+        "accounts",
+        l("Account", "客户", "客戶"),
+        l("Accounts", "客户", "客戶"),
+        "name",
+        vec![
+            text("name", 200, l("Account name", "客户名称", "客戶名稱")).required().indexed(),
+            text("legal_name", 200, l("Legal name", "工商注册名称", "登記名稱")),
+            text("code", 40, l("Account code", "客户编号", "客戶編號")).unique(),
+            picklist(
+                "type",
+                l("Type", "客户类型", "客戶類型"),
+                &[
+                    ("prospect", "Prospect", "潜在客户", "潛在客戶"),
+                    ("customer", "Customer", "成交客户", "成交客戶"),
+                    ("partner", "Partner", "合作伙伴", "合作夥伴"),
+                    ("distributor", "Distributor", "经销商", "經銷商"),
+                    ("competitor", "Competitor", "竞争对手", "競爭對手"),
+                    ("other", "Other", "其他", "其他"),
+                ],
+            )
+            .indexed(),
+            picklist("industry", l("Industry", "行业", "行業"), INDUSTRIES).indexed(),
+            picklist(
+                "tier",
+                l("Tier", "客户等级", "客戶等級"),
+                &[
+                    ("strategic", "Strategic", "战略客户", "戰略客戶"),
+                    ("key", "Key", "重点客户", "重點客戶"),
+                    ("standard", "Standard", "普通客户", "普通客戶"),
+                    ("small", "Small", "小微客户", "小微客戶"),
+                ],
+            )
+            .indexed(),
+            picklist("region", l("Region", "大区", "大區"), REGIONS).indexed(),
+            text("country", 60, l("Country", "国家", "國家")),
+            text("province", 40, l("Province", "省份", "省份")).indexed(),
+            text("city", 40, l("City", "城市", "城市")).indexed(),
+            text("district", 40, l("District", "区县", "區縣")),
+            text("address", 300, l("Address", "详细地址", "詳細地址")),
+            text("postal_code", 12, l("Postal code", "邮政编码", "郵遞區號")),
+            field("phone", FieldType::Phone, l("Phone", "电话", "電話")).indexed(),
+            field("fax", FieldType::Phone, l("Fax", "传真", "傳真")),
+            field("email", FieldType::Email, l("Email", "邮箱", "電子郵件")),
+            field("website", FieldType::Url, l("Website", "网站", "網站")),
+            field("employees", FieldType::Integer, l("Employees", "员工人数", "員工人數")),
+            revenue,
+            picklist("source", l("Source", "客户来源", "客戶來源"), SOURCES),
+            lookup("parent_account", "account", l("Parent account", "上级客户", "上級客戶")),
+            description(),
+            tags(),
+            external_id(),
+        ],
+    )
+}
+
+fn contact() -> ObjectDef {
+    object(
+        "contact",
+        "contacts",
+        l("Contact", "联系人", "聯絡人"),
+        l("Contacts", "联系人", "聯絡人"),
+        "name",
+        vec![
+            text("name", 100, l("Name", "姓名", "姓名")).required().indexed(),
+            text("english_name", 100, l("English name", "英文名", "英文名")),
+            picklist(
+                "salutation",
+                l("Salutation", "称谓", "稱謂"),
+                &[
+                    ("mr", "Mr.", "先生", "先生"),
+                    ("ms", "Ms.", "女士", "女士"),
+                    ("dr", "Dr.", "博士", "博士"),
+                    ("prof", "Prof.", "教授", "教授"),
+                ],
+            ),
+            text("title", 100, l("Title", "职务", "職稱")),
+            text("department", 100, l("Department", "部门", "部門")),
+            lookup("account", "account", l("Account", "所属客户", "所屬客戶")),
+            lookup("reports_to", "contact", l("Reports to", "直属上级", "直屬上級")),
+            field("mobile", FieldType::Phone, l("Mobile", "手机", "手機")).indexed(),
+            field("phone", FieldType::Phone, l("Phone", "电话", "電話")),
+            field("email", FieldType::Email, l("Email", "邮箱", "電子郵件")).indexed(),
+            text("wechat", 60, l("WeChat ID", "微信号", "微信號")),
+            field("birthday", FieldType::Date, l("Birthday", "生日", "生日")),
+            text("province", 40, l("Province", "省份", "省份")),
+            text("city", 40, l("City", "城市", "城市")).indexed(),
+            text("address", 300, l("Address", "地址", "地址")),
+            picklist("source", l("Source", "来源", "來源"), SOURCES),
+            field("email_opt_out", FieldType::Boolean, l("Email opt-out", "拒收邮件", "拒收郵件")),
+            description(),
+            tags(),
+            external_id(),
+        ],
+    )
+}
+
+fn lead() -> ObjectDef {
+    let mut budget = field("budget", FieldType::Money, l("Budget", "预算", "預算"));
+    budget.scale = Some(2);
+    object(
+        "lead",
+        "leads",
+        l("Lead", "线索", "線索"),
+        l("Leads", "线索", "線索"),
+        "name",
+        vec![
+            text("name", 100, l("Name", "姓名", "姓名")).required().indexed(),
+            text("company", 200, l("Company", "公司", "公司")).indexed(),
+            text("title", 100, l("Title", "职务", "職稱")),
+            field("mobile", FieldType::Phone, l("Mobile", "手机", "手機")).indexed(),
+            field("phone", FieldType::Phone, l("Phone", "电话", "電話")),
+            field("email", FieldType::Email, l("Email", "邮箱", "電子郵件")).indexed(),
+            field("website", FieldType::Url, l("Website", "网站", "網站")),
+            picklist("industry", l("Industry", "行业", "行業"), INDUSTRIES),
+            picklist("region", l("Region", "大区", "大區"), REGIONS),
+            text("province", 40, l("Province", "省份", "省份")),
+            text("city", 40, l("City", "城市", "城市")),
+            text("address", 300, l("Address", "地址", "地址")),
+            picklist("source", l("Source", "线索来源", "線索來源"), SOURCES).indexed(),
+            picklist(
+                "status",
+                l("Status", "状态", "狀態"),
+                &[
+                    ("new", "New", "新线索", "新線索"),
+                    ("working", "Working", "跟进中", "跟進中"),
+                    ("nurturing", "Nurturing", "培育中", "培育中"),
+                    ("qualified", "Qualified", "已确认", "已確認"),
+                    ("unqualified", "Unqualified", "无效", "無效"),
+                    ("converted", "Converted", "已转化", "已轉化"),
+                ],
+            )
+            .required()
+            .indexed(),
+            picklist(
+                "rating",
+                l("Rating", "热度", "熱度"),
+                &[("hot", "Hot", "热", "熱"), ("warm", "Warm", "温", "溫"), ("cold", "Cold", "冷", "冷")],
+            ),
+            budget,
+            description(),
+            tags(),
+            external_id(),
+        ],
+    )
+}
+
+fn opportunity() -> ObjectDef {
+    let mut amount = field("amount", FieldType::Money, l("Amount", "金额", "金額")).indexed();
+    amount.scale = Some(2);
+    let probability = field("probability", FieldType::Percent, l("Probability", "赢率", "贏率"));
+    object(
+        "opportunity",
+        "opportunities",
+        l("Opportunity", "商机", "商機"),
+        l("Opportunities", "商机", "商機"),
+        "name",
+        vec![
+            text("name", 200, l("Opportunity name", "商机名称", "商機名稱")).required().indexed(),
+            lookup("account", "account", l("Account", "客户", "客戶")),
+            lookup("contact", "contact", l("Primary contact", "主要联系人", "主要聯絡人")),
+            amount,
+            picklist(
+                "stage",
+                l("Stage", "销售阶段", "銷售階段"),
+                &[
+                    ("prospecting", "Prospecting", "初步接洽", "初步接洽"),
+                    ("qualification", "Qualification", "需求确认", "需求確認"),
+                    ("proposal", "Proposal", "方案报价", "方案報價"),
+                    ("negotiation", "Negotiation", "商务谈判", "商務談判"),
+                    ("closed_won", "Closed won", "赢单", "贏單"),
+                    ("closed_lost", "Closed lost", "输单", "輸單"),
+                ],
+            )
+            .required()
+            .indexed(),
+            field("close_date", FieldType::Date, l("Close date", "预计成交日期", "預計成交日期"))
+                .required()
+                .indexed(),
+            probability,
+            picklist(
+                "type",
+                l("Type", "商机类型", "商機類型"),
+                &[
+                    ("new_business", "New business", "新客户", "新客戶"),
+                    ("existing_business", "Existing business", "老客户", "老客戶"),
+                    ("renewal", "Renewal", "续约", "續約"),
+                ],
+            ),
+            picklist("source", l("Source", "来源", "來源"), SOURCES),
+            text("next_step", 255, l("Next step", "下一步", "下一步")),
+            picklist(
+                "loss_reason",
+                l("Loss reason", "输单原因", "輸單原因"),
+                &[
+                    ("price", "Price", "价格", "價格"),
+                    ("competitor", "Competitor", "竞争对手", "競爭對手"),
+                    ("no_budget", "No budget", "无预算", "無預算"),
+                    ("no_decision", "No decision", "未决策", "未決策"),
+                    ("product_fit", "Product fit", "产品不匹配", "產品不符"),
+                    ("other", "Other", "其他", "其他"),
+                ],
+            ),
+            description(),
+            tags(),
+            external_id(),
+        ],
+    )
+}
+
+fn activity() -> ObjectDef {
+    object(
+        "activity",
+        "activities",
+        l("Activity", "活动", "活動"),
+        l("Activities", "活动", "活動"),
+        "subject",
+        vec![
+            text("subject", 255, l("Subject", "主题", "主旨")).required(),
+            picklist(
+                "type",
+                l("Type", "活动类型", "活動類型"),
+                &[
+                    ("call", "Call", "电话", "電話"),
+                    ("email", "Email", "邮件", "郵件"),
+                    ("meeting", "Meeting", "会议", "會議"),
+                    ("visit", "Visit", "拜访", "拜訪"),
+                    ("task", "Task", "任务", "任務"),
+                    ("note", "Note", "备注", "備註"),
+                ],
+            )
+            .required()
+            .indexed(),
+            picklist("channel", l("Channel", "渠道", "管道"), CHANNELS).indexed(),
+            picklist(
+                "direction",
+                l("Direction", "方向", "方向"),
+                &[
+                    ("inbound", "Inbound", "呼入", "來電"),
+                    ("outbound", "Outbound", "呼出", "去電"),
+                    ("internal", "Internal", "内部", "內部"),
+                ],
+            ),
+            picklist(
+                "outcome",
+                l("Outcome", "结果", "結果"),
+                &[
+                    ("completed", "Completed", "已完成", "已完成"),
+                    ("no_answer", "No answer", "未接通", "未接通"),
+                    ("left_message", "Left message", "已留言", "已留言"),
+                    ("interested", "Interested", "有意向", "有意向"),
+                    ("not_interested", "Not interested", "无意向", "無意向"),
+                    ("follow_up", "Needs follow-up", "需跟进", "需跟進"),
+                ],
+            ),
+            picklist(
+                "status",
+                l("Status", "状态", "狀態"),
+                &[
+                    ("planned", "Planned", "计划中", "計劃中"),
+                    ("completed", "Completed", "已完成", "已完成"),
+                    ("cancelled", "Cancelled", "已取消", "已取消"),
+                ],
+            )
+            .indexed(),
+            picklist(
+                "priority",
+                l("Priority", "优先级", "優先順序"),
+                &[
+                    ("high", "High", "高", "高"),
+                    ("normal", "Normal", "普通", "普通"),
+                    ("low", "Low", "低", "低"),
+                ],
+            ),
+            field("starts_at", FieldType::Datetime, l("Start", "开始时间", "開始時間")).indexed(),
+            field("ends_at", FieldType::Datetime, l("End", "结束时间", "結束時間")),
+            field("due_date", FieldType::Date, l("Due date", "截止日期", "截止日期")).indexed(),
+            field("duration_minutes", FieldType::Integer, l("Duration (minutes)", "时长（分钟）", "時長（分鐘）")),
+            lookup("account", "account", l("Account", "客户", "客戶")),
+            lookup("contact", "contact", l("Contact", "联系人", "聯絡人")),
+            lookup("lead", "lead", l("Lead", "线索", "線索")),
+            lookup("opportunity", "opportunity", l("Opportunity", "商机", "商機")),
+            lookup("case", "case", l("Case", "工单", "工單")),
+            text("location", 255, l("Location", "地点", "地點")),
+            description(),
+            tags(),
+            external_id(),
+        ],
+    )
+}
+
+fn case() -> ObjectDef {
+    object(
+        "case",
+        "cases",
+        l("Case", "工单", "工單"),
+        l("Cases", "工单", "工單"),
+        "subject",
+        vec![
+            text("subject", 255, l("Subject", "主题", "主旨")).required(),
+            lookup("account", "account", l("Account", "客户", "客戶")),
+            lookup("contact", "contact", l("Contact", "联系人", "聯絡人")),
+            lookup("product", "product", l("Product", "产品", "產品")),
+            picklist(
+                "status",
+                l("Status", "状态", "狀態"),
+                &[
+                    ("new", "New", "新建", "新建"),
+                    ("in_progress", "In progress", "处理中", "處理中"),
+                    ("waiting_customer", "Waiting on customer", "待客户回复", "待客戶回覆"),
+                    ("escalated", "Escalated", "已升级", "已升級"),
+                    ("resolved", "Resolved", "已解决", "已解決"),
+                    ("closed", "Closed", "已关闭", "已關閉"),
+                ],
+            )
+            .required()
+            .indexed(),
+            picklist(
+                "priority",
+                l("Priority", "优先级", "優先順序"),
+                &[
+                    ("urgent", "Urgent", "紧急", "緊急"),
+                    ("high", "High", "高", "高"),
+                    ("medium", "Medium", "中", "中"),
+                    ("low", "Low", "低", "低"),
+                ],
+            )
+            .indexed(),
+            picklist(
+                "type",
+                l("Type", "类型", "類型"),
+                &[
+                    ("question", "Question", "咨询", "諮詢"),
+                    ("problem", "Problem", "故障", "故障"),
+                    ("complaint", "Complaint", "投诉", "投訴"),
+                    ("feature_request", "Feature request", "建议", "建議"),
+                    ("return", "Return", "退换货", "退換貨"),
+                ],
+            ),
+            picklist("origin", l("Origin", "来源渠道", "來源管道"), CHANNELS),
+            field("due_at", FieldType::Datetime, l("Due", "截止时间", "截止時間")).indexed(),
+            field("closed_at", FieldType::Datetime, l("Closed", "关闭时间", "關閉時間")),
+            description(),
+            field("resolution", FieldType::LongText, l("Resolution", "解决方案", "解決方案")),
+            tags(),
+            external_id(),
+        ],
+    )
+}
+
+fn product() -> ObjectDef {
+    let mut price = field("list_price", FieldType::Money, l("List price", "标准价格", "標準價格"));
+    price.scale = Some(2);
+    object(
+        "product",
+        "products",
+        l("Product", "产品", "產品"),
+        l("Products", "产品", "產品"),
+        "name",
+        vec![
+            text("name", 200, l("Product name", "产品名称", "產品名稱")).required().indexed(),
+            text("code", 60, l("Product code", "产品编码", "產品編碼")).unique(),
+            picklist(
+                "family",
+                l("Product family", "产品线", "產品線"),
+                &[
+                    ("hardware", "Hardware", "硬件", "硬體"),
+                    ("software", "Software", "软件", "軟體"),
+                    ("service", "Service", "服务", "服務"),
+                    ("consumables", "Consumables", "耗材", "耗材"),
+                    ("spare_parts", "Spare parts", "备件", "備件"),
+                    ("subscription", "Subscription", "订阅", "訂閱"),
+                ],
+            )
+            .indexed(),
+            picklist(
+                "unit",
+                l("Unit", "单位", "單位"),
+                &[
+                    ("piece", "Piece", "个", "個"),
+                    ("set", "Set", "套", "套"),
+                    ("box", "Box", "箱", "箱"),
+                    ("kg", "Kilogram", "千克", "公斤"),
+                    ("meter", "Meter", "米", "公尺"),
+                    ("hour", "Hour", "小时", "小時"),
+                    ("year", "Year", "年", "年"),
+                ],
+            ),
+            price,
+            field("tax_rate", FieldType::Percent, l("Tax rate", "税率", "稅率")),
+            field("active", FieldType::Boolean, l("Active", "启用", "啟用")),
+            text("specification", 300, l("Specification", "规格型号", "規格型號")),
+            description(),
+            tags(),
+            external_id(),
+        ],
+    )
+}
+
+/// The standard objects, in dependency order (lookup targets first where possible).
+pub fn standard_objects() -> Vec<ObjectDef> {
+    vec![account(), contact(), lead(), opportunity(), product(), case(), activity()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metadata::is_valid_api_name;
+
+    #[test]
+    fn standard_objects_are_well_formed() {
+        let objects = standard_objects();
+        let names: Vec<_> = objects.iter().map(|o| o.name.as_str()).collect();
+        for o in &objects {
+            assert!(is_valid_api_name(&o.name), "{}", o.name);
+            assert!(o.field(&o.name_field).is_some(), "{} has its name field", o.name);
+            let mut seen = std::collections::HashSet::new();
+            for f in &o.fields {
+                assert!(seen.insert(&f.name), "{}.{} is unique", o.name, f.name);
+                assert!(is_valid_api_name(&f.name), "{}.{}", o.name, f.name);
+                if let Some(t) = &f.target {
+                    assert!(names.contains(&t.as_str()), "{}.{} targets a known object", o.name, f.name);
+                }
+                if matches!(f.field_type, FieldType::Picklist | FieldType::MultiPicklist) {
+                    assert!(!f.options.is_empty(), "{}.{} has options", o.name, f.name);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,315 @@
+//! The message catalogue: every user-facing string, in zh-CN, zh-TW and en.
+//! A message is a `Msg`; the exhaustive match below makes a missing translation a
+//! compile error. Placeholders are `{name}`, filled by `Msg::format`.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Locale {
+    #[default]
+    #[serde(rename = "zh-CN")]
+    ZhCn,
+    #[serde(rename = "zh-TW")]
+    ZhTw,
+    #[serde(rename = "en")]
+    En,
+}
+
+impl Locale {
+    pub const ALL: [Locale; 3] = [Locale::ZhCn, Locale::ZhTw, Locale::En];
+
+    pub fn tag(self) -> &'static str {
+        match self {
+            Locale::ZhCn => "zh-CN",
+            Locale::ZhTw => "zh-TW",
+            Locale::En => "en",
+        }
+    }
+
+    /// Reads one language tag (`zh-Hant-TW`, `en-GB`, `zh`); `None` if we do not speak it.
+    pub fn from_tag(tag: &str) -> Option<Locale> {
+        let tag = tag.trim().to_ascii_lowercase();
+        let mut parts = tag.split(['-', '_']);
+        match parts.next()? {
+            "en" => Some(Locale::En),
+            "zh" => {
+                let rest: Vec<&str> = parts.collect();
+                if rest.iter().any(|p| matches!(*p, "tw" | "hk" | "mo" | "hant")) {
+                    Some(Locale::ZhTw)
+                } else {
+                    Some(Locale::ZhCn)
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// Picks the best locale from an `Accept-Language` header, by quality value.
+    pub fn from_accept_language(header: &str) -> Option<Locale> {
+        let mut best: Option<(f32, Locale)> = None;
+        for item in header.split(',') {
+            let mut parts = item.split(';');
+            let tag = parts.next().unwrap_or("");
+            let q = parts
+                .find_map(|p| p.trim().strip_prefix("q=").and_then(|q| q.parse::<f32>().ok()))
+                .unwrap_or(1.0);
+            if let Some(locale) = Locale::from_tag(tag) {
+                if q > 0.0 && best.is_none_or(|(bq, _)| q > bq) {
+                    best = Some((q, locale));
+                }
+            }
+        }
+        best.map(|(_, l)| l)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Msg {
+    // field validation
+    Required,
+    TooLong,
+    NotText,
+    NotInteger,
+    NotNumber,
+    NumberTooLarge,
+    TooManyDecimals,
+    NotDate,
+    NotDatetime,
+    NotBoolean,
+    NotList,
+    NotInPicklist,
+    InvalidEmail,
+    InvalidPhone,
+    InvalidUrl,
+    InvalidId,
+    InvalidCurrency,
+    UnknownField,
+    ReadOnlyField,
+    NotUnique,
+    LookupNotFound,
+    UserNotFound,
+    // problems
+    TitleValidation,
+    TitleNotFound,
+    DetailNotFound,
+    TitleUnauthorized,
+    DetailUnauthorized,
+    TitleForbidden,
+    DetailAdminOnly,
+    TitleConflict,
+    DetailVersionConflict,
+    TitlePreconditionRequired,
+    DetailPreconditionRequired,
+    TitleBadRequest,
+    TitleInternal,
+    DetailInternal,
+    TitlePayloadTooLarge,
+    DetailTooManyRecords,
+    DetailNotDeleted,
+    DetailInRecycleBin,
+    InvalidFilter,
+    InvalidSort,
+    InvalidCursor,
+    InvalidLimit,
+    InvalidJson,
+    InvalidName,
+    NameTaken,
+    InvalidFieldDefinition,
+    // cli and start-up
+    UnsupportedDatabase,
+    AdminCreated,
+    AdminPasswordGenerated,
+    DemoReady,
+    TokenCreated,
+    UserCreated,
+    EmailTaken,
+    UnknownEmail,
+    PasswordTooShort,
+}
+
+impl Msg {
+    fn texts(self) -> (&'static str, &'static str, &'static str) {
+        use Msg::*;
+        // (en, zh-CN, zh-TW)
+        match self {
+            Required => ("This field is required.", "此字段为必填项。", "此欄位為必填。"),
+            TooLong => (
+                "Must be at most {max} characters.",
+                "最多 {max} 个字符。",
+                "最多 {max} 個字元。",
+            ),
+            NotText => ("Must be text.", "必须是文本。", "必須是文字。"),
+            NotInteger => ("Must be a whole number.", "必须是整数。", "必須是整數。"),
+            NotNumber => ("Must be a number.", "必须是数字。", "必須是數字。"),
+            NumberTooLarge => ("The number is too large.", "数值过大。", "數值過大。"),
+            TooManyDecimals => (
+                "At most {scale} decimal places.",
+                "最多 {scale} 位小数。",
+                "最多 {scale} 位小數。",
+            ),
+            NotDate => (
+                "Must be a date like 2026-01-31.",
+                "日期格式应为 2026-01-31。",
+                "日期格式應為 2026-01-31。",
+            ),
+            NotDatetime => (
+                "Must be a date and time like 2026-01-31T09:30:00+08:00.",
+                "时间格式应为 2026-01-31T09:30:00+08:00。",
+                "時間格式應為 2026-01-31T09:30:00+08:00。",
+            ),
+            NotBoolean => ("Must be true or false.", "必须是 true 或 false。", "必須是 true 或 false。"),
+            NotList => ("Must be a list of texts.", "必须是文本列表。", "必須是文字清單。"),
+            NotInPicklist => (
+                "'{value}' is not one of the allowed values.",
+                "“{value}”不是允许的选项。",
+                "「{value}」不是允許的選項。",
+            ),
+            InvalidEmail => ("Not a valid email address.", "邮箱地址无效。", "電子郵件地址無效。"),
+            InvalidPhone => ("Not a valid phone number.", "电话号码无效。", "電話號碼無效。"),
+            InvalidUrl => ("Not a valid web address.", "网址无效。", "網址無效。"),
+            InvalidId => ("Not a valid record ID.", "记录 ID 无效。", "記錄 ID 無效。"),
+            InvalidCurrency => (
+                "Not a valid currency code (e.g. CNY).",
+                "币种代码无效（例如 CNY）。",
+                "幣別代碼無效（例如 CNY）。",
+            ),
+            UnknownField => ("There is no field by this name.", "没有这个字段。", "沒有這個欄位。"),
+            ReadOnlyField => ("This field cannot be changed.", "此字段不可修改。", "此欄位不可修改。"),
+            NotUnique => (
+                "Another record already has this value.",
+                "已有其他记录使用此值。",
+                "已有其他記錄使用此值。",
+            ),
+            LookupNotFound => ("The linked record does not exist.", "关联的记录不存在。", "關聯的記錄不存在。"),
+            UserNotFound => ("There is no such user.", "没有这个用户。", "沒有這個使用者。"),
+            TitleValidation => ("Invalid input", "输入有误", "輸入有誤"),
+            TitleNotFound => ("Not found", "未找到", "找不到"),
+            DetailNotFound => ("No such record.", "记录不存在。", "記錄不存在。"),
+            TitleUnauthorized => ("Sign-in required", "需要登录", "需要登入"),
+            DetailUnauthorized => (
+                "A valid API token is required (Authorization: Bearer ...).",
+                "需要有效的 API 令牌（Authorization: Bearer ...）。",
+                "需要有效的 API 權杖（Authorization: Bearer ...）。",
+            ),
+            TitleForbidden => ("Not allowed", "无权操作", "無權操作"),
+            DetailAdminOnly => (
+                "Only administrators may do this.",
+                "只有管理员可以执行此操作。",
+                "只有管理員可以執行此操作。",
+            ),
+            TitleConflict => ("Conflict", "冲突", "衝突"),
+            DetailVersionConflict => (
+                "The record was changed by someone else (now version {current}). Reload it and try again.",
+                "记录已被他人修改（当前版本 {current}），请刷新后重试。",
+                "記錄已被他人修改（目前版本 {current}），請重新整理後再試。",
+            ),
+            TitlePreconditionRequired => ("Version required", "需要版本号", "需要版本號"),
+            DetailPreconditionRequired => (
+                "Send the version you read in an If-Match header (or a \"version\" field) so that no change is overwritten.",
+                "请在 If-Match 请求头（或 \"version\" 字段）中提供读取到的版本，以免覆盖他人的修改。",
+                "請在 If-Match 標頭（或 \"version\" 欄位）中提供讀取到的版本，以免覆寫他人的修改。",
+            ),
+            TitleBadRequest => ("Bad request", "请求有误", "請求有誤"),
+            TitleInternal => ("Internal error", "内部错误", "內部錯誤"),
+            DetailInternal => (
+                "Something went wrong on our side. Nothing was changed.",
+                "服务器出错，未做任何修改。",
+                "伺服器發生錯誤，未做任何修改。",
+            ),
+            TitlePayloadTooLarge => ("Too large", "请求过大", "請求過大"),
+            DetailTooManyRecords => (
+                "At most {max} records per call.",
+                "每次最多 {max} 条记录。",
+                "每次最多 {max} 筆記錄。",
+            ),
+            DetailNotDeleted => ("The record is not in the recycle bin.", "记录不在回收站中。", "記錄不在資源回收筒中。"),
+            DetailInRecycleBin => (
+                "The matching record is in the recycle bin; restore it first.",
+                "匹配的记录在回收站中，请先恢复。",
+                "符合的記錄在資源回收筒中，請先還原。",
+            ),
+            InvalidFilter => ("Invalid filter: {reason}", "筛选条件有误：{reason}", "篩選條件有誤：{reason}"),
+            InvalidSort => (
+                "Lists can be sorted only by an indexed field.",
+                "只能按已建索引的字段排序。",
+                "只能依已建索引的欄位排序。",
+            ),
+            InvalidCursor => ("The cursor is not valid for this list.", "分页游标无效。", "分頁游標無效。"),
+            InvalidLimit => ("Must be between 1 and {max}.", "必须在 1 到 {max} 之间。", "必須介於 1 到 {max}。"),
+            InvalidJson => ("The body is not valid JSON: {reason}", "请求体不是有效的 JSON：{reason}", "請求內容不是有效的 JSON：{reason}"),
+            InvalidName => (
+                "Use lower-case letters, digits and underscores, starting with a letter (at most 40).",
+                "只能使用小写字母、数字和下划线，以字母开头（最多 40 个字符）。",
+                "只能使用小寫字母、數字和底線，以字母開頭（最多 40 個字元）。",
+            ),
+            NameTaken => ("This name is already in use.", "此名称已被使用。", "此名稱已被使用。"),
+            InvalidFieldDefinition => ("Invalid field definition: {reason}", "字段定义有误：{reason}", "欄位定義有誤：{reason}"),
+            UnsupportedDatabase => (
+                "Unsupported database URL '{url}': use sqlite://PATH or postgres://USER@HOST/DB.",
+                "不支持的数据库地址“{url}”：请使用 sqlite://路径 或 postgres://用户@主机/数据库。",
+                "不支援的資料庫位址「{url}」：請使用 sqlite://路徑 或 postgres://使用者@主機/資料庫。",
+            ),
+            AdminCreated => ("Administrator {email} created.", "已创建管理员 {email}。", "已建立管理員 {email}。"),
+            AdminPasswordGenerated => (
+                "Generated password (shown once): {password}",
+                "生成的密码（仅显示一次）：{password}",
+                "產生的密碼（僅顯示一次）：{password}",
+            ),
+            DemoReady => (
+                "Guanxi demo is running at {url}\nSign in as {email} with password {password}\nAPI token: {token}\nData directory: {dir}",
+                "Guanxi 演示已启动：{url}\n登录账号 {email}，密码 {password}\nAPI 令牌：{token}\n数据目录：{dir}",
+                "Guanxi 示範已啟動：{url}\n登入帳號 {email}，密碼 {password}\nAPI 權杖：{token}\n資料目錄：{dir}",
+            ),
+            TokenCreated => ("{token}", "{token}", "{token}"),
+            UserCreated => ("User {email} created.", "已创建用户 {email}。", "已建立使用者 {email}。"),
+            EmailTaken => ("A user with this email already exists.", "该邮箱已有用户。", "該電子郵件已有使用者。"),
+            UnknownEmail => ("No user has the email {email}.", "没有邮箱为 {email} 的用户。", "沒有電子郵件為 {email} 的使用者。"),
+            PasswordTooShort => (
+                "The password must have at least {min} characters.",
+                "密码至少需要 {min} 个字符。",
+                "密碼至少需要 {min} 個字元。",
+            ),
+        }
+    }
+
+    pub fn text(self, locale: Locale) -> &'static str {
+        let (en, cn, tw) = self.texts();
+        match locale {
+            Locale::En => en,
+            Locale::ZhCn => cn,
+            Locale::ZhTw => tw,
+        }
+    }
+
+    /// The message with `{name}` placeholders filled in.
+    pub fn format(self, locale: Locale, args: &[(&str, &str)]) -> String {
+        let mut out = self.text(locale).to_string();
+        for (name, value) in args {
+            out = out.replace(&format!("{{{name}}}"), value);
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accept_language_picks_the_preferred_locale_we_speak() {
+        assert_eq!(Locale::from_accept_language("en-US,en;q=0.9"), Some(Locale::En));
+        assert_eq!(Locale::from_accept_language("zh-TW,zh;q=0.9,en;q=0.8"), Some(Locale::ZhTw));
+        assert_eq!(Locale::from_accept_language("zh-Hant-HK"), Some(Locale::ZhTw));
+        assert_eq!(Locale::from_accept_language("fr-FR,zh-CN;q=0.5,en;q=0.4"), Some(Locale::ZhCn));
+        assert_eq!(Locale::from_accept_language("fr, de"), None);
+        assert_eq!(Locale::from_accept_language("en;q=0, zh"), Some(Locale::ZhCn));
+    }
+
+    #[test]
+    fn placeholders_are_filled_in_every_locale() {
+        for locale in Locale::ALL {
+            let s = Msg::TooLong.format(locale, &[("max", "40")]);
+            assert!(s.contains("40") && !s.contains("{max}"), "{s}");
+        }
+    }
+}

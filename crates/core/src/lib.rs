@@ -1,0 +1,14 @@
+//! Guanxi's pure core: metadata, values, validation, the query language, normalisation
+//! and the message catalogue. No IO, no async, no clock: everything here is a function
+//! of its inputs, so it is tested without a database.
+
+pub mod builtin;
+pub mod i18n;
+pub mod metadata;
+pub mod normalize;
+pub mod query;
+pub mod values;
+
+pub use i18n::{Locale, Msg};
+pub use metadata::{ColumnKind, FieldDef, FieldType, Label, ObjectDef, Schema};
+pub use values::{FieldError, ParseContext, Value};

@@ -1,0 +1,129 @@
+//! Normalisation of the contact data people type in many shapes: emails, phones, web
+//! addresses. Each function returns the one canonical form we store, or `None`.
+
+/// Lower-cased address if it is a plausible internet email address.
+pub fn email(input: &str) -> Option<String> {
+    let s = input.trim().trim_start_matches("mailto:").to_lowercase();
+    if s.len() > 254 || s.chars().any(char::is_whitespace) {
+        return None;
+    }
+    let (local, domain) = s.rsplit_once('@')?;
+    if local.is_empty() || local.len() > 64 || local.contains('@') {
+        return None;
+    }
+    if local.starts_with('.') || local.ends_with('.') || local.contains("..") {
+        return None;
+    }
+    let local_ok = local
+        .chars()
+        .all(|c| c.is_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c));
+    if !local_ok || !valid_domain(domain) {
+        return None;
+    }
+    Some(s)
+}
+
+fn valid_domain(domain: &str) -> bool {
+    let labels: Vec<&str> = domain.split('.').collect();
+    if labels.len() < 2 {
+        return false;
+    }
+    let label_ok = |l: &str| {
+        !l.is_empty()
+            && l.len() <= 63
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+            && l.chars().all(|c| c.is_alphanumeric() || c == '-')
+    };
+    let tld = labels.last().copied().unwrap_or("");
+    labels.iter().all(|l| label_ok(l)) && tld.chars().count() >= 2 && !tld.chars().all(|c| c.is_ascii_digit())
+}
+
+/// E.164 form (`+8613800138000`) of a phone number written in any common way;
+/// numbers without a country code are read as numbers of `default_region`.
+pub fn phone(input: &str, default_region: phonenumber::country::Id) -> Option<String> {
+    let trimmed = input.trim();
+    if trimmed.is_empty() || trimmed.len() > 40 {
+        return None;
+    }
+    // Full-width digits and the ideographic plus are common in Chinese input.
+    let mut s: String = trimmed
+        .chars()
+        .map(|c| match c {
+            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
+            '＋' => '+',
+            '（' => '(',
+            '）' => ')',
+            '－' | '—' => '-',
+            _ => c,
+        })
+        .collect();
+    // "0086 138..." is the international prefix written out.
+    if let Some(rest) = s.strip_prefix("00") {
+        s = format!("+{rest}");
+    }
+    if !s.chars().any(|c| c.is_ascii_digit())
+        || s.chars().any(|c| c.is_alphabetic() && !c.is_ascii_alphabetic())
+    {
+        return None;
+    }
+    let number = phonenumber::parse(Some(default_region), &s).ok()?;
+    if !phonenumber::is_valid(&number) {
+        return None;
+    }
+    Some(number.format().mode(phonenumber::Mode::E164).to_string())
+}
+
+/// A web address with its scheme (`https://` is assumed when none is written).
+pub fn url(input: &str) -> Option<String> {
+    let s = input.trim();
+    if s.is_empty() || s.chars().any(char::is_whitespace) {
+        return None;
+    }
+    let with_scheme = if s.contains("://") { s.to_string() } else { format!("https://{s}") };
+    let parsed = url::Url::parse(&with_scheme).ok()?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return None;
+    }
+    let host = parsed.host_str()?;
+    if !(host.contains('.') || host == "localhost") {
+        return None;
+    }
+    Some(parsed.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use phonenumber::country::Id::CN;
+
+    #[test]
+    fn emails_are_lower_cased_and_checked() {
+        assert_eq!(email(" Zhang.Wei@Example.COM ").as_deref(), Some("zhang.wei@example.com"));
+        assert_eq!(email("li+crm@公司.中国").as_deref(), Some("li+crm@公司.中国"));
+        for bad in ["", "a", "a@", "@b.com", "a@b", "a b@c.com", "a@@b.com", "a@b..com", ".a@b.com", "a@-b.com", "a@b.1"] {
+            assert_eq!(email(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn chinese_phones_in_messy_formats_become_e164() {
+        for messy in ["138 0013 8000", "138-0013-8000", "+86 138 0013 8000", "0086 13800138000", "(+86)13800138000", "１３８００１３８０００"] {
+            assert_eq!(phone(messy, CN).as_deref(), Some("+8613800138000"), "{messy}");
+        }
+        assert_eq!(phone("010-6552 8888", CN).as_deref(), Some("+861065528888"));
+        assert_eq!(phone("+1 (415) 555-2671", CN).as_deref(), Some("+14155552671"));
+        for bad in ["", "12345", "abc", "138001380001234567", "电话"] {
+            assert_eq!(phone(bad, CN), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn urls_get_a_scheme() {
+        assert_eq!(url("www.huatong.cn").as_deref(), Some("https://www.huatong.cn/"));
+        assert_eq!(url("http://example.com/a?b=1").as_deref(), Some("http://example.com/a?b=1"));
+        for bad in ["", "ftp://x.com", "not a url", "https://nodot"] {
+            assert_eq!(url(bad), None, "{bad}");
+        }
+    }
+}
