@@ -470,3 +470,50 @@ mod tests {
         }
     }
 }
+
+/// One record's values, aligned with its object's `fields` (system fields first).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Record {
+    pub values: Vec<Value>,
+}
+
+/// Positions of the system fields in every record (see `metadata::system_fields`).
+pub mod sys {
+    pub const ID: usize = 0;
+    pub const CREATED_AT: usize = 1;
+    pub const UPDATED_AT: usize = 2;
+    pub const CREATED_BY: usize = 3;
+    pub const OWNER: usize = 4;
+    pub const VERSION: usize = 5;
+    pub const DELETED_AT: usize = 6;
+}
+
+impl Record {
+    pub fn id(&self) -> Option<Uuid> {
+        match self.values.get(sys::ID) {
+            Some(Value::Uuid(u)) => Some(*u),
+            _ => None,
+        }
+    }
+
+    pub fn version(&self) -> i64 {
+        match self.values.get(sys::VERSION) {
+            Some(Value::Int(v)) => *v,
+            _ => 0,
+        }
+    }
+
+    pub fn is_deleted(&self) -> bool {
+        !matches!(self.values.get(sys::DELETED_AT), Some(Value::Null) | None)
+    }
+
+    pub fn get<'a>(&'a self, object: &crate::ObjectDef, name: &str) -> Option<&'a Value> {
+        let i = object.fields.iter().position(|f| f.name == name)?;
+        self.values.get(i)
+    }
+
+    /// The record as the API shows it: every field, by name.
+    pub fn to_json(&self, object: &crate::ObjectDef) -> serde_json::Map<String, Json> {
+        object.fields.iter().zip(&self.values).map(|(f, v)| (f.name.clone(), to_json(f, v))).collect()
+    }
+}

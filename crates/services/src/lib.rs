@@ -1,1 +1,94 @@
+//! Guanxi domain services. `Crm` is the one entry point both transports (REST API, CLI,
+//! later the web UI) call: it owns the write path for records, identity, metadata
+//! administration and demo data. Adapters hold no business rules.
 
+pub mod clock;
+pub mod demo;
+mod error;
+pub mod identity;
+pub mod metadata;
+pub mod records;
+
+use std::sync::{Arc, RwLock};
+
+use guanxi_core::{Locale, Schema};
+use guanxi_storage::Database;
+use uuid::Uuid;
+
+pub use clock::{Clock, SystemClock};
+pub use error::ServiceError;
+
+/// Who is acting: every read and write takes one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Actor {
+    pub user_id: Uuid,
+    pub email: String,
+    pub is_admin: bool,
+    pub locale: Locale,
+}
+
+/// The services over one database. Cheap to clone; share one per process.
+#[derive(Clone)]
+pub struct Crm {
+    db: Database,
+    schema: Arc<RwLock<Arc<Schema>>>,
+    meta_version: Arc<RwLock<String>>,
+    clock: Arc<dyn Clock>,
+}
+
+impl Crm {
+    /// Runs migrations, synchronises tables with metadata and loads the schema.
+    pub async fn open(db: Database, clock: Arc<dyn Clock>) -> Result<Crm, ServiceError> {
+        let standard = guanxi_core::builtin::standard_objects();
+        guanxi_storage::migrations::migrate(&db, &standard).await?;
+        let crm = Crm {
+            db,
+            schema: Arc::new(RwLock::new(Arc::new(Schema::default()))),
+            meta_version: Arc::new(RwLock::new(String::new())),
+            clock,
+        };
+        crm.reload_schema().await?;
+        let customs: Vec<_> =
+            crm.schema().objects().iter().filter(|o| o.custom).map(|o| o.as_ref().clone()).collect();
+        guanxi_storage::migrations::sync(&crm.db, &customs).await?;
+        Ok(crm)
+    }
+
+    pub fn db(&self) -> &Database {
+        &self.db
+    }
+
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        clock::truncate(self.clock.now())
+    }
+
+    /// The current metadata. Replaced whole when an administrator changes it.
+    pub fn schema(&self) -> Arc<Schema> {
+        match self.schema.read() {
+            Ok(s) => s.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    fn set_schema(&self, schema: Schema, version: String) {
+        match self.schema.write() {
+            Ok(mut s) => *s = Arc::new(schema),
+            Err(poisoned) => *poisoned.into_inner() = Arc::new(schema),
+        }
+        match self.meta_version.write() {
+            Ok(mut v) => *v = version,
+            Err(poisoned) => *poisoned.into_inner() = version,
+        }
+    }
+
+    /// Reloads metadata if another node changed it; cheap when nothing changed.
+    pub async fn refresh_schema(&self) -> Result<bool, ServiceError> {
+        let stored = guanxi_storage::system::meta_version(&self.db).await?;
+        let known = self.meta_version.read().map(|v| v.clone()).unwrap_or_default();
+        if stored == known {
+            return Ok(false);
+        }
+        self.reload_schema().await?;
+        Ok(true)
+    }
+}

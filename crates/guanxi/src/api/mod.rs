@@ -1,0 +1,453 @@
+//! The REST adapter: `/api/v1`. Handlers translate HTTP to service calls and service
+//! results to JSON or problem+json; they hold no business rules.
+
+mod openapi;
+mod problem;
+
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Extension, Json, Router};
+use guanxi_core::values::Record;
+use guanxi_core::{Locale, Msg, ObjectDef};
+use guanxi_services::records::{Change, ListQuery, Outcome};
+use guanxi_services::{Actor, Crm, ServiceError};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+use uuid::Uuid;
+
+pub use problem::Problem;
+
+pub const BODY_LIMIT: usize = 1024 * 1024;
+pub const BULK_BODY_LIMIT: usize = 64 * 1024 * 1024;
+
+/// Who is calling and in which language they read.
+#[derive(Clone, Debug)]
+pub struct Ctx {
+    pub actor: Actor,
+    pub locale: Locale,
+}
+
+fn request_locale(headers: &HeaderMap) -> Option<Locale> {
+    headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).and_then(Locale::from_accept_language)
+}
+
+/// The whole HTTP application.
+pub fn router(crm: Crm) -> Router {
+    let records = Router::new()
+        .route("/api/v1/me", get(me))
+        .route("/api/v1/metadata/objects", get(meta_objects).post(meta_add_object))
+        .route("/api/v1/metadata/objects/{name}", get(meta_object))
+        .route("/api/v1/metadata/objects/{name}/fields", post(meta_add_field))
+        .route("/api/v1/{plural}", get(list).post(create))
+        .route("/api/v1/{plural}/{id}", get(read).patch(update).delete(remove))
+        .route("/api/v1/{plural}/{id}/restore", post(restore))
+        .route("/api/v1/{plural}/{id}/history", get(history))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .merge(
+            Router::new()
+                .route("/api/v1/{plural}/bulk", post(bulk))
+                .layer(DefaultBodyLimit::max(BULK_BODY_LIMIT)),
+        )
+        .layer(middleware::from_fn_with_state(crm.clone(), authenticate));
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/api/v1/openapi.json", get(openapi_document))
+        .merge(records)
+        .fallback(not_found)
+        .layer(RequestBodyLimitLayer::new(BULK_BODY_LIMIT))
+        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(120)))
+        .with_state(crm)
+}
+
+async fn healthz() -> Json<Value> {
+    Json(json!({"status": "ok"}))
+}
+
+async fn not_found(headers: HeaderMap) -> Problem {
+    Problem::not_found(request_locale(&headers).unwrap_or_default())
+}
+
+async fn openapi_document(State(crm): State<Crm>) -> Json<Value> {
+    Json(openapi::document(&crm.schema()))
+}
+
+/// Bearer-token authentication for everything under /api/v1 but the OpenAPI document.
+async fn authenticate(State(crm): State<Crm>, mut req: Request, next: Next) -> Response {
+    let locale = request_locale(req.headers());
+    let token = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .map(str::to_string);
+    let Some(token) = token else {
+        return Problem::unauthorized(locale.unwrap_or_default()).into_response();
+    };
+    match crm.authenticate_token(&token).await {
+        Ok(Some(actor)) => {
+            let locale = locale.unwrap_or(actor.locale);
+            req.extensions_mut().insert(Ctx { actor, locale });
+            next.run(req).await
+        }
+        Ok(None) => Problem::unauthorized(locale.unwrap_or_default()).into_response(),
+        Err(e) => Problem::from_service(e, locale.unwrap_or_default(), false).into_response(),
+    }
+}
+
+async fn me(Extension(ctx): Extension<Ctx>) -> Json<Value> {
+    Json(json!({
+        "id": ctx.actor.user_id,
+        "email": ctx.actor.email,
+        "is_admin": ctx.actor.is_admin,
+        "locale": ctx.locale.tag(),
+    }))
+}
+
+fn object_json(o: &ObjectDef) -> Value {
+    json!({
+        "name": o.name,
+        "plural": o.plural,
+        "label": o.label,
+        "plural_label": o.plural_label,
+        "custom": o.custom,
+        "name_field": o.name_field,
+        "path": format!("/api/v1/{}", o.plural),
+        "fields": o.fields,
+    })
+}
+
+async fn meta_objects(State(crm): State<Crm>, Extension(_ctx): Extension<Ctx>) -> Json<Value> {
+    let schema = crm.schema();
+    Json(json!({"data": schema.objects().iter().map(|o| object_json(o)).collect::<Vec<_>>()}))
+}
+
+async fn meta_object(
+    State(crm): State<Crm>,
+    Extension(ctx): Extension<Ctx>,
+    Path(name): Path<String>,
+) -> Result<Json<Value>, Problem> {
+    let schema = crm.schema();
+    let o = schema.object(&name).or_else(|| schema.by_plural(&name)).ok_or_else(|| Problem::not_found(ctx.locale))?;
+    Ok(Json(object_json(o)))
+}
+
+fn parse_body(locale: Locale, body: &Bytes) -> Result<Value, Problem> {
+    serde_json::from_slice(body).map_err(|e| Problem::bad_request(locale, "body", Msg::InvalidJson, &e.to_string()))
+}
+
+fn parse_object_body(locale: Locale, body: &Bytes) -> Result<Map<String, Value>, Problem> {
+    match parse_body(locale, body)? {
+        Value::Object(map) => Ok(map),
+        _ => Err(Problem::bad_request(locale, "body", Msg::InvalidJson, "expected a JSON object")),
+    }
+}
+
+async fn meta_add_object(
+    State(crm): State<Crm>,
+    Extension(ctx): Extension<Ctx>,
+    body: Bytes,
+) -> Result<(StatusCode, Json<Value>), Problem> {
+    let input = parse_body(ctx.locale, &body)?;
+    let object = crm.add_object(&ctx.actor, input).await.map_err(|e| Problem::from_service(e, ctx.locale, false))?;
+    Ok((StatusCode::CREATED, Json(object_json(&object))))
+}
+
+async fn meta_add_field(
+    State(crm): State<Crm>,
+    Extension(ctx): Extension<Ctx>,
+    Path(name): Path<String>,
+    body: Bytes,
+) -> Result<(StatusCode, Json<Value>), Problem> {
+    let input = parse_body(ctx.locale, &body)?;
+    let schema = crm.schema();
+    let object = schema.object(&name).or_else(|| schema.by_plural(&name)).ok_or_else(|| Problem::not_found(ctx.locale))?;
+    let field =
+        crm.add_field(&ctx.actor, &object.name, input).await.map_err(|e| Problem::from_service(e, ctx.locale, false))?;
+    Ok((StatusCode::CREATED, Json(json!(field))))
+}
+
+/// The object behind a collection path, or 404.
+fn object_for(crm: &Crm, ctx: &Ctx, plural: &str) -> Result<std::sync::Arc<ObjectDef>, Problem> {
+    crm.schema().by_plural(plural).cloned().ok_or_else(|| Problem::not_found(ctx.locale))
+}
+
+fn parse_id(ctx: &Ctx, id: &str) -> Result<Uuid, Problem> {
+    // A malformed id names no record: the same answer as a missing one.
+    Uuid::parse_str(id).map_err(|_| Problem::not_found(ctx.locale))
+}
+
+/// Which fields to show (`fields=name,email`); id and version are always included.
+fn field_selection(ctx: &Ctx, object: &ObjectDef, fields: Option<&str>) -> Result<Option<Vec<String>>, Problem> {
+    let Some(list) = fields.map(str::trim).filter(|f| !f.is_empty()) else { return Ok(None) };
+    let mut out = vec!["id".to_string(), "version".to_string()];
+    for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        if object.field(name).is_none() {
+            let e = guanxi_core::FieldError::new("fields", Msg::UnknownField).with("field", name);
+            let mut p = Problem::validation(ctx.locale, &[e]);
+            p.detail = format!("fields: {name}: {}", Msg::UnknownField.text(ctx.locale));
+            return Err(p);
+        }
+        if !out.iter().any(|n| n == name) {
+            out.push(name.to_string());
+        }
+    }
+    Ok(Some(out))
+}
+
+fn record_json(object: &ObjectDef, record: &Record, fields: Option<&[String]>) -> Value {
+    let mut map = record.to_json(object);
+    if let Some(keep) = fields {
+        map.retain(|k, _| keep.iter().any(|f| f == k));
+    }
+    Value::Object(map)
+}
+
+fn etag(record: &Record) -> HeaderValue {
+    HeaderValue::from_str(&format!("\"{}\"", record.version())).unwrap_or(HeaderValue::from_static("\"0\""))
+}
+
+fn with_etag(status: StatusCode, record: &Record, body: Value) -> Response {
+    let mut res = (status, Json(body)).into_response();
+    res.headers_mut().insert(header::ETAG, etag(record));
+    res
+}
+
+#[derive(Debug, Deserialize)]
+struct ListParams {
+    filter: Option<String>,
+    sort: Option<String>,
+    cursor: Option<String>,
+    limit: Option<String>,
+    fields: Option<String>,
+    deleted: Option<String>,
+}
+
+fn flag(v: Option<&str>) -> bool {
+    matches!(v.map(str::trim), Some("true" | "1" | "yes" | "only"))
+}
+
+async fn list(
+    State(crm): State<Crm>,
+    Extension(ctx): Extension<Ctx>,
+    Path(plural): Path<String>,
+    Query(params): Query<ListParams>,
+) -> Result<Json<Value>, Problem> {
+    let object = object_for(&crm, &ctx, &plural)?;
+    let fields = field_selection(&ctx, &object, params.fields.as_deref())?;
+    let limit = match params.limit.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(l) => Some(l.parse::<usize>().map_err(|_| {
+            Problem::validation(
+                ctx.locale,
+                &[guanxi_core::FieldError::new("limit", Msg::InvalidLimit).with("max", guanxi_services::records::MAX_PAGE)],
+            )
+        })?),
+    };
+    let q = ListQuery {
+        filter: params.filter,
+        sort: params.sort,
+        cursor: params.cursor,
+        limit,
+        deleted: flag(params.deleted.as_deref()),
+    };
+    let page = crm.list(&ctx.actor, &object.name, &q).await.map_err(|e| Problem::from_service(e, ctx.locale, false))?;
+    let data: Vec<Value> = page.records.iter().map(|r| record_json(&object, r, fields.as_deref())).collect();
+    Ok(Json(json!({"data": data, "next_cursor": page.next_cursor})))
+}
+
+async fn create(
+    State(crm): State<Crm>,
+    Extension(ctx): Extension<Ctx>,
+    Path(plural): Path<String>,
+    body: Bytes,
+) -> Result<Response, Problem> {
+    let object = object_for(&crm, &ctx, &plural)?;
+    let input = parse_object_body(ctx.locale, &body)?;
+    let record =
+        crm.create(&ctx.actor, &object.name, input).await.map_err(|e| Problem::from_service(e, ctx.locale, false))?;
+    let mut res = with_etag(StatusCode::CREATED, &record, record_json(&object, &record, None));
+    if let Ok(loc) = HeaderValue::from_str(&format!("/api/v1/{}/{}", object.plural, record.id().unwrap_or_default())) {
+        res.headers_mut().insert(header::LOCATION, loc);
+    }
+    Ok(res)
+}
+
+#[derive(Debug, Deserialize)]
+struct ReadParams {
+    fields: Option<String>,
+    deleted: Option<String>,
+}
+
+async fn read(
+    State(crm): State<Crm>,
+    Extension(ctx): Extension<Ctx>,
+    Path((plural, id)): Path<(String, String)>,
+    Query(params): Query<ReadParams>,
+) -> Result<Response, Problem> {
+    let object = object_for(&crm, &ctx, &plural)?;
+    let id = parse_id(&ctx, &id)?;
+    let fields = field_selection(&ctx, &object, params.fields.as_deref())?;
+    let record = crm
+        .get(&ctx.actor, &object.name, id, flag(params.deleted.as_deref()))
+        .await
+        .map_err(|e| Problem::from_service(e, ctx.locale, false))?;
+    Ok(with_etag(StatusCode::OK, &record, record_json(&object, &record, fields.as_deref())))
+}
+
+/// The version the client read: If-Match (`"3"`, `W/"3"`; `*` for any), else a `version` field.
+fn expected_version(ctx: &Ctx, headers: &HeaderMap, body: &mut Map<String, Value>) -> Result<(Option<i64>, bool), Problem> {
+    let from_body = body.remove("version");
+    if let Some(h) = headers.get(header::IF_MATCH) {
+        let text = h.to_str().unwrap_or("").trim();
+        if text == "*" {
+            return Ok((None, true));
+        }
+        let v = text.trim_start_matches("W/").trim_matches('"').parse::<i64>().map_err(|_| {
+            Problem::validation(ctx.locale, &[guanxi_core::FieldError::new("If-Match", Msg::NotInteger)])
+        })?;
+        return Ok((Some(v), true));
+    }
+    match from_body {
+        Some(Value::Number(n)) if n.as_i64().is_some() => Ok((n.as_i64(), false)),
+        Some(_) => Err(Problem::validation(ctx.locale, &[guanxi_core::FieldError::new("version", Msg::NotInteger)])),
+        None => Err(Problem::from_service(ServiceError::PreconditionRequired, ctx.locale, false)),
+    }
+}
+
+async fn update(
+    State(crm): State<Crm>,
+    Extension(ctx): Extension<Ctx>,
+    Path((plural, id)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Problem> {
+    let object = object_for(&crm, &ctx, &plural)?;
+    let id = parse_id(&ctx, &id)?;
+    let mut patch = parse_object_body(ctx.locale, &body)?;
+    let (version, if_match) = expected_version(&ctx, &headers, &mut patch)?;
+    let change = Change::Update { id, version, patch };
+    let mut results =
+        crm.apply(&ctx.actor, &object.name, vec![change]).await.map_err(|e| Problem::from_service(e, ctx.locale, if_match))?;
+    let (record, _) = results
+        .pop()
+        .unwrap_or(Err(ServiceError::NotFound))
+        .map_err(|e| Problem::from_service(e, ctx.locale, if_match))?;
+    Ok(with_etag(StatusCode::OK, &record, record_json(&object, &record, None)))
+}
+
+async fn remove(
+    State(crm): State<Crm>,
+    Extension(ctx): Extension<Ctx>,
+    Path((plural, id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, Problem> {
+    let object = object_for(&crm, &ctx, &plural)?;
+    let id = parse_id(&ctx, &id)?;
+    let mut none = Map::new();
+    let (version, if_match) = match headers.get(header::IF_MATCH) {
+        Some(_) => expected_version(&ctx, &headers, &mut none)?,
+        None => (None, false),
+    };
+    let record = crm
+        .delete(&ctx.actor, &object.name, id, version)
+        .await
+        .map_err(|e| Problem::from_service(e, ctx.locale, if_match))?;
+    Ok(with_etag(StatusCode::OK, &record, record_json(&object, &record, None)))
+}
+
+async fn restore(
+    State(crm): State<Crm>,
+    Extension(ctx): Extension<Ctx>,
+    Path((plural, id)): Path<(String, String)>,
+) -> Result<Response, Problem> {
+    let object = object_for(&crm, &ctx, &plural)?;
+    let id = parse_id(&ctx, &id)?;
+    let record =
+        crm.restore(&ctx.actor, &object.name, id).await.map_err(|e| Problem::from_service(e, ctx.locale, false))?;
+    Ok(with_etag(StatusCode::OK, &record, record_json(&object, &record, None)))
+}
+
+async fn history(
+    State(crm): State<Crm>,
+    Extension(ctx): Extension<Ctx>,
+    Path((plural, id)): Path<(String, String)>,
+) -> Result<Json<Value>, Problem> {
+    let object = object_for(&crm, &ctx, &plural)?;
+    let id = parse_id(&ctx, &id)?;
+    let rows = crm.history(&ctx.actor, &object.name, id).await.map_err(|e| Problem::from_service(e, ctx.locale, false))?;
+    let parse = |s: &Option<String>| s.as_deref().and_then(|t| serde_json::from_str::<Value>(t).ok()).unwrap_or(Value::Null);
+    let data: Vec<Value> = rows
+        .iter()
+        .map(|h| {
+            json!({
+                "id": h.id, "operation": h.operation, "field": h.field,
+                "old_value": parse(&h.old_value), "new_value": parse(&h.new_value),
+                "actor": h.actor, "at": guanxi_core::values::format_datetime(&h.at),
+            })
+        })
+        .collect();
+    Ok(Json(json!({"data": data})))
+}
+
+async fn bulk(
+    State(crm): State<Crm>,
+    Extension(ctx): Extension<Ctx>,
+    Path(plural): Path<String>,
+    body: Bytes,
+) -> Result<Json<Value>, Problem> {
+    let object = object_for(&crm, &ctx, &plural)?;
+    let mut body = parse_object_body(ctx.locale, &body)?;
+    let upsert_on = match body.remove("upsert_on") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s),
+        Some(_) => return Err(Problem::validation(ctx.locale, &[guanxi_core::FieldError::new("upsert_on", Msg::NotText)])),
+    };
+    let records = match body.remove("records") {
+        Some(Value::Array(items)) => items,
+        _ => return Err(Problem::validation(ctx.locale, &[guanxi_core::FieldError::new("records", Msg::NotList)])),
+    };
+    if let Some(key) = body.keys().next() {
+        return Err(Problem::validation(ctx.locale, &[guanxi_core::FieldError::new(key, Msg::UnknownField)]));
+    }
+    let mut inputs = Vec::with_capacity(records.len());
+    for (i, r) in records.into_iter().enumerate() {
+        match r {
+            Value::Object(map) => inputs.push(map),
+            _ => {
+                let field = format!("records[{i}]");
+                return Err(Problem::validation(ctx.locale, &[guanxi_core::FieldError::new(&field, Msg::InvalidJson).with("reason", "expected an object")]));
+            }
+        }
+    }
+    let results = crm
+        .bulk(&ctx.actor, &object.name, inputs, upsert_on.as_deref())
+        .await
+        .map_err(|e| Problem::from_service(e, ctx.locale, false))?;
+    let (mut created, mut updated, mut failed) = (0, 0, 0);
+    let items: Vec<Value> = results
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| match r {
+            Ok((record, outcome)) => {
+                match outcome {
+                    Outcome::Created => created += 1,
+                    _ => updated += 1,
+                }
+                json!({"index": i, "status": outcome.as_str(), "id": record.id(), "version": record.version()})
+            }
+            Err(e) => {
+                failed += 1;
+                json!({"index": i, "status": "error", "problem": Problem::from_service(e, ctx.locale, false).body()})
+            }
+        })
+        .collect();
+    Ok(Json(json!({"created": created, "updated": updated, "failed": failed, "results": items})))
+}

@@ -1,0 +1,267 @@
+//! The OpenAPI 3.1 document, generated from the same metadata that drives the routes,
+//! so every object — standard or custom — is documented exactly as it is served.
+
+use guanxi_core::metadata::{FieldDef, FieldType};
+use guanxi_core::{ObjectDef, Schema};
+use serde_json::{Map, Value as Json, json};
+
+fn pascal(name: &str) -> String {
+    name.split('_')
+        .map(|p| {
+            let mut c = p.chars();
+            c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
+        })
+        .collect()
+}
+
+fn field_schema(f: &FieldDef) -> Json {
+    let base = match f.field_type {
+        FieldType::Text | FieldType::LongText => json!({"type": "string", "maxLength": f.max_length()}),
+        FieldType::Integer => json!({"type": "integer", "format": "int64"}),
+        FieldType::Decimal | FieldType::Percent => {
+            json!({"type": "string", "pattern": "^-?[0-9]+(\\.[0-9]+)?$", "description": format!("Exact decimal with {} places", f.scale())})
+        }
+        FieldType::Money => json!({
+            "type": "object",
+            "properties": {
+                "amount": {"type": "string", "pattern": "^-?[0-9]+(\\.[0-9]+)?$"},
+                "currency": {"type": "string", "pattern": "^[A-Z]{3}$"}
+            },
+            "required": ["amount", "currency"],
+            "description": "Money; on input a plain number or string is also accepted (currency CNY)"
+        }),
+        FieldType::Date => json!({"type": "string", "format": "date"}),
+        FieldType::Datetime => json!({"type": "string", "format": "date-time"}),
+        FieldType::Boolean => json!({"type": "boolean"}),
+        FieldType::Picklist => json!({"type": "string", "enum": f.options.iter().map(|o| o.value.clone()).collect::<Vec<_>>()}),
+        FieldType::MultiPicklist => json!({"type": "array", "items": {"type": "string", "enum": f.options.iter().map(|o| o.value.clone()).collect::<Vec<_>>()}}),
+        FieldType::Tags => json!({"type": "array", "items": {"type": "string", "maxLength": 50}}),
+        FieldType::Email => json!({"type": "string", "format": "email"}),
+        FieldType::Phone => json!({"type": "string", "description": "Stored in E.164 form; any common format accepted (CN by default)"}),
+        FieldType::Url => json!({"type": "string", "format": "uri"}),
+        FieldType::Lookup | FieldType::User | FieldType::Id => json!({"type": "string", "format": "uuid"}),
+    };
+    let mut schema = json!({"oneOf": [base, {"type": "null"}], "title": f.label.en, "description": f.label.zh_cn});
+    if f.system && f.name != "owner" {
+        schema["readOnly"] = json!(true);
+    }
+    schema
+}
+
+fn record_schemas(o: &ObjectDef) -> (Json, Json) {
+    let mut props = Map::new();
+    let mut input = Map::new();
+    let mut required = Vec::new();
+    for f in &o.fields {
+        props.insert(f.name.clone(), field_schema(f));
+        if f.writable() || f.name == "id" {
+            input.insert(f.name.clone(), field_schema(f));
+        }
+        if f.required {
+            required.push(f.name.clone());
+        }
+    }
+    (
+        json!({"type": "object", "title": o.label.en, "properties": props}),
+        json!({"type": "object", "properties": input, "required": required, "additionalProperties": false}),
+    )
+}
+
+fn problem_response(description: &str) -> Json {
+    json!({"description": description, "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}})
+}
+
+fn ok(description: &str, schema: Json) -> Json {
+    json!({"description": description, "content": {"application/json": {"schema": schema}}})
+}
+
+fn errors() -> Map<String, Json> {
+    let mut m = Map::new();
+    m.insert("401".into(), problem_response("No valid API token"));
+    m.insert("404".into(), problem_response("No such record or collection"));
+    m.insert("422".into(), problem_response("Invalid input; `errors` names each field at fault"));
+    m
+}
+
+fn responses(pairs: Vec<(&str, Json)>) -> Json {
+    let mut m = errors();
+    for (k, v) in pairs {
+        m.insert(k.into(), v);
+    }
+    Json::Object(m)
+}
+
+fn object_paths(o: &ObjectDef, paths: &mut Map<String, Json>) {
+    let name = pascal(&o.name);
+    let plural = pascal(&o.plural);
+    let rec = json!({"$ref": format!("#/components/schemas/{name}")});
+    let input = json!({"$ref": format!("#/components/schemas/{name}Input")});
+    let id_param = json!({"name": "id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}});
+    let q = |n: &str, d: &str| json!({"name": n, "in": "query", "required": false, "schema": {"type": "string"}, "description": d});
+    let tag = json!([o.plural_label.en]);
+    paths.insert(
+        format!("/api/v1/{}", o.plural),
+        json!({
+            "get": {
+                "operationId": format!("list{plural}"), "tags": tag, "summary": format!("List {}", o.plural_label.en),
+                "parameters": [
+                    q("filter", "Filter, e.g. `city eq '上海' and (amount gt 1000 or stage in ('proposal','negotiation'))`. Operators: eq ne lt lte gt gte in contains starts_with is_null between; and, or, not, parentheses."),
+                    q("sort", "One indexed field, `-` for descending (default `id`)."),
+                    q("cursor", "`next_cursor` of the previous page."),
+                    {"name": "limit", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 50}},
+                    q("fields", "Comma-separated fields to return (id and version always)."),
+                    q("deleted", "`true` lists the recycle bin."),
+                ],
+                "responses": responses(vec![("200", ok("A page", json!({
+                    "type": "object",
+                    "properties": {"data": {"type": "array", "items": rec}, "next_cursor": {"type": ["string", "null"]}},
+                    "required": ["data", "next_cursor"]
+                })))]),
+            },
+            "post": {
+                "operationId": format!("create{name}"), "tags": tag, "summary": format!("Create a {}", o.label.en),
+                "requestBody": {"required": true, "content": {"application/json": {"schema": input}}},
+                "responses": responses(vec![("201", ok("Created; ETag carries the version", rec.clone()))]),
+            }
+        }),
+    );
+    paths.insert(
+        format!("/api/v1/{}/{{id}}", o.plural),
+        json!({
+            "parameters": [id_param],
+            "get": {
+                "operationId": format!("get{name}"), "tags": tag, "summary": format!("Get a {}", o.label.en),
+                "parameters": [q("fields", "Comma-separated fields to return."), q("deleted", "`true` reads from the recycle bin.")],
+                "responses": responses(vec![("200", ok("The record; ETag carries the version", rec.clone()))]),
+            },
+            "patch": {
+                "operationId": format!("update{name}"), "tags": tag,
+                "summary": format!("Update a {} (If-Match with the version read, or a `version` field)", o.label.en),
+                "parameters": [{"name": "If-Match", "in": "header", "required": false, "schema": {"type": "string"}}],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object"}}}},
+                "responses": responses(vec![
+                    ("200", ok("Updated", rec.clone())),
+                    ("409", problem_response("The `version` given is stale")),
+                    ("412", problem_response("The If-Match version is stale")),
+                    ("428", problem_response("No version given")),
+                ]),
+            },
+            "delete": {
+                "operationId": format!("delete{name}"), "tags": tag, "summary": format!("Move a {} to the recycle bin", o.label.en),
+                "parameters": [{"name": "If-Match", "in": "header", "required": false, "schema": {"type": "string"}}],
+                "responses": responses(vec![("200", ok("Deleted", rec.clone())), ("412", problem_response("Stale version"))]),
+            }
+        }),
+    );
+    paths.insert(
+        format!("/api/v1/{}/{{id}}/restore", o.plural),
+        json!({"parameters": [id_param], "post": {
+            "operationId": format!("restore{name}"), "tags": tag, "summary": "Restore from the recycle bin",
+            "responses": responses(vec![("200", ok("Restored", rec.clone())), ("409", problem_response("Not in the recycle bin"))]),
+        }}),
+    );
+    paths.insert(
+        format!("/api/v1/{}/{{id}}/history", o.plural),
+        json!({"parameters": [id_param], "get": {
+            "operationId": format!("history{name}"), "tags": tag, "summary": "Field history, newest first",
+            "responses": responses(vec![("200", ok("History", json!({"type": "object", "properties": {"data": {"type": "array", "items": {"type": "object"}}}})))]),
+        }}),
+    );
+    paths.insert(
+        format!("/api/v1/{}/bulk", o.plural),
+        json!({"post": {
+            "operationId": format!("bulk{plural}"), "tags": tag,
+            "summary": "Create up to 10,000 records, or upsert them by an external-id field",
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {
+                "type": "object",
+                "properties": {"records": {"type": "array", "items": {"type": "object"}, "maxItems": 10000}, "upsert_on": {"type": "string"}},
+                "required": ["records"]
+            }}}},
+            "responses": responses(vec![
+                ("200", ok("One result per record", json!({"type": "object", "properties": {
+                    "created": {"type": "integer"}, "updated": {"type": "integer"}, "failed": {"type": "integer"},
+                    "results": {"type": "array", "items": {"type": "object"}}
+                }}))),
+                ("413", problem_response("More than 10,000 records")),
+            ]),
+        }}),
+    );
+}
+
+pub fn document(schema: &Schema) -> Json {
+    let mut paths = Map::new();
+    paths.insert(
+        "/healthz".into(),
+        json!({"get": {"operationId": "health", "security": [], "summary": "Ready check",
+            "responses": {"200": ok("Ready", json!({"type": "object", "properties": {"status": {"const": "ok"}}}))}}}),
+    );
+    paths.insert(
+        "/api/v1/openapi.json".into(),
+        json!({"get": {"operationId": "openapi", "security": [], "summary": "This document",
+            "responses": {"200": ok("OpenAPI 3.1 document", json!({"type": "object"}))}}}),
+    );
+    paths.insert(
+        "/api/v1/me".into(),
+        json!({"get": {"operationId": "me", "summary": "The user behind the token", "responses": responses(vec![("200", ok("User", json!({"type": "object"})))])}}),
+    );
+    paths.insert(
+        "/api/v1/metadata/objects".into(),
+        json!({
+            "get": {"operationId": "listObjects", "tags": ["Metadata"], "summary": "All objects and their fields",
+                "responses": responses(vec![("200", ok("Objects", json!({"type": "object"})))])},
+            "post": {"operationId": "createObject", "tags": ["Metadata"], "summary": "Add a custom object (administrators)",
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object",
+                    "properties": {"name": {"type": "string"}, "plural": {"type": "string"}, "label": {}, "plural_label": {}, "fields": {"type": "array", "items": {"type": "object"}}},
+                    "required": ["name", "plural"]}}}},
+                "responses": responses(vec![("201", ok("Created", json!({"type": "object"}))), ("403", problem_response("Not an administrator"))])}
+        }),
+    );
+    let name_param = json!({"name": "name", "in": "path", "required": true, "schema": {"type": "string"}});
+    paths.insert(
+        "/api/v1/metadata/objects/{name}".into(),
+        json!({"parameters": [name_param], "get": {"operationId": "getObject", "tags": ["Metadata"], "summary": "One object",
+            "responses": responses(vec![("200", ok("Object", json!({"type": "object"})))])}}),
+    );
+    paths.insert(
+        "/api/v1/metadata/objects/{name}/fields".into(),
+        json!({"parameters": [name_param], "post": {"operationId": "createField", "tags": ["Metadata"],
+            "summary": "Add a custom field (administrators): a real column, indexed if asked",
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object",
+                "properties": {"name": {"type": "string"}, "type": {"type": "string", "enum": FieldType::USER_CREATABLE}, "label": {},
+                    "required": {"type": "boolean"}, "unique": {"type": "boolean"}, "external_id": {"type": "boolean"}, "indexed": {"type": "boolean"},
+                    "max_length": {"type": "integer"}, "scale": {"type": "integer"}, "options": {"type": "array"}, "target": {"type": "string"}},
+                "required": ["name", "type"]}}}},
+            "responses": responses(vec![("201", ok("Created", json!({"type": "object"}))), ("403", problem_response("Not an administrator"))])}}),
+    );
+    let mut schemas = Map::new();
+    schemas.insert(
+        "Problem".into(),
+        json!({"type": "object", "description": "RFC 9457 problem details", "properties": {
+            "type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"}, "detail": {"type": "string"},
+            "errors": {"type": "array", "items": {"type": "object", "properties": {
+                "field": {"type": "string"}, "code": {"type": "string"}, "detail": {"type": "string"}}}}
+        }}),
+    );
+    for o in schema.objects() {
+        let (rec, input) = record_schemas(o);
+        schemas.insert(pascal(&o.name), rec);
+        schemas.insert(format!("{}Input", pascal(&o.name)), input);
+        object_paths(o, &mut paths);
+    }
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Guanxi CRM API",
+            "version": env!("CARGO_PKG_VERSION"),
+            "license": {"name": "Apache-2.0", "identifier": "Apache-2.0"},
+            "description": "Every object, standard or custom, is served under /api/v1/{plural}. Errors are RFC 9457 problem+json."
+        },
+        "servers": [{"url": "/"}],
+        "security": [{"bearer": []}],
+        "paths": paths,
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "API token from `guanxi token create`"}},
+            "schemas": schemas,
+        }
+    })
+}

@@ -1,0 +1,229 @@
+//! `guanxi bench`: the figures issues ask for, measured on generated data in release
+//! builds. `write` times bulk creation through the write path beside raw inserts of the
+//! same rows; `read` times get-by-id and filtered list pages over HTTP on loopback.
+
+use std::time::{Duration, Instant};
+
+use clap::{Args, ValueEnum};
+use guanxi_core::ColumnKind;
+use guanxi_core::values::{Record, Value, sys};
+use guanxi_services::demo::generate::Generator;
+use guanxi_services::{Actor, Crm};
+use guanxi_storage::{Arg, Sql};
+use rand::Rng;
+use rand::SeedableRng;
+use serde_json::{Map, Value as Json};
+use uuid::Uuid;
+
+use crate::config::Storage;
+use crate::startup::{self, anyhow_lite};
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Which {
+    /// Bulk create through the write path, and raw inserts of the same rows.
+    Write,
+    /// Get-by-id and list pages over HTTP.
+    Read,
+}
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    #[arg(value_enum)]
+    which: Which,
+    /// Contacts to create (write) or to have in the database (read).
+    #[arg(long, default_value_t = 100_000)]
+    contacts: usize,
+    /// Records per write-path call (the bulk API takes up to 10,000).
+    #[arg(long, default_value_t = 5_000)]
+    batch: usize,
+    /// Requests per measured read scenario.
+    #[arg(long, default_value_t = 2_000)]
+    requests: usize,
+}
+
+pub async fn run(args: BenchArgs, storage: &Storage) -> anyhow_lite::Result<()> {
+    if cfg!(debug_assertions) {
+        eprintln!("warning: a debug build; benchmark figures need --release");
+    }
+    match args.which {
+        Which::Write => write(&args, storage).await,
+        Which::Read => read(&args, storage).await,
+    }
+}
+
+async fn bench_crm(storage: &Storage) -> anyhow_lite::Result<(Crm, Actor, Option<tempfile::TempDir>)> {
+    let (dir, keep) = match &storage.database {
+        Some(_) => (storage.data_dir.clone(), None),
+        None if storage.data_dir.join("guanxi.db").exists() || std::env::var_os("GUANXI_DATA_DIR").is_some() => {
+            (storage.data_dir.clone(), None)
+        }
+        None => {
+            let t = tempfile::Builder::new().prefix("guanxi-bench-").tempdir()?;
+            (t.path().to_path_buf(), Some(t))
+        }
+    };
+    let crm = startup::open(storage.database.as_deref(), &dir).await?;
+    crm.ensure_first_admin(Some("bench@guanxi.local"), Some("bench-password")).await?;
+    let actor = crm.actor_for_email("bench@guanxi.local").await?;
+    eprintln!("database: {}", crm.db().describe());
+    Ok((crm, actor, keep))
+}
+
+fn rate(n: usize, d: Duration) -> f64 {
+    n as f64 / d.as_secs_f64()
+}
+
+async fn write(args: &BenchArgs, storage: &Storage) -> anyhow_lite::Result<()> {
+    let (crm, actor, _keep) = bench_crm(storage).await?;
+    let mut g = Generator::new(7);
+    let accounts: Vec<_> = (0..(args.contacts / 10).max(1)).map(|i| g.account(i)).collect();
+    let mut account_ids = Vec::new();
+    for chunk in accounts.chunks(args.batch) {
+        for (r, _) in crm.bulk(&actor, "account", chunk.to_vec(), None).await?.into_iter().flatten() {
+            account_ids.extend(r.id());
+        }
+    }
+    let inputs: Vec<Map<String, Json>> =
+        (0..args.contacts).map(|i| g.contact(i, account_ids.get(i % account_ids.len().max(1)).copied())).collect();
+    eprintln!("generated {} contacts; writing in batches of {}", inputs.len(), args.batch);
+    let mut created: Vec<Record> = Vec::with_capacity(inputs.len());
+    let start = Instant::now();
+    for chunk in inputs.chunks(args.batch) {
+        for (r, _) in crm.bulk(&actor, "contact", chunk.to_vec(), None).await?.into_iter().flatten() {
+            created.push(r);
+        }
+    }
+    let took = start.elapsed();
+    println!(
+        "write path: {} contacts in {:.2}s = {:.0} contacts/s (validation, normalisation, lookups, unique checks, history, change events)",
+        created.len(),
+        took.as_secs_f64(),
+        rate(created.len(), took)
+    );
+
+    // The same rows straight into the table, as the engine's limit: no validation, no
+    // history, no events; fresh ids and external ids so unique indexes accept them.
+    let schema = crm.schema();
+    let object = schema.object("contact").ok_or("no contact object")?.clone();
+    let ext = object.fields.iter().position(|f| f.name == "external_id").ok_or("no external_id")?;
+    let raw: Vec<Record> = created
+        .iter()
+        .map(|r| {
+            let mut r = r.clone();
+            r.values[sys::ID] = Value::Uuid(Uuid::now_v7());
+            r.values[ext] = Value::Text(format!("RAW-{}", Uuid::now_v7()));
+            r
+        })
+        .collect();
+    let start = Instant::now();
+    for chunk in raw.chunks(args.batch) {
+        let mut tx = crm.db().begin().await?;
+        guanxi_storage::records::insert(&mut tx, &object, chunk).await?;
+        tx.commit().await?;
+    }
+    let took_raw = start.elapsed();
+    println!(
+        "raw insert: {} rows in {:.2}s = {:.0} rows/s (same rows, same indexes, multi-row INSERT, one transaction per batch)",
+        raw.len(),
+        took_raw.as_secs_f64(),
+        rate(raw.len(), took_raw)
+    );
+    crm.db().close().await;
+    Ok(())
+}
+
+async fn count(crm: &Crm, table: &str) -> anyhow_lite::Result<usize> {
+    let mut s = Sql::new(crm.db().dialect());
+    s.push("SELECT COUNT(*) FROM ").ident(table);
+    let rows = crm.db().fetch(s, &[ColumnKind::Int]).await?;
+    Ok(rows.first().and_then(|r| r.first()).and_then(Arg::as_int).unwrap_or(0) as usize)
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+fn report(name: &str, mut samples: Vec<Duration>) {
+    samples.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    println!(
+        "{name}: n={} p50={:.3} ms p99={:.3} ms max={:.3} ms",
+        samples.len(),
+        ms(percentile(&samples, 0.50)),
+        ms(percentile(&samples, 0.99)),
+        ms(samples.last().copied().unwrap_or_default())
+    );
+}
+
+async fn read(args: &BenchArgs, storage: &Storage) -> anyhow_lite::Result<()> {
+    let (crm, actor, _keep) = bench_crm(storage).await?;
+    let have = count(&crm, "contacts").await?;
+    if have < args.contacts {
+        eprintln!("loading {} contacts (have {have})…", args.contacts - have);
+        let start = Instant::now();
+        let size = guanxi_services::demo::Size::contacts(args.contacts - have);
+        let s = guanxi_services::demo::load(&crm, &actor, &size, have as u64 + 1).await?;
+        eprintln!("loaded {} contacts in {:.1}s", s.contacts, start.elapsed().as_secs_f64());
+    }
+    let total = count(&crm, "contacts").await?;
+    let ids: Vec<Uuid> = crm
+        .db()
+        .fetch(Sql::with(crm.db().dialect(), "SELECT id FROM contacts"), &[ColumnKind::Uuid])
+        .await?
+        .into_iter()
+        .filter_map(|r| r.first().and_then(Arg::as_uuid))
+        .collect();
+    let token = crm.create_token("bench@guanxi.local", "bench", Some(1)).await?;
+    let running = startup::spawn(crm.clone(), startup::bind("127.0.0.1:0").await?)?;
+    let base = running.url();
+    let client = reqwest::Client::builder().pool_max_idle_per_host(4).build()?;
+    let mut rng = rand::rngs::StdRng::seed_from_u64(1);
+    println!("dataset: {total} contacts; {} requests per scenario, one client, keep-alive, loopback", args.requests);
+
+    let get = |id: Uuid| client.get(format!("{base}/api/v1/contacts/{id}")).bearer_auth(&token).send();
+    for _ in 0..200 {
+        get(ids[rng.gen_range(0..ids.len())]).await?.error_for_status()?.bytes().await?;
+    }
+    let mut samples = Vec::with_capacity(args.requests);
+    for _ in 0..args.requests {
+        let id = ids[rng.gen_range(0..ids.len())];
+        let t = Instant::now();
+        get(id).await?.error_for_status()?.bytes().await?;
+        samples.push(t.elapsed());
+    }
+    report("GET /api/v1/contacts/{id}", samples);
+
+    let cities = ["上海", "北京", "深圳", "苏州", "杭州", "广州", "成都", "武汉", "南京", "宁波"];
+    let scenarios: Vec<(&str, Box<dyn Fn(&str) -> String>)> = vec![
+        ("list: filter city eq, sort -created_at, 50 rows", Box::new(|c| format!("filter=city eq '{c}'&sort=-created_at&limit=50"))),
+        ("list: filter city in + email_opt_out, sort name, 50 rows", Box::new(|c| format!("filter=city in ('{c}', '北京') and email_opt_out ne true&sort=name&limit=50"))),
+        ("list: filter name starts_with, sort name, 50 rows", Box::new(|_| "filter=name starts_with '王'&sort=name&limit=50".to_string())),
+    ];
+    for (name, query) in scenarios {
+        let mut samples = Vec::with_capacity(args.requests);
+        let mut cursor: Option<String> = None;
+        for i in 0..args.requests + 50 {
+            let city = cities[rng.gen_range(0..cities.len())];
+            let mut url = format!("{base}/api/v1/contacts?{}", query(city));
+            // Every fifth request follows the previous page's cursor (deeper pages).
+            if i % 5 != 0 {
+                if let Some(c) = cursor.take() {
+                    url = format!("{url}&cursor={c}");
+                }
+            }
+            let t = Instant::now();
+            let body: Json = client.get(&url).bearer_auth(&token).send().await?.error_for_status()?.json().await?;
+            if i >= 50 {
+                samples.push(t.elapsed());
+            }
+            cursor = body.get("next_cursor").and_then(Json::as_str).map(str::to_string);
+        }
+        report(name, samples);
+    }
+    running.stop().await;
+    Ok(())
+}

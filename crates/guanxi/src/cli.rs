@@ -1,0 +1,289 @@
+//! The command line: `serve`, `demo`, `migrate`, `user add`, `token create`, `bench`.
+//! Every command takes the same storage options as `serve`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use guanxi_core::{Locale, Msg};
+use guanxi_services::identity::NewUser;
+use guanxi_services::{Crm, ServiceError};
+
+use crate::config::{FileConfig, Storage};
+use crate::startup::{self, anyhow_lite};
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Parser)]
+#[command(name = "guanxi", version, about = "Guanxi (关系): an open-source CRM in one binary")]
+pub struct Cli {
+    /// Optional TOML configuration file (keys: addr, data_dir, database, log_format, admin_email).
+    #[arg(long, global = true, env = "GUANXI_CONFIG")]
+    config: Option<PathBuf>,
+    /// Data directory (embedded database, search index, files). Default ./guanxi-data.
+    #[arg(long, global = true, env = "GUANXI_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// Database URL: sqlite://PATH or postgres://USER:PASSWORD@HOST/DB (default: SQLite in the data directory).
+    #[arg(long, global = true, env = "GUANXI_DATABASE_URL", hide_env_values = true)]
+    database: Option<String>,
+    /// Log format.
+    #[arg(long, global = true, env = "GUANXI_LOG_FORMAT", value_enum)]
+    log_format: Option<LogFormat>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the server.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, env = "GUANXI_ADDR")]
+        addr: Option<String>,
+    },
+    /// Run with a demo company loaded (a temporary data directory unless --data-dir is given).
+    Demo {
+        #[arg(long, env = "GUANXI_ADDR")]
+        addr: Option<String>,
+    },
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Manage users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Manage API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// Benchmarks (build with --release).
+    Bench(crate::bench::BenchArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Add a user.
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long, default_value = "")]
+        name: String,
+        /// Password (at least 8 characters); read from GUANXI_USER_PASSWORD if not given.
+        #[arg(long, env = "GUANXI_USER_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+        /// Make the user an administrator.
+        #[arg(long)]
+        admin: bool,
+        /// Language: zh-CN, zh-TW or en.
+        #[arg(long, default_value = "zh-CN")]
+        locale: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum TokenCommand {
+    /// Create an API token for a user; the token is printed once on stdout.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long, default_value = "cli")]
+        name: String,
+        #[arg(long)]
+        expires_days: Option<u32>,
+    },
+}
+
+fn cli_locale() -> Locale {
+    ["LC_ALL", "LC_MESSAGES", "LANG"]
+        .iter()
+        .filter_map(|v| std::env::var(v).ok())
+        .find(|v| !v.is_empty())
+        .and_then(|v| Locale::from_tag(v.split('.').next().unwrap_or("")))
+        .unwrap_or(Locale::En)
+}
+
+/// Renders a service error for the terminal.
+fn explain(e: &anyhow_lite::Error, locale: Locale) -> String {
+    if let Some(se) = e.downcast_ref::<ServiceError>() {
+        return match se {
+            ServiceError::Validation(errors) => {
+                errors.iter().map(|f| format!("{}: {}", f.field, f.message(locale))).collect::<Vec<_>>().join("\n")
+            }
+            ServiceError::Storage(guanxi_storage::StorageError::UnsupportedUrl(u)) => {
+                Msg::UnsupportedDatabase.format(locale, &[("url", u)])
+            }
+            other => other.to_string(),
+        };
+    }
+    if let Some(guanxi_storage::StorageError::UnsupportedUrl(u)) = e.downcast_ref::<guanxi_storage::StorageError>() {
+        return Msg::UnsupportedDatabase.format(locale, &[("url", u)]);
+    }
+    e.to_string()
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let locale = cli_locale();
+    let file = match cli.config.as_deref().map(FileConfig::load).transpose() {
+        Ok(f) => f.unwrap_or_default(),
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
+    let log_json = match cli.log_format {
+        Some(LogFormat::Json) => true,
+        Some(LogFormat::Text) => false,
+        None => file.log_format.as_deref() == Some("json"),
+    };
+    init_logging(log_json);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli, file)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{}", explain(&e, locale));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(json: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("GUANXI_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if json {
+        let _ = builder.json().try_init();
+    } else {
+        let _ = builder.try_init();
+    }
+}
+
+async fn run(cli: Cli, file: FileConfig) -> anyhow_lite::Result<()> {
+    let storage = Storage {
+        data_dir: cli.data_dir.clone().or(file.data_dir.clone()).unwrap_or_else(|| PathBuf::from("guanxi-data")),
+        database: cli.database.clone().or(file.database.clone()),
+    };
+    let locale = cli_locale();
+    let admin_email = std::env::var("GUANXI_ADMIN_EMAIL").ok().or(file.admin_email.clone());
+    let admin_password = std::env::var("GUANXI_ADMIN_PASSWORD").ok();
+    match cli.command {
+        Command::Serve { addr } => {
+            let addr = addr.or(file.addr).unwrap_or_else(|| "127.0.0.1:8080".into());
+            tracing::info!(?storage, "opening database");
+            let crm = open(&storage).await?;
+            announce_admin(&crm, admin_email.as_deref(), admin_password.as_deref(), locale).await?;
+            let running = startup::spawn(crm, startup::bind(&addr).await?)?;
+            tracing::info!(url = %running.url(), "Guanxi is serving");
+            serve_until_signal(running).await
+        }
+        Command::Demo { addr } => {
+            let addr = addr.or(file.addr).unwrap_or_else(|| "127.0.0.1:8080".into());
+            let dir = match cli.data_dir.or(file.data_dir) {
+                Some(d) => d,
+                None => tempfile::Builder::new().prefix("guanxi-demo-").tempdir()?.keep(),
+            };
+            let storage = Storage { data_dir: dir.clone(), database: None };
+            let crm = open(&storage).await?;
+            let email = admin_email.unwrap_or_else(|| guanxi_services::identity::DEFAULT_ADMIN_EMAIL.into());
+            let password = admin_password.unwrap_or_else(|| "guanxi-demo".into());
+            let created = crm.ensure_first_admin(Some(&email), Some(&password)).await?.is_some();
+            let actor = crm.actor_for_email(&email).await?;
+            let summary = guanxi_services::demo::load_if_empty(&crm, &actor, &guanxi_services::demo::Size::small(), 2026).await?;
+            if let Some(s) = summary {
+                tracing::info!(?s, "demo data loaded");
+            }
+            let token = crm.create_token(&email, "demo", Some(30)).await?;
+            let running = startup::spawn(crm, startup::bind(&addr).await?)?;
+            let shown_password = if created { password } else { "(unchanged)".into() };
+            println!(
+                "{}",
+                Msg::DemoReady.format(
+                    locale,
+                    &[
+                        ("url", &running.url()),
+                        ("email", &email),
+                        ("password", &shown_password),
+                        ("token", &token),
+                        ("dir", &dir.display().to_string()),
+                    ]
+                )
+            );
+            serve_until_signal(running).await
+        }
+        Command::Migrate => {
+            let crm = open(&storage).await?;
+            let version = guanxi_storage::migrations::latest_version();
+            println!("{} schema version {version}", crm.db().describe());
+            crm.db().close().await;
+            Ok(())
+        }
+        Command::User { command: UserCommand::Add { email, name, password, admin, locale: user_locale } } => {
+            let crm = open(&storage).await?;
+            let user_locale = Locale::from_tag(&user_locale).unwrap_or_default();
+            let user = crm.create_user(NewUser { email, name, password, is_admin: admin, locale: user_locale }).await?;
+            println!("{}", Msg::UserCreated.format(locale, &[("email", &user.email)]));
+            crm.db().close().await;
+            Ok(())
+        }
+        Command::Token { command: TokenCommand::Create { email, name, expires_days } } => {
+            let crm = open(&storage).await?;
+            let token = crm.create_token(&email, &name, expires_days).await.map_err(|e| match e {
+                ServiceError::Validation(_) => ServiceError::Internal(Msg::UnknownEmail.format(locale, &[("email", &email)])),
+                other => other,
+            })?;
+            println!("{token}");
+            crm.db().close().await;
+            Ok(())
+        }
+        Command::Bench(args) => crate::bench::run(args, &storage).await,
+    }
+}
+
+async fn open(storage: &Storage) -> anyhow_lite::Result<Crm> {
+    startup::open(storage.database.as_deref(), &storage.data_dir).await
+}
+
+async fn announce_admin(
+    crm: &Crm,
+    email: Option<&str>,
+    password: Option<&str>,
+    locale: Locale,
+) -> anyhow_lite::Result<()> {
+    if let Some(admin) = startup::first_admin(crm, email, password).await? {
+        println!("{}", Msg::AdminCreated.format(locale, &[("email", &admin.email)]));
+        if let Some(p) = admin.generated_password {
+            println!("{}", Msg::AdminPasswordGenerated.format(locale, &[("password", &p)]));
+        }
+    }
+    Ok(())
+}
+
+async fn serve_until_signal(mut running: startup::Running) -> anyhow_lite::Result<()> {
+    let ended = tokio::select! {
+        r = tokio::signal::ctrl_c() => {
+            r?;
+            None
+        }
+        r = running.join() => Some(r),
+    };
+    match ended {
+        Some(r) => Ok(r?),
+        None => {
+            tracing::info!("shutting down");
+            running.stop().await;
+            Ok(())
+        }
+    }
+}

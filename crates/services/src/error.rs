@@ -1,0 +1,34 @@
+use guanxi_core::{FieldError, Msg};
+use guanxi_storage::StorageError;
+use thiserror::Error;
+
+/// What went wrong, in domain terms; each transport maps it once (API: problem+json).
+#[derive(Debug, Error)]
+pub enum ServiceError {
+    #[error("not found")]
+    NotFound,
+    #[error("invalid input: {0:?}")]
+    Validation(Vec<FieldError>),
+    #[error("stale version: the record is now at version {current}")]
+    Conflict { current: i64 },
+    #[error("a version (If-Match) is required")]
+    PreconditionRequired,
+    #[error("not allowed: {0:?}")]
+    Forbidden(Msg),
+    #[error("the matching record is in the recycle bin")]
+    InRecycleBin,
+    #[error("the record is not in the recycle bin")]
+    NotDeleted,
+    #[error("too many records in one call (max {max})")]
+    TooMany { max: usize },
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl ServiceError {
+    pub fn field(field: &str, msg: Msg) -> Self {
+        ServiceError::Validation(vec![FieldError::new(field, msg)])
+    }
+}

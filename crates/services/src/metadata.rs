@@ -1,0 +1,306 @@
+//! Metadata administration: loading the schema (standard objects from code, custom ones
+//! from storage) and adding custom fields and objects, which become real columns and
+//! tables in the same transaction that records their definition.
+
+use guanxi_core::metadata::{
+    FieldDef, FieldType, Label, MAX_LONG_TEXT_LENGTH, MAX_TEXT_LENGTH, ObjectDef, PicklistOption, Schema,
+    is_reserved_name, is_valid_api_name, system_fields,
+};
+use guanxi_core::{FieldError, Msg};
+use guanxi_storage::{schema as ddl, system};
+use serde::{Deserialize, Serialize};
+use serde_json::Value as Json;
+
+use crate::{Actor, Crm, ServiceError};
+
+/// Path words under /api/v1 that can never be an object's plural name.
+pub const RESERVED_PLURALS: &[&str] = &["metadata", "openapi", "search", "me", "changes", "users", "tokens", "auth", "admin", "bulk", "recycle_bin"];
+
+/// A label given as one text (used for every language) or per language.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+pub enum LabelInput {
+    One(String),
+    Each(Label),
+}
+
+impl LabelInput {
+    fn into_label(self) -> Label {
+        match self {
+            LabelInput::One(s) => Label::new(&s, &s, &s),
+            LabelInput::Each(l) => l,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+pub enum OptionInput {
+    Value(String),
+    Full { value: String, label: Option<LabelInput> },
+}
+
+/// What an administrator sends to add a field.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldInput {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub field_type: FieldType,
+    pub label: Option<LabelInput>,
+    #[serde(default)]
+    pub required: bool,
+    #[serde(default)]
+    pub unique: bool,
+    #[serde(default)]
+    pub external_id: bool,
+    #[serde(default)]
+    pub indexed: bool,
+    pub max_length: Option<u32>,
+    pub scale: Option<u32>,
+    #[serde(default)]
+    pub options: Vec<OptionInput>,
+    pub target: Option<String>,
+}
+
+/// What an administrator sends to add an object.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ObjectInput {
+    pub name: String,
+    pub plural: String,
+    pub label: Option<LabelInput>,
+    pub plural_label: Option<LabelInput>,
+    #[serde(default)]
+    pub fields: Vec<FieldInput>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct StoredObject {
+    name: String,
+    plural: String,
+    label: Label,
+    plural_label: Label,
+    name_field: String,
+}
+
+fn invalid(field: &str, reason: &str) -> FieldError {
+    FieldError::new(field, Msg::InvalidFieldDefinition).with("reason", reason)
+}
+
+/// Turns a field request into a definition, checking it against the schema.
+fn build_field(object: &ObjectDef, schema: &Schema, input: FieldInput, prefix: &str) -> Result<FieldDef, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let p = |f: &str| format!("{prefix}{f}");
+    if !is_valid_api_name(&input.name) {
+        errors.push(FieldError::new(&p("name"), Msg::InvalidName));
+    } else if is_reserved_name(&input.name) || object.field(&input.name).is_some() {
+        errors.push(FieldError::new(&p("name"), Msg::NameTaken));
+    }
+    let t = input.field_type;
+    if !FieldType::USER_CREATABLE.contains(&t) {
+        errors.push(invalid(&p("type"), "this type cannot be created"));
+    }
+    let mut field = FieldDef::new(&input.name, t, input.label.map_or_else(|| Label::new(&input.name, &input.name, &input.name), LabelInput::into_label));
+    field.custom = true;
+    field.column = format!("cf_{}", input.name);
+    field.required = input.required;
+    field.unique = input.unique || input.external_id;
+    field.external_id = input.external_id;
+    field.indexed = input.indexed || field.unique;
+    if field.indexed && !t.sortable() {
+        errors.push(invalid(&p("indexed"), "fields of this type cannot be indexed"));
+    }
+    if field.unique && !matches!(t, FieldType::Text | FieldType::Email | FieldType::Phone | FieldType::Integer | FieldType::Url) {
+        errors.push(invalid(&p("unique"), "only text, email, phone, url and integer fields can be unique"));
+    }
+    if let Some(max) = input.max_length {
+        let limit = match t {
+            FieldType::Text => MAX_TEXT_LENGTH,
+            FieldType::LongText => MAX_LONG_TEXT_LENGTH,
+            _ => 0,
+        };
+        if max == 0 || max > limit {
+            errors.push(invalid(&p("max_length"), &format!("must be between 1 and {limit} for this type")));
+        }
+        field.max_length = Some(max);
+    }
+    if let Some(scale) = input.scale {
+        if !matches!(t, FieldType::Decimal | FieldType::Money | FieldType::Percent) || scale > 8 {
+            errors.push(invalid(&p("scale"), "only decimal, money and percent fields take a scale (0 to 8)"));
+        }
+        field.scale = Some(scale);
+    }
+    if matches!(t, FieldType::Picklist | FieldType::MultiPicklist) {
+        if input.options.is_empty() || input.options.len() > 1000 {
+            errors.push(invalid(&p("options"), "a picklist needs between 1 and 1000 options"));
+        }
+        for o in input.options {
+            let (value, label) = match o {
+                OptionInput::Value(v) => (v.trim().to_string(), None),
+                OptionInput::Full { value, label } => (value.trim().to_string(), label),
+            };
+            if value.is_empty() || value.chars().count() > 100 || field.has_option(&value) || value != value.to_lowercase() {
+                errors.push(invalid(&p("options"), &format!("option '{value}' must be non-empty, lower-case, unique and at most 100 characters")));
+                continue;
+            }
+            let label = label.map_or_else(|| Label::new(&value, &value, &value), LabelInput::into_label);
+            field.options.push(PicklistOption { value, label });
+        }
+    } else if !input.options.is_empty() {
+        errors.push(invalid(&p("options"), "only picklists have options"));
+    }
+    if t == FieldType::Lookup {
+        match input.target.as_deref() {
+            Some(target) if schema.object(target).is_some() || target == object.name => {
+                field.target = Some(target.into());
+                field.indexed = true;
+            }
+            _ => errors.push(invalid(&p("target"), "a lookup needs the name of an existing object")),
+        }
+    } else if input.target.is_some() {
+        errors.push(invalid(&p("target"), "only lookups have a target"));
+    }
+    if errors.is_empty() { Ok(field) } else { Err(errors) }
+}
+
+fn check_admin(actor: &Actor) -> Result<(), ServiceError> {
+    if actor.is_admin { Ok(()) } else { Err(ServiceError::Forbidden(Msg::DetailAdminOnly)) }
+}
+
+impl Crm {
+    /// Reads metadata from storage and installs it as the current schema.
+    pub async fn reload_schema(&self) -> Result<(), ServiceError> {
+        let version = system::meta_version(self.db()).await?;
+        let (objects, fields) = system::custom_definitions(self.db()).await?;
+        let mut schema = Schema::new(guanxi_core::builtin::standard_objects());
+        for def in objects {
+            let stored: StoredObject = serde_json::from_str(&def)
+                .map_err(|e| ServiceError::Internal(format!("stored object definition unreadable: {e}")))?;
+            schema.insert(ObjectDef {
+                table: format!("co_{}", stored.plural),
+                name: stored.name,
+                plural: stored.plural,
+                label: stored.label,
+                plural_label: stored.plural_label,
+                custom: true,
+                name_field: stored.name_field,
+                fields: system_fields(),
+            });
+        }
+        for (object, def) in fields {
+            let mut field: FieldDef = serde_json::from_str(&def)
+                .map_err(|e| ServiceError::Internal(format!("stored field definition unreadable: {e}")))?;
+            field.column = format!("cf_{}", field.name);
+            field.custom = true;
+            if let Some(o) = schema.object(&object) {
+                let mut o = o.as_ref().clone();
+                o.fields.push(field);
+                schema.insert(o);
+            }
+        }
+        self.set_schema(schema, version);
+        Ok(())
+    }
+
+    /// Adds a custom field: its definition, column and index in one transaction.
+    pub async fn add_field(&self, actor: &Actor, object: &str, input: Json) -> Result<FieldDef, ServiceError> {
+        check_admin(actor)?;
+        let schema = self.schema();
+        let current = schema.object(object).ok_or(ServiceError::NotFound)?.as_ref().clone();
+        let input: FieldInput = serde_json::from_value(input)
+            .map_err(|e| ServiceError::Validation(vec![invalid("field", &e.to_string())]))?;
+        let field = build_field(&current, &schema, input, "").map_err(ServiceError::Validation)?;
+        let mut updated = current.clone();
+        updated.fields.push(field.clone());
+        let now = self.now();
+        let mut tx = self.db().begin().await?;
+        let def = serde_json::to_string(&field).map_err(|e| ServiceError::Internal(e.to_string()))?;
+        system::insert_custom_field(&mut tx, &updated.name, &field.name, &def, actor.user_id, now).await?;
+        ddl::ensure_table(&mut tx, &updated).await?;
+        system::bump_meta_version(&mut tx).await?;
+        tx.commit().await?;
+        self.reload_schema().await?;
+        Ok(field)
+    }
+
+    /// Adds a custom object (a new table) with a `name` field and any fields given.
+    pub async fn add_object(&self, actor: &Actor, input: Json) -> Result<ObjectDef, ServiceError> {
+        check_admin(actor)?;
+        let schema = self.schema();
+        let input: ObjectInput = serde_json::from_value(input)
+            .map_err(|e| ServiceError::Validation(vec![invalid("object", &e.to_string())]))?;
+        let mut errors = Vec::new();
+        for (key, value) in [("name", &input.name), ("plural", &input.plural)] {
+            if !is_valid_api_name(value) {
+                errors.push(FieldError::new(key, Msg::InvalidName));
+            } else if RESERVED_PLURALS.contains(&value.as_str())
+                || schema.objects().iter().any(|o| &o.name == value || &o.plural == value)
+                || (key == "plural" && input.name == input.plural)
+            {
+                errors.push(FieldError::new(key, Msg::NameTaken));
+            }
+        }
+        if !errors.is_empty() {
+            return Err(ServiceError::Validation(errors));
+        }
+        let name = input.name.clone();
+        let label = input.label.map_or_else(|| Label::new(&name, &name, &name), LabelInput::into_label);
+        let plural_label = input.plural_label.map_or_else(|| label.clone(), LabelInput::into_label);
+        let mut object = ObjectDef {
+            name: name.clone(),
+            plural: input.plural.clone(),
+            label: label.clone(),
+            plural_label: plural_label.clone(),
+            custom: true,
+            name_field: "name".into(),
+            fields: system_fields(),
+            table: format!("co_{}", input.plural),
+        };
+        let mut inputs = input.fields;
+        if !inputs.iter().any(|f| f.name == "name") {
+            inputs.insert(
+                0,
+                FieldInput {
+                    name: "name".into(),
+                    field_type: FieldType::Text,
+                    label: Some(LabelInput::Each(Label::new("Name", "名称", "名稱"))),
+                    required: true,
+                    unique: false,
+                    external_id: false,
+                    indexed: true,
+                    max_length: Some(200),
+                    scale: None,
+                    options: Vec::new(),
+                    target: None,
+                },
+            );
+        }
+        let mut with_self = schema.as_ref().clone();
+        with_self.insert(object.clone());
+        let mut errors = Vec::new();
+        for (i, f) in inputs.into_iter().enumerate() {
+            match build_field(&object, &with_self, f, &format!("fields[{i}].")) {
+                Ok(field) => object.fields.push(field),
+                Err(e) => errors.extend(e),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(ServiceError::Validation(errors));
+        }
+        let stored = StoredObject { name, plural: object.plural.clone(), label, plural_label, name_field: "name".into() };
+        let now = self.now();
+        let mut tx = self.db().begin().await?;
+        let def = serde_json::to_string(&stored).map_err(|e| ServiceError::Internal(e.to_string()))?;
+        system::insert_custom_object(&mut tx, &object.name, &def, actor.user_id, now).await?;
+        for f in object.fields.iter().filter(|f| f.custom) {
+            let fdef = serde_json::to_string(f).map_err(|e| ServiceError::Internal(e.to_string()))?;
+            system::insert_custom_field(&mut tx, &object.name, &f.name, &fdef, actor.user_id, now).await?;
+        }
+        ddl::ensure_table(&mut tx, &object).await?;
+        system::bump_meta_version(&mut tx).await?;
+        tx.commit().await?;
+        self.reload_schema().await?;
+        Ok(object)
+    }
+}

@@ -1,0 +1,695 @@
+//! Records: the one write path (`Crm::apply`) and the read path. Every create, update,
+//! delete and restore of any object goes through `apply`, which validates and
+//! normalises, then writes the rows, their field history and change events in one
+//! transaction. Nothing else writes record tables.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use guanxi_core::metadata::FieldType;
+use guanxi_core::query::{self, Cond, Expr, Sort};
+use guanxi_core::values::{self, ParseContext, Record, Value, sys};
+use guanxi_core::{FieldError, Msg, ObjectDef, Schema};
+use guanxi_storage::records::{self as store, Bin};
+use guanxi_storage::system::{self, ChangeRow, HistoryRow};
+use guanxi_storage::{Arg, StorageError, Tx};
+use serde_json::{Map, Value as Json};
+use uuid::Uuid;
+
+use crate::{Actor, Crm, ServiceError};
+
+pub const MAX_BULK: usize = 10_000;
+pub const DEFAULT_PAGE: usize = 50;
+pub const MAX_PAGE: usize = 1000;
+
+/// One requested change to one record.
+#[derive(Clone, Debug)]
+pub enum Change {
+    Create(Map<String, Json>),
+    /// `version: None` skips the optimistic check (bulk upsert by external id).
+    Update { id: Uuid, version: Option<i64>, patch: Map<String, Json> },
+    Delete { id: Uuid, version: Option<i64> },
+    Restore { id: Uuid },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Created,
+    Updated,
+    Unchanged,
+    Deleted,
+    Restored,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Created => "created",
+            Outcome::Updated => "updated",
+            Outcome::Unchanged => "unchanged",
+            Outcome::Deleted => "deleted",
+            Outcome::Restored => "restored",
+        }
+    }
+}
+
+pub type ItemResult = Result<(Record, Outcome), ServiceError>;
+
+/// A page of a list, with the cursor of the next page if there is one.
+#[derive(Debug)]
+pub struct Page {
+    pub records: Vec<Record>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct ListQuery {
+    pub filter: Option<String>,
+    pub sort: Option<String>,
+    pub cursor: Option<String>,
+    pub limit: Option<usize>,
+    pub deleted: bool,
+}
+
+enum Planned {
+    Insert(Record),
+    Update { before: Record, changes: Vec<(usize, Value)> },
+    Unchanged(Record),
+    Bin { before: Record, deleted: bool },
+}
+
+impl Crm {
+    fn object(&self, name: &str) -> Result<(std::sync::Arc<Schema>, std::sync::Arc<ObjectDef>), ServiceError> {
+        let schema = self.schema();
+        let object = schema.object(name).cloned().ok_or(ServiceError::NotFound)?;
+        Ok((schema, object))
+    }
+
+    pub fn parse_context(&self) -> ParseContext {
+        ParseContext::default()
+    }
+
+    pub async fn create(&self, actor: &Actor, object: &str, input: Map<String, Json>) -> Result<Record, ServiceError> {
+        self.apply_one(actor, object, Change::Create(input)).await
+    }
+
+    pub async fn update(
+        &self,
+        actor: &Actor,
+        object: &str,
+        id: Uuid,
+        version: i64,
+        patch: Map<String, Json>,
+    ) -> Result<Record, ServiceError> {
+        self.apply_one(actor, object, Change::Update { id, version: Some(version), patch }).await
+    }
+
+    pub async fn delete(&self, actor: &Actor, object: &str, id: Uuid, version: Option<i64>) -> Result<Record, ServiceError> {
+        self.apply_one(actor, object, Change::Delete { id, version }).await
+    }
+
+    pub async fn restore(&self, actor: &Actor, object: &str, id: Uuid) -> Result<Record, ServiceError> {
+        self.apply_one(actor, object, Change::Restore { id }).await
+    }
+
+    async fn apply_one(&self, actor: &Actor, object: &str, change: Change) -> Result<Record, ServiceError> {
+        let mut results = self.apply(actor, object, vec![change]).await?;
+        match results.pop() {
+            Some(r) => r.map(|(record, _)| record),
+            None => Err(ServiceError::Internal("no result for a change".into())),
+        }
+    }
+
+    /// The one write path. Returns one result per change, in order; changes that fail
+    /// validation are not written, the others are written together in one transaction.
+    pub async fn apply(&self, actor: &Actor, object: &str, changes: Vec<Change>) -> Result<Vec<ItemResult>, ServiceError> {
+        if changes.len() > MAX_BULK {
+            return Err(ServiceError::TooMany { max: MAX_BULK });
+        }
+        let (schema, object) = self.object(object)?;
+        let now = self.now();
+        match self.try_apply(actor, &schema, &object, &changes, now).await {
+            Err(ServiceError::Storage(e @ StorageError::Unique { .. })) => {
+                if changes.len() == 1 {
+                    return Ok(vec![Err(unique_error(&object, &e))]);
+                }
+                // Someone committed a clashing value meanwhile: redo one by one so that
+                // only the clashing records fail.
+                let mut out = Vec::with_capacity(changes.len());
+                for change in changes {
+                    match self.try_apply(actor, &schema, &object, std::slice::from_ref(&change), now).await {
+                        Ok(mut r) => out.push(r.pop().unwrap_or(Err(ServiceError::NotFound))),
+                        Err(ServiceError::Storage(e @ StorageError::Unique { .. })) => {
+                            out.push(Err(unique_error(&object, &e)))
+                        }
+                        Err(e) => return Err(e),
+                    }
+                }
+                Ok(out)
+            }
+            other => other,
+        }
+    }
+
+    async fn try_apply(
+        &self,
+        actor: &Actor,
+        schema: &Schema,
+        object: &ObjectDef,
+        changes: &[Change],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<ItemResult>, ServiceError> {
+        let ctx = self.parse_context();
+        let mut tx = self.db().begin().await?;
+        let ids: Vec<Uuid> = changes
+            .iter()
+            .filter_map(|c| match c {
+                Change::Create(_) => None,
+                Change::Update { id, .. } | Change::Delete { id, .. } | Change::Restore { id } => Some(*id),
+            })
+            .collect();
+        let mut current: HashMap<Uuid, Record> = HashMap::new();
+        if !ids.is_empty() {
+            for r in store::get_many_in(&mut tx, object, &ids).await? {
+                if let Some(id) = r.id() {
+                    current.insert(id, r);
+                }
+            }
+        }
+
+        // 1. Plan each change: parse, normalise, check versions.
+        let mut plans: Vec<Result<Planned, ServiceError>> = Vec::with_capacity(changes.len());
+        let mut touched: HashSet<Uuid> = HashSet::new();
+        for change in changes {
+            let plan = match change {
+                Change::Create(input) => plan_create(object, input, actor, now, &ctx),
+                Change::Update { id, version, patch } => match current.get(id) {
+                    Some(r) if !r.is_deleted() && touched.insert(*id) => {
+                        plan_update(object, r, *version, patch, &ctx)
+                    }
+                    _ => Err(ServiceError::NotFound),
+                },
+                Change::Delete { id, version } => match current.get(id) {
+                    Some(r) if !r.is_deleted() && touched.insert(*id) => match version {
+                        Some(v) if *v != r.version() => Err(ServiceError::Conflict { current: r.version() }),
+                        _ => Ok(Planned::Bin { before: r.clone(), deleted: true }),
+                    },
+                    _ => Err(ServiceError::NotFound),
+                },
+                Change::Restore { id } => match current.get(id) {
+                    Some(r) if r.is_deleted() && touched.insert(*id) => {
+                        Ok(Planned::Bin { before: r.clone(), deleted: false })
+                    }
+                    Some(r) if !r.is_deleted() => Err(ServiceError::NotDeleted),
+                    _ => Err(ServiceError::NotFound),
+                },
+            };
+            plans.push(plan);
+        }
+
+        // 2. References: lookups must point at live records, owners at active users.
+        check_references(&mut tx, schema, object, &mut plans).await?;
+        // 3. Unique fields: no clash within the batch or with stored records.
+        check_unique(&mut tx, object, &mut plans).await?;
+
+        // 4. Write rows, history and change events together.
+        let mut inserts = Vec::new();
+        let mut history = Vec::new();
+        let mut events = Vec::new();
+        let mut results: Vec<ItemResult> = Vec::with_capacity(plans.len());
+        for plan in plans {
+            let result = match plan {
+                Err(e) => Err(e),
+                Ok(Planned::Unchanged(r)) => Ok((r, Outcome::Unchanged)),
+                Ok(Planned::Insert(record)) => {
+                    let id = record.id().unwrap_or_default();
+                    let fields: Vec<&str> = object
+                        .fields
+                        .iter()
+                        .zip(&record.values)
+                        .filter(|(f, v)| !f.system && !v.is_null())
+                        .map(|(f, _)| f.name.as_str())
+                        .collect();
+                    history.push(history_row(object, id, "create", None, None, None, actor, now));
+                    events.push(change_row(object, id, "create", &fields, actor, now));
+                    inserts.push(record.clone());
+                    Ok((record, Outcome::Created))
+                }
+                Ok(Planned::Update { before, changes }) => {
+                    let id = before.id().unwrap_or_default();
+                    let expected = before.version();
+                    let pairs: Vec<_> = changes.iter().map(|(i, v)| (&object.fields[*i], v)).collect();
+                    let written = store::update(&mut tx, object, id, expected, &pairs, now).await?;
+                    if !written {
+                        Err(ServiceError::Conflict { current: expected + 1 })
+                    } else {
+                        let mut after = before.clone();
+                        let mut names = Vec::new();
+                        for (i, v) in &changes {
+                            let f = &object.fields[*i];
+                            history.push(history_row(
+                                object,
+                                id,
+                                "update",
+                                Some(&f.name),
+                                Some(values::to_json(f, &before.values[*i])),
+                                Some(values::to_json(f, v)),
+                                actor,
+                                now,
+                            ));
+                            names.push(f.name.as_str());
+                            after.values[*i] = v.clone();
+                        }
+                        after.values[sys::UPDATED_AT] = Value::DateTime(now);
+                        after.values[sys::VERSION] = Value::Int(expected + 1);
+                        events.push(change_row(object, id, "update", &names, actor, now));
+                        Ok((after, Outcome::Updated))
+                    }
+                }
+                Ok(Planned::Bin { before, deleted }) => {
+                    let id = before.id().unwrap_or_default();
+                    let expected = before.version();
+                    if !store::set_deleted(&mut tx, object, id, expected, deleted, now).await? {
+                        Err(ServiceError::Conflict { current: expected + 1 })
+                    } else {
+                        let op = if deleted { "delete" } else { "restore" };
+                        history.push(history_row(object, id, op, None, None, None, actor, now));
+                        events.push(change_row(object, id, op, &[], actor, now));
+                        let mut after = before;
+                        after.values[sys::DELETED_AT] = if deleted { Value::DateTime(now) } else { Value::Null };
+                        after.values[sys::UPDATED_AT] = Value::DateTime(now);
+                        after.values[sys::VERSION] = Value::Int(expected + 1);
+                        Ok((after, if deleted { Outcome::Deleted } else { Outcome::Restored }))
+                    }
+                }
+            };
+            results.push(result);
+        }
+        if !inserts.is_empty() {
+            store::insert(&mut tx, object, &inserts).await?;
+        }
+        system::insert_history(&mut tx, &history).await?;
+        system::insert_changes(&mut tx, &events).await?;
+        tx.commit().await?;
+        Ok(results)
+    }
+
+    /// Bulk create, or upsert keyed by an external-id field: records whose key matches
+    /// a stored record update it, the others are created. One result per input.
+    pub async fn bulk(
+        &self,
+        actor: &Actor,
+        object: &str,
+        inputs: Vec<Map<String, Json>>,
+        upsert_on: Option<&str>,
+    ) -> Result<Vec<ItemResult>, ServiceError> {
+        if inputs.len() > MAX_BULK {
+            return Err(ServiceError::TooMany { max: MAX_BULK });
+        }
+        let Some(key_name) = upsert_on else {
+            return self.apply(actor, object, inputs.into_iter().map(Change::Create).collect()).await;
+        };
+        let (_, obj) = self.object(object)?;
+        let key = match obj.field(key_name) {
+            Some(f) if f.external_id || f.unique => f.clone(),
+            _ => return Err(ServiceError::field("upsert_on", Msg::UnknownField)),
+        };
+        let ctx = self.parse_context();
+        let mut keys: Vec<Result<Value, ServiceError>> = Vec::with_capacity(inputs.len());
+        for input in &inputs {
+            let k = match input.get(key_name).map(|j| values::parse_input(&key, j, &ctx)) {
+                None | Some(Ok(Value::Null)) => Err(ServiceError::field(key_name, Msg::Required)),
+                Some(Err(e)) => Err(ServiceError::Validation(vec![e])),
+                Some(Ok(v)) => Ok(v),
+            };
+            keys.push(k);
+        }
+        let wanted: Vec<Value> = keys.iter().filter_map(|k| k.as_ref().ok().cloned()).collect();
+        let mut tx = self.db().begin().await?;
+        let found = store::find_by(&mut tx, &obj, &key, &wanted).await?;
+        tx.rollback().await?;
+        let mut by_key: HashMap<String, (Uuid, bool)> = HashMap::new();
+        for (value, id, deleted) in found {
+            by_key.insert(arg_key(&value), (id, deleted));
+        }
+        let mut changes = Vec::new();
+        let mut slots: Vec<Result<usize, ServiceError>> = Vec::with_capacity(inputs.len());
+        let mut seen = HashSet::new();
+        for (input, k) in inputs.into_iter().zip(keys) {
+            let slot = match k {
+                Err(e) => Err(e),
+                Ok(v) => {
+                    let text = arg_key(&store::field_args(&key, &v)[0]);
+                    if !seen.insert(text.clone()) {
+                        Err(ServiceError::field(key_name, Msg::NotUnique))
+                    } else {
+                        match by_key.get(&text) {
+                            Some((_, true)) => Err(ServiceError::InRecycleBin),
+                            Some((id, false)) => {
+                                let mut patch = input;
+                                patch.remove(key_name);
+                                changes.push(Change::Update { id: *id, version: None, patch });
+                                Ok(changes.len() - 1)
+                            }
+                            None => {
+                                changes.push(Change::Create(input));
+                                Ok(changes.len() - 1)
+                            }
+                        }
+                    }
+                }
+            };
+            slots.push(slot);
+        }
+        let mut applied: Vec<Option<ItemResult>> =
+            self.apply(actor, object, changes).await?.into_iter().map(Some).collect();
+        Ok(slots
+            .into_iter()
+            .map(|s| match s {
+                Err(e) => Err(e),
+                Ok(i) => applied.get_mut(i).and_then(Option::take).unwrap_or(Err(ServiceError::NotFound)),
+            })
+            .collect())
+    }
+
+    /// A live record (or, with `deleted`, one in the recycle bin).
+    pub async fn get(&self, _actor: &Actor, object: &str, id: Uuid, deleted: bool) -> Result<Record, ServiceError> {
+        let (_, object) = self.object(object)?;
+        let sql = store::get_sql(self.db().dialect(), &object, id);
+        let rows = self.db().fetch(sql, &store::row_kinds(&object)).await?;
+        match rows.into_iter().next() {
+            Some(row) => {
+                let r = store::decode(&object, row)?;
+                if r.is_deleted() == deleted { Ok(r) } else { Err(ServiceError::NotFound) }
+            }
+            None => Err(ServiceError::NotFound),
+        }
+    }
+
+    /// One keyset page of a list.
+    pub async fn list(&self, _actor: &Actor, object: &str, q: &ListQuery) -> Result<Page, ServiceError> {
+        let (_, object) = self.object(object)?;
+        let ctx = self.parse_context();
+        let filter: Option<Expr<Cond>> = match q.filter.as_deref().map(str::trim).filter(|f| !f.is_empty()) {
+            None => None,
+            Some(text) => Some(
+                query::parse_filter(text)
+                    .and_then(|e| query::type_filter(e, &object, &ctx))
+                    .map_err(filter_error)?,
+            ),
+        };
+        let sort: Sort = match q.sort.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            None => query::parse_sort("id", &object),
+            Some(s) => query::parse_sort(s, &object),
+        }
+        .map_err(|e| {
+            let mut fe = FieldError::new("sort", Msg::InvalidSort);
+            if let Some(f) = e.field {
+                fe = fe.with("field", f);
+            }
+            ServiceError::Validation(vec![fe])
+        })?;
+        let cursor = match q.cursor.as_deref().filter(|c| !c.is_empty()) {
+            None => None,
+            Some(c) => Some(
+                query::decode_cursor(&sort, c).ok_or_else(|| ServiceError::field("cursor", Msg::InvalidCursor))?,
+            ),
+        };
+        let limit = q.limit.unwrap_or(DEFAULT_PAGE);
+        if limit == 0 || limit > MAX_PAGE {
+            return Err(ServiceError::Validation(vec![
+                FieldError::new("limit", Msg::InvalidLimit).with("max", MAX_PAGE),
+            ]));
+        }
+        let bin = if q.deleted { Bin::Deleted } else { Bin::Live };
+        let sql = store::list_sql(self.db().dialect(), &object, filter.as_ref(), &sort, cursor.as_ref(), limit + 1, bin);
+        let rows = self.db().fetch(sql, &store::row_kinds(&object)).await?;
+        let mut records = rows.into_iter().map(|r| store::decode(&object, r)).collect::<Result<Vec<_>, _>>()?;
+        let next_cursor = if records.len() > limit {
+            records.truncate(limit);
+            records.last().and_then(|last| {
+                let i = object.fields.iter().position(|f| f.name == sort.field.name)?;
+                Some(query::encode_cursor(&sort, &last.values[i], last.id()?))
+            })
+        } else {
+            None
+        };
+        Ok(Page { records, next_cursor })
+    }
+
+    /// Field history of a record, newest first.
+    pub async fn history(&self, actor: &Actor, object: &str, id: Uuid) -> Result<Vec<HistoryRow>, ServiceError> {
+        let (_, obj) = self.object(object)?;
+        if self.get(actor, object, id, false).await.is_err() && self.get(actor, object, id, true).await.is_err() {
+            return Err(ServiceError::NotFound);
+        }
+        Ok(system::history(self.db(), &obj.name, id, 500).await?)
+    }
+}
+
+fn filter_error(e: query::FilterError) -> ServiceError {
+    let field = match &e.field {
+        Some(f) => format!("filter.{f}"),
+        None => "filter".to_string(),
+    };
+    ServiceError::Validation(vec![FieldError::new(&field, Msg::InvalidFilter).with("reason", e.reason)])
+}
+
+fn unique_error(object: &ObjectDef, e: &StorageError) -> ServiceError {
+    let field = store::unique_field(object, e).unwrap_or_else(|| "id".into());
+    ServiceError::field(&field, Msg::NotUnique)
+}
+
+fn arg_key(a: &Arg) -> String {
+    format!("{a:?}")
+}
+
+/// Parses input fields; unknown and read-only fields are errors, as is clearing a required field.
+fn parse_fields(
+    object: &ObjectDef,
+    input: &Map<String, Json>,
+    ctx: &ParseContext,
+    creating: bool,
+) -> Result<Vec<(usize, Value)>, Vec<FieldError>> {
+    let mut out = Vec::with_capacity(input.len());
+    let mut errors = Vec::new();
+    for (key, json) in input {
+        let Some(i) = object.fields.iter().position(|f| &f.name == key) else {
+            errors.push(FieldError::new(key, Msg::UnknownField));
+            continue;
+        };
+        let field = &object.fields[i];
+        let client_id = creating && key == "id";
+        if !field.writable() && !client_id {
+            errors.push(FieldError::new(key, Msg::ReadOnlyField));
+            continue;
+        }
+        match values::parse_input(field, json, ctx) {
+            Ok(Value::Null) if field.required || client_id => errors.push(FieldError::new(key, Msg::Required)),
+            Ok(Value::Null) if field.name == "owner" => errors.push(FieldError::new(key, Msg::Required)),
+            Ok(v) => out.push((i, v)),
+            Err(e) => errors.push(e),
+        }
+    }
+    if errors.is_empty() { Ok(out) } else { Err(errors) }
+}
+
+fn plan_create(
+    object: &ObjectDef,
+    input: &Map<String, Json>,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    ctx: &ParseContext,
+) -> Result<Planned, ServiceError> {
+    let parsed = parse_fields(object, input, ctx, true).map_err(ServiceError::Validation)?;
+    let mut values = vec![Value::Null; object.fields.len()];
+    values[sys::ID] = Value::Uuid(Uuid::now_v7());
+    values[sys::CREATED_AT] = Value::DateTime(now);
+    values[sys::UPDATED_AT] = Value::DateTime(now);
+    values[sys::CREATED_BY] = Value::Uuid(actor.user_id);
+    values[sys::OWNER] = Value::Uuid(actor.user_id);
+    values[sys::VERSION] = Value::Int(1);
+    for (i, v) in parsed {
+        values[i] = v;
+    }
+    let missing: Vec<FieldError> = object
+        .fields
+        .iter()
+        .zip(&values)
+        .filter(|(f, v)| f.required && v.is_null())
+        .map(|(f, _)| FieldError::new(&f.name, Msg::Required))
+        .collect();
+    if !missing.is_empty() {
+        return Err(ServiceError::Validation(missing));
+    }
+    Ok(Planned::Insert(Record { values }))
+}
+
+fn plan_update(
+    object: &ObjectDef,
+    current: &Record,
+    version: Option<i64>,
+    patch: &Map<String, Json>,
+    ctx: &ParseContext,
+) -> Result<Planned, ServiceError> {
+    if let Some(v) = version {
+        if v != current.version() {
+            return Err(ServiceError::Conflict { current: current.version() });
+        }
+    }
+    let parsed = parse_fields(object, patch, ctx, false).map_err(ServiceError::Validation)?;
+    let changes: Vec<(usize, Value)> = parsed.into_iter().filter(|(i, v)| &current.values[*i] != v).collect();
+    if changes.is_empty() {
+        return Ok(Planned::Unchanged(current.clone()));
+    }
+    Ok(Planned::Update { before: current.clone(), changes })
+}
+
+/// Values a plan writes, by field index (new records: all non-null fields).
+fn written_values(plan: &Planned) -> Vec<(usize, &Value)> {
+    match plan {
+        Planned::Insert(r) => r.values.iter().enumerate().filter(|(_, v)| !v.is_null()).collect(),
+        Planned::Update { changes, .. } => changes.iter().map(|(i, v)| (*i, v)).collect(),
+        _ => Vec::new(),
+    }
+}
+
+async fn check_references(
+    tx: &mut Tx,
+    schema: &Schema,
+    object: &ObjectDef,
+    plans: &mut [Result<Planned, ServiceError>],
+) -> Result<(), ServiceError> {
+    // (field index) -> ids referenced
+    let mut wanted: HashMap<usize, HashSet<Uuid>> = HashMap::new();
+    for plan in plans.iter().flatten() {
+        for (i, v) in written_values(plan) {
+            let f = &object.fields[i];
+            if matches!(f.field_type, FieldType::Lookup) || (f.field_type == FieldType::User && i != sys::CREATED_BY) {
+                if let Value::Uuid(u) = v {
+                    wanted.entry(i).or_default().insert(*u);
+                }
+            }
+        }
+    }
+    if wanted.is_empty() {
+        return Ok(());
+    }
+    let mut live: HashMap<usize, HashSet<Uuid>> = HashMap::new();
+    for (i, ids) in &wanted {
+        let ids: Vec<Uuid> = ids.iter().copied().collect();
+        let f = &object.fields[*i];
+        let found = if f.field_type == FieldType::User {
+            system::active_user_ids(tx, &ids).await?
+        } else {
+            match f.target.as_deref().and_then(|t| schema.object(t)) {
+                Some(target) => store::live_ids(tx, &target.table, &ids).await?,
+                None => Vec::new(),
+            }
+        };
+        live.insert(*i, found.into_iter().collect());
+    }
+    for plan in plans.iter_mut() {
+        let mut errors = Vec::new();
+        if let Ok(p) = plan {
+            for (i, v) in written_values(p) {
+                if let (Some(ok), Value::Uuid(u)) = (live.get(&i), v) {
+                    if !ok.contains(u) {
+                        let f = &object.fields[i];
+                        let msg = if f.field_type == FieldType::User { Msg::UserNotFound } else { Msg::LookupNotFound };
+                        errors.push(FieldError::new(&f.name, msg));
+                    }
+                }
+            }
+        }
+        if !errors.is_empty() {
+            *plan = Err(ServiceError::Validation(errors));
+        }
+    }
+    Ok(())
+}
+
+async fn check_unique(
+    tx: &mut Tx,
+    object: &ObjectDef,
+    plans: &mut [Result<Planned, ServiceError>],
+) -> Result<(), ServiceError> {
+    for (fi, field) in object.fields.iter().enumerate() {
+        if !(field.unique || field.external_id) || fi == sys::ID {
+            continue;
+        }
+        let mut claims: Vec<(usize, Uuid, Value)> = Vec::new();
+        for (pi, plan) in plans.iter().enumerate() {
+            let Ok(p) = plan else { continue };
+            let own = match p {
+                Planned::Insert(r) => r.id(),
+                Planned::Update { before, .. } => before.id(),
+                _ => None,
+            };
+            for (i, v) in written_values(p) {
+                if i == fi {
+                    claims.push((pi, own.unwrap_or_default(), v.clone()));
+                }
+            }
+        }
+        if claims.is_empty() {
+            continue;
+        }
+        let values: Vec<Value> = claims.iter().map(|(_, _, v)| v.clone()).collect();
+        let stored = store::find_by(tx, object, field, &values).await?;
+        let owners: HashMap<String, Uuid> = stored.into_iter().map(|(a, id, _)| (arg_key(&a), id)).collect();
+        let mut seen: HashSet<String> = HashSet::new();
+        for (pi, own, v) in claims {
+            let key = arg_key(&store::field_args(field, &v)[0]);
+            let clash_stored = owners.get(&key).is_some_and(|holder| *holder != own);
+            let clash_batch = !seen.insert(key);
+            if clash_stored || clash_batch {
+                let e = FieldError::new(&field.name, Msg::NotUnique);
+                plans[pi] = match std::mem::replace(&mut plans[pi], Err(ServiceError::NotFound)) {
+                    Err(ServiceError::Validation(mut errs)) => {
+                        errs.push(e);
+                        Err(ServiceError::Validation(errs))
+                    }
+                    _ => Err(ServiceError::Validation(vec![e])),
+                };
+            }
+        }
+    }
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn history_row(
+    object: &ObjectDef,
+    record_id: Uuid,
+    operation: &str,
+    field: Option<&str>,
+    old: Option<Json>,
+    new: Option<Json>,
+    actor: &Actor,
+    at: DateTime<Utc>,
+) -> HistoryRow {
+    HistoryRow {
+        id: Uuid::now_v7(),
+        object: object.name.clone(),
+        record_id,
+        operation: operation.into(),
+        field: field.map(str::to_string),
+        old_value: old.filter(|j| !j.is_null()).map(|j| j.to_string()),
+        new_value: new.filter(|j| !j.is_null()).map(|j| j.to_string()),
+        actor: actor.user_id,
+        at,
+    }
+}
+
+fn change_row(object: &ObjectDef, record_id: Uuid, operation: &str, fields: &[&str], actor: &Actor, at: DateTime<Utc>) -> ChangeRow {
+    ChangeRow {
+        id: Uuid::now_v7(),
+        object: object.name.clone(),
+        record_id,
+        operation: operation.into(),
+        actor: actor.user_id,
+        fields: serde_json::to_string(fields).unwrap_or_else(|_| "[]".into()),
+        at,
+    }
+}

@@ -1,0 +1,130 @@
+//! Versioned migrations of the system tables, then the record tables synchronised with
+//! metadata — all in one transaction that holds a lock, so several nodes starting at
+//! once on PostgreSQL apply each step exactly once. Re-running is a no-op.
+
+use chrono::Utc;
+use guanxi_core::{ColumnKind, ObjectDef};
+
+use crate::db::{Database, Dialect, Tx};
+use crate::schema::ensure_table;
+use crate::sql::{Arg, Sql};
+use crate::Result;
+
+struct Migration {
+    version: i64,
+    name: &'static str,
+    statements: &'static [&'static str],
+}
+
+/// Placeholders: {uuid} {text} {ts} {bool} {int} {seq_pk}.
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "system tables: users, api tokens, custom metadata, field history, change feed, settings",
+    statements: &[
+        "CREATE TABLE gx_users (id {uuid} PRIMARY KEY NOT NULL, email {text} NOT NULL, name {text} NOT NULL, \
+         password_hash {text}, locale {text} NOT NULL, time_zone {text} NOT NULL, is_admin {bool} NOT NULL, \
+         active {bool} NOT NULL, created_at {ts} NOT NULL, updated_at {ts} NOT NULL)",
+        "CREATE UNIQUE INDEX ux_gx_users_email ON gx_users (email)",
+        "CREATE TABLE gx_api_tokens (id {uuid} PRIMARY KEY NOT NULL, user_id {uuid} NOT NULL REFERENCES gx_users (id), \
+         name {text} NOT NULL, token_hash {text} NOT NULL, prefix {text} NOT NULL, created_at {ts} NOT NULL, \
+         expires_at {ts}, revoked_at {ts}, last_used_at {ts})",
+        "CREATE UNIQUE INDEX ux_gx_api_tokens_hash ON gx_api_tokens (token_hash)",
+        "CREATE TABLE gx_custom_objects (name {text} PRIMARY KEY NOT NULL, definition {text} NOT NULL, \
+         created_at {ts} NOT NULL, created_by {uuid})",
+        "CREATE TABLE gx_custom_fields (object {text} NOT NULL, name {text} NOT NULL, definition {text} NOT NULL, \
+         created_at {ts} NOT NULL, created_by {uuid}, PRIMARY KEY (object, name))",
+        "CREATE TABLE gx_field_history (id {uuid} PRIMARY KEY NOT NULL, object {text} NOT NULL, \
+         record_id {uuid} NOT NULL, operation {text} NOT NULL, field {text}, old_value {text}, new_value {text}, \
+         actor {uuid}, at {ts} NOT NULL)",
+        "CREATE INDEX ix_gx_field_history_record ON gx_field_history (object, record_id, at)",
+        "CREATE TABLE gx_changes (seq {seq_pk}, id {uuid} NOT NULL, object {text} NOT NULL, \
+         record_id {uuid} NOT NULL, operation {text} NOT NULL, actor {uuid}, fields {text} NOT NULL, at {ts} NOT NULL)",
+        "CREATE INDEX ix_gx_changes_record ON gx_changes (object, record_id)",
+        "CREATE TABLE gx_settings (key {text} PRIMARY KEY NOT NULL, value {text} NOT NULL)",
+        "INSERT INTO gx_settings (key, value) VALUES ('meta_version', '1')",
+    ],
+}];
+
+pub fn latest_version() -> i64 {
+    MIGRATIONS.iter().map(|m| m.version).max().unwrap_or(0)
+}
+
+fn expand(dialect: Dialect, statement: &str) -> String {
+    let (uuid, text, ts, boolean, int, seq_pk) = match dialect {
+        Dialect::Sqlite => ("TEXT", "TEXT", "TEXT", "INTEGER", "INTEGER", "INTEGER PRIMARY KEY AUTOINCREMENT"),
+        Dialect::Postgres => (
+            "UUID",
+            "TEXT COLLATE \"C\"",
+            "TIMESTAMPTZ",
+            "BOOLEAN",
+            "BIGINT",
+            "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
+        ),
+    };
+    statement
+        .replace("{uuid}", uuid)
+        .replace("{text}", text)
+        .replace("{ts}", ts)
+        .replace("{bool}", boolean)
+        .replace("{int}", int)
+        .replace("{seq_pk}", seq_pk)
+}
+
+/// What `migrate` did, for the log and the CLI.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct MigrationReport {
+    pub applied: Vec<i64>,
+    pub current: i64,
+}
+
+/// Applies pending migrations and makes every given object's table match its metadata.
+pub async fn migrate(db: &Database, objects: &[ObjectDef]) -> Result<MigrationReport> {
+    let dialect = db.dialect();
+    let create = expand(
+        dialect,
+        "CREATE TABLE IF NOT EXISTS gx_migrations (version {int} PRIMARY KEY NOT NULL, name {text} NOT NULL, applied_at {ts} NOT NULL)",
+    );
+    db.execute(Sql::with(dialect, &create)).await?;
+    let mut tx = db.begin().await?;
+    if dialect == Dialect::Postgres {
+        tx.execute(Sql::with(dialect, "LOCK TABLE gx_migrations IN ACCESS EXCLUSIVE MODE")).await?;
+    }
+    let done: Vec<i64> = tx
+        .fetch(Sql::with(dialect, "SELECT version FROM gx_migrations"), &[ColumnKind::Int])
+        .await?
+        .into_iter()
+        .filter_map(|r| r.first().and_then(Arg::as_int))
+        .collect();
+    let mut report = MigrationReport::default();
+    for m in MIGRATIONS.iter().filter(|m| !done.contains(&m.version)) {
+        let statements: Vec<String> = m.statements.iter().map(|s| expand(dialect, s)).collect();
+        tx.execute_plain(&statements).await?;
+        let mut s = Sql::with(dialect, "INSERT INTO gx_migrations (version, name, applied_at) VALUES (");
+        s.bind(Arg::Int(m.version)).push(", ").bind(Arg::Text(m.name.into())).push(", ");
+        s.bind(Arg::DateTime(Utc::now())).push(")");
+        tx.execute(s).await?;
+        report.applied.push(m.version);
+    }
+    sync_objects(&mut tx, objects).await?;
+    tx.commit().await?;
+    report.current = latest_version();
+    Ok(report)
+}
+
+async fn sync_objects(tx: &mut Tx, objects: &[ObjectDef]) -> Result<()> {
+    for object in objects {
+        ensure_table(tx, object).await?;
+    }
+    Ok(())
+}
+
+/// Makes the given objects' tables match their metadata (used for custom objects, whose
+/// definitions are only readable once the system tables exist).
+pub async fn sync(db: &Database, objects: &[ObjectDef]) -> Result<()> {
+    let mut tx = db.begin().await?;
+    if db.dialect() == Dialect::Postgres {
+        tx.execute(Sql::with(db.dialect(), "LOCK TABLE gx_migrations IN ACCESS EXCLUSIVE MODE")).await?;
+    }
+    sync_objects(&mut tx, objects).await?;
+    tx.commit().await
+}

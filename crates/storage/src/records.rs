@@ -1,0 +1,387 @@
+//! SQL for record tables: insert, update, soft delete and restore, keyset-paged lists.
+//! Builders return `Sql`; callers run it on a transaction (writes) or the pool (reads).
+
+use guanxi_core::metadata::FieldType;
+use guanxi_core::query::{Cond, Cursor, Expr, Op, Sort};
+use guanxi_core::values::{Record, Value};
+use guanxi_core::{ColumnKind, FieldDef, ObjectDef};
+use uuid::Uuid;
+
+use crate::db::{Dialect, Tx};
+use crate::schema::{columns, index_name};
+use crate::sql::{Arg, Sql, like_escape};
+use crate::{Result, StorageError};
+
+/// The arguments a field's value binds to (two for money: amount and currency).
+pub fn field_args(field: &FieldDef, value: &Value) -> Vec<Arg> {
+    let kind = field.column_kind();
+    match value {
+        Value::Null => {
+            let mut v = vec![Arg::Null(kind)];
+            if field.field_type == FieldType::Money {
+                v.push(Arg::Null(ColumnKind::Text));
+            }
+            v
+        }
+        Value::Money { amount, currency } => vec![Arg::Decimal(*amount, field.scale()), Arg::Text(currency.clone())],
+        other => vec![value_arg(field, other)],
+    }
+}
+
+/// One comparable argument for a field (money compares by amount).
+fn value_arg(field: &FieldDef, value: &Value) -> Arg {
+    match value {
+        Value::Null => Arg::Null(field.column_kind()),
+        Value::Text(s) => Arg::Text(s.clone()),
+        Value::Int(i) => Arg::Int(*i),
+        Value::Decimal(d) => Arg::Decimal(*d, field.scale()),
+        Value::Money { amount, .. } => Arg::Decimal(*amount, field.scale()),
+        Value::Bool(b) => Arg::Bool(*b),
+        Value::Date(d) => Arg::Date(*d),
+        Value::DateTime(d) => Arg::DateTime(*d),
+        Value::Uuid(u) => Arg::Uuid(*u),
+        Value::List(items) => Arg::Text(serde_json::to_string(items).unwrap_or_default()),
+    }
+}
+
+/// Column kinds of a full row, for decoding.
+pub fn row_kinds(object: &ObjectDef) -> Vec<ColumnKind> {
+    columns(object).into_iter().map(|(_, k)| k).collect()
+}
+
+fn push_select(s: &mut Sql, object: &ObjectDef) {
+    s.push("SELECT ");
+    for (i, (name, _)) in columns(object).iter().enumerate() {
+        if i > 0 {
+            s.push(", ");
+        }
+        s.ident(name);
+    }
+    s.push(" FROM ").ident(&object.table);
+}
+
+/// Turns a decoded row back into a record.
+pub fn decode(object: &ObjectDef, row: Vec<Arg>) -> Result<Record> {
+    let mut args = row.into_iter();
+    let mut values = Vec::with_capacity(object.fields.len());
+    for field in &object.fields {
+        let arg = args.next().ok_or_else(|| StorageError::Corrupt("short row".into()))?;
+        let value = match (field.field_type, arg) {
+            (_, Arg::Null(_)) => {
+                if field.field_type == FieldType::Money {
+                    args.next();
+                }
+                Value::Null
+            }
+            (FieldType::Money, Arg::Decimal(amount, _)) => {
+                let currency = args.next().and_then(|a| a.as_text().map(str::to_string)).unwrap_or_default();
+                Value::Money { amount, currency }
+            }
+            (FieldType::MultiPicklist | FieldType::Tags, Arg::Text(s)) => {
+                Value::List(serde_json::from_str(&s).map_err(|_| StorageError::Corrupt(format!("list {s:?}")))?)
+            }
+            (_, Arg::Text(s)) => Value::Text(s),
+            (_, Arg::Int(i)) => Value::Int(i),
+            (_, Arg::Bool(b)) => Value::Bool(b),
+            (_, Arg::Decimal(d, _)) => Value::Decimal(d),
+            (_, Arg::Date(d)) => Value::Date(d),
+            (_, Arg::DateTime(d)) => Value::DateTime(d),
+            (_, Arg::Uuid(u)) => Value::Uuid(u),
+        };
+        values.push(value);
+    }
+    Ok(Record { values })
+}
+
+/// Multi-row INSERTs of whole records, in chunks that stay under the engines' bind limits.
+pub async fn insert(tx: &mut Tx, object: &ObjectDef, records: &[Record]) -> Result<()> {
+    let cols = columns(object);
+    let per_chunk = (30_000 / cols.len().max(1)).clamp(1, 500);
+    for chunk in records.chunks(per_chunk) {
+        let mut s = tx.sql();
+        s.push("INSERT INTO ").ident(&object.table).push(" (");
+        for (i, (name, _)) in cols.iter().enumerate() {
+            if i > 0 {
+                s.push(", ");
+            }
+            s.ident(name);
+        }
+        s.push(") VALUES ");
+        for (r, record) in chunk.iter().enumerate() {
+            if r > 0 {
+                s.push(", ");
+            }
+            s.push("(");
+            let args = object.fields.iter().zip(&record.values).flat_map(|(f, v)| field_args(f, v));
+            s.bind_list(args);
+            s.push(")");
+        }
+        tx.execute(s).await?;
+    }
+    Ok(())
+}
+
+/// Updates the given fields if the record is live and still at `expected_version`;
+/// returns whether it was.
+pub async fn update(
+    tx: &mut Tx,
+    object: &ObjectDef,
+    id: Uuid,
+    expected_version: i64,
+    changes: &[(&FieldDef, &Value)],
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<bool> {
+    let mut s = tx.sql();
+    s.push("UPDATE ").ident(&object.table).push(" SET ");
+    for (field, value) in changes {
+        let args = field_args(field, value);
+        for ((name, _), arg) in crate::schema::field_columns(field).into_iter().zip(args) {
+            s.ident(&name).push(" = ").bind(arg).push(", ");
+        }
+    }
+    s.ident("updated_at").push(" = ").bind(Arg::DateTime(now)).push(", ");
+    s.ident("version").push(" = ").ident("version").push(" + 1 WHERE ").ident("id").push(" = ");
+    s.bind(Arg::Uuid(id)).push(" AND ").ident("version").push(" = ").bind(Arg::Int(expected_version));
+    s.push(" AND ").ident("deleted_at").push(" IS NULL");
+    Ok(tx.execute(s).await? == 1)
+}
+
+/// Moves a live record at `expected_version` to the recycle bin (`deleted` = true) or
+/// brings a binned one back; returns whether it happened.
+pub async fn set_deleted(
+    tx: &mut Tx,
+    object: &ObjectDef,
+    id: Uuid,
+    expected_version: i64,
+    deleted: bool,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<bool> {
+    let mut s = tx.sql();
+    s.push("UPDATE ").ident(&object.table).push(" SET ").ident("deleted_at").push(" = ");
+    s.bind(if deleted { Arg::DateTime(now) } else { Arg::Null(ColumnKind::DateTime) });
+    s.push(", ").ident("updated_at").push(" = ").bind(Arg::DateTime(now));
+    s.push(", ").ident("version").push(" = ").ident("version").push(" + 1 WHERE ").ident("id").push(" = ");
+    s.bind(Arg::Uuid(id)).push(" AND ").ident("version").push(" = ").bind(Arg::Int(expected_version));
+    s.push(" AND ").ident("deleted_at").push(if deleted { " IS NULL" } else { " IS NOT NULL" });
+    Ok(tx.execute(s).await? == 1)
+}
+
+/// SELECT of one record by id, live or binned.
+pub fn get_sql(dialect: Dialect, object: &ObjectDef, id: Uuid) -> Sql {
+    let mut s = Sql::new(dialect);
+    push_select(&mut s, object);
+    s.push(" WHERE ").ident("id").push(" = ").bind(Arg::Uuid(id));
+    s
+}
+
+pub async fn get_in(tx: &mut Tx, object: &ObjectDef, id: Uuid) -> Result<Option<Record>> {
+    let sql = get_sql(tx.dialect(), object, id);
+    let rows = tx.fetch(sql, &row_kinds(object)).await?;
+    rows.into_iter().next().map(|r| decode(object, r)).transpose()
+}
+
+/// Records (live or binned) whose `field` has one of `values`: (value, id, deleted).
+pub async fn find_by(
+    tx: &mut Tx,
+    object: &ObjectDef,
+    field: &FieldDef,
+    values: &[Value],
+) -> Result<Vec<(Arg, Uuid, bool)>> {
+    let mut out = Vec::new();
+    for chunk in values.chunks(500) {
+        let mut s = tx.sql();
+        s.push("SELECT ").ident(&field.column).push(", ").ident("id").push(", ").ident("deleted_at");
+        s.push(" FROM ").ident(&object.table).push(" WHERE ").ident(&field.column).push(" IN (");
+        s.bind_list(chunk.iter().map(|v| value_arg(field, v))).push(")");
+        let rows = tx.fetch(s, &[field.column_kind(), ColumnKind::Uuid, ColumnKind::DateTime]).await?;
+        for row in rows {
+            if let [value, Arg::Uuid(id), deleted] = &row[..] {
+                out.push((value.clone(), *id, !deleted.is_null()));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Which of `ids` are live records of `object`.
+pub async fn live_ids(tx: &mut Tx, table: &str, ids: &[Uuid]) -> Result<Vec<Uuid>> {
+    let mut out = Vec::new();
+    for chunk in ids.chunks(500) {
+        let mut s = tx.sql();
+        s.push("SELECT ").ident("id").push(" FROM ").ident(table).push(" WHERE ").ident("id").push(" IN (");
+        s.bind_list(chunk.iter().map(|u| Arg::Uuid(*u))).push(") AND ").ident("deleted_at").push(" IS NULL");
+        for row in tx.fetch(s, &[ColumnKind::Uuid]).await? {
+            if let Some(id) = row.first().and_then(Arg::as_uuid) {
+                out.push(id);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Which field a unique violation is about, from the index name or SQLite's message.
+pub fn unique_field(object: &ObjectDef, err: &StorageError) -> Option<String> {
+    let StorageError::Unique { field: reported } = err else { return None };
+    object
+        .fields
+        .iter()
+        .find(|f| {
+            let ux = index_name("ux", &object.table, &f.column);
+            reported == &ux
+                || ux.strip_prefix("ux_") == Some(reported.as_str())
+                || reported == &format!("{}.{}", object.table, f.column)
+        })
+        .map(|f| f.name.clone())
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Bin {
+    /// Live records only.
+    Live,
+    /// The recycle bin.
+    Deleted,
+}
+
+/// A keyset-paged list: `limit` rows after `cursor` in `sort` order.
+pub fn list_sql(
+    dialect: Dialect,
+    object: &ObjectDef,
+    filter: Option<&Expr<Cond>>,
+    sort: &Sort,
+    cursor: Option<&Cursor>,
+    limit: usize,
+    bin: Bin,
+) -> Sql {
+    let mut s = Sql::new(dialect);
+    push_select(&mut s, object);
+    s.push(" WHERE ").ident("deleted_at").push(if bin == Bin::Live { " IS NULL" } else { " IS NOT NULL" });
+    if let Some(f) = filter {
+        s.push(" AND ");
+        push_expr(&mut s, f);
+    }
+    let col = sort.field.column.clone();
+    let by_id = sort.field.name == "id";
+    if let Some(c) = cursor {
+        s.push(" AND ");
+        let (gt, lt) = if sort.descending { ("<", ">") } else { (">", "<") };
+        let _ = lt;
+        if by_id {
+            s.ident("id").push(&format!(" {gt} ")).bind(Arg::Uuid(c.id));
+        } else {
+            let v = value_arg(&sort.field, &c.value);
+            // NULLs sort first ascending (last descending), as in the indexes.
+            match (v.is_null(), sort.descending) {
+                (true, false) => {
+                    s.push("((").ident(&col).push(" IS NULL AND ").ident("id").push(" > ").bind(Arg::Uuid(c.id));
+                    s.push(") OR ").ident(&col).push(" IS NOT NULL)");
+                }
+                (true, true) => {
+                    s.push("(").ident(&col).push(" IS NULL AND ").ident("id").push(" < ").bind(Arg::Uuid(c.id));
+                    s.push(")");
+                }
+                (false, false) => {
+                    s.push("((").ident(&col).push(", ").ident("id").push(") > (").bind(v).push(", ");
+                    s.bind(Arg::Uuid(c.id)).push("))");
+                }
+                (false, true) => {
+                    s.push("((").ident(&col).push(", ").ident("id").push(") < (").bind(v).push(", ");
+                    s.bind(Arg::Uuid(c.id)).push(") OR ").ident(&col).push(" IS NULL)");
+                }
+            }
+        }
+    }
+    let dir = if sort.descending { " DESC" } else { " ASC" };
+    s.push(" ORDER BY ");
+    if !by_id {
+        s.ident(&col).push(dir);
+        if dialect == Dialect::Postgres {
+            s.push(if sort.descending { " NULLS LAST" } else { " NULLS FIRST" });
+        }
+        s.push(", ");
+    }
+    s.ident("id").push(dir).push(" LIMIT ").push(&limit.to_string());
+    s
+}
+
+fn push_expr(s: &mut Sql, expr: &Expr<Cond>) {
+    match expr {
+        Expr::And(items) | Expr::Or(items) if items.is_empty() => {
+            s.push(if matches!(expr, Expr::And(_)) { "1 = 1" } else { "1 = 0" });
+        }
+        Expr::And(items) | Expr::Or(items) => {
+            let joiner = if matches!(expr, Expr::And(_)) { " AND " } else { " OR " };
+            s.push("(");
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    s.push(joiner);
+                }
+                push_expr(s, item);
+            }
+            s.push(")");
+        }
+        Expr::Not(inner) => {
+            s.push("NOT (");
+            push_expr(s, inner);
+            s.push(")");
+        }
+        Expr::Cond(c) => push_cond(s, c),
+    }
+}
+
+fn push_cond(s: &mut Sql, cond: &Cond) {
+    let like = if s.dialect == Dialect::Postgres { " ILIKE " } else { " LIKE " };
+    match cond {
+        Cond::Compare { field, op, value } => {
+            let arg = value_arg(field, value);
+            if *op == Op::Ne {
+                // "not equal" includes records where the field is empty, as users expect.
+                s.push("(").ident(&field.column).push(" IS NULL OR ").ident(&field.column).push(" <> ");
+                s.bind(arg).push(")");
+                return;
+            }
+            let sym = match op {
+                Op::Eq => " = ",
+                Op::Lt => " < ",
+                Op::Lte => " <= ",
+                Op::Gt => " > ",
+                Op::Gte => " >= ",
+                _ => " = ",
+            };
+            s.ident(&field.column).push(sym).bind(arg);
+        }
+        Cond::In { field, values } => {
+            s.ident(&field.column).push(" IN (").bind_list(values.iter().map(|v| value_arg(field, v))).push(")");
+        }
+        Cond::Between { field, low, high } => {
+            s.ident(&field.column).push(" BETWEEN ").bind(value_arg(field, low)).push(" AND ");
+            s.bind(value_arg(field, high));
+        }
+        Cond::Like { field, pattern, prefix } => {
+            let p = format!("{}{}%", if *prefix { "" } else { "%" }, like_escape(pattern));
+            s.ident(&field.column).push(like).bind(Arg::Text(p)).push(" ESCAPE '\\'");
+        }
+        Cond::ListContains { field, item } => {
+            let quoted = serde_json::to_string(item).unwrap_or_default();
+            let p = format!("%{}%", like_escape(&quoted));
+            s.ident(&field.column).push(like).bind(Arg::Text(p)).push(" ESCAPE '\\'");
+        }
+        Cond::IsNull { field, is_null } => {
+            s.ident(&field.column).push(if *is_null { " IS NULL" } else { " IS NOT NULL" });
+        }
+    }
+}
+
+/// Records of `object` with these ids (live or binned), for one batch of writes.
+pub async fn get_many_in(tx: &mut Tx, object: &ObjectDef, ids: &[Uuid]) -> Result<Vec<Record>> {
+    let mut out = Vec::with_capacity(ids.len());
+    let kinds = row_kinds(object);
+    for chunk in ids.chunks(500) {
+        let mut s = tx.sql();
+        push_select(&mut s, object);
+        s.push(" WHERE ").ident("id").push(" IN (").bind_list(chunk.iter().map(|u| Arg::Uuid(*u))).push(")");
+        for row in tx.fetch(s, &kinds).await? {
+            out.push(decode(object, row)?);
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,154 @@
+//! Tables and columns generated from metadata: each object a real table, each field a
+//! real column, indexes for indexed fields. Additive only: columns are never dropped here.
+
+use std::collections::HashSet;
+
+use guanxi_core::{ColumnKind, FieldDef, ObjectDef};
+
+use crate::db::{Dialect, Tx};
+use crate::sql::{Arg, Sql};
+use crate::Result;
+
+pub fn column_type(dialect: Dialect, kind: ColumnKind) -> String {
+    match (dialect, kind) {
+        (Dialect::Sqlite, ColumnKind::Int | ColumnKind::Bool | ColumnKind::Decimal(_)) => "INTEGER".into(),
+        (Dialect::Sqlite, _) => "TEXT".into(),
+        (Dialect::Postgres, ColumnKind::Text) => "TEXT COLLATE \"C\"".into(),
+        (Dialect::Postgres, ColumnKind::Int) => "BIGINT".into(),
+        (Dialect::Postgres, ColumnKind::Bool) => "BOOLEAN".into(),
+        (Dialect::Postgres, ColumnKind::Decimal(s)) => {
+            format!("NUMERIC({}, {s})", guanxi_core::metadata::DECIMAL_PRECISION)
+        }
+        (Dialect::Postgres, ColumnKind::Date) => "DATE".into(),
+        (Dialect::Postgres, ColumnKind::DateTime) => "TIMESTAMPTZ".into(),
+        (Dialect::Postgres, ColumnKind::Uuid) => "UUID".into(),
+    }
+}
+
+/// The columns a field occupies: its own, and a currency column for money.
+pub fn field_columns(field: &FieldDef) -> Vec<(String, ColumnKind)> {
+    let mut cols = vec![(field.column.clone(), field.column_kind())];
+    if let Some(c) = field.currency_column() {
+        cols.push((c, ColumnKind::Text));
+    }
+    cols
+}
+
+/// Every column of the object's table, in field order.
+pub fn columns(object: &ObjectDef) -> Vec<(String, ColumnKind)> {
+    object.fields.iter().flat_map(field_columns).collect()
+}
+
+/// Index names stay within PostgreSQL's 63 bytes and are unique per schema.
+pub fn index_name(prefix: &str, table: &str, column: &str) -> String {
+    let name = format!("{prefix}_{table}_{column}");
+    if name.len() <= 63 {
+        return name;
+    }
+    let mut hash: u32 = 2166136261;
+    for b in name.bytes() {
+        hash = (hash ^ u32::from(b)).wrapping_mul(16777619);
+    }
+    let short: String = name.chars().take(50).collect();
+    format!("{short}_{hash:08x}")
+}
+
+async fn existing_columns(tx: &mut Tx, table: &str) -> Result<HashSet<String>> {
+    let sql = match tx.dialect() {
+        Dialect::Sqlite => {
+            let mut s = Sql::with(Dialect::Sqlite, "SELECT name FROM pragma_table_info(");
+            s.bind(Arg::Text(table.into())).push(")");
+            s
+        }
+        Dialect::Postgres => {
+            let mut s = Sql::with(
+                Dialect::Postgres,
+                "SELECT column_name::text FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = ",
+            );
+            s.bind(Arg::Text(table.into()));
+            s
+        }
+    };
+    let rows = tx.fetch(sql, &[ColumnKind::Text]).await?;
+    Ok(rows.into_iter().filter_map(|r| r.into_iter().next().and_then(|a| a.as_text().map(str::to_string))).collect())
+}
+
+/// Creates the object's table, adds missing columns and indexes. Idempotent.
+pub async fn ensure_table(tx: &mut Tx, object: &ObjectDef) -> Result<()> {
+    let dialect = tx.dialect();
+    let table = &object.table;
+    let existing = existing_columns(tx, table).await?;
+    let mut statements = Vec::new();
+    let cols = columns(object);
+    if existing.is_empty() {
+        let mut s = Sql::new(dialect);
+        s.push("CREATE TABLE ").ident(table).push(" (");
+        for (i, (name, kind)) in cols.iter().enumerate() {
+            if i > 0 {
+                s.push(", ");
+            }
+            s.ident(name).push(" ").push(&column_type(dialect, *kind));
+            match name.as_str() {
+                "id" => {
+                    s.push(" PRIMARY KEY NOT NULL");
+                }
+                "created_at" | "updated_at" | "version" => {
+                    s.push(" NOT NULL");
+                }
+                _ => {}
+            }
+        }
+        s.push(")");
+        statements.push(s.text);
+    } else {
+        for (name, kind) in cols.iter().filter(|(n, _)| !existing.contains(n)) {
+            let mut s = Sql::new(dialect);
+            s.push("ALTER TABLE ").ident(table).push(" ADD COLUMN ").ident(name).push(" ");
+            s.push(&column_type(dialect, *kind));
+            statements.push(s.text);
+        }
+    }
+    for field in &object.fields {
+        statements.extend(index_statements(dialect, table, field));
+    }
+    tx.execute_plain(&statements).await
+}
+
+/// Index DDL for one field (empty when it has none).
+pub fn index_statements(dialect: Dialect, table: &str, field: &FieldDef) -> Vec<String> {
+    let mut out = Vec::new();
+    if field.name == "id" {
+        return out;
+    }
+    if field.unique || field.external_id {
+        let mut s = Sql::new(dialect);
+        s.push("CREATE UNIQUE INDEX IF NOT EXISTS ").ident(&index_name("ux", table, &field.column));
+        s.push(" ON ").ident(table).push(" (").ident(&field.column).push(")");
+        out.push(s.text);
+    } else if field.indexed {
+        // Sort key then id: the order of keyset pages. NULLs first on both engines (SQLite's
+        // natural order), so that an index scan serves ORDER BY on PostgreSQL too.
+        let mut s = Sql::new(dialect);
+        s.push("CREATE INDEX IF NOT EXISTS ").ident(&index_name("ix", table, &field.column));
+        s.push(" ON ").ident(table).push(" (").ident(&field.column);
+        if dialect == Dialect::Postgres {
+            s.push(" NULLS FIRST");
+        }
+        s.push(", ").ident("id").push(") WHERE ").ident("deleted_at").push(" IS NULL");
+        out.push(s.text);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_index_names_are_shortened_stably() {
+        let long = index_name("ix", &"t".repeat(40), &"c".repeat(40));
+        assert!(long.len() <= 63);
+        assert_eq!(long, index_name("ix", &"t".repeat(40), &"c".repeat(40)));
+        assert_eq!(index_name("ix", "contacts", "email"), "ix_contacts_email");
+    }
+}

@@ -1,0 +1,363 @@
+//! The system tables: users, API tokens, custom metadata definitions, field history,
+//! the change feed and settings. Plain SQL over fixed tables, same on both engines.
+
+use chrono::{DateTime, Utc};
+use guanxi_core::ColumnKind;
+use uuid::Uuid;
+
+use crate::db::{Database, Tx};
+use crate::sql::{Arg, Sql};
+use crate::Result;
+
+/// Multi-row INSERT in chunks under the bind limits.
+pub async fn insert_rows(tx: &mut Tx, table: &str, cols: &[&str], rows: Vec<Vec<Arg>>) -> Result<()> {
+    let per_chunk = (30_000 / cols.len().max(1)).clamp(1, 1000);
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let mut s = tx.sql();
+        s.push("INSERT INTO ").ident(table).push(" (");
+        for (i, c) in cols.iter().enumerate() {
+            if i > 0 {
+                s.push(", ");
+            }
+            s.ident(c);
+        }
+        s.push(") VALUES ");
+        for (r, row) in rows.by_ref().take(per_chunk).enumerate() {
+            if r > 0 {
+                s.push(", ");
+            }
+            s.push("(").bind_list(row).push(")");
+        }
+        tx.execute(s).await?;
+    }
+    Ok(())
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct UserRow {
+    pub id: Uuid,
+    pub email: String,
+    pub name: String,
+    pub password_hash: Option<String>,
+    pub locale: String,
+    pub time_zone: String,
+    pub is_admin: bool,
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+const USER_COLS: &str = "u.id, u.email, u.name, u.password_hash, u.locale, u.time_zone, u.is_admin, u.active, u.created_at, u.updated_at";
+const USER_KINDS: [ColumnKind; 10] = [
+    ColumnKind::Uuid,
+    ColumnKind::Text,
+    ColumnKind::Text,
+    ColumnKind::Text,
+    ColumnKind::Text,
+    ColumnKind::Text,
+    ColumnKind::Bool,
+    ColumnKind::Bool,
+    ColumnKind::DateTime,
+    ColumnKind::DateTime,
+];
+
+fn user_from(row: Vec<Arg>) -> Option<UserRow> {
+    let mut it = row.into_iter();
+    Some(UserRow {
+        id: it.next()?.as_uuid()?,
+        email: it.next()?.as_text()?.to_string(),
+        name: it.next()?.as_text()?.to_string(),
+        password_hash: it.next()?.as_text().map(str::to_string),
+        locale: it.next()?.as_text()?.to_string(),
+        time_zone: it.next()?.as_text()?.to_string(),
+        is_admin: it.next()?.as_bool()?,
+        active: it.next()?.as_bool()?,
+        created_at: it.next()?.as_datetime()?,
+        updated_at: it.next()?.as_datetime()?,
+    })
+}
+
+pub async fn insert_user(tx: &mut Tx, u: &UserRow) -> Result<()> {
+    let row = vec![
+        Arg::Uuid(u.id),
+        Arg::Text(u.email.clone()),
+        Arg::Text(u.name.clone()),
+        Arg::opt_text(u.password_hash.clone()),
+        Arg::Text(u.locale.clone()),
+        Arg::Text(u.time_zone.clone()),
+        Arg::Bool(u.is_admin),
+        Arg::Bool(u.active),
+        Arg::DateTime(u.created_at),
+        Arg::DateTime(u.updated_at),
+    ];
+    let cols = ["id", "email", "name", "password_hash", "locale", "time_zone", "is_admin", "active", "created_at", "updated_at"];
+    insert_rows(tx, "gx_users", &cols, vec![row]).await
+}
+
+pub async fn user_by_email(db: &Database, email: &str) -> Result<Option<UserRow>> {
+    let mut s = db.sql();
+    s.push(&format!("SELECT {USER_COLS} FROM gx_users u WHERE u.email = ")).bind(Arg::Text(email.to_lowercase()));
+    Ok(db.fetch(s, &USER_KINDS).await?.into_iter().next().and_then(user_from))
+}
+
+pub async fn user_by_id(db: &Database, id: Uuid) -> Result<Option<UserRow>> {
+    let mut s = db.sql();
+    s.push(&format!("SELECT {USER_COLS} FROM gx_users u WHERE u.id = ")).bind(Arg::Uuid(id));
+    Ok(db.fetch(s, &USER_KINDS).await?.into_iter().next().and_then(user_from))
+}
+
+pub async fn count_users(db: &Database) -> Result<i64> {
+    let rows = db.fetch(Sql::with(db.dialect(), "SELECT COUNT(*) FROM gx_users"), &[ColumnKind::Int]).await?;
+    Ok(rows.first().and_then(|r| r.first()).and_then(Arg::as_int).unwrap_or(0))
+}
+
+/// Which of `ids` are active users.
+pub async fn active_user_ids(tx: &mut Tx, ids: &[Uuid]) -> Result<Vec<Uuid>> {
+    let mut out = Vec::new();
+    for chunk in ids.chunks(500) {
+        let mut s = tx.sql();
+        s.push("SELECT id FROM gx_users WHERE active = ").bind(Arg::Bool(true)).push(" AND id IN (");
+        s.bind_list(chunk.iter().map(|u| Arg::Uuid(*u))).push(")");
+        out.extend(tx.fetch(s, &[ColumnKind::Uuid]).await?.into_iter().filter_map(|r| r.first().and_then(Arg::as_uuid)));
+    }
+    Ok(out)
+}
+
+#[derive(Clone, Debug)]
+pub struct TokenRow {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub name: String,
+    pub token_hash: String,
+    pub prefix: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+pub async fn insert_token(db: &Database, t: &TokenRow) -> Result<()> {
+    let mut tx = db.begin().await?;
+    let row = vec![
+        Arg::Uuid(t.id),
+        Arg::Uuid(t.user_id),
+        Arg::Text(t.name.clone()),
+        Arg::Text(t.token_hash.clone()),
+        Arg::Text(t.prefix.clone()),
+        Arg::DateTime(t.created_at),
+        Arg::opt_datetime(t.expires_at),
+    ];
+    let cols = ["id", "user_id", "name", "token_hash", "prefix", "created_at", "expires_at"];
+    insert_rows(&mut tx, "gx_api_tokens", &cols, vec![row]).await?;
+    tx.commit().await
+}
+
+/// The active user holding a live (unrevoked, unexpired) token with this hash.
+pub async fn user_for_token(db: &Database, token_hash: &str, now: DateTime<Utc>) -> Result<Option<UserRow>> {
+    let mut s = db.sql();
+    s.push(&format!("SELECT {USER_COLS} FROM gx_api_tokens t JOIN gx_users u ON u.id = t.user_id WHERE t.token_hash = "));
+    s.bind(Arg::Text(token_hash.into())).push(" AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ");
+    s.bind(Arg::DateTime(now)).push(") AND u.active = ").bind(Arg::Bool(true));
+    Ok(db.fetch(s, &USER_KINDS).await?.into_iter().next().and_then(user_from))
+}
+
+/// One entry of a record's field history; `field` is `None` for whole-record operations.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HistoryRow {
+    pub id: Uuid,
+    pub object: String,
+    pub record_id: Uuid,
+    pub operation: String,
+    pub field: Option<String>,
+    pub old_value: Option<String>,
+    pub new_value: Option<String>,
+    pub actor: Uuid,
+    pub at: DateTime<Utc>,
+}
+
+pub async fn insert_history(tx: &mut Tx, rows: &[HistoryRow]) -> Result<()> {
+    let cols = ["id", "object", "record_id", "operation", "field", "old_value", "new_value", "actor", "at"];
+    let rows = rows
+        .iter()
+        .map(|h| {
+            vec![
+                Arg::Uuid(h.id),
+                Arg::Text(h.object.clone()),
+                Arg::Uuid(h.record_id),
+                Arg::Text(h.operation.clone()),
+                Arg::opt_text(h.field.clone()),
+                Arg::opt_text(h.old_value.clone()),
+                Arg::opt_text(h.new_value.clone()),
+                Arg::Uuid(h.actor),
+                Arg::DateTime(h.at),
+            ]
+        })
+        .collect();
+    insert_rows(tx, "gx_field_history", &cols, rows).await
+}
+
+pub async fn history(db: &Database, object: &str, record_id: Uuid, limit: usize) -> Result<Vec<HistoryRow>> {
+    let mut s = db.sql();
+    s.push("SELECT id, object, record_id, operation, field, old_value, new_value, actor, at FROM gx_field_history WHERE object = ");
+    s.bind(Arg::Text(object.into())).push(" AND record_id = ").bind(Arg::Uuid(record_id));
+    s.push(" ORDER BY at DESC, id DESC LIMIT ").push(&limit.to_string());
+    let kinds = [
+        ColumnKind::Uuid,
+        ColumnKind::Text,
+        ColumnKind::Uuid,
+        ColumnKind::Text,
+        ColumnKind::Text,
+        ColumnKind::Text,
+        ColumnKind::Text,
+        ColumnKind::Uuid,
+        ColumnKind::DateTime,
+    ];
+    let rows = db.fetch(s, &kinds).await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| {
+            let mut it = r.into_iter();
+            Some(HistoryRow {
+                id: it.next()?.as_uuid()?,
+                object: it.next()?.as_text()?.to_string(),
+                record_id: it.next()?.as_uuid()?,
+                operation: it.next()?.as_text()?.to_string(),
+                field: it.next()?.as_text().map(str::to_string),
+                old_value: it.next()?.as_text().map(str::to_string),
+                new_value: it.next()?.as_text().map(str::to_string),
+                actor: it.next()?.as_uuid()?,
+                at: it.next()?.as_datetime()?,
+            })
+        })
+        .collect())
+}
+
+/// A change-feed event: what happened to which record, and which fields changed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ChangeRow {
+    pub id: Uuid,
+    pub object: String,
+    pub record_id: Uuid,
+    pub operation: String,
+    pub actor: Uuid,
+    /// JSON array of the changed field names.
+    pub fields: String,
+    pub at: DateTime<Utc>,
+}
+
+pub async fn insert_changes(tx: &mut Tx, rows: &[ChangeRow]) -> Result<()> {
+    let cols = ["id", "object", "record_id", "operation", "actor", "fields", "at"];
+    let rows = rows
+        .iter()
+        .map(|c| {
+            vec![
+                Arg::Uuid(c.id),
+                Arg::Text(c.object.clone()),
+                Arg::Uuid(c.record_id),
+                Arg::Text(c.operation.clone()),
+                Arg::Uuid(c.actor),
+                Arg::Text(c.fields.clone()),
+                Arg::DateTime(c.at),
+            ]
+        })
+        .collect();
+    insert_rows(tx, "gx_changes", &cols, rows).await
+}
+
+/// Events of one record, oldest first.
+pub async fn changes_for(db: &Database, object: &str, record_id: Uuid) -> Result<Vec<(i64, ChangeRow)>> {
+    let mut s = db.sql();
+    s.push("SELECT seq, id, object, record_id, operation, actor, fields, at FROM gx_changes WHERE object = ");
+    s.bind(Arg::Text(object.into())).push(" AND record_id = ").bind(Arg::Uuid(record_id)).push(" ORDER BY seq");
+    let kinds = [
+        ColumnKind::Int,
+        ColumnKind::Uuid,
+        ColumnKind::Text,
+        ColumnKind::Uuid,
+        ColumnKind::Text,
+        ColumnKind::Uuid,
+        ColumnKind::Text,
+        ColumnKind::DateTime,
+    ];
+    let rows = db.fetch(s, &kinds).await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| {
+            let mut it = r.into_iter();
+            let seq = it.next()?.as_int()?;
+            Some((
+                seq,
+                ChangeRow {
+                    id: it.next()?.as_uuid()?,
+                    object: it.next()?.as_text()?.to_string(),
+                    record_id: it.next()?.as_uuid()?,
+                    operation: it.next()?.as_text()?.to_string(),
+                    actor: it.next()?.as_uuid()?,
+                    fields: it.next()?.as_text()?.to_string(),
+                    at: it.next()?.as_datetime()?,
+                },
+            ))
+        })
+        .collect())
+}
+
+/// Stored definitions (JSON) of custom objects, and of custom fields with their object.
+pub async fn custom_definitions(db: &Database) -> Result<(Vec<String>, Vec<(String, String)>)> {
+    let objects = db
+        .fetch(Sql::with(db.dialect(), "SELECT definition FROM gx_custom_objects ORDER BY created_at, name"), &[ColumnKind::Text])
+        .await?
+        .into_iter()
+        .filter_map(|r| r.first().and_then(|a| a.as_text().map(str::to_string)))
+        .collect();
+    let fields = db
+        .fetch(
+            Sql::with(db.dialect(), "SELECT object, definition FROM gx_custom_fields ORDER BY created_at, name"),
+            &[ColumnKind::Text, ColumnKind::Text],
+        )
+        .await?
+        .into_iter()
+        .filter_map(|r| Some((r.first()?.as_text()?.to_string(), r.get(1)?.as_text()?.to_string())))
+        .collect();
+    Ok((objects, fields))
+}
+
+pub async fn insert_custom_object(tx: &mut Tx, name: &str, definition: &str, actor: Uuid, now: DateTime<Utc>) -> Result<()> {
+    let row = vec![Arg::Text(name.into()), Arg::Text(definition.into()), Arg::DateTime(now), Arg::Uuid(actor)];
+    insert_rows(tx, "gx_custom_objects", &["name", "definition", "created_at", "created_by"], vec![row]).await
+}
+
+pub async fn insert_custom_field(
+    tx: &mut Tx,
+    object: &str,
+    name: &str,
+    definition: &str,
+    actor: Uuid,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let row = vec![
+        Arg::Text(object.into()),
+        Arg::Text(name.into()),
+        Arg::Text(definition.into()),
+        Arg::DateTime(now),
+        Arg::Uuid(actor),
+    ];
+    insert_rows(tx, "gx_custom_fields", &["object", "name", "definition", "created_at", "created_by"], vec![row]).await
+}
+
+/// Bumped whenever metadata changes, so other nodes know to reload it.
+pub async fn bump_meta_version(tx: &mut Tx) -> Result<()> {
+    let mut s = tx.sql();
+    let cast = match tx.dialect() {
+        crate::Dialect::Sqlite => "CAST(CAST(value AS INTEGER) + 1 AS TEXT)",
+        crate::Dialect::Postgres => "(value::bigint + 1)::text",
+    };
+    s.push(&format!("UPDATE gx_settings SET value = {cast} WHERE key = 'meta_version'"));
+    tx.execute(s).await?;
+    Ok(())
+}
+
+pub async fn meta_version(db: &Database) -> Result<String> {
+    let rows = db
+        .fetch(Sql::with(db.dialect(), "SELECT value FROM gx_settings WHERE key = 'meta_version'"), &[ColumnKind::Text])
+        .await?;
+    Ok(rows.first().and_then(|r| r.first()).and_then(|a| a.as_text().map(str::to_string)).unwrap_or_default())
+}
