@@ -21,7 +21,10 @@ fn picklist(name: &str, label: Label, options: &[(&str, &str, &str, &str)]) -> F
     let mut f = field(name, FieldType::Picklist, label);
     f.options = options
         .iter()
-        .map(|(v, en, cn, tw)| PicklistOption { value: (*v).into(), label: l(en, cn, tw) })
+        .map(|(v, en, cn, tw)| PicklistOption {
+            value: (*v).into(),
+            label: l(en, cn, tw),
+        })
         .collect();
     f
 }
@@ -68,7 +71,11 @@ fn tags() -> FieldDef {
 }
 
 fn description() -> FieldDef {
-    field("description", FieldType::LongText, l("Description", "描述", "描述"))
+    field(
+        "description",
+        FieldType::LongText,
+        l("Description", "描述", "描述"),
+    )
 }
 
 fn object(
@@ -101,7 +108,12 @@ const INDUSTRIES: &[(&str, &str, &str, &str)] = &[
     ("distribution", "Distribution", "分销", "分銷"),
     ("retail", "Retail", "零售", "零售"),
     ("foreign_trade", "Foreign trade", "外贸", "外貿"),
-    ("professional_services", "Professional services", "专业服务", "專業服務"),
+    (
+        "professional_services",
+        "Professional services",
+        "专业服务",
+        "專業服務",
+    ),
     ("training", "Training and education", "培训教育", "培訓教育"),
     ("finance", "Finance", "金融", "金融"),
     ("it_services", "IT services", "IT 服务", "IT 服務"),
@@ -146,7 +158,11 @@ const CHANNELS: &[(&str, &str, &str, &str)] = &[
 ];
 
 fn account() -> ObjectDef {
-    let mut revenue = field("annual_revenue", FieldType::Money, l("Annual revenue", "年营业额", "年營業額"));
+    let mut revenue = field(
+        "annual_revenue",
+        FieldType::Money,
+        l("Annual revenue", "年营业额", "年營業額"),
+    );
     revenue.scale = Some(2);
     object(
         "account",
@@ -155,7 +171,9 @@ fn account() -> ObjectDef {
         l("Accounts", "客户", "客戶"),
         "name",
         vec![
-            text("name", 200, l("Account name", "客户名称", "客戶名稱")).required().indexed(),
+            text("name", 200, l("Account name", "客户名称", "客戶名稱"))
+                .required()
+                .indexed(),
             text("legal_name", 200, l("Legal name", "工商注册名称", "登記名稱")),
             text("code", 40, l("Account code", "客户编号", "客戶編號")).unique(),
             picklist(
@@ -194,10 +212,18 @@ fn account() -> ObjectDef {
             field("fax", FieldType::Phone, l("Fax", "传真", "傳真")),
             field("email", FieldType::Email, l("Email", "邮箱", "電子郵件")),
             field("website", FieldType::Url, l("Website", "网站", "網站")),
-            field("employees", FieldType::Integer, l("Employees", "员工人数", "員工人數")),
+            field(
+                "employees",
+                FieldType::Integer,
+                l("Employees", "员工人数", "員工人數"),
+            ),
             revenue,
             picklist("source", l("Source", "客户来源", "客戶來源"), SOURCES),
-            lookup("parent_account", "account", l("Parent account", "上级客户", "上級客戶")),
+            lookup(
+                "parent_account",
+                "account",
+                l("Parent account", "上级客户", "上級客戶"),
+            ),
             description(),
             tags(),
             external_id(),
@@ -238,7 +264,11 @@ fn contact() -> ObjectDef {
             text("city", 40, l("City", "城市", "城市")).indexed(),
             text("address", 300, l("Address", "地址", "地址")),
             picklist("source", l("Source", "来源", "來源"), SOURCES),
-            field("email_opt_out", FieldType::Boolean, l("Email opt-out", "拒收邮件", "拒收郵件")),
+            field(
+                "email_opt_out",
+                FieldType::Boolean,
+                l("Email opt-out", "拒收邮件", "拒收郵件"),
+            ),
             description(),
             tags(),
             external_id(),
@@ -286,7 +316,11 @@ fn lead() -> ObjectDef {
             picklist(
                 "rating",
                 l("Rating", "热度", "熱度"),
-                &[("hot", "Hot", "热", "熱"), ("warm", "Warm", "温", "溫"), ("cold", "Cold", "冷", "冷")],
+                &[
+                    ("hot", "Hot", "热", "熱"),
+                    ("warm", "Warm", "温", "溫"),
+                    ("cold", "Cold", "冷", "冷"),
+                ],
             ),
             budget,
             description(),
@@ -299,7 +333,11 @@ fn lead() -> ObjectDef {
 fn opportunity() -> ObjectDef {
     let mut amount = field("amount", FieldType::Money, l("Amount", "金额", "金額")).indexed();
     amount.scale = Some(2);
-    let probability = field("probability", FieldType::Percent, l("Probability", "赢率", "贏率"));
+    let probability = field(
+        "probability",
+        FieldType::Percent,
+        l("Probability", "赢率", "贏率"),
+    );
     object(
         "opportunity",
         "opportunities",
@@ -307,9 +345,15 @@ fn opportunity() -> ObjectDef {
         l("Opportunities", "商机", "商機"),
         "name",
         vec![
-            text("name", 200, l("Opportunity name", "商机名称", "商機名稱")).required().indexed(),
+            text("name", 200, l("Opportunity name", "商机名称", "商機名稱"))
+                .required()
+                .indexed(),
             lookup("account", "account", l("Account", "客户", "客戶")),
-            lookup("contact", "contact", l("Primary contact", "主要联系人", "主要聯絡人")),
+            lookup(
+                "contact",
+                "contact",
+                l("Primary contact", "主要联系人", "主要聯絡人"),
+            ),
             amount,
             picklist(
                 "stage",
@@ -325,9 +369,13 @@ fn opportunity() -> ObjectDef {
             )
             .required()
             .indexed(),
-            field("close_date", FieldType::Date, l("Close date", "预计成交日期", "預計成交日期"))
-                .required()
-                .indexed(),
+            field(
+                "close_date",
+                FieldType::Date,
+                l("Close date", "预计成交日期", "預計成交日期"),
+            )
+            .required()
+            .indexed(),
             probability,
             picklist(
                 "type",
@@ -423,10 +471,19 @@ fn activity() -> ObjectDef {
                     ("low", "Low", "低", "低"),
                 ],
             ),
-            field("starts_at", FieldType::Datetime, l("Start", "开始时间", "開始時間")).indexed(),
+            field(
+                "starts_at",
+                FieldType::Datetime,
+                l("Start", "开始时间", "開始時間"),
+            )
+            .indexed(),
             field("ends_at", FieldType::Datetime, l("End", "结束时间", "結束時間")),
             field("due_date", FieldType::Date, l("Due date", "截止日期", "截止日期")).indexed(),
-            field("duration_minutes", FieldType::Integer, l("Duration (minutes)", "时长（分钟）", "時長（分鐘）")),
+            field(
+                "duration_minutes",
+                FieldType::Integer,
+                l("Duration (minutes)", "时长（分钟）", "時長（分鐘）"),
+            ),
             lookup("account", "account", l("Account", "客户", "客戶")),
             lookup("contact", "contact", l("Contact", "联系人", "聯絡人")),
             lookup("lead", "lead", l("Lead", "线索", "線索")),
@@ -458,7 +515,12 @@ fn case() -> ObjectDef {
                 &[
                     ("new", "New", "新建", "新建"),
                     ("in_progress", "In progress", "处理中", "處理中"),
-                    ("waiting_customer", "Waiting on customer", "待客户回复", "待客戶回覆"),
+                    (
+                        "waiting_customer",
+                        "Waiting on customer",
+                        "待客户回复",
+                        "待客戶回覆",
+                    ),
                     ("escalated", "Escalated", "已升级", "已升級"),
                     ("resolved", "Resolved", "已解决", "已解決"),
                     ("closed", "Closed", "已关闭", "已關閉"),
@@ -490,9 +552,17 @@ fn case() -> ObjectDef {
             ),
             picklist("origin", l("Origin", "来源渠道", "來源管道"), CHANNELS),
             field("due_at", FieldType::Datetime, l("Due", "截止时间", "截止時間")).indexed(),
-            field("closed_at", FieldType::Datetime, l("Closed", "关闭时间", "關閉時間")),
+            field(
+                "closed_at",
+                FieldType::Datetime,
+                l("Closed", "关闭时间", "關閉時間"),
+            ),
             description(),
-            field("resolution", FieldType::LongText, l("Resolution", "解决方案", "解決方案")),
+            field(
+                "resolution",
+                FieldType::LongText,
+                l("Resolution", "解决方案", "解決方案"),
+            ),
             tags(),
             external_id(),
         ],
@@ -500,7 +570,11 @@ fn case() -> ObjectDef {
 }
 
 fn product() -> ObjectDef {
-    let mut price = field("list_price", FieldType::Money, l("List price", "标准价格", "標準價格"));
+    let mut price = field(
+        "list_price",
+        FieldType::Money,
+        l("List price", "标准价格", "標準價格"),
+    );
     price.scale = Some(2);
     object(
         "product",
@@ -509,7 +583,9 @@ fn product() -> ObjectDef {
         l("Products", "产品", "產品"),
         "name",
         vec![
-            text("name", 200, l("Product name", "产品名称", "產品名稱")).required().indexed(),
+            text("name", 200, l("Product name", "产品名称", "產品名稱"))
+                .required()
+                .indexed(),
             text("code", 60, l("Product code", "产品编码", "產品編碼")).unique(),
             picklist(
                 "family",
@@ -550,7 +626,15 @@ fn product() -> ObjectDef {
 
 /// The standard objects, in dependency order (lookup targets first where possible).
 pub fn standard_objects() -> Vec<ObjectDef> {
-    vec![account(), contact(), lead(), opportunity(), product(), case(), activity()]
+    vec![
+        account(),
+        contact(),
+        lead(),
+        opportunity(),
+        product(),
+        case(),
+        activity(),
+    ]
 }
 
 #[cfg(test)]
@@ -570,7 +654,12 @@ mod tests {
                 assert!(seen.insert(&f.name), "{}.{} is unique", o.name, f.name);
                 assert!(is_valid_api_name(&f.name), "{}.{}", o.name, f.name);
                 if let Some(t) = &f.target {
-                    assert!(names.contains(&t.as_str()), "{}.{} targets a known object", o.name, f.name);
+                    assert!(
+                        names.contains(&t.as_str()),
+                        "{}.{} targets a known object",
+                        o.name,
+                        f.name
+                    );
                 }
                 if matches!(f.field_type, FieldType::Picklist | FieldType::MultiPicklist) {
                     assert!(!f.options.is_empty(), "{}.{} has options", o.name, f.name);

@@ -115,6 +115,37 @@ pub enum Msg {
     InvalidName,
     NameTaken,
     InvalidFieldDefinition,
+    FilterUnterminated,
+    FilterUnexpectedChar,
+    FilterTooDeep,
+    FilterMissingParen,
+    FilterExpectedField,
+    FilterUnknownOperator,
+    FilterExpectedOperator,
+    FilterTooManyConditions,
+    FilterBadList,
+    FilterExpectedValue,
+    FilterTooLong,
+    FilterTrailing,
+    FilterUnknownField,
+    FilterOperatorNotForField,
+    FilterNullCompare,
+    FilterListNotAllowed,
+    FilterEmptyValue,
+    FilterIsNullBool,
+    FilterInList,
+    FilterBetween,
+    FilterNeedsText,
+    FieldTypeNotCreatable,
+    FieldNotIndexable,
+    FieldUniqueTypes,
+    FieldMaxLengthRange,
+    FieldScaleNotAllowed,
+    FieldPicklistOptions,
+    FieldBadOption,
+    FieldOptionsNotAllowed,
+    FieldLookupTarget,
+    FieldTargetNotAllowed,
     // cli and start-up
     UnsupportedDatabase,
     AdminCreated,
@@ -157,14 +188,22 @@ impl Msg {
                 "时间格式应为 2026-01-31T09:30:00+08:00。",
                 "時間格式應為 2026-01-31T09:30:00+08:00。",
             ),
-            NotBoolean => ("Must be true or false.", "必须是 true 或 false。", "必須是 true 或 false。"),
+            NotBoolean => (
+                "Must be true or false.",
+                "必须是 true 或 false。",
+                "必須是 true 或 false。",
+            ),
             NotList => ("Must be a list of texts.", "必须是文本列表。", "必須是文字清單。"),
             NotInPicklist => (
                 "'{value}' is not one of the allowed values.",
                 "“{value}”不是允许的选项。",
                 "「{value}」不是允許的選項。",
             ),
-            InvalidEmail => ("Not a valid email address.", "邮箱地址无效。", "電子郵件地址無效。"),
+            InvalidEmail => (
+                "Not a valid email address.",
+                "邮箱地址无效。",
+                "電子郵件地址無效。",
+            ),
             InvalidPhone => ("Not a valid phone number.", "电话号码无效。", "電話號碼無效。"),
             InvalidUrl => ("Not a valid web address.", "网址无效。", "網址無效。"),
             InvalidId => ("Not a valid record ID.", "记录 ID 无效。", "記錄 ID 無效。"),
@@ -173,14 +212,26 @@ impl Msg {
                 "币种代码无效（例如 CNY）。",
                 "幣別代碼無效（例如 CNY）。",
             ),
-            UnknownField => ("There is no field by this name.", "没有这个字段。", "沒有這個欄位。"),
-            ReadOnlyField => ("This field cannot be changed.", "此字段不可修改。", "此欄位不可修改。"),
+            UnknownField => (
+                "There is no field by this name.",
+                "没有这个字段。",
+                "沒有這個欄位。",
+            ),
+            ReadOnlyField => (
+                "This field cannot be changed.",
+                "此字段不可修改。",
+                "此欄位不可修改。",
+            ),
             NotUnique => (
                 "Another record already has this value.",
                 "已有其他记录使用此值。",
                 "已有其他記錄使用此值。",
             ),
-            LookupNotFound => ("The linked record does not exist.", "关联的记录不存在。", "關聯的記錄不存在。"),
+            LookupNotFound => (
+                "The linked record does not exist.",
+                "关联的记录不存在。",
+                "關聯的記錄不存在。",
+            ),
             UserNotFound => ("There is no such user.", "没有这个用户。", "沒有這個使用者。"),
             TitleValidation => ("Invalid input", "输入有误", "輸入有誤"),
             TitleNotFound => ("Not found", "未找到", "找不到"),
@@ -222,34 +273,209 @@ impl Msg {
                 "每次最多 {max} 条记录。",
                 "每次最多 {max} 筆記錄。",
             ),
-            DetailNotDeleted => ("The record is not in the recycle bin.", "记录不在回收站中。", "記錄不在資源回收筒中。"),
+            DetailNotDeleted => (
+                "The record is not in the recycle bin.",
+                "记录不在回收站中。",
+                "記錄不在資源回收筒中。",
+            ),
             DetailInRecycleBin => (
                 "The matching record is in the recycle bin; restore it first.",
                 "匹配的记录在回收站中，请先恢复。",
                 "符合的記錄在資源回收筒中，請先還原。",
             ),
-            InvalidFilter => ("Invalid filter: {reason}", "筛选条件有误：{reason}", "篩選條件有誤：{reason}"),
+            InvalidFilter => (
+                "Invalid filter: {reason}",
+                "筛选条件有误：{reason}",
+                "篩選條件有誤：{reason}",
+            ),
             InvalidSort => (
                 "Lists can be sorted only by an indexed field.",
                 "只能按已建索引的字段排序。",
                 "只能依已建索引的欄位排序。",
             ),
-            InvalidCursor => ("The cursor is not valid for this list.", "分页游标无效。", "分頁游標無效。"),
-            InvalidLimit => ("Must be between 1 and {max}.", "必须在 1 到 {max} 之间。", "必須介於 1 到 {max}。"),
-            InvalidJson => ("The body is not valid JSON: {reason}", "请求体不是有效的 JSON：{reason}", "請求內容不是有效的 JSON：{reason}"),
+            InvalidCursor => (
+                "The cursor is not valid for this list.",
+                "分页游标无效。",
+                "分頁游標無效。",
+            ),
+            InvalidLimit => (
+                "Must be between 1 and {max}.",
+                "必须在 1 到 {max} 之间。",
+                "必須介於 1 到 {max}。",
+            ),
+            InvalidJson => (
+                "The body is not valid JSON: {reason}",
+                "请求体不是有效的 JSON：{reason}",
+                "請求內容不是有效的 JSON：{reason}",
+            ),
             InvalidName => (
                 "Use lower-case letters, digits and underscores, starting with a letter (at most 40).",
                 "只能使用小写字母、数字和下划线，以字母开头（最多 40 个字符）。",
                 "只能使用小寫字母、數字和底線，以字母開頭（最多 40 個字元）。",
             ),
-            NameTaken => ("This name is already in use.", "此名称已被使用。", "此名稱已被使用。"),
-            InvalidFieldDefinition => ("Invalid field definition: {reason}", "字段定义有误：{reason}", "欄位定義有誤：{reason}"),
+            NameTaken => (
+                "This name is already in use.",
+                "此名称已被使用。",
+                "此名稱已被使用。",
+            ),
+            InvalidFieldDefinition => (
+                "Invalid field definition: {reason}",
+                "字段定义有误：{reason}",
+                "欄位定義有誤：{reason}",
+            ),
+            FilterUnterminated => (
+                "Text in quotes is not closed.",
+                "引号中的文本没有结束。",
+                "引號中的文字沒有結束。",
+            ),
+            FilterUnexpectedChar => (
+                "Unexpected character '{char}'.",
+                "意外的字符“{char}”。",
+                "意外的字元「{char}」。",
+            ),
+            FilterTooDeep => ("Too many nested parentheses.", "括号嵌套过深。", "括號巢狀過深。"),
+            FilterMissingParen => ("A ')' is missing.", "缺少“)”。", "缺少「)」。"),
+            FilterExpectedField => (
+                "A field name is expected here.",
+                "此处应为字段名。",
+                "此處應為欄位名稱。",
+            ),
+            FilterUnknownOperator => (
+                "Unknown operator '{op}' (use eq, ne, lt, lte, gt, gte, in, contains, starts_with, is_null, between).",
+                "未知的运算符“{op}”（可用 eq、ne、lt、lte、gt、gte、in、contains、starts_with、is_null、between）。",
+                "未知的運算子「{op}」（可用 eq、ne、lt、lte、gt、gte、in、contains、starts_with、is_null、between）。",
+            ),
+            FilterExpectedOperator => (
+                "An operator is expected after the field name.",
+                "字段名后应为运算符。",
+                "欄位名稱後應為運算子。",
+            ),
+            FilterTooManyConditions => (
+                "At most {max} conditions.",
+                "最多 {max} 个条件。",
+                "最多 {max} 個條件。",
+            ),
+            FilterBadList => (
+                "A list is written ('a', 'b').",
+                "列表的写法为 ('a', 'b')。",
+                "清單的寫法為 ('a', 'b')。",
+            ),
+            FilterExpectedValue => (
+                "A value is expected here (quote text: 'like this').",
+                "此处应为值（文本请加引号：'像这样'）。",
+                "此處應為值（文字請加引號：'像這樣'）。",
+            ),
+            FilterTooLong => (
+                "The filter is longer than {max} characters.",
+                "筛选条件超过 {max} 个字符。",
+                "篩選條件超過 {max} 個字元。",
+            ),
+            FilterTrailing => (
+                "Unexpected text after a condition (missing 'and' or 'or'?).",
+                "条件后有多余内容（是否缺少 and 或 or？）。",
+                "條件後有多餘內容（是否缺少 and 或 or？）。",
+            ),
+            FilterUnknownField => (
+                "There is no field '{field}'.",
+                "没有字段“{field}”。",
+                "沒有欄位「{field}」。",
+            ),
+            FilterOperatorNotForField => (
+                "The operator '{op}' does not apply to this field.",
+                "运算符“{op}”不适用于此字段。",
+                "運算子「{op}」不適用於此欄位。",
+            ),
+            FilterNullCompare => (
+                "Use is_null to find empty values.",
+                "查找空值请用 is_null。",
+                "尋找空值請用 is_null。",
+            ),
+            FilterListNotAllowed => (
+                "A list is allowed only after 'in' and 'between'.",
+                "只有 in 和 between 后可以使用列表。",
+                "只有 in 和 between 後可以使用清單。",
+            ),
+            FilterEmptyValue => ("The value is empty.", "值为空。", "值為空。"),
+            FilterIsNullBool => (
+                "is_null takes true or false.",
+                "is_null 只接受 true 或 false。",
+                "is_null 只接受 true 或 false。",
+            ),
+            FilterInList => (
+                "'in' takes a list: ('a', 'b').",
+                "in 需要一个列表：('a', 'b')。",
+                "in 需要一個清單：('a', 'b')。",
+            ),
+            FilterBetween => (
+                "'between' takes two values: (low, high).",
+                "between 需要两个值：(下限, 上限)。",
+                "between 需要兩個值：(下限, 上限)。",
+            ),
+            FilterNeedsText => (
+                "'{op}' takes a text value.",
+                "{op} 需要一个文本值。",
+                "{op} 需要一個文字值。",
+            ),
+            FieldTypeNotCreatable => (
+                "Fields of this type cannot be created.",
+                "不能创建此类型的字段。",
+                "不能建立此類型的欄位。",
+            ),
+            FieldNotIndexable => (
+                "Fields of this type cannot be indexed.",
+                "此类型的字段不能建索引。",
+                "此類型的欄位不能建索引。",
+            ),
+            FieldUniqueTypes => (
+                "Only text, email, phone, URL and integer fields can be unique.",
+                "只有文本、邮箱、电话、网址和整数字段可以设为唯一。",
+                "只有文字、電子郵件、電話、網址和整數欄位可以設為唯一。",
+            ),
+            FieldMaxLengthRange => (
+                "Must be between 1 and {max} for this type.",
+                "此类型须在 1 到 {max} 之间。",
+                "此類型須介於 1 到 {max}。",
+            ),
+            FieldScaleNotAllowed => (
+                "Only decimal, money and percent fields take a scale (0 to 8).",
+                "只有小数、金额和百分比字段可以设置小数位（0 到 8）。",
+                "只有小數、金額和百分比欄位可以設定小數位（0 到 8）。",
+            ),
+            FieldPicklistOptions => (
+                "A picklist needs 1 to 1000 options.",
+                "选项列表需要 1 到 1000 个选项。",
+                "選項清單需要 1 到 1000 個選項。",
+            ),
+            FieldBadOption => (
+                "Option '{value}' must be non-empty, lower-case, unique and at most 100 characters.",
+                "选项“{value}”须非空、小写、不重复且最多 100 个字符。",
+                "選項「{value}」須非空、小寫、不重複且最多 100 個字元。",
+            ),
+            FieldOptionsNotAllowed => (
+                "Only picklists have options.",
+                "只有选项列表字段有选项。",
+                "只有選項清單欄位有選項。",
+            ),
+            FieldLookupTarget => (
+                "A lookup needs the name of an existing object.",
+                "关联字段需要指定一个已有对象。",
+                "關聯欄位需要指定一個既有物件。",
+            ),
+            FieldTargetNotAllowed => (
+                "Only lookups have a target.",
+                "只有关联字段有目标对象。",
+                "只有關聯欄位有目標物件。",
+            ),
             UnsupportedDatabase => (
                 "Unsupported database URL '{url}': use sqlite://PATH or postgres://USER@HOST/DB.",
                 "不支持的数据库地址“{url}”：请使用 sqlite://路径 或 postgres://用户@主机/数据库。",
                 "不支援的資料庫位址「{url}」：請使用 sqlite://路徑 或 postgres://使用者@主機/資料庫。",
             ),
-            AdminCreated => ("Administrator {email} created.", "已创建管理员 {email}。", "已建立管理員 {email}。"),
+            AdminCreated => (
+                "Administrator {email} created.",
+                "已创建管理员 {email}。",
+                "已建立管理員 {email}。",
+            ),
             AdminPasswordGenerated => (
                 "Generated password (shown once): {password}",
                 "生成的密码（仅显示一次）：{password}",
@@ -261,9 +487,21 @@ impl Msg {
                 "Guanxi 示範已啟動：{url}\n登入帳號 {email}，密碼 {password}\nAPI 權杖：{token}\n資料目錄：{dir}",
             ),
             TokenCreated => ("{token}", "{token}", "{token}"),
-            UserCreated => ("User {email} created.", "已创建用户 {email}。", "已建立使用者 {email}。"),
-            EmailTaken => ("A user with this email already exists.", "该邮箱已有用户。", "該電子郵件已有使用者。"),
-            UnknownEmail => ("No user has the email {email}.", "没有邮箱为 {email} 的用户。", "沒有電子郵件為 {email} 的使用者。"),
+            UserCreated => (
+                "User {email} created.",
+                "已创建用户 {email}。",
+                "已建立使用者 {email}。",
+            ),
+            EmailTaken => (
+                "A user with this email already exists.",
+                "该邮箱已有用户。",
+                "該電子郵件已有使用者。",
+            ),
+            UnknownEmail => (
+                "No user has the email {email}.",
+                "没有邮箱为 {email} 的用户。",
+                "沒有電子郵件為 {email} 的使用者。",
+            ),
             PasswordTooShort => (
                 "The password must have at least {min} characters.",
                 "密码至少需要 {min} 个字符。",
@@ -298,9 +536,15 @@ mod tests {
     #[test]
     fn accept_language_picks_the_preferred_locale_we_speak() {
         assert_eq!(Locale::from_accept_language("en-US,en;q=0.9"), Some(Locale::En));
-        assert_eq!(Locale::from_accept_language("zh-TW,zh;q=0.9,en;q=0.8"), Some(Locale::ZhTw));
+        assert_eq!(
+            Locale::from_accept_language("zh-TW,zh;q=0.9,en;q=0.8"),
+            Some(Locale::ZhTw)
+        );
         assert_eq!(Locale::from_accept_language("zh-Hant-HK"), Some(Locale::ZhTw));
-        assert_eq!(Locale::from_accept_language("fr-FR,zh-CN;q=0.5,en;q=0.4"), Some(Locale::ZhCn));
+        assert_eq!(
+            Locale::from_accept_language("fr-FR,zh-CN;q=0.5,en;q=0.4"),
+            Some(Locale::ZhCn)
+        );
         assert_eq!(Locale::from_accept_language("fr, de"), None);
         assert_eq!(Locale::from_accept_language("en;q=0, zh"), Some(Locale::ZhCn));
     }

@@ -21,7 +21,11 @@ pub struct Label {
 
 impl Label {
     pub fn new(en: &str, zh_cn: &str, zh_tw: &str) -> Self {
-        Label { en: en.into(), zh_cn: zh_cn.into(), zh_tw: zh_tw.into() }
+        Label {
+            en: en.into(),
+            zh_cn: zh_cn.into(),
+            zh_tw: zh_tw.into(),
+        }
     }
 
     pub fn get(&self, locale: Locale) -> &str {
@@ -107,7 +111,10 @@ impl FieldType {
 
     /// Types whose values order meaningfully and so may carry an index for sorting.
     pub fn sortable(self) -> bool {
-        !matches!(self, FieldType::LongText | FieldType::MultiPicklist | FieldType::Tags)
+        !matches!(
+            self,
+            FieldType::LongText | FieldType::MultiPicklist | FieldType::Tags
+        )
     }
 
     pub fn is_list(self) -> bool {
@@ -258,8 +265,11 @@ pub fn system_fields() -> Vec<FieldDef> {
     id.system = true;
     id.indexed = true;
     id.unique = true;
-    let mut created_at =
-        FieldDef::new("created_at", FieldType::Datetime, Label::new("Created", "创建时间", "建立時間"));
+    let mut created_at = FieldDef::new(
+        "created_at",
+        FieldType::Datetime,
+        Label::new("Created", "创建时间", "建立時間"),
+    );
     created_at.system = true;
     created_at.indexed = true;
     let mut updated_at = FieldDef::new(
@@ -269,16 +279,26 @@ pub fn system_fields() -> Vec<FieldDef> {
     );
     updated_at.system = true;
     updated_at.indexed = true;
-    let mut created_by =
-        FieldDef::new("created_by", FieldType::User, Label::new("Created by", "创建人", "建立者"));
+    let mut created_by = FieldDef::new(
+        "created_by",
+        FieldType::User,
+        Label::new("Created by", "创建人", "建立者"),
+    );
     created_by.system = true;
     let mut owner = FieldDef::new("owner", FieldType::User, Label::new("Owner", "负责人", "負責人"));
     owner.system = true;
     owner.indexed = true;
-    let mut version = FieldDef::new("version", FieldType::Integer, Label::new("Version", "版本", "版本"));
+    let mut version = FieldDef::new(
+        "version",
+        FieldType::Integer,
+        Label::new("Version", "版本", "版本"),
+    );
     version.system = true;
-    let mut deleted_at =
-        FieldDef::new("deleted_at", FieldType::Datetime, Label::new("Deleted", "删除时间", "刪除時間"));
+    let mut deleted_at = FieldDef::new(
+        "deleted_at",
+        FieldType::Datetime,
+        Label::new("Deleted", "删除时间", "刪除時間"),
+    );
     deleted_at.system = true;
     vec![id, created_at, updated_at, created_by, owner, version, deleted_at]
 }
@@ -342,8 +362,23 @@ pub fn is_reserved_name(name: &str) -> bool {
     system_fields().iter().any(|f| f.name == name)
         || matches!(
             name,
-            "select" | "from" | "where" | "order" | "group" | "table" | "cursor" | "limit" | "filter"
-                | "sort" | "fields" | "and" | "or" | "not" | "null" | "true" | "false"
+            "select"
+                | "from"
+                | "where"
+                | "order"
+                | "group"
+                | "table"
+                | "cursor"
+                | "limit"
+                | "filter"
+                | "sort"
+                | "fields"
+                | "and"
+                | "or"
+                | "not"
+                | "null"
+                | "true"
+                | "false"
         )
 }
 

@@ -80,7 +80,11 @@ pub fn url(input: &str) -> Option<String> {
     if s.is_empty() || s.chars().any(char::is_whitespace) {
         return None;
     }
-    let with_scheme = if s.contains("://") { s.to_string() } else { format!("https://{s}") };
+    let with_scheme = if s.contains("://") {
+        s.to_string()
+    } else {
+        format!("https://{s}")
+    };
     let parsed = url::Url::parse(&with_scheme).ok()?;
     if !matches!(parsed.scheme(), "http" | "https") {
         return None;
@@ -99,16 +103,38 @@ mod tests {
 
     #[test]
     fn emails_are_lower_cased_and_checked() {
-        assert_eq!(email(" Zhang.Wei@Example.COM ").as_deref(), Some("zhang.wei@example.com"));
+        assert_eq!(
+            email(" Zhang.Wei@Example.COM ").as_deref(),
+            Some("zhang.wei@example.com")
+        );
         assert_eq!(email("li+crm@公司.中国").as_deref(), Some("li+crm@公司.中国"));
-        for bad in ["", "a", "a@", "@b.com", "a@b", "a b@c.com", "a@@b.com", "a@b..com", ".a@b.com", "a@-b.com", "a@b.1"] {
+        for bad in [
+            "",
+            "a",
+            "a@",
+            "@b.com",
+            "a@b",
+            "a b@c.com",
+            "a@@b.com",
+            "a@b..com",
+            ".a@b.com",
+            "a@-b.com",
+            "a@b.1",
+        ] {
             assert_eq!(email(bad), None, "{bad}");
         }
     }
 
     #[test]
     fn chinese_phones_in_messy_formats_become_e164() {
-        for messy in ["138 0013 8000", "138-0013-8000", "+86 138 0013 8000", "0086 13800138000", "(+86)13800138000", "１３８００１３８０００"] {
+        for messy in [
+            "138 0013 8000",
+            "138-0013-8000",
+            "+86 138 0013 8000",
+            "0086 13800138000",
+            "(+86)13800138000",
+            "１３８００１３８０００",
+        ] {
             assert_eq!(phone(messy, CN).as_deref(), Some("+8613800138000"), "{messy}");
         }
         assert_eq!(phone("010-6552 8888", CN).as_deref(), Some("+861065528888"));
@@ -121,7 +147,10 @@ mod tests {
     #[test]
     fn urls_get_a_scheme() {
         assert_eq!(url("www.huatong.cn").as_deref(), Some("https://www.huatong.cn/"));
-        assert_eq!(url("http://example.com/a?b=1").as_deref(), Some("http://example.com/a?b=1"));
+        assert_eq!(
+            url("http://example.com/a?b=1").as_deref(),
+            Some("http://example.com/a?b=1")
+        );
         for bad in ["", "ftp://x.com", "not a url", "https://nodot"] {
             assert_eq!(url(bad), None, "{bad}");
         }

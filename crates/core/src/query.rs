@@ -11,6 +11,7 @@ use rust_decimal::Decimal;
 use serde_json::{Value as Json, json};
 use uuid::Uuid;
 
+use crate::i18n::Msg;
 use crate::metadata::{FieldDef, FieldType, ObjectDef};
 use crate::values::{self, ParseContext, Value, to_json};
 
@@ -107,25 +108,75 @@ pub struct RawCond {
 /// A condition whose values have the field's type.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Cond {
-    Compare { field: FieldDef, op: Op, value: Value },
-    In { field: FieldDef, values: Vec<Value> },
-    Between { field: FieldDef, low: Value, high: Value },
+    Compare {
+        field: FieldDef,
+        op: Op,
+        value: Value,
+    },
+    In {
+        field: FieldDef,
+        values: Vec<Value>,
+    },
+    Between {
+        field: FieldDef,
+        low: Value,
+        high: Value,
+    },
     /// Text contains / starts with (pattern is raw text, matched case-insensitively).
-    Like { field: FieldDef, pattern: String, prefix: bool },
+    Like {
+        field: FieldDef,
+        pattern: String,
+        prefix: bool,
+    },
     /// A list field (tags, multi-picklist) contains this element.
-    ListContains { field: FieldDef, item: String },
-    IsNull { field: FieldDef, is_null: bool },
+    ListContains {
+        field: FieldDef,
+        item: String,
+    },
+    IsNull {
+        field: FieldDef,
+        is_null: bool,
+    },
 }
 
 /// Why a filter was refused; `field` names the field when one is at fault.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FilterError {
     pub field: Option<String>,
-    pub reason: String,
+    pub msg: Msg,
+    pub args: Vec<(String, String)>,
 }
 
-fn fail<T>(field: Option<&str>, reason: impl Into<String>) -> Result<T, FilterError> {
-    Err(FilterError { field: field.map(str::to_string), reason: reason.into() })
+impl FilterError {
+    pub fn message(&self, locale: crate::Locale) -> String {
+        let args: Vec<(&str, &str)> = self.args.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        self.msg.format(locale, &args)
+    }
+}
+
+fn fail<T>(field: Option<&str>, msg: Msg) -> Result<T, FilterError> {
+    Err(FilterError {
+        field: field.map(str::to_string),
+        msg,
+        args: Vec::new(),
+    })
+}
+
+fn fail_with<T>(field: Option<&str>, msg: Msg, args: &[(&str, String)]) -> Result<T, FilterError> {
+    let args = args.iter().map(|(a, b)| ((*a).to_string(), b.clone())).collect();
+    Err(FilterError {
+        field: field.map(str::to_string),
+        msg,
+        args,
+    })
+}
+
+fn from_field_error<T>(name: &str, e: crate::values::FieldError) -> Result<T, FilterError> {
+    Err(FilterError {
+        field: Some(name.to_string()),
+        msg: e.msg,
+        args: e.args,
+    })
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -164,7 +215,7 @@ fn tokenize(input: &str) -> Result<Vec<Token>, FilterError> {
                 i += 1;
                 loop {
                     match chars.get(i) {
-                        None => return fail(None, "unterminated string"),
+                        None => return fail(None, Msg::FilterUnterminated),
                         Some(&q) if q == quote => {
                             if chars.get(i + 1) == Some(&quote) {
                                 s.push(quote);
@@ -192,12 +243,14 @@ fn tokenize(input: &str) -> Result<Vec<Token>, FilterError> {
             }
             c if c.is_ascii_alphabetic() || c == '_' => {
                 let start = i;
-                while i < chars.len() && (chars[i].is_ascii_alphanumeric() || chars[i] == '_' || chars[i] == '-') {
+                while i < chars.len()
+                    && (chars[i].is_ascii_alphanumeric() || chars[i] == '_' || chars[i] == '-')
+                {
                     i += 1;
                 }
                 out.push(Token::Word(chars[start..i].iter().collect()));
             }
-            other => return fail(None, format!("unexpected character '{other}'")),
+            other => return fail_with(None, Msg::FilterUnexpectedChar, &[("char", other.to_string())]),
         }
     }
     Ok(out)
@@ -230,7 +283,11 @@ impl Parser {
             self.pos += 1;
             items.push(self.and(depth)?);
         }
-        Ok(if items.len() == 1 { items.remove(0) } else { Expr::Or(items) })
+        Ok(if items.len() == 1 {
+            items.remove(0)
+        } else {
+            Expr::Or(items)
+        })
     }
 
     fn and(&mut self, depth: usize) -> Result<Expr<RawCond>, FilterError> {
@@ -239,12 +296,16 @@ impl Parser {
             self.pos += 1;
             items.push(self.unary(depth)?);
         }
-        Ok(if items.len() == 1 { items.remove(0) } else { Expr::And(items) })
+        Ok(if items.len() == 1 {
+            items.remove(0)
+        } else {
+            Expr::And(items)
+        })
     }
 
     fn unary(&mut self, depth: usize) -> Result<Expr<RawCond>, FilterError> {
         if depth > MAX_DEPTH {
-            return fail(None, "too deeply nested");
+            return fail(None, Msg::FilterTooDeep);
         }
         if self.keyword("not") {
             self.pos += 1;
@@ -254,7 +315,7 @@ impl Parser {
             self.pos += 1;
             let inner = self.or(depth + 1)?;
             if self.next() != Some(Token::Close) {
-                return fail(None, "missing ')'");
+                return fail(None, Msg::FilterMissingParen);
             }
             return Ok(inner);
         }
@@ -264,18 +325,22 @@ impl Parser {
     fn condition(&mut self) -> Result<Expr<RawCond>, FilterError> {
         let field = match self.next() {
             Some(Token::Word(w)) => w,
-            _ => return fail(None, "expected a field name"),
+            _ => return fail(None, Msg::FilterExpectedField),
         };
         let op = match self.next() {
             Some(Token::Word(w)) => match Op::from_word(&w) {
                 Some(op) => op,
-                None => return fail(Some(&field), format!("unknown operator '{w}'")),
+                None => return fail_with(Some(&field), Msg::FilterUnknownOperator, &[("op", w)]),
             },
-            _ => return fail(Some(&field), "expected an operator after the field name"),
+            _ => return fail(Some(&field), Msg::FilterExpectedOperator),
         };
         self.conditions += 1;
         if self.conditions > MAX_CONDITIONS {
-            return fail(None, format!("at most {MAX_CONDITIONS} conditions"));
+            return fail_with(
+                None,
+                Msg::FilterTooManyConditions,
+                &[("max", MAX_CONDITIONS.to_string())],
+            );
         }
         let value = if op == Op::IsNull {
             if self.keyword("true") || self.keyword("false") {
@@ -303,12 +368,12 @@ impl Parser {
                     match self.next() {
                         Some(Token::Comma) => continue,
                         Some(Token::Close) => break,
-                        _ => return fail(Some(field), "expected ',' or ')' in a list"),
+                        _ => return fail(Some(field), Msg::FilterBadList),
                     }
                 }
                 Ok(Literal::List(items))
             }
-            _ => return fail(Some(field), "expected a value (quote text: 'like this')"),
+            _ => return fail(Some(field), Msg::FilterExpectedValue),
         }
     }
 }
@@ -316,26 +381,48 @@ impl Parser {
 /// Parses the filter text into an untyped expression.
 pub fn parse_filter(input: &str) -> Result<Expr<RawCond>, FilterError> {
     if input.len() > MAX_FILTER_LENGTH {
-        return fail(None, format!("longer than {MAX_FILTER_LENGTH} characters"));
+        return fail_with(
+            None,
+            Msg::FilterTooLong,
+            &[("max", MAX_FILTER_LENGTH.to_string())],
+        );
     }
     let tokens = tokenize(input)?;
     if tokens.is_empty() {
         return Ok(Expr::And(Vec::new()));
     }
-    let mut parser = Parser { tokens, pos: 0, conditions: 0 };
+    let mut parser = Parser {
+        tokens,
+        pos: 0,
+        conditions: 0,
+    };
     let expr = parser.or(0)?;
     if parser.pos < parser.tokens.len() {
-        return fail(None, "unexpected text after the end of the filter (missing 'and'/'or'?)");
+        return fail(None, Msg::FilterTrailing);
     }
     Ok(expr)
 }
 
 /// Gives each condition its field's type, normalising values exactly as input is
 /// normalised on write (so `mobile eq '138 0013 8000'` finds `+8613800138000`).
-pub fn type_filter(expr: Expr<RawCond>, object: &ObjectDef, ctx: &ParseContext) -> Result<Expr<Cond>, FilterError> {
+pub fn type_filter(
+    expr: Expr<RawCond>,
+    object: &ObjectDef,
+    ctx: &ParseContext,
+) -> Result<Expr<Cond>, FilterError> {
     Ok(match expr {
-        Expr::And(items) => Expr::And(items.into_iter().map(|e| type_filter(e, object, ctx)).collect::<Result<_, _>>()?),
-        Expr::Or(items) => Expr::Or(items.into_iter().map(|e| type_filter(e, object, ctx)).collect::<Result<_, _>>()?),
+        Expr::And(items) => Expr::And(
+            items
+                .into_iter()
+                .map(|e| type_filter(e, object, ctx))
+                .collect::<Result<_, _>>()?,
+        ),
+        Expr::Or(items) => Expr::Or(
+            items
+                .into_iter()
+                .map(|e| type_filter(e, object, ctx))
+                .collect::<Result<_, _>>()?,
+        ),
         Expr::Not(inner) => Expr::Not(Box::new(type_filter(*inner, object, ctx)?)),
         Expr::Cond(raw) => Expr::Cond(type_cond(raw, object, ctx)?),
     })
@@ -344,7 +431,11 @@ pub fn type_filter(expr: Expr<RawCond>, object: &ObjectDef, ctx: &ParseContext) 
 fn type_cond(raw: RawCond, object: &ObjectDef, ctx: &ParseContext) -> Result<Cond, FilterError> {
     let name = raw.field.as_str();
     let Some(field) = object.field(name) else {
-        return fail(Some(name), format!("'{}' has no field '{name}'", object.plural));
+        return fail_with(
+            Some(name),
+            Msg::FilterUnknownField,
+            &[("field", name.to_string())],
+        );
     };
     let t = field.field_type;
     let allowed: &[Op] = match t {
@@ -357,7 +448,17 @@ fn type_cond(raw: RawCond, object: &ObjectDef, ctx: &ParseContext) -> Result<Con
         | FieldType::Money
         | FieldType::Percent
         | FieldType::Date
-        | FieldType::Datetime => &[Op::Eq, Op::Ne, Op::Lt, Op::Lte, Op::Gt, Op::Gte, Op::In, Op::Between, Op::IsNull],
+        | FieldType::Datetime => &[
+            Op::Eq,
+            Op::Ne,
+            Op::Lt,
+            Op::Lte,
+            Op::Gt,
+            Op::Gte,
+            Op::In,
+            Op::Between,
+            Op::IsNull,
+        ],
         _ => &[
             Op::Eq,
             Op::Ne,
@@ -373,20 +474,24 @@ fn type_cond(raw: RawCond, object: &ObjectDef, ctx: &ParseContext) -> Result<Con
         ],
     };
     if !allowed.contains(&raw.op) {
-        return fail(Some(name), format!("operator '{}' does not apply to field '{name}'", raw.op.name()));
+        return fail_with(
+            Some(name),
+            Msg::FilterOperatorNotForField,
+            &[("op", raw.op.name().to_string())],
+        );
     }
     let one = |lit: &Literal| -> Result<Value, FilterError> {
         if matches!(lit, Literal::Null) {
-            return fail(Some(name), format!("compare with null using '{name} is_null'"));
+            return fail(Some(name), Msg::FilterNullCompare);
         }
         if matches!(lit, Literal::List(_)) {
-            return fail(Some(name), "a list is allowed only after 'in' and 'between'");
+            return fail(Some(name), Msg::FilterListNotAllowed);
         }
         let value = match values::parse_input(field, &lit.to_json(), ctx) {
             Ok(Value::Money { amount, .. }) => Value::Decimal(amount),
-            Ok(Value::Null) => return fail(Some(name), "empty value"),
+            Ok(Value::Null) => return fail(Some(name), Msg::FilterEmptyValue),
             Ok(v) => v,
-            Err(e) => return fail(Some(name), e.message(crate::i18n::Locale::En)),
+            Err(e) => return from_field_error(name, e),
         };
         Ok(value)
     };
@@ -394,36 +499,59 @@ fn type_cond(raw: RawCond, object: &ObjectDef, ctx: &ParseContext) -> Result<Con
     Ok(match raw.op {
         Op::IsNull => match raw.value {
             Literal::Bool(b) => Cond::IsNull { field, is_null: b },
-            _ => return fail(Some(name), "is_null takes true or false"),
+            _ => return fail(Some(name), Msg::FilterIsNullBool),
         },
         Op::In => match &raw.value {
-            Literal::List(items) if !items.is_empty() && items.len() <= 1000 => {
-                Cond::In { values: items.iter().map(one).collect::<Result<_, _>>()?, field }
-            }
-            _ => return fail(Some(name), "'in' takes a list: ('a', 'b')"),
+            Literal::List(items) if !items.is_empty() && items.len() <= 1000 => Cond::In {
+                values: items.iter().map(one).collect::<Result<_, _>>()?,
+                field,
+            },
+            _ => return fail(Some(name), Msg::FilterInList),
         },
         Op::Between => match &raw.value {
-            Literal::List(items) if items.len() == 2 => Cond::Between { low: one(&items[0])?, high: one(&items[1])?, field },
-            _ => return fail(Some(name), "'between' takes two values: (low, high)"),
+            Literal::List(items) if items.len() == 2 => Cond::Between {
+                low: one(&items[0])?,
+                high: one(&items[1])?,
+                field,
+            },
+            _ => return fail(Some(name), Msg::FilterBetween),
         },
         Op::Contains | Op::StartsWith => {
             let pattern = match &raw.value {
                 Literal::Text(s) | Literal::Number(s) if !s.is_empty() => s.clone(),
-                _ => return fail(Some(name), format!("'{}' takes a text value", raw.op.name())),
+                _ => {
+                    return fail_with(
+                        Some(name),
+                        Msg::FilterNeedsText,
+                        &[("op", raw.op.name().to_string())],
+                    );
+                }
             };
             if t.is_list() {
                 let item = match values::parse_input(&field, &Json::Array(vec![Json::String(pattern)]), ctx) {
                     Ok(Value::List(mut items)) if items.len() == 1 => items.remove(0),
-                    Ok(_) => return fail(Some(name), "empty value"),
-                    Err(e) => return fail(Some(name), e.message(crate::i18n::Locale::En)),
+                    Ok(_) => return fail(Some(name), Msg::FilterEmptyValue),
+                    Err(e) => return from_field_error(name, e),
                 };
                 Cond::ListContains { field, item }
             } else {
-                let pattern = if matches!(t, FieldType::Email) { pattern.to_lowercase() } else { pattern };
-                Cond::Like { field, pattern, prefix: raw.op == Op::StartsWith }
+                let pattern = if matches!(t, FieldType::Email) {
+                    pattern.to_lowercase()
+                } else {
+                    pattern
+                };
+                Cond::Like {
+                    field,
+                    pattern,
+                    prefix: raw.op == Op::StartsWith,
+                }
             }
         }
-        op => Cond::Compare { value: one(&raw.value)?, field, op },
+        op => Cond::Compare {
+            value: one(&raw.value)?,
+            field,
+            op,
+        },
     })
 }
 
@@ -448,12 +576,19 @@ pub fn parse_sort(spec: &str, object: &ObjectDef) -> Result<Sort, FilterError> {
         None => (false, spec.strip_prefix('+').unwrap_or(spec)),
     };
     let Some(field) = object.field(name) else {
-        return fail(Some(name), format!("'{}' has no field '{name}'", object.plural));
+        return fail_with(
+            Some(name),
+            Msg::FilterUnknownField,
+            &[("field", name.to_string())],
+        );
     };
     if !field.indexed || !field.field_type.sortable() {
-        return fail(Some(name), "not indexed");
+        return fail(Some(name), Msg::InvalidSort);
     }
-    Ok(Sort { field: field.clone(), descending })
+    Ok(Sort {
+        field: field.clone(),
+        descending,
+    })
 }
 
 /// Where the previous page ended: the sort key and id of its last row.
@@ -481,16 +616,26 @@ pub fn decode_cursor(sort: &Sort, cursor: &str) -> Option<Cursor> {
     }
     let id = Uuid::from_str(body.get("id")?.as_str()?).ok()?;
     let v = body.get("v")?;
-    let value = if v.is_null() { Value::Null } else { sort_key(&sort.field, v)? };
+    let value = if v.is_null() {
+        Value::Null
+    } else {
+        sort_key(&sort.field, v)?
+    };
     Some(Cursor { value, id })
 }
 
 fn sort_key(field: &FieldDef, v: &Json) -> Option<Value> {
     Some(match field.field_type {
         FieldType::Integer => Value::Int(v.as_i64()?),
-        FieldType::Decimal | FieldType::Money | FieldType::Percent => Value::Decimal(Decimal::from_str(v.as_str()?).ok()?),
+        FieldType::Decimal | FieldType::Money | FieldType::Percent => {
+            Value::Decimal(Decimal::from_str(v.as_str()?).ok()?)
+        }
         FieldType::Date => Value::Date(values::parse_date(v.as_str()?)?),
-        FieldType::Datetime => Value::DateTime(DateTime::parse_from_rfc3339(v.as_str()?).ok()?.with_timezone(&Utc)),
+        FieldType::Datetime => Value::DateTime(
+            DateTime::parse_from_rfc3339(v.as_str()?)
+                .ok()?
+                .with_timezone(&Utc),
+        ),
         FieldType::Boolean => Value::Bool(v.as_bool()?),
         FieldType::Lookup | FieldType::User | FieldType::Id => Value::Uuid(Uuid::from_str(v.as_str()?).ok()?),
         _ => Value::Text(v.as_str()?.to_string()),
@@ -504,23 +649,43 @@ mod tests {
     use proptest::prelude::*;
 
     fn contacts() -> ObjectDef {
-        standard_objects().into_iter().find(|o| o.name == "contact").unwrap_or_else(|| unreachable!())
+        standard_objects()
+            .into_iter()
+            .find(|o| o.name == "contact")
+            .unwrap_or_else(|| unreachable!())
     }
 
     fn opportunities() -> ObjectDef {
-        standard_objects().into_iter().find(|o| o.name == "opportunity").unwrap_or_else(|| unreachable!())
+        standard_objects()
+            .into_iter()
+            .find(|o| o.name == "opportunity")
+            .unwrap_or_else(|| unreachable!())
     }
 
     #[test]
     fn and_binds_tighter_than_or() {
         let e = parse_filter("a eq 1 or b eq 2 and c eq 3");
-        let cond = |f: &str, n: &str| Expr::Cond(RawCond { field: f.into(), op: Op::Eq, value: Literal::Number(n.into()) });
-        assert_eq!(e, Ok(Expr::Or(vec![cond("a", "1"), Expr::And(vec![cond("b", "2"), cond("c", "3")])])));
+        let cond = |f: &str, n: &str| {
+            Expr::Cond(RawCond {
+                field: f.into(),
+                op: Op::Eq,
+                value: Literal::Number(n.into()),
+            })
+        };
+        assert_eq!(
+            e,
+            Ok(Expr::Or(vec![
+                cond("a", "1"),
+                Expr::And(vec![cond("b", "2"), cond("c", "3")])
+            ]))
+        );
     }
 
     #[test]
     fn strings_lists_and_keywords() {
-        let e = parse_filter("name eq 'O''Brien' and stage in ('a', \"b\") and not email is_null and x starts-with '张'");
+        let e = parse_filter(
+            "name eq 'O''Brien' and stage in ('a', \"b\") and not email is_null and x starts-with '张'",
+        );
         assert!(e.is_ok(), "{e:?}");
         let e = parse_filter("amount between (1, 2)");
         assert_eq!(
@@ -535,7 +700,15 @@ mod tests {
 
     #[test]
     fn malformed_filters_are_refused_with_a_reason() {
-        for bad in ["name", "name eq", "name eq 'x", "name wibble 'x'", "(name eq 'x'", "name eq 'x' city eq 'y'", "name eq ;"] {
+        for bad in [
+            "name",
+            "name eq",
+            "name eq 'x",
+            "name wibble 'x'",
+            "(name eq 'x'",
+            "name eq 'x' city eq 'y'",
+            "name eq ;",
+        ] {
             assert!(parse_filter(bad).is_err(), "{bad}");
         }
     }
@@ -543,9 +716,15 @@ mod tests {
     #[test]
     fn typing_normalises_values_like_writes_do() {
         let ctx = ParseContext::default();
-        let typed = type_filter(parse_filter("mobile eq '138 0013 8000'").unwrap_or_else(|_| unreachable!()), &contacts(), &ctx);
+        let typed = type_filter(
+            parse_filter("mobile eq '138 0013 8000'").unwrap_or_else(|_| unreachable!()),
+            &contacts(),
+            &ctx,
+        );
         match typed {
-            Ok(Expr::Cond(Cond::Compare { value, .. })) => assert_eq!(value, Value::Text("+8613800138000".into())),
+            Ok(Expr::Cond(Cond::Compare { value, .. })) => {
+                assert_eq!(value, Value::Text("+8613800138000".into()))
+            }
             other => unreachable!("{other:?}"),
         }
     }
@@ -570,7 +749,10 @@ mod tests {
         let c = contacts();
         assert!(parse_sort("-created_at", &c).is_ok());
         assert!(parse_sort("name", &c).is_ok());
-        assert_eq!(parse_sort("title", &c).map_err(|e| e.field), Err(Some("title".into())));
+        assert_eq!(
+            parse_sort("title", &c).map_err(|e| e.field),
+            Err(Some("title".into()))
+        );
     }
 
     #[test]
@@ -578,9 +760,18 @@ mod tests {
         let o = opportunities();
         let sort = parse_sort("-amount", &o).unwrap_or_else(|_| unreachable!());
         let id = Uuid::now_v7();
-        let v = Value::Money { amount: Decimal::new(12345, 2), currency: "CNY".into() };
+        let v = Value::Money {
+            amount: Decimal::new(12345, 2),
+            currency: "CNY".into(),
+        };
         let c = encode_cursor(&sort, &v, id);
-        assert_eq!(decode_cursor(&sort, &c), Some(Cursor { value: Value::Decimal(Decimal::new(12345, 2)), id }));
+        assert_eq!(
+            decode_cursor(&sort, &c),
+            Some(Cursor {
+                value: Value::Decimal(Decimal::new(12345, 2)),
+                id
+            })
+        );
         let other = parse_sort("amount", &o).unwrap_or_else(|_| unreachable!());
         assert_eq!(decode_cursor(&other, &c), None);
         assert_eq!(decode_cursor(&sort, "garbage"), None);

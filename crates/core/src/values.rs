@@ -42,7 +42,11 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: &str, msg: Msg) -> Self {
-        FieldError { field: field.into(), msg, args: Vec::new() }
+        FieldError {
+            field: field.into(),
+            msg,
+            args: Vec::new(),
+        }
     }
 
     pub fn with(mut self, name: &str, value: impl ToString) -> Self {
@@ -105,9 +109,16 @@ pub fn parse_input(field: &FieldDef, input: &Json, ctx: &ParseContext) -> Result
     };
     let value = match field.field_type {
         FieldType::Text | FieldType::LongText => {
-            let Some(mut s) = as_text()? else { return Ok(Value::Null) };
+            let Some(mut s) = as_text()? else {
+                return Ok(Value::Null);
+            };
             if field.field_type == FieldType::Text {
-                s = s.split(['\r', '\n']).map(str::trim).filter(|p| !p.is_empty()).collect::<Vec<_>>().join(" ");
+                s = s
+                    .split(['\r', '\n'])
+                    .map(str::trim)
+                    .filter(|p| !p.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(" ");
             } else {
                 s = s.replace("\r\n", "\n");
             }
@@ -126,7 +137,11 @@ pub fn parse_input(field: &FieldDef, input: &Json, ctx: &ParseContext) -> Result
                 None => return Err(err(Msg::NotInteger)),
             },
             Json::String(s) => {
-                let cleaned: String = s.trim().chars().filter(|c| !matches!(c, ',' | '_' | ' ')).collect();
+                let cleaned: String = s
+                    .trim()
+                    .chars()
+                    .filter(|c| !matches!(c, ',' | '_' | ' '))
+                    .collect();
                 if cleaned.is_empty() {
                     return Ok(Value::Null);
                 }
@@ -151,18 +166,24 @@ pub fn parse_input(field: &FieldDef, input: &Json, ctx: &ParseContext) -> Result
                 }
                 other => (parse_decimal(field, other)?, ctx.default_currency.to_string()),
             };
-            let Some(amount) = amount else { return Ok(Value::Null) };
+            let Some(amount) = amount else {
+                return Ok(Value::Null);
+            };
             if !(currency.len() == 3 && currency.chars().all(|c| c.is_ascii_uppercase())) {
                 return Err(err(Msg::InvalidCurrency));
             }
             Value::Money { amount, currency }
         }
         FieldType::Date => {
-            let Some(s) = as_text()? else { return Ok(Value::Null) };
+            let Some(s) = as_text()? else {
+                return Ok(Value::Null);
+            };
             Value::Date(parse_date(&s).ok_or_else(|| err(Msg::NotDate))?)
         }
         FieldType::Datetime => {
-            let Some(s) = as_text()? else { return Ok(Value::Null) };
+            let Some(s) = as_text()? else {
+                return Ok(Value::Null);
+            };
             Value::DateTime(parse_datetime(&s, ctx.local_offset).ok_or_else(|| err(Msg::NotDatetime))?)
         }
         FieldType::Boolean => match input {
@@ -178,7 +199,9 @@ pub fn parse_input(field: &FieldDef, input: &Json, ctx: &ParseContext) -> Result
             _ => return Err(err(Msg::NotBoolean)),
         },
         FieldType::Picklist => {
-            let Some(s) = as_text()? else { return Ok(Value::Null) };
+            let Some(s) = as_text()? else {
+                return Ok(Value::Null);
+            };
             Value::Text(picklist_value(field, &s)?)
         }
         FieldType::MultiPicklist => {
@@ -189,7 +212,11 @@ pub fn parse_input(field: &FieldDef, input: &Json, ctx: &ParseContext) -> Result
                     out.push(v);
                 }
             }
-            if out.is_empty() { Value::Null } else { Value::List(out) }
+            if out.is_empty() {
+                Value::Null
+            } else {
+                Value::List(out)
+            }
         }
         FieldType::Tags => {
             let mut out: Vec<String> = Vec::new();
@@ -201,18 +228,28 @@ pub fn parse_input(field: &FieldDef, input: &Json, ctx: &ParseContext) -> Result
                     out.push(item);
                 }
             }
-            if out.is_empty() { Value::Null } else { Value::List(out) }
+            if out.is_empty() {
+                Value::Null
+            } else {
+                Value::List(out)
+            }
         }
         FieldType::Email => {
-            let Some(s) = as_text()? else { return Ok(Value::Null) };
+            let Some(s) = as_text()? else {
+                return Ok(Value::Null);
+            };
             Value::Text(normalize::email(&s).ok_or_else(|| err(Msg::InvalidEmail))?)
         }
         FieldType::Phone => {
-            let Some(s) = as_text()? else { return Ok(Value::Null) };
+            let Some(s) = as_text()? else {
+                return Ok(Value::Null);
+            };
             Value::Text(normalize::phone(&s, ctx.default_region).ok_or_else(|| err(Msg::InvalidPhone))?)
         }
         FieldType::Url => {
-            let Some(s) = as_text()? else { return Ok(Value::Null) };
+            let Some(s) = as_text()? else {
+                return Ok(Value::Null);
+            };
             let url = normalize::url(&s).ok_or_else(|| err(Msg::InvalidUrl))?;
             if url.chars().count() > field.max_length() as usize {
                 return Err(err(Msg::TooLong).with("max", field.max_length()));
@@ -220,7 +257,9 @@ pub fn parse_input(field: &FieldDef, input: &Json, ctx: &ParseContext) -> Result
             Value::Text(url)
         }
         FieldType::Lookup | FieldType::User | FieldType::Id => {
-            let Some(s) = as_text()? else { return Ok(Value::Null) };
+            let Some(s) = as_text()? else {
+                return Ok(Value::Null);
+            };
             Value::Uuid(Uuid::from_str(&s).map_err(|_| err(Msg::InvalidId))?)
         }
     };
@@ -243,7 +282,13 @@ fn list_items(input: &Json) -> Option<Vec<String>> {
         Json::String(s) => s.split([';', ',', '，', '；']).map(str::to_string).collect(),
         _ => return None,
     };
-    Some(items.into_iter().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect())
+    Some(
+        items
+            .into_iter()
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect(),
+    )
 }
 
 /// Picklist input may be the stored value (any case) or a label in any language.
@@ -253,7 +298,10 @@ fn picklist_value(field: &FieldDef, input: &str) -> Result<String, FieldError> {
         .options
         .iter()
         .find(|o| {
-            o.value == lower || o.label.en.to_lowercase() == lower || o.label.zh_cn == input || o.label.zh_tw == input
+            o.value == lower
+                || o.label.en.to_lowercase() == lower
+                || o.label.zh_cn == input
+                || o.label.zh_tw == input
         })
         .map(|o| o.value.clone())
         .ok_or_else(|| FieldError::new(&field.name, Msg::NotInPicklist).with("value", input))
@@ -267,8 +315,10 @@ fn parse_decimal(field: &FieldDef, input: &Json) -> Result<Option<Decimal>, Fiel
         Json::String(s) => s.trim().to_string(),
         _ => return Err(err(Msg::NotNumber)),
     };
-    let mut cleaned: String =
-        text.chars().filter(|c| !matches!(c, ',' | '_' | ' ' | '¥' | '￥' | '$')).collect();
+    let mut cleaned: String = text
+        .chars()
+        .filter(|c| !matches!(c, ',' | '_' | ' ' | '¥' | '￥' | '$'))
+        .collect();
     if field.field_type == FieldType::Percent {
         cleaned = cleaned.trim_end_matches('%').to_string();
     }
@@ -298,7 +348,13 @@ pub fn parse_date(s: &str) -> Option<NaiveDate> {
     let cleaned: String = s
         .trim_end_matches('日')
         .chars()
-        .map(|c| if matches!(c, '/' | '.' | '年' | '月') { '-' } else { c })
+        .map(|c| {
+            if matches!(c, '/' | '.' | '年' | '月') {
+                '-'
+            } else {
+                c
+            }
+        })
         .collect();
     let mut parts = cleaned.split('-');
     let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
@@ -314,10 +370,20 @@ pub fn parse_datetime(s: &str, local: FixedOffset) -> Option<DateTime<Utc>> {
     if let Ok(dt) = DateTime::parse_from_rfc3339(s) {
         return Some(dt.with_timezone(&Utc));
     }
-    let naive = ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M"]
-        .iter()
-        .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())?;
-    local.from_local_datetime(&naive).single().map(|dt| dt.with_timezone(&Utc))
+    let naive = [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M",
+        "%Y/%m/%d %H:%M:%S",
+        "%Y/%m/%d %H:%M",
+    ]
+    .iter()
+    .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())?;
+    local
+        .from_local_datetime(&naive)
+        .single()
+        .map(|dt| dt.with_timezone(&Utc))
 }
 
 /// Renders a value as the API shows it.
@@ -363,14 +429,23 @@ mod tests {
 
     #[test]
     fn text_is_trimmed_and_limited() {
-        assert_eq!(parse(FieldType::Text, json!("  张伟  ")), Ok(Value::Text("张伟".into())));
+        assert_eq!(
+            parse(FieldType::Text, json!("  张伟  ")),
+            Ok(Value::Text("张伟".into()))
+        );
         assert_eq!(parse(FieldType::Text, json!("   ")), Ok(Value::Null));
-        assert_eq!(parse(FieldType::Text, json!("a\nb")), Ok(Value::Text("a b".into())));
+        assert_eq!(
+            parse(FieldType::Text, json!("a\nb")),
+            Ok(Value::Text("a b".into()))
+        );
         let mut short = f(FieldType::Text);
         short.max_length = Some(3);
         let e = parse_input(&short, &json!("四个汉字"), &ParseContext::default());
         assert_eq!(e.map_err(|e| e.msg), Err(Msg::TooLong));
-        assert_eq!(parse_input(&short, &json!("三个字"), &ParseContext::default()), Ok(Value::Text("三个字".into())));
+        assert_eq!(
+            parse_input(&short, &json!("三个字"), &ParseContext::default()),
+            Ok(Value::Text("三个字".into()))
+        );
     }
 
     #[test]
@@ -379,13 +454,40 @@ mod tests {
         money.scale = Some(2);
         let ctx = ParseContext::default();
         let v = parse_input(&money, &json!("1,234.5"), &ctx);
-        assert_eq!(v, Ok(Value::Money { amount: Decimal::new(123450, 2), currency: "CNY".into() }));
+        assert_eq!(
+            v,
+            Ok(Value::Money {
+                amount: Decimal::new(123450, 2),
+                currency: "CNY".into()
+            })
+        );
         let v = parse_input(&money, &json!({"amount": 0.1, "currency": "usd"}), &ctx);
-        assert_eq!(v, Ok(Value::Money { amount: Decimal::new(10, 2), currency: "USD".into() }));
-        assert_eq!(parse_input(&money, &json!("1.005"), &ctx).map_err(|e| e.msg), Err(Msg::TooManyDecimals));
-        assert_eq!(parse_input(&money, &json!({"amount": 1, "currency": "元"}), &ctx).map_err(|e| e.msg), Err(Msg::InvalidCurrency));
-        assert_eq!(parse_input(&money, &json!("1e17"), &ctx).map_err(|e| e.msg), Err(Msg::NumberTooLarge));
-        let shown = to_json(&money, &Value::Money { amount: Decimal::new(5, 0), currency: "CNY".into() });
+        assert_eq!(
+            v,
+            Ok(Value::Money {
+                amount: Decimal::new(10, 2),
+                currency: "USD".into()
+            })
+        );
+        assert_eq!(
+            parse_input(&money, &json!("1.005"), &ctx).map_err(|e| e.msg),
+            Err(Msg::TooManyDecimals)
+        );
+        assert_eq!(
+            parse_input(&money, &json!({"amount": 1, "currency": "元"}), &ctx).map_err(|e| e.msg),
+            Err(Msg::InvalidCurrency)
+        );
+        assert_eq!(
+            parse_input(&money, &json!("1e17"), &ctx).map_err(|e| e.msg),
+            Err(Msg::NumberTooLarge)
+        );
+        let shown = to_json(
+            &money,
+            &Value::Money {
+                amount: Decimal::new(5, 0),
+                currency: "CNY".into(),
+            },
+        );
         assert_eq!(shown, json!({"amount": "5.00", "currency": "CNY"}));
     }
 
@@ -403,19 +505,33 @@ mod tests {
     fn naive_datetimes_are_read_in_the_local_offset() {
         let ctx = ParseContext::default();
         let v = parse(FieldType::Datetime, json!("2026-01-31 09:30"));
-        let expected = Utc.with_ymd_and_hms(2026, 1, 31, 1, 30, 0).single().map(Value::DateTime);
+        let expected = Utc
+            .with_ymd_and_hms(2026, 1, 31, 1, 30, 0)
+            .single()
+            .map(Value::DateTime);
         assert_eq!(v.ok(), expected);
         let v = parse_input(&f(FieldType::Datetime), &json!("2026-01-31T09:30:00Z"), &ctx);
-        assert_eq!(v.ok(), Utc.with_ymd_and_hms(2026, 1, 31, 9, 30, 0).single().map(Value::DateTime));
+        assert_eq!(
+            v.ok(),
+            Utc.with_ymd_and_hms(2026, 1, 31, 9, 30, 0)
+                .single()
+                .map(Value::DateTime)
+        );
     }
 
     #[test]
     fn picklists_accept_values_and_labels() {
         let mut p = f(FieldType::Picklist);
-        p.options = vec![PicklistOption { value: "manufacturing".into(), label: Label::new("Manufacturing", "制造业", "製造業") }];
+        p.options = vec![PicklistOption {
+            value: "manufacturing".into(),
+            label: Label::new("Manufacturing", "制造业", "製造業"),
+        }];
         let ctx = ParseContext::default();
         for input in ["manufacturing", "Manufacturing", "制造业", "製造業"] {
-            assert_eq!(parse_input(&p, &json!(input), &ctx), Ok(Value::Text("manufacturing".into())));
+            assert_eq!(
+                parse_input(&p, &json!(input), &ctx),
+                Ok(Value::Text("manufacturing".into()))
+            );
         }
         let e = parse_input(&p, &json!("farming"), &ctx).err();
         assert_eq!(e.map(|e| e.msg), Some(Msg::NotInPicklist));
@@ -423,18 +539,33 @@ mod tests {
 
     #[test]
     fn tags_are_split_trimmed_and_deduplicated() {
-        assert_eq!(parse(FieldType::Tags, json!("VIP, 华东；vip")), Ok(Value::List(vec!["VIP".into(), "华东".into()])));
+        assert_eq!(
+            parse(FieldType::Tags, json!("VIP, 华东；vip")),
+            Ok(Value::List(vec!["VIP".into(), "华东".into()]))
+        );
         assert_eq!(parse(FieldType::Tags, json!([])), Ok(Value::Null));
-        assert_eq!(parse(FieldType::Tags, json!([{"a": 1}])).map_err(|e| e.msg), Err(Msg::NotList));
+        assert_eq!(
+            parse(FieldType::Tags, json!([{"a": 1}])).map_err(|e| e.msg),
+            Err(Msg::NotList)
+        );
     }
 
     #[test]
     fn booleans_integers_and_ids() {
         assert_eq!(parse(FieldType::Boolean, json!("是")), Ok(Value::Bool(true)));
-        assert_eq!(parse(FieldType::Boolean, json!("maybe")).map_err(|e| e.msg), Err(Msg::NotBoolean));
+        assert_eq!(
+            parse(FieldType::Boolean, json!("maybe")).map_err(|e| e.msg),
+            Err(Msg::NotBoolean)
+        );
         assert_eq!(parse(FieldType::Integer, json!("1,200")), Ok(Value::Int(1200)));
-        assert_eq!(parse(FieldType::Integer, json!(1.5)).map_err(|e| e.msg), Err(Msg::NotInteger));
-        assert_eq!(parse(FieldType::Lookup, json!("nope")).map_err(|e| e.msg), Err(Msg::InvalidId));
+        assert_eq!(
+            parse(FieldType::Integer, json!(1.5)).map_err(|e| e.msg),
+            Err(Msg::NotInteger)
+        );
+        assert_eq!(
+            parse(FieldType::Lookup, json!("nope")).map_err(|e| e.msg),
+            Err(Msg::InvalidId)
+        );
     }
 
     #[test]
@@ -514,6 +645,11 @@ impl Record {
 
     /// The record as the API shows it: every field, by name.
     pub fn to_json(&self, object: &crate::ObjectDef) -> serde_json::Map<String, Json> {
-        object.fields.iter().zip(&self.values).map(|(f, v)| (f.name.clone(), to_json(f, v))).collect()
+        object
+            .fields
+            .iter()
+            .zip(&self.values)
+            .map(|(f, v)| (f.name.clone(), to_json(f, v)))
+            .collect()
     }
 }

@@ -54,7 +54,9 @@ pub async fn run(args: BenchArgs, storage: &Storage) -> anyhow_lite::Result<()> 
 async fn bench_crm(storage: &Storage) -> anyhow_lite::Result<(Crm, Actor, Option<tempfile::TempDir>)> {
     let (dir, keep) = match &storage.database {
         Some(_) => (storage.data_dir.clone(), None),
-        None if storage.data_dir.join("guanxi.db").exists() || std::env::var_os("GUANXI_DATA_DIR").is_some() => {
+        None if storage.data_dir.join("guanxi.db").exists()
+            || std::env::var_os("GUANXI_DATA_DIR").is_some() =>
+        {
             (storage.data_dir.clone(), None)
         }
         None => {
@@ -63,7 +65,8 @@ async fn bench_crm(storage: &Storage) -> anyhow_lite::Result<(Crm, Actor, Option
         }
     };
     let crm = startup::open(storage.database.as_deref(), &dir).await?;
-    crm.ensure_first_admin(Some("bench@guanxi.local"), Some("bench-password")).await?;
+    crm.ensure_first_admin(Some("bench@guanxi.local"), Some("bench-password"))
+        .await?;
     let actor = crm.actor_for_email("bench@guanxi.local").await?;
     eprintln!("database: {}", crm.db().describe());
     Ok((crm, actor, keep))
@@ -79,17 +82,32 @@ async fn write(args: &BenchArgs, storage: &Storage) -> anyhow_lite::Result<()> {
     let accounts: Vec<_> = (0..(args.contacts / 10).max(1)).map(|i| g.account(i)).collect();
     let mut account_ids = Vec::new();
     for chunk in accounts.chunks(args.batch) {
-        for (r, _) in crm.bulk(&actor, "account", chunk.to_vec(), None).await?.into_iter().flatten() {
+        for (r, _) in crm
+            .bulk(&actor, "account", chunk.to_vec(), None)
+            .await?
+            .into_iter()
+            .flatten()
+        {
             account_ids.extend(r.id());
         }
     }
-    let inputs: Vec<Map<String, Json>> =
-        (0..args.contacts).map(|i| g.contact(i, account_ids.get(i % account_ids.len().max(1)).copied())).collect();
-    eprintln!("generated {} contacts; writing in batches of {}", inputs.len(), args.batch);
+    let inputs: Vec<Map<String, Json>> = (0..args.contacts)
+        .map(|i| g.contact(i, account_ids.get(i % account_ids.len().max(1)).copied()))
+        .collect();
+    eprintln!(
+        "generated {} contacts; writing in batches of {}",
+        inputs.len(),
+        args.batch
+    );
     let mut created: Vec<Record> = Vec::with_capacity(inputs.len());
     let start = Instant::now();
     for chunk in inputs.chunks(args.batch) {
-        for (r, _) in crm.bulk(&actor, "contact", chunk.to_vec(), None).await?.into_iter().flatten() {
+        for (r, _) in crm
+            .bulk(&actor, "contact", chunk.to_vec(), None)
+            .await?
+            .into_iter()
+            .flatten()
+        {
             created.push(r);
         }
     }
@@ -105,7 +123,11 @@ async fn write(args: &BenchArgs, storage: &Storage) -> anyhow_lite::Result<()> {
     // history, no events; fresh ids and external ids so unique indexes accept them.
     let schema = crm.schema();
     let object = schema.object("contact").ok_or("no contact object")?.clone();
-    let ext = object.fields.iter().position(|f| f.name == "external_id").ok_or("no external_id")?;
+    let ext = object
+        .fields
+        .iter()
+        .position(|f| f.name == "external_id")
+        .ok_or("no external_id")?;
     let raw: Vec<Record> = created
         .iter()
         .map(|r| {
@@ -136,7 +158,11 @@ async fn count(crm: &Crm, table: &str) -> anyhow_lite::Result<usize> {
     let mut s = Sql::new(crm.db().dialect());
     s.push("SELECT COUNT(*) FROM ").ident(table);
     let rows = crm.db().fetch(s, &[ColumnKind::Int]).await?;
-    Ok(rows.first().and_then(|r| r.first()).and_then(Arg::as_int).unwrap_or(0) as usize)
+    Ok(rows
+        .first()
+        .and_then(|r| r.first())
+        .and_then(Arg::as_int)
+        .unwrap_or(0) as usize)
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -167,12 +193,19 @@ async fn read(args: &BenchArgs, storage: &Storage) -> anyhow_lite::Result<()> {
         let start = Instant::now();
         let size = guanxi_services::demo::Size::contacts(args.contacts - have);
         let s = guanxi_services::demo::load(&crm, &actor, &size, have as u64 + 1).await?;
-        eprintln!("loaded {} contacts in {:.1}s", s.contacts, start.elapsed().as_secs_f64());
+        eprintln!(
+            "loaded {} contacts in {:.1}s",
+            s.contacts,
+            start.elapsed().as_secs_f64()
+        );
     }
     let total = count(&crm, "contacts").await?;
     let ids: Vec<Uuid> = crm
         .db()
-        .fetch(Sql::with(crm.db().dialect(), "SELECT id FROM contacts"), &[ColumnKind::Uuid])
+        .fetch(
+            Sql::with(crm.db().dialect(), "SELECT id FROM contacts"),
+            &[ColumnKind::Uuid],
+        )
         .await?
         .into_iter()
         .filter_map(|r| r.first().and_then(Arg::as_uuid))
@@ -182,11 +215,23 @@ async fn read(args: &BenchArgs, storage: &Storage) -> anyhow_lite::Result<()> {
     let base = running.url();
     let client = reqwest::Client::builder().pool_max_idle_per_host(4).build()?;
     let mut rng = rand::rngs::StdRng::seed_from_u64(1);
-    println!("dataset: {total} contacts; {} requests per scenario, one client, keep-alive, loopback", args.requests);
+    println!(
+        "dataset: {total} contacts; {} requests per scenario, one client, keep-alive, loopback",
+        args.requests
+    );
 
-    let get = |id: Uuid| client.get(format!("{base}/api/v1/contacts/{id}")).bearer_auth(&token).send();
+    let get = |id: Uuid| {
+        client
+            .get(format!("{base}/api/v1/contacts/{id}"))
+            .bearer_auth(&token)
+            .send()
+    };
     for _ in 0..200 {
-        get(ids[rng.gen_range(0..ids.len())]).await?.error_for_status()?.bytes().await?;
+        get(ids[rng.gen_range(0..ids.len())])
+            .await?
+            .error_for_status()?
+            .bytes()
+            .await?;
     }
     let mut samples = Vec::with_capacity(args.requests);
     for _ in 0..args.requests {
@@ -197,11 +242,24 @@ async fn read(args: &BenchArgs, storage: &Storage) -> anyhow_lite::Result<()> {
     }
     report("GET /api/v1/contacts/{id}", samples);
 
-    let cities = ["上海", "北京", "深圳", "苏州", "杭州", "广州", "成都", "武汉", "南京", "宁波"];
+    let cities = [
+        "上海", "北京", "深圳", "苏州", "杭州", "广州", "成都", "武汉", "南京", "宁波",
+    ];
     let scenarios: Vec<(&str, Box<dyn Fn(&str) -> String>)> = vec![
-        ("list: filter city eq, sort -created_at, 50 rows", Box::new(|c| format!("filter=city eq '{c}'&sort=-created_at&limit=50"))),
-        ("list: filter city in + email_opt_out, sort name, 50 rows", Box::new(|c| format!("filter=city in ('{c}', '北京') and email_opt_out ne true&sort=name&limit=50"))),
-        ("list: filter name starts_with, sort name, 50 rows", Box::new(|_| "filter=name starts_with '王'&sort=name&limit=50".to_string())),
+        (
+            "list: filter city eq, sort -created_at, 50 rows",
+            Box::new(|c| format!("filter=city eq '{c}'&sort=-created_at&limit=50")),
+        ),
+        (
+            "list: filter city in + email_opt_out, sort name, 50 rows",
+            Box::new(|c| {
+                format!("filter=city in ('{c}', '北京') and email_opt_out ne true&sort=name&limit=50")
+            }),
+        ),
+        (
+            "list: filter name starts_with, sort name, 50 rows",
+            Box::new(|_| "filter=name starts_with '王'&sort=name&limit=50".to_string()),
+        ),
     ];
     for (name, query) in scenarios {
         let mut samples = Vec::with_capacity(args.requests);
@@ -216,7 +274,14 @@ async fn read(args: &BenchArgs, storage: &Storage) -> anyhow_lite::Result<()> {
                 }
             }
             let t = Instant::now();
-            let body: Json = client.get(&url).bearer_auth(&token).send().await?.error_for_status()?.json().await?;
+            let body: Json = client
+                .get(&url)
+                .bearer_auth(&token)
+                .send()
+                .await?
+                .error_for_status()?
+                .json()
+                .await?;
             if i >= 50 {
                 samples.push(t.elapsed());
             }

@@ -19,7 +19,11 @@ pub enum LogFormat {
 }
 
 #[derive(Debug, Parser)]
-#[command(name = "guanxi", version, about = "Guanxi (关系): an open-source CRM in one binary")]
+#[command(
+    name = "guanxi",
+    version,
+    about = "Guanxi (关系): an open-source CRM in one binary"
+)]
 pub struct Cli {
     /// Optional TOML configuration file (keys: addr, data_dir, database, log_format, admin_email).
     #[arg(long, global = true, env = "GUANXI_CONFIG")]
@@ -112,16 +116,20 @@ fn cli_locale() -> Locale {
 fn explain(e: &anyhow_lite::Error, locale: Locale) -> String {
     if let Some(se) = e.downcast_ref::<ServiceError>() {
         return match se {
-            ServiceError::Validation(errors) => {
-                errors.iter().map(|f| format!("{}: {}", f.field, f.message(locale))).collect::<Vec<_>>().join("\n")
-            }
+            ServiceError::Validation(errors) => errors
+                .iter()
+                .map(|f| format!("{}: {}", f.field, f.message(locale)))
+                .collect::<Vec<_>>()
+                .join("\n"),
             ServiceError::Storage(guanxi_storage::StorageError::UnsupportedUrl(u)) => {
                 Msg::UnsupportedDatabase.format(locale, &[("url", u)])
             }
             other => other.to_string(),
         };
     }
-    if let Some(guanxi_storage::StorageError::UnsupportedUrl(u)) = e.downcast_ref::<guanxi_storage::StorageError>() {
+    if let Some(guanxi_storage::StorageError::UnsupportedUrl(u)) =
+        e.downcast_ref::<guanxi_storage::StorageError>()
+    {
         return Msg::UnsupportedDatabase.format(locale, &[("url", u)]);
     }
     e.to_string()
@@ -162,7 +170,9 @@ pub fn main() -> ExitCode {
 fn init_logging(json: bool) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("GUANXI_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if json {
         let _ = builder.json().try_init();
     } else {
@@ -172,11 +182,17 @@ fn init_logging(json: bool) {
 
 async fn run(cli: Cli, file: FileConfig) -> anyhow_lite::Result<()> {
     let storage = Storage {
-        data_dir: cli.data_dir.clone().or(file.data_dir.clone()).unwrap_or_else(|| PathBuf::from("guanxi-data")),
+        data_dir: cli
+            .data_dir
+            .clone()
+            .or(file.data_dir.clone())
+            .unwrap_or_else(|| PathBuf::from("guanxi-data")),
         database: cli.database.clone().or(file.database.clone()),
     };
     let locale = cli_locale();
-    let admin_email = std::env::var("GUANXI_ADMIN_EMAIL").ok().or(file.admin_email.clone());
+    let admin_email = std::env::var("GUANXI_ADMIN_EMAIL")
+        .ok()
+        .or(file.admin_email.clone());
     let admin_password = std::env::var("GUANXI_ADMIN_PASSWORD").ok();
     match cli.command {
         Command::Serve { addr } => {
@@ -194,13 +210,25 @@ async fn run(cli: Cli, file: FileConfig) -> anyhow_lite::Result<()> {
                 Some(d) => d,
                 None => tempfile::Builder::new().prefix("guanxi-demo-").tempdir()?.keep(),
             };
-            let storage = Storage { data_dir: dir.clone(), database: None };
+            let storage = Storage {
+                data_dir: dir.clone(),
+                database: None,
+            };
             let crm = open(&storage).await?;
             let email = admin_email.unwrap_or_else(|| guanxi_services::identity::DEFAULT_ADMIN_EMAIL.into());
             let password = admin_password.unwrap_or_else(|| "guanxi-demo".into());
-            let created = crm.ensure_first_admin(Some(&email), Some(&password)).await?.is_some();
+            let created = crm
+                .ensure_first_admin(Some(&email), Some(&password))
+                .await?
+                .is_some();
             let actor = crm.actor_for_email(&email).await?;
-            let summary = guanxi_services::demo::load_if_empty(&crm, &actor, &guanxi_services::demo::Size::small(), 2026).await?;
+            let summary = guanxi_services::demo::load_if_empty(
+                &crm,
+                &actor,
+                &guanxi_services::demo::Size::small(),
+                2026,
+            )
+            .await?;
             if let Some(s) = summary {
                 tracing::info!(?s, "demo data loaded");
             }
@@ -229,20 +257,49 @@ async fn run(cli: Cli, file: FileConfig) -> anyhow_lite::Result<()> {
             crm.db().close().await;
             Ok(())
         }
-        Command::User { command: UserCommand::Add { email, name, password, admin, locale: user_locale } } => {
+        Command::User {
+            command:
+                UserCommand::Add {
+                    email,
+                    name,
+                    password,
+                    admin,
+                    locale: user_locale,
+                },
+        } => {
             let crm = open(&storage).await?;
             let user_locale = Locale::from_tag(&user_locale).unwrap_or_default();
-            let user = crm.create_user(NewUser { email, name, password, is_admin: admin, locale: user_locale }).await?;
+            let user = crm
+                .create_user(NewUser {
+                    email,
+                    name,
+                    password,
+                    is_admin: admin,
+                    locale: user_locale,
+                })
+                .await?;
             println!("{}", Msg::UserCreated.format(locale, &[("email", &user.email)]));
             crm.db().close().await;
             Ok(())
         }
-        Command::Token { command: TokenCommand::Create { email, name, expires_days } } => {
+        Command::Token {
+            command:
+                TokenCommand::Create {
+                    email,
+                    name,
+                    expires_days,
+                },
+        } => {
             let crm = open(&storage).await?;
-            let token = crm.create_token(&email, &name, expires_days).await.map_err(|e| match e {
-                ServiceError::Validation(_) => ServiceError::Internal(Msg::UnknownEmail.format(locale, &[("email", &email)])),
-                other => other,
-            })?;
+            let token = crm
+                .create_token(&email, &name, expires_days)
+                .await
+                .map_err(|e| match e {
+                    ServiceError::Validation(_) => {
+                        ServiceError::Internal(Msg::UnknownEmail.format(locale, &[("email", &email)]))
+                    }
+                    other => other,
+                })?;
             println!("{token}");
             crm.db().close().await;
             Ok(())
@@ -264,7 +321,10 @@ async fn announce_admin(
     if let Some(admin) = startup::first_admin(crm, email, password).await? {
         println!("{}", Msg::AdminCreated.format(locale, &[("email", &admin.email)]));
         if let Some(p) = admin.generated_password {
-            println!("{}", Msg::AdminPasswordGenerated.format(locale, &[("password", &p)]));
+            println!(
+                "{}",
+                Msg::AdminPasswordGenerated.format(locale, &[("password", &p)])
+            );
         }
     }
     Ok(())

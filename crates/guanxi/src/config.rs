@@ -17,7 +17,8 @@ pub struct FileConfig {
 
 impl FileConfig {
     pub fn load(path: &Path) -> Result<FileConfig, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let text =
+            std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
     }
 }
@@ -31,11 +32,17 @@ pub struct Storage {
 
 impl std::fmt::Debug for Storage {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let db = self.database.as_deref().map(|u| match (u.find("://"), u.rfind('@')) {
-            (Some(s), Some(at)) if at > s => format!("{}://***{}", &u[..s], &u[at..]),
-            _ => u.to_string(),
-        });
-        f.debug_struct("Storage").field("data_dir", &self.data_dir).field("database", &db).finish()
+        let db = self
+            .database
+            .as_deref()
+            .map(|u| match (u.find("://"), u.rfind('@')) {
+                (Some(s), Some(at)) if at > s => format!("{}://***{}", &u[..s], &u[at..]),
+                _ => u.to_string(),
+            });
+        f.debug_struct("Storage")
+            .field("data_dir", &self.data_dir)
+            .field("database", &db)
+            .finish()
     }
 }
 
@@ -47,13 +54,17 @@ mod tests {
     fn unknown_keys_are_refused() {
         let e = toml::from_str::<FileConfig>("adress = \"x\"");
         assert!(e.is_err());
-        let ok = toml::from_str::<FileConfig>("addr = \"127.0.0.1:9000\"\ndatabase = \"sqlite://x.db\"").unwrap();
+        let ok =
+            toml::from_str::<FileConfig>("addr = \"127.0.0.1:9000\"\ndatabase = \"sqlite://x.db\"").unwrap();
         assert_eq!(ok.addr.as_deref(), Some("127.0.0.1:9000"));
     }
 
     #[test]
     fn passwords_never_reach_debug_output() {
-        let s = Storage { data_dir: "d".into(), database: Some("postgres://crm:hunter2@db/guanxi".into()) };
+        let s = Storage {
+            data_dir: "d".into(),
+            database: Some("postgres://crm:hunter2@db/guanxi".into()),
+        };
         let shown = format!("{s:?}");
         assert!(!shown.contains("hunter2"), "{shown}");
         assert!(shown.contains("@db/guanxi"));

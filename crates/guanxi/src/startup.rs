@@ -73,7 +73,12 @@ pub fn spawn(crm: Crm, listener: TcpListener) -> std::io::Result<Running> {
         refresh.abort();
         r
     });
-    Ok(Running { addr, crm, stop: Some(tx), task })
+    Ok(Running {
+        addr,
+        crm,
+        stop: Some(tx),
+        task,
+    })
 }
 
 pub async fn bind(addr: &str) -> std::io::Result<TcpListener> {
@@ -81,7 +86,11 @@ pub async fn bind(addr: &str) -> std::io::Result<TcpListener> {
 }
 
 /// Creates the first administrator on an empty database, printing a generated password once.
-pub async fn first_admin(crm: &Crm, email: Option<&str>, password: Option<&str>) -> anyhow_lite::Result<Option<FirstAdmin>> {
+pub async fn first_admin(
+    crm: &Crm,
+    email: Option<&str>,
+    password: Option<&str>,
+) -> anyhow_lite::Result<Option<FirstAdmin>> {
     Ok(crm.ensure_first_admin(email, password).await?)
 }
 

@@ -1,8 +1,8 @@
 //! Users and API tokens: argon2id password hashes, tokens shown once and stored only as
 //! a SHA-256 hash, the first administrator on an empty database.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::Duration;
@@ -71,7 +71,8 @@ impl Actor {
 
 impl Crm {
     pub async fn create_user(&self, new: NewUser) -> Result<UserRow, ServiceError> {
-        let email = normalize::email(&new.email).ok_or_else(|| ServiceError::field("email", Msg::InvalidEmail))?;
+        let email =
+            normalize::email(&new.email).ok_or_else(|| ServiceError::field("email", Msg::InvalidEmail))?;
         if let Some(p) = &new.password {
             if p.chars().count() < MIN_PASSWORD {
                 return Err(ServiceError::Validation(vec![
@@ -83,7 +84,11 @@ impl Crm {
             return Err(ServiceError::field("email", Msg::EmailTaken));
         }
         let now = self.now();
-        let name = if new.name.trim().is_empty() { email.split('@').next().unwrap_or("").to_string() } else { new.name.trim().to_string() };
+        let name = if new.name.trim().is_empty() {
+            email.split('@').next().unwrap_or("").to_string()
+        } else {
+            new.name.trim().to_string()
+        };
         let user = UserRow {
             id: Uuid::now_v7(),
             email,
@@ -98,7 +103,9 @@ impl Crm {
         };
         let mut tx = self.db().begin().await?;
         match system::insert_user(&mut tx, &user).await {
-            Err(guanxi_storage::StorageError::Unique { .. }) => return Err(ServiceError::field("email", Msg::EmailTaken)),
+            Err(guanxi_storage::StorageError::Unique { .. }) => {
+                return Err(ServiceError::field("email", Msg::EmailTaken));
+            }
             other => other?,
         }
         tx.commit().await?;
@@ -114,7 +121,9 @@ impl Crm {
         if system::count_users(self.db()).await? > 0 {
             return Ok(None);
         }
-        let email = email.filter(|e| !e.trim().is_empty()).unwrap_or(DEFAULT_ADMIN_EMAIL);
+        let email = email
+            .filter(|e| !e.trim().is_empty())
+            .unwrap_or(DEFAULT_ADMIN_EMAIL);
         let (password, generated) = match password.filter(|p| !p.is_empty()) {
             Some(p) => (p.to_string(), None),
             None => {
@@ -131,7 +140,10 @@ impl Crm {
                 locale: Locale::ZhCn,
             })
             .await?;
-        Ok(Some(FirstAdmin { email: user.email, generated_password: generated }))
+        Ok(Some(FirstAdmin {
+            email: user.email,
+            generated_password: generated,
+        }))
     }
 
     /// Creates an API token for the user with this email; the token is returned once.
@@ -150,7 +162,11 @@ impl Crm {
         let row = TokenRow {
             id: Uuid::now_v7(),
             user_id: user.id,
-            name: if name.trim().is_empty() { "api".into() } else { name.trim().into() },
+            name: if name.trim().is_empty() {
+                "api".into()
+            } else {
+                name.trim().into()
+            },
             token_hash: token_hash(&token),
             prefix: token.chars().take(10).collect(),
             created_at: now,
@@ -171,11 +187,19 @@ impl Crm {
     }
 
     /// Checks an email and password (for sign-in); `None` when they do not match.
-    pub async fn authenticate_password(&self, email: &str, password: &str) -> Result<Option<Actor>, ServiceError> {
+    pub async fn authenticate_password(
+        &self,
+        email: &str,
+        password: &str,
+    ) -> Result<Option<Actor>, ServiceError> {
         let user = system::user_by_email(self.db(), email.trim()).await?;
         Ok(user
             .filter(|u| u.active)
-            .filter(|u| u.password_hash.as_deref().is_some_and(|h| verify_password(password, h)))
+            .filter(|u| {
+                u.password_hash
+                    .as_deref()
+                    .is_some_and(|h| verify_password(password, h))
+            })
             .as_ref()
             .map(Actor::from_user))
     }

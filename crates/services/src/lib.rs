@@ -48,8 +48,13 @@ impl Crm {
             clock,
         };
         crm.reload_schema().await?;
-        let customs: Vec<_> =
-            crm.schema().objects().iter().filter(|o| o.custom).map(|o| o.as_ref().clone()).collect();
+        let customs: Vec<_> = crm
+            .schema()
+            .objects()
+            .iter()
+            .filter(|o| o.custom)
+            .map(|o| o.as_ref().clone())
+            .collect();
         guanxi_storage::migrations::sync(&crm.db, &customs).await?;
         Ok(crm)
     }

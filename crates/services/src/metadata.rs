@@ -14,7 +14,19 @@ use serde_json::Value as Json;
 use crate::{Actor, Crm, ServiceError};
 
 /// Path words under /api/v1 that can never be an object's plural name.
-pub const RESERVED_PLURALS: &[&str] = &["metadata", "openapi", "search", "me", "changes", "users", "tokens", "auth", "admin", "bulk", "recycle_bin"];
+pub const RESERVED_PLURALS: &[&str] = &[
+    "metadata",
+    "openapi",
+    "search",
+    "me",
+    "changes",
+    "users",
+    "tokens",
+    "auth",
+    "admin",
+    "bulk",
+    "recycle_bin",
+];
 
 /// A label given as one text (used for every language) or per language.
 #[derive(Clone, Debug, Deserialize)]
@@ -37,7 +49,10 @@ impl LabelInput {
 #[serde(untagged)]
 pub enum OptionInput {
     Value(String),
-    Full { value: String, label: Option<LabelInput> },
+    Full {
+        value: String,
+        label: Option<LabelInput>,
+    },
 }
 
 /// What an administrator sends to add a field.
@@ -88,8 +103,17 @@ fn invalid(field: &str, reason: &str) -> FieldError {
     FieldError::new(field, Msg::InvalidFieldDefinition).with("reason", reason)
 }
 
+fn bad(field: &str, msg: Msg) -> FieldError {
+    FieldError::new(field, msg)
+}
+
 /// Turns a field request into a definition, checking it against the schema.
-fn build_field(object: &ObjectDef, schema: &Schema, input: FieldInput, prefix: &str) -> Result<FieldDef, Vec<FieldError>> {
+fn build_field(
+    object: &ObjectDef,
+    schema: &Schema,
+    input: FieldInput,
+    prefix: &str,
+) -> Result<FieldDef, Vec<FieldError>> {
     let mut errors = Vec::new();
     let p = |f: &str| format!("{prefix}{f}");
     if !is_valid_api_name(&input.name) {
@@ -99,9 +123,16 @@ fn build_field(object: &ObjectDef, schema: &Schema, input: FieldInput, prefix: &
     }
     let t = input.field_type;
     if !FieldType::USER_CREATABLE.contains(&t) {
-        errors.push(invalid(&p("type"), "this type cannot be created"));
+        errors.push(bad(&p("type"), Msg::FieldTypeNotCreatable));
     }
-    let mut field = FieldDef::new(&input.name, t, input.label.map_or_else(|| Label::new(&input.name, &input.name, &input.name), LabelInput::into_label));
+    let mut field = FieldDef::new(
+        &input.name,
+        t,
+        input.label.map_or_else(
+            || Label::new(&input.name, &input.name, &input.name),
+            LabelInput::into_label,
+        ),
+    );
     field.custom = true;
     field.column = format!("cf_{}", input.name);
     field.required = input.required;
@@ -109,10 +140,15 @@ fn build_field(object: &ObjectDef, schema: &Schema, input: FieldInput, prefix: &
     field.external_id = input.external_id;
     field.indexed = input.indexed || field.unique;
     if field.indexed && !t.sortable() {
-        errors.push(invalid(&p("indexed"), "fields of this type cannot be indexed"));
+        errors.push(bad(&p("indexed"), Msg::FieldNotIndexable));
     }
-    if field.unique && !matches!(t, FieldType::Text | FieldType::Email | FieldType::Phone | FieldType::Integer | FieldType::Url) {
-        errors.push(invalid(&p("unique"), "only text, email, phone, url and integer fields can be unique"));
+    if field.unique
+        && !matches!(
+            t,
+            FieldType::Text | FieldType::Email | FieldType::Phone | FieldType::Integer | FieldType::Url
+        )
+    {
+        errors.push(bad(&p("unique"), Msg::FieldUniqueTypes));
     }
     if let Some(max) = input.max_length {
         let limit = match t {
@@ -121,34 +157,38 @@ fn build_field(object: &ObjectDef, schema: &Schema, input: FieldInput, prefix: &
             _ => 0,
         };
         if max == 0 || max > limit {
-            errors.push(invalid(&p("max_length"), &format!("must be between 1 and {limit} for this type")));
+            errors.push(bad(&p("max_length"), Msg::FieldMaxLengthRange).with("max", limit));
         }
         field.max_length = Some(max);
     }
     if let Some(scale) = input.scale {
         if !matches!(t, FieldType::Decimal | FieldType::Money | FieldType::Percent) || scale > 8 {
-            errors.push(invalid(&p("scale"), "only decimal, money and percent fields take a scale (0 to 8)"));
+            errors.push(bad(&p("scale"), Msg::FieldScaleNotAllowed));
         }
         field.scale = Some(scale);
     }
     if matches!(t, FieldType::Picklist | FieldType::MultiPicklist) {
         if input.options.is_empty() || input.options.len() > 1000 {
-            errors.push(invalid(&p("options"), "a picklist needs between 1 and 1000 options"));
+            errors.push(bad(&p("options"), Msg::FieldPicklistOptions));
         }
         for o in input.options {
             let (value, label) = match o {
                 OptionInput::Value(v) => (v.trim().to_string(), None),
                 OptionInput::Full { value, label } => (value.trim().to_string(), label),
             };
-            if value.is_empty() || value.chars().count() > 100 || field.has_option(&value) || value != value.to_lowercase() {
-                errors.push(invalid(&p("options"), &format!("option '{value}' must be non-empty, lower-case, unique and at most 100 characters")));
+            if value.is_empty()
+                || value.chars().count() > 100
+                || field.has_option(&value)
+                || value != value.to_lowercase()
+            {
+                errors.push(bad(&p("options"), Msg::FieldBadOption).with("value", &value));
                 continue;
             }
             let label = label.map_or_else(|| Label::new(&value, &value, &value), LabelInput::into_label);
             field.options.push(PicklistOption { value, label });
         }
     } else if !input.options.is_empty() {
-        errors.push(invalid(&p("options"), "only picklists have options"));
+        errors.push(bad(&p("options"), Msg::FieldOptionsNotAllowed));
     }
     if t == FieldType::Lookup {
         match input.target.as_deref() {
@@ -156,16 +196,20 @@ fn build_field(object: &ObjectDef, schema: &Schema, input: FieldInput, prefix: &
                 field.target = Some(target.into());
                 field.indexed = true;
             }
-            _ => errors.push(invalid(&p("target"), "a lookup needs the name of an existing object")),
+            _ => errors.push(bad(&p("target"), Msg::FieldLookupTarget)),
         }
     } else if input.target.is_some() {
-        errors.push(invalid(&p("target"), "only lookups have a target"));
+        errors.push(bad(&p("target"), Msg::FieldTargetNotAllowed));
     }
     if errors.is_empty() { Ok(field) } else { Err(errors) }
 }
 
 fn check_admin(actor: &Actor) -> Result<(), ServiceError> {
-    if actor.is_admin { Ok(()) } else { Err(ServiceError::Forbidden(Msg::DetailAdminOnly)) }
+    if actor.is_admin {
+        Ok(())
+    } else {
+        Err(ServiceError::Forbidden(Msg::DetailAdminOnly))
+    }
 }
 
 impl Crm {
@@ -204,10 +248,19 @@ impl Crm {
     }
 
     /// Adds a custom field: its definition, column and index in one transaction.
-    pub async fn add_field(&self, actor: &Actor, object: &str, input: Json) -> Result<FieldDef, ServiceError> {
+    pub async fn add_field(
+        &self,
+        actor: &Actor,
+        object: &str,
+        input: Json,
+    ) -> Result<FieldDef, ServiceError> {
         check_admin(actor)?;
         let schema = self.schema();
-        let current = schema.object(object).ok_or(ServiceError::NotFound)?.as_ref().clone();
+        let current = schema
+            .object(object)
+            .ok_or(ServiceError::NotFound)?
+            .as_ref()
+            .clone();
         let input: FieldInput = serde_json::from_value(input)
             .map_err(|e| ServiceError::Validation(vec![invalid("field", &e.to_string())]))?;
         let field = build_field(&current, &schema, input, "").map_err(ServiceError::Validation)?;
@@ -235,7 +288,10 @@ impl Crm {
             if !is_valid_api_name(value) {
                 errors.push(FieldError::new(key, Msg::InvalidName));
             } else if RESERVED_PLURALS.contains(&value.as_str())
-                || schema.objects().iter().any(|o| &o.name == value || &o.plural == value)
+                || schema
+                    .objects()
+                    .iter()
+                    .any(|o| &o.name == value || &o.plural == value)
                 || (key == "plural" && input.name == input.plural)
             {
                 errors.push(FieldError::new(key, Msg::NameTaken));
@@ -245,8 +301,12 @@ impl Crm {
             return Err(ServiceError::Validation(errors));
         }
         let name = input.name.clone();
-        let label = input.label.map_or_else(|| Label::new(&name, &name, &name), LabelInput::into_label);
-        let plural_label = input.plural_label.map_or_else(|| label.clone(), LabelInput::into_label);
+        let label = input
+            .label
+            .map_or_else(|| Label::new(&name, &name, &name), LabelInput::into_label);
+        let plural_label = input
+            .plural_label
+            .map_or_else(|| label.clone(), LabelInput::into_label);
         let mut object = ObjectDef {
             name: name.clone(),
             plural: input.plural.clone(),
@@ -257,27 +317,26 @@ impl Crm {
             fields: system_fields(),
             table: format!("co_{}", input.plural),
         };
-        let mut inputs = input.fields;
-        if !inputs.iter().any(|f| f.name == "name") {
-            inputs.insert(
-                0,
-                FieldInput {
-                    name: "name".into(),
-                    field_type: FieldType::Text,
-                    label: Some(LabelInput::Each(Label::new("Name", "名称", "名稱"))),
-                    required: true,
-                    unique: false,
-                    external_id: false,
-                    indexed: true,
-                    max_length: Some(200),
-                    scale: None,
-                    options: Vec::new(),
-                    target: None,
-                },
-            );
-        }
+        let inputs = input.fields;
         let mut with_self = schema.as_ref().clone();
         with_self.insert(object.clone());
+        if !inputs.iter().any(|f| f.name == "name") {
+            let name_field = FieldInput {
+                name: "name".into(),
+                field_type: FieldType::Text,
+                label: Some(LabelInput::Each(Label::new("Name", "名称", "名稱"))),
+                required: true,
+                unique: false,
+                external_id: false,
+                indexed: true,
+                max_length: Some(200),
+                scale: None,
+                options: Vec::new(),
+                target: None,
+            };
+            let field = build_field(&object, &with_self, name_field, "").map_err(ServiceError::Validation)?;
+            object.fields.push(field);
+        }
         let mut errors = Vec::new();
         for (i, f) in inputs.into_iter().enumerate() {
             match build_field(&object, &with_self, f, &format!("fields[{i}].")) {
@@ -288,7 +347,13 @@ impl Crm {
         if !errors.is_empty() {
             return Err(ServiceError::Validation(errors));
         }
-        let stored = StoredObject { name, plural: object.plural.clone(), label, plural_label, name_field: "name".into() };
+        let stored = StoredObject {
+            name,
+            plural: object.plural.clone(),
+            label,
+            plural_label,
+            name_field: "name".into(),
+        };
         let now = self.now();
         let mut tx = self.db().begin().await?;
         let def = serde_json::to_string(&stored).map_err(|e| ServiceError::Internal(e.to_string()))?;

@@ -27,9 +27,18 @@ pub const MAX_PAGE: usize = 1000;
 pub enum Change {
     Create(Map<String, Json>),
     /// `version: None` skips the optimistic check (bulk upsert by external id).
-    Update { id: Uuid, version: Option<i64>, patch: Map<String, Json> },
-    Delete { id: Uuid, version: Option<i64> },
-    Restore { id: Uuid },
+    Update {
+        id: Uuid,
+        version: Option<i64>,
+        patch: Map<String, Json>,
+    },
+    Delete {
+        id: Uuid,
+        version: Option<i64>,
+    },
+    Restore {
+        id: Uuid,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -73,13 +82,22 @@ pub struct ListQuery {
 
 enum Planned {
     Insert(Record),
-    Update { before: Record, changes: Vec<(usize, Value)> },
+    Update {
+        before: Record,
+        changes: Vec<(usize, Value)>,
+    },
     Unchanged(Record),
-    Bin { before: Record, deleted: bool },
+    Bin {
+        before: Record,
+        deleted: bool,
+    },
 }
 
 impl Crm {
-    fn object(&self, name: &str) -> Result<(std::sync::Arc<Schema>, std::sync::Arc<ObjectDef>), ServiceError> {
+    fn object(
+        &self,
+        name: &str,
+    ) -> Result<(std::sync::Arc<Schema>, std::sync::Arc<ObjectDef>), ServiceError> {
         let schema = self.schema();
         let object = schema.object(name).cloned().ok_or(ServiceError::NotFound)?;
         Ok((schema, object))
@@ -89,7 +107,12 @@ impl Crm {
         ParseContext::default()
     }
 
-    pub async fn create(&self, actor: &Actor, object: &str, input: Map<String, Json>) -> Result<Record, ServiceError> {
+    pub async fn create(
+        &self,
+        actor: &Actor,
+        object: &str,
+        input: Map<String, Json>,
+    ) -> Result<Record, ServiceError> {
         self.apply_one(actor, object, Change::Create(input)).await
     }
 
@@ -101,11 +124,27 @@ impl Crm {
         version: i64,
         patch: Map<String, Json>,
     ) -> Result<Record, ServiceError> {
-        self.apply_one(actor, object, Change::Update { id, version: Some(version), patch }).await
+        self.apply_one(
+            actor,
+            object,
+            Change::Update {
+                id,
+                version: Some(version),
+                patch,
+            },
+        )
+        .await
     }
 
-    pub async fn delete(&self, actor: &Actor, object: &str, id: Uuid, version: Option<i64>) -> Result<Record, ServiceError> {
-        self.apply_one(actor, object, Change::Delete { id, version }).await
+    pub async fn delete(
+        &self,
+        actor: &Actor,
+        object: &str,
+        id: Uuid,
+        version: Option<i64>,
+    ) -> Result<Record, ServiceError> {
+        self.apply_one(actor, object, Change::Delete { id, version })
+            .await
     }
 
     pub async fn restore(&self, actor: &Actor, object: &str, id: Uuid) -> Result<Record, ServiceError> {
@@ -122,7 +161,12 @@ impl Crm {
 
     /// The one write path. Returns one result per change, in order; changes that fail
     /// validation are not written, the others are written together in one transaction.
-    pub async fn apply(&self, actor: &Actor, object: &str, changes: Vec<Change>) -> Result<Vec<ItemResult>, ServiceError> {
+    pub async fn apply(
+        &self,
+        actor: &Actor,
+        object: &str,
+        changes: Vec<Change>,
+    ) -> Result<Vec<ItemResult>, ServiceError> {
         if changes.len() > MAX_BULK {
             return Err(ServiceError::TooMany { max: MAX_BULK });
         }
@@ -137,7 +181,10 @@ impl Crm {
                 // only the clashing records fail.
                 let mut out = Vec::with_capacity(changes.len());
                 for change in changes {
-                    match self.try_apply(actor, &schema, &object, std::slice::from_ref(&change), now).await {
+                    match self
+                        .try_apply(actor, &schema, &object, std::slice::from_ref(&change), now)
+                        .await
+                    {
                         Ok(mut r) => out.push(r.pop().unwrap_or(Err(ServiceError::NotFound))),
                         Err(ServiceError::Storage(e @ StorageError::Unique { .. })) => {
                             out.push(Err(unique_error(&object, &e)))
@@ -192,14 +239,18 @@ impl Crm {
                 Change::Delete { id, version } => match current.get(id) {
                     Some(r) if !r.is_deleted() && touched.insert(*id) => match version {
                         Some(v) if *v != r.version() => Err(ServiceError::Conflict { current: r.version() }),
-                        _ => Ok(Planned::Bin { before: r.clone(), deleted: true }),
+                        _ => Ok(Planned::Bin {
+                            before: r.clone(),
+                            deleted: true,
+                        }),
                     },
                     _ => Err(ServiceError::NotFound),
                 },
                 Change::Restore { id } => match current.get(id) {
-                    Some(r) if r.is_deleted() && touched.insert(*id) => {
-                        Ok(Planned::Bin { before: r.clone(), deleted: false })
-                    }
+                    Some(r) if r.is_deleted() && touched.insert(*id) => Ok(Planned::Bin {
+                        before: r.clone(),
+                        deleted: false,
+                    }),
                     Some(r) if !r.is_deleted() => Err(ServiceError::NotDeleted),
                     _ => Err(ServiceError::NotFound),
                 },
@@ -241,7 +292,9 @@ impl Crm {
                     let pairs: Vec<_> = changes.iter().map(|(i, v)| (&object.fields[*i], v)).collect();
                     let written = store::update(&mut tx, object, id, expected, &pairs, now).await?;
                     if !written {
-                        Err(ServiceError::Conflict { current: expected + 1 })
+                        Err(ServiceError::Conflict {
+                            current: expected + 1,
+                        })
                     } else {
                         let mut after = before.clone();
                         let mut names = Vec::new();
@@ -270,16 +323,29 @@ impl Crm {
                     let id = before.id().unwrap_or_default();
                     let expected = before.version();
                     if !store::set_deleted(&mut tx, object, id, expected, deleted, now).await? {
-                        Err(ServiceError::Conflict { current: expected + 1 })
+                        Err(ServiceError::Conflict {
+                            current: expected + 1,
+                        })
                     } else {
                         let op = if deleted { "delete" } else { "restore" };
                         history.push(history_row(object, id, op, None, None, None, actor, now));
                         events.push(change_row(object, id, op, &[], actor, now));
                         let mut after = before;
-                        after.values[sys::DELETED_AT] = if deleted { Value::DateTime(now) } else { Value::Null };
+                        after.values[sys::DELETED_AT] = if deleted {
+                            Value::DateTime(now)
+                        } else {
+                            Value::Null
+                        };
                         after.values[sys::UPDATED_AT] = Value::DateTime(now);
                         after.values[sys::VERSION] = Value::Int(expected + 1);
-                        Ok((after, if deleted { Outcome::Deleted } else { Outcome::Restored }))
+                        Ok((
+                            after,
+                            if deleted {
+                                Outcome::Deleted
+                            } else {
+                                Outcome::Restored
+                            },
+                        ))
                     }
                 }
             };
@@ -307,7 +373,9 @@ impl Crm {
             return Err(ServiceError::TooMany { max: MAX_BULK });
         }
         let Some(key_name) = upsert_on else {
-            return self.apply(actor, object, inputs.into_iter().map(Change::Create).collect()).await;
+            return self
+                .apply(actor, object, inputs.into_iter().map(Change::Create).collect())
+                .await;
         };
         let (_, obj) = self.object(object)?;
         let key = match obj.field(key_name) {
@@ -348,7 +416,11 @@ impl Crm {
                             Some((id, false)) => {
                                 let mut patch = input;
                                 patch.remove(key_name);
-                                changes.push(Change::Update { id: *id, version: None, patch });
+                                changes.push(Change::Update {
+                                    id: *id,
+                                    version: None,
+                                    patch,
+                                });
                                 Ok(changes.len() - 1)
                             }
                             None => {
@@ -361,26 +433,43 @@ impl Crm {
             };
             slots.push(slot);
         }
-        let mut applied: Vec<Option<ItemResult>> =
-            self.apply(actor, object, changes).await?.into_iter().map(Some).collect();
+        let mut applied: Vec<Option<ItemResult>> = self
+            .apply(actor, object, changes)
+            .await?
+            .into_iter()
+            .map(Some)
+            .collect();
         Ok(slots
             .into_iter()
             .map(|s| match s {
                 Err(e) => Err(e),
-                Ok(i) => applied.get_mut(i).and_then(Option::take).unwrap_or(Err(ServiceError::NotFound)),
+                Ok(i) => applied
+                    .get_mut(i)
+                    .and_then(Option::take)
+                    .unwrap_or(Err(ServiceError::NotFound)),
             })
             .collect())
     }
 
     /// A live record (or, with `deleted`, one in the recycle bin).
-    pub async fn get(&self, _actor: &Actor, object: &str, id: Uuid, deleted: bool) -> Result<Record, ServiceError> {
+    pub async fn get(
+        &self,
+        _actor: &Actor,
+        object: &str,
+        id: Uuid,
+        deleted: bool,
+    ) -> Result<Record, ServiceError> {
         let (_, object) = self.object(object)?;
         let sql = store::get_sql(self.db().dialect(), &object, id);
         let rows = self.db().fetch(sql, &store::row_kinds(&object)).await?;
         match rows.into_iter().next() {
             Some(row) => {
                 let r = store::decode(&object, row)?;
-                if r.is_deleted() == deleted { Ok(r) } else { Err(ServiceError::NotFound) }
+                if r.is_deleted() == deleted {
+                    Ok(r)
+                } else {
+                    Err(ServiceError::NotFound)
+                }
             }
             None => Err(ServiceError::NotFound),
         }
@@ -412,7 +501,8 @@ impl Crm {
         let cursor = match q.cursor.as_deref().filter(|c| !c.is_empty()) {
             None => None,
             Some(c) => Some(
-                query::decode_cursor(&sort, c).ok_or_else(|| ServiceError::field("cursor", Msg::InvalidCursor))?,
+                query::decode_cursor(&sort, c)
+                    .ok_or_else(|| ServiceError::field("cursor", Msg::InvalidCursor))?,
             ),
         };
         let limit = q.limit.unwrap_or(DEFAULT_PAGE);
@@ -422,9 +512,20 @@ impl Crm {
             ]));
         }
         let bin = if q.deleted { Bin::Deleted } else { Bin::Live };
-        let sql = store::list_sql(self.db().dialect(), &object, filter.as_ref(), &sort, cursor.as_ref(), limit + 1, bin);
+        let sql = store::list_sql(
+            self.db().dialect(),
+            &object,
+            filter.as_ref(),
+            &sort,
+            cursor.as_ref(),
+            limit + 1,
+            bin,
+        );
         let rows = self.db().fetch(sql, &store::row_kinds(&object)).await?;
-        let mut records = rows.into_iter().map(|r| store::decode(&object, r)).collect::<Result<Vec<_>, _>>()?;
+        let mut records = rows
+            .into_iter()
+            .map(|r| store::decode(&object, r))
+            .collect::<Result<Vec<_>, _>>()?;
         let next_cursor = if records.len() > limit {
             records.truncate(limit);
             records.last().and_then(|last| {
@@ -438,9 +539,16 @@ impl Crm {
     }
 
     /// Field history of a record, newest first.
-    pub async fn history(&self, actor: &Actor, object: &str, id: Uuid) -> Result<Vec<HistoryRow>, ServiceError> {
+    pub async fn history(
+        &self,
+        actor: &Actor,
+        object: &str,
+        id: Uuid,
+    ) -> Result<Vec<HistoryRow>, ServiceError> {
         let (_, obj) = self.object(object)?;
-        if self.get(actor, object, id, false).await.is_err() && self.get(actor, object, id, true).await.is_err() {
+        if self.get(actor, object, id, false).await.is_err()
+            && self.get(actor, object, id, true).await.is_err()
+        {
             return Err(ServiceError::NotFound);
         }
         Ok(system::history(self.db(), &obj.name, id, 500).await?)
@@ -452,7 +560,11 @@ fn filter_error(e: query::FilterError) -> ServiceError {
         Some(f) => format!("filter.{f}"),
         None => "filter".to_string(),
     };
-    ServiceError::Validation(vec![FieldError::new(&field, Msg::InvalidFilter).with("reason", e.reason)])
+    ServiceError::Validation(vec![FieldError {
+        field,
+        msg: e.msg,
+        args: e.args,
+    }])
 }
 
 fn unique_error(object: &ObjectDef, e: &StorageError) -> ServiceError {
@@ -485,7 +597,9 @@ fn parse_fields(
             continue;
         }
         match values::parse_input(field, json, ctx) {
-            Ok(Value::Null) if field.required || client_id => errors.push(FieldError::new(key, Msg::Required)),
+            Ok(Value::Null) if field.required || client_id => {
+                errors.push(FieldError::new(key, Msg::Required))
+            }
             Ok(Value::Null) if field.name == "owner" => errors.push(FieldError::new(key, Msg::Required)),
             Ok(v) => out.push((i, v)),
             Err(e) => errors.push(e),
@@ -534,21 +648,34 @@ fn plan_update(
 ) -> Result<Planned, ServiceError> {
     if let Some(v) = version {
         if v != current.version() {
-            return Err(ServiceError::Conflict { current: current.version() });
+            return Err(ServiceError::Conflict {
+                current: current.version(),
+            });
         }
     }
     let parsed = parse_fields(object, patch, ctx, false).map_err(ServiceError::Validation)?;
-    let changes: Vec<(usize, Value)> = parsed.into_iter().filter(|(i, v)| &current.values[*i] != v).collect();
+    let changes: Vec<(usize, Value)> = parsed
+        .into_iter()
+        .filter(|(i, v)| &current.values[*i] != v)
+        .collect();
     if changes.is_empty() {
         return Ok(Planned::Unchanged(current.clone()));
     }
-    Ok(Planned::Update { before: current.clone(), changes })
+    Ok(Planned::Update {
+        before: current.clone(),
+        changes,
+    })
 }
 
 /// Values a plan writes, by field index (new records: all non-null fields).
 fn written_values(plan: &Planned) -> Vec<(usize, &Value)> {
     match plan {
-        Planned::Insert(r) => r.values.iter().enumerate().filter(|(_, v)| !v.is_null()).collect(),
+        Planned::Insert(r) => r
+            .values
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| !v.is_null())
+            .collect(),
         Planned::Update { changes, .. } => changes.iter().map(|(i, v)| (*i, v)).collect(),
         _ => Vec::new(),
     }
@@ -565,7 +692,9 @@ async fn check_references(
     for plan in plans.iter().flatten() {
         for (i, v) in written_values(plan) {
             let f = &object.fields[i];
-            if matches!(f.field_type, FieldType::Lookup) || (f.field_type == FieldType::User && i != sys::CREATED_BY) {
+            if matches!(f.field_type, FieldType::Lookup)
+                || (f.field_type == FieldType::User && i != sys::CREATED_BY)
+            {
                 if let Value::Uuid(u) = v {
                     wanted.entry(i).or_default().insert(*u);
                 }
@@ -596,7 +725,11 @@ async fn check_references(
                 if let (Some(ok), Value::Uuid(u)) = (live.get(&i), v) {
                     if !ok.contains(u) {
                         let f = &object.fields[i];
-                        let msg = if f.field_type == FieldType::User { Msg::UserNotFound } else { Msg::LookupNotFound };
+                        let msg = if f.field_type == FieldType::User {
+                            Msg::UserNotFound
+                        } else {
+                            Msg::LookupNotFound
+                        };
                         errors.push(FieldError::new(&f.name, msg));
                     }
                 }
@@ -682,7 +815,14 @@ fn history_row(
     }
 }
 
-fn change_row(object: &ObjectDef, record_id: Uuid, operation: &str, fields: &[&str], actor: &Actor, at: DateTime<Utc>) -> ChangeRow {
+fn change_row(
+    object: &ObjectDef,
+    record_id: Uuid,
+    operation: &str,
+    fields: &[&str],
+    actor: &Actor,
+    at: DateTime<Utc>,
+) -> ChangeRow {
     ChangeRow {
         id: Uuid::now_v7(),
         object: object.name.clone(),

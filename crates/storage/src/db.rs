@@ -28,7 +28,11 @@ pub enum Dialect {
 pub enum Database {
     /// One writer connection (SQLite allows one writer at a time; queuing in-process
     /// avoids busy errors) and a pool of readers.
-    Sqlite { write: SqlitePool, read: SqlitePool, path: PathBuf },
+    Sqlite {
+        write: SqlitePool,
+        read: SqlitePool,
+        path: PathBuf,
+    },
     Postgres(PgPool),
 }
 
@@ -92,7 +96,11 @@ impl Database {
             .acquire_timeout(Duration::from_secs(30))
             .connect_with(base.read_only(true))
             .await?;
-        Ok(Database::Sqlite { write, read, path: path.to_path_buf() })
+        Ok(Database::Sqlite {
+            write,
+            read,
+            path: path.to_path_buf(),
+        })
     }
 
     pub fn dialect(&self) -> Dialect {
@@ -126,11 +134,16 @@ impl Database {
     pub async fn fetch(&self, sql: Sql, kinds: &[ColumnKind]) -> Result<Vec<Vec<Arg>>> {
         match self {
             Database::Sqlite { read, .. } => {
-                let rows = bind_sqlite(sqlx::query(&sql.text), sql.args).fetch_all(read).await?;
+                let rows = bind_sqlite(sqlx::query(&sql.text), sql.args)
+                    .fetch_all(read)
+                    .await?;
                 rows.iter().map(|r| decode_sqlite(r, kinds)).collect()
             }
             Database::Postgres(pool) => {
-                let rows = bind_pg(sqlx::query(&sql.text), sql.args).fetch_all(pool).await.map_err(map_err)?;
+                let rows = bind_pg(sqlx::query(&sql.text), sql.args)
+                    .fetch_all(pool)
+                    .await
+                    .map_err(map_err)?;
                 rows.iter().map(|r| decode_pg(r, kinds)).collect()
             }
         }
@@ -185,12 +198,17 @@ impl Tx {
     pub async fn fetch(&mut self, sql: Sql, kinds: &[ColumnKind]) -> Result<Vec<Vec<Arg>>> {
         match self {
             Tx::Sqlite(tx) => {
-                let rows =
-                    bind_sqlite(sqlx::query(&sql.text), sql.args).fetch_all(&mut **tx).await.map_err(map_err)?;
+                let rows = bind_sqlite(sqlx::query(&sql.text), sql.args)
+                    .fetch_all(&mut **tx)
+                    .await
+                    .map_err(map_err)?;
                 rows.iter().map(|r| decode_sqlite(r, kinds)).collect()
             }
             Tx::Postgres(tx) => {
-                let rows = bind_pg(sqlx::query(&sql.text), sql.args).fetch_all(&mut **tx).await.map_err(map_err)?;
+                let rows = bind_pg(sqlx::query(&sql.text), sql.args)
+                    .fetch_all(&mut **tx)
+                    .await
+                    .map_err(map_err)?;
                 rows.iter().map(|r| decode_pg(r, kinds)).collect()
             }
         }
@@ -304,7 +322,9 @@ fn decode_sqlite(row: &SqliteRow, kinds: &[ColumnKind]) -> Result<Vec<Arg>> {
             ColumnKind::Text => row.try_get::<Option<String>, _>(i)?.map(Arg::Text),
             ColumnKind::Int => row.try_get::<Option<i64>, _>(i)?.map(Arg::Int),
             ColumnKind::Bool => row.try_get::<Option<bool>, _>(i)?.map(Arg::Bool),
-            ColumnKind::Decimal(s) => row.try_get::<Option<i64>, _>(i)?.map(|v| Arg::Decimal(Decimal::new(v, *s), *s)),
+            ColumnKind::Decimal(s) => row
+                .try_get::<Option<i64>, _>(i)?
+                .map(|v| Arg::Decimal(Decimal::new(v, *s), *s)),
             ColumnKind::Date => match row.try_get::<Option<String>, _>(i)? {
                 None => None,
                 Some(t) => Some(Arg::Date(
@@ -314,7 +334,9 @@ fn decode_sqlite(row: &SqliteRow, kinds: &[ColumnKind]) -> Result<Vec<Arg>> {
             ColumnKind::DateTime => match row.try_get::<Option<String>, _>(i)? {
                 None => None,
                 Some(t) => Some(Arg::DateTime(
-                    DateTime::parse_from_rfc3339(&t).map_err(|_| corrupt("datetime", &t))?.with_timezone(&Utc),
+                    DateTime::parse_from_rfc3339(&t)
+                        .map_err(|_| corrupt("datetime", &t))?
+                        .with_timezone(&Utc),
                 )),
             },
             ColumnKind::Uuid => match row.try_get::<Option<String>, _>(i)? {
@@ -351,7 +373,12 @@ mod tests {
     #[tokio::test]
     async fn other_schemes_are_refused() {
         let dir = tempfile::tempdir().unwrap();
-        for url in ["mysql://root@localhost/crm", "sqlite::memory:", "http://x", "guanxi.db"] {
+        for url in [
+            "mysql://root@localhost/crm",
+            "sqlite::memory:",
+            "http://x",
+            "guanxi.db",
+        ] {
             let e = Database::connect(Some(url), dir.path()).await;
             assert!(matches!(e, Err(StorageError::UnsupportedUrl(_))), "{url}");
         }

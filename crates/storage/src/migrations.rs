@@ -5,10 +5,10 @@
 use chrono::Utc;
 use guanxi_core::{ColumnKind, ObjectDef};
 
+use crate::Result;
 use crate::db::{Database, Dialect, Tx};
 use crate::schema::ensure_table;
 use crate::sql::{Arg, Sql};
-use crate::Result;
 
 struct Migration {
     version: i64,
@@ -51,7 +51,14 @@ pub fn latest_version() -> i64 {
 
 fn expand(dialect: Dialect, statement: &str) -> String {
     let (uuid, text, ts, boolean, int, seq_pk) = match dialect {
-        Dialect::Sqlite => ("TEXT", "TEXT", "TEXT", "INTEGER", "INTEGER", "INTEGER PRIMARY KEY AUTOINCREMENT"),
+        Dialect::Sqlite => (
+            "TEXT",
+            "TEXT",
+            "TEXT",
+            "INTEGER",
+            "INTEGER",
+            "INTEGER PRIMARY KEY AUTOINCREMENT",
+        ),
         Dialect::Postgres => (
             "UUID",
             "TEXT COLLATE \"C\"",
@@ -87,10 +94,17 @@ pub async fn migrate(db: &Database, objects: &[ObjectDef]) -> Result<MigrationRe
     db.execute(Sql::with(dialect, &create)).await?;
     let mut tx = db.begin().await?;
     if dialect == Dialect::Postgres {
-        tx.execute(Sql::with(dialect, "LOCK TABLE gx_migrations IN ACCESS EXCLUSIVE MODE")).await?;
+        tx.execute(Sql::with(
+            dialect,
+            "LOCK TABLE gx_migrations IN ACCESS EXCLUSIVE MODE",
+        ))
+        .await?;
     }
     let done: Vec<i64> = tx
-        .fetch(Sql::with(dialect, "SELECT version FROM gx_migrations"), &[ColumnKind::Int])
+        .fetch(
+            Sql::with(dialect, "SELECT version FROM gx_migrations"),
+            &[ColumnKind::Int],
+        )
         .await?
         .into_iter()
         .filter_map(|r| r.first().and_then(Arg::as_int))
@@ -99,8 +113,14 @@ pub async fn migrate(db: &Database, objects: &[ObjectDef]) -> Result<MigrationRe
     for m in MIGRATIONS.iter().filter(|m| !done.contains(&m.version)) {
         let statements: Vec<String> = m.statements.iter().map(|s| expand(dialect, s)).collect();
         tx.execute_plain(&statements).await?;
-        let mut s = Sql::with(dialect, "INSERT INTO gx_migrations (version, name, applied_at) VALUES (");
-        s.bind(Arg::Int(m.version)).push(", ").bind(Arg::Text(m.name.into())).push(", ");
+        let mut s = Sql::with(
+            dialect,
+            "INSERT INTO gx_migrations (version, name, applied_at) VALUES (",
+        );
+        s.bind(Arg::Int(m.version))
+            .push(", ")
+            .bind(Arg::Text(m.name.into()))
+            .push(", ");
         s.bind(Arg::DateTime(Utc::now())).push(")");
         tx.execute(s).await?;
         report.applied.push(m.version);
@@ -123,7 +143,11 @@ async fn sync_objects(tx: &mut Tx, objects: &[ObjectDef]) -> Result<()> {
 pub async fn sync(db: &Database, objects: &[ObjectDef]) -> Result<()> {
     let mut tx = db.begin().await?;
     if db.dialect() == Dialect::Postgres {
-        tx.execute(Sql::with(db.dialect(), "LOCK TABLE gx_migrations IN ACCESS EXCLUSIVE MODE")).await?;
+        tx.execute(Sql::with(
+            db.dialect(),
+            "LOCK TABLE gx_migrations IN ACCESS EXCLUSIVE MODE",
+        ))
+        .await?;
     }
     sync_objects(&mut tx, objects).await?;
     tx.commit().await

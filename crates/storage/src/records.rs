@@ -23,7 +23,9 @@ pub fn field_args(field: &FieldDef, value: &Value) -> Vec<Arg> {
             }
             v
         }
-        Value::Money { amount, currency } => vec![Arg::Decimal(*amount, field.scale()), Arg::Text(currency.clone())],
+        Value::Money { amount, currency } => {
+            vec![Arg::Decimal(*amount, field.scale()), Arg::Text(currency.clone())]
+        }
         other => vec![value_arg(field, other)],
     }
 }
@@ -65,7 +67,9 @@ pub fn decode(object: &ObjectDef, row: Vec<Arg>) -> Result<Record> {
     let mut args = row.into_iter();
     let mut values = Vec::with_capacity(object.fields.len());
     for field in &object.fields {
-        let arg = args.next().ok_or_else(|| StorageError::Corrupt("short row".into()))?;
+        let arg = args
+            .next()
+            .ok_or_else(|| StorageError::Corrupt("short row".into()))?;
         let value = match (field.field_type, arg) {
             (_, Arg::Null(_)) => {
                 if field.field_type == FieldType::Money {
@@ -74,12 +78,15 @@ pub fn decode(object: &ObjectDef, row: Vec<Arg>) -> Result<Record> {
                 Value::Null
             }
             (FieldType::Money, Arg::Decimal(amount, _)) => {
-                let currency = args.next().and_then(|a| a.as_text().map(str::to_string)).unwrap_or_default();
+                let currency = args
+                    .next()
+                    .and_then(|a| a.as_text().map(str::to_string))
+                    .unwrap_or_default();
                 Value::Money { amount, currency }
             }
-            (FieldType::MultiPicklist | FieldType::Tags, Arg::Text(s)) => {
-                Value::List(serde_json::from_str(&s).map_err(|_| StorageError::Corrupt(format!("list {s:?}")))?)
-            }
+            (FieldType::MultiPicklist | FieldType::Tags, Arg::Text(s)) => Value::List(
+                serde_json::from_str(&s).map_err(|_| StorageError::Corrupt(format!("list {s:?}")))?,
+            ),
             (_, Arg::Text(s)) => Value::Text(s),
             (_, Arg::Int(i)) => Value::Int(i),
             (_, Arg::Bool(b)) => Value::Bool(b),
@@ -112,7 +119,11 @@ pub async fn insert(tx: &mut Tx, object: &ObjectDef, records: &[Record]) -> Resu
                 s.push(", ");
             }
             s.push("(");
-            let args = object.fields.iter().zip(&record.values).flat_map(|(f, v)| field_args(f, v));
+            let args = object
+                .fields
+                .iter()
+                .zip(&record.values)
+                .flat_map(|(f, v)| field_args(f, v));
             s.bind_list(args);
             s.push(")");
         }
@@ -139,9 +150,21 @@ pub async fn update(
             s.ident(&name).push(" = ").bind(arg).push(", ");
         }
     }
-    s.ident("updated_at").push(" = ").bind(Arg::DateTime(now)).push(", ");
-    s.ident("version").push(" = ").ident("version").push(" + 1 WHERE ").ident("id").push(" = ");
-    s.bind(Arg::Uuid(id)).push(" AND ").ident("version").push(" = ").bind(Arg::Int(expected_version));
+    s.ident("updated_at")
+        .push(" = ")
+        .bind(Arg::DateTime(now))
+        .push(", ");
+    s.ident("version")
+        .push(" = ")
+        .ident("version")
+        .push(" + 1 WHERE ")
+        .ident("id")
+        .push(" = ");
+    s.bind(Arg::Uuid(id))
+        .push(" AND ")
+        .ident("version")
+        .push(" = ")
+        .bind(Arg::Int(expected_version));
     s.push(" AND ").ident("deleted_at").push(" IS NULL");
     Ok(tx.execute(s).await? == 1)
 }
@@ -157,12 +180,35 @@ pub async fn set_deleted(
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<bool> {
     let mut s = tx.sql();
-    s.push("UPDATE ").ident(&object.table).push(" SET ").ident("deleted_at").push(" = ");
-    s.bind(if deleted { Arg::DateTime(now) } else { Arg::Null(ColumnKind::DateTime) });
-    s.push(", ").ident("updated_at").push(" = ").bind(Arg::DateTime(now));
-    s.push(", ").ident("version").push(" = ").ident("version").push(" + 1 WHERE ").ident("id").push(" = ");
-    s.bind(Arg::Uuid(id)).push(" AND ").ident("version").push(" = ").bind(Arg::Int(expected_version));
-    s.push(" AND ").ident("deleted_at").push(if deleted { " IS NULL" } else { " IS NOT NULL" });
+    s.push("UPDATE ")
+        .ident(&object.table)
+        .push(" SET ")
+        .ident("deleted_at")
+        .push(" = ");
+    s.bind(if deleted {
+        Arg::DateTime(now)
+    } else {
+        Arg::Null(ColumnKind::DateTime)
+    });
+    s.push(", ")
+        .ident("updated_at")
+        .push(" = ")
+        .bind(Arg::DateTime(now));
+    s.push(", ")
+        .ident("version")
+        .push(" = ")
+        .ident("version")
+        .push(" + 1 WHERE ")
+        .ident("id")
+        .push(" = ");
+    s.bind(Arg::Uuid(id))
+        .push(" AND ")
+        .ident("version")
+        .push(" = ")
+        .bind(Arg::Int(expected_version));
+    s.push(" AND ")
+        .ident("deleted_at")
+        .push(if deleted { " IS NULL" } else { " IS NOT NULL" });
     Ok(tx.execute(s).await? == 1)
 }
 
@@ -190,10 +236,21 @@ pub async fn find_by(
     let mut out = Vec::new();
     for chunk in values.chunks(500) {
         let mut s = tx.sql();
-        s.push("SELECT ").ident(&field.column).push(", ").ident("id").push(", ").ident("deleted_at");
-        s.push(" FROM ").ident(&object.table).push(" WHERE ").ident(&field.column).push(" IN (");
+        s.push("SELECT ")
+            .ident(&field.column)
+            .push(", ")
+            .ident("id")
+            .push(", ")
+            .ident("deleted_at");
+        s.push(" FROM ")
+            .ident(&object.table)
+            .push(" WHERE ")
+            .ident(&field.column)
+            .push(" IN (");
         s.bind_list(chunk.iter().map(|v| value_arg(field, v))).push(")");
-        let rows = tx.fetch(s, &[field.column_kind(), ColumnKind::Uuid, ColumnKind::DateTime]).await?;
+        let rows = tx
+            .fetch(s, &[field.column_kind(), ColumnKind::Uuid, ColumnKind::DateTime])
+            .await?;
         for row in rows {
             if let [value, Arg::Uuid(id), deleted] = &row[..] {
                 out.push((value.clone(), *id, !deleted.is_null()));
@@ -208,8 +265,17 @@ pub async fn live_ids(tx: &mut Tx, table: &str, ids: &[Uuid]) -> Result<Vec<Uuid
     let mut out = Vec::new();
     for chunk in ids.chunks(500) {
         let mut s = tx.sql();
-        s.push("SELECT ").ident("id").push(" FROM ").ident(table).push(" WHERE ").ident("id").push(" IN (");
-        s.bind_list(chunk.iter().map(|u| Arg::Uuid(*u))).push(") AND ").ident("deleted_at").push(" IS NULL");
+        s.push("SELECT ")
+            .ident("id")
+            .push(" FROM ")
+            .ident(table)
+            .push(" WHERE ")
+            .ident("id")
+            .push(" IN (");
+        s.bind_list(chunk.iter().map(|u| Arg::Uuid(*u)))
+            .push(") AND ")
+            .ident("deleted_at")
+            .push(" IS NULL");
         for row in tx.fetch(s, &[ColumnKind::Uuid]).await? {
             if let Some(id) = row.first().and_then(Arg::as_uuid) {
                 out.push(id);
@@ -221,7 +287,9 @@ pub async fn live_ids(tx: &mut Tx, table: &str, ids: &[Uuid]) -> Result<Vec<Uuid
 
 /// Which field a unique violation is about, from the index name or SQLite's message.
 pub fn unique_field(object: &ObjectDef, err: &StorageError) -> Option<String> {
-    let StorageError::Unique { field: reported } = err else { return None };
+    let StorageError::Unique { field: reported } = err else {
+        return None;
+    };
     object
         .fields
         .iter()
@@ -254,7 +322,11 @@ pub fn list_sql(
 ) -> Sql {
     let mut s = Sql::new(dialect);
     push_select(&mut s, object);
-    s.push(" WHERE ").ident("deleted_at").push(if bin == Bin::Live { " IS NULL" } else { " IS NOT NULL" });
+    s.push(" WHERE ").ident("deleted_at").push(if bin == Bin::Live {
+        " IS NULL"
+    } else {
+        " IS NOT NULL"
+    });
     if let Some(f) = filter {
         s.push(" AND ");
         push_expr(&mut s, f);
@@ -272,20 +344,45 @@ pub fn list_sql(
             // NULLs sort first ascending (last descending), as in the indexes.
             match (v.is_null(), sort.descending) {
                 (true, false) => {
-                    s.push("((").ident(&col).push(" IS NULL AND ").ident("id").push(" > ").bind(Arg::Uuid(c.id));
+                    s.push("((")
+                        .ident(&col)
+                        .push(" IS NULL AND ")
+                        .ident("id")
+                        .push(" > ")
+                        .bind(Arg::Uuid(c.id));
                     s.push(") OR ").ident(&col).push(" IS NOT NULL)");
                 }
                 (true, true) => {
-                    s.push("(").ident(&col).push(" IS NULL AND ").ident("id").push(" < ").bind(Arg::Uuid(c.id));
+                    s.push("(")
+                        .ident(&col)
+                        .push(" IS NULL AND ")
+                        .ident("id")
+                        .push(" < ")
+                        .bind(Arg::Uuid(c.id));
                     s.push(")");
                 }
                 (false, false) => {
-                    s.push("((").ident(&col).push(", ").ident("id").push(") > (").bind(v).push(", ");
+                    s.push("((")
+                        .ident(&col)
+                        .push(", ")
+                        .ident("id")
+                        .push(") > (")
+                        .bind(v)
+                        .push(", ");
                     s.bind(Arg::Uuid(c.id)).push("))");
                 }
                 (false, true) => {
-                    s.push("((").ident(&col).push(", ").ident("id").push(") < (").bind(v).push(", ");
-                    s.bind(Arg::Uuid(c.id)).push(") OR ").ident(&col).push(" IS NULL)");
+                    s.push("((")
+                        .ident(&col)
+                        .push(", ")
+                        .ident("id")
+                        .push(") < (")
+                        .bind(v)
+                        .push(", ");
+                    s.bind(Arg::Uuid(c.id))
+                        .push(") OR ")
+                        .ident(&col)
+                        .push(" IS NULL)");
                 }
             }
         }
@@ -295,7 +392,11 @@ pub fn list_sql(
     if !by_id {
         s.ident(&col).push(dir);
         if dialect == Dialect::Postgres {
-            s.push(if sort.descending { " NULLS LAST" } else { " NULLS FIRST" });
+            s.push(if sort.descending {
+                " NULLS LAST"
+            } else {
+                " NULLS FIRST"
+            });
         }
         s.push(", ");
     }
@@ -306,10 +407,18 @@ pub fn list_sql(
 fn push_expr(s: &mut Sql, expr: &Expr<Cond>) {
     match expr {
         Expr::And(items) | Expr::Or(items) if items.is_empty() => {
-            s.push(if matches!(expr, Expr::And(_)) { "1 = 1" } else { "1 = 0" });
+            s.push(if matches!(expr, Expr::And(_)) {
+                "1 = 1"
+            } else {
+                "1 = 0"
+            });
         }
         Expr::And(items) | Expr::Or(items) => {
-            let joiner = if matches!(expr, Expr::And(_)) { " AND " } else { " OR " };
+            let joiner = if matches!(expr, Expr::And(_)) {
+                " AND "
+            } else {
+                " OR "
+            };
             s.push("(");
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
@@ -329,13 +438,21 @@ fn push_expr(s: &mut Sql, expr: &Expr<Cond>) {
 }
 
 fn push_cond(s: &mut Sql, cond: &Cond) {
-    let like = if s.dialect == Dialect::Postgres { " ILIKE " } else { " LIKE " };
+    let like = if s.dialect == Dialect::Postgres {
+        " ILIKE "
+    } else {
+        " LIKE "
+    };
     match cond {
         Cond::Compare { field, op, value } => {
             let arg = value_arg(field, value);
             if *op == Op::Ne {
                 // "not equal" includes records where the field is empty, as users expect.
-                s.push("(").ident(&field.column).push(" IS NULL OR ").ident(&field.column).push(" <> ");
+                s.push("(")
+                    .ident(&field.column)
+                    .push(" IS NULL OR ")
+                    .ident(&field.column)
+                    .push(" <> ");
                 s.bind(arg).push(")");
                 return;
             }
@@ -350,23 +467,40 @@ fn push_cond(s: &mut Sql, cond: &Cond) {
             s.ident(&field.column).push(sym).bind(arg);
         }
         Cond::In { field, values } => {
-            s.ident(&field.column).push(" IN (").bind_list(values.iter().map(|v| value_arg(field, v))).push(")");
+            s.ident(&field.column)
+                .push(" IN (")
+                .bind_list(values.iter().map(|v| value_arg(field, v)))
+                .push(")");
         }
         Cond::Between { field, low, high } => {
-            s.ident(&field.column).push(" BETWEEN ").bind(value_arg(field, low)).push(" AND ");
+            s.ident(&field.column)
+                .push(" BETWEEN ")
+                .bind(value_arg(field, low))
+                .push(" AND ");
             s.bind(value_arg(field, high));
         }
-        Cond::Like { field, pattern, prefix } => {
+        Cond::Like {
+            field,
+            pattern,
+            prefix,
+        } => {
             let p = format!("{}{}%", if *prefix { "" } else { "%" }, like_escape(pattern));
-            s.ident(&field.column).push(like).bind(Arg::Text(p)).push(" ESCAPE '\\'");
+            s.ident(&field.column)
+                .push(like)
+                .bind(Arg::Text(p))
+                .push(" ESCAPE '\\'");
         }
         Cond::ListContains { field, item } => {
             let quoted = serde_json::to_string(item).unwrap_or_default();
             let p = format!("%{}%", like_escape(&quoted));
-            s.ident(&field.column).push(like).bind(Arg::Text(p)).push(" ESCAPE '\\'");
+            s.ident(&field.column)
+                .push(like)
+                .bind(Arg::Text(p))
+                .push(" ESCAPE '\\'");
         }
         Cond::IsNull { field, is_null } => {
-            s.ident(&field.column).push(if *is_null { " IS NULL" } else { " IS NOT NULL" });
+            s.ident(&field.column)
+                .push(if *is_null { " IS NULL" } else { " IS NOT NULL" });
         }
     }
 }
@@ -378,7 +512,11 @@ pub async fn get_many_in(tx: &mut Tx, object: &ObjectDef, ids: &[Uuid]) -> Resul
     for chunk in ids.chunks(500) {
         let mut s = tx.sql();
         push_select(&mut s, object);
-        s.push(" WHERE ").ident("id").push(" IN (").bind_list(chunk.iter().map(|u| Arg::Uuid(*u))).push(")");
+        s.push(" WHERE ")
+            .ident("id")
+            .push(" IN (")
+            .bind_list(chunk.iter().map(|u| Arg::Uuid(*u)))
+            .push(")");
         for row in tx.fetch(s, &kinds).await? {
             out.push(decode(object, row)?);
         }

@@ -5,9 +5,9 @@ use std::collections::HashSet;
 
 use guanxi_core::{ColumnKind, FieldDef, ObjectDef};
 
+use crate::Result;
 use crate::db::{Dialect, Tx};
 use crate::sql::{Arg, Sql};
-use crate::Result;
 
 pub fn column_type(dialect: Dialect, kind: ColumnKind) -> String {
     match (dialect, kind) {
@@ -70,7 +70,10 @@ async fn existing_columns(tx: &mut Tx, table: &str) -> Result<HashSet<String>> {
         }
     };
     let rows = tx.fetch(sql, &[ColumnKind::Text]).await?;
-    Ok(rows.into_iter().filter_map(|r| r.into_iter().next().and_then(|a| a.as_text().map(str::to_string))).collect())
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| r.into_iter().next().and_then(|a| a.as_text().map(str::to_string)))
+        .collect())
 }
 
 /// Creates the object's table, adds missing columns and indexes. Idempotent.
@@ -103,7 +106,11 @@ pub async fn ensure_table(tx: &mut Tx, object: &ObjectDef) -> Result<()> {
     } else {
         for (name, kind) in cols.iter().filter(|(n, _)| !existing.contains(n)) {
             let mut s = Sql::new(dialect);
-            s.push("ALTER TABLE ").ident(table).push(" ADD COLUMN ").ident(name).push(" ");
+            s.push("ALTER TABLE ")
+                .ident(table)
+                .push(" ADD COLUMN ")
+                .ident(name)
+                .push(" ");
             s.push(&column_type(dialect, *kind));
             statements.push(s.text);
         }
@@ -122,19 +129,29 @@ pub fn index_statements(dialect: Dialect, table: &str, field: &FieldDef) -> Vec<
     }
     if field.unique || field.external_id {
         let mut s = Sql::new(dialect);
-        s.push("CREATE UNIQUE INDEX IF NOT EXISTS ").ident(&index_name("ux", table, &field.column));
-        s.push(" ON ").ident(table).push(" (").ident(&field.column).push(")");
+        s.push("CREATE UNIQUE INDEX IF NOT EXISTS ")
+            .ident(&index_name("ux", table, &field.column));
+        s.push(" ON ")
+            .ident(table)
+            .push(" (")
+            .ident(&field.column)
+            .push(")");
         out.push(s.text);
     } else if field.indexed {
         // Sort key then id: the order of keyset pages. NULLs first on both engines (SQLite's
         // natural order), so that an index scan serves ORDER BY on PostgreSQL too.
         let mut s = Sql::new(dialect);
-        s.push("CREATE INDEX IF NOT EXISTS ").ident(&index_name("ix", table, &field.column));
+        s.push("CREATE INDEX IF NOT EXISTS ")
+            .ident(&index_name("ix", table, &field.column));
         s.push(" ON ").ident(table).push(" (").ident(&field.column);
         if dialect == Dialect::Postgres {
             s.push(" NULLS FIRST");
         }
-        s.push(", ").ident("id").push(") WHERE ").ident("deleted_at").push(" IS NULL");
+        s.push(", ")
+            .ident("id")
+            .push(") WHERE ")
+            .ident("deleted_at")
+            .push(" IS NULL");
         out.push(s.text);
     }
     out

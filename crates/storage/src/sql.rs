@@ -77,7 +77,11 @@ pub struct Sql {
 
 impl Sql {
     pub fn new(dialect: Dialect) -> Self {
-        Sql { dialect, text: String::with_capacity(256), args: Vec::new() }
+        Sql {
+            dialect,
+            text: String::with_capacity(256),
+            args: Vec::new(),
+        }
     }
 
     pub fn with(dialect: Dialect, text: &str) -> Self {
@@ -154,9 +158,19 @@ mod tests {
     #[test]
     fn placeholders_follow_the_dialect() {
         let mut s = Sql::new(Dialect::Postgres);
-        s.push("SELECT * FROM ").ident("cases").push(" WHERE ").ident("a").push(" = ").bind(Arg::Int(1));
-        s.push(" AND b IN (").bind_list([Arg::Int(2), Arg::Int(3)]).push(")");
-        assert_eq!(s.text, "SELECT * FROM \"cases\" WHERE \"a\" = $1 AND b IN ($2, $3)");
+        s.push("SELECT * FROM ")
+            .ident("cases")
+            .push(" WHERE ")
+            .ident("a")
+            .push(" = ")
+            .bind(Arg::Int(1));
+        s.push(" AND b IN (")
+            .bind_list([Arg::Int(2), Arg::Int(3)])
+            .push(")");
+        assert_eq!(
+            s.text,
+            "SELECT * FROM \"cases\" WHERE \"a\" = $1 AND b IN ($2, $3)"
+        );
         let mut s = Sql::new(Dialect::Sqlite);
         s.push("x = ").bind(Arg::Int(1)).push(", ").ident("we\"ird");
         assert_eq!(s.text, "x = ?, \"we\"\"ird\"");

@@ -5,9 +5,9 @@ use chrono::{DateTime, Utc};
 use guanxi_core::ColumnKind;
 use uuid::Uuid;
 
+use crate::Result;
 use crate::db::{Database, Tx};
 use crate::sql::{Arg, Sql};
-use crate::Result;
 
 /// Multi-row INSERT in chunks under the bind limits.
 pub async fn insert_rows(tx: &mut Tx, table: &str, cols: &[&str], rows: Vec<Vec<Arg>>) -> Result<()> {
@@ -91,25 +91,57 @@ pub async fn insert_user(tx: &mut Tx, u: &UserRow) -> Result<()> {
         Arg::DateTime(u.created_at),
         Arg::DateTime(u.updated_at),
     ];
-    let cols = ["id", "email", "name", "password_hash", "locale", "time_zone", "is_admin", "active", "created_at", "updated_at"];
+    let cols = [
+        "id",
+        "email",
+        "name",
+        "password_hash",
+        "locale",
+        "time_zone",
+        "is_admin",
+        "active",
+        "created_at",
+        "updated_at",
+    ];
     insert_rows(tx, "gx_users", &cols, vec![row]).await
 }
 
 pub async fn user_by_email(db: &Database, email: &str) -> Result<Option<UserRow>> {
     let mut s = db.sql();
-    s.push(&format!("SELECT {USER_COLS} FROM gx_users u WHERE u.email = ")).bind(Arg::Text(email.to_lowercase()));
-    Ok(db.fetch(s, &USER_KINDS).await?.into_iter().next().and_then(user_from))
+    s.push(&format!("SELECT {USER_COLS} FROM gx_users u WHERE u.email = "))
+        .bind(Arg::Text(email.to_lowercase()));
+    Ok(db
+        .fetch(s, &USER_KINDS)
+        .await?
+        .into_iter()
+        .next()
+        .and_then(user_from))
 }
 
 pub async fn user_by_id(db: &Database, id: Uuid) -> Result<Option<UserRow>> {
     let mut s = db.sql();
-    s.push(&format!("SELECT {USER_COLS} FROM gx_users u WHERE u.id = ")).bind(Arg::Uuid(id));
-    Ok(db.fetch(s, &USER_KINDS).await?.into_iter().next().and_then(user_from))
+    s.push(&format!("SELECT {USER_COLS} FROM gx_users u WHERE u.id = "))
+        .bind(Arg::Uuid(id));
+    Ok(db
+        .fetch(s, &USER_KINDS)
+        .await?
+        .into_iter()
+        .next()
+        .and_then(user_from))
 }
 
 pub async fn count_users(db: &Database) -> Result<i64> {
-    let rows = db.fetch(Sql::with(db.dialect(), "SELECT COUNT(*) FROM gx_users"), &[ColumnKind::Int]).await?;
-    Ok(rows.first().and_then(|r| r.first()).and_then(Arg::as_int).unwrap_or(0))
+    let rows = db
+        .fetch(
+            Sql::with(db.dialect(), "SELECT COUNT(*) FROM gx_users"),
+            &[ColumnKind::Int],
+        )
+        .await?;
+    Ok(rows
+        .first()
+        .and_then(|r| r.first())
+        .and_then(Arg::as_int)
+        .unwrap_or(0))
 }
 
 /// Which of `ids` are active users.
@@ -117,9 +149,16 @@ pub async fn active_user_ids(tx: &mut Tx, ids: &[Uuid]) -> Result<Vec<Uuid>> {
     let mut out = Vec::new();
     for chunk in ids.chunks(500) {
         let mut s = tx.sql();
-        s.push("SELECT id FROM gx_users WHERE active = ").bind(Arg::Bool(true)).push(" AND id IN (");
+        s.push("SELECT id FROM gx_users WHERE active = ")
+            .bind(Arg::Bool(true))
+            .push(" AND id IN (");
         s.bind_list(chunk.iter().map(|u| Arg::Uuid(*u))).push(")");
-        out.extend(tx.fetch(s, &[ColumnKind::Uuid]).await?.into_iter().filter_map(|r| r.first().and_then(Arg::as_uuid)));
+        out.extend(
+            tx.fetch(s, &[ColumnKind::Uuid])
+                .await?
+                .into_iter()
+                .filter_map(|r| r.first().and_then(Arg::as_uuid)),
+        );
     }
     Ok(out)
 }
@@ -146,7 +185,15 @@ pub async fn insert_token(db: &Database, t: &TokenRow) -> Result<()> {
         Arg::DateTime(t.created_at),
         Arg::opt_datetime(t.expires_at),
     ];
-    let cols = ["id", "user_id", "name", "token_hash", "prefix", "created_at", "expires_at"];
+    let cols = [
+        "id",
+        "user_id",
+        "name",
+        "token_hash",
+        "prefix",
+        "created_at",
+        "expires_at",
+    ];
     insert_rows(&mut tx, "gx_api_tokens", &cols, vec![row]).await?;
     tx.commit().await
 }
@@ -154,10 +201,20 @@ pub async fn insert_token(db: &Database, t: &TokenRow) -> Result<()> {
 /// The active user holding a live (unrevoked, unexpired) token with this hash.
 pub async fn user_for_token(db: &Database, token_hash: &str, now: DateTime<Utc>) -> Result<Option<UserRow>> {
     let mut s = db.sql();
-    s.push(&format!("SELECT {USER_COLS} FROM gx_api_tokens t JOIN gx_users u ON u.id = t.user_id WHERE t.token_hash = "));
-    s.bind(Arg::Text(token_hash.into())).push(" AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ");
-    s.bind(Arg::DateTime(now)).push(") AND u.active = ").bind(Arg::Bool(true));
-    Ok(db.fetch(s, &USER_KINDS).await?.into_iter().next().and_then(user_from))
+    s.push(&format!(
+        "SELECT {USER_COLS} FROM gx_api_tokens t JOIN gx_users u ON u.id = t.user_id WHERE t.token_hash = "
+    ));
+    s.bind(Arg::Text(token_hash.into()))
+        .push(" AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ");
+    s.bind(Arg::DateTime(now))
+        .push(") AND u.active = ")
+        .bind(Arg::Bool(true));
+    Ok(db
+        .fetch(s, &USER_KINDS)
+        .await?
+        .into_iter()
+        .next()
+        .and_then(user_from))
 }
 
 /// One entry of a record's field history; `field` is `None` for whole-record operations.
@@ -175,7 +232,17 @@ pub struct HistoryRow {
 }
 
 pub async fn insert_history(tx: &mut Tx, rows: &[HistoryRow]) -> Result<()> {
-    let cols = ["id", "object", "record_id", "operation", "field", "old_value", "new_value", "actor", "at"];
+    let cols = [
+        "id",
+        "object",
+        "record_id",
+        "operation",
+        "field",
+        "old_value",
+        "new_value",
+        "actor",
+        "at",
+    ];
     let rows = rows
         .iter()
         .map(|h| {
@@ -198,8 +265,11 @@ pub async fn insert_history(tx: &mut Tx, rows: &[HistoryRow]) -> Result<()> {
 pub async fn history(db: &Database, object: &str, record_id: Uuid, limit: usize) -> Result<Vec<HistoryRow>> {
     let mut s = db.sql();
     s.push("SELECT id, object, record_id, operation, field, old_value, new_value, actor, at FROM gx_field_history WHERE object = ");
-    s.bind(Arg::Text(object.into())).push(" AND record_id = ").bind(Arg::Uuid(record_id));
-    s.push(" ORDER BY at DESC, id DESC LIMIT ").push(&limit.to_string());
+    s.bind(Arg::Text(object.into()))
+        .push(" AND record_id = ")
+        .bind(Arg::Uuid(record_id));
+    s.push(" ORDER BY at DESC, id DESC LIMIT ")
+        .push(&limit.to_string());
     let kinds = [
         ColumnKind::Uuid,
         ColumnKind::Text,
@@ -267,7 +337,10 @@ pub async fn insert_changes(tx: &mut Tx, rows: &[ChangeRow]) -> Result<()> {
 pub async fn changes_for(db: &Database, object: &str, record_id: Uuid) -> Result<Vec<(i64, ChangeRow)>> {
     let mut s = db.sql();
     s.push("SELECT seq, id, object, record_id, operation, actor, fields, at FROM gx_changes WHERE object = ");
-    s.bind(Arg::Text(object.into())).push(" AND record_id = ").bind(Arg::Uuid(record_id)).push(" ORDER BY seq");
+    s.bind(Arg::Text(object.into()))
+        .push(" AND record_id = ")
+        .bind(Arg::Uuid(record_id))
+        .push(" ORDER BY seq");
     let kinds = [
         ColumnKind::Int,
         ColumnKind::Uuid,
@@ -303,26 +376,57 @@ pub async fn changes_for(db: &Database, object: &str, record_id: Uuid) -> Result
 /// Stored definitions (JSON) of custom objects, and of custom fields with their object.
 pub async fn custom_definitions(db: &Database) -> Result<(Vec<String>, Vec<(String, String)>)> {
     let objects = db
-        .fetch(Sql::with(db.dialect(), "SELECT definition FROM gx_custom_objects ORDER BY created_at, name"), &[ColumnKind::Text])
+        .fetch(
+            Sql::with(
+                db.dialect(),
+                "SELECT definition FROM gx_custom_objects ORDER BY created_at, name",
+            ),
+            &[ColumnKind::Text],
+        )
         .await?
         .into_iter()
         .filter_map(|r| r.first().and_then(|a| a.as_text().map(str::to_string)))
         .collect();
     let fields = db
         .fetch(
-            Sql::with(db.dialect(), "SELECT object, definition FROM gx_custom_fields ORDER BY created_at, name"),
+            Sql::with(
+                db.dialect(),
+                "SELECT object, definition FROM gx_custom_fields ORDER BY created_at, name",
+            ),
             &[ColumnKind::Text, ColumnKind::Text],
         )
         .await?
         .into_iter()
-        .filter_map(|r| Some((r.first()?.as_text()?.to_string(), r.get(1)?.as_text()?.to_string())))
+        .filter_map(|r| {
+            Some((
+                r.first()?.as_text()?.to_string(),
+                r.get(1)?.as_text()?.to_string(),
+            ))
+        })
         .collect();
     Ok((objects, fields))
 }
 
-pub async fn insert_custom_object(tx: &mut Tx, name: &str, definition: &str, actor: Uuid, now: DateTime<Utc>) -> Result<()> {
-    let row = vec![Arg::Text(name.into()), Arg::Text(definition.into()), Arg::DateTime(now), Arg::Uuid(actor)];
-    insert_rows(tx, "gx_custom_objects", &["name", "definition", "created_at", "created_by"], vec![row]).await
+pub async fn insert_custom_object(
+    tx: &mut Tx,
+    name: &str,
+    definition: &str,
+    actor: Uuid,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let row = vec![
+        Arg::Text(name.into()),
+        Arg::Text(definition.into()),
+        Arg::DateTime(now),
+        Arg::Uuid(actor),
+    ];
+    insert_rows(
+        tx,
+        "gx_custom_objects",
+        &["name", "definition", "created_at", "created_by"],
+        vec![row],
+    )
+    .await
 }
 
 pub async fn insert_custom_field(
@@ -340,7 +444,13 @@ pub async fn insert_custom_field(
         Arg::DateTime(now),
         Arg::Uuid(actor),
     ];
-    insert_rows(tx, "gx_custom_fields", &["object", "name", "definition", "created_at", "created_by"], vec![row]).await
+    insert_rows(
+        tx,
+        "gx_custom_fields",
+        &["object", "name", "definition", "created_at", "created_by"],
+        vec![row],
+    )
+    .await
 }
 
 /// Bumped whenever metadata changes, so other nodes know to reload it.
@@ -350,14 +460,26 @@ pub async fn bump_meta_version(tx: &mut Tx) -> Result<()> {
         crate::Dialect::Sqlite => "CAST(CAST(value AS INTEGER) + 1 AS TEXT)",
         crate::Dialect::Postgres => "(value::bigint + 1)::text",
     };
-    s.push(&format!("UPDATE gx_settings SET value = {cast} WHERE key = 'meta_version'"));
+    s.push(&format!(
+        "UPDATE gx_settings SET value = {cast} WHERE key = 'meta_version'"
+    ));
     tx.execute(s).await?;
     Ok(())
 }
 
 pub async fn meta_version(db: &Database) -> Result<String> {
     let rows = db
-        .fetch(Sql::with(db.dialect(), "SELECT value FROM gx_settings WHERE key = 'meta_version'"), &[ColumnKind::Text])
+        .fetch(
+            Sql::with(
+                db.dialect(),
+                "SELECT value FROM gx_settings WHERE key = 'meta_version'",
+            ),
+            &[ColumnKind::Text],
+        )
         .await?;
-    Ok(rows.first().and_then(|r| r.first()).and_then(|a| a.as_text().map(str::to_string)).unwrap_or_default())
+    Ok(rows
+        .first()
+        .and_then(|r| r.first())
+        .and_then(|a| a.as_text().map(str::to_string))
+        .unwrap_or_default())
 }

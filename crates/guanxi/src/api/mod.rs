@@ -36,14 +36,20 @@ pub struct Ctx {
 }
 
 fn request_locale(headers: &HeaderMap) -> Option<Locale> {
-    headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).and_then(Locale::from_accept_language)
+    headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(Locale::from_accept_language)
 }
 
 /// The whole HTTP application.
 pub fn router(crm: Crm) -> Router {
     let records = Router::new()
         .route("/api/v1/me", get(me))
-        .route("/api/v1/metadata/objects", get(meta_objects).post(meta_add_object))
+        .route(
+            "/api/v1/metadata/objects",
+            get(meta_objects).post(meta_add_object),
+        )
         .route("/api/v1/metadata/objects/{name}", get(meta_object))
         .route("/api/v1/metadata/objects/{name}/fields", post(meta_add_field))
         .route("/api/v1/{plural}", get(list).post(create))
@@ -63,7 +69,10 @@ pub fn router(crm: Crm) -> Router {
         .merge(records)
         .fallback(not_found)
         .layer(RequestBodyLimitLayer::new(BULK_BODY_LIMIT))
-        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(120)))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            Duration::from_secs(120),
+        ))
         .with_state(crm)
 }
 
@@ -135,18 +144,27 @@ async fn meta_object(
     Path(name): Path<String>,
 ) -> Result<Json<Value>, Problem> {
     let schema = crm.schema();
-    let o = schema.object(&name).or_else(|| schema.by_plural(&name)).ok_or_else(|| Problem::not_found(ctx.locale))?;
+    let o = schema
+        .object(&name)
+        .or_else(|| schema.by_plural(&name))
+        .ok_or_else(|| Problem::not_found(ctx.locale))?;
     Ok(Json(object_json(o)))
 }
 
 fn parse_body(locale: Locale, body: &Bytes) -> Result<Value, Problem> {
-    serde_json::from_slice(body).map_err(|e| Problem::bad_request(locale, "body", Msg::InvalidJson, &e.to_string()))
+    serde_json::from_slice(body)
+        .map_err(|e| Problem::bad_request(locale, "body", Msg::InvalidJson, &e.to_string()))
 }
 
 fn parse_object_body(locale: Locale, body: &Bytes) -> Result<Map<String, Value>, Problem> {
     match parse_body(locale, body)? {
         Value::Object(map) => Ok(map),
-        _ => Err(Problem::bad_request(locale, "body", Msg::InvalidJson, "expected a JSON object")),
+        _ => Err(Problem::bad_request(
+            locale,
+            "body",
+            Msg::InvalidJson,
+            "expected a JSON object",
+        )),
     }
 }
 
@@ -156,7 +174,10 @@ async fn meta_add_object(
     body: Bytes,
 ) -> Result<(StatusCode, Json<Value>), Problem> {
     let input = parse_body(ctx.locale, &body)?;
-    let object = crm.add_object(&ctx.actor, input).await.map_err(|e| Problem::from_service(e, ctx.locale, false))?;
+    let object = crm
+        .add_object(&ctx.actor, input)
+        .await
+        .map_err(|e| Problem::from_service(e, ctx.locale, false))?;
     Ok((StatusCode::CREATED, Json(object_json(&object))))
 }
 
@@ -168,15 +189,23 @@ async fn meta_add_field(
 ) -> Result<(StatusCode, Json<Value>), Problem> {
     let input = parse_body(ctx.locale, &body)?;
     let schema = crm.schema();
-    let object = schema.object(&name).or_else(|| schema.by_plural(&name)).ok_or_else(|| Problem::not_found(ctx.locale))?;
-    let field =
-        crm.add_field(&ctx.actor, &object.name, input).await.map_err(|e| Problem::from_service(e, ctx.locale, false))?;
+    let object = schema
+        .object(&name)
+        .or_else(|| schema.by_plural(&name))
+        .ok_or_else(|| Problem::not_found(ctx.locale))?;
+    let field = crm
+        .add_field(&ctx.actor, &object.name, input)
+        .await
+        .map_err(|e| Problem::from_service(e, ctx.locale, false))?;
     Ok((StatusCode::CREATED, Json(json!(field))))
 }
 
 /// The object behind a collection path, or 404.
 fn object_for(crm: &Crm, ctx: &Ctx, plural: &str) -> Result<std::sync::Arc<ObjectDef>, Problem> {
-    crm.schema().by_plural(plural).cloned().ok_or_else(|| Problem::not_found(ctx.locale))
+    crm.schema()
+        .by_plural(plural)
+        .cloned()
+        .ok_or_else(|| Problem::not_found(ctx.locale))
 }
 
 fn parse_id(ctx: &Ctx, id: &str) -> Result<Uuid, Problem> {
@@ -185,8 +214,14 @@ fn parse_id(ctx: &Ctx, id: &str) -> Result<Uuid, Problem> {
 }
 
 /// Which fields to show (`fields=name,email`); id and version are always included.
-fn field_selection(ctx: &Ctx, object: &ObjectDef, fields: Option<&str>) -> Result<Option<Vec<String>>, Problem> {
-    let Some(list) = fields.map(str::trim).filter(|f| !f.is_empty()) else { return Ok(None) };
+fn field_selection(
+    ctx: &Ctx,
+    object: &ObjectDef,
+    fields: Option<&str>,
+) -> Result<Option<Vec<String>>, Problem> {
+    let Some(list) = fields.map(str::trim).filter(|f| !f.is_empty()) else {
+        return Ok(None);
+    };
     let mut out = vec!["id".to_string(), "version".to_string()];
     for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
         if object.field(name).is_none() {
@@ -247,7 +282,8 @@ async fn list(
         Some(l) => Some(l.parse::<usize>().map_err(|_| {
             Problem::validation(
                 ctx.locale,
-                &[guanxi_core::FieldError::new("limit", Msg::InvalidLimit).with("max", guanxi_services::records::MAX_PAGE)],
+                &[guanxi_core::FieldError::new("limit", Msg::InvalidLimit)
+                    .with("max", guanxi_services::records::MAX_PAGE)],
             )
         })?),
     };
@@ -258,8 +294,15 @@ async fn list(
         limit,
         deleted: flag(params.deleted.as_deref()),
     };
-    let page = crm.list(&ctx.actor, &object.name, &q).await.map_err(|e| Problem::from_service(e, ctx.locale, false))?;
-    let data: Vec<Value> = page.records.iter().map(|r| record_json(&object, r, fields.as_deref())).collect();
+    let page = crm
+        .list(&ctx.actor, &object.name, &q)
+        .await
+        .map_err(|e| Problem::from_service(e, ctx.locale, false))?;
+    let data: Vec<Value> = page
+        .records
+        .iter()
+        .map(|r| record_json(&object, r, fields.as_deref()))
+        .collect();
     Ok(Json(json!({"data": data, "next_cursor": page.next_cursor})))
 }
 
@@ -271,10 +314,16 @@ async fn create(
 ) -> Result<Response, Problem> {
     let object = object_for(&crm, &ctx, &plural)?;
     let input = parse_object_body(ctx.locale, &body)?;
-    let record =
-        crm.create(&ctx.actor, &object.name, input).await.map_err(|e| Problem::from_service(e, ctx.locale, false))?;
+    let record = crm
+        .create(&ctx.actor, &object.name, input)
+        .await
+        .map_err(|e| Problem::from_service(e, ctx.locale, false))?;
     let mut res = with_etag(StatusCode::CREATED, &record, record_json(&object, &record, None));
-    if let Ok(loc) = HeaderValue::from_str(&format!("/api/v1/{}/{}", object.plural, record.id().unwrap_or_default())) {
+    if let Ok(loc) = HeaderValue::from_str(&format!(
+        "/api/v1/{}/{}",
+        object.plural,
+        record.id().unwrap_or_default()
+    )) {
         res.headers_mut().insert(header::LOCATION, loc);
     }
     Ok(res)
@@ -299,26 +348,48 @@ async fn read(
         .get(&ctx.actor, &object.name, id, flag(params.deleted.as_deref()))
         .await
         .map_err(|e| Problem::from_service(e, ctx.locale, false))?;
-    Ok(with_etag(StatusCode::OK, &record, record_json(&object, &record, fields.as_deref())))
+    Ok(with_etag(
+        StatusCode::OK,
+        &record,
+        record_json(&object, &record, fields.as_deref()),
+    ))
 }
 
 /// The version the client read: If-Match (`"3"`, `W/"3"`; `*` for any), else a `version` field.
-fn expected_version(ctx: &Ctx, headers: &HeaderMap, body: &mut Map<String, Value>) -> Result<(Option<i64>, bool), Problem> {
+fn expected_version(
+    ctx: &Ctx,
+    headers: &HeaderMap,
+    body: &mut Map<String, Value>,
+) -> Result<(Option<i64>, bool), Problem> {
     let from_body = body.remove("version");
     if let Some(h) = headers.get(header::IF_MATCH) {
         let text = h.to_str().unwrap_or("").trim();
         if text == "*" {
             return Ok((None, true));
         }
-        let v = text.trim_start_matches("W/").trim_matches('"').parse::<i64>().map_err(|_| {
-            Problem::validation(ctx.locale, &[guanxi_core::FieldError::new("If-Match", Msg::NotInteger)])
-        })?;
+        let v = text
+            .trim_start_matches("W/")
+            .trim_matches('"')
+            .parse::<i64>()
+            .map_err(|_| {
+                Problem::validation(
+                    ctx.locale,
+                    &[guanxi_core::FieldError::new("If-Match", Msg::NotInteger)],
+                )
+            })?;
         return Ok((Some(v), true));
     }
     match from_body {
         Some(Value::Number(n)) if n.as_i64().is_some() => Ok((n.as_i64(), false)),
-        Some(_) => Err(Problem::validation(ctx.locale, &[guanxi_core::FieldError::new("version", Msg::NotInteger)])),
-        None => Err(Problem::from_service(ServiceError::PreconditionRequired, ctx.locale, false)),
+        Some(_) => Err(Problem::validation(
+            ctx.locale,
+            &[guanxi_core::FieldError::new("version", Msg::NotInteger)],
+        )),
+        None => Err(Problem::from_service(
+            ServiceError::PreconditionRequired,
+            ctx.locale,
+            false,
+        )),
     }
 }
 
@@ -334,13 +405,19 @@ async fn update(
     let mut patch = parse_object_body(ctx.locale, &body)?;
     let (version, if_match) = expected_version(&ctx, &headers, &mut patch)?;
     let change = Change::Update { id, version, patch };
-    let mut results =
-        crm.apply(&ctx.actor, &object.name, vec![change]).await.map_err(|e| Problem::from_service(e, ctx.locale, if_match))?;
+    let mut results = crm
+        .apply(&ctx.actor, &object.name, vec![change])
+        .await
+        .map_err(|e| Problem::from_service(e, ctx.locale, if_match))?;
     let (record, _) = results
         .pop()
         .unwrap_or(Err(ServiceError::NotFound))
         .map_err(|e| Problem::from_service(e, ctx.locale, if_match))?;
-    Ok(with_etag(StatusCode::OK, &record, record_json(&object, &record, None)))
+    Ok(with_etag(
+        StatusCode::OK,
+        &record,
+        record_json(&object, &record, None),
+    ))
 }
 
 async fn remove(
@@ -360,7 +437,11 @@ async fn remove(
         .delete(&ctx.actor, &object.name, id, version)
         .await
         .map_err(|e| Problem::from_service(e, ctx.locale, if_match))?;
-    Ok(with_etag(StatusCode::OK, &record, record_json(&object, &record, None)))
+    Ok(with_etag(
+        StatusCode::OK,
+        &record,
+        record_json(&object, &record, None),
+    ))
 }
 
 async fn restore(
@@ -370,9 +451,15 @@ async fn restore(
 ) -> Result<Response, Problem> {
     let object = object_for(&crm, &ctx, &plural)?;
     let id = parse_id(&ctx, &id)?;
-    let record =
-        crm.restore(&ctx.actor, &object.name, id).await.map_err(|e| Problem::from_service(e, ctx.locale, false))?;
-    Ok(with_etag(StatusCode::OK, &record, record_json(&object, &record, None)))
+    let record = crm
+        .restore(&ctx.actor, &object.name, id)
+        .await
+        .map_err(|e| Problem::from_service(e, ctx.locale, false))?;
+    Ok(with_etag(
+        StatusCode::OK,
+        &record,
+        record_json(&object, &record, None),
+    ))
 }
 
 async fn history(
@@ -382,8 +469,15 @@ async fn history(
 ) -> Result<Json<Value>, Problem> {
     let object = object_for(&crm, &ctx, &plural)?;
     let id = parse_id(&ctx, &id)?;
-    let rows = crm.history(&ctx.actor, &object.name, id).await.map_err(|e| Problem::from_service(e, ctx.locale, false))?;
-    let parse = |s: &Option<String>| s.as_deref().and_then(|t| serde_json::from_str::<Value>(t).ok()).unwrap_or(Value::Null);
+    let rows = crm
+        .history(&ctx.actor, &object.name, id)
+        .await
+        .map_err(|e| Problem::from_service(e, ctx.locale, false))?;
+    let parse = |s: &Option<String>| {
+        s.as_deref()
+            .and_then(|t| serde_json::from_str::<Value>(t).ok())
+            .unwrap_or(Value::Null)
+    };
     let data: Vec<Value> = rows
         .iter()
         .map(|h| {
@@ -408,14 +502,27 @@ async fn bulk(
     let upsert_on = match body.remove("upsert_on") {
         None | Some(Value::Null) => None,
         Some(Value::String(s)) => Some(s),
-        Some(_) => return Err(Problem::validation(ctx.locale, &[guanxi_core::FieldError::new("upsert_on", Msg::NotText)])),
+        Some(_) => {
+            return Err(Problem::validation(
+                ctx.locale,
+                &[guanxi_core::FieldError::new("upsert_on", Msg::NotText)],
+            ));
+        }
     };
     let records = match body.remove("records") {
         Some(Value::Array(items)) => items,
-        _ => return Err(Problem::validation(ctx.locale, &[guanxi_core::FieldError::new("records", Msg::NotList)])),
+        _ => {
+            return Err(Problem::validation(
+                ctx.locale,
+                &[guanxi_core::FieldError::new("records", Msg::NotList)],
+            ));
+        }
     };
     if let Some(key) = body.keys().next() {
-        return Err(Problem::validation(ctx.locale, &[guanxi_core::FieldError::new(key, Msg::UnknownField)]));
+        return Err(Problem::validation(
+            ctx.locale,
+            &[guanxi_core::FieldError::new(key, Msg::UnknownField)],
+        ));
     }
     let mut inputs = Vec::with_capacity(records.len());
     for (i, r) in records.into_iter().enumerate() {
@@ -423,7 +530,11 @@ async fn bulk(
             Value::Object(map) => inputs.push(map),
             _ => {
                 let field = format!("records[{i}]");
-                return Err(Problem::validation(ctx.locale, &[guanxi_core::FieldError::new(&field, Msg::InvalidJson).with("reason", "expected an object")]));
+                return Err(Problem::validation(
+                    ctx.locale,
+                    &[guanxi_core::FieldError::new(&field, Msg::InvalidJson)
+                        .with("reason", "expected an object")],
+                ));
             }
         }
     }
@@ -449,5 +560,7 @@ async fn bulk(
             }
         })
         .collect();
-    Ok(Json(json!({"created": created, "updated": updated, "failed": failed, "results": items})))
+    Ok(Json(
+        json!({"created": created, "updated": updated, "failed": failed, "results": items}),
+    ))
 }

@@ -9,7 +9,9 @@ fn pascal(name: &str) -> String {
     name.split('_')
         .map(|p| {
             let mut c = p.chars();
-            c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
+            c.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                .unwrap_or_default()
         })
         .collect()
 }
@@ -33,15 +35,22 @@ fn field_schema(f: &FieldDef) -> Json {
         FieldType::Date => json!({"type": "string", "format": "date"}),
         FieldType::Datetime => json!({"type": "string", "format": "date-time"}),
         FieldType::Boolean => json!({"type": "boolean"}),
-        FieldType::Picklist => json!({"type": "string", "enum": f.options.iter().map(|o| o.value.clone()).collect::<Vec<_>>()}),
-        FieldType::MultiPicklist => json!({"type": "array", "items": {"type": "string", "enum": f.options.iter().map(|o| o.value.clone()).collect::<Vec<_>>()}}),
+        FieldType::Picklist => {
+            json!({"type": "string", "enum": f.options.iter().map(|o| o.value.clone()).collect::<Vec<_>>()})
+        }
+        FieldType::MultiPicklist => {
+            json!({"type": "array", "items": {"type": "string", "enum": f.options.iter().map(|o| o.value.clone()).collect::<Vec<_>>()}})
+        }
         FieldType::Tags => json!({"type": "array", "items": {"type": "string", "maxLength": 50}}),
         FieldType::Email => json!({"type": "string", "format": "email"}),
-        FieldType::Phone => json!({"type": "string", "description": "Stored in E.164 form; any common format accepted (CN by default)"}),
+        FieldType::Phone => {
+            json!({"type": "string", "description": "Stored in E.164 form; any common format accepted (CN by default)"})
+        }
         FieldType::Url => json!({"type": "string", "format": "uri"}),
         FieldType::Lookup | FieldType::User | FieldType::Id => json!({"type": "string", "format": "uuid"}),
     };
-    let mut schema = json!({"oneOf": [base, {"type": "null"}], "title": f.label.en, "description": f.label.zh_cn});
+    let mut schema =
+        json!({"oneOf": [base, {"type": "null"}], "title": f.label.en, "description": f.label.zh_cn});
     if f.system && f.name != "owner" {
         schema["readOnly"] = json!(true);
     }
@@ -79,7 +88,10 @@ fn errors() -> Map<String, Json> {
     let mut m = Map::new();
     m.insert("401".into(), problem_response("No valid API token"));
     m.insert("404".into(), problem_response("No such record or collection"));
-    m.insert("422".into(), problem_response("Invalid input; `errors` names each field at fault"));
+    m.insert(
+        "422".into(),
+        problem_response("Invalid input; `errors` names each field at fault"),
+    );
     m
 }
 
@@ -96,7 +108,8 @@ fn object_paths(o: &ObjectDef, paths: &mut Map<String, Json>) {
     let plural = pascal(&o.plural);
     let rec = json!({"$ref": format!("#/components/schemas/{name}")});
     let input = json!({"$ref": format!("#/components/schemas/{name}Input")});
-    let id_param = json!({"name": "id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}});
+    let id_param =
+        json!({"name": "id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}});
     let q = |n: &str, d: &str| json!({"name": n, "in": "query", "required": false, "schema": {"type": "string"}, "description": d});
     let tag = json!([o.plural_label.en]);
     paths.insert(

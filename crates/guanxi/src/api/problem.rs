@@ -16,13 +16,32 @@ pub struct Problem {
 }
 
 impl Problem {
-    pub fn new(status: StatusCode, kind: &'static str, locale: Locale, title: Msg, detail: String) -> Problem {
-        Problem { status, kind, title: title.text(locale).into(), detail, errors: Vec::new() }
+    pub fn new(
+        status: StatusCode,
+        kind: &'static str,
+        locale: Locale,
+        title: Msg,
+        detail: String,
+    ) -> Problem {
+        Problem {
+            status,
+            kind,
+            title: title.text(locale).into(),
+            detail,
+            errors: Vec::new(),
+        }
     }
 
     pub fn validation(locale: Locale, errors: &[FieldError]) -> Problem {
-        let list: Vec<_> = errors.iter().map(|e| (e.field.clone(), e.code(), e.message(locale))).collect();
-        let detail = list.iter().map(|(f, _, m)| format!("{f}: {m}")).collect::<Vec<_>>().join(" ");
+        let list: Vec<_> = errors
+            .iter()
+            .map(|e| (e.field.clone(), e.code(), e.message(locale)))
+            .collect();
+        let detail = list
+            .iter()
+            .map(|(f, _, m)| format!("{f}: {m}"))
+            .collect::<Vec<_>>()
+            .join(" ");
         Problem {
             status: StatusCode::UNPROCESSABLE_ENTITY,
             kind: "validation",
@@ -52,7 +71,13 @@ impl Problem {
     }
 
     pub fn not_found(locale: Locale) -> Problem {
-        Problem::new(StatusCode::NOT_FOUND, "not-found", locale, Msg::TitleNotFound, Msg::DetailNotFound.text(locale).into())
+        Problem::new(
+            StatusCode::NOT_FOUND,
+            "not-found",
+            locale,
+            Msg::TitleNotFound,
+            Msg::DetailNotFound.text(locale).into(),
+        )
     }
 
     /// Maps a service error; `if_match` says whether the version came from an If-Match header.
@@ -61,7 +86,11 @@ impl Problem {
             ServiceError::NotFound => Problem::not_found(locale),
             ServiceError::Validation(errors) => Problem::validation(locale, &errors),
             ServiceError::Conflict { current } => {
-                let status = if if_match { StatusCode::PRECONDITION_FAILED } else { StatusCode::CONFLICT };
+                let status = if if_match {
+                    StatusCode::PRECONDITION_FAILED
+                } else {
+                    StatusCode::CONFLICT
+                };
                 Problem::new(
                     status,
                     "version-conflict",
@@ -78,12 +107,20 @@ impl Problem {
                     Msg::TitlePreconditionRequired,
                     Msg::DetailPreconditionRequired.text(locale).into(),
                 );
-                p.errors.push(("If-Match".into(), "precondition_required".into(), p.detail.clone()));
+                p.errors.push((
+                    "If-Match".into(),
+                    "precondition_required".into(),
+                    p.detail.clone(),
+                ));
                 p
             }
-            ServiceError::Forbidden(msg) => {
-                Problem::new(StatusCode::FORBIDDEN, "forbidden", locale, Msg::TitleForbidden, msg.text(locale).into())
-            }
+            ServiceError::Forbidden(msg) => Problem::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                locale,
+                Msg::TitleForbidden,
+                msg.text(locale).into(),
+            ),
             ServiceError::InRecycleBin => Problem::new(
                 StatusCode::CONFLICT,
                 "in-recycle-bin",
@@ -106,7 +143,8 @@ impl Problem {
                     Msg::TitlePayloadTooLarge,
                     Msg::DetailTooManyRecords.format(locale, &[("max", &max.to_string())]),
                 );
-                p.errors.push(("records".into(), "too_many_records".into(), p.detail.clone()));
+                p.errors
+                    .push(("records".into(), "too_many_records".into(), p.detail.clone()));
                 p
             }
             ServiceError::Storage(e) => Problem::internal(locale, &e),
@@ -147,7 +185,10 @@ impl Problem {
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let mut res = (self.status, self.body().to_string()).into_response();
-        res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        res.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
         res
     }
 }

@@ -86,9 +86,21 @@ async fn load_many(
 }
 
 /// Loads the demo company unless the database already has accounts.
-pub async fn load_if_empty(crm: &Crm, actor: &Actor, size: &Size, seed: u64) -> Result<Option<Summary>, ServiceError> {
+pub async fn load_if_empty(
+    crm: &Crm,
+    actor: &Actor,
+    size: &Size,
+    seed: u64,
+) -> Result<Option<Summary>, ServiceError> {
     let existing = crm
-        .list(actor, "account", &crate::records::ListQuery { limit: Some(1), ..Default::default() })
+        .list(
+            actor,
+            "account",
+            &crate::records::ListQuery {
+                limit: Some(1),
+                ..Default::default()
+            },
+        )
         .await?;
     if !existing.records.is_empty() {
         return Ok(None);
@@ -153,14 +165,24 @@ pub async fn load(crm: &Crm, actor: &Actor, size: &Size, seed: u64) -> Result<Su
             n += 1;
         }
     }
-    s.activities = load_many(crm, actor, "activity", activities, &mut s.rejected).await?.len();
+    s.activities = load_many(crm, actor, "activity", activities, &mut s.rejected)
+        .await?
+        .len();
 
     let cases: Vec<_> = (0..size.cases)
         .map(|i| {
-            let c = if contact_ids.is_empty() { None } else { Some(i * 7 % contact_ids.len()) };
+            let c = if contact_ids.is_empty() {
+                None
+            } else {
+                Some(i * 7 % contact_ids.len())
+            };
             let contact = c.and_then(|c| contact_ids.get(c)).copied();
             let account = c.and_then(|c| contact_accounts.get(c)).copied();
-            let product = if product_ids.is_empty() { None } else { product_ids.get(i % product_ids.len()).copied() };
+            let product = if product_ids.is_empty() {
+                None
+            } else {
+                product_ids.get(i % product_ids.len()).copied()
+            };
             g.case(i, account, contact, product, now)
         })
         .collect();

@@ -1,0 +1,16 @@
+//! The integration suite: the real server over HTTP on a random loopback port. Runs on
+//! SQLite by default and on PostgreSQL when GUANXI_TEST_DATABASE_URL is set — the same
+//! tests, so the two backends cannot drift. One test binary on purpose (link time).
+
+mod helpers;
+
+mod auth;
+mod bulk;
+mod cli;
+mod custom;
+mod filters;
+mod lifecycle;
+mod openapi;
+mod pagination;
+mod records;
+mod validation;
