@@ -373,7 +373,7 @@ impl Parser {
                 }
                 Ok(Literal::List(items))
             }
-            _ => return fail(Some(field), Msg::FilterExpectedValue),
+            _ => fail(Some(field), Msg::FilterExpectedValue),
         }
     }
 }
@@ -648,18 +648,16 @@ mod tests {
     use crate::builtin::standard_objects;
     use proptest::prelude::*;
 
+    fn standard(name: &str) -> ObjectDef {
+        standard_objects().into_iter().find(|o| o.name == name).unwrap()
+    }
+
     fn contacts() -> ObjectDef {
-        standard_objects()
-            .into_iter()
-            .find(|o| o.name == "contact")
-            .unwrap_or_else(|| unreachable!())
+        standard("contact")
     }
 
     fn opportunities() -> ObjectDef {
-        standard_objects()
-            .into_iter()
-            .find(|o| o.name == "opportunity")
-            .unwrap_or_else(|| unreachable!())
+        standard("opportunity")
     }
 
     #[test]
@@ -717,7 +715,7 @@ mod tests {
     fn typing_normalises_values_like_writes_do() {
         let ctx = ParseContext::default();
         let typed = type_filter(
-            parse_filter("mobile eq '138 0013 8000'").unwrap_or_else(|_| unreachable!()),
+            parse_filter("mobile eq '138 0013 8000'").unwrap(),
             &contacts(),
             &ctx,
         );
@@ -758,7 +756,7 @@ mod tests {
     #[test]
     fn cursors_round_trip_and_are_bound_to_their_sort() {
         let o = opportunities();
-        let sort = parse_sort("-amount", &o).unwrap_or_else(|_| unreachable!());
+        let sort = parse_sort("-amount", &o).unwrap();
         let id = Uuid::now_v7();
         let v = Value::Money {
             amount: Decimal::new(12345, 2),
@@ -772,7 +770,7 @@ mod tests {
                 id
             })
         );
-        let other = parse_sort("amount", &o).unwrap_or_else(|_| unreachable!());
+        let other = parse_sort("amount", &o).unwrap();
         assert_eq!(decode_cursor(&other, &c), None);
         assert_eq!(decode_cursor(&sort, "garbage"), None);
     }

@@ -245,20 +245,19 @@ async fn read(args: &BenchArgs, storage: &Storage) -> anyhow_lite::Result<()> {
     let cities = [
         "上海", "北京", "深圳", "苏州", "杭州", "广州", "成都", "武汉", "南京", "宁波",
     ];
-    let scenarios: Vec<(&str, Box<dyn Fn(&str) -> String>)> = vec![
+    type Query = fn(&str) -> String;
+    let scenarios: Vec<(&str, Query)> = vec![
         (
             "list: filter city eq, sort -created_at, 50 rows",
-            Box::new(|c| format!("filter=city eq '{c}'&sort=-created_at&limit=50")),
+            (|c| format!("filter=city eq '{c}'&sort=-created_at&limit=50")),
         ),
         (
             "list: filter city in + email_opt_out, sort name, 50 rows",
-            Box::new(|c| {
-                format!("filter=city in ('{c}', '北京') and email_opt_out ne true&sort=name&limit=50")
-            }),
+            (|c| format!("filter=city in ('{c}', '北京') and email_opt_out ne true&sort=name&limit=50")),
         ),
         (
             "list: filter name starts_with, sort name, 50 rows",
-            Box::new(|_| "filter=name starts_with '王'&sort=name&limit=50".to_string()),
+            (|_| "filter=name starts_with '王'&sort=name&limit=50".to_string()),
         ),
     ];
     for (name, query) in scenarios {
@@ -268,10 +267,10 @@ async fn read(args: &BenchArgs, storage: &Storage) -> anyhow_lite::Result<()> {
             let city = cities[rng.gen_range(0..cities.len())];
             let mut url = format!("{base}/api/v1/contacts?{}", query(city));
             // Every fifth request follows the previous page's cursor (deeper pages).
-            if i % 5 != 0 {
-                if let Some(c) = cursor.take() {
-                    url = format!("{url}&cursor={c}");
-                }
+            if i % 5 != 0
+                && let Some(c) = cursor.take()
+            {
+                url = format!("{url}&cursor={c}");
             }
             let t = Instant::now();
             let body: Json = client

@@ -73,12 +73,12 @@ impl Crm {
     pub async fn create_user(&self, new: NewUser) -> Result<UserRow, ServiceError> {
         let email =
             normalize::email(&new.email).ok_or_else(|| ServiceError::field("email", Msg::InvalidEmail))?;
-        if let Some(p) = &new.password {
-            if p.chars().count() < MIN_PASSWORD {
-                return Err(ServiceError::Validation(vec![
-                    guanxi_core::FieldError::new("password", Msg::PasswordTooShort).with("min", MIN_PASSWORD),
-                ]));
-            }
+        if let Some(p) = &new.password
+            && p.chars().count() < MIN_PASSWORD
+        {
+            return Err(ServiceError::Validation(vec![
+                guanxi_core::FieldError::new("password", Msg::PasswordTooShort).with("min", MIN_PASSWORD),
+            ]));
         }
         if system::user_by_email(self.db(), &email).await?.is_some() {
             return Err(ServiceError::field("email", Msg::EmailTaken));

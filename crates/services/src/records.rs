@@ -646,12 +646,12 @@ fn plan_update(
     patch: &Map<String, Json>,
     ctx: &ParseContext,
 ) -> Result<Planned, ServiceError> {
-    if let Some(v) = version {
-        if v != current.version() {
-            return Err(ServiceError::Conflict {
-                current: current.version(),
-            });
-        }
+    if let Some(v) = version
+        && v != current.version()
+    {
+        return Err(ServiceError::Conflict {
+            current: current.version(),
+        });
     }
     let parsed = parse_fields(object, patch, ctx, false).map_err(ServiceError::Validation)?;
     let changes: Vec<(usize, Value)> = parsed
@@ -692,12 +692,11 @@ async fn check_references(
     for plan in plans.iter().flatten() {
         for (i, v) in written_values(plan) {
             let f = &object.fields[i];
-            if matches!(f.field_type, FieldType::Lookup)
-                || (f.field_type == FieldType::User && i != sys::CREATED_BY)
+            if (matches!(f.field_type, FieldType::Lookup)
+                || (f.field_type == FieldType::User && i != sys::CREATED_BY))
+                && let Value::Uuid(u) = v
             {
-                if let Value::Uuid(u) = v {
-                    wanted.entry(i).or_default().insert(*u);
-                }
+                wanted.entry(i).or_default().insert(*u);
             }
         }
     }
@@ -722,16 +721,16 @@ async fn check_references(
         let mut errors = Vec::new();
         if let Ok(p) = plan {
             for (i, v) in written_values(p) {
-                if let (Some(ok), Value::Uuid(u)) = (live.get(&i), v) {
-                    if !ok.contains(u) {
-                        let f = &object.fields[i];
-                        let msg = if f.field_type == FieldType::User {
-                            Msg::UserNotFound
-                        } else {
-                            Msg::LookupNotFound
-                        };
-                        errors.push(FieldError::new(&f.name, msg));
-                    }
+                if let (Some(ok), Value::Uuid(u)) = (live.get(&i), v)
+                    && !ok.contains(u)
+                {
+                    let f = &object.fields[i];
+                    let msg = if f.field_type == FieldType::User {
+                        Msg::UserNotFound
+                    } else {
+                        Msg::LookupNotFound
+                    };
+                    errors.push(FieldError::new(&f.name, msg));
                 }
             }
         }

@@ -250,20 +250,20 @@ fn redact(url: &str) -> String {
 /// Unique violations become `StorageError::Unique` naming the column (from our index
 /// names `ux_{table}_{column}` on PostgreSQL, from the message on SQLite).
 fn map_err(e: sqlx::Error) -> StorageError {
-    if let sqlx::Error::Database(db) = &e {
-        if db.is_unique_violation() {
-            let field = match db.constraint() {
-                Some(c) => c.strip_prefix("ux_").unwrap_or(c).to_string(),
-                None => db
-                    .message()
-                    .rsplit(": ")
-                    .next()
-                    .and_then(|cols| cols.split(',').next())
-                    .map(|c| c.trim().to_string())
-                    .unwrap_or_default(),
-            };
-            return StorageError::Unique { field };
-        }
+    if let sqlx::Error::Database(db) = &e
+        && db.is_unique_violation()
+    {
+        let field = match db.constraint() {
+            Some(c) => c.strip_prefix("ux_").unwrap_or(c).to_string(),
+            None => db
+                .message()
+                .rsplit(": ")
+                .next()
+                .and_then(|cols| cols.split(',').next())
+                .map(|c| c.trim().to_string())
+                .unwrap_or_default(),
+        };
+        return StorageError::Unique { field };
     }
     StorageError::Sql(e)
 }

@@ -150,6 +150,14 @@ pub async fn update(
             s.ident(&name).push(" = ").bind(arg).push(", ");
         }
     }
+    push_bump(&mut s, now, id, expected_version);
+    s.push(" AND ").ident("deleted_at").push(" IS NULL");
+    Ok(tx.execute(s).await? == 1)
+}
+
+/// `"updated_at" = now, "version" = "version" + 1 WHERE "id" = id AND "version" = expected`:
+/// every write moves the version on, and only from the version the writer read.
+fn push_bump(s: &mut Sql, now: chrono::DateTime<chrono::Utc>, id: Uuid, expected_version: i64) {
     s.ident("updated_at")
         .push(" = ")
         .bind(Arg::DateTime(now))
@@ -165,8 +173,6 @@ pub async fn update(
         .ident("version")
         .push(" = ")
         .bind(Arg::Int(expected_version));
-    s.push(" AND ").ident("deleted_at").push(" IS NULL");
-    Ok(tx.execute(s).await? == 1)
 }
 
 /// Moves a live record at `expected_version` to the recycle bin (`deleted` = true) or
@@ -190,22 +196,8 @@ pub async fn set_deleted(
     } else {
         Arg::Null(ColumnKind::DateTime)
     });
-    s.push(", ")
-        .ident("updated_at")
-        .push(" = ")
-        .bind(Arg::DateTime(now));
-    s.push(", ")
-        .ident("version")
-        .push(" = ")
-        .ident("version")
-        .push(" + 1 WHERE ")
-        .ident("id")
-        .push(" = ");
-    s.bind(Arg::Uuid(id))
-        .push(" AND ")
-        .ident("version")
-        .push(" = ")
-        .bind(Arg::Int(expected_version));
+    s.push(", ");
+    push_bump(&mut s, now, id, expected_version);
     s.push(" AND ")
         .ident("deleted_at")
         .push(if deleted { " IS NULL" } else { " IS NOT NULL" });

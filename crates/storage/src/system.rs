@@ -414,19 +414,7 @@ pub async fn insert_custom_object(
     actor: Uuid,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let row = vec![
-        Arg::Text(name.into()),
-        Arg::Text(definition.into()),
-        Arg::DateTime(now),
-        Arg::Uuid(actor),
-    ];
-    insert_rows(
-        tx,
-        "gx_custom_objects",
-        &["name", "definition", "created_at", "created_by"],
-        vec![row],
-    )
-    .await
+    insert_definition(tx, "gx_custom_objects", &[("name", name)], definition, actor, now).await
 }
 
 pub async fn insert_custom_field(
@@ -437,20 +425,31 @@ pub async fn insert_custom_field(
     actor: Uuid,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let row = vec![
-        Arg::Text(object.into()),
-        Arg::Text(name.into()),
-        Arg::Text(definition.into()),
-        Arg::DateTime(now),
-        Arg::Uuid(actor),
-    ];
-    insert_rows(
+    insert_definition(
         tx,
         "gx_custom_fields",
-        &["object", "name", "definition", "created_at", "created_by"],
-        vec![row],
+        &[("object", object), ("name", name)],
+        definition,
+        actor,
+        now,
     )
     .await
+}
+
+/// One metadata definition row: its key columns, the JSON definition, who and when.
+async fn insert_definition(
+    tx: &mut Tx,
+    table: &str,
+    keys: &[(&str, &str)],
+    definition: &str,
+    actor: Uuid,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let mut cols: Vec<&str> = keys.iter().map(|(c, _)| *c).collect();
+    cols.extend(["definition", "created_at", "created_by"]);
+    let mut row: Vec<Arg> = keys.iter().map(|(_, v)| Arg::Text((*v).into())).collect();
+    row.extend([Arg::Text(definition.into()), Arg::DateTime(now), Arg::Uuid(actor)]);
+    insert_rows(tx, table, &cols, vec![row]).await
 }
 
 /// Bumped whenever metadata changes, so other nodes know to reload it.

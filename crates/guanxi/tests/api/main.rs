@@ -2,6 +2,7 @@
 //! SQLite by default and on PostgreSQL when GUANXI_TEST_DATABASE_URL is set — the same
 //! tests, so the two backends cannot drift. One test binary on purpose (link time).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod helpers;
 
 mod auth;

@@ -4,10 +4,18 @@
 //! Every record is a function of `(seed, kind, i)` and the arguments passed in: the random
 //! stream is re-seeded per record, so record `i` is the same whatever was generated before it
 //! (which lets benchmarks generate in parallel or skip ahead). Generation is cheap: apart from
-//! the JSON map itself, only the strings that end up in it are allocated.
+//! the JSON map itself, only the strings that end up in it are allocated (strings are built
+//! with `cat`/`num` rather than `format!`); most of the remaining cost is the `BTreeMap` of
+//! the JSON map itself.
+//!
+//! Records only know the ids of the records they refer to, so names are not cross-checked:
+//! contacts of one account share a mail domain and city derived from the account id, but that
+//! domain is not the account's own website.
 //!
 //! Every value produced passes `guanxi_core::values::parse_input` for its standard field
 //! (phones are valid CN numbers or valid international ones, picklists use option values).
+
+use std::borrow::Cow;
 
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, TimeDelta, Timelike, Utc, Weekday};
 use rand::rngs::StdRng;
@@ -34,6 +42,7 @@ struct City {
     weight: u32,
 }
 
+#[allow(clippy::too_many_arguments)]
 const fn city(
     name: &'static str,
     province: &'static str,
@@ -56,584 +65,86 @@ const fn city(
     }
 }
 
+#[rustfmt::skip]
 const CITIES: &[City] = &[
     // East China
-    city(
-        "上海",
-        "上海",
-        "east",
-        "021",
-        8,
-        200000,
-        &["浦东新区", "闵行区", "嘉定区", "松江区", "徐汇区"],
-        60,
-    ),
-    city(
-        "南京",
-        "江苏",
-        "east",
-        "025",
-        8,
-        210000,
-        &["江宁区", "鼓楼区", "栖霞区", "雨花台区"],
-        20,
-    ),
-    city(
-        "苏州",
-        "江苏",
-        "east",
-        "0512",
-        8,
-        215000,
-        &["工业园区", "吴中区", "相城区", "虎丘区", "昆山市"],
-        40,
-    ),
-    city(
-        "无锡",
-        "江苏",
-        "east",
-        "0510",
-        8,
-        214000,
-        &["新吴区", "滨湖区", "锡山区", "江阴市"],
-        20,
-    ),
-    city(
-        "常州",
-        "江苏",
-        "east",
-        "0519",
-        8,
-        213000,
-        &["武进区", "新北区", "天宁区"],
-        14,
-    ),
-    city(
-        "南通",
-        "江苏",
-        "east",
-        "0513",
-        8,
-        226000,
-        &["崇川区", "通州区", "海门区"],
-        10,
-    ),
-    city(
-        "杭州",
-        "浙江",
-        "east",
-        "0571",
-        8,
-        310000,
-        &["余杭区", "滨江区", "萧山区", "西湖区"],
-        35,
-    ),
-    city(
-        "宁波",
-        "浙江",
-        "east",
-        "0574",
-        8,
-        315000,
-        &["鄞州区", "北仑区", "海曙区", "慈溪市"],
-        24,
-    ),
-    city(
-        "温州",
-        "浙江",
-        "east",
-        "0577",
-        8,
-        325000,
-        &["鹿城区", "龙湾区", "瓯海区", "乐清市"],
-        12,
-    ),
-    city(
-        "金华",
-        "浙江",
-        "east",
-        "0579",
-        8,
-        321000,
-        &["义乌市", "婺城区", "永康市"],
-        10,
-    ),
-    city(
-        "合肥",
-        "安徽",
-        "east",
-        "0551",
-        8,
-        230000,
-        &["蜀山区", "包河区", "庐阳区"],
-        14,
-    ),
-    city(
-        "芜湖",
-        "安徽",
-        "east",
-        "0553",
-        7,
-        241000,
-        &["鸠江区", "弋江区"],
-        5,
-    ),
-    city(
-        "福州",
-        "福建",
-        "east",
-        "0591",
-        8,
-        350000,
-        &["鼓楼区", "仓山区", "晋安区"],
-        9,
-    ),
-    city(
-        "厦门",
-        "福建",
-        "east",
-        "0592",
-        7,
-        361000,
-        &["思明区", "湖里区", "集美区"],
-        10,
-    ),
-    city(
-        "泉州",
-        "福建",
-        "east",
-        "0595",
-        8,
-        362000,
-        &["丰泽区", "晋江市", "石狮市"],
-        8,
-    ),
-    city(
-        "南昌",
-        "江西",
-        "east",
-        "0791",
-        8,
-        330000,
-        &["红谷滩区", "青山湖区", "西湖区"],
-        7,
-    ),
-    city(
-        "济南",
-        "山东",
-        "east",
-        "0531",
-        8,
-        250000,
-        &["历下区", "槐荫区", "章丘区"],
-        12,
-    ),
-    city(
-        "青岛",
-        "山东",
-        "east",
-        "0532",
-        8,
-        266000,
-        &["黄岛区", "城阳区", "市南区", "即墨区"],
-        16,
-    ),
-    city(
-        "烟台",
-        "山东",
-        "east",
-        "0535",
-        7,
-        264000,
-        &["芝罘区", "莱山区", "福山区"],
-        6,
-    ),
+    city("上海", "上海", "east", "021", 8, 200000, &["浦东新区", "闵行区", "嘉定区", "松江区", "徐汇区"], 60),
+    city("南京", "江苏", "east", "025", 8, 210000, &["江宁区", "鼓楼区", "栖霞区", "雨花台区"], 20),
+    city("苏州", "江苏", "east", "0512", 8, 215000, &["工业园区", "吴中区", "相城区", "虎丘区", "昆山市"], 40),
+    city("无锡", "江苏", "east", "0510", 8, 214000, &["新吴区", "滨湖区", "锡山区", "江阴市"], 20),
+    city("常州", "江苏", "east", "0519", 8, 213000, &["武进区", "新北区", "天宁区"], 14),
+    city("南通", "江苏", "east", "0513", 8, 226000, &["崇川区", "通州区", "海门区"], 10),
+    city("杭州", "浙江", "east", "0571", 8, 310000, &["余杭区", "滨江区", "萧山区", "西湖区"], 35),
+    city("宁波", "浙江", "east", "0574", 8, 315000, &["鄞州区", "北仑区", "海曙区", "慈溪市"], 24),
+    city("温州", "浙江", "east", "0577", 8, 325000, &["鹿城区", "龙湾区", "瓯海区", "乐清市"], 12),
+    city("金华", "浙江", "east", "0579", 8, 321000, &["义乌市", "婺城区", "永康市"], 10),
+    city("合肥", "安徽", "east", "0551", 8, 230000, &["蜀山区", "包河区", "庐阳区"], 14),
+    city("芜湖", "安徽", "east", "0553", 7, 241000, &["鸠江区", "弋江区"], 5),
+    city("福州", "福建", "east", "0591", 8, 350000, &["鼓楼区", "仓山区", "晋安区"], 9),
+    city("厦门", "福建", "east", "0592", 7, 361000, &["思明区", "湖里区", "集美区"], 10),
+    city("泉州", "福建", "east", "0595", 8, 362000, &["丰泽区", "晋江市", "石狮市"], 8),
+    city("南昌", "江西", "east", "0791", 8, 330000, &["红谷滩区", "青山湖区", "西湖区"], 7),
+    city("济南", "山东", "east", "0531", 8, 250000, &["历下区", "槐荫区", "章丘区"], 12),
+    city("青岛", "山东", "east", "0532", 8, 266000, &["黄岛区", "城阳区", "市南区", "即墨区"], 16),
+    city("烟台", "山东", "east", "0535", 7, 264000, &["芝罘区", "莱山区", "福山区"], 6),
     // North China
-    city(
-        "北京",
-        "北京",
-        "north",
-        "010",
-        8,
-        100000,
-        &["朝阳区", "海淀区", "大兴区", "顺义区", "丰台区"],
-        50,
-    ),
-    city(
-        "天津",
-        "天津",
-        "north",
-        "022",
-        8,
-        300000,
-        &["滨海新区", "西青区", "南开区", "东丽区"],
-        18,
-    ),
-    city(
-        "石家庄",
-        "河北",
-        "north",
-        "0311",
-        8,
-        50000,
-        &["长安区", "裕华区", "桥西区"],
-        8,
-    ),
-    city(
-        "太原",
-        "山西",
-        "north",
-        "0351",
-        7,
-        30000,
-        &["小店区", "迎泽区", "万柏林区"],
-        5,
-    ),
-    city(
-        "呼和浩特",
-        "内蒙古",
-        "north",
-        "0471",
-        7,
-        10000,
-        &["赛罕区", "新城区"],
-        3,
-    ),
+    city("北京", "北京", "north", "010", 8, 100000, &["朝阳区", "海淀区", "大兴区", "顺义区", "丰台区"], 50),
+    city("天津", "天津", "north", "022", 8, 300000, &["滨海新区", "西青区", "南开区", "东丽区"], 18),
+    city("石家庄", "河北", "north", "0311", 8, 50000, &["长安区", "裕华区", "桥西区"], 8),
+    city("太原", "山西", "north", "0351", 7, 30000, &["小店区", "迎泽区", "万柏林区"], 5),
+    city("呼和浩特", "内蒙古", "north", "0471", 7, 10000, &["赛罕区", "新城区"], 3),
     // South China
-    city(
-        "广州",
-        "广东",
-        "south",
-        "020",
-        8,
-        510000,
-        &["天河区", "番禺区", "黄埔区", "白云区"],
-        40,
-    ),
-    city(
-        "深圳",
-        "广东",
-        "south",
-        "0755",
-        8,
-        518000,
-        &["南山区", "宝安区", "龙岗区", "福田区", "龙华区"],
-        45,
-    ),
-    city(
-        "东莞",
-        "广东",
-        "south",
-        "0769",
-        8,
-        523000,
-        &["长安镇", "虎门镇", "塘厦镇", "松山湖"],
-        18,
-    ),
-    city(
-        "佛山",
-        "广东",
-        "south",
-        "0757",
-        8,
-        528000,
-        &["顺德区", "南海区", "禅城区"],
-        15,
-    ),
-    city(
-        "南宁",
-        "广西",
-        "south",
-        "0771",
-        7,
-        530000,
-        &["青秀区", "西乡塘区", "江南区"],
-        5,
-    ),
-    city(
-        "海口",
-        "海南",
-        "south",
-        "0898",
-        8,
-        570000,
-        &["龙华区", "美兰区"],
-        3,
-    ),
+    city("广州", "广东", "south", "020", 8, 510000, &["天河区", "番禺区", "黄埔区", "白云区"], 40),
+    city("深圳", "广东", "south", "0755", 8, 518000, &["南山区", "宝安区", "龙岗区", "福田区", "龙华区"], 45),
+    city("东莞", "广东", "south", "0769", 8, 523000, &["长安镇", "虎门镇", "塘厦镇", "松山湖"], 18),
+    city("佛山", "广东", "south", "0757", 8, 528000, &["顺德区", "南海区", "禅城区"], 15),
+    city("南宁", "广西", "south", "0771", 7, 530000, &["青秀区", "西乡塘区", "江南区"], 5),
+    city("海口", "海南", "south", "0898", 8, 570000, &["龙华区", "美兰区"], 3),
     // Central China
-    city(
-        "郑州",
-        "河南",
-        "central",
-        "0371",
-        8,
-        450000,
-        &["金水区", "中原区", "管城回族区"],
-        12,
-    ),
-    city(
-        "武汉",
-        "湖北",
-        "central",
-        "027",
-        8,
-        430000,
-        &["洪山区", "江汉区", "东西湖区", "蔡甸区"],
-        18,
-    ),
-    city(
-        "长沙",
-        "湖南",
-        "central",
-        "0731",
-        8,
-        410000,
-        &["岳麓区", "雨花区", "长沙县"],
-        12,
-    ),
+    city("郑州", "河南", "central", "0371", 8, 450000, &["金水区", "中原区", "管城回族区"], 12),
+    city("武汉", "湖北", "central", "027", 8, 430000, &["洪山区", "江汉区", "东西湖区", "蔡甸区"], 18),
+    city("长沙", "湖南", "central", "0731", 8, 410000, &["岳麓区", "雨花区", "长沙县"], 12),
     // Southwest China
-    city(
-        "重庆",
-        "重庆",
-        "southwest",
-        "023",
-        8,
-        400000,
-        &["渝北区", "九龙坡区", "江北区", "两江新区"],
-        16,
-    ),
-    city(
-        "成都",
-        "四川",
-        "southwest",
-        "028",
-        8,
-        610000,
-        &["武侯区", "锦江区", "双流区", "郫都区"],
-        20,
-    ),
-    city(
-        "贵阳",
-        "贵州",
-        "southwest",
-        "0851",
-        8,
-        550000,
-        &["观山湖区", "南明区"],
-        4,
-    ),
-    city(
-        "昆明",
-        "云南",
-        "southwest",
-        "0871",
-        8,
-        650000,
-        &["五华区", "官渡区", "呈贡区"],
-        5,
-    ),
-    city(
-        "拉萨",
-        "西藏",
-        "southwest",
-        "0891",
-        7,
-        850000,
-        &["城关区", "堆龙德庆区"],
-        1,
-    ),
+    city("重庆", "重庆", "southwest", "023", 8, 400000, &["渝北区", "九龙坡区", "江北区", "两江新区"], 16),
+    city("成都", "四川", "southwest", "028", 8, 610000, &["武侯区", "锦江区", "双流区", "郫都区"], 20),
+    city("贵阳", "贵州", "southwest", "0851", 8, 550000, &["观山湖区", "南明区"], 4),
+    city("昆明", "云南", "southwest", "0871", 8, 650000, &["五华区", "官渡区", "呈贡区"], 5),
+    city("拉萨", "西藏", "southwest", "0891", 7, 850000, &["城关区", "堆龙德庆区"], 1),
     // Northwest China
-    city(
-        "西安",
-        "陕西",
-        "northwest",
-        "029",
-        8,
-        710000,
-        &["雁塔区", "未央区", "长安区"],
-        14,
-    ),
-    city(
-        "兰州",
-        "甘肃",
-        "northwest",
-        "0931",
-        7,
-        730000,
-        &["城关区", "七里河区"],
-        3,
-    ),
-    city(
-        "西宁",
-        "青海",
-        "northwest",
-        "0971",
-        7,
-        810000,
-        &["城西区", "城东区"],
-        1,
-    ),
-    city(
-        "银川",
-        "宁夏",
-        "northwest",
-        "0951",
-        7,
-        750000,
-        &["金凤区", "兴庆区"],
-        2,
-    ),
-    city(
-        "乌鲁木齐",
-        "新疆",
-        "northwest",
-        "0991",
-        7,
-        830000,
-        &["天山区", "沙依巴克区"],
-        2,
-    ),
+    city("西安", "陕西", "northwest", "029", 8, 710000, &["雁塔区", "未央区", "长安区"], 14),
+    city("兰州", "甘肃", "northwest", "0931", 7, 730000, &["城关区", "七里河区"], 3),
+    city("西宁", "青海", "northwest", "0971", 7, 810000, &["城西区", "城东区"], 1),
+    city("银川", "宁夏", "northwest", "0951", 7, 750000, &["金凤区", "兴庆区"], 2),
+    city("乌鲁木齐", "新疆", "northwest", "0991", 7, 830000, &["天山区", "沙依巴克区"], 2),
     // Northeast China
-    city(
-        "沈阳",
-        "辽宁",
-        "northeast",
-        "024",
-        8,
-        110000,
-        &["浑南区", "铁西区", "和平区"],
-        9,
-    ),
-    city(
-        "大连",
-        "辽宁",
-        "northeast",
-        "0411",
-        8,
-        116000,
-        &["甘井子区", "金州区", "中山区"],
-        8,
-    ),
-    city(
-        "长春",
-        "吉林",
-        "northeast",
-        "0431",
-        8,
-        130000,
-        &["朝阳区", "绿园区", "南关区"],
-        5,
-    ),
-    city(
-        "哈尔滨",
-        "黑龙江",
-        "northeast",
-        "0451",
-        8,
-        150000,
-        &["南岗区", "道里区", "松北区"],
-        5,
-    ),
+    city("沈阳", "辽宁", "northeast", "024", 8, 110000, &["浑南区", "铁西区", "和平区"], 9),
+    city("大连", "辽宁", "northeast", "0411", 8, 116000, &["甘井子区", "金州区", "中山区"], 8),
+    city("长春", "吉林", "northeast", "0431", 8, 130000, &["朝阳区", "绿园区", "南关区"], 5),
+    city("哈尔滨", "黑龙江", "northeast", "0451", 8, 150000, &["南岗区", "道里区", "松北区"], 5),
 ];
 
 /// Indexes into `CITIES` of the foreign-trade hubs where English-named trading companies sit.
 const TRADE_HUBS: &[usize] = &[0, 7, 9, 13, 17, 24, 25];
 
+#[rustfmt::skip]
 const STREETS: &[&str] = &[
-    "星湖街",
-    "金鸡湖大道",
-    "科技路",
-    "创业大道",
-    "长江路",
-    "黄河路",
-    "人民路",
-    "建设路",
-    "解放路",
-    "中山路",
-    "和平路",
-    "新华路",
-    "工业大道",
-    "高新大道",
-    "学府路",
-    "滨江大道",
-    "兴业路",
-    "发展大道",
-    "纬二路",
-    "经三路",
-    "环城北路",
-    "迎宾大道",
-    "振兴路",
-    "复兴路",
-    "东方路",
-    "锦绣路",
-    "创新路",
-    "园区路",
-    "富强路",
-    "腾飞大道",
+    "星湖街", "金鸡湖大道", "科技路", "创业大道", "长江路", "黄河路", "人民路", "建设路", "解放路", "中山路", "和平路", "新华路", "工业大道", "高新大道",
+    "学府路", "滨江大道", "兴业路", "发展大道", "纬二路", "经三路", "环城北路", "迎宾大道", "振兴路", "复兴路", "东方路", "锦绣路", "创新路", "园区路",
+    "富强路", "腾飞大道",
 ];
 
 /// Brand syllables with their pinyin (for web and mail domains).
+#[rustfmt::skip]
 const BRAND: &[(&str, &str)] = &[
-    ("华", "hua"),
-    ("通", "tong"),
-    ("瑞", "rui"),
-    ("恒", "heng"),
-    ("达", "da"),
-    ("信", "xin"),
-    ("博", "bo"),
-    ("创", "chuang"),
-    ("科", "ke"),
-    ("永", "yong"),
-    ("盛", "sheng"),
-    ("鑫", "xin"),
-    ("宏", "hong"),
-    ("远", "yuan"),
-    ("嘉", "jia"),
-    ("泰", "tai"),
-    ("润", "run"),
-    ("德", "de"),
-    ("兴", "xing"),
-    ("海", "hai"),
-    ("金", "jin"),
-    ("天", "tian"),
-    ("中", "zhong"),
-    ("诚", "cheng"),
-    ("联", "lian"),
-    ("新", "xin"),
-    ("佳", "jia"),
-    ("汇", "hui"),
-    ("捷", "jie"),
-    ("锐", "rui"),
-    ("腾", "teng"),
-    ("凯", "kai"),
-    ("晨", "chen"),
-    ("光", "guang"),
-    ("明", "ming"),
-    ("安", "an"),
-    ("正", "zheng"),
-    ("益", "yi"),
-    ("源", "yuan"),
-    ("丰", "feng"),
-    ("昌", "chang"),
-    ("美", "mei"),
-    ("立", "li"),
-    ("东", "dong"),
-    ("方", "fang"),
-    ("星", "xing"),
-    ("宇", "yu"),
-    ("航", "hang"),
-    ("卓", "zhuo"),
-    ("越", "yue"),
-    ("迈", "mai"),
-    ("拓", "tuo"),
-    ("睿", "rui"),
-    ("智", "zhi"),
-    ("云", "yun"),
-    ("峰", "feng"),
-    ("奥", "ao"),
-    ("力", "li"),
-    ("亿", "yi"),
-    ("万", "wan"),
+    ("华", "hua"), ("通", "tong"), ("瑞", "rui"), ("恒", "heng"), ("达", "da"), ("信", "xin"), ("博", "bo"),
+    ("创", "chuang"), ("科", "ke"), ("永", "yong"), ("盛", "sheng"), ("鑫", "xin"), ("宏", "hong"), ("远", "yuan"),
+    ("嘉", "jia"), ("泰", "tai"), ("润", "run"), ("德", "de"), ("兴", "xing"), ("海", "hai"), ("金", "jin"),
+    ("天", "tian"), ("中", "zhong"), ("诚", "cheng"), ("联", "lian"), ("新", "xin"), ("佳", "jia"), ("汇", "hui"),
+    ("捷", "jie"), ("锐", "rui"), ("腾", "teng"), ("凯", "kai"), ("晨", "chen"), ("光", "guang"), ("明", "ming"),
+    ("安", "an"), ("正", "zheng"), ("益", "yi"), ("源", "yuan"), ("丰", "feng"), ("昌", "chang"), ("美", "mei"),
+    ("立", "li"), ("东", "dong"), ("方", "fang"), ("星", "xing"), ("宇", "yu"), ("航", "hang"), ("卓", "zhuo"),
+    ("越", "yue"), ("迈", "mai"), ("拓", "tuo"), ("睿", "rui"), ("智", "zhi"), ("云", "yun"), ("峰", "feng"),
+    ("奥", "ao"), ("力", "li"), ("亿", "yi"), ("万", "wan"),
 ];
 
 /// Industry words of a Chinese company name: word, two-character short form, domain slug,
@@ -691,29 +202,14 @@ const LEGAL_SUFFIXES: &[(&str, u32)] = &[
 const TLDS: &[&str] = &["com", "com.cn", "cn", "net"];
 
 /// English company names: first word and its domain slug.
+#[rustfmt::skip]
 const EN_FIRST: &[(&str, &str)] = &[
-    ("Evergreen", "evergreen"),
-    ("Pacific", "pacific"),
-    ("Golden Bridge", "goldenbridge"),
-    ("Sunrise", "sunrise"),
-    ("Oriental", "oriental"),
-    ("Silk Road", "silkroad"),
-    ("Harbor", "harbor"),
-    ("Blue Ocean", "blueocean"),
-    ("Summit", "summit"),
-    ("Everbright", "everbright"),
-    ("Grand Ocean", "grandocean"),
-    ("Jade", "jade"),
-    ("Red Star", "redstar"),
-    ("Northstar", "northstar"),
-    ("Great Wall", "greatwall"),
-    ("Eastwind", "eastwind"),
-    ("Crystal", "crystal"),
-    ("Landmark", "landmark"),
-    ("Unity", "unity"),
-    ("Prosper", "prosper"),
-    ("Lotus", "lotus"),
-    ("Phoenix", "phoenix"),
+    ("Evergreen", "evergreen"), ("Pacific", "pacific"), ("Golden Bridge", "goldenbridge"),
+    ("Sunrise", "sunrise"), ("Oriental", "oriental"), ("Silk Road", "silkroad"), ("Harbor", "harbor"),
+    ("Blue Ocean", "blueocean"), ("Summit", "summit"), ("Everbright", "everbright"),
+    ("Grand Ocean", "grandocean"), ("Jade", "jade"), ("Red Star", "redstar"), ("Northstar", "northstar"),
+    ("Great Wall", "greatwall"), ("Eastwind", "eastwind"), ("Crystal", "crystal"), ("Landmark", "landmark"),
+    ("Unity", "unity"), ("Prosper", "prosper"), ("Lotus", "lotus"), ("Phoenix", "phoenix"),
 ];
 
 /// English company names: second word, domain slug, industry picklist value.
@@ -732,13 +228,13 @@ const EN_SECOND: &[(&str, &str, &str)] = &[
 
 /// Overseas places: country, city, postal code, legal suffix, index into `foreign_phone`.
 const OVERSEAS: &[(&str, &str, &str, &str, usize)] = &[
-    ("新加坡", "Singapore", "048623", "Pte. Ltd.", 0),
-    ("德国", "Hamburg", "20457", "GmbH", 1),
-    ("美国", "Los Angeles", "90017", "Inc.", 2),
+    ("新加坡", "新加坡", "048623", "Pte. Ltd.", 0),
+    ("德国", "汉堡", "20457", "GmbH", 1),
+    ("美国", "洛杉矶", "90017", "Inc.", 2),
     ("日本", "大阪", "530-0001", "Co., Ltd.", 3),
-    ("越南", "Ho Chi Minh City", "700000", "Co., Ltd.", 4),
-    ("阿联酋", "Dubai", "00000", "FZE", 5),
-    ("马来西亚", "Kuala Lumpur", "50450", "Sdn. Bhd.", 6),
+    ("越南", "胡志明市", "700000", "Co., Ltd.", 4),
+    ("阿联酋", "迪拜", "00000", "FZE", 5),
+    ("马来西亚", "吉隆坡", "50450", "Sdn. Bhd.", 6),
 ];
 
 const OVERSEAS_STREETS: &[&str] = &[
@@ -792,215 +288,50 @@ const ACCOUNT_TAGS: &[&str] = &[
 
 /// Surnames with pinyin and a relative weight (roughly by frequency; rare and polyphonic
 /// surnames such as 曾 zeng, 单 shan, 区 ou, 解 xie, 查 zha appear occasionally).
+#[rustfmt::skip]
 const SURNAMES: &[(&str, &str, u32)] = &[
-    ("王", "wang", 72),
-    ("李", "li", 72),
-    ("张", "zhang", 68),
-    ("刘", "liu", 52),
-    ("陈", "chen", 46),
-    ("杨", "yang", 31),
-    ("黄", "huang", 24),
-    ("赵", "zhao", 23),
-    ("吴", "wu", 21),
-    ("周", "zhou", 21),
-    ("徐", "xu", 15),
-    ("孙", "sun", 15),
-    ("马", "ma", 14),
-    ("朱", "zhu", 13),
-    ("胡", "hu", 13),
-    ("郭", "guo", 12),
-    ("何", "he", 12),
-    ("林", "lin", 11),
-    ("高", "gao", 11),
-    ("罗", "luo", 10),
-    ("郑", "zheng", 10),
-    ("梁", "liang", 9),
-    ("谢", "xie", 8),
-    ("宋", "song", 8),
-    ("唐", "tang", 8),
-    ("许", "xu", 7),
-    ("韩", "han", 7),
-    ("冯", "feng", 7),
-    ("邓", "deng", 7),
-    ("曹", "cao", 6),
-    ("彭", "peng", 6),
-    ("曾", "zeng", 6),
-    ("肖", "xiao", 6),
-    ("田", "tian", 5),
-    ("董", "dong", 5),
-    ("潘", "pan", 5),
-    ("袁", "yuan", 5),
-    ("蔡", "cai", 5),
-    ("蒋", "jiang", 5),
-    ("余", "yu", 5),
-    ("于", "yu", 5),
-    ("杜", "du", 4),
-    ("叶", "ye", 4),
-    ("程", "cheng", 4),
-    ("魏", "wei", 4),
-    ("苏", "su", 4),
-    ("吕", "lv", 4),
-    ("丁", "ding", 4),
-    ("任", "ren", 4),
-    ("沈", "shen", 4),
-    ("姚", "yao", 3),
-    ("卢", "lu", 3),
-    ("钟", "zhong", 3),
-    ("姜", "jiang", 3),
-    ("崔", "cui", 3),
-    ("谭", "tan", 3),
-    ("陆", "lu", 3),
-    ("范", "fan", 3),
-    ("汪", "wang", 3),
-    ("廖", "liao", 3),
-    ("石", "shi", 3),
-    ("金", "jin", 3),
-    ("贾", "jia", 3),
-    ("夏", "xia", 3),
-    ("付", "fu", 3),
-    ("方", "fang", 3),
-    ("邹", "zou", 2),
-    ("熊", "xiong", 2),
-    ("白", "bai", 2),
-    ("孟", "meng", 2),
-    ("秦", "qin", 2),
-    ("邱", "qiu", 2),
-    ("侯", "hou", 2),
-    ("江", "jiang", 2),
-    ("尹", "yin", 2),
-    ("薛", "xue", 2),
-    ("闫", "yan", 2),
-    ("段", "duan", 2),
-    ("雷", "lei", 2),
-    ("龙", "long", 2),
-    ("黎", "li", 2),
-    ("史", "shi", 2),
-    ("陶", "tao", 2),
-    ("贺", "he", 2),
-    ("毛", "mao", 2),
-    ("郝", "hao", 2),
-    ("顾", "gu", 2),
-    ("龚", "gong", 2),
-    ("邵", "shao", 2),
-    ("万", "wan", 2),
-    ("覃", "qin", 1),
-    ("武", "wu", 2),
-    ("钱", "qian", 2),
-    ("戴", "dai", 2),
-    ("严", "yan", 2),
-    ("莫", "mo", 1),
-    ("孔", "kong", 1),
-    ("向", "xiang", 1),
-    ("常", "chang", 1),
-    ("单", "shan", 1),
-    ("区", "ou", 1),
-    ("解", "xie", 1),
-    ("查", "zha", 1),
-    ("欧阳", "ouyang", 1),
-    ("司徒", "situ", 1),
-    ("诸葛", "zhuge", 1),
-    ("上官", "shangguan", 1),
+    ("王", "wang", 72), ("李", "li", 72), ("张", "zhang", 68), ("刘", "liu", 52), ("陈", "chen", 46),
+    ("杨", "yang", 31), ("黄", "huang", 24), ("赵", "zhao", 23), ("吴", "wu", 21), ("周", "zhou", 21),
+    ("徐", "xu", 15), ("孙", "sun", 15), ("马", "ma", 14), ("朱", "zhu", 13), ("胡", "hu", 13), ("郭", "guo", 12),
+    ("何", "he", 12), ("林", "lin", 11), ("高", "gao", 11), ("罗", "luo", 10), ("郑", "zheng", 10),
+    ("梁", "liang", 9), ("谢", "xie", 8), ("宋", "song", 8), ("唐", "tang", 8), ("许", "xu", 7), ("韩", "han", 7),
+    ("冯", "feng", 7), ("邓", "deng", 7), ("曹", "cao", 6), ("彭", "peng", 6), ("曾", "zeng", 6), ("肖", "xiao", 6),
+    ("田", "tian", 5), ("董", "dong", 5), ("潘", "pan", 5), ("袁", "yuan", 5), ("蔡", "cai", 5), ("蒋", "jiang", 5),
+    ("余", "yu", 5), ("于", "yu", 5), ("杜", "du", 4), ("叶", "ye", 4), ("程", "cheng", 4), ("魏", "wei", 4),
+    ("苏", "su", 4), ("吕", "lv", 4), ("丁", "ding", 4), ("任", "ren", 4), ("沈", "shen", 4), ("姚", "yao", 3),
+    ("卢", "lu", 3), ("钟", "zhong", 3), ("姜", "jiang", 3), ("崔", "cui", 3), ("谭", "tan", 3), ("陆", "lu", 3),
+    ("范", "fan", 3), ("汪", "wang", 3), ("廖", "liao", 3), ("石", "shi", 3), ("金", "jin", 3), ("贾", "jia", 3),
+    ("夏", "xia", 3), ("付", "fu", 3), ("方", "fang", 3), ("邹", "zou", 2), ("熊", "xiong", 2), ("白", "bai", 2),
+    ("孟", "meng", 2), ("秦", "qin", 2), ("邱", "qiu", 2), ("侯", "hou", 2), ("江", "jiang", 2), ("尹", "yin", 2),
+    ("薛", "xue", 2), ("闫", "yan", 2), ("段", "duan", 2), ("雷", "lei", 2), ("龙", "long", 2), ("黎", "li", 2),
+    ("史", "shi", 2), ("陶", "tao", 2), ("贺", "he", 2), ("毛", "mao", 2), ("郝", "hao", 2), ("顾", "gu", 2),
+    ("龚", "gong", 2), ("邵", "shao", 2), ("万", "wan", 2), ("覃", "qin", 1), ("武", "wu", 2), ("钱", "qian", 2),
+    ("戴", "dai", 2), ("严", "yan", 2), ("莫", "mo", 1), ("孔", "kong", 1), ("向", "xiang", 1), ("常", "chang", 1),
+    ("单", "shan", 1), ("区", "ou", 1), ("解", "xie", 1), ("查", "zha", 1), ("欧阳", "ouyang", 1),
+    ("司徒", "situ", 1), ("诸葛", "zhuge", 1), ("上官", "shangguan", 1),
 ];
 
+#[rustfmt::skip]
 const GIVEN_MALE: &[(&str, &str)] = &[
-    ("伟", "wei"),
-    ("强", "qiang"),
-    ("磊", "lei"),
-    ("军", "jun"),
-    ("勇", "yong"),
-    ("杰", "jie"),
-    ("涛", "tao"),
-    ("斌", "bin"),
-    ("超", "chao"),
-    ("明", "ming"),
-    ("刚", "gang"),
-    ("平", "ping"),
-    ("辉", "hui"),
-    ("鹏", "peng"),
-    ("华", "hua"),
-    ("飞", "fei"),
-    ("鑫", "xin"),
-    ("波", "bo"),
-    ("宇", "yu"),
-    ("浩", "hao"),
-    ("凯", "kai"),
-    ("健", "jian"),
-    ("俊", "jun"),
-    ("帆", "fan"),
-    ("建", "jian"),
-    ("国", "guo"),
-    ("志", "zhi"),
-    ("文", "wen"),
-    ("博", "bo"),
-    ("晨", "chen"),
-    ("阳", "yang"),
-    ("峰", "feng"),
-    ("林", "lin"),
-    ("海", "hai"),
-    ("东", "dong"),
-    ("亮", "liang"),
-    ("龙", "long"),
-    ("成", "cheng"),
-    ("立", "li"),
-    ("新", "xin"),
-    ("永", "yong"),
-    ("振", "zhen"),
-    ("子", "zi"),
-    ("轩", "xuan"),
-    ("宏", "hong"),
-    ("毅", "yi"),
-    ("嘉", "jia"),
-    ("睿", "rui"),
-    ("泽", "ze"),
+    ("伟", "wei"), ("强", "qiang"), ("磊", "lei"), ("军", "jun"), ("勇", "yong"), ("杰", "jie"), ("涛", "tao"),
+    ("斌", "bin"), ("超", "chao"), ("明", "ming"), ("刚", "gang"), ("平", "ping"), ("辉", "hui"), ("鹏", "peng"),
+    ("华", "hua"), ("飞", "fei"), ("鑫", "xin"), ("波", "bo"), ("宇", "yu"), ("浩", "hao"), ("凯", "kai"),
+    ("健", "jian"), ("俊", "jun"), ("帆", "fan"), ("建", "jian"), ("国", "guo"), ("志", "zhi"), ("文", "wen"),
+    ("博", "bo"), ("晨", "chen"), ("阳", "yang"), ("峰", "feng"), ("林", "lin"), ("海", "hai"), ("东", "dong"),
+    ("亮", "liang"), ("龙", "long"), ("成", "cheng"), ("立", "li"), ("新", "xin"), ("永", "yong"), ("振", "zhen"),
+    ("子", "zi"), ("轩", "xuan"), ("宏", "hong"), ("毅", "yi"), ("嘉", "jia"), ("睿", "rui"), ("泽", "ze"),
     ("铭", "ming"),
 ];
 
+#[rustfmt::skip]
 const GIVEN_FEMALE: &[(&str, &str)] = &[
-    ("芳", "fang"),
-    ("娜", "na"),
-    ("敏", "min"),
-    ("静", "jing"),
-    ("丽", "li"),
-    ("艳", "yan"),
-    ("娟", "juan"),
-    ("霞", "xia"),
-    ("秀", "xiu"),
-    ("玲", "ling"),
-    ("婷", "ting"),
-    ("雪", "xue"),
-    ("慧", "hui"),
-    ("琳", "lin"),
-    ("颖", "ying"),
-    ("倩", "qian"),
-    ("洁", "jie"),
-    ("佳", "jia"),
-    ("欣", "xin"),
-    ("怡", "yi"),
-    ("萍", "ping"),
-    ("红", "hong"),
-    ("梅", "mei"),
-    ("莉", "li"),
-    ("月", "yue"),
-    ("晶", "jing"),
-    ("璐", "lu"),
-    ("蕾", "lei"),
-    ("思", "si"),
-    ("雨", "yu"),
-    ("涵", "han"),
-    ("悦", "yue"),
-    ("诗", "shi"),
-    ("梦", "meng"),
-    ("琪", "qi"),
-    ("瑶", "yao"),
-    ("晓", "xiao"),
-    ("春", "chun"),
-    ("燕", "yan"),
-    ("丹", "dan"),
-    ("莹", "ying"),
-    ("然", "ran"),
-    ("文", "wen"),
-    ("婉", "wan"),
-    ("欢", "huan"),
+    ("芳", "fang"), ("娜", "na"), ("敏", "min"), ("静", "jing"), ("丽", "li"), ("艳", "yan"), ("娟", "juan"),
+    ("霞", "xia"), ("秀", "xiu"), ("玲", "ling"), ("婷", "ting"), ("雪", "xue"), ("慧", "hui"), ("琳", "lin"),
+    ("颖", "ying"), ("倩", "qian"), ("洁", "jie"), ("佳", "jia"), ("欣", "xin"), ("怡", "yi"), ("萍", "ping"),
+    ("红", "hong"), ("梅", "mei"), ("莉", "li"), ("月", "yue"), ("晶", "jing"), ("璐", "lu"), ("蕾", "lei"),
+    ("思", "si"), ("雨", "yu"), ("涵", "han"), ("悦", "yue"), ("诗", "shi"), ("梦", "meng"), ("琪", "qi"),
+    ("瑶", "yao"), ("晓", "xiao"), ("春", "chun"), ("燕", "yan"), ("丹", "dan"), ("莹", "ying"), ("然", "ran"),
+    ("文", "wen"), ("婉", "wan"), ("欢", "huan"),
 ];
 
 const EN_MALE: &[&str] = &[
@@ -1082,6 +413,7 @@ const PERSONAL_MAIL: &[(&str, u32)] = &[
 ];
 
 /// Mobile prefixes valid in the Chinese numbering plan, common ones repeated.
+#[rustfmt::skip]
 const MOBILE_PREFIXES: &[u16] = &[
     130, 131, 132, 133, 134, 135, 135, 136, 136, 137, 138, 138, 138, 139, 139, 139, 150, 151, 152, 153, 155,
     156, 157, 158, 158, 159, 159, 166, 173, 176, 177, 178, 180, 181, 182, 183, 185, 186, 186, 187, 188, 189,
@@ -1166,6 +498,15 @@ const STAGES: &[((&str, u32), u32)] = &[
 ];
 
 const OPP_TYPES: &[(&str, u32)] = &[("new_business", 55), ("existing_business", 45)];
+
+const DEAL_SCOPES: &[&str] = &[
+    "新工厂",
+    "集团总部",
+    "华东基地",
+    "华南基地",
+    "研发中心",
+    "海外事业部",
+];
 
 const NEXT_STEPS: &[&str] = &[
     "安排技术交流会",
@@ -1907,32 +1248,32 @@ impl Generator {
                 put(
                     &mut m,
                     "address",
-                    format!("{} {}", rng.gen_range(1..300u32), street),
+                    cat(&[&num(rng.gen_range(1..300), 1), " ", street]),
                 );
                 put(&mut m, "postal_code", o.2);
                 put(&mut m, "phone", foreign_phone(rng, o.4));
                 (o.3, "com")
             };
-            let name = format!("{} {} {}", first.0, second.0, suffix);
+            let name = cat(&[first.0, " ", second.0, " ", suffix]);
             put(&mut m, "legal_name", name.clone());
             put(&mut m, "name", name);
-            domain = format!("{}-{}.{}", first.1, second.1, tld);
+            domain = cat(&[first.1, "-", second.1, ".", tld]);
         }
-        put(&mut m, "code", format!("KH-{:06}", i + 1));
+        put(&mut m, "code", cat(&["KH-", &num(i as u64 + 1, 6)]));
         put(&mut m, "type", *weighted(rng, ACCOUNT_TYPES));
         put(&mut m, "industry", industry);
         put(&mut m, "tier", tier);
         if chance(rng, 85) {
             let www = if chance(rng, 85) { "www." } else { "" };
             let scheme = if chance(rng, 50) { "https://" } else { "" };
-            put(&mut m, "website", format!("{scheme}{www}{domain}"));
+            put(&mut m, "website", cat(&[scheme, www, &domain]));
         }
         if chance(rng, 80) {
             let mailbox = *pick(
                 rng,
                 &["info", "info", "sales", "service", "contact", "hr", "admin"],
             );
-            put(&mut m, "email", format!("{mailbox}@{domain}"));
+            put(&mut m, "email", cat(&[mailbox, "@", &domain]));
         }
         let (lo, hi) = match tier {
             "strategic" => (1000, 20000),
@@ -1964,7 +1305,7 @@ impl Generator {
                 "长期合作客户，关注设备稳定性和售后响应速度。",
             );
         }
-        put(&mut m, "external_id", format!("ERP-A{i:07}"));
+        put(&mut m, "external_id", cat(&["ERP-A", &num(i as u64, 7)]));
         m
     }
 
@@ -1973,28 +1314,26 @@ impl Generator {
         self.start(KIND_CONTACT, i);
         let rng = &mut self.rng;
         let mut m = Record::new();
-        let p = Person::random(rng, 92);
+        let mut p = Person::random(rng, 92);
         // Contacts of one account share its mail domain and (mostly) its city.
         let account_hash = account.map(|a| {
             let v = a.as_u128();
             splitmix(v as u64 ^ (v >> 64) as u64)
         });
-        put(&mut m, "name", p.name.clone());
+        put(&mut m, "name", std::mem::take(&mut p.name));
         if let Some(en) = p.english_name() {
             put(&mut m, "english_name", en);
         }
-        let senior;
-        if p.chinese || chance(rng, 30) {
-            let t = weighted3(rng, TITLES_CN);
-            put(&mut m, "title", t.0);
-            put(&mut m, "department", t.1);
-            senior = t.0.contains('总') || t.0.contains('长');
+        let (title, department) = if p.chinese || chance(rng, 30) {
+            weighted3(rng, TITLES_CN)
         } else {
-            let t = pick(rng, TITLES_EN);
-            put(&mut m, "title", t.0);
-            put(&mut m, "department", t.1);
-            senior = t.0.contains("Director") || t.0.contains("General") || t.0 == "CTO";
-        }
+            *pick(rng, TITLES_EN)
+        };
+        put(&mut m, "title", title);
+        put(&mut m, "department", department);
+        let senior = ["总", "长", "Director", "General", "CTO"]
+            .iter()
+            .any(|w| title.contains(w));
         let salutation = if senior && chance(rng, 8) {
             "dr"
         } else if chance(rng, 1) {
@@ -2008,7 +1347,7 @@ impl Generator {
             put(&mut m, "salutation", salutation);
         }
         if let Some(a) = account {
-            put(&mut m, "account", a.to_string());
+            put(&mut m, "account", id_text(a));
         }
         if p.chinese || chance(rng, 50) {
             put(&mut m, "mobile", mobile(rng));
@@ -2040,9 +1379,13 @@ impl Generator {
             put(&mut m, "wechat", p.wechat(rng));
         }
         if chance(rng, 25) {
-            let (y, mo) = (rng.gen_range(1962..=2001), rng.gen_range(1..=12u32));
+            let (y, mo) = (rng.gen_range(1962..=2001), rng.gen_range(1..=12));
             let d = rng.gen_range(1..=days_in_month(y, mo));
-            put(&mut m, "birthday", format!("{y:04}-{mo:02}-{d:02}"));
+            put(
+                &mut m,
+                "birthday",
+                cat(&[&num(y, 4), "-", &num(mo, 2), "-", &num(d, 2)]),
+            );
         }
         put(&mut m, "province", city.province);
         put(&mut m, "city", city.name);
@@ -2052,7 +1395,7 @@ impl Generator {
         if !tags.is_empty() {
             put(&mut m, "tags", tags);
         }
-        put(&mut m, "external_id", format!("ERP-C{i:08}"));
+        put(&mut m, "external_id", cat(&["ERP-C", &num(i as u64, 8)]));
         m
     }
 
@@ -2061,8 +1404,8 @@ impl Generator {
         self.start(KIND_LEAD, i);
         let rng = &mut self.rng;
         let mut m = Record::new();
-        let p = Person::random(rng, 95);
-        put(&mut m, "name", p.name.clone());
+        let mut p = Person::random(rng, 95);
+        put(&mut m, "name", std::mem::take(&mut p.name));
         let c = CnCompany::random(rng);
         let domain = c.domain(rng.r#gen());
         put(&mut m, "company", c.legal_name(rng));
@@ -2084,7 +1427,7 @@ impl Generator {
             put(&mut m, "email", email);
         }
         if chance(rng, 30) {
-            put(&mut m, "website", format!("www.{domain}"));
+            put(&mut m, "website", cat(&["www.", &domain]));
         }
         put(&mut m, "industry", c.trade().3);
         put(&mut m, "region", c.city.region);
@@ -2116,7 +1459,7 @@ impl Generator {
             _ => format!("对{}感兴趣，预算待审批。", pick(rng, EQUIPMENT)),
         };
         put(&mut m, "description", description);
-        put(&mut m, "external_id", format!("ERP-L{i:08}"));
+        put(&mut m, "external_id", cat(&["ERP-L", &num(i as u64, 8)]));
         m
     }
 
@@ -2132,19 +1475,9 @@ impl Generator {
         let rng = &mut self.rng;
         let mut m = Record::new();
         let project = pick(rng, PROJECTS);
-        let name = if chance(rng, 80) {
-            // Name the deal after the account's short name, derived from the account id so
-            // that one account's deals agree.
-            let v = account.as_u128();
-            let c = CnCompany::from_hash(splitmix(v as u64 ^ (v >> 64) as u64));
-            format!("{} - {}", c.short_name(), project.0)
-        } else {
-            project.0.to_string()
-        };
-        put(&mut m, "name", name);
-        put(&mut m, "account", account.to_string());
+        put(&mut m, "account", id_text(account));
         if let Some(c) = contact {
-            put(&mut m, "contact", c.to_string());
+            put(&mut m, "contact", id_text(c));
         }
         let mut yuan: i64 = rng.gen_range(i64::from(project.1)..=i64::from(project.2));
         yuan = if yuan >= 100_000 {
@@ -2172,7 +1505,22 @@ impl Generator {
         } else {
             rng.gen_range(7..=180i64)
         };
-        put(&mut m, "close_date", fmt_date(add_days(today, offset)));
+        let close = add_days(today, offset);
+        put(&mut m, "close_date", fmt_date(close));
+        // The account's name is not known here (only its id), so the deal is named after the
+        // project; callers who want "华通精密 - …" prefix the account's short name.
+        let name = match rng.gen_range(0..10u32) {
+            0..=5 => project.0.to_owned(),
+            6..=7 => cat(&[
+                project.0,
+                "（",
+                &num(close.year().unsigned_abs().into(), 4),
+                " 年度）",
+            ]),
+            8 => cat(&[project.0, "（二期）"]),
+            _ => cat(&[*pick(rng, DEAL_SCOPES), project.0]),
+        };
+        put(&mut m, "name", name);
         let kind = if project.3 {
             "renewal"
         } else {
@@ -2189,7 +1537,7 @@ impl Generator {
         if chance(rng, 30) {
             put(&mut m, "description", *pick(rng, OPP_DESCRIPTIONS));
         }
-        put(&mut m, "external_id", format!("ERP-O{i:08}"));
+        put(&mut m, "external_id", cat(&["ERP-O", &num(i as u64, 8)]));
         m
     }
 
@@ -2229,7 +1577,7 @@ impl Generator {
         if let Some(t) = tag {
             put(&mut m, "tags", vec![t]);
         }
-        put(&mut m, "external_id", format!("ERP-P{i:05}"));
+        put(&mut m, "external_id", cat(&["ERP-P", &num(i as u64, 5)]));
         m
     }
 
@@ -2328,13 +1676,13 @@ impl Generator {
             put(&mut m, "due_date", fmt_date(add_days(date, rng.gen_range(0..=7))));
         }
         if let Some(a) = account {
-            put(&mut m, "account", a.to_string());
+            put(&mut m, "account", id_text(a));
         }
         if let Some(c) = contact {
-            put(&mut m, "contact", c.to_string());
+            put(&mut m, "contact", id_text(c));
         }
         if let Some(o) = opportunity {
-            put(&mut m, "opportunity", o.to_string());
+            put(&mut m, "opportunity", id_text(o));
         }
         if kind == "visit" {
             let city = match account {
@@ -2345,14 +1693,14 @@ impl Generator {
                 None => weighted_city(rng),
             };
             let (_, address) = cn_address(rng, city);
-            put(&mut m, "location", format!("{}{}", city.name, address));
+            put(&mut m, "location", cat(&[city.name, &address]));
         } else if kind == "meeting" && channel == Some("in_person") {
             put(&mut m, "location", *pick(rng, MEETING_ROOMS));
         }
         if chance(rng, 30) {
             put(&mut m, "description", *pick(rng, ACTIVITY_DESCRIPTIONS));
         }
-        put(&mut m, "external_id", format!("ERP-ACT{i:09}"));
+        put(&mut m, "external_id", cat(&["ERP-ACT", &num(i as u64, 9)]));
         m
     }
 
@@ -2372,13 +1720,13 @@ impl Generator {
         let (subject, kind, bias, description, resolution) = *pick(rng, CASES);
         put(&mut m, "subject", subject);
         if let Some(a) = account {
-            put(&mut m, "account", a.to_string());
+            put(&mut m, "account", id_text(a));
         }
         if let Some(c) = contact {
-            put(&mut m, "contact", c.to_string());
+            put(&mut m, "contact", id_text(c));
         }
         if let Some(p) = product {
-            put(&mut m, "product", p.to_string());
+            put(&mut m, "product", id_text(p));
         }
         let status = *weighted(rng, CASE_STATUS);
         let done = status == "resolved" || status == "closed";
@@ -2426,7 +1774,7 @@ impl Generator {
         if kind == "complaint" && chance(rng, 60) {
             put(&mut m, "tags", vec!["客诉", "需回访"]);
         }
-        put(&mut m, "external_id", format!("ERP-CS{i:08}"));
+        put(&mut m, "external_id", cat(&["ERP-CS", &num(i as u64, 8)]));
         m
     }
 }
@@ -2468,15 +1816,7 @@ fn weighted_at<T>(items: &[(T, u32)], mut x: u32) -> &T {
 }
 
 fn weighted3<'a>(rng: &mut StdRng, items: &'a [(&'a str, &'a str, u32)]) -> (&'a str, &'a str) {
-    let total: u32 = items.iter().map(|t| t.2).sum();
-    let mut x = rng.gen_range(0..total.max(1));
-    for t in items {
-        if x < t.2 {
-            return (t.0, t.1);
-        }
-        x -= t.2;
-    }
-    let t = &items[items.len() - 1];
+    let t = weighted_triple(rng, items);
     (t.0, t.1)
 }
 
@@ -2499,8 +1839,55 @@ fn pick_tags(rng: &mut StdRng, from: &[&'static str], percent: u32, max: usize) 
     tags
 }
 
+/// Concatenates pieces into one exactly-sized string: much cheaper than `format!` on the hot
+/// paths of bulk generation.
+fn cat(parts: &[&str]) -> String {
+    let mut s = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for p in parts {
+        s.push_str(p);
+    }
+    s
+}
+
+/// The decimal digits of a number, zero-padded to a width, without allocating.
+struct Digits {
+    buf: [u8; 20],
+    start: usize,
+}
+
+fn num(mut n: u64, width: usize) -> Digits {
+    let mut buf = [b'0'; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 || i == 0 {
+            break;
+        }
+    }
+    Digits {
+        buf,
+        start: i.min(buf.len().saturating_sub(width)),
+    }
+}
+
+impl std::ops::Deref for Digits {
+    type Target = str;
+    fn deref(&self) -> &str {
+        std::str::from_utf8(&self.buf[self.start..]).unwrap_or("0")
+    }
+}
+
+/// The canonical text of an id, allocated once.
+fn id_text(id: Uuid) -> String {
+    let mut buf = [0u8; 36];
+    String::from(&*id.hyphenated().encode_lower(&mut buf))
+}
+
 fn money(cents: i64) -> String {
-    format!("{}.{:02}", cents / 100, cents % 100)
+    let cents = cents.unsigned_abs();
+    cat(&[&num(cents / 100, 1), ".", &num(cents % 100, 2)])
 }
 
 fn money_obj(cents: i64, currency: &str) -> Json {
@@ -2536,21 +1923,43 @@ fn weighted_city_by(h: u64) -> &'static City {
 fn cn_address(rng: &mut StdRng, city: &City) -> (&'static str, String) {
     let district = *pick(rng, city.districts);
     let street = *pick(rng, STREETS);
-    let no = rng.gen_range(1..=999u32);
+    let no = num(rng.gen_range(1..=999), 1);
     let address = match rng.gen_range(0..10u32) {
-        0..=4 => format!("{district}{street} {no} 号"),
-        5..=6 => format!(
-            "{district}{street} {no} 号 {} 号楼 {}{:02} 室",
-            rng.gen_range(1..=12u32),
-            rng.gen_range(1..=28u32),
-            rng.gen_range(1..=20u32)
-        ),
-        7 => format!(
-            "{district}{street} {no} 号 {} 座 {} 层",
-            pick(rng, &["A", "B", "C", "D"]),
-            rng.gen_range(2..=30u32)
-        ),
-        _ => format!("{district}{street} {no} 号 {} 号厂房", rng.gen_range(1..=9u32)),
+        0..=4 => cat(&[district, street, " ", &no, " 号"]),
+        5..=6 => {
+            let (building, floor, room) = (
+                rng.gen_range(1..=12),
+                rng.gen_range(1..=28),
+                rng.gen_range(1..=20),
+            );
+            let (building, floor, room) = (num(building, 1), num(floor, 1), num(room, 2));
+            cat(&[
+                district, street, " ", &no, " 号 ", &building, " 号楼 ", &floor, &room, " 室",
+            ])
+        }
+        7 => {
+            let tower = *pick(rng, &["A", "B", "C", "D"]);
+            cat(&[
+                district,
+                street,
+                " ",
+                &no,
+                " 号 ",
+                tower,
+                " 座 ",
+                &num(rng.gen_range(2..=30), 1),
+                " 层",
+            ])
+        }
+        _ => cat(&[
+            district,
+            street,
+            " ",
+            &no,
+            " 号 ",
+            &num(rng.gen_range(1..=9), 1),
+            " 号厂房",
+        ]),
     };
     (district, address)
 }
@@ -2568,7 +1977,7 @@ fn put_cn_location(rng: &mut StdRng, m: &mut Record, city: &City) {
     put(
         m,
         "postal_code",
-        format!("{:06}", city.postal + rng.gen_range(0..100u32)),
+        String::from(&*num(u64::from(city.postal) + rng.gen_range(0..100), 6)),
     );
     put(m, "phone", landline(rng, city));
     if chance(rng, 20) {
@@ -2580,43 +1989,35 @@ fn put_cn_location(rng: &mut StdRng, m: &mut Record, city: &City) {
 fn landline(rng: &mut StdRng, city: &City) -> String {
     let area = city.area;
     let bare = area.trim_start_matches('0');
-    let first = rng.gen_range(5..=7u32);
-    if city.local_len == 8 {
-        let (a, b) = (
-            first * 1000 + rng.gen_range(0..1000u32),
-            rng.gen_range(0..10000u32),
-        );
-        match rng.gen_range(0..10u32) {
-            0..=4 => format!("{area}-{a:04} {b:04}"),
-            5..=6 => format!("{area}-{a:04}{b:04}"),
-            7..=8 => format!("({area}) {a:04}-{b:04}"),
-            _ => format!("+86 {bare} {a:04} {b:04}"),
-        }
+    let first: u64 = rng.gen_range(5..=7);
+    let a = if city.local_len == 8 {
+        num(first * 1000 + rng.gen_range(0..1000), 4)
     } else {
-        let (a, b) = (first * 100 + rng.gen_range(0..100u32), rng.gen_range(0..10000u32));
-        match rng.gen_range(0..10u32) {
-            0..=4 => format!("{area}-{a:03}{b:04}"),
-            5..=6 => format!("{area}-{a:03} {b:04}"),
-            7..=8 => format!("({area}) {a:03}-{b:04}"),
-            _ => format!("+86 {bare} {a:03} {b:04}"),
-        }
+        num(first * 100 + rng.gen_range(0..100), 3)
+    };
+    let b = num(rng.gen_range(0..10000), 4);
+    match rng.gen_range(0..10u32) {
+        0..=4 if city.local_len == 8 => cat(&[area, "-", &a, " ", &b]),
+        0..=6 => cat(&[area, "-", &a, &b]),
+        7..=8 => cat(&["(", area, ") ", &a, "-", &b]),
+        _ => cat(&["+86 ", bare, " ", &a, " ", &b]),
     }
 }
 
 /// A Chinese mobile number in one of the many ways people write them.
 fn mobile(rng: &mut StdRng) -> String {
-    let p = *pick(rng, MOBILE_PREFIXES);
-    let (a, b) = (rng.gen_range(0..10000u32), rng.gen_range(0..10000u32));
+    let p = num(u64::from(*pick(rng, MOBILE_PREFIXES)), 3);
+    let (a, b) = (num(rng.gen_range(0..10000), 4), num(rng.gen_range(0..10000), 4));
     match rng.gen_range(0..100u32) {
-        0..=39 => format!("{p}{a:04}{b:04}"),
-        40..=59 => format!("{p} {a:04} {b:04}"),
-        60..=69 => format!("{p}-{a:04}-{b:04}"),
-        70..=77 => format!("+86 {p}-{a:04}-{b:04}"),
-        78..=85 => format!("+86{p}{a:04}{b:04}"),
-        86..=92 => format!("+86 {p} {a:04} {b:04}"),
-        93..=95 => format!("0086 {p}{a:04}{b:04}"),
-        96..=98 => format!("(+86){p}{a:04}{b:04}"),
-        _ => format!("{p}{a:04}{b:04}")
+        0..=39 => cat(&[&p, &a, &b]),
+        40..=59 => cat(&[&p, " ", &a, " ", &b]),
+        60..=69 => cat(&[&p, "-", &a, "-", &b]),
+        70..=77 => cat(&["+86 ", &p, "-", &a, "-", &b]),
+        78..=85 => cat(&["+86", &p, &a, &b]),
+        86..=92 => cat(&["+86 ", &p, " ", &a, " ", &b]),
+        93..=95 => cat(&["0086 ", &p, &a, &b]),
+        96..=98 => cat(&["(+86)", &p, &a, &b]),
+        _ => cat(&[&p, &a, &b])
             .chars()
             .map(|c| {
                 c.to_digit(10)
@@ -2725,16 +2126,16 @@ impl CnCompany {
         let suffix = *weighted(rng, LEGAL_SUFFIXES);
         let trade = self.trade().0;
         if chance(rng, 15) {
-            format!("{}{}{trade}（{}）{suffix}", b1.0, b2.0, self.city.name)
+            cat(&[b1.0, b2.0, trade, "（", self.city.name, "）", suffix])
         } else {
-            format!("{}{}{}{trade}{suffix}", self.city.name, b1.0, b2.0)
+            cat(&[self.city.name, b1.0, b2.0, trade, suffix])
         }
     }
 
     /// "华通精密".
     fn short_name(&self) -> String {
         let (b1, b2) = self.brand();
-        format!("{}{}{}", b1.0, b2.0, self.trade().1)
+        cat(&[b1.0, b2.0, self.trade().1])
     }
 
     /// "huatong-jm.com", "huatong.com.cn" or "htjm.cn", chosen by `style`.
@@ -2743,9 +2144,9 @@ impl CnCompany {
         let slug = self.trade().2;
         let tld = TLDS[(style >> 3) as usize % TLDS.len()];
         match style % 4 {
-            0 | 1 => format!("{}{}-{slug}.{tld}", b1.1, b2.1),
-            2 => format!("{}{}.{tld}", b1.1, b2.1),
-            _ => format!("{}{}{slug}.{tld}", &b1.1[..1], &b2.1[..1]),
+            0 | 1 => cat(&[b1.1, b2.1, "-", slug, ".", tld]),
+            2 => cat(&[b1.1, b2.1, ".", tld]),
+            _ => cat(&[&b1.1[..1], &b2.1[..1], slug, ".", tld]),
         }
     }
 }
@@ -2756,11 +2157,11 @@ struct Person {
     chinese: bool,
     male: bool,
     /// Pinyin surname (Chinese) or lower-case last name.
-    family: String,
+    family: Cow<'static, str>,
     /// Pinyin of the given name (Chinese) or lower-case first name.
-    given: String,
+    given: Cow<'static, str>,
     /// Initials of the given name's syllables.
-    initials: String,
+    initials: Cow<'static, str>,
     /// English first name used by a Chinese person, or the person's own.
     english_first: Option<&'static str>,
 }
@@ -2772,23 +2173,18 @@ impl Person {
         if chance(rng, chinese_percent) {
             let (surname, family, _) = *weighted_triple(rng, SURNAMES);
             let pool = if male { GIVEN_MALE } else { GIVEN_FEMALE };
-            let mut name = String::with_capacity(12);
-            let mut given = String::with_capacity(12);
-            let mut initials = String::with_capacity(2);
-            name.push_str(surname);
-            let chars = if chance(rng, 35) { 1 } else { 2 };
-            let mut last = usize::MAX;
-            for _ in 0..chars {
-                let mut k = rng.gen_range(0..pool.len());
-                if k == last {
-                    k = (k + 1) % pool.len();
-                }
-                last = k;
-                let (c, py) = pool[k];
-                name.push_str(c);
-                given.push_str(py);
-                initials.push_str(&py[..1]);
-            }
+            let (c1, py1) = *pick(rng, pool);
+            let (name, given, initials) = if chance(rng, 35) {
+                (cat(&[surname, c1]), Cow::Borrowed(py1), Cow::Borrowed(&py1[..1]))
+            } else {
+                // Reduplicated names such as 婷婷 are common, so repeats stay.
+                let (c2, py2) = *pick(rng, pool);
+                (
+                    cat(&[surname, c1, c2]),
+                    Cow::Owned(cat(&[py1, py2])),
+                    Cow::Owned(cat(&[&py1[..1], &py2[..1]])),
+                )
+            };
             let english_first = if chance(rng, 18) {
                 Some(*pick(rng, if male { EN_MALE } else { EN_FEMALE }))
             } else {
@@ -2798,7 +2194,7 @@ impl Person {
                 name,
                 chinese: true,
                 male,
-                family: family.to_owned(),
+                family: Cow::Borrowed(family),
                 given,
                 initials,
                 english_first,
@@ -2807,12 +2203,12 @@ impl Person {
             let first = *pick(rng, if male { EN_MALE } else { EN_FEMALE });
             let last = *pick(rng, EN_LAST);
             Person {
-                name: format!("{first} {last}"),
+                name: cat(&[first, " ", last]),
                 chinese: false,
                 male,
-                family: last.to_ascii_lowercase(),
-                given: first.to_ascii_lowercase(),
-                initials: first[..1].to_ascii_lowercase(),
+                family: Cow::Owned(last.to_ascii_lowercase()),
+                given: Cow::Owned(first.to_ascii_lowercase()),
+                initials: Cow::Owned(first[..1].to_ascii_lowercase()),
                 english_first: Some(first),
             }
         }
@@ -2824,11 +2220,11 @@ impl Person {
             return None;
         }
         let first = self.english_first?;
-        let mut family = self.family.clone();
-        if let Some(c) = family.get_mut(..1) {
+        let mut name = cat(&[first, " ", &self.family]);
+        if let Some(c) = name.get_mut(first.len() + 1..first.len() + 2) {
             c.make_ascii_uppercase();
         }
-        Some(format!("{first} {family}"))
+        Some(name)
     }
 
     fn work_email(&self, rng: &mut StdRng, domain: &str) -> String {
@@ -2837,11 +2233,11 @@ impl Person {
             return format!("{}.{f}@{domain}", en.to_ascii_lowercase());
         }
         match rng.gen_range(0..10u32) {
-            0..=3 => format!("{f}.{g}@{domain}"),
-            4..=5 => format!("{f}{g}@{domain}"),
-            6 => format!("{g}.{f}@{domain}"),
-            7 => format!("{f}{}@{domain}", self.initials),
-            8 => format!("{}{f}@{domain}", self.initials),
+            0..=3 => cat(&[f, ".", g, "@", domain]),
+            4..=5 => cat(&[f, g, "@", domain]),
+            6 => cat(&[g, ".", f, "@", domain]),
+            7 => cat(&[f, &self.initials, "@", domain]),
+            8 => cat(&[&self.initials, f, "@", domain]),
             _ => format!("{f}.{g}{}@{domain}", rng.gen_range(1..100u32)),
         }
     }
@@ -2858,10 +2254,10 @@ impl Person {
         }
         let (f, g) = (&self.family, &self.given);
         match rng.gen_range(0..4u32) {
-            0 => format!("{f}{g}@{host}"),
+            0 => cat(&[f, g, "@", host]),
             1 => format!("{f}{g}{}@{host}", rng.gen_range(1970..2002u32)),
             2 => format!("{f}_{g}{}@{host}", rng.gen_range(1..1000u32)),
-            _ => format!("{g}.{f}@{host}"),
+            _ => cat(&[g, ".", f, "@", host]),
         }
     }
 
@@ -2931,9 +2327,9 @@ fn office_day(rng: &mut StdRng, d: NaiveDate) -> NaiveDate {
     }
 }
 
-fn days_in_month(y: i32, m: u32) -> u32 {
+fn days_in_month(y: u64, m: u64) -> u64 {
     match m {
-        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+        2 if (y.is_multiple_of(4) && !y.is_multiple_of(100)) || y.is_multiple_of(400) => 29,
         2 => 28,
         4 | 6 | 9 | 11 => 30,
         _ => 31,
@@ -2941,20 +2337,35 @@ fn days_in_month(y: i32, m: u32) -> u32 {
 }
 
 fn fmt_date(d: NaiveDate) -> String {
-    format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day())
+    let (y, m, d) = (d.year().unsigned_abs(), d.month(), d.day());
+    cat(&[&num(y.into(), 4), "-", &num(m.into(), 2), "-", &num(d.into(), 2)])
 }
 
 /// RFC 3339 with the China offset: "2025-03-04T09:30:00+08:00".
 fn fmt_china(t: NaiveDateTime) -> String {
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}+08:00",
-        t.year(),
-        t.month(),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
+    let (y, mo, d) = (t.year().unsigned_abs(), t.month(), t.day());
+    let (h, mi, sec) = (t.hour(), t.minute(), t.second());
+    let (mo, d, h, mi, sec) = (
+        num(mo.into(), 2),
+        num(d.into(), 2),
+        num(h.into(), 2),
+        num(mi.into(), 2),
+        num(sec.into(), 2),
+    );
+    cat(&[
+        &num(y.into(), 4),
+        "-",
+        &mo,
+        "-",
+        &d,
+        "T",
+        &h,
+        ":",
+        &mi,
+        ":",
+        &sec,
+        "+08:00",
+    ])
 }
 
 #[cfg(test)]
@@ -3315,7 +2726,10 @@ mod tests {
     #[ignore]
     fn generation_speed() {
         let mut g = Generator::new(1);
-        let n = 300_000;
+        let n = std::env::var("GUANXI_DEMO_BENCH_N")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(300_000);
         let started = std::time::Instant::now();
         let mut bytes = 0usize;
         for i in 0..n {
