@@ -245,19 +245,41 @@ async fn read(args: &BenchArgs, storage: &Storage) -> anyhow_lite::Result<()> {
     let cities = [
         "上海", "北京", "深圳", "苏州", "杭州", "广州", "成都", "武汉", "南京", "宁波",
     ];
-    type Query = fn(&str) -> String;
+    let emails: Vec<String> = crm
+        .db()
+        .fetch(
+            Sql::with(
+                crm.db().dialect(),
+                "SELECT email FROM contacts WHERE email IS NOT NULL LIMIT 5000",
+            ),
+            &[ColumnKind::Text],
+        )
+        .await?
+        .into_iter()
+        .filter_map(|r| r.first().and_then(|a| a.as_text().map(str::to_string)))
+        .collect();
+    // (name, query from a random city and a random stored email)
+    type Query = fn(&str, &str) -> String;
     let scenarios: Vec<(&str, Query)> = vec![
         (
             "list: filter city eq, sort -created_at, 50 rows",
-            (|c| format!("filter=city eq '{c}'&sort=-created_at&limit=50")),
+            (|c, _| format!("filter=city eq '{c}'&sort=-created_at&limit=50")),
         ),
         (
             "list: filter city in + email_opt_out, sort name, 50 rows",
-            (|c| format!("filter=city in ('{c}', '北京') and email_opt_out ne true&sort=name&limit=50")),
+            (|c, _| format!("filter=city in ('{c}', '北京') and email_opt_out ne true&sort=name&limit=50")),
         ),
         (
             "list: filter name starts_with, sort name, 50 rows",
-            (|_| "filter=name starts_with '王'&sort=name&limit=50".to_string()),
+            (|_, _| "filter=name starts_with '王'&sort=name&limit=50".to_string()),
+        ),
+        (
+            "list: filter email eq (selective), sort -created_at",
+            (|_, e| format!("filter=email eq '{e}'&sort=-created_at&limit=50")),
+        ),
+        (
+            "list: no filter, sort -updated_at, 50 rows",
+            (|_, _| "sort=-updated_at&limit=50".to_string()),
         ),
     ];
     for (name, query) in scenarios {
@@ -265,8 +287,11 @@ async fn read(args: &BenchArgs, storage: &Storage) -> anyhow_lite::Result<()> {
         let mut cursor: Option<String> = None;
         for i in 0..args.requests + 50 {
             let city = cities[rng.gen_range(0..cities.len())];
-            let mut url = format!("{base}/api/v1/contacts?{}", query(city));
-            // Every fifth request follows the previous page's cursor (deeper pages).
+            let email = emails
+                .get(rng.gen_range(0..emails.len().max(1)))
+                .map_or("", String::as_str);
+            let mut url = format!("{base}/api/v1/contacts?{}", query(city, email));
+            // Four requests in five continue from the previous page's cursor (deeper pages).
             if i % 5 != 0
                 && let Some(c) = cursor.take()
             {

@@ -131,7 +131,7 @@ impl Crm {
                 (p.clone(), Some(p))
             }
         };
-        let user = self
+        let created = self
             .create_user(NewUser {
                 email: email.into(),
                 name: "Administrator".into(),
@@ -139,11 +139,16 @@ impl Crm {
                 is_admin: true,
                 locale: Locale::ZhCn,
             })
-            .await?;
-        Ok(Some(FirstAdmin {
-            email: user.email,
-            generated_password: generated,
-        }))
+            .await;
+        match created {
+            Ok(user) => Ok(Some(FirstAdmin {
+                email: user.email,
+                generated_password: generated,
+            })),
+            // Another node starting at the same moment created it first.
+            Err(ServiceError::Validation(e)) if e.iter().any(|f| f.msg == Msg::EmailTaken) => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     /// Creates an API token for the user with this email; the token is returned once.

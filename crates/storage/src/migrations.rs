@@ -52,7 +52,7 @@ pub fn latest_version() -> i64 {
 fn expand(dialect: Dialect, statement: &str) -> String {
     let (uuid, text, ts, boolean, int, seq_pk) = match dialect {
         Dialect::Sqlite => (
-            "TEXT",
+            "BLOB",
             "TEXT",
             "TEXT",
             "INTEGER",

@@ -303,17 +303,32 @@ pub enum Bin {
 }
 
 /// A keyset-paged list: `limit` rows after `cursor` in `sort` order.
-pub fn list_sql(
-    dialect: Dialect,
-    object: &ObjectDef,
-    filter: Option<&Expr<Cond>>,
-    sort: &Sort,
-    cursor: Option<&Cursor>,
-    limit: usize,
-    bin: Bin,
-) -> Sql {
+/// What page of a list to read.
+#[derive(Clone, Copy, Debug)]
+pub struct ListSpec<'a> {
+    pub filter: Option<&'a Expr<Cond>>,
+    pub sort: &'a Sort,
+    pub cursor: Option<&'a Cursor>,
+    pub limit: usize,
+    pub bin: Bin,
+    /// An index the engine must walk (see `sort_index_for`).
+    pub index: Option<&'a str>,
+}
+
+pub fn list_sql(dialect: Dialect, object: &ObjectDef, spec: &ListSpec<'_>) -> Sql {
+    let ListSpec {
+        filter,
+        sort,
+        cursor,
+        limit,
+        bin,
+        index,
+    } = *spec;
     let mut s = Sql::new(dialect);
     push_select(&mut s, object);
+    if let Some(index) = index {
+        s.push(" INDEXED BY ").ident(index);
+    }
     s.push(" WHERE ").ident("deleted_at").push(if bin == Bin::Live {
         " IS NULL"
     } else {
@@ -394,6 +409,92 @@ pub fn list_sql(
     }
     s.ident("id").push(dir).push(" LIMIT ").push(&limit.to_string());
     s
+}
+
+/// The smallest text above every text starting with `prefix`, when case plays no part.
+fn prefix_upper_bound(prefix: &str) -> Option<String> {
+    if prefix.is_empty() || prefix.chars().any(|c| c.to_lowercase().ne(c.to_uppercase())) {
+        return None;
+    }
+    let mut chars: Vec<char> = prefix.chars().collect();
+    let last = chars.pop()?;
+    let next = (u32::from(last) + 1..=0x10FFFF).find_map(char::from_u32)?;
+    chars.push(next);
+    Some(chars.into_iter().collect())
+}
+
+/// On SQLite, which keeps no usable statistics, decides whether a filtered, sorted page
+/// should walk the sort field's index (filter not selective: the first matches come
+/// soon) rather than collect every match and sort it. Equality filters on indexed
+/// fields are counted up to a cap; PostgreSQL's planner makes this choice itself.
+pub async fn sort_index_for(
+    db: &crate::Database,
+    object: &ObjectDef,
+    filter: Option<&Expr<Cond>>,
+    sort: &Sort,
+) -> Result<Option<String>> {
+    const SELECTIVE: i64 = 2000;
+    if db.dialect() != Dialect::Sqlite {
+        return Ok(None);
+    }
+    let index = if sort.field.name == "id" {
+        format!("sqlite_autoindex_{}_1", object.table)
+    } else if sort.field.unique || sort.field.external_id {
+        index_name("ux", &object.table, &sort.field.column)
+    } else if sort.field.indexed {
+        index_name("ix", &object.table, &sort.field.column)
+    } else {
+        return Ok(None);
+    };
+    let conds: Vec<&Cond> = match filter {
+        Some(Expr::Cond(c)) => vec![c],
+        Some(Expr::And(items)) => items
+            .iter()
+            .filter_map(|e| match e {
+                Expr::Cond(c) => Some(c),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    let mut smallest: Option<i64> = None;
+    for cond in conds {
+        let (field, values) = match cond {
+            Cond::Compare {
+                field,
+                op: Op::Eq,
+                value,
+            } => (field, std::slice::from_ref(value)),
+            Cond::In { field, values } => (field, values.as_slice()),
+            _ => continue,
+        };
+        if !field.indexed || field.name == sort.field.name {
+            continue;
+        }
+        let mut s = Sql::new(Dialect::Sqlite);
+        s.push("SELECT COUNT(*) FROM (SELECT 1 FROM ")
+            .ident(&object.table)
+            .push(" WHERE ");
+        s.ident("deleted_at")
+            .push(" IS NULL AND ")
+            .ident(&field.column)
+            .push(" IN (");
+        s.bind_list(values.iter().map(|v| value_arg(field, v)))
+            .push(") LIMIT ");
+        s.push(&(SELECTIVE + 1).to_string()).push(")");
+        let n = db
+            .fetch(s, &[ColumnKind::Int])
+            .await?
+            .first()
+            .and_then(|r| r.first())
+            .and_then(Arg::as_int);
+        let n = n.unwrap_or(0);
+        smallest = Some(smallest.map_or(n, |m| m.min(n)));
+    }
+    Ok(match smallest {
+        Some(n) if n > SELECTIVE => Some(index),
+        _ => None,
+    })
 }
 
 fn push_expr(s: &mut Sql, expr: &Expr<Cond>) {
@@ -481,6 +582,18 @@ fn push_cond(s: &mut Sql, cond: &Cond) {
                 .push(like)
                 .bind(Arg::Text(p))
                 .push(" ESCAPE '\\'");
+            // A prefix without upper/lower case (Chinese, digits) is also a range, which an
+            // index serves; case-insensitive LIKE alone never uses one.
+            if let Some(upper) = prefix_upper_bound(pattern).filter(|_| *prefix) {
+                s.push(" AND ")
+                    .ident(&field.column)
+                    .push(" >= ")
+                    .bind(Arg::Text(pattern.clone()));
+                s.push(" AND ")
+                    .ident(&field.column)
+                    .push(" < ")
+                    .bind(Arg::Text(upper));
+            }
         }
         Cond::ListContains { field, item } => {
             let quoted = serde_json::to_string(item).unwrap_or_default();
@@ -514,4 +627,17 @@ pub async fn get_many_in(tx: &mut Tx, object: &ObjectDef, ids: &[Uuid]) -> Resul
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn caseless_prefixes_become_ranges() {
+        assert_eq!(prefix_upper_bound("王").as_deref(), Some("玌"));
+        assert_eq!(prefix_upper_bound("+86138").as_deref(), Some("+86139"));
+        assert_eq!(prefix_upper_bound("Wang"), None);
+        assert_eq!(prefix_upper_bound(""), None);
+    }
 }

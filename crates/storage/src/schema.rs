@@ -12,6 +12,7 @@ use crate::sql::{Arg, Sql};
 pub fn column_type(dialect: Dialect, kind: ColumnKind) -> String {
     match (dialect, kind) {
         (Dialect::Sqlite, ColumnKind::Int | ColumnKind::Bool | ColumnKind::Decimal(_)) => "INTEGER".into(),
+        (Dialect::Sqlite, ColumnKind::Uuid) => "BLOB".into(),
         (Dialect::Sqlite, _) => "TEXT".into(),
         (Dialect::Postgres, ColumnKind::Text) => "TEXT COLLATE \"C\"".into(),
         (Dialect::Postgres, ColumnKind::Int) => "BIGINT".into(),
