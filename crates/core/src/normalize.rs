@@ -67,6 +67,11 @@ pub fn phone(input: &str, default_region: phonenumber::country::Id) -> Option<St
     {
         return None;
     }
+    if default_region == phonenumber::country::Id::CN {
+        if let Some(e164) = cn_mobile(&s) {
+            return Some(e164);
+        }
+    }
     // A number written with its country code is read without a default region: with one,
     // the region's national prefix (0 in China) would be stripped from numbers such as
     // Italy's, whose national numbers start with 0.
@@ -82,6 +87,44 @@ pub fn phone(input: &str, default_region: phonenumber::country::Id) -> Option<St
     // E.164 is "+", the country code and the national significant number (with any
     // leading zeros); writing it directly avoids the formatter's regex work.
     Some(format!("+{}{}", number.code().value(), number.national()))
+}
+
+/// Chinese mobile numbers, by far the most common input, checked without the regex
+/// machinery of the full parser (an order of magnitude faster on bulk imports). Accepts
+/// only what libphonenumber's CN mobile pattern accepts — `1740[0-5]\d{6}|1(?:[38]\d|
+/// 4[57]|[59][0-35-9]|6[25-7]|7[0-35-8])\d{8}` — and a test holds the two together for
+/// every prefix; anything else goes to the full parser.
+fn cn_mobile(input: &str) -> Option<String> {
+    let trimmed = input.trim();
+    let rest = trimmed.strip_prefix("+86").unwrap_or(trimmed);
+    if rest.starts_with('+') {
+        return None;
+    }
+    let mut digits = [0u8; 11];
+    let mut n = 0;
+    for c in rest.bytes() {
+        match c {
+            b'0'..=b'9' if n < 11 => {
+                digits[n] = c;
+                n += 1;
+            }
+            b' ' | b'-' | b'.' | b'(' | b')' => {}
+            _ => return None,
+        }
+    }
+    if n != 11 || digits[0] != b'1' {
+        return None;
+    }
+    let d = |i: usize| digits[i] - b'0';
+    let valid = match d(1) {
+        3 | 8 => true,
+        4 => matches!(d(2), 5 | 7),
+        5 | 9 => d(2) != 4,
+        6 => matches!(d(2), 2 | 5..=7),
+        7 => matches!(d(2), 0..=3 | 5..=8) || (d(2) == 4 && d(3) == 0 && d(4) <= 5),
+        _ => false,
+    };
+    valid.then(|| format!("+86{}", String::from_utf8_lossy(&digits)))
 }
 
 /// A web address with its scheme (`https://` is assumed when none is written).
@@ -157,6 +200,33 @@ mod tests {
         for bad in ["", "12345", "abc", "138001380001234567", "电话"] {
             assert_eq!(phone(bad, CN), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn the_mobile_fast_path_agrees_with_libphonenumber_for_every_prefix() {
+        for prefix in 10_000..20_000u32 {
+            for suffix in ["000000", "123456", "999999"] {
+                let number = format!("{prefix}{suffix}");
+                if let Some(fast) = cn_mobile(&number) {
+                    let full = phonenumber::parse(Some(CN), &number)
+                        .ok()
+                        .filter(phonenumber::is_valid);
+                    let full = full.map(|p| p.format().mode(phonenumber::Mode::E164).to_string());
+                    assert_eq!(Some(fast), full, "{number}");
+                }
+            }
+        }
+        // It takes the shapes people type, and nothing else.
+        assert_eq!(
+            cn_mobile("+86 (138) 0013-8000").as_deref(),
+            Some("+8613800138000")
+        );
+        assert_eq!(cn_mobile("138.0013.8000").as_deref(), Some("+8613800138000"));
+        assert_eq!(cn_mobile("+852 1380013800"), None);
+        assert_eq!(cn_mobile("1380013800"), None);
+        assert_eq!(cn_mobile("138001380000"), None);
+        assert_eq!(cn_mobile("138 0013 8000 ext 1"), None);
+        assert_eq!(cn_mobile("12000138000"), None);
     }
 
     #[test]
