@@ -67,10 +67,10 @@ pub fn phone(input: &str, default_region: phonenumber::country::Id) -> Option<St
     {
         return None;
     }
-    if default_region == phonenumber::country::Id::CN {
-        if let Some(e164) = cn_mobile(&s) {
-            return Some(e164);
-        }
+    if default_region == phonenumber::country::Id::CN
+        && let Some(e164) = cn_mobile(&s)
+    {
+        return Some(e164);
     }
     // A number written with its country code is read without a default region: with one,
     // the region's national prefix (0 in China) would be stripped from numbers such as
