@@ -438,6 +438,30 @@ fn type_cond(raw: RawCond, object: &ObjectDef, ctx: &ParseContext) -> Result<Con
         );
     };
     let t = field.field_type;
+    const ORDERED: &[Op] = &[
+        Op::Eq,
+        Op::Ne,
+        Op::Lt,
+        Op::Lte,
+        Op::Gt,
+        Op::Gte,
+        Op::In,
+        Op::Between,
+        Op::IsNull,
+    ];
+    const TEXTUAL: &[Op] = &[
+        Op::Eq,
+        Op::Ne,
+        Op::Lt,
+        Op::Lte,
+        Op::Gt,
+        Op::Gte,
+        Op::In,
+        Op::Between,
+        Op::IsNull,
+        Op::Contains,
+        Op::StartsWith,
+    ];
     let allowed: &[Op] = match t {
         FieldType::Boolean => &[Op::Eq, Op::Ne, Op::IsNull],
         FieldType::Lookup | FieldType::User | FieldType::Id => &[Op::Eq, Op::Ne, Op::In, Op::IsNull],
@@ -448,30 +472,8 @@ fn type_cond(raw: RawCond, object: &ObjectDef, ctx: &ParseContext) -> Result<Con
         | FieldType::Money
         | FieldType::Percent
         | FieldType::Date
-        | FieldType::Datetime => &[
-            Op::Eq,
-            Op::Ne,
-            Op::Lt,
-            Op::Lte,
-            Op::Gt,
-            Op::Gte,
-            Op::In,
-            Op::Between,
-            Op::IsNull,
-        ],
-        _ => &[
-            Op::Eq,
-            Op::Ne,
-            Op::Lt,
-            Op::Lte,
-            Op::Gt,
-            Op::Gte,
-            Op::In,
-            Op::Between,
-            Op::Contains,
-            Op::StartsWith,
-            Op::IsNull,
-        ],
+        | FieldType::Datetime => ORDERED,
+        _ => TEXTUAL,
     };
     if !allowed.contains(&raw.op) {
         return fail_with(

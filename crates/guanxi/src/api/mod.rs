@@ -21,6 +21,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
 use uuid::Uuid;
 
 pub use problem::Problem;
@@ -69,6 +70,8 @@ pub fn router(crm: Crm) -> Router {
         .merge(records)
         .fallback(not_found)
         .layer(RequestBodyLimitLayer::new(BULK_BODY_LIMIT))
+        // One span and one line per request at debug level: GUANXI_LOG=tower_http=debug.
+        .layer(TraceLayer::new_for_http())
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             Duration::from_secs(120),
@@ -208,6 +211,21 @@ fn object_for(crm: &Crm, ctx: &Ctx, plural: &str) -> Result<std::sync::Arc<Objec
         .ok_or_else(|| Problem::not_found(ctx.locale))
 }
 
+/// The object and record id a `/{plural}/{id}` path names, or 404.
+fn record_target(
+    crm: &Crm,
+    ctx: &Ctx,
+    plural: &str,
+    id: &str,
+) -> Result<(std::sync::Arc<ObjectDef>, Uuid), Problem> {
+    Ok((object_for(crm, ctx, plural)?, parse_id(ctx, id)?))
+}
+
+/// A record as the answer to a request: 200, its ETag, every field.
+fn record_response(object: &ObjectDef, record: &Record) -> Response {
+    with_etag(StatusCode::OK, record, record_json(object, record, None))
+}
+
 fn parse_id(ctx: &Ctx, id: &str) -> Result<Uuid, Problem> {
     // A malformed id names no record: the same answer as a missing one.
     Uuid::parse_str(id).map_err(|_| Problem::not_found(ctx.locale))
@@ -341,8 +359,7 @@ async fn read(
     Path((plural, id)): Path<(String, String)>,
     Query(params): Query<ReadParams>,
 ) -> Result<Response, Problem> {
-    let object = object_for(&crm, &ctx, &plural)?;
-    let id = parse_id(&ctx, &id)?;
+    let (object, id) = record_target(&crm, &ctx, &plural, &id)?;
     let fields = field_selection(&ctx, &object, params.fields.as_deref())?;
     let record = crm
         .get(&ctx.actor, &object.name, id, flag(params.deleted.as_deref()))
@@ -400,8 +417,7 @@ async fn update(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, Problem> {
-    let object = object_for(&crm, &ctx, &plural)?;
-    let id = parse_id(&ctx, &id)?;
+    let (object, id) = record_target(&crm, &ctx, &plural, &id)?;
     let mut patch = parse_object_body(ctx.locale, &body)?;
     let (version, if_match) = expected_version(&ctx, &headers, &mut patch)?;
     let change = Change::Update { id, version, patch };
@@ -413,11 +429,7 @@ async fn update(
         .pop()
         .unwrap_or(Err(ServiceError::NotFound))
         .map_err(|e| Problem::from_service(e, ctx.locale, if_match))?;
-    Ok(with_etag(
-        StatusCode::OK,
-        &record,
-        record_json(&object, &record, None),
-    ))
+    Ok(record_response(&object, &record))
 }
 
 async fn remove(
@@ -426,8 +438,7 @@ async fn remove(
     Path((plural, id)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
-    let object = object_for(&crm, &ctx, &plural)?;
-    let id = parse_id(&ctx, &id)?;
+    let (object, id) = record_target(&crm, &ctx, &plural, &id)?;
     let mut none = Map::new();
     let (version, if_match) = match headers.get(header::IF_MATCH) {
         Some(_) => expected_version(&ctx, &headers, &mut none)?,
@@ -437,11 +448,7 @@ async fn remove(
         .delete(&ctx.actor, &object.name, id, version)
         .await
         .map_err(|e| Problem::from_service(e, ctx.locale, if_match))?;
-    Ok(with_etag(
-        StatusCode::OK,
-        &record,
-        record_json(&object, &record, None),
-    ))
+    Ok(record_response(&object, &record))
 }
 
 async fn restore(
@@ -449,17 +456,12 @@ async fn restore(
     Extension(ctx): Extension<Ctx>,
     Path((plural, id)): Path<(String, String)>,
 ) -> Result<Response, Problem> {
-    let object = object_for(&crm, &ctx, &plural)?;
-    let id = parse_id(&ctx, &id)?;
+    let (object, id) = record_target(&crm, &ctx, &plural, &id)?;
     let record = crm
         .restore(&ctx.actor, &object.name, id)
         .await
         .map_err(|e| Problem::from_service(e, ctx.locale, false))?;
-    Ok(with_etag(
-        StatusCode::OK,
-        &record,
-        record_json(&object, &record, None),
-    ))
+    Ok(record_response(&object, &record))
 }
 
 async fn history(
@@ -467,8 +469,7 @@ async fn history(
     Extension(ctx): Extension<Ctx>,
     Path((plural, id)): Path<(String, String)>,
 ) -> Result<Json<Value>, Problem> {
-    let object = object_for(&crm, &ctx, &plural)?;
-    let id = parse_id(&ctx, &id)?;
+    let (object, id) = record_target(&crm, &ctx, &plural, &id)?;
     let rows = crm
         .history(&ctx.actor, &object.name, id)
         .await
