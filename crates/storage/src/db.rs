@@ -53,6 +53,9 @@ impl Database {
             Some(u) if u.starts_with("postgres://") || u.starts_with("postgresql://") => {
                 let options =
                     PgConnectOptions::from_str(u).map_err(|_| StorageError::UnsupportedUrl(redact(u)))?;
+                // Statements are prepared once per connection; a generic plan made while a
+                // table was small (a seq scan) would be reused as it grows. Plan each run.
+                let options = options.options([("plan_cache_mode", "force_custom_plan")]);
                 let pool = PgPoolOptions::new()
                     .max_connections(16)
                     .acquire_timeout(Duration::from_secs(30))
