@@ -91,3 +91,39 @@ async fn a_cursor_belongs_to_its_sort() {
         .assert_problem(422, "cursor");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn large_unselective_filters_page_correctly_in_every_sort() {
+    // Over 2,000 matches make SQLite walk the sort index (see storage::records::sort_index_for).
+    let app = TestApp::spawn().await;
+    let records: Vec<_> = (0..2300)
+        .map(|i| json!({"name": format!("客户{:05}", (i * 7919) % 2300), "city": if i % 10 == 0 { "北京" } else { "上海" },
+                        "external_id": format!("E{i:05}")}))
+        .collect();
+    let r = app
+        .post("/api/v1/contacts/bulk", json!({"records": records}))
+        .await;
+    assert_eq!(r.body["created"], 2300, "{}", r.body);
+    for sort in ["name", "-name", "id", "-id", "external_id", "-created_at"] {
+        let query = format!("filter={}&sort={sort}&limit=500", enc("city eq '上海'"));
+        let rows = app.list_all("contacts", &query).await;
+        assert_eq!(rows.len(), 2070, "{sort}");
+        let key = sort.trim_start_matches('-');
+        let mut expected: Vec<_> = rows
+            .iter()
+            .map(|r| {
+                (
+                    r[key].as_str().unwrap_or("").to_string(),
+                    r["id"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        let got = expected.clone();
+        expected.sort();
+        if sort.starts_with('-') {
+            expected.reverse();
+        }
+        assert_eq!(got, expected, "{sort}: pages come in order");
+    }
+    app.stop().await;
+}
