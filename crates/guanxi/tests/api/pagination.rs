@@ -12,6 +12,32 @@ async fn walk_while_inserting(app: &TestApp, query: &str) {
         let r = app.create("contacts", json!({"name": format!("客户{:03}", (i * 37) % 60), "city": if i % 2 == 0 { "上海" } else { "北京" }})).await;
         originals.insert(r["id"].as_str().unwrap().to_string());
     }
+    // Another client inserts all the time the pages are read, at every position of the order.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let (client, url, token, stop) = (
+            app.client.clone(),
+            app.url.clone(),
+            app.token.clone(),
+            stop.clone(),
+        );
+        tokio::spawn(async move {
+            let mut n = 0u32;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) && n < 150 {
+                let name = format!("客户{:03}-c{n}", n * 13 % 70);
+                let city = if n % 2 == 0 { "上海" } else { "北京" };
+                let r = client
+                    .post(format!("{url}/api/v1/contacts"))
+                    .bearer_auth(&token)
+                    .json(&json!({"name": name, "city": city}))
+                    .send()
+                    .await;
+                assert!(r.is_ok_and(|r| r.status() == 201), "concurrent insert");
+                n += 1;
+            }
+            n
+        })
+    };
     let mut seen: Vec<String> = Vec::new();
     let mut cursor: Option<String> = None;
     let mut page = 0;
@@ -44,6 +70,9 @@ async fn walk_while_inserting(app: &TestApp, query: &str) {
         }
         assert!(page < 100, "pagination terminates");
     }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let concurrent = writer.await.unwrap();
+    assert!(concurrent > 0, "the other client did insert meanwhile");
     let unique: HashSet<_> = seen.iter().cloned().collect();
     assert_eq!(unique.len(), seen.len(), "{query}: no record is served twice");
     let missing: Vec<_> = originals.iter().filter(|id| !unique.contains(*id)).collect();
@@ -53,21 +82,21 @@ async fn walk_while_inserting(app: &TestApp, query: &str) {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pages_by_id_neither_skip_nor_repeat_under_concurrent_inserts() {
     let app = TestApp::spawn().await;
     walk_while_inserting(&app, "").await;
     app.stop().await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pages_by_a_field_neither_skip_nor_repeat_under_concurrent_inserts() {
     let app = TestApp::spawn().await;
     walk_while_inserting(&app, "sort=name").await;
     app.stop().await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pages_descending_with_a_filter_neither_skip_nor_repeat() {
     let app = TestApp::spawn().await;
     walk_while_inserting(
