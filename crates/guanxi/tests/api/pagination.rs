@@ -25,7 +25,7 @@ async fn walk_while_inserting(app: &TestApp, query: &str) {
             let mut n = 0u32;
             while !stop.load(std::sync::atomic::Ordering::Relaxed) && n < 150 {
                 let name = format!("客户{:03}-c{n}", n * 13 % 70);
-                let city = if n % 2 == 0 { "上海" } else { "北京" };
+                let city = if n.is_multiple_of(2) { "上海" } else { "北京" };
                 let r = client
                     .post(format!("{url}/api/v1/contacts"))
                     .bearer_auth(&token)
