@@ -147,6 +147,11 @@ pub enum Msg {
     FieldOptionsNotAllowed,
     FieldLookupTarget,
     FieldTargetNotAllowed,
+    AdminScopeForAdmins,
+    InvalidScopes,
+    DetailMissingScope,
+    TokenNotFound,
+    TokenRevoked,
     // cli and start-up
     UnsupportedDatabase,
     AdminCreated,
@@ -467,6 +472,27 @@ impl Msg {
                 "只有关联字段有目标对象。",
                 "只有關聯欄位有目標物件。",
             ),
+            AdminScopeForAdmins => (
+                "Only administrators can have tokens with the admin scope.",
+                "只有管理员的令牌才能带 admin 权限范围。",
+                "只有管理員的權杖才能帶 admin 權限範圍。",
+            ),
+            InvalidScopes => (
+                "Unknown scope '{scope}': use read, write and admin, separated by commas.",
+                "未知的权限范围“{scope}”：请使用 read、write、admin，以逗号分隔。",
+                "未知的權限範圍「{scope}」：請使用 read、write、admin，以逗號分隔。",
+            ),
+            DetailMissingScope => (
+                "This API token does not have the '{scope}' scope.",
+                "此 API 令牌没有“{scope}”权限范围。",
+                "此 API 權杖沒有「{scope}」權限範圍。",
+            ),
+            TokenNotFound => (
+                "This user has no live token with that id.",
+                "该用户没有此 ID 的有效令牌。",
+                "該使用者沒有此 ID 的有效權杖。",
+            ),
+            TokenRevoked => ("Token {id} revoked.", "令牌 {id} 已吊销。", "權杖 {id} 已撤銷。"),
             UnsupportedDatabase => (
                 "Unsupported database URL '{url}': use sqlite://PATH or postgres://USER@HOST/DB.",
                 "不支持的数据库地址“{url}”：请使用 sqlite://路径 或 postgres://用户@主机/数据库。",

@@ -100,6 +100,21 @@ enum TokenCommand {
         name: String,
         #[arg(long)]
         expires_days: Option<u32>,
+        /// What the token may do: read, write, admin (comma-separated; admin only for administrators).
+        #[arg(long, default_value = "read,write")]
+        scopes: String,
+    },
+    /// List a user's tokens (never the tokens themselves).
+    List {
+        #[arg(long)]
+        email: String,
+    },
+    /// Revoke a token by its id (see `token list`).
+    Revoke {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        id: String,
     },
 }
 
@@ -288,19 +303,66 @@ async fn run(cli: Cli, file: FileConfig) -> anyhow_lite::Result<()> {
                     email,
                     name,
                     expires_days,
+                    scopes,
                 },
         } => {
+            let scopes = guanxi_services::identity::Scopes::parse(&scopes).map_err(|word| {
+                ServiceError::Internal(Msg::InvalidScopes.format(locale, &[("scope", &word)]))
+            })?;
             let crm = open(&storage).await?;
-            let token = crm
-                .create_token(&email, &name, expires_days)
+            let new = guanxi_services::identity::NewToken {
+                email: &email,
+                name: &name,
+                expires_days,
+                scopes: Some(scopes),
+            };
+            let (_, token) = crm.issue_token(new, None).await.map_err(|e| match e {
+                ServiceError::Validation(errors) if errors.iter().any(|f| f.msg == Msg::UnknownEmail) => {
+                    ServiceError::Internal(Msg::UnknownEmail.format(locale, &[("email", &email)]))
+                }
+                other => other,
+            })?;
+            println!("{token}");
+            crm.db().close().await;
+            Ok(())
+        }
+        Command::Token {
+            command: TokenCommand::List { email },
+        } => {
+            let crm = open(&storage).await?;
+            let actor = cli_actor(&crm, &email, locale).await?;
+            for t in crm.tokens(&actor).await? {
+                let when = |d: Option<chrono::DateTime<chrono::Utc>>| {
+                    d.map_or_else(|| "-".to_string(), |d| d.format("%Y-%m-%d %H:%M").to_string())
+                };
+                println!(
+                    "{}\t{}\t{}…\t{}\tcreated {}\texpires {}\trevoked {}",
+                    t.id,
+                    t.name,
+                    t.prefix,
+                    t.scopes,
+                    when(Some(t.created_at)),
+                    when(t.expires_at),
+                    when(t.revoked_at)
+                );
+            }
+            crm.db().close().await;
+            Ok(())
+        }
+        Command::Token {
+            command: TokenCommand::Revoke { email, id },
+        } => {
+            let crm = open(&storage).await?;
+            let actor = cli_actor(&crm, &email, locale).await?;
+            let id =
+                uuid::Uuid::parse_str(id.trim()).map_err(|_| ServiceError::field("id", Msg::InvalidId))?;
+            crm.revoke_token(None, actor.user_id, id)
                 .await
                 .map_err(|e| match e {
-                    ServiceError::Validation(_) => {
-                        ServiceError::Internal(Msg::UnknownEmail.format(locale, &[("email", &email)]))
-                    }
+                    ServiceError::NotFound => ServiceError::Internal(Msg::TokenNotFound.format(locale, &[])),
                     other => other,
                 })?;
-            println!("{token}");
+            println!("{}", Msg::TokenRevoked.format(locale, &[("id", &id.to_string())]));
             crm.db().close().await;
             Ok(())
         }
@@ -346,4 +408,11 @@ async fn serve_until_signal(mut running: startup::Running) -> anyhow_lite::Resul
             Ok(())
         }
     }
+}
+
+/// The user a command-line action is about, or a message naming the unknown email.
+async fn cli_actor(crm: &Crm, email: &str, locale: Locale) -> anyhow_lite::Result<guanxi_services::Actor> {
+    crm.actor_for_email(email)
+        .await
+        .map_err(|_| ServiceError::Internal(Msg::UnknownEmail.format(locale, &[("email", email)])).into())
 }

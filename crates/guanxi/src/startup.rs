@@ -65,7 +65,7 @@ pub fn spawn(crm: Crm, listener: TcpListener) -> std::io::Result<Running> {
         }
     });
     let task = tokio::spawn(async move {
-        let r = axum::serve(listener, app)
+        let r = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(async move {
                 let _ = rx.await;
             })

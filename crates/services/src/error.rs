@@ -15,6 +15,8 @@ pub enum ServiceError {
     PreconditionRequired,
     #[error("not allowed: {0:?}")]
     Forbidden(Msg),
+    #[error("the credential lacks the {0:?} scope")]
+    MissingScope(crate::identity::Scope),
     #[error("the matching record is in the recycle bin")]
     InRecycleBin,
     #[error("the record is not in the recycle bin")]

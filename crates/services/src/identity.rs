@@ -27,6 +27,99 @@ pub struct NewUser {
     pub locale: Locale,
 }
 
+/// What a credential allows: reading, writing, administration (metadata, users, audit).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Scopes {
+    pub read: bool,
+    pub write: bool,
+    pub admin: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    Read,
+    Write,
+    Admin,
+}
+
+impl Scope {
+    pub fn name(self) -> &'static str {
+        match self {
+            Scope::Read => "read",
+            Scope::Write => "write",
+            Scope::Admin => "admin",
+        }
+    }
+}
+
+impl Scopes {
+    pub const NONE: Scopes = Scopes {
+        read: false,
+        write: false,
+        admin: false,
+    };
+    pub const READ_WRITE: Scopes = Scopes {
+        read: true,
+        write: true,
+        admin: false,
+    };
+
+    /// Everything a user may do: administrators also administer.
+    pub fn for_user(is_admin: bool) -> Scopes {
+        Scopes {
+            read: true,
+            write: true,
+            admin: is_admin,
+        }
+    }
+
+    pub fn has(self, scope: Scope) -> bool {
+        match scope {
+            Scope::Read => self.read,
+            Scope::Write => self.write,
+            Scope::Admin => self.admin,
+        }
+    }
+
+    /// `read,write,admin` in any order and case; unknown words are refused.
+    pub fn parse(text: &str) -> Result<Scopes, String> {
+        let mut s = Scopes::NONE;
+        for word in text.split([',', ' ']).map(str::trim).filter(|w| !w.is_empty()) {
+            match word.to_ascii_lowercase().as_str() {
+                "read" => s.read = true,
+                "write" => s.write = true,
+                "admin" => s.admin = true,
+                _ => return Err(word.to_string()),
+            }
+        }
+        if s == Scopes::NONE {
+            return Err(text.to_string());
+        }
+        Ok(s)
+    }
+}
+
+impl std::fmt::Display for Scopes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<&str> = [Scope::Read, Scope::Write, Scope::Admin]
+            .into_iter()
+            .filter(|s| self.has(*s))
+            .map(Scope::name)
+            .collect();
+        f.write_str(&names.join(","))
+    }
+}
+
+/// What is asked for a new API token.
+#[derive(Clone, Debug)]
+pub struct NewToken<'a> {
+    pub email: &'a str,
+    pub name: &'a str,
+    pub expires_days: Option<u32>,
+    /// `None`: every scope the user may use.
+    pub scopes: Option<Scopes>,
+}
+
 /// What start-up did about the first administrator.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FirstAdmin {
@@ -65,6 +158,17 @@ impl Actor {
             email: u.email.clone(),
             is_admin: u.is_admin,
             locale: Locale::from_tag(&u.locale).unwrap_or_default(),
+            scopes: Scopes::for_user(u.is_admin),
+            ip: None,
+        }
+    }
+
+    /// Refuses the action unless the credential carries `scope`.
+    pub fn require(&self, scope: Scope) -> Result<(), ServiceError> {
+        if self.scopes.has(scope) {
+            Ok(())
+        } else {
+            Err(ServiceError::MissingScope(scope))
         }
     }
 }
@@ -108,6 +212,8 @@ impl Crm {
             }
             other => other?,
         }
+        let detail = serde_json::json!({"user": user.id, "email": user.email, "is_admin": user.is_admin});
+        crate::audit::record(&mut tx, None, "user.create", None, None, detail, now).await?;
         tx.commit().await?;
         Ok(user)
     }
@@ -151,34 +257,94 @@ impl Crm {
         }
     }
 
-    /// Creates an API token for the user with this email; the token is returned once.
+    /// Creates an API token for the user with this email, with every scope the user may
+    /// use; the token is returned once.
     pub async fn create_token(
         &self,
         email: &str,
         name: &str,
         expires_days: Option<u32>,
     ) -> Result<String, ServiceError> {
-        let user = system::user_by_email(self.db(), email.trim())
+        let new = NewToken {
+            email,
+            name,
+            expires_days,
+            scopes: None,
+        };
+        Ok(self.issue_token(new, None).await?.1)
+    }
+
+    /// Creates an API token; returns its row and the token itself, shown once. Only the
+    /// token's hash is stored. Audited.
+    pub async fn issue_token(
+        &self,
+        new: NewToken<'_>,
+        by: Option<&Actor>,
+    ) -> Result<(TokenRow, String), ServiceError> {
+        let user = system::user_by_email(self.db(), new.email.trim())
             .await?
             .filter(|u| u.active)
             .ok_or_else(|| ServiceError::field("email", Msg::UnknownEmail))?;
+        let scopes = new.scopes.unwrap_or(Scopes::for_user(user.is_admin));
+        if scopes.admin && !user.is_admin {
+            return Err(ServiceError::field("scopes", Msg::AdminScopeForAdmins));
+        }
         let token = format!("gx_{}", random_secret(32));
         let now = self.now();
+        let name = new.name.trim();
         let row = TokenRow {
             id: Uuid::now_v7(),
             user_id: user.id,
-            name: if name.trim().is_empty() {
+            name: if name.is_empty() {
                 "api".into()
             } else {
-                name.trim().into()
+                name.chars().take(100).collect()
             },
             token_hash: token_hash(&token),
             prefix: token.chars().take(10).collect(),
+            scopes: scopes.to_string(),
             created_at: now,
-            expires_at: expires_days.map(|d| now + Duration::days(i64::from(d))),
+            expires_at: new.expires_days.map(|d| now + Duration::days(i64::from(d))),
+            revoked_at: None,
         };
-        system::insert_token(self.db(), &row).await?;
-        Ok(token)
+        let detail = serde_json::json!({"token": row.id, "name": row.name, "user": user.email, "scopes": row.scopes,
+            "expires_at": row.expires_at});
+        let mut tx = self.db().begin().await?;
+        system::insert_token(&mut tx, &row).await?;
+        crate::audit::record(&mut tx, by, "token.create", None, None, detail, now).await?;
+        tx.commit().await?;
+        Ok((row, token))
+    }
+
+    /// The tokens of the acting user, newest first.
+    pub async fn tokens(&self, actor: &Actor) -> Result<Vec<TokenRow>, ServiceError> {
+        actor.require(Scope::Read)?;
+        Ok(system::tokens_of(self.db(), actor.user_id).await?)
+    }
+
+    /// Revokes one of `owner`'s tokens (the acting user's own, unless an administrator
+    /// revokes someone else's). Audited.
+    pub async fn revoke_token(
+        &self,
+        actor: Option<&Actor>,
+        owner: Uuid,
+        token_id: Uuid,
+    ) -> Result<(), ServiceError> {
+        if let Some(a) = actor {
+            a.require(Scope::Write)?;
+            if a.user_id != owner && !(a.is_admin && a.scopes.admin) {
+                return Err(ServiceError::NotFound);
+            }
+        }
+        let now = self.now();
+        let mut tx = self.db().begin().await?;
+        if !system::revoke_token(&mut tx, owner, token_id, now).await? {
+            return Err(ServiceError::NotFound);
+        }
+        let detail = serde_json::json!({"token": token_id, "user": owner});
+        crate::audit::record(&mut tx, actor, "token.revoke", None, None, detail, now).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// The actor behind a bearer token, if the token is live and its user active.
@@ -187,8 +353,18 @@ impl Crm {
         if !token.starts_with("gx_") || token.len() > 200 {
             return Ok(None);
         }
-        let user = system::user_for_token(self.db(), &token_hash(token), self.now()).await?;
-        Ok(user.as_ref().map(Actor::from_user))
+        let found = system::user_for_token(self.db(), &token_hash(token), self.now()).await?;
+        Ok(found.map(|(user, scopes)| {
+            let mut actor = Actor::from_user(&user);
+            // A token never grants more than its user has.
+            let granted = Scopes::parse(&scopes).unwrap_or(Scopes::NONE);
+            actor.scopes = Scopes {
+                read: granted.read,
+                write: granted.write,
+                admin: granted.admin && user.is_admin,
+            };
+            actor
+        }))
     }
 
     /// Checks an email and password (for sign-in); `None` when they do not match.
@@ -230,6 +406,19 @@ mod tests {
         assert!(verify_password("correct horse", &h));
         assert!(!verify_password("wrong horse", &h));
         assert!(!verify_password("correct horse", "not a hash"));
+    }
+
+    #[test]
+    fn scopes_parse_and_print() {
+        assert_eq!(Scopes::parse("read, WRITE"), Ok(Scopes::READ_WRITE));
+        assert_eq!(
+            Scopes::parse("read,write,admin")
+                .map(|s| s.to_string())
+                .as_deref(),
+            Ok("read,write,admin")
+        );
+        assert_eq!(Scopes::parse("read,root"), Err("root".to_string()));
+        assert!(Scopes::parse(" ").is_err());
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! later the web UI) call: it owns the write path for records, identity, metadata
 //! administration and demo data. Adapters hold no business rules.
 
+pub mod audit;
 pub mod clock;
 pub mod demo;
 mod error;
@@ -25,6 +26,10 @@ pub struct Actor {
     pub email: String,
     pub is_admin: bool,
     pub locale: Locale,
+    /// What the credential in use allows (a token may allow less than its user could do).
+    pub scopes: identity::Scopes,
+    /// Where the request came from, for the audit trail.
+    pub ip: Option<String>,
 }
 
 /// The services over one database. Cheap to clone; share one per process.

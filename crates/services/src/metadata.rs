@@ -270,6 +270,17 @@ impl Crm {
         let mut tx = self.db().begin().await?;
         let def = serde_json::to_string(&field).map_err(|e| ServiceError::Internal(e.to_string()))?;
         system::insert_custom_field(&mut tx, &updated.name, &field.name, &def, actor.user_id, now).await?;
+        let detail = serde_json::json!({"field": field});
+        crate::audit::record(
+            &mut tx,
+            Some(actor),
+            "metadata.field.create",
+            Some(&updated.name),
+            None,
+            detail,
+            now,
+        )
+        .await?;
         ddl::ensure_table(&mut tx, &updated).await?;
         system::bump_meta_version(&mut tx).await?;
         tx.commit().await?;
@@ -358,6 +369,17 @@ impl Crm {
         let mut tx = self.db().begin().await?;
         let def = serde_json::to_string(&stored).map_err(|e| ServiceError::Internal(e.to_string()))?;
         system::insert_custom_object(&mut tx, &object.name, &def, actor.user_id, now).await?;
+        let detail = serde_json::json!({"object": &stored, "fields": object.fields.iter().filter(|f| f.custom).collect::<Vec<_>>()});
+        crate::audit::record(
+            &mut tx,
+            Some(actor),
+            "metadata.object.create",
+            Some(&object.name),
+            None,
+            detail,
+            now,
+        )
+        .await?;
         for f in object.fields.iter().filter(|f| f.custom) {
             let fdef = serde_json::to_string(f).map_err(|e| ServiceError::Internal(e.to_string()))?;
             system::insert_custom_field(&mut tx, &object.name, &f.name, &fdef, actor.user_id, now).await?;

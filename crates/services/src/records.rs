@@ -273,6 +273,7 @@ impl Crm {
         let mut inserts = Vec::new();
         let mut history = Vec::new();
         let mut events = Vec::new();
+        let mut audit = Vec::new();
         let mut results: Vec<ItemResult> = Vec::with_capacity(plans.len());
         for plan in plans {
             let result = match plan {
@@ -334,6 +335,14 @@ impl Crm {
                         })
                     } else {
                         let op = if deleted { "delete" } else { "restore" };
+                        audit.push(crate::audit::entry(
+                            Some(actor),
+                            &format!("record.{op}"),
+                            Some(&object.name),
+                            Some(id),
+                            serde_json::json!({"version": expected + 1}),
+                            now,
+                        ));
                         history.push(history_row(object, id, op, None, None, None, actor, now));
                         events.push(change_row(object, id, op, &[], actor, now));
                         let mut after = before;
@@ -364,6 +373,9 @@ impl Crm {
         let t5 = std::time::Instant::now();
         system::insert_history(&mut tx, &history).await?;
         system::insert_changes(&mut tx, &events).await?;
+        if !audit.is_empty() {
+            system::insert_audit(&mut tx, &audit).await?;
+        }
         let t6 = std::time::Instant::now();
         tx.commit().await?;
         tracing::debug!(
@@ -906,6 +918,8 @@ mod speed {
             email: "a@b.cn".into(),
             is_admin: true,
             locale: Default::default(),
+            scopes: crate::identity::Scopes::for_user(true),
+            ip: None,
         };
         let t = std::time::Instant::now();
         for input in &inputs {

@@ -14,36 +14,64 @@ struct Migration {
     version: i64,
     name: &'static str,
     statements: &'static [&'static str],
+    /// Statements for one engine only (triggers are written differently).
+    sqlite: &'static [&'static str],
+    postgres: &'static [&'static str],
 }
 
 /// Placeholders: {uuid} {text} {ts} {bool} {int} {seq_pk}.
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "system tables: users, api tokens, custom metadata, field history, change feed, settings",
-    statements: &[
-        "CREATE TABLE gx_users (id {uuid} PRIMARY KEY NOT NULL, email {text} NOT NULL, name {text} NOT NULL, \
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "system tables: users, api tokens, custom metadata, field history, change feed, settings",
+        statements: &[
+            "CREATE TABLE gx_users (id {uuid} PRIMARY KEY NOT NULL, email {text} NOT NULL, name {text} NOT NULL, \
          password_hash {text}, locale {text} NOT NULL, time_zone {text} NOT NULL, is_admin {bool} NOT NULL, \
          active {bool} NOT NULL, created_at {ts} NOT NULL, updated_at {ts} NOT NULL)",
-        "CREATE UNIQUE INDEX ux_gx_users_email ON gx_users (email)",
-        "CREATE TABLE gx_api_tokens (id {uuid} PRIMARY KEY NOT NULL, user_id {uuid} NOT NULL REFERENCES gx_users (id), \
+            "CREATE UNIQUE INDEX ux_gx_users_email ON gx_users (email)",
+            "CREATE TABLE gx_api_tokens (id {uuid} PRIMARY KEY NOT NULL, user_id {uuid} NOT NULL REFERENCES gx_users (id), \
          name {text} NOT NULL, token_hash {text} NOT NULL, prefix {text} NOT NULL, created_at {ts} NOT NULL, \
          expires_at {ts}, revoked_at {ts}, last_used_at {ts})",
-        "CREATE UNIQUE INDEX ux_gx_api_tokens_hash ON gx_api_tokens (token_hash)",
-        "CREATE TABLE gx_custom_objects (name {text} PRIMARY KEY NOT NULL, definition {text} NOT NULL, \
+            "CREATE UNIQUE INDEX ux_gx_api_tokens_hash ON gx_api_tokens (token_hash)",
+            "CREATE TABLE gx_custom_objects (name {text} PRIMARY KEY NOT NULL, definition {text} NOT NULL, \
          created_at {ts} NOT NULL, created_by {uuid})",
-        "CREATE TABLE gx_custom_fields (object {text} NOT NULL, name {text} NOT NULL, definition {text} NOT NULL, \
+            "CREATE TABLE gx_custom_fields (object {text} NOT NULL, name {text} NOT NULL, definition {text} NOT NULL, \
          created_at {ts} NOT NULL, created_by {uuid}, PRIMARY KEY (object, name))",
-        "CREATE TABLE gx_field_history (id {uuid} PRIMARY KEY NOT NULL, object {text} NOT NULL, \
+            "CREATE TABLE gx_field_history (id {uuid} PRIMARY KEY NOT NULL, object {text} NOT NULL, \
          record_id {uuid} NOT NULL, operation {text} NOT NULL, field {text}, old_value {text}, new_value {text}, \
          actor {uuid}, at {ts} NOT NULL)",
-        "CREATE INDEX ix_gx_field_history_record ON gx_field_history (object, record_id, at)",
-        "CREATE TABLE gx_changes (seq {seq_pk}, id {uuid} NOT NULL, object {text} NOT NULL, \
+            "CREATE INDEX ix_gx_field_history_record ON gx_field_history (object, record_id, at)",
+            "CREATE TABLE gx_changes (seq {seq_pk}, id {uuid} NOT NULL, object {text} NOT NULL, \
          record_id {uuid} NOT NULL, operation {text} NOT NULL, actor {uuid}, fields {text} NOT NULL, at {ts} NOT NULL)",
-        "CREATE INDEX ix_gx_changes_record ON gx_changes (object, record_id)",
-        "CREATE TABLE gx_settings (key {text} PRIMARY KEY NOT NULL, value {text} NOT NULL)",
-        "INSERT INTO gx_settings (key, value) VALUES ('meta_version', '1')",
-    ],
-}];
+            "CREATE INDEX ix_gx_changes_record ON gx_changes (object, record_id)",
+            "CREATE TABLE gx_settings (key {text} PRIMARY KEY NOT NULL, value {text} NOT NULL)",
+            "INSERT INTO gx_settings (key, value) VALUES ('meta_version', '1')",
+        ],
+        sqlite: &[],
+        postgres: &[],
+    },
+    Migration {
+        version: 2,
+        name: "token scopes; the audit trail, append-only",
+        statements: &[
+            "ALTER TABLE gx_api_tokens ADD COLUMN scopes {text} NOT NULL DEFAULT 'read,write,admin'",
+            "CREATE TABLE gx_audit (id {uuid} PRIMARY KEY NOT NULL, at {ts} NOT NULL, actor {uuid}, actor_email {text}, \
+         ip {text}, action {text} NOT NULL, object {text}, record_id {uuid}, detail {text} NOT NULL)",
+            "CREATE INDEX ix_gx_audit_action ON gx_audit (action, id)",
+            "CREATE INDEX ix_gx_audit_actor ON gx_audit (actor, id)",
+            "CREATE INDEX ix_gx_audit_record ON gx_audit (record_id, id)",
+        ],
+        sqlite: &[
+            "CREATE TRIGGER gx_audit_no_update BEFORE UPDATE ON gx_audit BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END",
+            "CREATE TRIGGER gx_audit_no_delete BEFORE DELETE ON gx_audit BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END",
+        ],
+        postgres: &[
+            "CREATE FUNCTION gx_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
+         RAISE EXCEPTION 'the audit trail is append-only'; END $$",
+            "CREATE TRIGGER gx_audit_no_change BEFORE UPDATE OR DELETE ON gx_audit FOR EACH ROW EXECUTE FUNCTION gx_audit_append_only()",
+        ],
+    },
+];
 
 pub fn latest_version() -> i64 {
     MIGRATIONS.iter().map(|m| m.version).max().unwrap_or(0)
@@ -111,7 +139,16 @@ pub async fn migrate(db: &Database, objects: &[ObjectDef]) -> Result<MigrationRe
         .collect();
     let mut report = MigrationReport::default();
     for m in MIGRATIONS.iter().filter(|m| !done.contains(&m.version)) {
-        let statements: Vec<String> = m.statements.iter().map(|s| expand(dialect, s)).collect();
+        let own = match dialect {
+            Dialect::Sqlite => m.sqlite,
+            Dialect::Postgres => m.postgres,
+        };
+        let statements: Vec<String> = m
+            .statements
+            .iter()
+            .chain(own)
+            .map(|s| expand(dialect, s))
+            .collect();
         tx.execute_plain(&statements).await?;
         let mut s = Sql::with(
             dialect,

@@ -163,58 +163,245 @@ pub async fn active_user_ids(tx: &mut Tx, ids: &[Uuid]) -> Result<Vec<Uuid>> {
     Ok(out)
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct TokenRow {
     pub id: Uuid,
     pub user_id: Uuid,
     pub name: String,
     pub token_hash: String,
+    /// The first characters of the token, to tell tokens apart in lists.
     pub prefix: String,
+    /// Comma-separated: read, write, admin.
+    pub scopes: String,
     pub created_at: DateTime<Utc>,
     pub expires_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
 }
 
-pub async fn insert_token(db: &Database, t: &TokenRow) -> Result<()> {
-    let mut tx = db.begin().await?;
+const TOKEN_COLS: [&str; 9] = [
+    "id",
+    "user_id",
+    "name",
+    "token_hash",
+    "prefix",
+    "scopes",
+    "created_at",
+    "expires_at",
+    "revoked_at",
+];
+const TOKEN_KINDS: [ColumnKind; 9] = [
+    ColumnKind::Uuid,
+    ColumnKind::Uuid,
+    ColumnKind::Text,
+    ColumnKind::Text,
+    ColumnKind::Text,
+    ColumnKind::Text,
+    ColumnKind::DateTime,
+    ColumnKind::DateTime,
+    ColumnKind::DateTime,
+];
+
+fn token_from(row: Vec<Arg>) -> Option<TokenRow> {
+    let mut it = row.into_iter();
+    Some(TokenRow {
+        id: it.next()?.as_uuid()?,
+        user_id: it.next()?.as_uuid()?,
+        name: it.next()?.as_text()?.to_string(),
+        token_hash: it.next()?.as_text()?.to_string(),
+        prefix: it.next()?.as_text()?.to_string(),
+        scopes: it.next()?.as_text()?.to_string(),
+        created_at: it.next()?.as_datetime()?,
+        expires_at: it.next()?.as_datetime(),
+        revoked_at: it.next()?.as_datetime(),
+    })
+}
+
+pub async fn insert_token(tx: &mut Tx, t: &TokenRow) -> Result<()> {
     let row = vec![
         Arg::Uuid(t.id),
         Arg::Uuid(t.user_id),
         Arg::Text(t.name.clone()),
         Arg::Text(t.token_hash.clone()),
         Arg::Text(t.prefix.clone()),
+        Arg::Text(t.scopes.clone()),
         Arg::DateTime(t.created_at),
         Arg::opt_datetime(t.expires_at),
+        Arg::opt_datetime(t.revoked_at),
     ];
-    let cols = [
-        "id",
-        "user_id",
-        "name",
-        "token_hash",
-        "prefix",
-        "created_at",
-        "expires_at",
-    ];
-    insert_rows(&mut tx, "gx_api_tokens", &cols, vec![row]).await?;
-    tx.commit().await
+    insert_rows(tx, "gx_api_tokens", &TOKEN_COLS, vec![row]).await
 }
 
-/// The active user holding a live (unrevoked, unexpired) token with this hash.
-pub async fn user_for_token(db: &Database, token_hash: &str, now: DateTime<Utc>) -> Result<Option<UserRow>> {
+/// The tokens of one user, newest first (hashes included; callers must not show them).
+pub async fn tokens_of(db: &Database, user_id: Uuid) -> Result<Vec<TokenRow>> {
     let mut s = db.sql();
     s.push(&format!(
-        "SELECT {USER_COLS} FROM gx_api_tokens t JOIN gx_users u ON u.id = t.user_id WHERE t.token_hash = "
+        "SELECT {} FROM gx_api_tokens WHERE user_id = ",
+        TOKEN_COLS.join(", ")
     ));
-    s.bind(Arg::Text(token_hash.into()))
-        .push(" AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ");
+    s.bind(Arg::Uuid(user_id)).push(" ORDER BY id DESC");
+    Ok(db
+        .fetch(s, &TOKEN_KINDS)
+        .await?
+        .into_iter()
+        .filter_map(token_from)
+        .collect())
+}
+
+/// Revokes a live token of `user_id`; false when there is no such live token.
+pub async fn revoke_token(tx: &mut Tx, user_id: Uuid, token_id: Uuid, now: DateTime<Utc>) -> Result<bool> {
+    let mut s = tx.sql();
+    s.push("UPDATE gx_api_tokens SET revoked_at = ")
+        .bind(Arg::DateTime(now));
+    s.push(" WHERE id = ")
+        .bind(Arg::Uuid(token_id))
+        .push(" AND user_id = ")
+        .bind(Arg::Uuid(user_id));
+    s.push(" AND revoked_at IS NULL");
+    Ok(tx.execute(s).await? == 1)
+}
+
+/// The active user holding a live (unrevoked, unexpired) token with this hash, and the
+/// token's scopes.
+pub async fn user_for_token(
+    db: &Database,
+    token_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<(UserRow, String)>> {
+    let mut s = db.sql();
+    s.push(&format!(
+        "SELECT {USER_COLS}, t.scopes FROM gx_api_tokens t JOIN gx_users u ON u.id = t.user_id WHERE t.token_hash = "
+    ));
+    s.bind(Arg::Text(token_hash.into()));
+    s.push(" AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ");
     s.bind(Arg::DateTime(now))
         .push(") AND u.active = ")
         .bind(Arg::Bool(true));
+    let mut kinds = USER_KINDS.to_vec();
+    kinds.push(ColumnKind::Text);
+    let Some(mut row) = db.fetch(s, &kinds).await?.into_iter().next() else {
+        return Ok(None);
+    };
+    let scopes = row
+        .pop()
+        .and_then(|a| a.as_text().map(str::to_string))
+        .unwrap_or_default();
+    Ok(user_from(row).map(|u| (u, scopes)))
+}
+
+/// One entry of the audit trail: who did what, when, from where.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AuditRow {
+    pub id: Uuid,
+    pub at: DateTime<Utc>,
+    pub actor: Option<Uuid>,
+    pub actor_email: Option<String>,
+    pub ip: Option<String>,
+    pub action: String,
+    pub object: Option<String>,
+    pub record_id: Option<Uuid>,
+    /// JSON object with what else matters for the action.
+    pub detail: String,
+}
+
+const AUDIT_COLS: [&str; 9] = [
+    "id",
+    "at",
+    "actor",
+    "actor_email",
+    "ip",
+    "action",
+    "object",
+    "record_id",
+    "detail",
+];
+const AUDIT_KINDS: [ColumnKind; 9] = [
+    ColumnKind::Uuid,
+    ColumnKind::DateTime,
+    ColumnKind::Uuid,
+    ColumnKind::Text,
+    ColumnKind::Text,
+    ColumnKind::Text,
+    ColumnKind::Text,
+    ColumnKind::Uuid,
+    ColumnKind::Text,
+];
+
+pub async fn insert_audit(tx: &mut Tx, rows: &[AuditRow]) -> Result<()> {
+    let rows = rows
+        .iter()
+        .map(|a| {
+            vec![
+                Arg::Uuid(a.id),
+                Arg::DateTime(a.at),
+                Arg::opt_uuid(a.actor),
+                Arg::opt_text(a.actor_email.clone()),
+                Arg::opt_text(a.ip.clone()),
+                Arg::Text(a.action.clone()),
+                Arg::opt_text(a.object.clone()),
+                Arg::opt_uuid(a.record_id),
+                Arg::Text(a.detail.clone()),
+            ]
+        })
+        .collect();
+    insert_rows(tx, "gx_audit", &AUDIT_COLS, rows).await
+}
+
+/// Which audit entries to read: newest first, before `before` (an entry id).
+#[derive(Clone, Debug, Default)]
+pub struct AuditQuery {
+    pub action: Option<String>,
+    pub actor: Option<Uuid>,
+    pub record_id: Option<Uuid>,
+    pub since: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+    pub before: Option<Uuid>,
+    pub limit: usize,
+}
+
+pub async fn audit(db: &Database, q: &AuditQuery) -> Result<Vec<AuditRow>> {
+    let mut s = db.sql();
+    s.push(&format!(
+        "SELECT {} FROM gx_audit WHERE 1 = 1",
+        AUDIT_COLS.join(", ")
+    ));
+    if let Some(a) = &q.action {
+        s.push(" AND action = ").bind(Arg::Text(a.clone()));
+    }
+    if let Some(a) = q.actor {
+        s.push(" AND actor = ").bind(Arg::Uuid(a));
+    }
+    if let Some(r) = q.record_id {
+        s.push(" AND record_id = ").bind(Arg::Uuid(r));
+    }
+    if let Some(t) = q.since {
+        s.push(" AND at >= ").bind(Arg::DateTime(t));
+    }
+    if let Some(t) = q.until {
+        s.push(" AND at < ").bind(Arg::DateTime(t));
+    }
+    if let Some(b) = q.before {
+        s.push(" AND id < ").bind(Arg::Uuid(b));
+    }
+    s.push(" ORDER BY id DESC LIMIT ").push(&q.limit.to_string());
     Ok(db
-        .fetch(s, &USER_KINDS)
+        .fetch(s, &AUDIT_KINDS)
         .await?
         .into_iter()
-        .next()
-        .and_then(user_from))
+        .filter_map(|r| {
+            let mut it = r.into_iter();
+            Some(AuditRow {
+                id: it.next()?.as_uuid()?,
+                at: it.next()?.as_datetime()?,
+                actor: it.next()?.as_uuid(),
+                actor_email: it.next()?.as_text().map(str::to_string),
+                ip: it.next()?.as_text().map(str::to_string),
+                action: it.next()?.as_text()?.to_string(),
+                object: it.next()?.as_text().map(str::to_string),
+                record_id: it.next()?.as_uuid(),
+                detail: it.next()?.as_text()?.to_string(),
+            })
+        })
+        .collect())
 }
 
 /// One entry of a record's field history; `field` is `None` for whole-record operations.

@@ -7,16 +7,21 @@ mod problem;
 use std::time::Duration;
 
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Query, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use guanxi_core::values::Record;
+use guanxi_core::values::format_datetime;
 use guanxi_core::{Locale, Msg, ObjectDef};
+use guanxi_services::identity::Scope;
 use guanxi_services::records::{Change, ListQuery, Outcome};
 use guanxi_services::{Actor, Crm, ServiceError};
+use guanxi_storage::system::AuditQuery;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use tower_http::limit::RequestBodyLimitLayer;
@@ -47,6 +52,9 @@ fn request_locale(headers: &HeaderMap) -> Option<Locale> {
 pub fn router(crm: Crm) -> Router {
     let records = Router::new()
         .route("/api/v1/me", get(me))
+        .route("/api/v1/me/tokens", get(my_tokens))
+        .route("/api/v1/me/tokens/{id}", axum::routing::delete(revoke_my_token))
+        .route("/api/v1/audit", get(audit_trail))
         .route(
             "/api/v1/metadata/objects",
             get(meta_objects).post(meta_add_object),
@@ -72,6 +80,7 @@ pub fn router(crm: Crm) -> Router {
         .layer(RequestBodyLimitLayer::new(BULK_BODY_LIMIT))
         // One span and one line per request at debug level: GUANXI_LOG=tower_http=debug.
         .layer(TraceLayer::new_for_http())
+        .layer(middleware::from_fn(security_headers))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             Duration::from_secs(120),
@@ -104,14 +113,165 @@ async fn authenticate(State(crm): State<Crm>, mut req: Request, next: Next) -> R
         return Problem::unauthorized(locale.unwrap_or_default()).into_response();
     };
     match crm.authenticate_token(&token).await {
-        Ok(Some(actor)) => {
+        Ok(Some(mut actor)) => {
             let locale = locale.unwrap_or(actor.locale);
+            actor.ip = req
+                .extensions()
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| c.0.ip().to_string());
+            if let Err(e) = actor.require(required_scope(req.method(), req.uri().path())) {
+                return Problem::from_service(e, locale, false).into_response();
+            }
             req.extensions_mut().insert(Ctx { actor, locale });
             next.run(req).await
         }
         Ok(None) => Problem::unauthorized(locale.unwrap_or_default()).into_response(),
         Err(e) => Problem::from_service(e, locale.unwrap_or_default(), false).into_response(),
     }
+}
+
+/// The scope a request needs: administration for metadata changes and the audit trail,
+/// write for any other change, read otherwise.
+fn required_scope(method: &Method, path: &str) -> Scope {
+    let reading = matches!(*method, Method::GET | Method::HEAD);
+    if path.starts_with("/api/v1/audit") || (path.starts_with("/api/v1/metadata") && !reading) {
+        Scope::Admin
+    } else if reading {
+        Scope::Read
+    } else {
+        Scope::Write
+    }
+}
+
+/// Headers every answer carries: no framing, no sniffing, no third-party anything.
+async fn security_headers(req: Request, next: Next) -> Response {
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+             frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+        ),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    h.insert(
+        "cross-origin-opener-policy",
+        HeaderValue::from_static("same-origin"),
+    );
+    res
+}
+
+async fn my_tokens(State(crm): State<Crm>, Extension(ctx): Extension<Ctx>) -> Result<Json<Value>, Problem> {
+    let tokens = crm
+        .tokens(&ctx.actor)
+        .await
+        .map_err(|e| Problem::from_service(e, ctx.locale, false))?;
+    let data: Vec<Value> = tokens
+        .iter()
+        .map(|t| {
+            json!({
+                "id": t.id, "name": t.name, "prefix": t.prefix, "scopes": t.scopes.split(',').collect::<Vec<_>>(),
+                "created_at": format_datetime(&t.created_at),
+                "expires_at": t.expires_at.as_ref().map(format_datetime),
+                "revoked_at": t.revoked_at.as_ref().map(format_datetime),
+            })
+        })
+        .collect();
+    Ok(Json(json!({"data": data})))
+}
+
+async fn revoke_my_token(
+    State(crm): State<Crm>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+) -> Result<StatusCode, Problem> {
+    let id = parse_id(&ctx, &id)?;
+    crm.revoke_token(Some(&ctx.actor), ctx.actor.user_id, id)
+        .await
+        .map_err(|e| Problem::from_service(e, ctx.locale, false))?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize)]
+struct AuditParams {
+    action: Option<String>,
+    actor: Option<String>,
+    record_id: Option<String>,
+    since: Option<String>,
+    until: Option<String>,
+    cursor: Option<String>,
+    limit: Option<String>,
+}
+
+async fn audit_trail(
+    State(crm): State<Crm>,
+    Extension(ctx): Extension<Ctx>,
+    Query(p): Query<AuditParams>,
+) -> Result<Json<Value>, Problem> {
+    let bad =
+        |field: &str, msg: Msg| Problem::validation(ctx.locale, &[guanxi_core::FieldError::new(field, msg)]);
+    let uuid = |field: &str, v: &Option<String>| -> Result<Option<Uuid>, Problem> {
+        v.as_deref()
+            .filter(|s| !s.is_empty())
+            .map(|s| Uuid::parse_str(s).map_err(|_| bad(field, Msg::InvalidId)))
+            .transpose()
+    };
+    let offset = chrono::FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| chrono::Offset::fix(&chrono::Utc));
+    let time = |field: &str, v: &Option<String>| {
+        v.as_deref()
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                guanxi_core::values::parse_datetime(s, offset).ok_or_else(|| bad(field, Msg::NotDatetime))
+            })
+            .transpose()
+    };
+    let limit = match p.limit.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => 100,
+        Some(l) => match l.parse::<usize>() {
+            Ok(n) if (1..=guanxi_services::audit::MAX_PAGE).contains(&n) => n,
+            _ => {
+                let e = guanxi_core::FieldError::new("limit", Msg::InvalidLimit)
+                    .with("max", guanxi_services::audit::MAX_PAGE);
+                return Err(Problem::validation(ctx.locale, &[e]));
+            }
+        },
+    };
+    let query = AuditQuery {
+        action: p.action.filter(|a| !a.is_empty()),
+        actor: uuid("actor", &p.actor)?,
+        record_id: uuid("record_id", &p.record_id)?,
+        since: time("since", &p.since)?,
+        until: time("until", &p.until)?,
+        before: uuid("cursor", &p.cursor)?,
+        limit: limit + 1,
+    };
+    let mut rows = crm
+        .audit(&ctx.actor, &query)
+        .await
+        .map_err(|e| Problem::from_service(e, ctx.locale, false))?;
+    let next = if rows.len() > limit {
+        rows.truncate(limit);
+        rows.last().map(|r| r.id.to_string())
+    } else {
+        None
+    };
+    let data: Vec<Value> = rows
+        .iter()
+        .map(|a| {
+            json!({
+                "id": a.id, "at": format_datetime(&a.at), "actor": a.actor, "actor_email": a.actor_email, "ip": a.ip,
+                "action": a.action, "object": a.object, "record_id": a.record_id,
+                "detail": serde_json::from_str::<Value>(&a.detail).unwrap_or(Value::Null),
+            })
+        })
+        .collect();
+    Ok(Json(json!({"data": data, "next_cursor": next})))
 }
 
 async fn me(Extension(ctx): Extension<Ctx>) -> Json<Value> {

@@ -218,6 +218,54 @@ pub fn document(schema: &Schema) -> Json {
         json!({"get": {"operationId": "me", "summary": "The user behind the token", "responses": responses(vec![("200", ok("User", json!({"type": "object"})))])}}),
     );
     paths.insert(
+        "/api/v1/me/tokens".into(),
+        json!({"get": {"operationId": "myTokens", "tags": ["Tokens"], "summary": "The caller's API tokens (never the tokens themselves)",
+            "responses": responses(vec![("200", ok("Tokens", json!({"type": "object", "properties": {"data": {"type": "array", "items": {
+                "type": "object", "properties": {
+                    "id": {"type": "string", "format": "uuid"}, "name": {"type": "string"}, "prefix": {"type": "string"},
+                    "scopes": {"type": "array", "items": {"type": "string", "enum": ["read", "write", "admin"]}},
+                    "created_at": {"type": "string", "format": "date-time"},
+                    "expires_at": {"type": ["string", "null"], "format": "date-time"},
+                    "revoked_at": {"type": ["string", "null"], "format": "date-time"}}}}}})))])}}),
+    );
+    paths.insert(
+        "/api/v1/me/tokens/{id}".into(),
+        json!({"parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}}],
+            "delete": {"operationId": "revokeMyToken", "tags": ["Tokens"], "summary": "Revoke one of the caller's tokens (write scope)",
+                "responses": responses(vec![("204", json!({"description": "Revoked"})), ("403", problem_response("The token lacks the write scope"))])}}),
+    );
+    let q = |n: &str, d: &str, format: Option<&str>| {
+        let mut schema = json!({"type": "string"});
+        if let Some(f) = format {
+            schema["format"] = json!(f);
+        }
+        json!({"name": n, "in": "query", "required": false, "schema": schema, "description": d})
+    };
+    paths.insert(
+        "/api/v1/audit".into(),
+        json!({"get": {"operationId": "auditTrail", "tags": ["Audit"],
+            "summary": "The audit trail, newest first (administrators, admin scope)",
+            "parameters": [
+                q("action", "e.g. record.delete, token.create, metadata.field.create", None),
+                q("actor", "User id", Some("uuid")),
+                q("record_id", "Record id", Some("uuid")),
+                q("since", "From this time (inclusive)", Some("date-time")),
+                q("until", "Up to this time (exclusive)", Some("date-time")),
+                q("cursor", "`next_cursor` of the previous page", None),
+                {"name": "limit", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}},
+            ],
+            "responses": responses(vec![
+                ("200", ok("Entries", json!({"type": "object", "properties": {
+                    "data": {"type": "array", "items": {"type": "object", "properties": {
+                        "id": {"type": "string"}, "at": {"type": "string", "format": "date-time"},
+                        "actor": {"type": ["string", "null"]}, "actor_email": {"type": ["string", "null"]}, "ip": {"type": ["string", "null"]},
+                        "action": {"type": "string"}, "object": {"type": ["string", "null"]}, "record_id": {"type": ["string", "null"]},
+                        "detail": {"type": "object"}}}},
+                    "next_cursor": {"type": ["string", "null"]}}}))),
+                ("403", problem_response("Not an administrator, or the token lacks the admin scope")),
+            ])}}),
+    );
+    paths.insert(
         "/api/v1/metadata/objects".into(),
         json!({
             "get": {"operationId": "listObjects", "tags": ["Metadata"], "summary": "All objects and their fields",

@@ -121,6 +121,13 @@ impl Problem {
                 Msg::TitleForbidden,
                 msg.text(locale).into(),
             ),
+            ServiceError::MissingScope(scope) => Problem::new(
+                StatusCode::FORBIDDEN,
+                "missing-scope",
+                locale,
+                Msg::TitleForbidden,
+                Msg::DetailMissingScope.format(locale, &[("scope", scope.name())]),
+            ),
             ServiceError::InRecycleBin => Problem::new(
                 StatusCode::CONFLICT,
                 "in-recycle-bin",

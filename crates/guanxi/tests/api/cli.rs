@@ -97,6 +97,49 @@ fn migrate_user_add_and_token_create() {
         token.starts_with("gx_") && token.len() > 40 && !token.contains('\n'),
         "{token}"
     );
+    let out = guanxi(dir.path(), &["token", "list", "--email", "wang.fang@example.com"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let listed = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        listed.contains("erp") && listed.contains("read,write") && !listed.contains(&token),
+        "{listed}"
+    );
+    let id = listed.split('\t').next().unwrap().to_string();
+    let out = guanxi(
+        dir.path(),
+        &["token", "revoke", "--email", "wang.fang@example.com", "--id", &id],
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = guanxi(
+        dir.path(),
+        &["token", "revoke", "--email", "wang.fang@example.com", "--id", &id],
+    );
+    assert!(!out.status.success(), "a revoked token cannot be revoked again");
+    let out = guanxi(
+        dir.path(),
+        &[
+            "token",
+            "create",
+            "--email",
+            "wang.fang@example.com",
+            "--scopes",
+            "read,root",
+        ],
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("root"));
+    let out = guanxi(
+        dir.path(),
+        &[
+            "token",
+            "create",
+            "--email",
+            "wang.fang@example.com",
+            "--scopes",
+            "admin",
+        ],
+    );
+    assert!(!out.status.success(), "only administrators get the admin scope");
     let out = guanxi(dir.path(), &["token", "create", "--email", "nobody@example.com"]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("nobody@example.com"));

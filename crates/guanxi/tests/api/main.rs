@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod helpers;
 
+mod audit;
 mod auth;
 mod bulk;
 mod cli;
