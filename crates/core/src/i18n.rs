@@ -152,6 +152,10 @@ pub enum Msg {
     DetailMissingScope,
     TokenNotFound,
     TokenRevoked,
+    SignInFailed,
+    TitleTooManyRequests,
+    DetailTooManyAttempts,
+    CsrfMissing,
     // cli and start-up
     UnsupportedDatabase,
     AdminCreated,
@@ -493,6 +497,22 @@ impl Msg {
                 "該使用者沒有此 ID 的有效權杖。",
             ),
             TokenRevoked => ("Token {id} revoked.", "令牌 {id} 已吊销。", "權杖 {id} 已撤銷。"),
+            SignInFailed => (
+                "Wrong email or password.",
+                "邮箱或密码错误。",
+                "電子郵件或密碼錯誤。",
+            ),
+            TitleTooManyRequests => ("Too many attempts", "尝试次数过多", "嘗試次數過多"),
+            DetailTooManyAttempts => (
+                "Too many sign-in attempts. Try again in {seconds} seconds.",
+                "登录尝试次数过多，请在 {seconds} 秒后重试。",
+                "登入嘗試次數過多，請在 {seconds} 秒後重試。",
+            ),
+            CsrfMissing => (
+                "This change needs the X-CSRF-Token header of your session; reload the page and try again.",
+                "此操作需要会话的 X-CSRF-Token 请求头，请刷新页面后重试。",
+                "此操作需要工作階段的 X-CSRF-Token 標頭，請重新整理頁面後再試。",
+            ),
             UnsupportedDatabase => (
                 "Unsupported database URL '{url}': use sqlite://PATH or postgres://USER@HOST/DB.",
                 "不支持的数据库地址“{url}”：请使用 sqlite://路径 或 postgres://用户@主机/数据库。",

@@ -29,6 +29,22 @@ pub(crate) async fn record(
     Ok(())
 }
 
+/// Appends an entry about an email with no signed-in user behind it (sign-in failures).
+pub(crate) async fn record_for_email(
+    tx: &mut Tx,
+    email: &str,
+    ip: Option<String>,
+    action: &str,
+    detail: Json,
+    at: DateTime<Utc>,
+) -> Result<(), ServiceError> {
+    let mut row = entry(None, action, None, None, detail, at);
+    row.actor_email = Some(email.to_string());
+    row.ip = ip;
+    system::insert_audit(tx, &[row]).await?;
+    Ok(())
+}
+
 pub(crate) fn entry(
     by: Option<&Actor>,
     action: &str,

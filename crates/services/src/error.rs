@@ -17,6 +17,12 @@ pub enum ServiceError {
     Forbidden(Msg),
     #[error("the credential lacks the {0:?} scope")]
     MissingScope(crate::identity::Scope),
+    #[error("wrong email or password")]
+    SignInFailed,
+    #[error("too many attempts; retry in {retry_after} s")]
+    TooManyAttempts { retry_after: u64 },
+    #[error("missing or wrong CSRF token")]
+    Csrf,
     #[error("the matching record is in the recycle bin")]
     InRecycleBin,
     #[error("the record is not in the recycle bin")]

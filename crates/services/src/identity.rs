@@ -140,19 +140,19 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
 }
 
-fn token_hash(token: &str) -> String {
+pub(crate) fn token_hash(token: &str) -> String {
     let digest = Sha256::digest(token.as_bytes());
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn random_secret(bytes: usize) -> String {
+pub(crate) fn random_secret(bytes: usize) -> String {
     let mut buf = vec![0u8; bytes];
     OsRng.fill_bytes(&mut buf);
     URL_SAFE_NO_PAD.encode(buf)
 }
 
 impl Actor {
-    fn from_user(u: &UserRow) -> Actor {
+    pub(crate) fn for_user(u: &UserRow) -> Actor {
         Actor {
             user_id: u.id,
             email: u.email.clone(),
@@ -355,7 +355,7 @@ impl Crm {
         }
         let found = system::user_for_token(self.db(), &token_hash(token), self.now()).await?;
         Ok(found.map(|(user, scopes)| {
-            let mut actor = Actor::from_user(&user);
+            let mut actor = Actor::for_user(&user);
             // A token never grants more than its user has.
             let granted = Scopes::parse(&scopes).unwrap_or(Scopes::NONE);
             actor.scopes = Scopes {
@@ -382,7 +382,7 @@ impl Crm {
                     .is_some_and(|h| verify_password(password, h))
             })
             .as_ref()
-            .map(Actor::from_user))
+            .map(Actor::for_user))
     }
 
     pub async fn actor_for_email(&self, email: &str) -> Result<Actor, ServiceError> {
@@ -390,7 +390,7 @@ impl Crm {
             .await?
             .filter(|u| u.active)
             .as_ref()
-            .map(Actor::from_user)
+            .map(Actor::for_user)
             .ok_or_else(|| ServiceError::field("email", Msg::UnknownEmail))
     }
 }

@@ -9,6 +9,7 @@ mod error;
 pub mod identity;
 pub mod metadata;
 pub mod records;
+pub mod sessions;
 
 use std::sync::{Arc, RwLock};
 
@@ -39,6 +40,7 @@ pub struct Crm {
     schema: Arc<RwLock<Arc<Schema>>>,
     meta_version: Arc<RwLock<String>>,
     clock: Arc<dyn Clock>,
+    limiter: Arc<std::sync::Mutex<sessions::AddressLimiter>>,
 }
 
 impl Crm {
@@ -51,6 +53,7 @@ impl Crm {
             schema: Arc::new(RwLock::new(Arc::new(Schema::default()))),
             meta_version: Arc::new(RwLock::new(String::new())),
             clock,
+            limiter: Arc::default(),
         };
         crm.reload_schema().await?;
         let customs: Vec<_> = crm

@@ -71,6 +71,20 @@ const MIGRATIONS: &[Migration] = &[
             "CREATE TRIGGER gx_audit_no_change BEFORE UPDATE OR DELETE ON gx_audit FOR EACH ROW EXECUTE FUNCTION gx_audit_append_only()",
         ],
     },
+    Migration {
+        version: 3,
+        name: "browser sessions; sign-in lookups in the audit trail",
+        statements: &[
+            "CREATE TABLE gx_sessions (id {uuid} PRIMARY KEY NOT NULL, user_id {uuid} NOT NULL REFERENCES gx_users (id), \
+             token_hash {text} NOT NULL, csrf {text} NOT NULL, created_at {ts} NOT NULL, expires_at {ts} NOT NULL, \
+             revoked_at {ts}, ip {text}, user_agent {text})",
+            "CREATE UNIQUE INDEX ux_gx_sessions_hash ON gx_sessions (token_hash)",
+            "CREATE INDEX ix_gx_sessions_user ON gx_sessions (user_id)",
+            "CREATE INDEX ix_gx_audit_email ON gx_audit (actor_email, action, id)",
+        ],
+        sqlite: &[],
+        postgres: &[],
+    },
 ];
 
 pub fn latest_version() -> i64 {

@@ -288,6 +288,125 @@ pub async fn user_for_token(
     Ok(user_from(row).map(|u| (u, scopes)))
 }
 
+/// A signed-in browser: the cookie's hash, its CSRF token, its lifetime.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SessionRow {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub token_hash: String,
+    pub csrf: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+pub async fn insert_session(tx: &mut Tx, s: &SessionRow) -> Result<()> {
+    let cols = [
+        "id",
+        "user_id",
+        "token_hash",
+        "csrf",
+        "created_at",
+        "expires_at",
+        "revoked_at",
+        "ip",
+        "user_agent",
+    ];
+    let row = vec![
+        Arg::Uuid(s.id),
+        Arg::Uuid(s.user_id),
+        Arg::Text(s.token_hash.clone()),
+        Arg::Text(s.csrf.clone()),
+        Arg::DateTime(s.created_at),
+        Arg::DateTime(s.expires_at),
+        Arg::opt_datetime(s.revoked_at),
+        Arg::opt_text(s.ip.clone()),
+        Arg::opt_text(s.user_agent.clone()),
+    ];
+    insert_rows(tx, "gx_sessions", &cols, vec![row]).await
+}
+
+/// The active user of a live session with this cookie hash, with the session's id and CSRF token.
+pub async fn user_for_session(
+    db: &Database,
+    token_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<(UserRow, Uuid, String)>> {
+    let mut s = db.sql();
+    s.push(&format!(
+        "SELECT {USER_COLS}, x.id, x.csrf FROM gx_sessions x JOIN gx_users u ON u.id = x.user_id WHERE x.token_hash = "
+    ));
+    s.bind(Arg::Text(token_hash.into()))
+        .push(" AND x.revoked_at IS NULL AND x.expires_at > ");
+    s.bind(Arg::DateTime(now))
+        .push(" AND u.active = ")
+        .bind(Arg::Bool(true));
+    let mut kinds = USER_KINDS.to_vec();
+    kinds.extend([ColumnKind::Uuid, ColumnKind::Text]);
+    let Some(mut row) = db.fetch(s, &kinds).await?.into_iter().next() else {
+        return Ok(None);
+    };
+    let csrf = row
+        .pop()
+        .and_then(|a| a.as_text().map(str::to_string))
+        .unwrap_or_default();
+    let id = row.pop().and_then(|a| a.as_uuid()).unwrap_or_default();
+    Ok(user_from(row).map(|u| (u, id, csrf)))
+}
+
+/// Ends one session (`session` given) or every live session of the user; returns how many.
+pub async fn revoke_sessions(
+    tx: &mut Tx,
+    user_id: Uuid,
+    session: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> Result<u64> {
+    let mut s = tx.sql();
+    s.push("UPDATE gx_sessions SET revoked_at = ")
+        .bind(Arg::DateTime(now));
+    s.push(" WHERE user_id = ")
+        .bind(Arg::Uuid(user_id))
+        .push(" AND revoked_at IS NULL");
+    if let Some(id) = session {
+        s.push(" AND id = ").bind(Arg::Uuid(id));
+    }
+    tx.execute(s).await
+}
+
+/// How many entries with `action` for this email since `since` (sign-in failures).
+pub async fn count_audit_for_email(
+    db: &Database,
+    email: &str,
+    action: &str,
+    since: DateTime<Utc>,
+) -> Result<i64> {
+    let mut s = db.sql();
+    s.push("SELECT COUNT(*) FROM gx_audit WHERE actor_email = ")
+        .bind(Arg::Text(email.into()));
+    s.push(" AND action = ")
+        .bind(Arg::Text(action.into()))
+        .push(" AND at >= ")
+        .bind(Arg::DateTime(since));
+    let rows = db.fetch(s, &[ColumnKind::Int]).await?;
+    Ok(rows
+        .first()
+        .and_then(|r| r.first())
+        .and_then(Arg::as_int)
+        .unwrap_or(0))
+}
+
+/// When `action` last happened for this email (the last successful sign-in).
+pub async fn last_audit_for_email(db: &Database, email: &str, action: &str) -> Result<Option<DateTime<Utc>>> {
+    let mut s = db.sql();
+    s.push("SELECT MAX(at) FROM gx_audit WHERE actor_email = ")
+        .bind(Arg::Text(email.into()));
+    s.push(" AND action = ").bind(Arg::Text(action.into()));
+    let rows = db.fetch(s, &[ColumnKind::DateTime]).await?;
+    Ok(rows.first().and_then(|r| r.first()).and_then(Arg::as_datetime))
+}
+
 /// One entry of the audit trail: who did what, when, from where.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AuditRow {

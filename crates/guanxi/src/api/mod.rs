@@ -39,6 +39,8 @@ pub const BULK_BODY_LIMIT: usize = 64 * 1024 * 1024;
 pub struct Ctx {
     pub actor: Actor,
     pub locale: Locale,
+    /// The browser session, when the caller signed in with a password rather than a token.
+    pub session: Option<Uuid>,
 }
 
 fn request_locale(headers: &HeaderMap) -> Option<Locale> {
@@ -55,6 +57,11 @@ pub fn router(crm: Crm) -> Router {
         .route("/api/v1/me/tokens", get(my_tokens))
         .route("/api/v1/me/tokens/{id}", axum::routing::delete(revoke_my_token))
         .route("/api/v1/audit", get(audit_trail))
+        .route("/api/v1/auth/session", axum::routing::delete(sign_out_here))
+        .route(
+            "/api/v1/auth/sessions",
+            axum::routing::delete(sign_out_everywhere),
+        )
         .route(
             "/api/v1/metadata/objects",
             get(meta_objects).post(meta_add_object),
@@ -75,6 +82,7 @@ pub fn router(crm: Crm) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/api/v1/openapi.json", get(openapi_document))
+        .route("/api/v1/auth/session", post(sign_in))
         .merge(records)
         .fallback(not_found)
         .layer(RequestBodyLimitLayer::new(BULK_BODY_LIMIT))
@@ -100,33 +108,170 @@ async fn openapi_document(State(crm): State<Crm>) -> Json<Value> {
     Json(openapi::document(&crm.schema()))
 }
 
-/// Bearer-token authentication for everything under /api/v1 but the OpenAPI document.
+/// Who is calling: a bearer API token (programs), or a session cookie (the browser), in
+/// which case every change must also carry the session's CSRF token. Everything under
+/// /api/v1 but the OpenAPI document and sign-in passes here.
 async fn authenticate(State(crm): State<Crm>, mut req: Request, next: Next) -> Response {
     let locale = request_locale(req.headers());
-    let token = req
+    let fail = |e: ServiceError, actor_locale: Option<Locale>| {
+        Problem::from_service(e, locale.or(actor_locale).unwrap_or_default(), false).into_response()
+    };
+    let bearer = req
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
         .map(str::to_string);
-    let Some(token) = token else {
-        return Problem::unauthorized(locale.unwrap_or_default()).into_response();
-    };
-    match crm.authenticate_token(&token).await {
-        Ok(Some(mut actor)) => {
-            let locale = locale.unwrap_or(actor.locale);
-            actor.ip = req
-                .extensions()
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|c| c.0.ip().to_string());
-            if let Err(e) = actor.require(required_scope(req.method(), req.uri().path())) {
-                return Problem::from_service(e, locale, false).into_response();
+    let (mut actor, session) = match bearer {
+        Some(token) => match crm.authenticate_token(&token).await {
+            Ok(Some(actor)) => (actor, None),
+            Ok(None) => return Problem::unauthorized(locale.unwrap_or_default()).into_response(),
+            Err(e) => return fail(e, None),
+        },
+        None => {
+            let Some(secret) = session_cookie(req.headers()) else {
+                return Problem::unauthorized(locale.unwrap_or_default()).into_response();
+            };
+            match crm.authenticate_session(&secret).await {
+                Ok(Some((actor, id, csrf))) => {
+                    let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+                    let sent = req
+                        .headers()
+                        .get("x-csrf-token")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("");
+                    if !safe && !guanxi_services::sessions::same_secret(sent, &csrf) {
+                        return fail(ServiceError::Csrf, Some(actor.locale));
+                    }
+                    (actor, Some(id))
+                }
+                Ok(None) => return Problem::unauthorized(locale.unwrap_or_default()).into_response(),
+                Err(e) => return fail(e, None),
             }
-            req.extensions_mut().insert(Ctx { actor, locale });
-            next.run(req).await
         }
-        Ok(None) => Problem::unauthorized(locale.unwrap_or_default()).into_response(),
-        Err(e) => Problem::from_service(e, locale.unwrap_or_default(), false).into_response(),
+    };
+    let locale = locale.unwrap_or(actor.locale);
+    actor.ip = peer(&req);
+    if let Err(e) = actor.require(required_scope(req.method(), req.uri().path())) {
+        return Problem::from_service(e, locale, false).into_response();
+    }
+    req.extensions_mut().insert(Ctx {
+        actor,
+        locale,
+        session,
+    });
+    next.run(req).await
+}
+
+const SESSION_COOKIE: &str = "gx_session";
+
+fn session_cookie(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|pair| {
+            pair.trim()
+                .strip_prefix(SESSION_COOKIE)
+                .and_then(|r| r.strip_prefix('='))
+        })
+        .map(str::to_string)
+}
+
+/// The client's address, from the connection (proxies come with configuration, later).
+fn peer(req: &Request) -> Option<String> {
+    req.extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+}
+
+/// The session cookie: HttpOnly, SameSite=Lax, Secure when the request came over HTTPS.
+fn session_set_cookie(headers: &HeaderMap, value: &str, max_age: i64) -> Option<HeaderValue> {
+    let https = headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()) == Some("https");
+    let secure = if https { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
+    ))
+    .ok()
+}
+
+#[derive(Debug, Deserialize)]
+struct SignIn {
+    email: String,
+    password: String,
+}
+
+async fn sign_in(State(crm): State<Crm>, req: Request) -> Response {
+    let locale = request_locale(req.headers()).unwrap_or_default();
+    let ip = peer(&req);
+    let headers = req.headers().clone();
+    let user_agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let body = match axum::body::to_bytes(req.into_body(), 64 * 1024).await {
+        Ok(b) => b,
+        Err(e) => {
+            return Problem::bad_request(locale, "body", Msg::InvalidJson, &e.to_string()).into_response();
+        }
+    };
+    let input: SignIn = match serde_json::from_slice(&body) {
+        Ok(i) => i,
+        Err(e) => {
+            return Problem::bad_request(locale, "body", Msg::InvalidJson, &e.to_string()).into_response();
+        }
+    };
+    match crm.sign_in(&input.email, &input.password, ip, user_agent).await {
+        Ok(s) => {
+            let body = json!({
+                "user": {"id": s.actor.user_id, "email": s.actor.email, "is_admin": s.actor.is_admin, "locale": s.actor.locale.tag()},
+                "csrf_token": s.csrf,
+                "expires_at": format_datetime(&s.expires_at),
+            });
+            let mut res = (StatusCode::CREATED, Json(body)).into_response();
+            let max_age = guanxi_services::sessions::SESSION_HOURS * 3600;
+            if let Some(cookie) = session_set_cookie(&headers, &s.secret, max_age) {
+                res.headers_mut().insert(header::SET_COOKIE, cookie);
+            }
+            res.headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            res
+        }
+        Err(e) => Problem::from_service(e, locale, false).into_response(),
+    }
+}
+
+/// Signs out this session (`DELETE /auth/session`) or every session (`DELETE /auth/sessions`).
+async fn sign_out_here(
+    State(crm): State<Crm>,
+    Extension(ctx): Extension<Ctx>,
+    headers: HeaderMap,
+) -> Response {
+    let Some(session) = ctx.session else {
+        return Problem::not_found(ctx.locale).into_response();
+    };
+    sign_out(&crm, &ctx, &headers, Some(session)).await
+}
+
+async fn sign_out_everywhere(
+    State(crm): State<Crm>,
+    Extension(ctx): Extension<Ctx>,
+    headers: HeaderMap,
+) -> Response {
+    sign_out(&crm, &ctx, &headers, None).await
+}
+
+async fn sign_out(crm: &Crm, ctx: &Ctx, headers: &HeaderMap, session: Option<Uuid>) -> Response {
+    match crm.sign_out(&ctx.actor, session).await {
+        Ok(n) => {
+            let mut res = (StatusCode::OK, Json(json!({"sessions_ended": n}))).into_response();
+            if let Some(cookie) = session_set_cookie(headers, "", 0) {
+                res.headers_mut().insert(header::SET_COOKIE, cookie);
+            }
+            res
+        }
+        Err(e) => Problem::from_service(e, ctx.locale, false).into_response(),
     }
 }
 

@@ -218,6 +218,30 @@ pub fn document(schema: &Schema) -> Json {
         json!({"get": {"operationId": "me", "summary": "The user behind the token", "responses": responses(vec![("200", ok("User", json!({"type": "object"})))])}}),
     );
     paths.insert(
+        "/api/v1/auth/session".into(),
+        json!({
+            "post": {"operationId": "signIn", "tags": ["Sessions"], "security": [],
+                "summary": "Sign in with email and password: sets the HttpOnly session cookie and returns the CSRF token \
+                            every change made with the cookie must send as X-CSRF-Token",
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object",
+                    "properties": {"email": {"type": "string"}, "password": {"type": "string"}}, "required": ["email", "password"]}}}},
+                "responses": {
+                    "201": ok("Signed in", json!({"type": "object", "properties": {
+                        "user": {"type": "object"}, "csrf_token": {"type": "string"}, "expires_at": {"type": "string", "format": "date-time"}}})),
+                    "400": problem_response("Malformed body"),
+                    "401": problem_response("Wrong email or password"),
+                    "429": problem_response("Too many attempts from this address, or the account is locked for a while; see Retry-After"),
+                }},
+            "delete": {"operationId": "signOut", "tags": ["Sessions"], "summary": "Sign out of this session",
+                "responses": responses(vec![("200", ok("Signed out", json!({"type": "object"})))])}
+        }),
+    );
+    paths.insert(
+        "/api/v1/auth/sessions".into(),
+        json!({"delete": {"operationId": "signOutEverywhere", "tags": ["Sessions"], "summary": "Sign out of every session of the caller",
+            "responses": responses(vec![("200", ok("Signed out", json!({"type": "object", "properties": {"sessions_ended": {"type": "integer"}}})))])}}),
+    );
+    paths.insert(
         "/api/v1/me/tokens".into(),
         json!({"get": {"operationId": "myTokens", "tags": ["Tokens"], "summary": "The caller's API tokens (never the tokens themselves)",
             "responses": responses(vec![("200", ok("Tokens", json!({"type": "object", "properties": {"data": {"type": "array", "items": {
@@ -318,10 +342,14 @@ pub fn document(schema: &Schema) -> Json {
             "description": "Every object, standard or custom, is served under /api/v1/{plural}. Errors are RFC 9457 problem+json."
         },
         "servers": [{"url": "/"}],
-        "security": [{"bearer": []}],
+        "security": [{"bearer": []}, {"session": []}],
         "paths": paths,
         "components": {
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "API token from `guanxi token create`"}},
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer", "description": "API token from `guanxi token create`"},
+                "session": {"type": "apiKey", "in": "cookie", "name": "gx_session",
+                    "description": "Browser session from POST /api/v1/auth/session; changes also need the X-CSRF-Token header"}
+            },
             "schemas": schemas,
         }
     })

@@ -13,6 +13,8 @@ pub struct Problem {
     pub title: String,
     pub detail: String,
     pub errors: Vec<(String, String, String)>,
+    /// Seconds for a Retry-After header.
+    pub retry_after: Option<u64>,
 }
 
 impl Problem {
@@ -29,6 +31,7 @@ impl Problem {
             title: title.text(locale).into(),
             detail,
             errors: Vec::new(),
+            retry_after: None,
         }
     }
 
@@ -48,6 +51,7 @@ impl Problem {
             title: Msg::TitleValidation.text(locale).into(),
             detail,
             errors: list,
+            retry_after: None,
         }
     }
 
@@ -128,6 +132,31 @@ impl Problem {
                 Msg::TitleForbidden,
                 Msg::DetailMissingScope.format(locale, &[("scope", scope.name())]),
             ),
+            ServiceError::SignInFailed => Problem::new(
+                StatusCode::UNAUTHORIZED,
+                "sign-in-failed",
+                locale,
+                Msg::TitleUnauthorized,
+                Msg::SignInFailed.text(locale).into(),
+            ),
+            ServiceError::TooManyAttempts { retry_after } => {
+                let mut p = Problem::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "too-many-attempts",
+                    locale,
+                    Msg::TitleTooManyRequests,
+                    Msg::DetailTooManyAttempts.format(locale, &[("seconds", &retry_after.to_string())]),
+                );
+                p.retry_after = Some(retry_after);
+                p
+            }
+            ServiceError::Csrf => Problem::new(
+                StatusCode::FORBIDDEN,
+                "csrf",
+                locale,
+                Msg::TitleForbidden,
+                Msg::CsrfMissing.text(locale).into(),
+            ),
             ServiceError::InRecycleBin => Problem::new(
                 StatusCode::CONFLICT,
                 "in-recycle-bin",
@@ -196,6 +225,10 @@ impl IntoResponse for Problem {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
+        if let Some(seconds) = self.retry_after {
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
         res
     }
 }

@@ -15,4 +15,5 @@ mod lifecycle;
 mod openapi;
 mod pagination;
 mod records;
+mod sessions;
 mod validation;
