@@ -156,6 +156,7 @@ pub enum Msg {
     TitleTooManyRequests,
     DetailTooManyAttempts,
     CsrfMissing,
+    DetailNoPermission,
     // cli and start-up
     UnsupportedDatabase,
     AdminCreated,
@@ -512,6 +513,11 @@ impl Msg {
                 "This change needs the X-CSRF-Token header of your session; reload the page and try again.",
                 "此操作需要会话的 X-CSRF-Token 请求头，请刷新页面后重试。",
                 "此操作需要工作階段的 X-CSRF-Token 標頭，請重新整理頁面後再試。",
+            ),
+            DetailNoPermission => (
+                "Your role does not allow this on these records.",
+                "您的角色无权对这些记录执行此操作。",
+                "您的角色無權對這些記錄執行此操作。",
             ),
             UnsupportedDatabase => (
                 "Unsupported database URL '{url}': use sqlite://PATH or postgres://USER@HOST/DB.",

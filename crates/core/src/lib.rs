@@ -2,6 +2,7 @@
 //! and the message catalogue. No IO, no async, no clock: everything here is a function
 //! of its inputs, so it is tested without a database.
 
+pub mod access;
 pub mod builtin;
 pub mod i18n;
 pub mod metadata;

@@ -160,6 +160,7 @@ impl Actor {
             locale: Locale::from_tag(&u.locale).unwrap_or_default(),
             scopes: Scopes::for_user(u.is_admin),
             ip: None,
+            role_id: u.role_id,
         }
     }
 
@@ -204,6 +205,7 @@ impl Crm {
             active: true,
             created_at: now,
             updated_at: now,
+            role_id: None,
         };
         let mut tx = self.db().begin().await?;
         match system::insert_user(&mut tx, &user).await {

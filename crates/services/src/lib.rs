@@ -8,6 +8,7 @@ pub mod demo;
 mod error;
 pub mod identity;
 pub mod metadata;
+pub mod permissions;
 pub mod records;
 pub mod sessions;
 
@@ -31,6 +32,8 @@ pub struct Actor {
     pub scopes: identity::Scopes,
     /// Where the request came from, for the audit trail.
     pub ip: Option<String>,
+    /// The role in the hierarchy, if the user holds one.
+    pub role_id: Option<Uuid>,
 }
 
 /// The services over one database. Cheap to clone; share one per process.

@@ -7,6 +7,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use guanxi_core::access::{Access, Operation};
 use guanxi_core::metadata::FieldType;
 use guanxi_core::query::{self, Cond, Expr, Sort};
 use guanxi_core::values::{self, ParseContext, Record, Value, sys};
@@ -227,12 +228,22 @@ impl Crm {
 
         // 1. Plan each change: parse, normalise, check versions.
         let t0 = std::time::Instant::now();
+        let access = self.access(actor, &object.name).await?;
         let mut creates = plan_creates(object, changes, actor, now, &ctx).into_iter();
         let mut plans: Vec<Result<Planned, ServiceError>> = Vec::with_capacity(changes.len());
         let mut touched: HashSet<Uuid> = HashSet::new();
         for change in changes {
             let plan = match change {
+                Change::Create(_) if !access.may(Operation::Create) => {
+                    creates.next();
+                    Err(no_permission())
+                }
                 Change::Create(_) => creates.next().unwrap_or(Err(ServiceError::NotFound)),
+                Change::Update { id, .. } | Change::Delete { id, .. } | Change::Restore { id }
+                    if denied(&access, change, current.get(id)).is_some() =>
+                {
+                    Err(denied(&access, change, current.get(id)).unwrap_or(ServiceError::NotFound))
+                }
                 Change::Update { id, version, patch } => match current.get(id) {
                     Some(r) if !r.is_deleted() && touched.insert(*id) => {
                         plan_update(object, r, *version, patch, &ctx)
@@ -487,18 +498,22 @@ impl Crm {
     /// A live record (or, with `deleted`, one in the recycle bin).
     pub async fn get(
         &self,
-        _actor: &Actor,
+        actor: &Actor,
         object: &str,
         id: Uuid,
         deleted: bool,
     ) -> Result<Record, ServiceError> {
         let (_, object) = self.object(object)?;
+        let access = self.access(actor, &object.name).await?;
+        if !access.may(Operation::Read) {
+            return Err(no_permission());
+        }
         let sql = store::get_sql(self.db().dialect(), &object, id);
         let rows = self.db().fetch(sql, &store::row_kinds(&object)).await?;
         match rows.into_iter().next() {
             Some(row) => {
                 let r = store::decode(&object, row)?;
-                if r.is_deleted() == deleted {
+                if r.is_deleted() == deleted && access.can_read(owner_of(&r)) {
                     Ok(r)
                 } else {
                     Err(ServiceError::NotFound)
@@ -509,8 +524,12 @@ impl Crm {
     }
 
     /// One keyset page of a list.
-    pub async fn list(&self, _actor: &Actor, object: &str, q: &ListQuery) -> Result<Page, ServiceError> {
+    pub async fn list(&self, actor: &Actor, object: &str, q: &ListQuery) -> Result<Page, ServiceError> {
         let (_, object) = self.object(object)?;
+        let access = self.access(actor, &object.name).await?;
+        if !access.may(Operation::Read) {
+            return Err(no_permission());
+        }
         let ctx = self.parse_context();
         let filter: Option<Expr<Cond>> = match q.filter.as_deref().map(str::trim).filter(|f| !f.is_empty()) {
             None => None,
@@ -519,6 +538,21 @@ impl Crm {
                     .and_then(|e| query::type_filter(e, &object, &ctx))
                     .map_err(filter_error)?,
             ),
+        };
+        // Records the actor may not read are not there for them: the list is narrowed to
+        // the owners they reach, in SQL, before paging.
+        let filter = match (access.readable_owners(), object.field("owner")) {
+            (Some(owners), Some(owner_field)) => {
+                let only = Expr::Cond(Cond::In {
+                    field: owner_field.clone(),
+                    values: owners.into_iter().map(Value::Uuid).collect(),
+                });
+                Some(match filter {
+                    Some(f) => Expr::And(vec![only, f]),
+                    None => only,
+                })
+            }
+            _ => filter,
         };
         let sort: Sort = match q.sort.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             None => query::parse_sort("id", &object),
@@ -590,6 +624,36 @@ impl Crm {
         }
         Ok(system::history(self.db(), &obj.name, id, 500).await?)
     }
+}
+
+fn no_permission() -> ServiceError {
+    ServiceError::Forbidden(Msg::DetailNoPermission)
+}
+
+fn owner_of(record: &Record) -> Option<Uuid> {
+    match record.values.get(sys::OWNER) {
+        Some(Value::Uuid(u)) => Some(*u),
+        _ => None,
+    }
+}
+
+/// Why the actor may not make this change to this stored record, if they may not. A record
+/// they cannot read does not exist for them (404); one they read but may not change, 403.
+fn denied(access: &Access, change: &Change, record: Option<&Record>) -> Option<ServiceError> {
+    let record = record?;
+    let owner = owner_of(record);
+    if !access.may(Operation::Read) {
+        return Some(no_permission());
+    }
+    if !access.can_read(owner) {
+        return Some(ServiceError::NotFound);
+    }
+    let allowed = match change {
+        Change::Update { .. } => access.can_edit(owner),
+        Change::Delete { .. } | Change::Restore { .. } => access.can_delete(owner),
+        Change::Create(_) => access.may(Operation::Create),
+    };
+    (!allowed).then(no_permission)
 }
 
 fn filter_error(e: query::FilterError) -> ServiceError {
@@ -920,6 +984,7 @@ mod speed {
             locale: Default::default(),
             scopes: crate::identity::Scopes::for_user(true),
             ip: None,
+            role_id: None,
         };
         let t = std::time::Instant::now();
         for input in &inputs {

@@ -85,6 +85,22 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: &[],
         postgres: &[],
     },
+    Migration {
+        version: 4,
+        name: "roles in a hierarchy, sharing per object, object permissions per role",
+        statements: &[
+            "CREATE TABLE gx_roles (id {uuid} PRIMARY KEY NOT NULL, name {text} NOT NULL, parent_id {uuid} REFERENCES gx_roles (id), \
+             created_at {ts} NOT NULL)",
+            "CREATE UNIQUE INDEX ux_gx_roles_name ON gx_roles (name)",
+            "ALTER TABLE gx_users ADD COLUMN role_id {uuid} REFERENCES gx_roles (id)",
+            "CREATE TABLE gx_object_sharing (object {text} PRIMARY KEY NOT NULL, sharing {text} NOT NULL)",
+            "CREATE TABLE gx_role_permissions (role_id {uuid} NOT NULL REFERENCES gx_roles (id), object {text} NOT NULL, \
+             can_read {bool} NOT NULL, can_create {bool} NOT NULL, can_edit {bool} NOT NULL, can_delete {bool} NOT NULL, \
+             view_all {bool} NOT NULL, modify_all {bool} NOT NULL, PRIMARY KEY (role_id, object))",
+        ],
+        sqlite: &[],
+        postgres: &[],
+    },
 ];
 
 pub fn latest_version() -> i64 {

@@ -46,10 +46,11 @@ pub struct UserRow {
     pub active: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub role_id: Option<Uuid>,
 }
 
-const USER_COLS: &str = "u.id, u.email, u.name, u.password_hash, u.locale, u.time_zone, u.is_admin, u.active, u.created_at, u.updated_at";
-const USER_KINDS: [ColumnKind; 10] = [
+const USER_COLS: &str = "u.id, u.email, u.name, u.password_hash, u.locale, u.time_zone, u.is_admin, u.active, u.created_at, u.updated_at, u.role_id";
+const USER_KINDS: [ColumnKind; 11] = [
     ColumnKind::Uuid,
     ColumnKind::Text,
     ColumnKind::Text,
@@ -60,6 +61,7 @@ const USER_KINDS: [ColumnKind; 10] = [
     ColumnKind::Bool,
     ColumnKind::DateTime,
     ColumnKind::DateTime,
+    ColumnKind::Uuid,
 ];
 
 fn user_from(row: Vec<Arg>) -> Option<UserRow> {
@@ -75,6 +77,7 @@ fn user_from(row: Vec<Arg>) -> Option<UserRow> {
         active: it.next()?.as_bool()?,
         created_at: it.next()?.as_datetime()?,
         updated_at: it.next()?.as_datetime()?,
+        role_id: it.next()?.as_uuid(),
     })
 }
 
@@ -90,6 +93,7 @@ pub async fn insert_user(tx: &mut Tx, u: &UserRow) -> Result<()> {
         Arg::Bool(u.active),
         Arg::DateTime(u.created_at),
         Arg::DateTime(u.updated_at),
+        Arg::opt_uuid(u.role_id),
     ];
     let cols = [
         "id",
@@ -102,6 +106,7 @@ pub async fn insert_user(tx: &mut Tx, u: &UserRow) -> Result<()> {
         "active",
         "created_at",
         "updated_at",
+        "role_id",
     ];
     insert_rows(tx, "gx_users", &cols, vec![row]).await
 }
@@ -787,4 +792,139 @@ pub async fn meta_version(db: &Database) -> Result<String> {
         .and_then(|r| r.first())
         .and_then(|a| a.as_text().map(str::to_string))
         .unwrap_or_default())
+}
+
+/// A role in the hierarchy: a manager's role is the parent of their reports' roles.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RoleRow {
+    pub id: Uuid,
+    pub name: String,
+    pub parent_id: Option<Uuid>,
+}
+
+pub async fn insert_role(tx: &mut Tx, r: &RoleRow, now: DateTime<Utc>) -> Result<()> {
+    let row = vec![
+        Arg::Uuid(r.id),
+        Arg::Text(r.name.clone()),
+        Arg::opt_uuid(r.parent_id),
+        Arg::DateTime(now),
+    ];
+    insert_rows(
+        tx,
+        "gx_roles",
+        &["id", "name", "parent_id", "created_at"],
+        vec![row],
+    )
+    .await
+}
+
+pub async fn roles(db: &Database) -> Result<Vec<RoleRow>> {
+    let sql = Sql::with(
+        db.dialect(),
+        "SELECT id, name, parent_id FROM gx_roles ORDER BY name",
+    );
+    let rows = db
+        .fetch(sql, &[ColumnKind::Uuid, ColumnKind::Text, ColumnKind::Uuid])
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| {
+            let mut it = r.into_iter();
+            Some(RoleRow {
+                id: it.next()?.as_uuid()?,
+                name: it.next()?.as_text()?.to_string(),
+                parent_id: it.next()?.as_uuid(),
+            })
+        })
+        .collect())
+}
+
+/// Every user with the role they hold (if any).
+pub async fn user_roles(db: &Database) -> Result<Vec<(Uuid, Option<Uuid>)>> {
+    let sql = Sql::with(
+        db.dialect(),
+        "SELECT id, role_id FROM gx_users WHERE active = TRUE",
+    );
+    let rows = db.fetch(sql, &[ColumnKind::Uuid, ColumnKind::Uuid]).await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| Some((r.first()?.as_uuid()?, r.get(1)?.as_uuid())))
+        .collect())
+}
+
+pub async fn users(db: &Database) -> Result<Vec<UserRow>> {
+    let sql = Sql::with(
+        db.dialect(),
+        &format!("SELECT {USER_COLS} FROM gx_users u ORDER BY u.email"),
+    );
+    Ok(db
+        .fetch(sql, &USER_KINDS)
+        .await?
+        .into_iter()
+        .filter_map(user_from)
+        .collect())
+}
+
+pub async fn set_user_role(tx: &mut Tx, user: Uuid, role: Option<Uuid>, now: DateTime<Utc>) -> Result<bool> {
+    let mut s = tx.sql();
+    s.push("UPDATE gx_users SET role_id = ")
+        .bind(Arg::opt_uuid(role))
+        .push(", updated_at = ")
+        .bind(Arg::DateTime(now));
+    s.push(" WHERE id = ").bind(Arg::Uuid(user));
+    Ok(tx.execute(s).await? == 1)
+}
+
+/// The organisation-wide default of an object, as stored (`None`: never set).
+pub async fn object_sharing(db: &Database, object: &str) -> Result<Option<String>> {
+    let mut s = db.sql();
+    s.push("SELECT sharing FROM gx_object_sharing WHERE object = ")
+        .bind(Arg::Text(object.into()));
+    let rows = db.fetch(s, &[ColumnKind::Text]).await?;
+    Ok(rows
+        .first()
+        .and_then(|r| r.first())
+        .and_then(|a| a.as_text().map(str::to_string)))
+}
+
+pub async fn set_object_sharing(tx: &mut Tx, object: &str, sharing: &str) -> Result<()> {
+    let mut s = tx.sql();
+    s.push("INSERT INTO gx_object_sharing (object, sharing) VALUES (")
+        .bind(Arg::Text(object.into()))
+        .push(", ");
+    s.bind(Arg::Text(sharing.into()))
+        .push(") ON CONFLICT (object) DO UPDATE SET sharing = excluded.sharing");
+    tx.execute(s).await?;
+    Ok(())
+}
+
+/// A role's permissions on an object: read, create, edit, delete, view all, modify all.
+pub async fn role_permissions(db: &Database, role: Uuid, object: &str) -> Result<Option<[bool; 6]>> {
+    let mut s = db.sql();
+    s.push("SELECT can_read, can_create, can_edit, can_delete, view_all, modify_all FROM gx_role_permissions WHERE role_id = ");
+    s.bind(Arg::Uuid(role))
+        .push(" AND object = ")
+        .bind(Arg::Text(object.into()));
+    let rows = db.fetch(s, &[ColumnKind::Bool; 6]).await?;
+    Ok(rows.into_iter().next().map(|r| {
+        let mut out = [false; 6];
+        for (o, a) in out.iter_mut().zip(r) {
+            *o = a.as_bool().unwrap_or(false);
+        }
+        out
+    }))
+}
+
+pub async fn set_role_permissions(tx: &mut Tx, role: Uuid, object: &str, p: [bool; 6]) -> Result<()> {
+    let mut s = tx.sql();
+    s.push("INSERT INTO gx_role_permissions (role_id, object, can_read, can_create, can_edit, can_delete, view_all, modify_all) VALUES (");
+    s.bind(Arg::Uuid(role))
+        .push(", ")
+        .bind(Arg::Text(object.into()))
+        .push(", ");
+    s.bind_list(p.iter().map(|b| Arg::Bool(*b)));
+    s.push(") ON CONFLICT (role_id, object) DO UPDATE SET can_read = excluded.can_read, can_create = excluded.can_create, \
+            can_edit = excluded.can_edit, can_delete = excluded.can_delete, view_all = excluded.view_all, modify_all = excluded.modify_all");
+    tx.execute(s).await?;
+    Ok(())
 }

@@ -57,6 +57,10 @@ pub fn router(crm: Crm) -> Router {
         .route("/api/v1/me/tokens", get(my_tokens))
         .route("/api/v1/me/tokens/{id}", axum::routing::delete(revoke_my_token))
         .route("/api/v1/audit", get(audit_trail))
+        .route("/api/v1/admin/roles", get(list_roles).post(add_role))
+        .route("/api/v1/admin/users", get(list_users))
+        .route("/api/v1/admin/users/{id}", axum::routing::patch(update_user))
+        .route("/api/v1/admin/access/{name}", get(get_access).put(put_access))
         .route("/api/v1/auth/session", axum::routing::delete(sign_out_here))
         .route(
             "/api/v1/auth/sessions",
@@ -279,7 +283,10 @@ async fn sign_out(crm: &Crm, ctx: &Ctx, headers: &HeaderMap, session: Option<Uui
 /// write for any other change, read otherwise.
 fn required_scope(method: &Method, path: &str) -> Scope {
     let reading = matches!(*method, Method::GET | Method::HEAD);
-    if path.starts_with("/api/v1/audit") || (path.starts_with("/api/v1/metadata") && !reading) {
+    if path.starts_with("/api/v1/audit")
+        || path.starts_with("/api/v1/admin")
+        || (path.starts_with("/api/v1/metadata") && !reading)
+    {
         Scope::Admin
     } else if reading {
         Scope::Read
@@ -417,6 +424,129 @@ async fn audit_trail(
         })
         .collect();
     Ok(Json(json!({"data": data, "next_cursor": next})))
+}
+
+fn role_json(r: &guanxi_storage::system::RoleRow) -> Value {
+    json!({"id": r.id, "name": r.name, "parent": r.parent_id})
+}
+
+async fn list_roles(State(crm): State<Crm>, Extension(ctx): Extension<Ctx>) -> Result<Json<Value>, Problem> {
+    let roles = crm
+        .roles(&ctx.actor)
+        .await
+        .map_err(|e| Problem::from_service(e, ctx.locale, false))?;
+    Ok(Json(
+        json!({"data": roles.iter().map(role_json).collect::<Vec<_>>()}),
+    ))
+}
+
+async fn add_role(
+    State(crm): State<Crm>,
+    Extension(ctx): Extension<Ctx>,
+    body: Bytes,
+) -> Result<(StatusCode, Json<Value>), Problem> {
+    let input = parse_body(ctx.locale, &body)?;
+    let role = crm
+        .add_role(&ctx.actor, input)
+        .await
+        .map_err(|e| Problem::from_service(e, ctx.locale, false))?;
+    Ok((StatusCode::CREATED, Json(role_json(&role))))
+}
+
+async fn list_users(State(crm): State<Crm>, Extension(ctx): Extension<Ctx>) -> Result<Json<Value>, Problem> {
+    // Listing users is administration too (their roles are permission data).
+    crm.roles(&ctx.actor)
+        .await
+        .map_err(|e| Problem::from_service(e, ctx.locale, false))?;
+    let users = guanxi_storage::system::users(crm.db())
+        .await
+        .map_err(|e| Problem::internal(ctx.locale, &e))?;
+    let data: Vec<Value> = users
+        .iter()
+        .map(|u| {
+            json!({"id": u.id, "email": u.email, "name": u.name, "is_admin": u.is_admin, "active": u.active,
+                   "locale": u.locale, "role": u.role_id})
+        })
+        .collect();
+    Ok(Json(json!({"data": data})))
+}
+
+async fn update_user(
+    State(crm): State<Crm>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<StatusCode, Problem> {
+    let id = parse_id(&ctx, &id)?;
+    let mut input = parse_object_body(ctx.locale, &body)?;
+    let role = match input.remove("role") {
+        Some(Value::Null) => None,
+        Some(Value::String(r)) => Some(Uuid::parse_str(&r).map_err(|_| {
+            Problem::validation(
+                ctx.locale,
+                &[guanxi_core::FieldError::new("role", Msg::InvalidId)],
+            )
+        })?),
+        _ => {
+            return Err(Problem::validation(
+                ctx.locale,
+                &[guanxi_core::FieldError::new("role", Msg::InvalidId)],
+            ));
+        }
+    };
+    if let Some(key) = input.keys().next() {
+        return Err(Problem::validation(
+            ctx.locale,
+            &[guanxi_core::FieldError::new(key, Msg::UnknownField)],
+        ));
+    }
+    crm.set_user_role(&ctx.actor, id, role)
+        .await
+        .map_err(|e| Problem::from_service(e, ctx.locale, false))?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+fn access_json(a: &guanxi_services::permissions::ObjectAccess) -> Value {
+    let roles: Map<String, Value> = a.roles.iter().map(|(id, p)| (id.to_string(), json!(p))).collect();
+    json!({"sharing": a.sharing.as_str(), "roles": roles})
+}
+
+async fn get_access(
+    State(crm): State<Crm>,
+    Extension(ctx): Extension<Ctx>,
+    Path(name): Path<String>,
+) -> Result<Json<Value>, Problem> {
+    let object = object_named(&crm, &ctx, &name)?;
+    let a = crm
+        .object_access(&ctx.actor, &object)
+        .await
+        .map_err(|e| Problem::from_service(e, ctx.locale, false))?;
+    Ok(Json(access_json(&a)))
+}
+
+async fn put_access(
+    State(crm): State<Crm>,
+    Extension(ctx): Extension<Ctx>,
+    Path(name): Path<String>,
+    body: Bytes,
+) -> Result<Json<Value>, Problem> {
+    let object = object_named(&crm, &ctx, &name)?;
+    let input = parse_body(ctx.locale, &body)?;
+    let a = crm
+        .set_object_access(&ctx.actor, &object, input)
+        .await
+        .map_err(|e| Problem::from_service(e, ctx.locale, false))?;
+    Ok(Json(access_json(&a)))
+}
+
+/// An object by its name or plural, or 404.
+fn object_named(crm: &Crm, ctx: &Ctx, name: &str) -> Result<String, Problem> {
+    let schema = crm.schema();
+    schema
+        .object(name)
+        .or_else(|| schema.by_plural(name))
+        .map(|o| o.name.clone())
+        .ok_or_else(|| Problem::not_found(ctx.locale))
 }
 
 async fn me(Extension(ctx): Extension<Ctx>) -> Json<Value> {

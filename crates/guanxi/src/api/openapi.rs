@@ -241,6 +241,63 @@ pub fn document(schema: &Schema) -> Json {
         json!({"delete": {"operationId": "signOutEverywhere", "tags": ["Sessions"], "summary": "Sign out of every session of the caller",
             "responses": responses(vec![("200", ok("Signed out", json!({"type": "object", "properties": {"sessions_ended": {"type": "integer"}}})))])}}),
     );
+    let perms = json!({"type": "object", "properties": {
+        "read": {"type": "boolean"}, "create": {"type": "boolean"}, "edit": {"type": "boolean"}, "delete": {"type": "boolean"},
+        "view_all": {"type": "boolean"}, "modify_all": {"type": "boolean"}},
+        "required": ["read", "create", "edit", "delete", "view_all", "modify_all"]});
+    let access = json!({"type": "object", "properties": {
+        "sharing": {"type": "string", "enum": ["private", "public_read", "public_read_write"]},
+        "roles": {"type": "object", "additionalProperties": perms, "description": "Role id → permissions on the object"}}});
+    let admin = |id: &str, summary: &str, resp: Json| {
+        json!({"operationId": id, "tags": ["Administration"], "summary": summary,
+            "responses": responses(vec![("200", resp), ("403", problem_response("Not an administrator, or no admin scope"))])})
+    };
+    let role = json!({"type": "object", "properties": {"id": {"type": "string", "format": "uuid"}, "name": {"type": "string"},
+        "parent": {"type": ["string", "null"], "format": "uuid"}}});
+    let mut add_role = admin(
+        "addRole",
+        "Add a role, below `parent` if given",
+        ok("Created", role.clone()),
+    );
+    add_role["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": {"type": "object",
+        "properties": {"name": {"type": "string"}, "parent": {"type": ["string", "null"], "format": "uuid"}}, "required": ["name"]}}}});
+    add_role["responses"]["201"] = add_role["responses"]["200"].take();
+    add_role["responses"].as_object_mut().map(|m| m.remove("200"));
+    paths.insert(
+        "/api/v1/admin/roles".into(),
+        json!({"get": admin("listRoles", "Roles and their place in the hierarchy", ok("Roles", json!({"type": "object", "properties": {"data": {"type": "array", "items": role}}}))),
+               "post": add_role}),
+    );
+    paths.insert(
+        "/api/v1/admin/users".into(),
+        json!({"get": admin("listUsers", "Users with their roles", ok("Users", json!({"type": "object"})))}),
+    );
+    let mut set_role = admin(
+        "setUserRole",
+        "Put a user in a role (`{\"role\": id | null}`)",
+        json!({"description": "unused"}),
+    );
+    set_role["responses"]["204"] = json!({"description": "Done"});
+    set_role["responses"].as_object_mut().map(|m| m.remove("200"));
+    set_role["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": {"type": "object",
+        "properties": {"role": {"type": ["string", "null"], "format": "uuid"}}, "required": ["role"]}}}});
+    paths.insert(
+        "/api/v1/admin/users/{id}".into(),
+        json!({"parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}}], "patch": set_role}),
+    );
+    let mut put_access = admin(
+        "setObjectAccess",
+        "Set an object's sharing default and roles' permissions on it",
+        ok("Access", access.clone()),
+    );
+    put_access["requestBody"] =
+        json!({"required": true, "content": {"application/json": {"schema": access.clone()}}});
+    paths.insert(
+        "/api/v1/admin/access/{name}".into(),
+        json!({"parameters": [{"name": "name", "in": "path", "required": true, "schema": {"type": "string"}}],
+               "get": admin("getObjectAccess", "An object's sharing default and role permissions", ok("Access", access)),
+               "put": put_access}),
+    );
     paths.insert(
         "/api/v1/me/tokens".into(),
         json!({"get": {"operationId": "myTokens", "tags": ["Tokens"], "summary": "The caller's API tokens (never the tokens themselves)",

@@ -14,6 +14,7 @@ mod filters;
 mod lifecycle;
 mod openapi;
 mod pagination;
+mod permissions;
 mod records;
 mod sessions;
 mod validation;
