@@ -24,6 +24,8 @@ pub enum Which {
     Write,
     /// Get-by-id and list pages over HTTP.
     Read,
+    /// The same list as an administrator and as a rep who sees only their own records.
+    Permissions,
 }
 
 #[derive(Debug, Args)]
@@ -48,6 +50,7 @@ pub async fn run(args: BenchArgs, storage: &Storage) -> anyhow_lite::Result<()> 
     match args.which {
         Which::Write => write(&args, storage).await,
         Which::Read => read(&args, storage).await,
+        Which::Permissions => permissions(&args, storage).await,
     }
 }
 
@@ -200,21 +203,141 @@ fn report(name: &str, mut samples: Vec<Duration>) {
     );
 }
 
-async fn read(args: &BenchArgs, storage: &Storage) -> anyhow_lite::Result<()> {
-    let (crm, actor, _keep) = bench_crm(storage).await?;
-    let have = count(&crm, "contacts").await?;
-    if have < args.contacts {
-        eprintln!("loading {} contacts (have {have})…", args.contacts - have);
+/// Loads contacts through the write path until there are `contacts`.
+async fn ensure_contacts(crm: &Crm, actor: &Actor, contacts: usize) -> anyhow_lite::Result<usize> {
+    let have = count(crm, "contacts").await?;
+    if have < contacts {
+        eprintln!("loading {} contacts (have {have})…", contacts - have);
         let start = Instant::now();
-        let size = guanxi_services::demo::Size::contacts(args.contacts - have);
-        let s = guanxi_services::demo::load(&crm, &actor, &size, have as u64 + 1).await?;
+        let size = guanxi_services::demo::Size::contacts(contacts - have);
+        let s = guanxi_services::demo::load(crm, actor, &size, have as u64 + 1).await?;
         eprintln!(
             "loaded {} contacts in {:.1}s",
             s.contacts,
             start.elapsed().as_secs_f64()
         );
     }
-    let total = count(&crm, "contacts").await?;
+    count(crm, "contacts").await
+}
+
+async fn permissions(args: &BenchArgs, storage: &Storage) -> anyhow_lite::Result<()> {
+    const REPS: usize = 100;
+    let (crm, admin, _keep) = bench_crm(storage).await?;
+    let total = ensure_contacts(&crm, &admin, args.contacts).await?;
+    // A sales team: a manager's role above a rep role with REPS reps who split the contacts.
+    let role = match crm
+        .roles(&admin)
+        .await?
+        .into_iter()
+        .find(|r| r.name == "Bench rep")
+    {
+        Some(r) => r,
+        None => {
+            crm.add_role(&admin, serde_json::json!({"name": "Bench rep"}))
+                .await?
+        }
+    };
+    let mut reps = Vec::new();
+    for i in 0..REPS {
+        let email = format!("rep{i}@bench.guanxi.local");
+        let user = match crm.actor_for_email(&email).await {
+            Ok(a) => a.user_id,
+            Err(_) => {
+                let new = guanxi_services::identity::NewUser {
+                    email: email.clone(),
+                    name: format!("Rep {i}"),
+                    password: None,
+                    is_admin: false,
+                    locale: guanxi_core::Locale::ZhCn,
+                };
+                crm.create_user(new).await?.id
+            }
+        };
+        crm.set_user_role(&admin, user, Some(role.id)).await?;
+        reps.push((email, user));
+    }
+    // Set-up, not the measured path: hand the contacts out round robin in one statement.
+    let mut s = Sql::new(crm.db().dialect());
+    s.push("UPDATE contacts SET owner = CASE ");
+    for (i, (_, user)) in reps.iter().enumerate() {
+        let modulo = match crm.db().dialect() {
+            guanxi_storage::Dialect::Sqlite => "(rowid % ",
+            guanxi_storage::Dialect::Postgres => "(abs(hashtext(id::text)) % ",
+        };
+        s.push("WHEN ")
+            .push(modulo)
+            .push(&format!("{REPS}) = {i} THEN "))
+            .bind(Arg::Uuid(*user))
+            .push(" ");
+    }
+    s.push("END");
+    let t = Instant::now();
+    crm.db().execute(s).await?;
+    eprintln!("owners assigned in {:.1}s", t.elapsed().as_secs_f64());
+    crm.set_object_access(&admin, "contact", serde_json::json!({"sharing": "private"}))
+        .await?;
+
+    let admin_token = crm.create_token("bench@guanxi.local", "bench", Some(1)).await?;
+    let rep_token = crm.create_token(&reps[0].0, "bench", Some(1)).await?;
+    let running = startup::spawn(crm.clone(), startup::bind("127.0.0.1:0").await?)?;
+    let base = running.url();
+    let client = reqwest::Client::builder().pool_max_idle_per_host(4).build()?;
+    println!(
+        "dataset: {total} contacts, private, owned by {REPS} reps; {} requests each",
+        args.requests
+    );
+    let cities = [
+        "上海", "北京", "深圳", "苏州", "杭州", "广州", "成都", "武汉", "南京", "宁波",
+    ];
+    type Query = fn(&str) -> String;
+    let queries: [(&str, Query); 2] = [
+        ("list: sort -created_at, 50 rows", |_| {
+            "sort=-created_at&limit=50".to_string()
+        }),
+        ("list: filter city eq, sort name, 50 rows", |c| {
+            format!("filter=city eq '{c}'&sort=name&limit=50")
+        }),
+    ];
+    for (name, query) in queries {
+        let mut p99 = Vec::new();
+        for (who, token) in [("admin", &admin_token), ("rep", &rep_token)] {
+            let mut rng = rand::rngs::StdRng::seed_from_u64(3);
+            let mut samples = Vec::with_capacity(args.requests);
+            for i in 0..args.requests + 50 {
+                let city = cities[rng.gen_range(0..cities.len())];
+                let url = format!("{base}/api/v1/contacts?{}", query(city));
+                let t = Instant::now();
+                let body: Json = client
+                    .get(&url)
+                    .bearer_auth(token)
+                    .send()
+                    .await?
+                    .error_for_status()?
+                    .json()
+                    .await?;
+                if i >= 50 {
+                    samples.push(t.elapsed());
+                }
+                if body["data"].as_array().is_none_or(|d| d.is_empty()) {
+                    return Err(format!("{who}: {url} returned no rows").into());
+                }
+            }
+            samples.sort();
+            p99.push(percentile(&samples, 0.99));
+            report(&format!("{name} as {who}"), samples);
+        }
+        println!(
+            "  rep / admin p99: {:.2}×",
+            p99[1].as_secs_f64() / p99[0].as_secs_f64().max(1e-9)
+        );
+    }
+    running.stop().await;
+    Ok(())
+}
+
+async fn read(args: &BenchArgs, storage: &Storage) -> anyhow_lite::Result<()> {
+    let (crm, actor, _keep) = bench_crm(storage).await?;
+    let total = ensure_contacts(&crm, &actor, args.contacts).await?;
     let ids: Vec<Uuid> = crm
         .db()
         .fetch(

@@ -457,44 +457,38 @@ pub async fn sort_index_for(
             .collect(),
         _ => Vec::new(),
     };
-    let mut smallest: Option<i64> = None;
-    for cond in conds {
-        let (field, values) = match cond {
+    // Count the matches of every equality filter on an indexed field together (capped):
+    // each alone may be unselective while their conjunction is selective.
+    let selective: Vec<&Cond> = conds
+        .into_iter()
+        .filter(|c| match c {
             Cond::Compare {
-                field,
-                op: Op::Eq,
-                value,
-            } => (field, std::slice::from_ref(value)),
-            Cond::In { field, values } => (field, values.as_slice()),
-            _ => continue,
-        };
-        if !field.indexed || field.name == sort.field.name {
-            continue;
-        }
-        let mut s = Sql::new(Dialect::Sqlite);
-        s.push("SELECT COUNT(*) FROM (SELECT 1 FROM ")
-            .ident(&object.table)
-            .push(" WHERE ");
-        s.ident("deleted_at")
-            .push(" IS NULL AND ")
-            .ident(&field.column)
-            .push(" IN (");
-        s.bind_list(values.iter().map(|v| value_arg(field, v)))
-            .push(") LIMIT ");
-        s.push(&(SELECTIVE + 1).to_string()).push(")");
-        let n = db
-            .fetch(s, &[ColumnKind::Int])
-            .await?
-            .first()
-            .and_then(|r| r.first())
-            .and_then(Arg::as_int);
-        let n = n.unwrap_or(0);
-        smallest = Some(smallest.map_or(n, |m| m.min(n)));
+                field, op: Op::Eq, ..
+            }
+            | Cond::In { field, .. } => field.indexed && field.name != sort.field.name,
+            _ => false,
+        })
+        .collect();
+    if selective.is_empty() {
+        return Ok(None);
     }
-    Ok(match smallest {
-        Some(n) if n > SELECTIVE => Some(index),
-        _ => None,
-    })
+    let mut s = Sql::new(Dialect::Sqlite);
+    s.push("SELECT COUNT(*) FROM (SELECT 1 FROM ")
+        .ident(&object.table)
+        .push(" WHERE ");
+    s.ident("deleted_at").push(" IS NULL");
+    for cond in selective {
+        s.push(" AND ");
+        push_cond(&mut s, cond);
+    }
+    s.push(" LIMIT ").push(&(SELECTIVE + 1).to_string()).push(")");
+    let n = db
+        .fetch(s, &[ColumnKind::Int])
+        .await?
+        .first()
+        .and_then(|r| r.first())
+        .and_then(Arg::as_int);
+    Ok((n.unwrap_or(0) > SELECTIVE).then_some(index))
 }
 
 fn push_expr(s: &mut Sql, expr: &Expr<Cond>) {
