@@ -183,6 +183,24 @@ async fn count(crm: &Crm, table: &str) -> anyhow_lite::Result<usize> {
         .unwrap_or(0) as usize)
 }
 
+/// One GET with a token: how long until the whole JSON answer was read, and the answer.
+async fn timed_json(
+    client: &reqwest::Client,
+    url: &str,
+    token: &str,
+) -> anyhow_lite::Result<(Duration, Json)> {
+    let t = Instant::now();
+    let body: Json = client
+        .get(url)
+        .bearer_auth(token)
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    Ok((t.elapsed(), body))
+}
+
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     if sorted.is_empty() {
         return Duration::ZERO;
@@ -306,17 +324,9 @@ async fn permissions(args: &BenchArgs, storage: &Storage) -> anyhow_lite::Result
             for i in 0..args.requests + 50 {
                 let city = cities[rng.gen_range(0..cities.len())];
                 let url = format!("{base}/api/v1/contacts?{}", query(city));
-                let t = Instant::now();
-                let body: Json = client
-                    .get(&url)
-                    .bearer_auth(token)
-                    .send()
-                    .await?
-                    .error_for_status()?
-                    .json()
-                    .await?;
+                let (took, body) = timed_json(&client, &url, token).await?;
                 if i >= 50 {
-                    samples.push(t.elapsed());
+                    samples.push(took);
                 }
                 if body["data"].as_array().is_none_or(|d| d.is_empty()) {
                     return Err(format!("{who}: {url} returned no rows").into());
@@ -435,17 +445,9 @@ async fn read(args: &BenchArgs, storage: &Storage) -> anyhow_lite::Result<()> {
             {
                 url = format!("{url}&cursor={c}");
             }
-            let t = Instant::now();
-            let body: Json = client
-                .get(&url)
-                .bearer_auth(&token)
-                .send()
-                .await?
-                .error_for_status()?
-                .json()
-                .await?;
+            let (took, body) = timed_json(&client, &url, &token).await?;
             if i >= 50 {
-                samples.push(t.elapsed());
+                samples.push(took);
             }
             cursor = body.get("next_cursor").and_then(Json::as_str).map(str::to_string);
         }
