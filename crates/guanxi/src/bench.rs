@@ -294,6 +294,8 @@ async fn permissions(args: &BenchArgs, storage: &Storage) -> anyhow_lite::Result
     eprintln!("owners assigned in {:.1}s", t.elapsed().as_secs_f64());
     crm.set_object_access(&admin, "contact", serde_json::json!({"sharing": "private"}))
         .await?;
+    // What the server's background job does within minutes of such a change.
+    crm.refresh_statistics().await?;
 
     let admin_token = crm.create_token("bench@guanxi.local", "bench", Some(1)).await?;
     let rep_token = crm.create_token(&reps[0].0, "bench", Some(1)).await?;

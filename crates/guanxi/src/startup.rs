@@ -64,6 +64,20 @@ pub fn spawn(crm: Crm, listener: TcpListener) -> std::io::Result<Running> {
             }
         }
     });
+    // Planner statistics follow the data: shortly after start, then every ten minutes.
+    let analyser = crm.clone();
+    let statistics = tokio::spawn(async move {
+        let mut wait = Duration::from_secs(30);
+        loop {
+            tokio::time::sleep(wait).await;
+            wait = Duration::from_secs(600);
+            match analyser.refresh_statistics().await {
+                Ok(tables) if !tables.is_empty() => tracing::info!(?tables, "planner statistics refreshed"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "refreshing planner statistics failed"),
+            }
+        }
+    });
     let task = tokio::spawn(async move {
         let r = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(async move {
@@ -71,6 +85,7 @@ pub fn spawn(crm: Crm, listener: TcpListener) -> std::io::Result<Running> {
             })
             .await;
         refresh.abort();
+        statistics.abort();
         r
     });
     Ok(Running {

@@ -97,6 +97,13 @@ impl Crm {
         }
     }
 
+    /// Refreshes the database's planner statistics where the data changed a lot (SQLite;
+    /// PostgreSQL does it itself). Run in the background; returns the tables analysed.
+    pub async fn refresh_statistics(&self) -> Result<Vec<String>, ServiceError> {
+        let tables: Vec<String> = self.schema().objects().iter().map(|o| o.table.clone()).collect();
+        Ok(guanxi_storage::schema::refresh_statistics(&self.db, &tables).await?)
+    }
+
     /// Reloads metadata if another node changed it; cheap when nothing changed.
     pub async fn refresh_schema(&self) -> Result<bool, ServiceError> {
         let stored = guanxi_storage::system::meta_version(&self.db).await?;

@@ -170,3 +170,54 @@ mod tests {
         assert_eq!(index_name("ix", "contacts", "email"), "ix_contacts_email");
     }
 }
+
+/// Keeps SQLite's planner statistics fresh: `ANALYZE` on each given table that has no
+/// statistics yet (once it has 1,000 rows) or whose row count moved by a fifth since the
+/// last time. Returns the tables analysed. PostgreSQL's autovacuum does this itself.
+pub async fn refresh_statistics(db: &crate::Database, tables: &[String]) -> Result<Vec<String>> {
+    if db.dialect() != Dialect::Sqlite {
+        return Ok(Vec::new());
+    }
+    let mut done = Vec::new();
+    for table in tables {
+        let mut s = Sql::new(Dialect::Sqlite);
+        s.push("SELECT COUNT(*) FROM ").ident(table);
+        let rows = db.fetch(s, &[ColumnKind::Int]).await?;
+        let now = rows
+            .first()
+            .and_then(|r| r.first())
+            .and_then(Arg::as_int)
+            .unwrap_or(0);
+        let key = format!("stats:{table}");
+        let mut s = Sql::new(Dialect::Sqlite);
+        s.push("SELECT value FROM gx_settings WHERE key = ")
+            .bind(Arg::Text(key.clone()));
+        let before: Option<i64> = db
+            .fetch(s, &[ColumnKind::Text])
+            .await?
+            .first()
+            .and_then(|r| r.first())
+            .and_then(|a| a.as_text().and_then(|t| t.parse().ok()));
+        let stale = match before {
+            None => now >= 1000,
+            Some(b) => (now - b).abs() * 5 > b.max(1000),
+        };
+        if !stale {
+            continue;
+        }
+        let mut tx = db.begin().await?;
+        let mut s = Sql::new(Dialect::Sqlite);
+        s.push("ANALYZE ").ident(table);
+        tx.execute(s).await?;
+        let mut s = Sql::new(Dialect::Sqlite);
+        s.push("INSERT INTO gx_settings (key, value) VALUES (")
+            .bind(Arg::Text(key))
+            .push(", ");
+        s.bind(Arg::Text(now.to_string()))
+            .push(") ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+        tx.execute(s).await?;
+        tx.commit().await?;
+        done.push(table.clone());
+    }
+    Ok(done)
+}

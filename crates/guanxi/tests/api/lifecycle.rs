@@ -129,3 +129,26 @@ async fn a_restart_keeps_data_and_migrations_run_again_cleanly() {
     assert!(again.applied.is_empty(), "nothing left to apply: {again:?}");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn planner_statistics_are_refreshed_when_the_data_has_grown() {
+    let app = TestApp::spawn().await;
+    let records: Vec<_> = (0..1200)
+        .map(|i| json!({"name": format!("统计{i}"), "city": "上海"}))
+        .collect();
+    assert_eq!(
+        app.post("/api/v1/contacts/bulk", json!({"records": records}))
+            .await
+            .body["created"],
+        1200
+    );
+    let first = app.crm.refresh_statistics().await.unwrap();
+    let again = app.crm.refresh_statistics().await.unwrap();
+    if app.database.is_none() {
+        assert_eq!(first, ["contacts"], "SQLite: the grown table is analysed");
+    } else {
+        assert!(first.is_empty(), "PostgreSQL analyses by itself");
+    }
+    assert!(again.is_empty(), "nothing changed since");
+    app.stop().await;
+}
