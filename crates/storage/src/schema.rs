@@ -158,19 +158,6 @@ pub fn index_statements(dialect: Dialect, table: &str, field: &FieldDef) -> Vec<
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn long_index_names_are_shortened_stably() {
-        let long = index_name("ix", &"t".repeat(40), &"c".repeat(40));
-        assert!(long.len() <= 63);
-        assert_eq!(long, index_name("ix", &"t".repeat(40), &"c".repeat(40)));
-        assert_eq!(index_name("ix", "contacts", "email"), "ix_contacts_email");
-    }
-}
-
 /// Keeps SQLite's planner statistics fresh: `ANALYZE` on each given table that has no
 /// statistics yet (once it has 1,000 rows) or whose row count moved by a fifth since the
 /// last time. Returns the tables analysed. PostgreSQL's autovacuum does this itself.
@@ -220,4 +207,17 @@ pub async fn refresh_statistics(db: &crate::Database, tables: &[String]) -> Resu
         done.push(table.clone());
     }
     Ok(done)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_index_names_are_shortened_stably() {
+        let long = index_name("ix", &"t".repeat(40), &"c".repeat(40));
+        assert!(long.len() <= 63);
+        assert_eq!(long, index_name("ix", &"t".repeat(40), &"c".repeat(40)));
+        assert_eq!(index_name("ix", "contacts", "email"), "ix_contacts_email");
+    }
 }
