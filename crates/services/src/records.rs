@@ -233,17 +233,19 @@ impl Crm {
         let mut plans: Vec<Result<Planned, ServiceError>> = Vec::with_capacity(changes.len());
         let mut touched: HashSet<Uuid> = HashSet::new();
         for change in changes {
+            let refused = match change {
+                Change::Create(_) => None,
+                Change::Update { id, .. } | Change::Delete { id, .. } | Change::Restore { id } => {
+                    denied(&access, change, current.get(id))
+                }
+            };
             let plan = match change {
                 Change::Create(_) if !access.may(Operation::Create) => {
                     creates.next();
                     Err(no_permission())
                 }
                 Change::Create(_) => creates.next().unwrap_or(Err(ServiceError::NotFound)),
-                Change::Update { id, .. } | Change::Delete { id, .. } | Change::Restore { id }
-                    if denied(&access, change, current.get(id)).is_some() =>
-                {
-                    Err(denied(&access, change, current.get(id)).unwrap_or(ServiceError::NotFound))
-                }
+                _ if refused.is_some() => Err(refused.unwrap_or(ServiceError::NotFound)),
                 Change::Update { id, version, patch } => match current.get(id) {
                     Some(r) if !r.is_deleted() && touched.insert(*id) => {
                         plan_update(object, r, *version, patch, &ctx)
@@ -504,22 +506,29 @@ impl Crm {
         deleted: bool,
     ) -> Result<Record, ServiceError> {
         let (_, object) = self.object(object)?;
+        let record = self.readable(actor, &object, id).await?;
+        if record.is_deleted() == deleted {
+            Ok(record)
+        } else {
+            Err(ServiceError::NotFound)
+        }
+    }
+
+    /// A record the actor may read, live or in the recycle bin; 404 when there is none
+    /// they may read, 403 when they may not read the object at all.
+    async fn readable(&self, actor: &Actor, object: &ObjectDef, id: Uuid) -> Result<Record, ServiceError> {
         let access = self.access(actor, &object.name).await?;
         if !access.may(Operation::Read) {
             return Err(no_permission());
         }
-        let sql = store::get_sql(self.db().dialect(), &object, id);
-        let rows = self.db().fetch(sql, &store::row_kinds(&object)).await?;
-        match rows.into_iter().next() {
-            Some(row) => {
-                let r = store::decode(&object, row)?;
-                if r.is_deleted() == deleted && access.can_read(owner_of(&r)) {
-                    Ok(r)
-                } else {
-                    Err(ServiceError::NotFound)
-                }
-            }
-            None => Err(ServiceError::NotFound),
+        let sql = store::get_sql(self.db().dialect(), object, id);
+        let rows = self.db().fetch(sql, &store::row_kinds(object)).await?;
+        let row = rows.into_iter().next().ok_or(ServiceError::NotFound)?;
+        let record = store::decode(object, row)?;
+        if access.can_read(owner_of(&record)) {
+            Ok(record)
+        } else {
+            Err(ServiceError::NotFound)
         }
     }
 
@@ -617,11 +626,7 @@ impl Crm {
         id: Uuid,
     ) -> Result<Vec<HistoryRow>, ServiceError> {
         let (_, obj) = self.object(object)?;
-        if self.get(actor, object, id, false).await.is_err()
-            && self.get(actor, object, id, true).await.is_err()
-        {
-            return Err(ServiceError::NotFound);
-        }
+        self.readable(actor, &obj, id).await?;
         Ok(system::history(self.db(), &obj.name, id, 500).await?)
     }
 }
