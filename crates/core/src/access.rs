@@ -1,12 +1,19 @@
 //! Who may do what to which record: the one decision every read and write path asks.
 //! Object permissions come from the actor's role; record access from the object's
-//! organisation-wide default (sharing), ownership and the role hierarchy (a manager
-//! reaches what the people below them own). Pure: the caller loads the facts.
+//! organisation-wide default (sharing), ownership, the role hierarchy (a manager reaches
+//! what the people below them own), sharing rules (by owner or by criteria), territories
+//! and records shared by hand. Field-level security hides fields or makes them read-only
+//! per role. Pure: the caller loads the facts (`Policy`) and the record.
 
-use std::collections::{HashMap, HashSet};
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
+
+use crate::ObjectDef;
+use crate::query::{self, Cond, Expr, FilterError, Op};
+use crate::values::{ParseContext, Record, Value, sys};
 
 /// Organisation-wide default for an object's records.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -102,6 +109,337 @@ pub enum Operation {
     Delete,
 }
 
+impl ObjectPermissions {
+    pub const NONE: ObjectPermissions = ObjectPermissions {
+        read: false,
+        create: false,
+        edit: false,
+        delete: false,
+        view_all: false,
+        modify_all: false,
+    };
+}
+
+/// How far access to one record goes. Ordered: each level includes the ones before it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Level {
+    Read,
+    Edit,
+    /// Edit, delete, restore and share: owners, those above them, "modify all".
+    Full,
+}
+
+impl Level {
+    /// The levels a rule or a share may grant (full access stays with ownership).
+    pub fn parse_grant(s: &str) -> Option<Level> {
+        match s {
+            "read" => Some(Level::Read),
+            "edit" => Some(Level::Edit),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Read => "read",
+            Level::Edit => "edit",
+            Level::Full => "full",
+        }
+    }
+}
+
+/// Internal staff, partner users (distributors, resellers) and portal users (customers).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UserKind {
+    #[default]
+    Internal,
+    Partner,
+    Portal,
+}
+
+impl UserKind {
+    pub fn parse(s: &str) -> Option<UserKind> {
+        match s {
+            "internal" => Some(UserKind::Internal),
+            "partner" => Some(UserKind::Partner),
+            "portal" => Some(UserKind::Portal),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UserKind::Internal => "internal",
+            UserKind::Partner => "partner",
+            UserKind::Portal => "portal",
+        }
+    }
+}
+
+/// What a role sees of one field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldLevel {
+    /// Never shown, never writable, unknown in filters and sorts.
+    Hidden,
+    ReadOnly,
+    Editable,
+}
+
+/// A set of users named in a sharing rule.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Group {
+    Role(Uuid),
+    /// The role and every role below it.
+    RoleAndBelow(Uuid),
+    Team(Uuid),
+}
+
+/// Which records a sharing rule shares.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RuleSource {
+    /// Records owned by members of the group.
+    Owners(Group),
+    /// Records matching a filter (the API's filter language), e.g. `region eq '华东'`.
+    Criteria(String),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SharingRule {
+    pub id: Uuid,
+    pub object: String,
+    pub name: String,
+    pub source: RuleSource,
+    pub to: Group,
+    pub level: Level,
+}
+
+/// A sales territory: records matching its criteria (e.g. `region in ('华东', '华南')`),
+/// on every object the criteria fit, are shared with its members.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Territory {
+    pub id: Uuid,
+    pub name: String,
+    pub criteria: String,
+    pub members: Vec<Uuid>,
+    pub level: Level,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Team {
+    pub id: Uuid,
+    pub name: String,
+    pub members: Vec<Uuid>,
+}
+
+/// The facts about one user that access depends on.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct UserFacts {
+    pub role: Option<Uuid>,
+    pub kind: UserKind,
+    /// For partner users: the partner account (an account record) they work for.
+    pub partner: Option<Uuid>,
+}
+
+/// Who is asking.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Subject {
+    pub user: Uuid,
+    pub admin: bool,
+    pub facts: UserFacts,
+}
+
+/// Every permission setting of the organisation, loaded at once and shared: deciding for
+/// a request costs no query.
+#[derive(Clone, Debug, Default)]
+pub struct Policy {
+    pub roles: Vec<(Uuid, Option<Uuid>)>,
+    /// Active users.
+    pub users: HashMap<Uuid, UserFacts>,
+    pub teams: Vec<Team>,
+    pub sharing: HashMap<String, Sharing>,
+    /// (role, object) → permissions, where set.
+    pub permissions: HashMap<(Uuid, String), ObjectPermissions>,
+    /// (role, object) → field → level, where set.
+    pub fields: HashMap<(Uuid, String), BTreeMap<String, FieldLevel>>,
+    pub rules: Vec<SharingRule>,
+    pub territories: Vec<Territory>,
+}
+
+/// The operators sharing criteria may use: those whose result the core computes exactly
+/// as the database does.
+pub fn check_criteria(expr: &Expr<Cond>) -> Result<(), FilterError> {
+    match expr {
+        Expr::And(items) | Expr::Or(items) => items.iter().try_for_each(check_criteria),
+        Expr::Not(inner) => check_criteria(inner),
+        Expr::Cond(Cond::Like { field, prefix, .. }) => Err(FilterError {
+            field: Some(field.name.clone()),
+            msg: crate::Msg::CriteriaOperator,
+            args: vec![(
+                "operator".into(),
+                if *prefix { "starts_with" } else { "contains" }.into(),
+            )],
+        }),
+        Expr::Cond(Cond::ListContains { field, .. }) => Err(FilterError {
+            field: Some(field.name.clone()),
+            msg: crate::Msg::CriteriaOperator,
+            args: vec![("operator".into(), "contains".into())],
+        }),
+        Expr::Cond(_) => Ok(()),
+    }
+}
+
+/// Parses and types sharing criteria against an object.
+pub fn parse_criteria(text: &str, object: &ObjectDef, ctx: &ParseContext) -> Result<Expr<Cond>, FilterError> {
+    let expr = query::type_filter(query::parse_filter(text)?, object, ctx)?;
+    check_criteria(&expr)?;
+    Ok(expr)
+}
+
+impl Policy {
+    /// Users in a group.
+    pub fn members(&self, group: &Group) -> HashSet<Uuid> {
+        match group {
+            Group::Team(t) => self
+                .teams
+                .iter()
+                .filter(|x| x.id == *t)
+                .flat_map(|x| x.members.iter().copied())
+                .filter(|u| self.users.contains_key(u))
+                .collect(),
+            Group::Role(r) => self.users_in_roles(&[*r].into_iter().collect()),
+            Group::RoleAndBelow(r) => {
+                let mut roles = roles_below(&self.roles, *r);
+                roles.insert(*r);
+                self.users_in_roles(&roles)
+            }
+        }
+    }
+
+    fn users_in_roles(&self, roles: &HashSet<Uuid>) -> HashSet<Uuid> {
+        self.users
+            .iter()
+            .filter(|(_, f)| f.role.is_some_and(|r| roles.contains(&r)))
+            .map(|(u, _)| *u)
+            .collect()
+    }
+
+    fn in_group(&self, who: &Subject, role: Option<Uuid>, group: &Group) -> bool {
+        match group {
+            Group::Team(t) => self
+                .teams
+                .iter()
+                .any(|x| x.id == *t && x.members.contains(&who.user)),
+            Group::Role(r) => role == Some(*r),
+            Group::RoleAndBelow(r) => {
+                role.is_some_and(|mine| mine == *r || roles_below(&self.roles, *r).contains(&mine))
+            }
+        }
+    }
+
+    /// Everything `who` may do with `object`'s records, ready to decide record by record.
+    pub fn access(&self, who: &Subject, object: &ObjectDef, ctx: &ParseContext) -> Access {
+        if who.admin && who.facts.kind == UserKind::Internal {
+            return Access::administrator(who.user);
+        }
+        let facts = who.facts;
+        let role = facts.role;
+        let external = facts.kind != UserKind::Internal;
+        let mut access = Access {
+            admin: false,
+            permissions: ObjectPermissions::STANDARD,
+            sharing: if external {
+                Sharing::Private
+            } else {
+                self.sharing
+                    .get(&object.name)
+                    .copied()
+                    .unwrap_or(Sharing::PublicReadWrite)
+            },
+            me: who.user,
+            below: HashSet::new(),
+            shared_owners: HashMap::new(),
+            criteria: Vec::new(),
+            grantees: vec![who.user],
+            fields: HashMap::new(),
+        };
+        if facts.kind == UserKind::Portal {
+            // Portal users work through the portal, never the staff API.
+            access.permissions = ObjectPermissions::NONE;
+            return access;
+        }
+        if let Some(r) = role {
+            if let Some(p) = self.permissions.get(&(r, object.name.clone())) {
+                access.permissions = *p;
+            }
+            if let Some(f) = self.fields.get(&(r, object.name.clone())) {
+                access.fields = f
+                    .iter()
+                    .filter(|(name, l)| {
+                        **l != FieldLevel::Editable && object.field(name).is_some_and(|d| !d.system)
+                    })
+                    .map(|(n, l)| (n.clone(), *l))
+                    .collect();
+            }
+            let lower = roles_below(&self.roles, r);
+            access.below = self
+                .users
+                .iter()
+                .filter(|(u, f)| **u != who.user && f.role.is_some_and(|x| lower.contains(&x)))
+                .map(|(u, _)| *u)
+                .collect();
+        }
+        if external {
+            // Nobody outside the company sees everything.
+            access.permissions.view_all = false;
+            access.permissions.modify_all = false;
+            if let Some(p) = facts.partner {
+                access.grantees.push(p);
+                for (u, f) in &self.users {
+                    if *u != who.user && f.partner == Some(p) && f.kind == UserKind::Partner {
+                        access.grant_owner(*u, Level::Read);
+                    }
+                }
+            }
+        }
+        for team in &self.teams {
+            if team.members.contains(&who.user) {
+                access.grantees.push(team.id);
+            }
+        }
+        for rule in self.rules.iter().filter(|r| r.object == object.name) {
+            if !self.in_group(who, role, &rule.to) {
+                continue;
+            }
+            match &rule.source {
+                RuleSource::Owners(g) => {
+                    for u in self.members(g) {
+                        if u != who.user {
+                            access.grant_owner(u, rule.level);
+                        }
+                    }
+                }
+                RuleSource::Criteria(text) => {
+                    // A rule whose fields were since removed or hidden shares nothing.
+                    if let Ok(expr) = parse_criteria(text, object, ctx) {
+                        access.criteria.push((expr, rule.level));
+                    }
+                }
+            }
+        }
+        for t in self.territories.iter().filter(|t| t.members.contains(&who.user)) {
+            if let Ok(expr) = parse_criteria(&t.criteria, object, ctx) {
+                access.criteria.push((expr, t.level));
+            }
+        }
+        access
+    }
+}
+
 /// Everything known about one actor and one object, ready to decide.
 #[derive(Clone, Debug)]
 pub struct Access {
@@ -109,8 +447,26 @@ pub struct Access {
     pub permissions: ObjectPermissions,
     pub sharing: Sharing,
     pub me: Uuid,
-    /// Users whose role sits below the actor's role.
+    /// Users whose role sits below the actor's role: their records are fully reachable.
     pub below: HashSet<Uuid>,
+    /// Owners whose records are shared with the actor by rules (or partner colleagues).
+    pub shared_owners: HashMap<Uuid, Level>,
+    /// Records matching these are shared with the actor (criteria rules, territories).
+    pub criteria: Vec<(Expr<Cond>, Level)>,
+    /// Whom records may be shared with by hand so that the actor sees them: the actor,
+    /// their teams, their partner account.
+    pub grantees: Vec<Uuid>,
+    /// Fields hidden or read-only for the actor (editable ones are not listed).
+    pub fields: HashMap<String, FieldLevel>,
+}
+
+/// Which records a list may show when not all: records owned by `owners`, matching any of
+/// `criteria`, or shared by hand with one of `grantees`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Scope {
+    pub owners: Vec<Uuid>,
+    pub criteria: Vec<Expr<Cond>>,
+    pub grantees: Vec<Uuid>,
 }
 
 impl Access {
@@ -121,7 +477,16 @@ impl Access {
             sharing: Sharing::PublicReadWrite,
             me,
             below: HashSet::new(),
+            shared_owners: HashMap::new(),
+            criteria: Vec::new(),
+            grantees: vec![me],
+            fields: HashMap::new(),
         }
+    }
+
+    fn grant_owner(&mut self, owner: Uuid, level: Level) {
+        let l = self.shared_owners.entry(owner).or_insert(level);
+        *l = (*l).max(level);
     }
 
     /// May the actor do this with the object at all?
@@ -137,37 +502,191 @@ impl Access {
             }
     }
 
-    fn reaches(&self, owner: Option<Uuid>) -> bool {
-        owner.is_some_and(|o| o == self.me || self.below.contains(&o))
-    }
-
-    /// Owners whose records a list may show: `None` when every record is readable.
-    pub fn readable_owners(&self) -> Option<Vec<Uuid>> {
+    /// The records a list may show: `None` when every record is readable.
+    pub fn scope(&self) -> Option<Scope> {
         let p = &self.permissions;
         if self.admin || p.view_all || p.modify_all || self.sharing != Sharing::Private {
             return None;
         }
-        let mut owners: Vec<Uuid> = self.below.iter().copied().collect();
+        let mut owners: Vec<Uuid> = self
+            .below
+            .iter()
+            .chain(self.shared_owners.keys())
+            .copied()
+            .collect();
         owners.push(self.me);
         owners.sort();
-        Some(owners)
+        owners.dedup();
+        Some(Scope {
+            owners,
+            criteria: self.criteria.iter().map(|(e, _)| e.clone()).collect(),
+            grantees: self.grantees.clone(),
+        })
     }
 
-    pub fn can_read(&self, owner: Option<Uuid>) -> bool {
-        self.may(Operation::Read) && self.readable_owners().is_none_or(|_| self.reaches(owner))
+    /// How far the actor reaches this record, from everything but manual shares, which the
+    /// caller passes in (`manual`) when the rest is not enough.
+    pub fn level(&self, object: &ObjectDef, record: &Record, manual: Option<Level>) -> Option<Level> {
+        if self.admin || self.permissions.modify_all {
+            return Some(Level::Full);
+        }
+        let owner = match record.values.get(sys::OWNER) {
+            Some(Value::Uuid(u)) => Some(*u),
+            _ => None,
+        };
+        if owner.is_some_and(|o| o == self.me || self.below.contains(&o)) {
+            return Some(Level::Full);
+        }
+        let mut best = manual;
+        let mut raise = |l: Level| best = Some(best.map_or(l, |b| b.max(l)));
+        if self.permissions.view_all {
+            raise(Level::Read);
+        }
+        match self.sharing {
+            Sharing::Private => {}
+            Sharing::PublicRead => raise(Level::Read),
+            Sharing::PublicReadWrite => raise(Level::Edit),
+        }
+        if let Some(l) = owner.and_then(|o| self.shared_owners.get(&o)) {
+            raise(*l);
+        }
+        for (expr, l) in &self.criteria {
+            if eval(expr, object, record) == Some(true) {
+                raise(*l);
+            }
+        }
+        best
     }
 
-    pub fn can_edit(&self, owner: Option<Uuid>) -> bool {
-        self.may(Operation::Edit)
-            && (self.admin
-                || self.permissions.modify_all
-                || self.sharing == Sharing::PublicReadWrite
-                || self.reaches(owner))
+    /// Is `level` enough for `op`, given the object permissions?
+    pub fn allows(&self, op: Operation, level: Option<Level>) -> bool {
+        self.may(op)
+            && match op {
+                Operation::Read | Operation::Create => level.is_some(),
+                Operation::Edit => level >= Some(Level::Edit),
+                Operation::Delete => level == Some(Level::Full),
+            }
     }
 
-    /// Deleting (and restoring) is for the owner, those above, and "modify all".
-    pub fn can_delete(&self, owner: Option<Uuid>) -> bool {
-        self.may(Operation::Delete) && (self.admin || self.permissions.modify_all || self.reaches(owner))
+    pub fn field_level(&self, field: &str) -> FieldLevel {
+        self.fields.get(field).copied().unwrap_or(FieldLevel::Editable)
+    }
+
+    pub fn hidden(&self, field: &str) -> bool {
+        self.field_level(field) == FieldLevel::Hidden
+    }
+
+    /// The object as the actor sees it: hidden fields removed.
+    pub fn visible_object(&self, object: &ObjectDef) -> ObjectDef {
+        let mut o = object.clone();
+        o.fields.retain(|f| !self.hidden(&f.name));
+        o
+    }
+
+    /// Blanks the values of hidden fields, so that no output can show them.
+    pub fn redact(&self, object: &ObjectDef, record: &mut Record) {
+        if self.fields.is_empty() {
+            return;
+        }
+        for (f, v) in object.fields.iter().zip(record.values.iter_mut()) {
+            if self.hidden(&f.name) {
+                *v = Value::Null;
+            }
+        }
+    }
+}
+
+fn compare(a: &Value, b: &Value) -> Option<Ordering> {
+    match (a, b) {
+        (Value::Text(x), Value::Text(y)) => Some(x.as_bytes().cmp(y.as_bytes())),
+        (Value::Int(x), Value::Int(y)) => Some(x.cmp(y)),
+        (Value::Decimal(x), Value::Decimal(y)) => Some(x.cmp(y)),
+        (Value::Money { amount: x, .. }, Value::Money { amount: y, .. })
+        | (Value::Money { amount: x, .. }, Value::Decimal(y))
+        | (Value::Decimal(x), Value::Money { amount: y, .. }) => Some(x.cmp(y)),
+        (Value::Bool(x), Value::Bool(y)) => Some(x.cmp(y)),
+        (Value::Date(x), Value::Date(y)) => Some(x.cmp(y)),
+        (Value::DateTime(x), Value::DateTime(y)) => Some(x.cmp(y)),
+        (Value::Uuid(x), Value::Uuid(y)) => Some(x.cmp(y)),
+        _ => None,
+    }
+}
+
+/// Evaluates criteria on a record as SQL would: `None` is SQL's unknown (a comparison
+/// with an empty field), which excludes the record like false does.
+pub fn eval(expr: &Expr<Cond>, object: &ObjectDef, record: &Record) -> Option<bool> {
+    match expr {
+        Expr::And(items) => {
+            let mut out = Some(true);
+            for e in items {
+                match eval(e, object, record) {
+                    Some(false) => return Some(false),
+                    None => out = None,
+                    Some(true) => {}
+                }
+            }
+            out
+        }
+        Expr::Or(items) => {
+            let mut out = Some(false);
+            for e in items {
+                match eval(e, object, record) {
+                    Some(true) => return Some(true),
+                    None => out = None,
+                    Some(false) => {}
+                }
+            }
+            out
+        }
+        Expr::Not(inner) => eval(inner, object, record).map(|b| !b),
+        Expr::Cond(c) => eval_cond(c, object, record),
+    }
+}
+
+fn eval_cond(cond: &Cond, object: &ObjectDef, record: &Record) -> Option<bool> {
+    let value = |name: &str| {
+        object
+            .fields
+            .iter()
+            .position(|f| f.name == name)
+            .and_then(|i| record.values.get(i))
+            .unwrap_or(&Value::Null)
+    };
+    match cond {
+        Cond::Compare {
+            field,
+            op,
+            value: want,
+        } => {
+            let have = value(&field.name);
+            if *op == Op::Ne {
+                // As stored lists render it: an empty field is "not equal".
+                return Some(have.is_null() || compare(have, want) != Some(Ordering::Equal));
+            }
+            let ord = compare(have, want)?;
+            Some(match op {
+                Op::Eq => ord == Ordering::Equal,
+                Op::Lt => ord == Ordering::Less,
+                Op::Lte => ord != Ordering::Greater,
+                Op::Gt => ord == Ordering::Greater,
+                Op::Gte => ord != Ordering::Less,
+                _ => return None,
+            })
+        }
+        Cond::In { field, values } => {
+            let have = value(&field.name);
+            if have.is_null() {
+                return None;
+            }
+            Some(values.iter().any(|v| compare(have, v) == Some(Ordering::Equal)))
+        }
+        Cond::Between { field, low, high } => {
+            let have = value(&field.name);
+            Some(compare(have, low)? != Ordering::Less && compare(have, high)? != Ordering::Greater)
+        }
+        Cond::IsNull { field, is_null } => Some(value(&field.name).is_null() == *is_null),
+        // Not allowed in criteria (`check_criteria`); manual shares are decided apart.
+        Cond::Like { .. } | Cond::ListContains { .. } | Cond::Shared { .. } => None,
     }
 }
 
@@ -219,47 +738,236 @@ mod tests {
         assert_eq!(roles_below(&cycle, r[0]), [r[1]].into_iter().collect());
     }
 
+    struct World {
+        policy: Policy,
+        account: ObjectDef,
+        ctx: ParseContext,
+    }
+
+    fn world() -> World {
+        let account = crate::builtin::standard_objects()
+            .into_iter()
+            .find(|o| o.name == "account")
+            .unwrap();
+        World {
+            policy: Policy::default(),
+            account,
+            ctx: ParseContext::default(),
+        }
+    }
+
+    fn account(w: &World, owner: Uuid, region: &str) -> Record {
+        let mut values = vec![Value::Null; w.account.fields.len()];
+        values[sys::OWNER] = Value::Uuid(owner);
+        let i = w.account.fields.iter().position(|f| f.name == "region").unwrap();
+        values[i] = Value::Text(region.into());
+        Record { values }
+    }
+
+    fn user(w: &mut World, role: Option<Uuid>, kind: UserKind, partner: Option<Uuid>) -> Subject {
+        let id = Uuid::now_v7();
+        let facts = UserFacts { role, kind, partner };
+        w.policy.users.insert(id, facts);
+        Subject {
+            user: id,
+            admin: false,
+            facts,
+        }
+    }
+
+    fn level(w: &World, who: &Subject, r: &Record) -> Option<Level> {
+        w.policy
+            .access(who, &w.account, &w.ctx)
+            .level(&w.account, r, None)
+    }
+
     #[test]
     fn private_records_are_for_owners_and_those_above() {
-        let u = ids(3);
-        let manager = Access {
-            admin: false,
-            permissions: ObjectPermissions::STANDARD,
-            sharing: Sharing::Private,
-            me: u[0],
-            below: [u[1]].into_iter().collect(),
-        };
-        assert!(
-            manager.can_read(Some(u[0])) && manager.can_read(Some(u[1])) && !manager.can_read(Some(u[2]))
+        let mut w = world();
+        let r = ids(2); // 0 manager > 1 rep
+        w.policy.roles = vec![(r[0], None), (r[1], Some(r[0]))];
+        w.policy.sharing.insert("account".into(), Sharing::Private);
+        let manager = user(&mut w, Some(r[0]), UserKind::Internal, None);
+        let rep = user(&mut w, Some(r[1]), UserKind::Internal, None);
+        let other = user(&mut w, None, UserKind::Internal, None);
+        let reps = account(&w, rep.user, "east");
+        assert_eq!(level(&w, &rep, &reps), Some(Level::Full));
+        assert_eq!(level(&w, &manager, &reps), Some(Level::Full));
+        assert_eq!(level(&w, &other, &reps), None);
+        let managers = account(&w, manager.user, "east");
+        assert_eq!(
+            level(&w, &rep, &managers),
+            None,
+            "the hierarchy reaches down, not up"
         );
-        assert!(manager.can_edit(Some(u[1])) && !manager.can_edit(Some(u[2])));
-        assert!(!manager.can_read(None));
-        let public_read = Access {
-            sharing: Sharing::PublicRead,
-            ..manager.clone()
+
+        w.policy.sharing.insert("account".into(), Sharing::PublicRead);
+        assert_eq!(level(&w, &other, &reps), Some(Level::Read));
+        w.policy
+            .sharing
+            .insert("account".into(), Sharing::PublicReadWrite);
+        let a = w.policy.access(&other, &w.account, &w.ctx);
+        let l = a.level(&w.account, &reps, None);
+        assert!(a.allows(Operation::Edit, l) && !a.allows(Operation::Delete, l));
+        assert!(a.scope().is_none());
+
+        w.policy
+            .permissions
+            .insert((r[1], "account".into()), ObjectPermissions::NONE);
+        let a = w.policy.access(&rep, &w.account, &w.ctx);
+        assert!(!a.allows(Operation::Read, a.level(&w.account, &reps, None)));
+    }
+
+    #[test]
+    fn sharing_rules_by_owner_and_by_criteria_and_territories_widen_private_access() {
+        let mut w = world();
+        let r = ids(2); // sales east, service (no hierarchy between them)
+        w.policy.roles = vec![(r[0], None), (r[1], None)];
+        w.policy.sharing.insert("account".into(), Sharing::Private);
+        let seller = user(&mut w, Some(r[0]), UserKind::Internal, None);
+        let agent = user(&mut w, Some(r[1]), UserKind::Internal, None);
+        let roamer = user(&mut w, None, UserKind::Internal, None);
+        let east = account(&w, seller.user, "east");
+        let north = account(&w, seller.user, "north");
+        assert_eq!(level(&w, &agent, &east), None);
+
+        w.policy.rules.push(SharingRule {
+            id: Uuid::now_v7(),
+            object: "account".into(),
+            name: "east to service".into(),
+            source: RuleSource::Criteria("region eq '华东'".into()),
+            to: Group::Role(r[1]),
+            level: Level::Read,
+        });
+        assert_eq!(level(&w, &agent, &east), Some(Level::Read));
+        assert_eq!(level(&w, &agent, &north), None);
+
+        w.policy.teams.push(Team {
+            id: Uuid::now_v7(),
+            name: "key accounts".into(),
+            members: vec![agent.user],
+        });
+        let team = w.policy.teams[0].id;
+        w.policy.rules.push(SharingRule {
+            id: Uuid::now_v7(),
+            object: "account".into(),
+            name: "sales to key accounts".into(),
+            source: RuleSource::Owners(Group::RoleAndBelow(r[0])),
+            to: Group::Team(team),
+            level: Level::Edit,
+        });
+        assert_eq!(
+            level(&w, &agent, &east),
+            Some(Level::Edit),
+            "the widest grant wins"
+        );
+        assert_eq!(level(&w, &agent, &north), Some(Level::Edit));
+        let a = w.policy.access(&agent, &w.account, &w.ctx);
+        assert!(!a.allows(Operation::Delete, a.level(&w.account, &north, None)));
+        let scope = a.scope().unwrap();
+        assert!(scope.owners.contains(&seller.user) && scope.grantees.contains(&team));
+
+        assert_eq!(level(&w, &roamer, &north), None);
+        w.policy.territories.push(Territory {
+            id: Uuid::now_v7(),
+            name: "华北".into(),
+            criteria: "region in ('north', 'northeast')".into(),
+            members: vec![roamer.user],
+            level: Level::Read,
+        });
+        assert_eq!(level(&w, &roamer, &north), Some(Level::Read));
+        assert_eq!(level(&w, &roamer, &east), None);
+        let a = w.policy.access(&roamer, &w.account, &w.ctx);
+        assert_eq!(
+            a.level(&w.account, &east, Some(Level::Edit)),
+            Some(Level::Edit),
+            "a record shared by hand"
+        );
+    }
+
+    #[test]
+    fn partner_users_see_their_own_company_and_never_another_partner() {
+        let mut w = world();
+        w.policy
+            .sharing
+            .insert("account".into(), Sharing::PublicReadWrite);
+        let (p1, p2) = (Uuid::now_v7(), Uuid::now_v7());
+        let a1 = user(&mut w, None, UserKind::Partner, Some(p1));
+        let a1b = user(&mut w, None, UserKind::Partner, Some(p1));
+        let b = user(&mut w, None, UserKind::Partner, Some(p2));
+        let staff = user(&mut w, None, UserKind::Internal, None);
+        let staffs = account(&w, staff.user, "east");
+        let a1s = account(&w, a1.user, "east");
+        assert_eq!(
+            level(&w, &a1, &staffs),
+            None,
+            "public defaults are for staff only"
+        );
+        assert_eq!(level(&w, &a1b, &a1s), Some(Level::Read));
+        assert_eq!(level(&w, &b, &a1s), None);
+        assert_eq!(level(&w, &staff, &a1s), Some(Level::Edit));
+        let access = w.policy.access(&a1, &w.account, &w.ctx);
+        assert!(access.scope().unwrap().grantees.contains(&p1));
+        w.policy
+            .permissions
+            .insert((Uuid::nil(), "account".into()), ObjectPermissions::ALL);
+        let mut admin_partner = b;
+        admin_partner.admin = true;
+        assert_eq!(
+            level(&w, &admin_partner, &a1s),
+            None,
+            "an external user is never an administrator"
+        );
+        let portal = user(&mut w, None, UserKind::Portal, None);
+        assert!(!w.policy.access(&portal, &w.account, &w.ctx).may(Operation::Read));
+    }
+
+    #[test]
+    fn hidden_fields_are_blanked_and_removed_from_the_visible_object() {
+        let mut w = world();
+        let role = Uuid::now_v7();
+        w.policy.roles = vec![(role, None)];
+        let mut levels = BTreeMap::new();
+        levels.insert("region".to_string(), FieldLevel::Hidden);
+        levels.insert("industry".to_string(), FieldLevel::ReadOnly);
+        levels.insert("owner".to_string(), FieldLevel::Hidden);
+        w.policy.fields.insert((role, "account".into()), levels);
+        let rep = user(&mut w, Some(role), UserKind::Internal, None);
+        let a = w.policy.access(&rep, &w.account, &w.ctx);
+        assert!(
+            a.hidden("region") && !a.hidden("owner"),
+            "system fields stay visible"
+        );
+        assert_eq!(a.field_level("industry"), FieldLevel::ReadOnly);
+        let mut r = account(&w, rep.user, "east");
+        a.redact(&w.account, &mut r);
+        assert!(r.values.iter().all(|v| *v != Value::Text("east".into())));
+        assert!(a.visible_object(&w.account).field("region").is_none());
+    }
+
+    #[test]
+    fn criteria_follow_sql_three_valued_logic() {
+        let w = world();
+        let eval_on = |filter: &str, region: Option<&str>| {
+            let expr = parse_criteria(filter, &w.account, &w.ctx).unwrap();
+            let mut r = account(&w, Uuid::nil(), "x");
+            let i = w.account.fields.iter().position(|f| f.name == "region").unwrap();
+            r.values[i] = region.map_or(Value::Null, |s| Value::Text(s.into()));
+            eval(&expr, &w.account, &r)
         };
-        assert!(public_read.can_read(Some(u[2])) && !public_read.can_edit(Some(u[2])));
-        let public_rw = Access {
-            sharing: Sharing::PublicReadWrite,
-            ..manager.clone()
-        };
-        assert!(public_rw.can_edit(Some(u[2])) && !public_rw.can_delete(Some(u[2])));
-        let no_read = Access {
-            permissions: ObjectPermissions {
-                read: false,
-                ..ObjectPermissions::STANDARD
-            },
-            ..public_rw
-        };
-        assert!(!no_read.can_read(Some(u[0])));
-        let view_all = Access {
-            permissions: ObjectPermissions {
-                view_all: true,
-                ..ObjectPermissions::STANDARD
-            },
-            ..manager
-        };
-        assert!(view_all.can_read(Some(u[2])) && !view_all.can_edit(Some(u[2])));
-        assert!(Access::administrator(u[2]).can_delete(Some(u[0])));
+        assert_eq!(eval_on("region eq 'east'", None), None);
+        assert_eq!(eval_on("not region eq 'east'", None), None);
+        assert_eq!(
+            eval_on("region ne 'east'", None),
+            Some(true),
+            "as lists render ne"
+        );
+        assert_eq!(
+            eval_on("region eq 'east' or region is_null true", None),
+            Some(true)
+        );
+        assert_eq!(eval_on("region in ('east', 'north')", Some("north")), Some(true));
+        assert_eq!(eval_on("region eq 'east' and region eq 'north'", None), None);
+        assert!(parse_criteria("name contains '华'", &w.account, &w.ctx).is_err());
     }
 }

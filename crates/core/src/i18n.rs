@@ -157,6 +157,14 @@ pub enum Msg {
     DetailTooManyAttempts,
     CsrfMissing,
     DetailNoPermission,
+    CriteriaOperator,
+    InvalidGrantLevel,
+    InvalidFieldLevel,
+    SystemFieldAccess,
+    InvalidUserKind,
+    PartnerAccountRequired,
+    ExternalNotAdmin,
+    InvalidGroup,
     // cli and start-up
     UnsupportedDatabase,
     AdminCreated,
@@ -518,6 +526,46 @@ impl Msg {
                 "Your role does not allow this on these records.",
                 "您的角色无权对这些记录执行此操作。",
                 "您的角色無權對這些記錄執行此操作。",
+            ),
+            CriteriaOperator => (
+                "Sharing criteria may use eq, ne, lt, lte, gt, gte, in, between and is_null, not {operator}.",
+                "共享条件只能使用 eq、ne、lt、lte、gt、gte、in、between 和 is_null，不能使用 {operator}。",
+                "共用條件只能使用 eq、ne、lt、lte、gt、gte、in、between 和 is_null，不能使用 {operator}。",
+            ),
+            InvalidGrantLevel => (
+                "Access level must be read or edit.",
+                "访问级别必须是 read（只读）或 edit（读写）。",
+                "存取層級必須是 read（唯讀）或 edit（讀寫）。",
+            ),
+            InvalidFieldLevel => (
+                "Field access must be hidden, read_only or editable.",
+                "字段访问权限必须是 hidden（隐藏）、read_only（只读）或 editable（可编辑）。",
+                "欄位存取權限必須是 hidden（隱藏）、read_only（唯讀）或 editable（可編輯）。",
+            ),
+            SystemFieldAccess => (
+                "System fields cannot be hidden or made read-only.",
+                "系统字段不能隐藏或设为只读。",
+                "系統欄位不能隱藏或設為唯讀。",
+            ),
+            InvalidUserKind => (
+                "User kind must be internal, partner or portal.",
+                "用户类型必须是 internal（内部）、partner（合作伙伴）或 portal（门户）。",
+                "使用者類型必須是 internal（內部）、partner（合作夥伴）或 portal（入口網站）。",
+            ),
+            PartnerAccountRequired => (
+                "A partner user needs a partner account (an existing account record).",
+                "合作伙伴用户需要指定合作伙伴客户（已存在的客户记录）。",
+                "合作夥伴使用者需要指定合作夥伴客戶（已存在的客戶記錄）。",
+            ),
+            ExternalNotAdmin => (
+                "Only internal users can be administrators.",
+                "只有内部用户可以成为管理员。",
+                "只有內部使用者可以成為管理員。",
+            ),
+            InvalidGroup => (
+                "Name exactly one of role, role_and_below or team, with an existing id.",
+                "请指定 role、role_and_below 或 team 中的一项，并给出存在的 ID。",
+                "請指定 role、role_and_below 或 team 其中一項，並提供存在的 ID。",
             ),
             UnsupportedDatabase => (
                 "Unsupported database URL '{url}': use sqlite://PATH or postgres://USER@HOST/DB.",

@@ -137,6 +137,12 @@ pub enum Cond {
         field: FieldDef,
         is_null: bool,
     },
+    /// The record was shared by hand with one of these users, teams or partner accounts.
+    /// Never parsed from a filter: the access decision adds it to narrow lists.
+    Shared {
+        object: String,
+        grantees: Vec<Uuid>,
+    },
 }
 
 /// Why a filter was refused; `field` names the field when one is at fault.

@@ -55,12 +55,15 @@ pub fn spawn(crm: Crm, listener: TcpListener) -> std::io::Result<Running> {
     let (tx, rx) = oneshot::channel::<()>();
     let app = crate::api::router(crm.clone());
     let refresher = crm.clone();
-    // Another node may change metadata: look for a new version every two seconds.
+    // Another node may change metadata or permissions: look for new versions every two seconds.
     let refresh = tokio::spawn(async move {
         loop {
             tokio::time::sleep(Duration::from_secs(2)).await;
             if let Err(e) = refresher.refresh_schema().await {
                 tracing::warn!(error = %e, "metadata refresh failed");
+            }
+            if let Err(e) = refresher.refresh_policy().await {
+                tracing::warn!(error = %e, "permission refresh failed");
             }
         }
     });

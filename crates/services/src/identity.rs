@@ -161,6 +161,9 @@ impl Actor {
             scopes: Scopes::for_user(u.is_admin),
             ip: None,
             role_id: u.role_id,
+            kind: guanxi_core::access::UserKind::parse(&u.kind)
+                .unwrap_or(guanxi_core::access::UserKind::Portal),
+            partner: u.partner_account_id,
         }
     }
 
@@ -206,6 +209,8 @@ impl Crm {
             created_at: now,
             updated_at: now,
             role_id: None,
+            kind: "internal".into(),
+            partner_account_id: None,
         };
         let mut tx = self.db().begin().await?;
         match system::insert_user(&mut tx, &user).await {
@@ -216,7 +221,9 @@ impl Crm {
         }
         let detail = serde_json::json!({"user": user.id, "email": user.email, "is_admin": user.is_admin});
         crate::audit::record(&mut tx, None, "user.create", None, None, detail, now).await?;
+        system::bump_permission_version(&mut tx).await?;
         tx.commit().await?;
+        self.reload_policy().await?;
         Ok(user)
     }
 

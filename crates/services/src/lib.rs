@@ -14,6 +14,7 @@ pub mod sessions;
 
 use std::sync::{Arc, RwLock};
 
+use guanxi_core::access::{Policy, Subject, UserFacts, UserKind};
 use guanxi_core::{Locale, Schema};
 use guanxi_storage::Database;
 use uuid::Uuid;
@@ -34,6 +35,25 @@ pub struct Actor {
     pub ip: Option<String>,
     /// The role in the hierarchy, if the user holds one.
     pub role_id: Option<Uuid>,
+    /// Staff, partner user or portal user.
+    pub kind: UserKind,
+    /// For partner users: the partner account they work for.
+    pub partner: Option<Uuid>,
+}
+
+impl Actor {
+    /// What the access decision needs to know about the actor.
+    pub fn subject(&self) -> Subject {
+        Subject {
+            user: self.user_id,
+            admin: self.is_admin,
+            facts: UserFacts {
+                role: self.role_id,
+                kind: self.kind,
+                partner: self.partner,
+            },
+        }
+    }
 }
 
 /// The services over one database. Cheap to clone; share one per process.
@@ -44,6 +64,8 @@ pub struct Crm {
     meta_version: Arc<RwLock<String>>,
     clock: Arc<dyn Clock>,
     limiter: Arc<std::sync::Mutex<sessions::AddressLimiter>>,
+    /// Every permission setting, with the version it was loaded at.
+    policy: Arc<RwLock<(String, Arc<Policy>)>>,
 }
 
 impl Crm {
@@ -57,8 +79,10 @@ impl Crm {
             meta_version: Arc::new(RwLock::new(String::new())),
             clock,
             limiter: Arc::default(),
+            policy: Arc::new(RwLock::new((String::new(), Arc::new(Policy::default())))),
         };
         crm.reload_schema().await?;
+        crm.reload_policy().await?;
         let customs: Vec<_> = crm
             .schema()
             .objects()

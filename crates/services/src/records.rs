@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use guanxi_core::access::{Access, Operation};
+use guanxi_core::access::{Access, FieldLevel, Operation};
 use guanxi_core::metadata::FieldType;
 use guanxi_core::query::{self, Cond, Expr, Sort};
 use guanxi_core::values::{self, ParseContext, Record, Value, sys};
@@ -228,15 +228,15 @@ impl Crm {
 
         // 1. Plan each change: parse, normalise, check versions.
         let t0 = std::time::Instant::now();
-        let access = self.access(actor, &object.name).await?;
-        let mut creates = plan_creates(object, changes, actor, now, &ctx).into_iter();
+        let access = self.access(actor, object);
+        let mut creates = plan_creates(object, changes, actor, now, &ctx, &access).into_iter();
         let mut plans: Vec<Result<Planned, ServiceError>> = Vec::with_capacity(changes.len());
         let mut touched: HashSet<Uuid> = HashSet::new();
         for change in changes {
             let refused = match change {
                 Change::Create(_) => None,
                 Change::Update { id, .. } | Change::Delete { id, .. } | Change::Restore { id } => {
-                    denied(&access, change, current.get(id))
+                    self.refusal(&access, object, change, current.get(id)).await?
                 }
             };
             let plan = match change {
@@ -248,7 +248,7 @@ impl Crm {
                 _ if refused.is_some() => Err(refused.unwrap_or(ServiceError::NotFound)),
                 Change::Update { id, version, patch } => match current.get(id) {
                     Some(r) if !r.is_deleted() && touched.insert(*id) => {
-                        plan_update(object, r, *version, patch, &ctx)
+                        plan_update(object, r, *version, patch, &ctx, &access)
                     }
                     _ => Err(ServiceError::NotFound),
                 },
@@ -403,6 +403,10 @@ impl Crm {
             commit = ?t6.elapsed(),
             "write path"
         );
+        // What the actor may not see is not in the answer either.
+        for (record, _) in results.iter_mut().flatten() {
+            access.redact(object, record);
+        }
         Ok(results)
     }
 
@@ -425,7 +429,7 @@ impl Crm {
         };
         let (_, obj) = self.object(object)?;
         let key = match obj.field(key_name) {
-            Some(f) if f.external_id || f.unique => f.clone(),
+            Some(f) if (f.external_id || f.unique) && !self.access(actor, &obj).hidden(&f.name) => f.clone(),
             _ => return Err(ServiceError::field("upsert_on", Msg::UnknownField)),
         };
         let ctx = self.parse_context();
@@ -479,11 +483,23 @@ impl Crm {
             };
             slots.push(slot);
         }
+        let updates: Vec<bool> = changes
+            .iter()
+            .map(|c| matches!(c, Change::Update { .. }))
+            .collect();
         let mut applied: Vec<Option<ItemResult>> = self
             .apply(actor, object, changes)
             .await?
             .into_iter()
-            .map(Some)
+            .zip(updates)
+            .map(|(r, update)| match r {
+                // The key belongs to a record the actor may not read: for them it is a
+                // value already taken, as it would be on create.
+                Err(ServiceError::NotFound) if update => {
+                    Some(Err(ServiceError::field(key_name, Msg::NotUnique)))
+                }
+                other => Some(other),
+            })
             .collect();
         Ok(slots
             .into_iter()
@@ -517,45 +533,68 @@ impl Crm {
     /// A record the actor may read, live or in the recycle bin; 404 when there is none
     /// they may read, 403 when they may not read the object at all.
     async fn readable(&self, actor: &Actor, object: &ObjectDef, id: Uuid) -> Result<Record, ServiceError> {
-        let access = self.access(actor, &object.name).await?;
+        let access = self.access(actor, object);
+        self.readable_with(actor, &access, object, id).await
+    }
+
+    /// `readable` with the access already decided. Hidden fields come back blank.
+    pub(crate) async fn readable_with(
+        &self,
+        _actor: &Actor,
+        access: &Access,
+        object: &ObjectDef,
+        id: Uuid,
+    ) -> Result<Record, ServiceError> {
         if !access.may(Operation::Read) {
             return Err(no_permission());
         }
         let sql = store::get_sql(self.db().dialect(), object, id);
         let rows = self.db().fetch(sql, &store::row_kinds(object)).await?;
         let row = rows.into_iter().next().ok_or(ServiceError::NotFound)?;
-        let record = store::decode(object, row)?;
-        if access.can_read(owner_of(&record)) {
-            Ok(record)
-        } else {
-            Err(ServiceError::NotFound)
+        let mut record = store::decode(object, row)?;
+        let level = self
+            .record_level(access, object, &record, Operation::Read)
+            .await?;
+        if !access.allows(Operation::Read, level) {
+            return Err(ServiceError::NotFound);
         }
+        access.redact(object, &mut record);
+        Ok(record)
     }
 
     /// One keyset page of a list.
     pub async fn list(&self, actor: &Actor, object: &str, q: &ListQuery) -> Result<Page, ServiceError> {
         let (_, object) = self.object(object)?;
-        let access = self.access(actor, &object.name).await?;
+        let access = self.access(actor, &object);
         if !access.may(Operation::Read) {
             return Err(no_permission());
         }
+        // Filters and sorts see only the fields the actor sees.
+        let visible = access.visible_object(&object);
         let ctx = self.parse_context();
         let filter: Option<Expr<Cond>> = match q.filter.as_deref().map(str::trim).filter(|f| !f.is_empty()) {
             None => None,
             Some(text) => Some(
                 query::parse_filter(text)
-                    .and_then(|e| query::type_filter(e, &object, &ctx))
+                    .and_then(|e| query::type_filter(e, &visible, &ctx))
                     .map_err(filter_error)?,
             ),
         };
-        // Records the actor may not read are not there for them: the list is narrowed to
-        // the owners they reach, in SQL, before paging.
-        let filter = match (access.readable_owners(), object.field("owner")) {
-            (Some(owners), Some(owner_field)) => {
-                let only = Expr::Cond(Cond::In {
+        // Records the actor may not read are not there for them: the list is narrowed, in
+        // SQL and before paging, to the owners they reach, the records their sharing rules
+        // and territories match, and those shared with them by hand.
+        let filter = match (access.scope(), object.field("owner")) {
+            (Some(scope), Some(owner_field)) => {
+                let mut any = vec![Expr::Cond(Cond::In {
                     field: owner_field.clone(),
-                    values: owners.into_iter().map(Value::Uuid).collect(),
-                });
+                    values: scope.owners.into_iter().map(Value::Uuid).collect(),
+                })];
+                any.extend(scope.criteria);
+                any.push(Expr::Cond(Cond::Shared {
+                    object: object.name.clone(),
+                    grantees: scope.grantees,
+                }));
+                let only = Expr::Or(any);
                 Some(match filter {
                     Some(f) => Expr::And(vec![only, f]),
                     None => only,
@@ -564,8 +603,8 @@ impl Crm {
             _ => filter,
         };
         let sort: Sort = match q.sort.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            None => query::parse_sort("id", &object),
-            Some(s) => query::parse_sort(s, &object),
+            None => query::parse_sort("id", &visible),
+            Some(s) => query::parse_sort(s, &visible),
         }
         .map_err(|e| {
             let mut fe = FieldError::new("sort", Msg::InvalidSort);
@@ -606,6 +645,9 @@ impl Crm {
             .into_iter()
             .map(|r| store::decode(&object, r))
             .collect::<Result<Vec<_>, _>>()?;
+        for r in &mut records {
+            access.redact(&object, r);
+        }
         let next_cursor = if records.len() > limit {
             records.truncate(limit);
             records.last().and_then(|last| {
@@ -626,8 +668,11 @@ impl Crm {
         id: Uuid,
     ) -> Result<Vec<HistoryRow>, ServiceError> {
         let (_, obj) = self.object(object)?;
-        self.readable(actor, &obj, id).await?;
-        Ok(system::history(self.db(), &obj.name, id, 500).await?)
+        let access = self.access(actor, &obj);
+        self.readable_with(actor, &access, &obj, id).await?;
+        let mut rows = system::history(self.db(), &obj.name, id, 500).await?;
+        rows.retain(|h| h.field.as_deref().is_none_or(|f| !access.hidden(f)));
+        Ok(rows)
     }
 }
 
@@ -635,30 +680,35 @@ fn no_permission() -> ServiceError {
     ServiceError::Forbidden(Msg::DetailNoPermission)
 }
 
-fn owner_of(record: &Record) -> Option<Uuid> {
-    match record.values.get(sys::OWNER) {
-        Some(Value::Uuid(u)) => Some(*u),
-        _ => None,
+impl Crm {
+    /// Why the actor may not make this change to this stored record, if they may not. A
+    /// record they cannot read does not exist for them (404); one they read but may not
+    /// change, 403.
+    async fn refusal(
+        &self,
+        access: &Access,
+        object: &ObjectDef,
+        change: &Change,
+        record: Option<&Record>,
+    ) -> Result<Option<ServiceError>, ServiceError> {
+        let Some(record) = record else { return Ok(None) };
+        if !access.may(Operation::Read) {
+            return Ok(Some(no_permission()));
+        }
+        let op = match change {
+            Change::Update { .. } => Operation::Edit,
+            Change::Delete { .. } | Change::Restore { .. } => Operation::Delete,
+            Change::Create(_) => Operation::Create,
+        };
+        let level = self.record_level(access, object, record, op).await?;
+        Ok(if !access.allows(Operation::Read, level) {
+            Some(ServiceError::NotFound)
+        } else if !access.allows(op, level) {
+            Some(no_permission())
+        } else {
+            None
+        })
     }
-}
-
-/// Why the actor may not make this change to this stored record, if they may not. A record
-/// they cannot read does not exist for them (404); one they read but may not change, 403.
-fn denied(access: &Access, change: &Change, record: Option<&Record>) -> Option<ServiceError> {
-    let record = record?;
-    let owner = owner_of(record);
-    if !access.may(Operation::Read) {
-        return Some(no_permission());
-    }
-    if !access.can_read(owner) {
-        return Some(ServiceError::NotFound);
-    }
-    let allowed = match change {
-        Change::Update { .. } => access.can_edit(owner),
-        Change::Delete { .. } | Change::Restore { .. } => access.can_delete(owner),
-        Change::Create(_) => access.may(Operation::Create),
-    };
-    (!allowed).then(no_permission)
 }
 
 fn filter_error(e: query::FilterError) -> ServiceError {
@@ -688,17 +738,24 @@ fn parse_fields(
     input: &Map<String, Json>,
     ctx: &ParseContext,
     creating: bool,
+    access: &Access,
 ) -> Result<Vec<(usize, Value)>, Vec<FieldError>> {
     let mut out = Vec::with_capacity(input.len());
     let mut errors = Vec::new();
     for (key, json) in input {
-        let Some(i) = object.fields.iter().position(|f| &f.name == key) else {
+        let level = access.field_level(key);
+        let Some(i) = object
+            .fields
+            .iter()
+            .position(|f| &f.name == key)
+            .filter(|_| level != FieldLevel::Hidden)
+        else {
             errors.push(FieldError::new(key, Msg::UnknownField));
             continue;
         };
         let field = &object.fields[i];
         let client_id = creating && key == "id";
-        if !field.writable() && !client_id {
+        if (!field.writable() && !client_id) || level == FieldLevel::ReadOnly {
             errors.push(FieldError::new(key, Msg::ReadOnlyField));
             continue;
         }
@@ -720,8 +777,9 @@ fn plan_create(
     actor: &Actor,
     now: DateTime<Utc>,
     ctx: &ParseContext,
+    access: &Access,
 ) -> Result<Planned, ServiceError> {
-    let parsed = parse_fields(object, input, ctx, true).map_err(ServiceError::Validation)?;
+    let parsed = parse_fields(object, input, ctx, true, access).map_err(ServiceError::Validation)?;
     let mut values = vec![Value::Null; object.fields.len()];
     values[sys::ID] = Value::Uuid(Uuid::now_v7());
     values[sys::CREATED_AT] = Value::DateTime(now);
@@ -753,11 +811,12 @@ fn plan_creates(
     actor: &Actor,
     now: DateTime<Utc>,
     ctx: &ParseContext,
+    access: &Access,
 ) -> Vec<Result<Planned, ServiceError>> {
     changes
         .iter()
         .filter_map(|c| match c {
-            Change::Create(input) => Some(plan_create(object, input, actor, now, ctx)),
+            Change::Create(input) => Some(plan_create(object, input, actor, now, ctx, access)),
             _ => None,
         })
         .collect()
@@ -769,6 +828,7 @@ fn plan_update(
     version: Option<i64>,
     patch: &Map<String, Json>,
     ctx: &ParseContext,
+    access: &Access,
 ) -> Result<Planned, ServiceError> {
     if let Some(v) = version
         && v != current.version()
@@ -777,7 +837,7 @@ fn plan_update(
             current: current.version(),
         });
     }
-    let parsed = parse_fields(object, patch, ctx, false).map_err(ServiceError::Validation)?;
+    let parsed = parse_fields(object, patch, ctx, false, access).map_err(ServiceError::Validation)?;
     let changes: Vec<(usize, Value)> = parsed
         .into_iter()
         .filter(|(i, v)| &current.values[*i] != v)
@@ -990,10 +1050,19 @@ mod speed {
             scopes: crate::identity::Scopes::for_user(true),
             ip: None,
             role_id: None,
+            kind: Default::default(),
+            partner: None,
         };
         let t = std::time::Instant::now();
         for input in &inputs {
-            let _ = plan_create(&object, input, &actor, Utc::now(), &ctx);
+            let _ = plan_create(
+                &object,
+                input,
+                &actor,
+                Utc::now(),
+                &ctx,
+                &Access::administrator(actor.user_id),
+            );
         }
         println!("plan_create {:?} per record", t.elapsed() / inputs.len() as u32);
     }

@@ -101,6 +101,31 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: &[],
         postgres: &[],
     },
+    Migration {
+        version: 5,
+        name: "teams, sharing rules, territories, records shared by hand, field-level security, partner and portal users",
+        statements: &[
+            "ALTER TABLE gx_users ADD COLUMN kind {text} NOT NULL DEFAULT 'internal'",
+            "ALTER TABLE gx_users ADD COLUMN partner_account_id {uuid}",
+            "CREATE TABLE gx_teams (id {uuid} PRIMARY KEY NOT NULL, name {text} NOT NULL, object {text}, \
+             definition {text} NOT NULL, created_at {ts} NOT NULL, updated_at {ts} NOT NULL)",
+            "CREATE UNIQUE INDEX ux_gx_teams_name ON gx_teams (name)",
+            "CREATE TABLE gx_sharing_rules (id {uuid} PRIMARY KEY NOT NULL, name {text} NOT NULL, object {text}, \
+             definition {text} NOT NULL, created_at {ts} NOT NULL, updated_at {ts} NOT NULL)",
+            "CREATE TABLE gx_territories (id {uuid} PRIMARY KEY NOT NULL, name {text} NOT NULL, object {text}, \
+             definition {text} NOT NULL, created_at {ts} NOT NULL, updated_at {ts} NOT NULL)",
+            "CREATE UNIQUE INDEX ux_gx_territories_name ON gx_territories (name)",
+            "CREATE TABLE gx_field_permissions (role_id {uuid} NOT NULL REFERENCES gx_roles (id), object {text} NOT NULL, \
+             field {text} NOT NULL, level {text} NOT NULL, PRIMARY KEY (role_id, object, field))",
+            "CREATE TABLE gx_record_shares (object {text} NOT NULL, record_id {uuid} NOT NULL, grantee_id {uuid} NOT NULL, \
+             grantee_kind {text} NOT NULL, level {text} NOT NULL, created_by {uuid}, created_at {ts} NOT NULL, \
+             PRIMARY KEY (object, record_id, grantee_id))",
+            "CREATE INDEX ix_gx_record_shares_grantee ON gx_record_shares (object, grantee_id, record_id)",
+            "INSERT INTO gx_settings (key, value) VALUES ('permission_version', '1')",
+        ],
+        sqlite: &[],
+        postgres: &[],
+    },
 ];
 
 pub fn latest_version() -> i64 {

@@ -601,6 +601,14 @@ fn push_cond(s: &mut Sql, cond: &Cond) {
             s.ident(&field.column)
                 .push(if *is_null { " IS NULL" } else { " IS NOT NULL" });
         }
+        Cond::Shared { object, grantees } => {
+            s.ident("id")
+                .push(" IN (SELECT record_id FROM gx_record_shares WHERE object = ")
+                .bind(Arg::Text(object.clone()))
+                .push(" AND grantee_id IN (")
+                .bind_list(grantees.iter().map(|g| Arg::Uuid(*g)))
+                .push("))");
+        }
     }
 }
 

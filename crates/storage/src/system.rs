@@ -5,9 +5,9 @@ use chrono::{DateTime, Utc};
 use guanxi_core::ColumnKind;
 use uuid::Uuid;
 
-use crate::Result;
 use crate::db::{Database, Tx};
 use crate::sql::{Arg, Sql};
+use crate::{Result, StorageError};
 
 /// Multi-row INSERT in chunks under the bind limits.
 pub async fn insert_rows(tx: &mut Tx, table: &str, cols: &[&str], rows: Vec<Vec<Arg>>) -> Result<()> {
@@ -47,10 +47,14 @@ pub struct UserRow {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub role_id: Option<Uuid>,
+    /// internal | partner | portal
+    pub kind: String,
+    /// For partner users: the account record of the partner they work for.
+    pub partner_account_id: Option<Uuid>,
 }
 
-const USER_COLS: &str = "u.id, u.email, u.name, u.password_hash, u.locale, u.time_zone, u.is_admin, u.active, u.created_at, u.updated_at, u.role_id";
-const USER_KINDS: [ColumnKind; 11] = [
+const USER_COLS: &str = "u.id, u.email, u.name, u.password_hash, u.locale, u.time_zone, u.is_admin, u.active, u.created_at, u.updated_at, u.role_id, u.kind, u.partner_account_id";
+const USER_KINDS: [ColumnKind; 13] = [
     ColumnKind::Uuid,
     ColumnKind::Text,
     ColumnKind::Text,
@@ -61,6 +65,8 @@ const USER_KINDS: [ColumnKind; 11] = [
     ColumnKind::Bool,
     ColumnKind::DateTime,
     ColumnKind::DateTime,
+    ColumnKind::Uuid,
+    ColumnKind::Text,
     ColumnKind::Uuid,
 ];
 
@@ -78,6 +84,8 @@ fn user_from(row: Vec<Arg>) -> Option<UserRow> {
         created_at: it.next()?.as_datetime()?,
         updated_at: it.next()?.as_datetime()?,
         role_id: it.next()?.as_uuid(),
+        kind: it.next()?.as_text()?.to_string(),
+        partner_account_id: it.next()?.as_uuid(),
     })
 }
 
@@ -94,6 +102,8 @@ pub async fn insert_user(tx: &mut Tx, u: &UserRow) -> Result<()> {
         Arg::DateTime(u.created_at),
         Arg::DateTime(u.updated_at),
         Arg::opt_uuid(u.role_id),
+        Arg::Text(u.kind.clone()),
+        Arg::opt_uuid(u.partner_account_id),
     ];
     let cols = [
         "id",
@@ -107,6 +117,8 @@ pub async fn insert_user(tx: &mut Tx, u: &UserRow) -> Result<()> {
         "created_at",
         "updated_at",
         "role_id",
+        "kind",
+        "partner_account_id",
     ];
     insert_rows(tx, "gx_users", &cols, vec![row]).await
 }
@@ -763,35 +775,46 @@ async fn insert_definition(
     insert_rows(tx, table, &cols, vec![row]).await
 }
 
-/// Bumped whenever metadata changes, so other nodes know to reload it.
-pub async fn bump_meta_version(tx: &mut Tx) -> Result<()> {
+async fn bump_counter(tx: &mut Tx, key: &str) -> Result<()> {
     let mut s = tx.sql();
     let cast = match tx.dialect() {
         crate::Dialect::Sqlite => "CAST(CAST(value AS INTEGER) + 1 AS TEXT)",
         crate::Dialect::Postgres => "(value::bigint + 1)::text",
     };
-    s.push(&format!(
-        "UPDATE gx_settings SET value = {cast} WHERE key = 'meta_version'"
-    ));
+    s.push(&format!("UPDATE gx_settings SET value = {cast} WHERE key = "))
+        .bind(Arg::Text(key.into()));
     tx.execute(s).await?;
     Ok(())
 }
 
-pub async fn meta_version(db: &Database) -> Result<String> {
-    let rows = db
-        .fetch(
-            Sql::with(
-                db.dialect(),
-                "SELECT value FROM gx_settings WHERE key = 'meta_version'",
-            ),
-            &[ColumnKind::Text],
-        )
-        .await?;
+async fn counter(db: &Database, key: &str) -> Result<String> {
+    let mut s = db.sql();
+    s.push("SELECT value FROM gx_settings WHERE key = ")
+        .bind(Arg::Text(key.into()));
+    let rows = db.fetch(s, &[ColumnKind::Text]).await?;
     Ok(rows
         .first()
         .and_then(|r| r.first())
         .and_then(|a| a.as_text().map(str::to_string))
         .unwrap_or_default())
+}
+
+/// Bumped whenever metadata changes, so other nodes know to reload it.
+pub async fn bump_meta_version(tx: &mut Tx) -> Result<()> {
+    bump_counter(tx, "meta_version").await
+}
+
+pub async fn meta_version(db: &Database) -> Result<String> {
+    counter(db, "meta_version").await
+}
+
+/// Bumped whenever anything access depends on changes (roles, users, teams, rules…).
+pub async fn bump_permission_version(tx: &mut Tx) -> Result<()> {
+    bump_counter(tx, "permission_version").await
+}
+
+pub async fn permission_version(db: &Database) -> Result<String> {
+    counter(db, "permission_version").await
 }
 
 /// A role in the hierarchy: a manager's role is the parent of their reports' roles.
@@ -927,4 +950,344 @@ pub async fn set_role_permissions(tx: &mut Tx, role: Uuid, object: &str, p: [boo
             can_edit = excluded.can_edit, can_delete = excluded.can_delete, view_all = excluded.view_all, modify_all = excluded.modify_all");
     tx.execute(s).await?;
     Ok(())
+}
+
+/// Every active user with what access depends on: role, kind, partner account.
+pub async fn user_facts(db: &Database) -> Result<Vec<(Uuid, Option<Uuid>, String, Option<Uuid>)>> {
+    let sql = Sql::with(
+        db.dialect(),
+        "SELECT id, role_id, kind, partner_account_id FROM gx_users WHERE active = TRUE",
+    );
+    let rows = db
+        .fetch(
+            sql,
+            &[
+                ColumnKind::Uuid,
+                ColumnKind::Uuid,
+                ColumnKind::Text,
+                ColumnKind::Uuid,
+            ],
+        )
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| {
+            let mut it = r.into_iter();
+            Some((
+                it.next()?.as_uuid()?,
+                it.next()?.as_uuid(),
+                it.next()?.as_text()?.to_string(),
+                it.next()?.as_uuid(),
+            ))
+        })
+        .collect())
+}
+
+pub async fn set_user_kind(
+    tx: &mut Tx,
+    user: Uuid,
+    kind: &str,
+    partner: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let mut s = tx.sql();
+    s.push("UPDATE gx_users SET kind = ")
+        .bind(Arg::Text(kind.into()))
+        .push(", partner_account_id = ")
+        .bind(Arg::opt_uuid(partner));
+    s.push(", updated_at = ")
+        .bind(Arg::DateTime(now))
+        .push(" WHERE id = ")
+        .bind(Arg::Uuid(user));
+    Ok(tx.execute(s).await? == 1)
+}
+
+/// Every organisation-wide default that was set.
+pub async fn all_object_sharing(db: &Database) -> Result<Vec<(String, String)>> {
+    let sql = Sql::with(db.dialect(), "SELECT object, sharing FROM gx_object_sharing");
+    let rows = db.fetch(sql, &[ColumnKind::Text, ColumnKind::Text]).await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| {
+            Some((
+                r.first()?.as_text()?.to_string(),
+                r.get(1)?.as_text()?.to_string(),
+            ))
+        })
+        .collect())
+}
+
+/// Every role's object permissions: (role, object, [read, create, edit, delete, view all, modify all]).
+pub async fn all_role_permissions(db: &Database) -> Result<Vec<(Uuid, String, [bool; 6])>> {
+    let sql = Sql::with(
+        db.dialect(),
+        "SELECT role_id, object, can_read, can_create, can_edit, can_delete, view_all, modify_all FROM gx_role_permissions",
+    );
+    let mut kinds = vec![ColumnKind::Uuid, ColumnKind::Text];
+    kinds.extend([ColumnKind::Bool; 6]);
+    let rows = db.fetch(sql, &kinds).await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| {
+            let mut it = r.into_iter();
+            let role = it.next()?.as_uuid()?;
+            let object = it.next()?.as_text()?.to_string();
+            let mut p = [false; 6];
+            for (o, a) in p.iter_mut().zip(it) {
+                *o = a.as_bool().unwrap_or(false);
+            }
+            Some((role, object, p))
+        })
+        .collect())
+}
+
+/// Field-level security: (role, object, field, level).
+pub async fn field_permissions(db: &Database) -> Result<Vec<(Uuid, String, String, String)>> {
+    let sql = Sql::with(
+        db.dialect(),
+        "SELECT role_id, object, field, level FROM gx_field_permissions",
+    );
+    let rows = db
+        .fetch(
+            sql,
+            &[
+                ColumnKind::Uuid,
+                ColumnKind::Text,
+                ColumnKind::Text,
+                ColumnKind::Text,
+            ],
+        )
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| {
+            let mut it = r.into_iter();
+            Some((
+                it.next()?.as_uuid()?,
+                it.next()?.as_text()?.to_string(),
+                it.next()?.as_text()?.to_string(),
+                it.next()?.as_text()?.to_string(),
+            ))
+        })
+        .collect())
+}
+
+/// Sets (or, with `None`, clears back to editable) a role's access to one field.
+pub async fn set_field_permission(
+    tx: &mut Tx,
+    role: Uuid,
+    object: &str,
+    field: &str,
+    level: Option<&str>,
+) -> Result<()> {
+    let mut s = tx.sql();
+    match level {
+        None => {
+            s.push("DELETE FROM gx_field_permissions WHERE role_id = ")
+                .bind(Arg::Uuid(role))
+                .push(" AND object = ")
+                .bind(Arg::Text(object.into()));
+            s.push(" AND field = ").bind(Arg::Text(field.into()));
+        }
+        Some(l) => {
+            s.push("INSERT INTO gx_field_permissions (role_id, object, field, level) VALUES (")
+                .bind_list([
+                    Arg::Uuid(role),
+                    Arg::Text(object.into()),
+                    Arg::Text(field.into()),
+                    Arg::Text(l.into()),
+                ])
+                .push(") ON CONFLICT (role_id, object, field) DO UPDATE SET level = excluded.level");
+        }
+    }
+    tx.execute(s).await?;
+    Ok(())
+}
+
+/// A named piece of permission configuration stored as JSON (a team, a sharing rule, a
+/// territory): `table` is one of gx_teams, gx_sharing_rules, gx_territories.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Definition {
+    pub id: Uuid,
+    pub name: String,
+    pub object: Option<String>,
+    pub definition: String,
+}
+
+const DEFINITION_TABLES: [&str; 3] = ["gx_teams", "gx_sharing_rules", "gx_territories"];
+
+fn definition_table(table: &str) -> Result<&'static str> {
+    DEFINITION_TABLES
+        .into_iter()
+        .find(|t| *t == table)
+        .ok_or_else(|| StorageError::Corrupt(format!("no definition table {table}")))
+}
+
+pub async fn definitions(db: &Database, table: &str) -> Result<Vec<Definition>> {
+    let table = definition_table(table)?;
+    let sql = Sql::with(
+        db.dialect(),
+        &format!("SELECT id, name, object, definition FROM {table} ORDER BY name, id"),
+    );
+    let rows = db
+        .fetch(
+            sql,
+            &[
+                ColumnKind::Uuid,
+                ColumnKind::Text,
+                ColumnKind::Text,
+                ColumnKind::Text,
+            ],
+        )
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| {
+            let mut it = r.into_iter();
+            Some(Definition {
+                id: it.next()?.as_uuid()?,
+                name: it.next()?.as_text()?.to_string(),
+                object: it.next()?.as_text().map(str::to_string),
+                definition: it.next()?.as_text()?.to_string(),
+            })
+        })
+        .collect())
+}
+
+pub async fn put_definition(tx: &mut Tx, table: &str, d: &Definition, now: DateTime<Utc>) -> Result<()> {
+    let table = definition_table(table)?;
+    let mut s = tx.sql();
+    s.push(&format!(
+        "INSERT INTO {table} (id, name, object, definition, created_at, updated_at) VALUES ("
+    ))
+    .bind_list([
+        Arg::Uuid(d.id),
+        Arg::Text(d.name.clone()),
+        Arg::opt_text(d.object.clone()),
+        Arg::Text(d.definition.clone()),
+        Arg::DateTime(now),
+        Arg::DateTime(now),
+    ])
+    .push(
+        ") ON CONFLICT (id) DO UPDATE SET name = excluded.name, object = excluded.object, \
+           definition = excluded.definition, updated_at = excluded.updated_at",
+    );
+    tx.execute(s).await?;
+    Ok(())
+}
+
+pub async fn delete_definition(tx: &mut Tx, table: &str, id: Uuid) -> Result<bool> {
+    let table = definition_table(table)?;
+    let mut s = tx.sql();
+    s.push(&format!("DELETE FROM {table} WHERE id = "))
+        .bind(Arg::Uuid(id));
+    Ok(tx.execute(s).await? == 1)
+}
+
+/// One record shared by hand with a user, a team or a partner account.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ShareRow {
+    pub object: String,
+    pub record_id: Uuid,
+    pub grantee_id: Uuid,
+    /// user | team | partner
+    pub grantee_kind: String,
+    /// read | edit
+    pub level: String,
+    pub created_by: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+}
+
+pub async fn shares_of(db: &Database, object: &str, record_id: Uuid) -> Result<Vec<ShareRow>> {
+    let mut s = db.sql();
+    s.push("SELECT object, record_id, grantee_id, grantee_kind, level, created_by, created_at FROM gx_record_shares WHERE object = ")
+        .bind(Arg::Text(object.into()))
+        .push(" AND record_id = ")
+        .bind(Arg::Uuid(record_id));
+    s.push(" ORDER BY created_at, grantee_id");
+    let kinds = [
+        ColumnKind::Text,
+        ColumnKind::Uuid,
+        ColumnKind::Uuid,
+        ColumnKind::Text,
+        ColumnKind::Text,
+        ColumnKind::Uuid,
+        ColumnKind::DateTime,
+    ];
+    Ok(db
+        .fetch(s, &kinds)
+        .await?
+        .into_iter()
+        .filter_map(|r| {
+            let mut it = r.into_iter();
+            Some(ShareRow {
+                object: it.next()?.as_text()?.to_string(),
+                record_id: it.next()?.as_uuid()?,
+                grantee_id: it.next()?.as_uuid()?,
+                grantee_kind: it.next()?.as_text()?.to_string(),
+                level: it.next()?.as_text()?.to_string(),
+                created_by: it.next()?.as_uuid(),
+                created_at: it.next()?.as_datetime()?,
+            })
+        })
+        .collect())
+}
+
+/// The levels a record is shared at with any of `grantees`.
+pub async fn share_levels(
+    db: &Database,
+    object: &str,
+    record_id: Uuid,
+    grantees: &[Uuid],
+) -> Result<Vec<String>> {
+    let mut s = db.sql();
+    s.push("SELECT level FROM gx_record_shares WHERE object = ")
+        .bind(Arg::Text(object.into()))
+        .push(" AND record_id = ")
+        .bind(Arg::Uuid(record_id));
+    s.push(" AND grantee_id IN (")
+        .bind_list(grantees.iter().map(|g| Arg::Uuid(*g)))
+        .push(")");
+    Ok(db
+        .fetch(s, &[ColumnKind::Text])
+        .await?
+        .into_iter()
+        .filter_map(|r| r.into_iter().next()?.as_text().map(str::to_string))
+        .collect())
+}
+
+pub async fn put_share(tx: &mut Tx, r: &ShareRow) -> Result<()> {
+    let mut s = tx.sql();
+    s.push("INSERT INTO gx_record_shares (object, record_id, grantee_id, grantee_kind, level, created_by, created_at) VALUES (")
+        .bind_list([
+            Arg::Text(r.object.clone()),
+            Arg::Uuid(r.record_id),
+            Arg::Uuid(r.grantee_id),
+            Arg::Text(r.grantee_kind.clone()),
+            Arg::Text(r.level.clone()),
+            Arg::opt_uuid(r.created_by),
+            Arg::DateTime(r.created_at),
+        ])
+        .push(") ON CONFLICT (object, record_id, grantee_id) DO UPDATE SET level = excluded.level, \
+               grantee_kind = excluded.grantee_kind, created_by = excluded.created_by, created_at = excluded.created_at");
+    tx.execute(s).await?;
+    Ok(())
+}
+
+pub async fn delete_share(tx: &mut Tx, object: &str, record_id: Uuid, grantee: Uuid) -> Result<bool> {
+    let mut s = tx.sql();
+    s.push("DELETE FROM gx_record_shares WHERE object = ")
+        .bind(Arg::Text(object.into()))
+        .push(" AND record_id = ")
+        .bind(Arg::Uuid(record_id));
+    s.push(" AND grantee_id = ").bind(Arg::Uuid(grantee));
+    Ok(tx.execute(s).await? == 1)
+}
+
+/// Ends every manual share with a grantee (a deleted team).
+pub async fn delete_shares_with(tx: &mut Tx, grantee: Uuid) -> Result<u64> {
+    let mut s = tx.sql();
+    s.push("DELETE FROM gx_record_shares WHERE grantee_id = ")
+        .bind(Arg::Uuid(grantee));
+    tx.execute(s).await
 }

@@ -1,6 +1,7 @@
 //! The REST adapter: `/api/v1`. Handlers translate HTTP to service calls and service
 //! results to JSON or problem+json; they hold no business rules.
 
+mod access;
 mod openapi;
 mod problem;
 
@@ -59,8 +60,35 @@ pub fn router(crm: Crm) -> Router {
         .route("/api/v1/audit", get(audit_trail))
         .route("/api/v1/admin/roles", get(list_roles).post(add_role))
         .route("/api/v1/admin/users", get(list_users))
-        .route("/api/v1/admin/users/{id}", axum::routing::patch(update_user))
+        .route(
+            "/api/v1/admin/users/{id}",
+            axum::routing::patch(access::update_user),
+        )
         .route("/api/v1/admin/access/{name}", get(get_access).put(put_access))
+        .route(
+            "/api/v1/admin/teams",
+            get(access::list_teams).post(access::add_team),
+        )
+        .route(
+            "/api/v1/admin/teams/{id}",
+            axum::routing::put(access::put_team).delete(access::delete_team),
+        )
+        .route(
+            "/api/v1/admin/sharing-rules",
+            get(access::list_rules).post(access::add_rule),
+        )
+        .route(
+            "/api/v1/admin/sharing-rules/{id}",
+            axum::routing::delete(access::delete_rule),
+        )
+        .route(
+            "/api/v1/admin/territories",
+            get(access::list_territories).post(access::add_territory),
+        )
+        .route(
+            "/api/v1/admin/territories/{id}",
+            axum::routing::put(access::put_territory).delete(access::delete_territory),
+        )
         .route("/api/v1/auth/session", axum::routing::delete(sign_out_here))
         .route(
             "/api/v1/auth/sessions",
@@ -76,6 +104,14 @@ pub fn router(crm: Crm) -> Router {
         .route("/api/v1/{plural}/{id}", get(read).patch(update).delete(remove))
         .route("/api/v1/{plural}/{id}/restore", post(restore))
         .route("/api/v1/{plural}/{id}/history", get(history))
+        .route(
+            "/api/v1/{plural}/{id}/shares",
+            get(access::list_shares).post(access::add_share),
+        )
+        .route(
+            "/api/v1/{plural}/{id}/shares/{grantee}",
+            axum::routing::delete(access::delete_share),
+        )
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .merge(
             Router::new()
@@ -465,50 +501,20 @@ async fn list_users(State(crm): State<Crm>, Extension(ctx): Extension<Ctx>) -> R
         .iter()
         .map(|u| {
             json!({"id": u.id, "email": u.email, "name": u.name, "is_admin": u.is_admin, "active": u.active,
-                   "locale": u.locale, "role": u.role_id})
+                   "locale": u.locale, "role": u.role_id, "kind": u.kind, "partner_account": u.partner_account_id})
         })
         .collect();
     Ok(Json(json!({"data": data})))
 }
 
-async fn update_user(
-    State(crm): State<Crm>,
-    Extension(ctx): Extension<Ctx>,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> Result<StatusCode, Problem> {
-    let id = parse_id(&ctx, &id)?;
-    let mut input = parse_object_body(ctx.locale, &body)?;
-    let role = match input.remove("role") {
-        Some(Value::Null) => None,
-        Some(Value::String(r)) => Some(Uuid::parse_str(&r).map_err(|_| {
-            Problem::validation(
-                ctx.locale,
-                &[guanxi_core::FieldError::new("role", Msg::InvalidId)],
-            )
-        })?),
-        _ => {
-            return Err(Problem::validation(
-                ctx.locale,
-                &[guanxi_core::FieldError::new("role", Msg::InvalidId)],
-            ));
-        }
-    };
-    if let Some(key) = input.keys().next() {
-        return Err(Problem::validation(
-            ctx.locale,
-            &[guanxi_core::FieldError::new(key, Msg::UnknownField)],
-        ));
-    }
-    crm.set_user_role(&ctx.actor, id, role)
-        .await
-        .map_err(|e| Problem::from_service(e, ctx.locale, false))?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
 fn access_json(a: &guanxi_services::permissions::ObjectAccess) -> Value {
     let roles: Map<String, Value> = a.roles.iter().map(|(id, p)| (id.to_string(), json!(p))).collect();
-    json!({"sharing": a.sharing.as_str(), "roles": roles})
+    let fields: Map<String, Value> = a
+        .fields
+        .iter()
+        .map(|(id, f)| (id.to_string(), json!(f)))
+        .collect();
+    json!({"sharing": a.sharing.as_str(), "roles": roles, "fields": fields})
 }
 
 async fn get_access(
@@ -571,9 +577,15 @@ fn object_json(o: &ObjectDef) -> Value {
     })
 }
 
-async fn meta_objects(State(crm): State<Crm>, Extension(_ctx): Extension<Ctx>) -> Json<Value> {
+/// Metadata as the caller sees it: fields hidden from their role are not there.
+async fn meta_objects(State(crm): State<Crm>, Extension(ctx): Extension<Ctx>) -> Json<Value> {
     let schema = crm.schema();
-    Json(json!({"data": schema.objects().iter().map(|o| object_json(o)).collect::<Vec<_>>()}))
+    let data: Vec<Value> = schema
+        .objects()
+        .iter()
+        .map(|o| object_json(&crm.visible_object(&ctx.actor, o)))
+        .collect();
+    Json(json!({ "data": data }))
 }
 
 async fn meta_object(
@@ -586,7 +598,7 @@ async fn meta_object(
         .object(&name)
         .or_else(|| schema.by_plural(&name))
         .ok_or_else(|| Problem::not_found(ctx.locale))?;
-    Ok(Json(object_json(o)))
+    Ok(Json(object_json(&crm.visible_object(&ctx.actor, o))))
 }
 
 fn parse_body(locale: Locale, body: &Bytes) -> Result<Value, Problem> {
@@ -657,8 +669,9 @@ fn record_target(
 }
 
 /// A record as the answer to a request: 200, its ETag, every field.
-fn record_response(object: &ObjectDef, record: &Record) -> Response {
-    with_etag(StatusCode::OK, record, record_json(object, record, None))
+fn record_response(crm: &Crm, ctx: &Ctx, object: &ObjectDef, record: &Record) -> Response {
+    let keep = shown(crm, ctx, object);
+    with_etag(StatusCode::OK, record, record_json(object, record, &keep))
 }
 
 fn parse_id(ctx: &Ctx, id: &str) -> Result<Uuid, Problem> {
@@ -666,18 +679,24 @@ fn parse_id(ctx: &Ctx, id: &str) -> Result<Uuid, Problem> {
     Uuid::parse_str(id).map_err(|_| Problem::not_found(ctx.locale))
 }
 
-/// Which fields to show (`fields=name,email`); id and version are always included.
-fn field_selection(
-    ctx: &Ctx,
-    object: &ObjectDef,
-    fields: Option<&str>,
-) -> Result<Option<Vec<String>>, Problem> {
+/// The fields the actor sees of an object (field-level security hides the others).
+fn shown(crm: &Crm, ctx: &Ctx, object: &ObjectDef) -> Vec<String> {
+    crm.visible_object(&ctx.actor, object)
+        .fields
+        .iter()
+        .map(|f| f.name.clone())
+        .collect()
+}
+
+/// Which fields to show (`fields=name,email`, else every field the actor sees); id and
+/// version are always included. A hidden field is as unknown as a missing one.
+fn field_selection(ctx: &Ctx, shown: Vec<String>, fields: Option<&str>) -> Result<Vec<String>, Problem> {
     let Some(list) = fields.map(str::trim).filter(|f| !f.is_empty()) else {
-        return Ok(None);
+        return Ok(shown);
     };
     let mut out = vec!["id".to_string(), "version".to_string()];
     for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
-        if object.field(name).is_none() {
+        if !shown.iter().any(|f| f == name) {
             let e = guanxi_core::FieldError::new("fields", Msg::UnknownField).with("field", name);
             let mut p = Problem::validation(ctx.locale, &[e]);
             p.detail = format!("fields: {name}: {}", Msg::UnknownField.text(ctx.locale));
@@ -687,14 +706,12 @@ fn field_selection(
             out.push(name.to_string());
         }
     }
-    Ok(Some(out))
+    Ok(out)
 }
 
-fn record_json(object: &ObjectDef, record: &Record, fields: Option<&[String]>) -> Value {
+fn record_json(object: &ObjectDef, record: &Record, keep: &[String]) -> Value {
     let mut map = record.to_json(object);
-    if let Some(keep) = fields {
-        map.retain(|k, _| keep.iter().any(|f| f == k));
-    }
+    map.retain(|k, _| keep.iter().any(|f| f == k));
     Value::Object(map)
 }
 
@@ -729,7 +746,7 @@ async fn list(
     Query(params): Query<ListParams>,
 ) -> Result<Json<Value>, Problem> {
     let object = object_for(&crm, &ctx, &plural)?;
-    let fields = field_selection(&ctx, &object, params.fields.as_deref())?;
+    let fields = field_selection(&ctx, shown(&crm, &ctx, &object), params.fields.as_deref())?;
     let limit = match params.limit.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(l) => Some(l.parse::<usize>().map_err(|_| {
@@ -754,7 +771,7 @@ async fn list(
     let data: Vec<Value> = page
         .records
         .iter()
-        .map(|r| record_json(&object, r, fields.as_deref()))
+        .map(|r| record_json(&object, r, &fields))
         .collect();
     Ok(Json(json!({"data": data, "next_cursor": page.next_cursor})))
 }
@@ -771,7 +788,8 @@ async fn create(
         .create(&ctx.actor, &object.name, input)
         .await
         .map_err(|e| Problem::from_service(e, ctx.locale, false))?;
-    let mut res = with_etag(StatusCode::CREATED, &record, record_json(&object, &record, None));
+    let keep = shown(&crm, &ctx, &object);
+    let mut res = with_etag(StatusCode::CREATED, &record, record_json(&object, &record, &keep));
     if let Ok(loc) = HeaderValue::from_str(&format!(
         "/api/v1/{}/{}",
         object.plural,
@@ -795,7 +813,7 @@ async fn read(
     Query(params): Query<ReadParams>,
 ) -> Result<Response, Problem> {
     let (object, id) = record_target(&crm, &ctx, &plural, &id)?;
-    let fields = field_selection(&ctx, &object, params.fields.as_deref())?;
+    let fields = field_selection(&ctx, shown(&crm, &ctx, &object), params.fields.as_deref())?;
     let record = crm
         .get(&ctx.actor, &object.name, id, flag(params.deleted.as_deref()))
         .await
@@ -803,7 +821,7 @@ async fn read(
     Ok(with_etag(
         StatusCode::OK,
         &record,
-        record_json(&object, &record, fields.as_deref()),
+        record_json(&object, &record, &fields),
     ))
 }
 
@@ -864,7 +882,7 @@ async fn update(
         .pop()
         .unwrap_or(Err(ServiceError::NotFound))
         .map_err(|e| Problem::from_service(e, ctx.locale, if_match))?;
-    Ok(record_response(&object, &record))
+    Ok(record_response(&crm, &ctx, &object, &record))
 }
 
 async fn remove(
@@ -883,7 +901,7 @@ async fn remove(
         .delete(&ctx.actor, &object.name, id, version)
         .await
         .map_err(|e| Problem::from_service(e, ctx.locale, if_match))?;
-    Ok(record_response(&object, &record))
+    Ok(record_response(&crm, &ctx, &object, &record))
 }
 
 async fn restore(
@@ -896,7 +914,7 @@ async fn restore(
         .restore(&ctx.actor, &object.name, id)
         .await
         .map_err(|e| Problem::from_service(e, ctx.locale, false))?;
-    Ok(record_response(&object, &record))
+    Ok(record_response(&crm, &ctx, &object, &record))
 }
 
 async fn history(
