@@ -17,4 +17,5 @@ mod pagination;
 mod permissions;
 mod records;
 mod sessions;
+mod sharing;
 mod validation;

@@ -1,5 +1,6 @@
-//! The permission matrix: roles × objects × owners × operations, each case asserted over
-//! HTTP against a small model of the rules written out here, independently of the code.
+//! The permission matrix: roles × objects × ownership/sharing situations × operations,
+//! each case asserted over HTTP against a small model of the rules written out here,
+//! independently of the code.
 
 use std::collections::HashMap;
 
@@ -9,6 +10,9 @@ use serde_json::{Value, json};
 use crate::helpers::TestApp;
 
 const PEOPLE: [&str; 5] = ["ceo", "manager", "rep_a", "rep_b", "support"];
+/// Records owned by support and shared: by hand with rep_b (read), by hand with the team
+/// of rep_a (edit), and by a criteria rule with the Rep role (read).
+const SHARED: [&str; 3] = ["shared_rep_b", "shared_team", "rule_rep"];
 
 #[derive(Clone, Copy)]
 struct Perms {
@@ -60,12 +64,39 @@ impl Model {
             .unwrap_or(STANDARD)
     }
 
-    fn readable(&self, actor: &str, object: &str, owner: &str) -> bool {
-        let p = self.perms(actor, object);
-        p.modify_all || p.view_all || self.sharing[object] != "private" || Self::reaches(actor, owner)
+    /// Who owns a record in a situation: a person, or support for the shared ones.
+    fn owner(situation: &str) -> &str {
+        if SHARED.contains(&situation) {
+            "support"
+        } else {
+            situation
+        }
     }
 
-    fn expected(&self, actor: &str, object: &str, owner: &str, op: &str) -> u16 {
+    /// What sharing grants beyond ownership: 1 read, 2 edit.
+    fn grant(actor: &str, object: &str, situation: &str) -> u8 {
+        let manual = match (situation, actor) {
+            ("shared_rep_b", "rep_b") => 1,
+            ("shared_team", "rep_a") => 2,
+            ("rule_rep", "rep_a" | "rep_b") => 1,
+            _ => 0,
+        };
+        // An owner rule: contacts owned by Support (and below) are shared with Manager to read.
+        let by_owner =
+            u8::from(object == "contacts" && actor == "manager" && Self::owner(situation) == "support");
+        manual.max(by_owner)
+    }
+
+    fn readable(&self, actor: &str, object: &str, situation: &str) -> bool {
+        let p = self.perms(actor, object);
+        p.modify_all
+            || p.view_all
+            || self.sharing[object] != "private"
+            || Self::reaches(actor, Self::owner(situation))
+            || Self::grant(actor, object, situation) > 0
+    }
+
+    fn expected(&self, actor: &str, object: &str, situation: &str, op: &str) -> u16 {
         if actor == "admin" {
             return 200;
         }
@@ -73,17 +104,20 @@ impl Model {
         if !(p.read || p.view_all || p.modify_all) {
             return 403;
         }
-        if !self.readable(actor, object, owner) {
+        if !self.readable(actor, object, situation) {
             return 404;
         }
+        let owner = Self::owner(situation);
         let allowed = match op {
             "list" | "get" => true,
             "update" => {
                 p.edit
                     && (p.modify_all
                         || self.sharing[object] == "public_read_write"
-                        || Self::reaches(actor, owner))
+                        || Self::reaches(actor, owner)
+                        || Self::grant(actor, object, situation) >= 2)
             }
+            // Sharing never grants deleting: that stays with owners, those above, modify all.
             _ => p.delete && (p.modify_all || Self::reaches(actor, owner)),
         };
         if allowed { 200 } else { 403 }
@@ -226,14 +260,54 @@ async fn the_permission_matrix_holds_for_every_role_object_owner_and_operation()
         assert_eq!(r.body["sharing"], *s);
     }
 
-    // One record per object and owner, created by the administrator on the owner's behalf.
+    // Sharing: a team, an owner rule, a criteria rule per object.
+    let team = app
+        .post(
+            "/api/v1/admin/teams",
+            json!({"name": "Key accounts", "members": [ids["rep_a"]]}),
+        )
+        .await;
+    assert_eq!(team.status, 201, "{}", team.body);
+    let team = team.body["id"].as_str().unwrap().to_string();
+    let r = app
+        .post(
+            "/api/v1/admin/sharing-rules",
+            json!({"object": "contact", "name": "Support's contacts to managers",
+                   "owners": {"role_and_below": roles["Support"]}, "to": {"role": roles["Manager"]}, "level": "read"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    for object in sharing.keys() {
+        let field = if *object == "cases" { "subject" } else { "name" };
+        let r = app
+            .post(
+                "/api/v1/admin/sharing-rules",
+                json!({"object": object, "name": format!("{object} rule"),
+                       "criteria": format!("{field} eq '{object}-rule_rep'"), "to": {"role": roles["Rep"]}, "level": "read"}),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.body);
+    }
+
+    // One record per object and situation, created by the administrator on the owner's behalf.
+    let situations: Vec<&str> = PEOPLE.iter().chain(SHARED.iter()).copied().collect();
     let mut records = HashMap::new();
     for object in sharing.keys() {
-        for owner in PEOPLE {
-            let mut body = body_for(object, &format!("{object}-{owner}"));
-            body["owner"] = json!(ids[owner]);
+        for situation in &situations {
+            let mut body = body_for(object, &format!("{object}-{situation}"));
+            body["owner"] = json!(ids[Model::owner(situation)]);
             let r = app.create(object, body).await;
-            records.insert((*object, owner), r["id"].as_str().unwrap().to_string());
+            let id = r["id"].as_str().unwrap().to_string();
+            let share = match *situation {
+                "shared_rep_b" => Some(json!({"user": ids["rep_b"], "level": "read"})),
+                "shared_team" => Some(json!({"team": team, "level": "edit"})),
+                _ => None,
+            };
+            if let Some(share) = share {
+                let r = app.post(&format!("/api/v1/{object}/{id}/shares"), share).await;
+                assert_eq!(r.status, 201, "{}", r.body);
+            }
+            records.insert((*object, *situation), id);
         }
     }
 
@@ -251,7 +325,7 @@ async fn the_permission_matrix_holds_for_every_role_object_owner_and_operation()
                     &[],
                 )
                 .await;
-            for owner in PEOPLE {
+            for owner in situations.iter().copied() {
                 let id = &records[&(object, owner)];
                 let path = format!("/api/v1/{object}/{id}");
                 let mut check = |op: &str, got: u16| {
@@ -287,10 +361,16 @@ async fn the_permission_matrix_holds_for_every_role_object_owner_and_operation()
                         .as_u16(),
                 );
                 let version = app.get(&path).await.body["version"].to_string();
-                let patch = if object == "cases" {
-                    json!({"subject": format!("{actor} edit")})
+                // Records shared by criteria keep the value the rule matches.
+                let name = if owner == "rule_rep" {
+                    format!("{object}-{owner}")
                 } else {
-                    json!({"name": format!("{object}-{owner}-{actor}")})
+                    format!("{object}-{owner}-{actor}")
+                };
+                let patch = if object == "cases" {
+                    json!({ "subject": name })
+                } else {
+                    json!({ "name": name })
                 };
                 let updated = app
                     .request_as(
@@ -316,7 +396,7 @@ async fn the_permission_matrix_holds_for_every_role_object_owner_and_operation()
         failures.len(),
         failures.join("\n")
     );
-    assert_eq!(cases, 6 * 5 * 5 * 4, "cases checked");
+    assert_eq!(cases, 6 * 5 * 8 * 4, "cases checked");
 
     // Changing someone's records' access is administration, and is audited.
     let rep = tokens["rep_a"].clone();
@@ -334,6 +414,9 @@ async fn the_permission_matrix_holds_for_every_role_object_owner_and_operation()
         "permission.role.create",
         "permission.user.role",
         "permission.object",
+        "permission.team",
+        "permission.sharing_rule",
+        "record.share",
     ] {
         assert!(actions.contains(&a), "{a}");
     }
