@@ -201,6 +201,91 @@ fn object_paths(o: &ObjectDef, paths: &mut Map<String, Json>) {
     );
 }
 
+/// Teams, sharing rules and territories (administration) and records shared by hand.
+fn sharing_paths(paths: &mut Map<String, Json>) {
+    let uuid = json!({"type": "string", "format": "uuid"});
+    let id_param = json!({"name": "id", "in": "path", "required": true, "schema": uuid});
+    let group = json!({"type": "object", "minProperties": 1, "maxProperties": 1, "properties": {
+        "role": uuid, "role_and_below": uuid, "team": uuid}});
+    let level = json!({"type": "string", "enum": ["read", "edit"]});
+    let team = json!({"type": "object", "properties": {"id": uuid, "name": {"type": "string"},
+        "members": {"type": "array", "items": uuid}}});
+    let rule = json!({"type": "object", "properties": {"id": uuid, "object": {"type": "string"}, "name": {"type": "string"},
+        "owners": group, "criteria": {"type": "string", "description": "Filter language; eq ne lt lte gt gte in between is_null"},
+        "to": group, "level": level}});
+    let territory = json!({"type": "object", "properties": {"id": uuid, "name": {"type": "string"},
+        "criteria": {"type": "string"}, "members": {"type": "array", "items": uuid}, "level": level}});
+    let list =
+        |item: &Json| json!({"type": "object", "properties": {"data": {"type": "array", "items": item}}});
+    let forbidden = || problem_response("Not an administrator, or no admin scope");
+    let op = |id: &str, summary: &str, status: &str, body: Option<&Json>, resp: Json| {
+        let mut o = json!({"operationId": id, "tags": ["Administration"], "summary": summary,
+            "responses": responses(vec![(status, resp), ("403", forbidden())])});
+        if let Some(b) = body {
+            o["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": b}}});
+        }
+        o
+    };
+    let done = json!({"description": "Done"});
+    paths.insert(
+        "/api/v1/admin/teams".into(),
+        json!({"get": op("listTeams", "Teams and their members", "200", None, ok("Teams", list(&team))),
+               "post": op("addTeam", "Add a team", "201", Some(&team), ok("Created", team.clone()))}),
+    );
+    paths.insert(
+        "/api/v1/admin/teams/{id}".into(),
+        json!({"parameters": [id_param.clone()],
+               "put": op("putTeam", "Rename a team or replace its members", "200", Some(&team), ok("Team", team.clone())),
+               "delete": op("deleteTeam", "Delete a team no sharing rule names; its manual shares end", "204", None, done.clone())}),
+    );
+    paths.insert(
+        "/api/v1/admin/sharing-rules".into(),
+        json!({"get": {"operationId": "listSharingRules", "tags": ["Administration"], "summary": "Sharing rules, of one object if given",
+                       "parameters": [{"name": "object", "in": "query", "required": false, "schema": {"type": "string"}}],
+                       "responses": responses(vec![("200", ok("Rules", list(&rule))), ("403", forbidden())])},
+               "post": op("addSharingRule", "Share records owned by a group, or matching criteria, with a group", "201", Some(&rule), ok("Created", rule.clone()))}),
+    );
+    paths.insert(
+        "/api/v1/admin/sharing-rules/{id}".into(),
+        json!({"parameters": [id_param.clone()], "delete": op("deleteSharingRule", "Delete a sharing rule", "204", None, done.clone())}),
+    );
+    paths.insert(
+        "/api/v1/admin/territories".into(),
+        json!({"get": op("listTerritories", "Territories", "200", None, ok("Territories", list(&territory))),
+               "post": op("addTerritory", "Add a territory: records matching its criteria, on every object they fit, are shared with its members", "201", Some(&territory), ok("Created", territory.clone()))}),
+    );
+    paths.insert(
+        "/api/v1/admin/territories/{id}".into(),
+        json!({"parameters": [id_param.clone()],
+               "put": op("putTerritory", "Change a territory", "200", Some(&territory), ok("Territory", territory.clone())),
+               "delete": op("deleteTerritory", "Delete a territory", "204", None, done.clone())}),
+    );
+    let share = json!({"type": "object", "properties": {"grantee": uuid, "grantee_kind": {"type": "string", "enum": ["user", "team", "partner"]},
+        "level": level, "created_by": uuid, "created_at": {"type": "string", "format": "date-time"}}});
+    let share_in = json!({"type": "object", "minProperties": 2, "properties": {"user": uuid, "team": uuid,
+        "partner": {"type": "string", "format": "uuid", "description": "A partner account"}, "level": level}, "required": ["level"]});
+    let plural = json!({"name": "plural", "in": "path", "required": true, "schema": {"type": "string"}});
+    let record_op = |id: &str, summary: &str, status: &str, body: Option<&Json>, resp: Json| {
+        let mut o = json!({"operationId": id, "tags": ["Sharing"], "summary": summary,
+            "responses": responses(vec![(status, resp), ("403", problem_response("Only the owner, those above the owner and modify-all roles share a record"))])});
+        if let Some(b) = body {
+            o["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": b}}});
+        }
+        o
+    };
+    paths.insert(
+        "/api/v1/{plural}/{id}/shares".into(),
+        json!({"parameters": [plural.clone(), id_param.clone()],
+               "get": record_op("listShares", "Who a record is shared with by hand", "200", None, ok("Shares", list(&share))),
+               "post": record_op("addShare", "Share a record with a user, a team or a partner account", "201", Some(&share_in), ok("Shared", share))}),
+    );
+    paths.insert(
+        "/api/v1/{plural}/{id}/shares/{grantee}".into(),
+        json!({"parameters": [plural, id_param, {"name": "grantee", "in": "path", "required": true, "schema": uuid}],
+               "delete": record_op("deleteShare", "End a manual share", "204", None, done)}),
+    );
+}
+
 pub fn document(schema: &Schema) -> Json {
     let mut paths = Map::new();
     paths.insert(
@@ -247,7 +332,9 @@ pub fn document(schema: &Schema) -> Json {
         "required": ["read", "create", "edit", "delete", "view_all", "modify_all"]});
     let access = json!({"type": "object", "properties": {
         "sharing": {"type": "string", "enum": ["private", "public_read", "public_read_write"]},
-        "roles": {"type": "object", "additionalProperties": perms, "description": "Role id → permissions on the object"}}});
+        "roles": {"type": "object", "additionalProperties": perms, "description": "Role id → permissions on the object"},
+        "fields": {"type": "object", "description": "Role id → field → hidden | read_only | editable (field-level security)",
+            "additionalProperties": {"type": "object", "additionalProperties": {"type": "string", "enum": ["hidden", "read_only", "editable"]}}}}});
     let admin = |id: &str, summary: &str, resp: Json| {
         json!({"operationId": id, "tags": ["Administration"], "summary": summary,
             "responses": responses(vec![("200", resp), ("403", problem_response("Not an administrator, or no admin scope"))])})
@@ -279,12 +366,18 @@ pub fn document(schema: &Schema) -> Json {
     );
     set_role["responses"]["204"] = json!({"description": "Done"});
     set_role["responses"].as_object_mut().map(|m| m.remove("200"));
+    set_role["summary"] = json!(
+        "Change a user's role, kind (internal staff, partner user of a partner account, portal customer) and partner account"
+    );
     set_role["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": {"type": "object",
-        "properties": {"role": {"type": ["string", "null"], "format": "uuid"}}, "required": ["role"]}}}});
+        "properties": {"role": {"type": ["string", "null"], "format": "uuid"},
+                       "kind": {"type": "string", "enum": ["internal", "partner", "portal"]},
+                       "partner_account": {"type": ["string", "null"], "format": "uuid", "description": "An account record; required for partner users"}}}}}});
     paths.insert(
         "/api/v1/admin/users/{id}".into(),
         json!({"parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}}], "patch": set_role}),
     );
+    sharing_paths(&mut paths);
     let mut put_access = admin(
         "setObjectAccess",
         "Set an object's sharing default and roles' permissions on it",
