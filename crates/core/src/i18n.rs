@@ -165,6 +165,9 @@ pub enum Msg {
     PartnerAccountRequired,
     ExternalNotAdmin,
     InvalidGroup,
+    ExportTooLarge,
+    InvalidFormat,
+    Currency,
     // cli and start-up
     UnsupportedDatabase,
     AdminCreated,
@@ -567,6 +570,17 @@ impl Msg {
                 "请指定 role、role_and_below 或 team 中的一项，并给出存在的 ID。",
                 "請指定 role、role_and_below 或 team 其中一項，並提供存在的 ID。",
             ),
+            ExportTooLarge => (
+                "An export holds at most {max} rows: narrow the filter.",
+                "一次导出最多 {max} 行，请缩小筛选范围。",
+                "一次匯出最多 {max} 列，請縮小篩選範圍。",
+            ),
+            InvalidFormat => (
+                "Format must be csv or xlsx.",
+                "格式必须是 csv 或 xlsx。",
+                "格式必須是 csv 或 xlsx。",
+            ),
+            Currency => ("currency", "币种", "幣別"),
             UnsupportedDatabase => (
                 "Unsupported database URL '{url}': use sqlite://PATH or postgres://USER@HOST/DB.",
                 "不支持的数据库地址“{url}”：请使用 sqlite://路径 或 postgres://用户@主机/数据库。",

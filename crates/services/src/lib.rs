@@ -6,6 +6,7 @@ pub mod audit;
 pub mod clock;
 pub mod demo;
 mod error;
+pub mod export;
 pub mod identity;
 pub mod metadata;
 pub mod permissions;

@@ -101,6 +101,7 @@ pub fn router(crm: Crm) -> Router {
         .route("/api/v1/metadata/objects/{name}", get(meta_object))
         .route("/api/v1/metadata/objects/{name}/fields", post(meta_add_field))
         .route("/api/v1/{plural}", get(list).post(create))
+        .route("/api/v1/{plural}/export", get(export))
         .route("/api/v1/{plural}/{id}", get(read).patch(update).delete(remove))
         .route("/api/v1/{plural}/{id}/restore", post(restore))
         .route("/api/v1/{plural}/{id}/history", get(history))
@@ -774,6 +775,75 @@ async fn list(
         .map(|r| record_json(&object, r, &fields))
         .collect();
     Ok(Json(json!({"data": data, "next_cursor": page.next_cursor})))
+}
+
+#[derive(Debug, Deserialize)]
+struct ExportParams {
+    format: Option<String>,
+    filter: Option<String>,
+    sort: Option<String>,
+    fields: Option<String>,
+    deleted: Option<String>,
+}
+
+/// The current list as a CSV or XLSX file (what the list shows, nothing more).
+async fn export(
+    State(crm): State<Crm>,
+    Extension(ctx): Extension<Ctx>,
+    Path(plural): Path<String>,
+    Query(params): Query<ExportParams>,
+) -> Result<Response, Problem> {
+    use guanxi_services::export::Format;
+    let object = object_for(&crm, &ctx, &plural)?;
+    let format = match params.format.as_deref().map(str::trim) {
+        None | Some("") => Format::Csv,
+        Some(f) => Format::parse(f).ok_or_else(|| {
+            Problem::validation(
+                ctx.locale,
+                &[guanxi_core::FieldError::new("format", Msg::InvalidFormat)],
+            )
+        })?,
+    };
+    let fields: Option<Vec<String>> = params
+        .fields
+        .as_deref()
+        .map(str::trim)
+        .filter(|f| !f.is_empty())
+        .map(|list| {
+            list.split(',')
+                .map(|f| f.trim().to_string())
+                .filter(|f| !f.is_empty())
+                .collect()
+        });
+    let q = ListQuery {
+        filter: params.filter,
+        sort: params.sort,
+        cursor: None,
+        limit: None,
+        deleted: flag(params.deleted.as_deref()),
+    };
+    let file = crm
+        .export(
+            &ctx.actor,
+            &object.name,
+            &q,
+            fields.as_deref(),
+            format,
+            ctx.locale,
+        )
+        .await
+        .map_err(|e| Problem::from_service(e, ctx.locale, false))?;
+    let mut res = (StatusCode::OK, file.bytes).into_response();
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(format.content_type()),
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{}\"", file.filename)) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(res)
 }
 
 async fn create(

@@ -181,6 +181,26 @@ fn object_paths(o: &ObjectDef, paths: &mut Map<String, Json>) {
         }}),
     );
     paths.insert(
+        format!("/api/v1/{}/export", o.plural),
+        json!({"get": {
+            "operationId": format!("export{plural}"), "tags": tag,
+            "summary": "The list as a CSV (UTF-8 with BOM) or XLSX file: same filter, sort and permissions, at most 100,000 rows; \
+                        cells a spreadsheet would run as formulas start with an apostrophe; audited",
+            "parameters": [
+                {"name": "format", "in": "query", "required": false, "schema": {"type": "string", "enum": ["csv", "xlsx"], "default": "csv"}},
+                {"name": "filter", "in": "query", "required": false, "schema": {"type": "string"}},
+                {"name": "sort", "in": "query", "required": false, "schema": {"type": "string"}},
+                {"name": "fields", "in": "query", "required": false, "schema": {"type": "string"}},
+                {"name": "deleted", "in": "query", "required": false, "schema": {"type": "boolean"}},
+            ],
+            "responses": responses(vec![
+                ("200", json!({"description": "The file", "content": {
+                    "text/csv": {"schema": {"type": "string"}},
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {"schema": {"type": "string", "format": "binary"}}}})),
+            ]),
+        }}),
+    );
+    paths.insert(
         format!("/api/v1/{}/bulk", o.plural),
         json!({"post": {
             "operationId": format!("bulk{plural}"), "tags": tag,

@@ -10,6 +10,7 @@ mod auth;
 mod bulk;
 mod cli;
 mod custom;
+mod export;
 mod filters;
 mod lifecycle;
 mod openapi;
