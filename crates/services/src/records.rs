@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use guanxi_core::access::{Access, FieldLevel, Operation};
+use guanxi_core::access::{Access, FieldLevel, Level, Operation};
 use guanxi_core::metadata::FieldType;
 use guanxi_core::query::{self, Cond, Expr, Sort};
 use guanxi_core::values::{self, ParseContext, Record, Value, sys};
@@ -276,7 +276,8 @@ impl Crm {
 
         let t1 = std::time::Instant::now();
         // 2. References: lookups must point at live records, owners at active users.
-        check_references(&mut tx, schema, object, &mut plans).await?;
+        self.check_references(&mut tx, actor, schema, object, &mut plans)
+            .await?;
         let t2 = std::time::Instant::now();
         // 3. Unique fields: no clash within the batch or with stored records.
         check_unique(&mut tx, object, &mut plans).await?;
@@ -701,9 +702,21 @@ impl Crm {
             Change::Create(_) => Operation::Create,
         };
         let level = self.record_level(access, object, record, op).await?;
+        // Handing a record to someone else is for who holds it fully (owner, those above,
+        // modify all), not for whom it was shared with to edit.
+        let transfers = match change {
+            Change::Update { patch, .. } => patch.get("owner").is_some_and(|o| {
+                let current = record.values.get(sys::OWNER).and_then(|v| match v {
+                    Value::Uuid(u) => Some(u.to_string()),
+                    _ => None,
+                });
+                o.as_str().map(|s| s.trim().to_ascii_lowercase()) != current
+            }),
+            _ => false,
+        };
         Ok(if !access.allows(Operation::Read, level) {
             Some(ServiceError::NotFound)
-        } else if !access.allows(op, level) {
+        } else if !access.allows(op, level) || (transfers && level != Some(Level::Full)) {
             Some(no_permission())
         } else {
             None
@@ -865,64 +878,104 @@ fn written_values(plan: &Planned) -> Vec<(usize, &Value)> {
     }
 }
 
-async fn check_references(
-    tx: &mut Tx,
-    schema: &Schema,
-    object: &ObjectDef,
-    plans: &mut [Result<Planned, ServiceError>],
-) -> Result<(), ServiceError> {
-    // (field index) -> ids referenced
-    let mut wanted: HashMap<usize, HashSet<Uuid>> = HashMap::new();
-    for plan in plans.iter().flatten() {
-        for (i, v) in written_values(plan) {
-            let f = &object.fields[i];
-            if (matches!(f.field_type, FieldType::Lookup)
-                || (f.field_type == FieldType::User && i != sys::CREATED_BY))
-                && let Value::Uuid(u) = v
-            {
-                wanted.entry(i).or_default().insert(*u);
-            }
-        }
-    }
-    if wanted.is_empty() {
-        return Ok(());
-    }
-    let mut live: HashMap<usize, HashSet<Uuid>> = HashMap::new();
-    for (i, ids) in &wanted {
-        let ids: Vec<Uuid> = ids.iter().copied().collect();
-        let f = &object.fields[*i];
-        let found = if f.field_type == FieldType::User {
-            system::active_user_ids(tx, &ids).await?
-        } else {
-            match f.target.as_deref().and_then(|t| schema.object(t)) {
-                Some(target) => store::live_ids(tx, &target.table, &ids).await?,
-                None => Vec::new(),
-            }
-        };
-        live.insert(*i, found.into_iter().collect());
-    }
-    for plan in plans.iter_mut() {
-        let mut errors = Vec::new();
-        if let Ok(p) = plan {
-            for (i, v) in written_values(p) {
-                if let (Some(ok), Value::Uuid(u)) = (live.get(&i), v)
-                    && !ok.contains(u)
+impl Crm {
+    /// Lookups must point at live records the actor may read (one they may not read
+    /// does not exist for them), owners at active users.
+    async fn check_references(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        schema: &Schema,
+        object: &ObjectDef,
+        plans: &mut [Result<Planned, ServiceError>],
+    ) -> Result<(), ServiceError> {
+        // (field index) -> ids referenced
+        let mut wanted: HashMap<usize, HashSet<Uuid>> = HashMap::new();
+        for plan in plans.iter().flatten() {
+            for (i, v) in written_values(plan) {
+                let f = &object.fields[i];
+                if (matches!(f.field_type, FieldType::Lookup)
+                    || (f.field_type == FieldType::User && i != sys::CREATED_BY))
+                    && let Value::Uuid(u) = v
                 {
-                    let f = &object.fields[i];
-                    let msg = if f.field_type == FieldType::User {
-                        Msg::UserNotFound
-                    } else {
-                        Msg::LookupNotFound
-                    };
-                    errors.push(FieldError::new(&f.name, msg));
+                    wanted.entry(i).or_default().insert(*u);
                 }
             }
         }
-        if !errors.is_empty() {
-            *plan = Err(ServiceError::Validation(errors));
+        if wanted.is_empty() {
+            return Ok(());
         }
+        let mut live: HashMap<usize, HashSet<Uuid>> = HashMap::new();
+        for (i, ids) in &wanted {
+            let ids: Vec<Uuid> = ids.iter().copied().collect();
+            let f = &object.fields[*i];
+            let found = if f.field_type == FieldType::User {
+                system::active_user_ids(tx, &ids).await?
+            } else {
+                match f.target.as_deref().and_then(|t| schema.object(t)) {
+                    Some(target) => self.readable_ids(tx, actor, target, &ids).await?,
+                    None => Vec::new(),
+                }
+            };
+            live.insert(*i, found.into_iter().collect());
+        }
+        for plan in plans.iter_mut() {
+            let mut errors = Vec::new();
+            if let Ok(p) = plan {
+                for (i, v) in written_values(p) {
+                    if let (Some(ok), Value::Uuid(u)) = (live.get(&i), v)
+                        && !ok.contains(u)
+                    {
+                        let f = &object.fields[i];
+                        let msg = if f.field_type == FieldType::User {
+                            Msg::UserNotFound
+                        } else {
+                            Msg::LookupNotFound
+                        };
+                        errors.push(FieldError::new(&f.name, msg));
+                    }
+                }
+            }
+            if !errors.is_empty() {
+                *plan = Err(ServiceError::Validation(errors));
+            }
+        }
+        Ok(())
     }
-    Ok(())
+
+    /// Which of `ids` are live records of `target` the actor may read.
+    async fn readable_ids(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        target: &ObjectDef,
+        ids: &[Uuid],
+    ) -> Result<Vec<Uuid>, ServiceError> {
+        let access = self.access(actor, target);
+        if !access.may(Operation::Read) {
+            return Ok(Vec::new());
+        }
+        if access.scope().is_none() {
+            return Ok(store::live_ids(tx, &target.table, ids).await?);
+        }
+        let mut readable = Vec::new();
+        let mut unsure = Vec::new();
+        for r in store::get_many_in(tx, target, ids).await? {
+            let Some(id) = r.id() else { continue };
+            if r.is_deleted() {
+                continue;
+            }
+            if access.level(target, &r, None).is_some() {
+                readable.push(id);
+            } else {
+                unsure.push(id);
+            }
+        }
+        if !unsure.is_empty() {
+            readable.extend(system::shared_ids(tx, &target.name, &unsure, &access.grantees).await?);
+        }
+        Ok(readable)
+    }
 }
 
 async fn check_unique(

@@ -1291,3 +1291,24 @@ pub async fn delete_shares_with(tx: &mut Tx, grantee: Uuid) -> Result<u64> {
         .bind(Arg::Uuid(grantee));
     tx.execute(s).await
 }
+
+/// Which of `ids` are shared by hand with any of `grantees`.
+pub async fn shared_ids(tx: &mut Tx, object: &str, ids: &[Uuid], grantees: &[Uuid]) -> Result<Vec<Uuid>> {
+    let mut out = Vec::new();
+    for chunk in ids.chunks(500) {
+        let mut s = tx.sql();
+        s.push("SELECT DISTINCT record_id FROM gx_record_shares WHERE object = ")
+            .bind(Arg::Text(object.into()))
+            .push(" AND record_id IN (")
+            .bind_list(chunk.iter().map(|u| Arg::Uuid(*u)))
+            .push(") AND grantee_id IN (");
+        s.bind_list(grantees.iter().map(|g| Arg::Uuid(*g))).push(")");
+        out.extend(
+            tx.fetch(s, &[ColumnKind::Uuid])
+                .await?
+                .into_iter()
+                .filter_map(|r| r.into_iter().next()?.as_uuid()),
+        );
+    }
+    Ok(out)
+}

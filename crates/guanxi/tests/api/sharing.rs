@@ -413,6 +413,26 @@ async fn records_shared_by_hand_reach_users_and_teams_until_unshared() {
     app.request_as(&friend, Method::DELETE, &path, None, &[])
         .await
         .assert_problem_status(403);
+    // Nor may they take the record over: transferring is for who holds it fully.
+    app.request_as(
+        &friend,
+        Method::PATCH,
+        &path,
+        Some(json!({"owner": friend_id, "version": 2})),
+        &[],
+    )
+    .await
+    .assert_problem_status(403);
+    let r = app
+        .request_as(
+            &owner,
+            Method::PATCH,
+            &path,
+            Some(json!({"owner": owner_id, "version": 2})),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 200, "naming the same owner is no transfer: {}", r.body);
     let shares = app
         .request_as(&owner, Method::GET, &format!("{path}/shares"), None, &[])
         .await;
@@ -766,5 +786,25 @@ async fn an_upsert_key_held_by_a_record_out_of_sight_reads_as_taken() {
         r.body
     );
     assert_eq!(app.list_all("contacts", "").await[0]["name"], "张伟");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_lookup_may_only_point_at_a_record_its_writer_can_read() {
+    let app = TestApp::spawn().await;
+    set_access(&app, "accounts", json!({"sharing": "private"})).await;
+    let (rep_id, rep) = person(&app, "rep", None).await;
+    let admin_id = app.get("/api/v1/me").await.body["id"].as_str().unwrap().to_string();
+    let theirs = account_owned_by(&app, &admin_id, "杭州娃哈哈", "华东").await;
+    let contact = json!({"name": "宗馥莉", "account": theirs});
+    app.request_as(&rep, Method::POST, "/api/v1/contacts", Some(contact.clone()), &[])
+        .await
+        .assert_problem(422, "account");
+    let r = app
+        .post(&format!("/api/v1/accounts/{theirs}/shares"), json!({"user": rep_id, "level": "read"}))
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let r = app.request_as(&rep, Method::POST, "/api/v1/contacts", Some(contact), &[]).await;
+    assert_eq!(r.status, 201, "{}", r.body);
     app.stop().await;
 }
