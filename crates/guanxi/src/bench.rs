@@ -294,6 +294,43 @@ async fn permissions(args: &BenchArgs, storage: &Storage) -> anyhow_lite::Result
     eprintln!("owners assigned in {:.1}s", t.elapsed().as_secs_f64());
     crm.set_object_access(&admin, "contact", serde_json::json!({"sharing": "private"}))
         .await?;
+    // The rep's sharing: a team of three colleagues whose contacts the rep role reads, the
+    // contacts in two cities (a criteria rule), and a hundred contacts shared by hand.
+    if crm.sharing_rules(&admin, Some("contact")).await?.is_empty() {
+        let members: Vec<Uuid> = reps[1..4].iter().map(|(_, u)| *u).collect();
+        let team = crm
+            .put_team(
+                &admin,
+                None,
+                serde_json::json!({"name": "Bench key accounts", "members": members}),
+            )
+            .await?;
+        crm.add_sharing_rule(
+            &admin,
+            serde_json::json!({"object": "contact", "name": "key accounts to reps",
+                "owners": {"team": team.id}, "to": {"role": role.id}, "level": "read"}),
+        )
+        .await?;
+        crm.add_sharing_rule(
+            &admin,
+            serde_json::json!({"object": "contact", "name": "杭州 and 宁波 to reps",
+                "criteria": "city in ('杭州', '宁波')", "to": {"role": role.id}, "level": "read"}),
+        )
+        .await?;
+        let mut s = Sql::new(crm.db().dialect());
+        s.push("SELECT id FROM contacts ORDER BY id DESC LIMIT 100");
+        for row in crm.db().fetch(s, &[ColumnKind::Uuid]).await? {
+            if let Some(id) = row.first().and_then(Arg::as_uuid) {
+                crm.share(
+                    &admin,
+                    "contact",
+                    id,
+                    serde_json::json!({"user": reps[0].1, "level": "read"}),
+                )
+                .await?;
+            }
+        }
+    }
     // What the server's background job does within minutes of such a change.
     crm.refresh_statistics().await?;
 
@@ -303,7 +340,8 @@ async fn permissions(args: &BenchArgs, storage: &Storage) -> anyhow_lite::Result
     let base = running.url();
     let client = reqwest::Client::builder().pool_max_idle_per_host(4).build()?;
     println!(
-        "dataset: {total} contacts, private, owned by {REPS} reps; {} requests each",
+        "dataset: {total} contacts, private, owned by {REPS} reps; the rep also reads 3 colleagues' contacts \
+         (owner rule), those in 杭州 and 宁波 (criteria rule) and 100 shared by hand; {} requests each",
         args.requests
     );
     let cities = [

@@ -794,17 +794,25 @@ async fn a_lookup_may_only_point_at_a_record_its_writer_can_read() {
     let app = TestApp::spawn().await;
     set_access(&app, "accounts", json!({"sharing": "private"})).await;
     let (rep_id, rep) = person(&app, "rep", None).await;
-    let admin_id = app.get("/api/v1/me").await.body["id"].as_str().unwrap().to_string();
+    let admin_id = app.get("/api/v1/me").await.body["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let theirs = account_owned_by(&app, &admin_id, "杭州娃哈哈", "华东").await;
     let contact = json!({"name": "宗馥莉", "account": theirs});
     app.request_as(&rep, Method::POST, "/api/v1/contacts", Some(contact.clone()), &[])
         .await
         .assert_problem(422, "account");
     let r = app
-        .post(&format!("/api/v1/accounts/{theirs}/shares"), json!({"user": rep_id, "level": "read"}))
+        .post(
+            &format!("/api/v1/accounts/{theirs}/shares"),
+            json!({"user": rep_id, "level": "read"}),
+        )
         .await;
     assert_eq!(r.status, 201, "{}", r.body);
-    let r = app.request_as(&rep, Method::POST, "/api/v1/contacts", Some(contact), &[]).await;
+    let r = app
+        .request_as(&rep, Method::POST, "/api/v1/contacts", Some(contact), &[])
+        .await;
     assert_eq!(r.status, 201, "{}", r.body);
     app.stop().await;
 }
