@@ -583,25 +583,27 @@ impl Crm {
         };
         // Records the actor may not read are not there for them: the list is narrowed, in
         // SQL and before paging, to the owners they reach, the records their sharing rules
-        // and territories match, and those shared with them by hand.
-        let filter = match (access.scope(), object.field("owner")) {
+        // and territories match, and those shared with them by hand — one branch each, so
+        // that each walks the index that serves it (the owner is in every sort index).
+        let branches: Option<Vec<Expr<Cond>>> = match (access.scope(), object.field("owner")) {
             (Some(scope), Some(owner_field)) => {
-                let mut any = vec![Expr::Cond(Cond::In {
+                let mut b = vec![Expr::Cond(Cond::In {
                     field: owner_field.clone(),
                     values: scope.owners.into_iter().map(Value::Uuid).collect(),
                 })];
-                any.extend(scope.criteria);
-                any.push(Expr::Cond(Cond::Shared {
+                let mut criteria = scope.criteria;
+                match criteria.len() {
+                    0 => {}
+                    1 => b.extend(criteria.pop()),
+                    _ => b.push(Expr::Or(criteria)),
+                }
+                b.push(Expr::Cond(Cond::Shared {
                     object: object.name.clone(),
                     grantees: scope.grantees,
                 }));
-                let only = Expr::Or(any);
-                Some(match filter {
-                    Some(f) => Expr::And(vec![only, f]),
-                    None => only,
-                })
+                Some(b)
             }
-            _ => filter,
+            _ => None,
         };
         let sort: Sort = match q.sort.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             None => query::parse_sort("id", &visible),
@@ -628,19 +630,62 @@ impl Crm {
             ]));
         }
         let bin = if q.deleted { Bin::Deleted } else { Bin::Live };
-        let index = match bin {
-            Bin::Live => store::sort_index_for(self.db(), &object, filter.as_ref(), &sort).await?,
-            Bin::Deleted => None,
+        let live = bin == Bin::Live;
+        let sql = match branches {
+            None => {
+                let index = match live {
+                    true => store::sort_index_for(self.db(), &object, filter.as_ref(), &sort, false).await?,
+                    false => None,
+                };
+                let spec = store::ListSpec {
+                    filter: filter.as_ref(),
+                    sort: &sort,
+                    cursor: cursor.as_ref(),
+                    limit: limit + 1,
+                    bin,
+                    index: index.as_deref(),
+                };
+                store::list_sql(self.db().dialect(), &object, &spec)
+            }
+            Some(branches) => {
+                let last = branches.len() - 1;
+                let mut filters = Vec::with_capacity(branches.len());
+                let mut indexes = Vec::with_capacity(branches.len());
+                for (i, branch) in branches.into_iter().enumerate() {
+                    let f = match &filter {
+                        Some(f) => Expr::And(vec![branch, f.clone()]),
+                        None => branch,
+                    };
+                    // Owners: walk the sort index (it holds the owner) unless the user's
+                    // own filter is selective. Criteria: as any filter. Shared by hand: few.
+                    let index = match (live, i) {
+                        (false, _) => None,
+                        (true, 0) => {
+                            store::sort_index_for(self.db(), &object, filter.as_ref(), &sort, true).await?
+                        }
+                        (true, i) if i == last => None,
+                        (true, _) => {
+                            store::sort_index_for(self.db(), &object, Some(&f), &sort, false).await?
+                        }
+                    };
+                    filters.push(f);
+                    indexes.push(index);
+                }
+                let specs: Vec<store::ListSpec<'_>> = filters
+                    .iter()
+                    .zip(&indexes)
+                    .map(|(f, index)| store::ListSpec {
+                        filter: Some(f),
+                        sort: &sort,
+                        cursor: cursor.as_ref(),
+                        limit: limit + 1,
+                        bin,
+                        index: index.as_deref(),
+                    })
+                    .collect();
+                store::union_list_sql(self.db().dialect(), &object, &specs)
+            }
         };
-        let spec = store::ListSpec {
-            filter: filter.as_ref(),
-            sort: &sort,
-            cursor: cursor.as_ref(),
-            limit: limit + 1,
-            bin,
-            index: index.as_deref(),
-        };
-        let sql = store::list_sql(self.db().dialect(), &object, &spec);
         let rows = self.db().fetch(sql, &store::row_kinds(&object)).await?;
         let mut records = rows
             .into_iter()

@@ -117,13 +117,41 @@ pub async fn ensure_table(tx: &mut Tx, object: &ObjectDef) -> Result<()> {
         }
     }
     for field in &object.fields {
-        statements.extend(index_statements(dialect, table, field));
+        statements.extend(index_statements(dialect, object, field));
     }
     tx.execute_plain(&statements).await
 }
 
+/// The index a sorted list of `object` by `field` walks, if there is one.
+pub fn sort_index(object: &ObjectDef, field: &FieldDef) -> Option<String> {
+    if field.name == "id" {
+        Some(format!("sqlite_autoindex_{}_1", object.table))
+    } else if field.unique || field.external_id {
+        Some(index_name("ux", &object.table, &field.column))
+    } else if field.indexed {
+        Some(index_name(
+            owner_prefix(object, field),
+            &object.table,
+            &field.column,
+        ))
+    } else {
+        None
+    }
+}
+
+/// Objects with owners keep the owner in each sort index ("ixo"): a rep's list walks the
+/// index in order and skips records of other owners without reading them.
+fn owner_prefix(object: &ObjectDef, field: &FieldDef) -> &'static str {
+    if field.name != "owner" && object.field("owner").is_some() {
+        "ixo"
+    } else {
+        "ix"
+    }
+}
+
 /// Index DDL for one field (empty when it has none).
-pub fn index_statements(dialect: Dialect, table: &str, field: &FieldDef) -> Vec<String> {
+pub fn index_statements(dialect: Dialect, object: &ObjectDef, field: &FieldDef) -> Vec<String> {
+    let table = object.table.as_str();
     let mut out = Vec::new();
     if field.name == "id" {
         return out;
@@ -139,20 +167,28 @@ pub fn index_statements(dialect: Dialect, table: &str, field: &FieldDef) -> Vec<
             .push(")");
         out.push(s.text);
     } else if field.indexed {
+        let prefix = owner_prefix(object, field);
+        if prefix == "ixo" {
+            // Databases made before sort indexes carried the owner.
+            let mut s = Sql::new(dialect);
+            s.push("DROP INDEX IF EXISTS ")
+                .ident(&index_name("ix", table, &field.column));
+            out.push(s.text);
+        }
         // Sort key then id: the order of keyset pages. NULLs first on both engines (SQLite's
         // natural order), so that an index scan serves ORDER BY on PostgreSQL too.
         let mut s = Sql::new(dialect);
         s.push("CREATE INDEX IF NOT EXISTS ")
-            .ident(&index_name("ix", table, &field.column));
+            .ident(&index_name(prefix, table, &field.column));
         s.push(" ON ").ident(table).push(" (").ident(&field.column);
         if dialect == Dialect::Postgres {
             s.push(" NULLS FIRST");
         }
-        s.push(", ")
-            .ident("id")
-            .push(") WHERE ")
-            .ident("deleted_at")
-            .push(" IS NULL");
+        s.push(", ").ident("id");
+        if prefix == "ixo" {
+            s.push(", ").ident("owner");
+        }
+        s.push(") WHERE ").ident("deleted_at").push(" IS NULL");
         out.push(s.text);
     }
     out

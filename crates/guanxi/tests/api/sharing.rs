@@ -816,3 +816,76 @@ async fn a_lookup_may_only_point_at_a_record_its_writer_can_read() {
     assert_eq!(r.status, 201, "{}", r.body);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_restricted_reader_pages_through_every_visible_record_once_in_order() {
+    let app = TestApp::spawn().await;
+    set_access(&app, "accounts", json!({"sharing": "private"})).await;
+    let sales = role(&app, "Sales").await;
+    let (rep_id, rep) = person(&app, "rep", Some(&sales)).await;
+    let (other_id, _) = person(&app, "other", None).await;
+    let r = app
+        .post(
+            "/api/v1/admin/sharing-rules",
+            json!({"object": "accounts", "name": "华南", "criteria": "region eq '华南'", "to": {"role": sales}, "level": "read"}),
+        )
+        .await;
+    assert_eq!(r.status, 201);
+    let mut want = Vec::new();
+    for i in 0..7 {
+        // Own, matching the rule, shared by hand, and one of each also matching another way.
+        let (owner, region) = match i % 4 {
+            0 => (&rep_id, "华东"),
+            1 => (&other_id, "华南"),
+            2 => (&other_id, "华北"),
+            _ => (&rep_id, "华南"),
+        };
+        let id = account_owned_by(&app, owner, &format!("客户{}", 7 - i), region).await;
+        if i % 4 == 2 || i == 1 {
+            let r = app
+                .post(&format!("/api/v1/accounts/{id}/shares"), json!({"user": rep_id, "level": "read"}))
+                .await;
+            assert_eq!(r.status, 201);
+        }
+        want.push(id);
+    }
+    account_owned_by(&app, &other_id, "看不见的客户", "西北").await;
+    for sort in ["name", "-name", "-created_at", "id"] {
+        let mut seen: Vec<(String, String)> = Vec::new();
+        let mut cursor = String::new();
+        loop {
+            let r = app
+                .request_as(
+                    &rep,
+                    Method::GET,
+                    &format!("/api/v1/accounts?sort={sort}&limit=2&cursor={cursor}"),
+                    None,
+                    &[],
+                )
+                .await;
+            assert_eq!(r.status, 200, "{}", r.body);
+            for rec in r.body["data"].as_array().unwrap() {
+                seen.push((rec["id"].as_str().unwrap().into(), rec["name"].as_str().unwrap().into()));
+            }
+            match r.body["next_cursor"].as_str() {
+                Some(c) => cursor = c.to_string(),
+                None => break,
+            }
+        }
+        let mut ids: Vec<String> = seen.iter().map(|(i, _)| i.clone()).collect();
+        assert_eq!(ids.len(), 7, "{sort}: {seen:?}");
+        ids.sort();
+        let mut expected = want.clone();
+        expected.sort();
+        assert_eq!(ids, expected, "{sort}");
+        let names: Vec<&String> = seen.iter().map(|(_, n)| n).collect();
+        let mut ordered = names.clone();
+        match sort {
+            "name" => ordered.sort(),
+            "-name" => ordered.sort_by(|a, b| b.cmp(a)),
+            _ => {}
+        }
+        assert_eq!(names, ordered, "{sort}");
+    }
+    app.stop().await;
+}
