@@ -582,25 +582,27 @@ impl Crm {
             ),
         };
         // Records the actor may not read are not there for them: the list is narrowed, in
-        // SQL and before paging, to the owners they reach, the records their sharing rules
-        // and territories match, and those shared with them by hand — one branch each, so
-        // that each walks the index that serves it (the owner is in every sort index).
+        // SQL and before paging, to the owners they reach and the records shared with them
+        // by hand (both answered from the sort index, which holds owner and id), and in a
+        // branch of its own to the records their sharing rules and territories match.
         let branches: Option<Vec<Expr<Cond>>> = match (access.scope(), object.field("owner")) {
             (Some(scope), Some(owner_field)) => {
-                let mut b = vec![Expr::Cond(Cond::In {
-                    field: owner_field.clone(),
-                    values: scope.owners.into_iter().map(Value::Uuid).collect(),
-                })];
+                let mut b = vec![Expr::Or(vec![
+                    Expr::Cond(Cond::In {
+                        field: owner_field.clone(),
+                        values: scope.owners.into_iter().map(Value::Uuid).collect(),
+                    }),
+                    Expr::Cond(Cond::Shared {
+                        object: object.name.clone(),
+                        grantees: scope.grantees,
+                    }),
+                ])];
                 let mut criteria = scope.criteria;
                 match criteria.len() {
                     0 => {}
                     1 => b.extend(criteria.pop()),
                     _ => b.push(Expr::Or(criteria)),
                 }
-                b.push(Expr::Cond(Cond::Shared {
-                    object: object.name.clone(),
-                    grantees: scope.grantees,
-                }));
                 Some(b)
             }
             _ => None,
@@ -647,8 +649,25 @@ impl Crm {
                 };
                 store::list_sql(self.db().dialect(), &object, &spec)
             }
+            // PostgreSQL plans one predicate of alternatives well (bitmap OR of indexes) and
+            // branches badly (it cannot see that a branch's own LIMIT walk finds nothing).
+            Some(branches) if self.db().dialect() == guanxi_storage::Dialect::Postgres => {
+                let only = Expr::Or(branches);
+                let f = match filter {
+                    Some(f) => Expr::And(vec![only, f]),
+                    None => only,
+                };
+                let spec = store::ListSpec {
+                    filter: Some(&f),
+                    sort: &sort,
+                    cursor: cursor.as_ref(),
+                    limit: limit + 1,
+                    bin,
+                    index: None,
+                };
+                store::list_sql(self.db().dialect(), &object, &spec)
+            }
             Some(branches) => {
-                let last = branches.len() - 1;
                 let mut filters = Vec::with_capacity(branches.len());
                 let mut indexes = Vec::with_capacity(branches.len());
                 for (i, branch) in branches.into_iter().enumerate() {
@@ -656,14 +675,13 @@ impl Crm {
                         Some(f) => Expr::And(vec![branch, f.clone()]),
                         None => branch,
                     };
-                    // Owners: walk the sort index (it holds the owner) unless the user's
-                    // own filter is selective. Criteria: as any filter. Shared by hand: few.
+                    // Owners and shares: walk the sort index unless the user's own filter
+                    // is selective. Criteria: as any filter.
                     let index = match (live, i) {
                         (false, _) => None,
                         (true, 0) => {
                             store::sort_index_for(self.db(), &object, filter.as_ref(), &sort, true).await?
                         }
-                        (true, i) if i == last => None,
                         (true, _) => {
                             store::sort_index_for(self.db(), &object, Some(&f), &sort, false).await?
                         }
@@ -683,7 +701,10 @@ impl Crm {
                         index: index.as_deref(),
                     })
                     .collect();
-                store::union_list_sql(self.db().dialect(), &object, &specs)
+                match specs.as_slice() {
+                    [one] => store::list_sql(self.db().dialect(), &object, one),
+                    many => store::union_list_sql(self.db().dialect(), &object, many),
+                }
             }
         };
         let rows = self.db().fetch(sql, &store::row_kinds(&object)).await?;

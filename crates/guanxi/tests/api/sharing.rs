@@ -843,7 +843,10 @@ async fn a_restricted_reader_pages_through_every_visible_record_once_in_order() 
         let id = account_owned_by(&app, owner, &format!("客户{}", 7 - i), region).await;
         if i % 4 == 2 || i == 1 {
             let r = app
-                .post(&format!("/api/v1/accounts/{id}/shares"), json!({"user": rep_id, "level": "read"}))
+                .post(
+                    &format!("/api/v1/accounts/{id}/shares"),
+                    json!({"user": rep_id, "level": "read"}),
+                )
                 .await;
             assert_eq!(r.status, 201);
         }
@@ -865,7 +868,10 @@ async fn a_restricted_reader_pages_through_every_visible_record_once_in_order() 
                 .await;
             assert_eq!(r.status, 200, "{}", r.body);
             for rec in r.body["data"].as_array().unwrap() {
-                seen.push((rec["id"].as_str().unwrap().into(), rec["name"].as_str().unwrap().into()));
+                seen.push((
+                    rec["id"].as_str().unwrap().into(),
+                    rec["name"].as_str().unwrap().into(),
+                ));
             }
             match r.body["next_cursor"].as_str() {
                 Some(c) => cursor = c.to_string(),
