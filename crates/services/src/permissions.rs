@@ -516,30 +516,19 @@ impl Crm {
                     .ok_or(ServiceError::NotFound)?,
             ),
         };
-        let name = match (&input.name, &before) {
-            (Some(n), _) => name_of("name", n)?,
-            (None, Some(b)) => b.name.clone(),
-            (None, None) => return Err(ServiceError::field("name", Msg::Required)),
-        };
-        let mut members = input
-            .members
-            .or_else(|| before.as_ref().map(|b| b.members.clone()))
-            .unwrap_or_default();
-        members.sort();
-        members.dedup();
-        self.check_users("members", &members).await?;
+        let (name, members) = self
+            .name_and_members(
+                input.name,
+                input.members,
+                before.as_ref().map(|b| (&b.name, &b.members)),
+                |name| policy.teams.iter().any(|t| t.name == name && Some(t.id) != id),
+            )
+            .await?;
         let team = Team {
             id: id.unwrap_or_else(Uuid::now_v7),
             name,
             members,
         };
-        if policy
-            .teams
-            .iter()
-            .any(|t| t.name == team.name && t.id != team.id)
-        {
-            return Err(ServiceError::field("name", Msg::NameTaken));
-        }
         self.put_definition(
             actor,
             "gx_teams",
@@ -551,6 +540,32 @@ impl Crm {
         )
         .await?;
         Ok(team)
+    }
+
+    /// The name and members of a team or territory being created or changed: the given
+    /// ones, else those stored; members must be active users, the name free (`taken`).
+    async fn name_and_members(
+        &self,
+        name: Option<String>,
+        members: Option<Vec<Uuid>>,
+        before: Option<(&String, &Vec<Uuid>)>,
+        taken: impl Fn(&str) -> bool,
+    ) -> Result<(String, Vec<Uuid>), ServiceError> {
+        let name = match (name, before) {
+            (Some(n), _) => name_of("name", &n)?,
+            (None, Some((b, _))) => b.clone(),
+            (None, None) => return Err(ServiceError::field("name", Msg::Required)),
+        };
+        if taken(&name) {
+            return Err(ServiceError::field("name", Msg::NameTaken));
+        }
+        let mut members = members
+            .or_else(|| before.map(|(_, m)| m.clone()))
+            .unwrap_or_default();
+        members.sort();
+        members.dedup();
+        self.check_users("members", &members).await?;
+        Ok((name, members))
     }
 
     // ---- sharing rules ----
@@ -654,11 +669,6 @@ impl Crm {
                     .ok_or(ServiceError::NotFound)?,
             ),
         };
-        let name = match (&input.name, &before) {
-            (Some(n), _) => name_of("name", n)?,
-            (None, Some(b)) => b.name.clone(),
-            (None, None) => return Err(ServiceError::field("name", Msg::Required)),
-        };
         let criteria = match (&input.criteria, &before) {
             (Some(c), _) => c.trim().to_string(),
             (None, Some(b)) => b.criteria.clone(),
@@ -680,13 +690,19 @@ impl Crm {
             (None, Some(b)) => b.level,
             (None, None) => Level::Read,
         };
-        let mut members = input
-            .members
-            .or_else(|| before.as_ref().map(|b| b.members.clone()))
-            .unwrap_or_default();
-        members.sort();
-        members.dedup();
-        self.check_users("members", &members).await?;
+        let (name, members) = self
+            .name_and_members(
+                input.name,
+                input.members,
+                before.as_ref().map(|b| (&b.name, &b.members)),
+                |name| {
+                    policy
+                        .territories
+                        .iter()
+                        .any(|t| t.name == name && Some(t.id) != id)
+                },
+            )
+            .await?;
         let territory = Territory {
             id: id.unwrap_or_else(Uuid::now_v7),
             name,
@@ -694,13 +710,6 @@ impl Crm {
             members,
             level,
         };
-        if policy
-            .territories
-            .iter()
-            .any(|t| t.name == territory.name && t.id != territory.id)
-        {
-            return Err(ServiceError::field("name", Msg::NameTaken));
-        }
         self.put_definition(
             actor,
             "gx_territories",
