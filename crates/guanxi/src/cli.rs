@@ -1,4 +1,4 @@
-//! The command line: `serve`, `demo`, `migrate`, `user add`, `token create`, `bench`.
+//! The command line: `serve`, `demo`, `migrate`, `user add`, `token create`, `export`, `bench`.
 //! Every command takes the same storage options as `serve`.
 
 use std::path::PathBuf;
@@ -65,6 +65,26 @@ enum Command {
     Token {
         #[command(subcommand)]
         command: TokenCommand,
+    },
+    /// Export a list to CSV or XLSX (OBJECTS is the plural API name, e.g. contacts): every
+    /// record, or those a user may see (--email); same filter and sort as the API.
+    Export {
+        objects: String,
+        #[arg(long, default_value = "csv")]
+        format: String,
+        #[arg(long)]
+        filter: Option<String>,
+        #[arg(long)]
+        sort: Option<String>,
+        /// Comma-separated field names (default: every field but bookkeeping ones).
+        #[arg(long)]
+        fields: Option<String>,
+        /// Export as this user sees the records (default: everything, as an administrator).
+        #[arg(long)]
+        email: Option<String>,
+        /// Write here instead of standard output.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
     },
     /// Benchmarks (build with --release).
     Bench(crate::bench::BenchArgs),
@@ -363,6 +383,55 @@ async fn run(cli: Cli, file: FileConfig) -> anyhow_lite::Result<()> {
                     other => other,
                 })?;
             println!("{}", Msg::TokenRevoked.format(locale, &[("id", &id.to_string())]));
+            crm.db().close().await;
+            Ok(())
+        }
+        Command::Export {
+            objects,
+            format,
+            filter,
+            sort,
+            fields,
+            email,
+            output,
+        } => {
+            use guanxi_services::export::Format;
+            let format =
+                Format::parse(&format).ok_or_else(|| ServiceError::field("format", Msg::InvalidFormat))?;
+            let crm = open(&storage).await?;
+            let schema = crm.schema();
+            let object = schema
+                .by_plural(&objects)
+                .or_else(|| schema.object(&objects))
+                .cloned()
+                .ok_or_else(|| ServiceError::field("objects", Msg::LookupNotFound))?;
+            let actor = match email {
+                Some(e) => cli_actor(&crm, &e, locale).await?,
+                None => guanxi_services::Actor::command_line(locale),
+            };
+            let fields: Option<Vec<String>> = fields.map(|f| {
+                f.split(',')
+                    .map(|x| x.trim().to_string())
+                    .filter(|x| !x.is_empty())
+                    .collect()
+            });
+            let q = guanxi_services::records::ListQuery {
+                filter,
+                sort,
+                ..Default::default()
+            };
+            let file = crm
+                .export(&actor, &object.name, &q, fields.as_deref(), format, locale)
+                .await?;
+            match output {
+                Some(path) => std::fs::write(&path, &file.bytes)?,
+                None => {
+                    use std::io::Write;
+                    let mut out = std::io::stdout().lock();
+                    out.write_all(&file.bytes)?;
+                    out.flush()?;
+                }
+            }
             crm.db().close().await;
             Ok(())
         }

@@ -56,7 +56,8 @@ pub(crate) fn entry(
     AuditRow {
         id: Uuid::now_v7(),
         at,
-        actor: by.map(|a| a.user_id),
+        // The command line acts as a nil user: no user row behind it.
+        actor: by.map(|a| a.user_id).filter(|u| !u.is_nil()),
         actor_email: Some(by.map_or_else(|| "cli".to_string(), |a| a.email.clone())),
         ip: by.and_then(|a| a.ip.clone()),
         action: action.into(),

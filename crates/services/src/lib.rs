@@ -43,6 +43,21 @@ pub struct Actor {
 }
 
 impl Actor {
+    /// Whoever runs the command line on the server: an administrator, audited as `cli`.
+    pub fn command_line(locale: Locale) -> Actor {
+        Actor {
+            user_id: Uuid::nil(),
+            email: "cli".into(),
+            is_admin: true,
+            locale,
+            scopes: identity::Scopes::for_user(true),
+            ip: None,
+            role_id: None,
+            kind: UserKind::Internal,
+            partner: None,
+        }
+    }
+
     /// What the access decision needs to know about the actor.
     pub fn subject(&self) -> Subject {
         Subject {

@@ -154,3 +154,38 @@ fn a_config_file_with_unknown_keys_is_refused() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("adress"));
 }
+
+#[test]
+fn export_writes_a_file_of_every_record_or_refuses_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = guanxi(dir.path(), &["migrate"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let file = dir.path().join("products.csv");
+    let out = guanxi(
+        dir.path(),
+        &[
+            "export",
+            "products",
+            "--format",
+            "csv",
+            "--output",
+            file.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.starts_with('\u{feff}'), "{text}");
+    assert!(
+        text.contains("Product name") || text.contains("产品名称"),
+        "a header row: {text}"
+    );
+    let out = guanxi(dir.path(), &["export", "unicorns"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("objects"));
+    let out = guanxi(dir.path(), &["export", "contacts", "--filter", "colour eq 'red'"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("colour"));
+    let out = guanxi(dir.path(), &["export", "contacts", "--format", "pdf"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("format"));
+}
