@@ -125,6 +125,7 @@ pub fn router(crm: Crm) -> Router {
         .route("/api/v1/openapi.json", get(openapi_document))
         .route("/api/v1/auth/session", post(sign_in))
         .merge(records)
+        .merge(crate::web::router())
         .fallback(not_found)
         .layer(RequestBodyLimitLayer::new(BULK_BODY_LIMIT))
         // One span and one line per request at debug level: GUANXI_LOG=tower_http=debug.
@@ -206,7 +207,7 @@ async fn authenticate(State(crm): State<Crm>, mut req: Request, next: Next) -> R
 
 const SESSION_COOKIE: &str = "gx_session";
 
-fn session_cookie(headers: &HeaderMap) -> Option<String> {
+pub(crate) fn session_cookie(headers: &HeaderMap) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -228,7 +229,7 @@ fn peer(req: &Request) -> Option<String> {
 }
 
 /// The session cookie: HttpOnly, SameSite=Lax, Secure when the request came over HTTPS.
-fn session_set_cookie(headers: &HeaderMap, value: &str, max_age: i64) -> Option<HeaderValue> {
+pub(crate) fn session_set_cookie(headers: &HeaderMap, value: &str, max_age: i64) -> Option<HeaderValue> {
     let https = headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()) == Some("https");
     let secure = if https { "; Secure" } else { "" };
     HeaderValue::from_str(&format!(

@@ -20,3 +20,4 @@ mod records;
 mod sessions;
 mod sharing;
 mod validation;
+mod web;

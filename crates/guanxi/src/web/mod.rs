@@ -1,0 +1,324 @@
+//! The web UI: server-rendered pages (maud templates compiled into the binary), no
+//! JavaScript build step. Pages call the same services as the API, so the same
+//! permissions, validation and audit apply. Every string comes from the catalogue.
+
+mod pages;
+
+use axum::Form;
+use axum::Router;
+use axum::extract::{ConnectInfo, Path, Query, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use guanxi_core::Locale;
+use guanxi_services::records::ListQuery;
+use guanxi_services::{Actor, Crm, ServiceError};
+use serde::Deserialize;
+use std::net::SocketAddr;
+use uuid::Uuid;
+
+use crate::api::{session_cookie, session_set_cookie};
+
+const LANG_COOKIE: &str = "gx_lang";
+
+/// The pages, merged into the application router.
+pub fn router() -> Router<Crm> {
+    Router::new()
+        .route("/", get(home))
+        .route("/login", get(sign_in_page).post(sign_in))
+        .route("/logout", post(sign_out))
+        .route("/lang/{tag}", get(set_language))
+        .route("/static/app.css", get(stylesheet))
+        .route("/o/{plural}", get(list))
+        .route("/o/{plural}/{id}", get(record))
+}
+
+/// The signed-in user of a page, with the session's CSRF token.
+pub(crate) struct Viewer {
+    pub actor: Actor,
+    pub csrf: String,
+    pub locale: Locale,
+}
+
+fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|pair| pair.trim().strip_prefix(name).and_then(|r| r.strip_prefix('=')))
+        .map(str::to_string)
+}
+
+/// The page language: the one picked in this browser, else the user's, else the browser's.
+fn page_locale(headers: &HeaderMap, user: Option<Locale>) -> Locale {
+    cookie(headers, LANG_COOKIE)
+        .and_then(|t| Locale::from_tag(&t))
+        .or(user)
+        .or_else(|| {
+            headers
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(Locale::from_accept_language)
+        })
+        .unwrap_or_default()
+}
+
+async fn viewer(crm: &Crm, headers: &HeaderMap) -> Result<Option<Viewer>, ServiceError> {
+    let Some(secret) = session_cookie(headers) else {
+        return Ok(None);
+    };
+    Ok(crm
+        .authenticate_session(&secret)
+        .await?
+        .map(|(actor, _, csrf)| Viewer {
+            locale: page_locale(headers, Some(actor.locale)),
+            actor,
+            csrf,
+        }))
+}
+
+fn html(status: StatusCode, body: maud::Markup) -> Response {
+    let mut res = (status, axum::response::Html(body.into_string())).into_response();
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
+}
+
+/// A page that needs a signed-in user: the page, or the way to the sign-in form.
+async fn signed_in(crm: &Crm, headers: &HeaderMap) -> Result<Viewer, Response> {
+    match viewer(crm, headers).await {
+        Ok(Some(v)) => Ok(v),
+        Ok(None) => Err(Redirect::to("/login").into_response()),
+        Err(e) => Err(failure(e, page_locale(headers, None), None)),
+    }
+}
+
+/// A service error as a page.
+fn failure(e: ServiceError, locale: Locale, viewer: Option<&Viewer>) -> Response {
+    let (status, msg) = match &e {
+        ServiceError::NotFound => (StatusCode::NOT_FOUND, guanxi_core::Msg::DetailNotFound),
+        ServiceError::Forbidden(m) => (StatusCode::FORBIDDEN, *m),
+        ServiceError::MissingScope(_) => (StatusCode::FORBIDDEN, guanxi_core::Msg::DetailNoPermission),
+        _ => {
+            tracing::error!(error = %e, "page failed");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                guanxi_core::Msg::DetailInternal,
+            )
+        }
+    };
+    html(status, pages::message(locale, viewer, msg))
+}
+
+async fn home(State(crm): State<Crm>, headers: HeaderMap) -> Response {
+    match signed_in(&crm, &headers).await {
+        Ok(_) => Redirect::to("/o/contacts").into_response(),
+        Err(r) => r,
+    }
+}
+
+async fn stylesheet() -> Response {
+    let mut res = include_str!("app.css").into_response();
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/css; charset=utf-8"),
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=3600"),
+    );
+    res
+}
+
+async fn sign_in_page(State(crm): State<Crm>, headers: HeaderMap) -> Response {
+    if let Ok(Some(_)) = viewer(&crm, &headers).await {
+        return Redirect::to("/").into_response();
+    }
+    let locale = page_locale(&headers, None);
+    html(StatusCode::OK, pages::sign_in(locale, "", None))
+}
+
+#[derive(Debug, Deserialize)]
+struct SignInForm {
+    email: String,
+    password: String,
+}
+
+async fn sign_in(State(crm): State<Crm>, req: Request) -> Response {
+    let headers = req.headers().clone();
+    let ip = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string());
+    let locale = page_locale(&headers, None);
+    let Ok(Form(form)) = Form::<SignInForm>::from_request(req, &()).await else {
+        let page = pages::sign_in(
+            locale,
+            "",
+            Some(guanxi_core::Msg::SignInFailed.text(locale).to_string()),
+        );
+        return html(StatusCode::BAD_REQUEST, page);
+    };
+    let agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    match crm.sign_in(&form.email, &form.password, ip, agent).await {
+        Ok(s) => {
+            let mut res = Redirect::to("/").into_response();
+            let max_age = guanxi_services::sessions::SESSION_HOURS * 3600;
+            if let Some(c) = session_set_cookie(&headers, &s.secret, max_age) {
+                res.headers_mut().insert(header::SET_COOKIE, c);
+            }
+            res
+        }
+        Err(e) => {
+            let (status, msg) = match e {
+                ServiceError::TooManyAttempts { retry_after } => (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    guanxi_core::Msg::DetailTooManyAttempts
+                        .format(locale, &[("seconds", &retry_after.to_string())]),
+                ),
+                ServiceError::SignInFailed => (
+                    StatusCode::UNAUTHORIZED,
+                    guanxi_core::Msg::SignInFailed.text(locale).to_string(),
+                ),
+                other => return failure(other, locale, None),
+            };
+            html(status, pages::sign_in(locale, &form.email, Some(msg)))
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct CsrfForm {
+    csrf: String,
+}
+
+async fn sign_out(State(crm): State<Crm>, headers: HeaderMap, Form(form): Form<CsrfForm>) -> Response {
+    let Some(secret) = session_cookie(&headers) else {
+        return Redirect::to("/login").into_response();
+    };
+    let Ok(Some((actor, session, csrf))) = crm.authenticate_session(&secret).await else {
+        return Redirect::to("/login").into_response();
+    };
+    if !guanxi_services::sessions::same_secret(&csrf, &form.csrf) {
+        let locale = page_locale(&headers, Some(actor.locale));
+        return html(
+            StatusCode::FORBIDDEN,
+            pages::message(locale, None, guanxi_core::Msg::CsrfMissing),
+        );
+    }
+    if let Err(e) = crm.sign_out(&actor, Some(session)).await {
+        return failure(e, actor.locale, None);
+    }
+    let mut res = Redirect::to("/login").into_response();
+    if let Some(c) = session_set_cookie(&headers, "", 0) {
+        res.headers_mut().insert(header::SET_COOKIE, c);
+    }
+    res
+}
+
+#[derive(Debug, Deserialize)]
+struct Back {
+    back: Option<String>,
+}
+
+/// Picks the page language for this browser and goes back where the user was.
+async fn set_language(Path(tag): Path<String>, Query(q): Query<Back>) -> Response {
+    let back = q
+        .back
+        .filter(|b| b.starts_with('/') && !b.starts_with("//") && !b.contains('\\'))
+        .unwrap_or_else(|| "/".into());
+    let mut res = Redirect::to(&back).into_response();
+    if let Some(locale) = Locale::from_tag(&tag)
+        && let Ok(v) = HeaderValue::from_str(&format!(
+            "{LANG_COOKIE}={}; Path=/; SameSite=Lax; Max-Age=31536000",
+            locale.tag()
+        ))
+    {
+        res.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    res
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct ListParams {
+    pub filter: Option<String>,
+    pub sort: Option<String>,
+    pub cursor: Option<String>,
+}
+
+async fn list(
+    State(crm): State<Crm>,
+    headers: HeaderMap,
+    Path(plural): Path<String>,
+    Query(params): Query<ListParams>,
+) -> Response {
+    let v = match signed_in(&crm, &headers).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let Some(object) = crm.schema().by_plural(&plural).cloned() else {
+        return failure(ServiceError::NotFound, v.locale, Some(&v));
+    };
+    let q = ListQuery {
+        filter: params.filter.clone(),
+        sort: params.sort.clone(),
+        cursor: params.cursor.clone(),
+        limit: Some(50),
+        deleted: false,
+    };
+    let visible = crm.visible_object(&v.actor, &object);
+    match crm.list(&v.actor, &object.name, &q).await {
+        Ok(page) => html(
+            StatusCode::OK,
+            pages::list(&v, &crm.schema(), &visible, &params, &page, None),
+        ),
+        Err(ServiceError::Validation(errors)) => {
+            let empty = guanxi_services::records::Page {
+                records: Vec::new(),
+                next_cursor: None,
+            };
+            html(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                pages::list(&v, &crm.schema(), &visible, &params, &empty, Some(&errors)),
+            )
+        }
+        Err(e) => failure(e, v.locale, Some(&v)),
+    }
+}
+
+async fn record(
+    State(crm): State<Crm>,
+    headers: HeaderMap,
+    Path((plural, id)): Path<(String, String)>,
+) -> Response {
+    let v = match signed_in(&crm, &headers).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let Some(object) = crm.schema().by_plural(&plural).cloned() else {
+        return failure(ServiceError::NotFound, v.locale, Some(&v));
+    };
+    let Ok(id) = Uuid::parse_str(&id) else {
+        return failure(ServiceError::NotFound, v.locale, Some(&v));
+    };
+    let record = match crm.get(&v.actor, &object.name, id, false).await {
+        Ok(r) => r,
+        Err(e) => return failure(e, v.locale, Some(&v)),
+    };
+    let history = match crm.history(&v.actor, &object.name, id).await {
+        Ok(h) => h,
+        Err(e) => return failure(e, v.locale, Some(&v)),
+    };
+    let visible = crm.visible_object(&v.actor, &object);
+    html(
+        StatusCode::OK,
+        pages::record(&v, &crm.schema(), &object, &visible, &record, &history),
+    )
+}
+
+use axum::extract::FromRequest;

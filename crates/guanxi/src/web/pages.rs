@@ -1,0 +1,435 @@
+//! Page templates. Everything user-facing goes through the message catalogue; values
+//! are formatted for the page's language. maud escapes every interpolated value.
+
+use guanxi_core::metadata::FieldType;
+use guanxi_core::values::{Record, Value};
+use guanxi_core::{FieldDef, FieldError, Locale, Msg, ObjectDef, Schema};
+use guanxi_services::records::Page;
+use guanxi_storage::system::HistoryRow;
+use maud::{DOCTYPE, Markup, html};
+
+use super::{ListParams, Viewer};
+
+const LANGS: [(Locale, &str); 3] = [
+    (Locale::ZhCn, "简体中文"),
+    (Locale::ZhTw, "繁體中文"),
+    (Locale::En, "English"),
+];
+
+fn t(locale: Locale, msg: Msg) -> &'static str {
+    msg.text(locale)
+}
+
+fn enc(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// Every page: header with modules, languages and the user; the content in `main`.
+fn layout(
+    locale: Locale,
+    viewer: Option<&Viewer>,
+    schema: Option<&Schema>,
+    current: Option<&str>,
+    here: &str,
+    title: &str,
+    content: Markup,
+) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang=(locale.tag()) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " · 关系 Guanxi" }
+                link rel="stylesheet" href="/static/app.css";
+            }
+            body {
+                a.skip href="#main" { (t(locale, Msg::UiSkipToContent)) }
+                header.top {
+                    a.brand href="/" { "关系 Guanxi" }
+                    @if let Some(schema) = schema {
+                        nav.modules aria-label=(t(locale, Msg::UiModules)) {
+                            ul {
+                                @for o in schema.objects() {
+                                    li {
+                                        a href={ "/o/" (o.plural) }
+                                          aria-current=[(current == Some(o.name.as_str())).then_some("page")] {
+                                            (o.plural_label.get(locale))
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    div.me {
+                        ul.langs aria-label=(t(locale, Msg::UiLanguage)) {
+                            @for (l, name) in LANGS {
+                                li {
+                                    a href={ "/lang/" (l.tag()) "?back=" (enc(here)) } lang=(l.tag())
+                                      aria-current=[(l == locale).then_some("true")] { (name) }
+                                }
+                            }
+                        }
+                        @if let Some(v) = viewer {
+                            span.who { (v.actor.email) }
+                            form method="post" action="/logout" {
+                                input type="hidden" name="csrf" value=(v.csrf);
+                                button.linkish type="submit" { (t(locale, Msg::UiSignOut)) }
+                            }
+                        }
+                    }
+                }
+                main #main { (content) }
+            }
+        }
+    }
+}
+
+pub(super) fn sign_in(locale: Locale, email: &str, error: Option<String>) -> Markup {
+    let title = t(locale, Msg::UiSignInTitle);
+    let content = html! {
+        div.signin.card {
+            h1 { (title) }
+            form method="post" action="/login" novalidate {
+                div.field {
+                    label for="email" { (t(locale, Msg::UiEmail)) }
+                    input #email type="email" name="email" value=(email) autocomplete="username" required
+                        aria-describedby=[error.as_ref().map(|_| "signin-error")];
+                }
+                div.field {
+                    label for="password" { (t(locale, Msg::UiPassword)) }
+                    input #password type="password" name="password" autocomplete="current-password" required;
+                }
+                @if let Some(e) = &error {
+                    p.error #signin-error role="alert" { (e) }
+                }
+                button.primary type="submit" { (t(locale, Msg::UiSignIn)) }
+            }
+        }
+    };
+    layout(locale, None, None, None, "/login", title, content)
+}
+
+pub(super) fn message(locale: Locale, viewer: Option<&Viewer>, msg: Msg) -> Markup {
+    let content = html! {
+        div.card {
+            p role="alert" { (t(locale, msg)) }
+            p { a href="/" { (t(locale, Msg::UiBackToList)) } }
+        }
+    };
+    layout(locale, viewer, None, None, "/", t(locale, msg), content)
+}
+
+/// The columns of a list: the name, then up to five indexed fields the user sees.
+fn list_columns(object: &ObjectDef) -> Vec<&FieldDef> {
+    let mut cols: Vec<&FieldDef> = object.field(&object.name_field).into_iter().collect();
+    cols.extend(
+        object
+            .fields
+            .iter()
+            .filter(|f| {
+                !f.system
+                    && f.name != object.name_field
+                    && (f.indexed || f.unique)
+                    && !matches!(f.field_type, FieldType::Lookup | FieldType::User | FieldType::Id)
+            })
+            .take(5),
+    );
+    cols
+}
+
+fn query_string(filter: Option<&str>, sort: Option<&str>, cursor: Option<&str>) -> String {
+    let mut parts = Vec::new();
+    if let Some(f) = filter.filter(|f| !f.is_empty()) {
+        parts.push(format!("filter={}", enc(f)));
+    }
+    if let Some(s) = sort.filter(|s| !s.is_empty()) {
+        parts.push(format!("sort={}", enc(s)));
+    }
+    if let Some(c) = cursor {
+        parts.push(format!("cursor={}", enc(c)));
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", parts.join("&"))
+    }
+}
+
+pub(super) fn list(
+    v: &Viewer,
+    schema: &Schema,
+    object: &ObjectDef,
+    params: &ListParams,
+    page: &Page,
+    errors: Option<&[FieldError]>,
+) -> Markup {
+    let locale = v.locale;
+    let cols = list_columns(object);
+    let filter = params.filter.as_deref().unwrap_or("");
+    let sort = params.sort.as_deref().unwrap_or("");
+    let base = format!("/o/{}", object.plural);
+    let here = format!(
+        "{base}{}",
+        query_string(Some(filter), Some(sort), params.cursor.as_deref())
+    );
+    let filter_error = errors.and_then(|e| e.iter().find(|f| f.field.starts_with("filter")));
+    let other_error = errors.and_then(|e| e.iter().find(|f| !f.field.starts_with("filter")));
+    let title = object.plural_label.get(locale);
+    let content = html! {
+        h1 { (title) }
+        form.filter method="get" action=(base) role="search" {
+            div.field {
+                label for="filter" { (t(locale, Msg::UiFilter)) }
+                input #filter type="search" name="filter" value=(filter)
+                    aria-describedby="filter-hint" aria-invalid=[filter_error.map(|_| "true")];
+                @if let Some(e) = filter_error {
+                    p.error #filter-error role="alert" { (e.message(locale)) }
+                } @else {
+                    p.hint #filter-hint { (t(locale, Msg::UiFilterHint)) }
+                }
+            }
+            @if !sort.is_empty() { input type="hidden" name="sort" value=(sort); }
+            button.primary type="submit" { (t(locale, Msg::UiApply)) }
+            @if !filter.is_empty() { a.button href={ (base) (query_string(None, Some(sort), None)) } { (t(locale, Msg::UiClear)) } }
+        }
+        @if let Some(e) = other_error {
+            p.error role="alert" { (e.field) ": " (e.message(locale)) }
+        }
+        @if page.records.is_empty() {
+            p.empty { (t(locale, Msg::UiNoRecords)) }
+        } @else {
+            table.records {
+                thead {
+                    tr {
+                        @for c in &cols {
+                            th scope="col" {
+                                @if c.indexed || c.unique {
+                                    @let next = if sort == c.name { format!("-{}", c.name) } else { c.name.clone() };
+                                    a href={ (base) (query_string(Some(filter), Some(&next), None)) }
+                                      title=(Msg::UiSortBy.format(locale, &[("field", c.label.get(locale))])) {
+                                        (c.label.get(locale))
+                                        @if sort == c.name { " ▲" } @else if sort.strip_prefix('-') == Some(c.name.as_str()) { " ▼" }
+                                    }
+                                } @else {
+                                    (c.label.get(locale))
+                                }
+                            }
+                        }
+                    }
+                }
+                tbody {
+                    @for r in &page.records {
+                        tr {
+                            @for (i, c) in cols.iter().enumerate() {
+                                td data-label=(c.label.get(locale)) {
+                                    @let shown = display(c, field_value(object, r, &c.name), locale);
+                                    @if i == 0 {
+                                        a href={ (base) "/" (r.id().unwrap_or_default()) } {
+                                            @if shown.is_empty() { "—" } @else { (shown) }
+                                        }
+                                    } @else {
+                                        (shown)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        nav.pager {
+            @if params.cursor.is_some() {
+                a href={ (base) (query_string(Some(filter), Some(sort), None)) } { (t(locale, Msg::UiFirstPage)) }
+            }
+            @if let Some(c) = &page.next_cursor {
+                a rel="next" href={ (base) (query_string(Some(filter), Some(sort), Some(c))) } { (t(locale, Msg::UiNextPage)) }
+            }
+        }
+    };
+    layout(
+        locale,
+        Some(v),
+        Some(schema),
+        Some(&object.name),
+        &here,
+        title,
+        content,
+    )
+}
+
+/// A record's value of a field, looked up by name (records are full width).
+fn field_value<'a>(full: &ObjectDef, record: &'a Record, name: &str) -> &'a Value {
+    let _ = full;
+    record.values.get(position(full, name)).unwrap_or(&Value::Null)
+}
+
+fn position(object: &ObjectDef, name: &str) -> usize {
+    object
+        .fields
+        .iter()
+        .position(|f| f.name == name)
+        .unwrap_or(usize::MAX)
+}
+
+pub(super) fn record(
+    v: &Viewer,
+    schema: &Schema,
+    full: &ObjectDef,
+    visible: &ObjectDef,
+    record: &Record,
+    history: &[HistoryRow],
+) -> Markup {
+    let locale = v.locale;
+    let value = |name: &str| {
+        full.fields
+            .iter()
+            .position(|f| f.name == name)
+            .and_then(|i| record.values.get(i))
+            .unwrap_or(&Value::Null)
+    };
+    let name_field = visible.field(&visible.name_field);
+    let title = name_field
+        .map(|f| display(f, value(&f.name), locale))
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| visible.label.get(locale).to_string());
+    let here = format!("/o/{}/{}", visible.plural, record.id().unwrap_or_default());
+    let content = html! {
+        p { a href={ "/o/" (visible.plural) } { "← " (visible.plural_label.get(locale)) } }
+        h1 { (title) }
+        section.card aria-labelledby="details" {
+            h2 #details { (t(locale, Msg::UiDetails)) }
+            dl.fields {
+                @for f in visible.fields.iter().filter(|f| !matches!(f.name.as_str(), "id" | "version" | "deleted_at")) {
+                    dt { (f.label.get(locale)) }
+                    dd { (display(f, value(&f.name), locale)) }
+                }
+            }
+        }
+        section.card aria-labelledby="history" {
+            h2 #history { (t(locale, Msg::UiHistory)) }
+            @if history.is_empty() {
+                p { (t(locale, Msg::UiNoHistory)) }
+            } @else {
+                ol.timeline {
+                    @for h in history {
+                        li {
+                            time datetime=(guanxi_core::values::format_datetime(&h.at)) { (h.at.format("%Y-%m-%d %H:%M")) }
+                            (history_line(visible, h, locale))
+                        }
+                    }
+                }
+            }
+        }
+    };
+    layout(
+        locale,
+        Some(v),
+        Some(schema),
+        Some(&visible.name),
+        &here,
+        &title,
+        content,
+    )
+}
+
+fn history_line(object: &ObjectDef, h: &HistoryRow, locale: Locale) -> String {
+    match h.operation.as_str() {
+        "create" => t(locale, Msg::UiCreated).to_string(),
+        "delete" => t(locale, Msg::UiDeleted).to_string(),
+        "restore" => t(locale, Msg::UiRestored).to_string(),
+        _ => {
+            let field = h.field.as_deref().unwrap_or("");
+            let label = object.field(field).map_or(field, |f| f.label.get(locale));
+            let parse = |s: &Option<String>| {
+                s.as_deref()
+                    .and_then(|x| serde_json::from_str::<serde_json::Value>(x).ok())
+                    .map(|j| match j {
+                        serde_json::Value::String(s) => s,
+                        serde_json::Value::Object(m) => m
+                            .get("amount")
+                            .map(|a| a.as_str().unwrap_or_default().to_string())
+                            .unwrap_or_default(),
+                        other => other.to_string(),
+                    })
+                    .unwrap_or_else(|| "—".into())
+            };
+            format!(
+                "{}: {} → {}",
+                Msg::UiUpdated.format(locale, &[("field", label)]),
+                parse(&h.old_value),
+                parse(&h.new_value)
+            )
+        }
+    }
+}
+
+/// Groups digits by thousands: 1250000.5 → 1,250,000.5.
+fn grouped(number: &str) -> String {
+    let (sign, rest) = number.strip_prefix('-').map_or(("", number), |r| ("-", r));
+    let (int, frac) = rest.split_once('.').map_or((rest, None), |(i, f)| (i, Some(f)));
+    let mut out = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    match frac {
+        Some(f) => format!("{sign}{out}.{f}"),
+        None => format!("{sign}{out}"),
+    }
+}
+
+/// A value as a person reads it, in the page's language.
+pub(super) fn display(field: &FieldDef, value: &Value, locale: Locale) -> String {
+    let label = |v: &str| {
+        field
+            .options
+            .iter()
+            .find(|o| o.value == v)
+            .map_or(v.to_string(), |o| o.label.get(locale).to_string())
+    };
+    match value {
+        Value::Null => String::new(),
+        Value::Text(s) if matches!(field.field_type, FieldType::Picklist) => label(s),
+        Value::Text(s) => s.clone(),
+        Value::Int(i) => grouped(&i.to_string()),
+        Value::Decimal(d) if field.field_type == FieldType::Percent => format!("{d}%"),
+        Value::Decimal(d) => grouped(&d.to_string()),
+        Value::Money { amount, currency } => {
+            let symbol = match currency.as_str() {
+                "CNY" => "¥",
+                "USD" => "US$",
+                "EUR" => "€",
+                "HKD" => "HK$",
+                "TWD" => "NT$",
+                other => other,
+            };
+            format!("{symbol}{}", grouped(&amount.to_string()))
+        }
+        Value::Bool(b) => match (b, locale) {
+            (true, Locale::En) => "Yes".into(),
+            (false, Locale::En) => "No".into(),
+            (true, _) => "是".into(),
+            (false, _) => "否".into(),
+        },
+        Value::Date(d) => d.format("%Y-%m-%d").to_string(),
+        Value::DateTime(d) => d.format("%Y-%m-%d %H:%M").to_string(),
+        Value::Uuid(u) => u.to_string(),
+        Value::List(items) => items.iter().map(|i| label(i)).collect::<Vec<_>>().join(", "),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_grouped_by_thousands() {
+        assert_eq!(grouped("1250000.50"), "1,250,000.50");
+        assert_eq!(grouped("-3"), "-3");
+        assert_eq!(grouped("999"), "999");
+        assert_eq!(grouped("1000"), "1,000");
+    }
+}

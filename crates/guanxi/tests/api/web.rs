@@ -1,0 +1,215 @@
+//! The web pages over HTTP as a browser without JavaScript sees them: sign-in, lists with
+//! filters and sorting, record pages, languages, sign-out — with the API's permissions.
+
+use reqwest::Method;
+use serde_json::json;
+
+use crate::helpers::TestApp;
+
+struct Browser {
+    client: reqwest::Client,
+    base: String,
+    cookies: Vec<String>,
+}
+
+impl Browser {
+    fn new(app: &TestApp) -> Browser {
+        Browser {
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            base: app.url.clone(),
+            cookies: Vec::new(),
+        }
+    }
+
+    fn keep(&mut self, res: &reqwest::Response) {
+        for c in res.headers().get_all("set-cookie") {
+            let pair = c.to_str().unwrap().split(';').next().unwrap().to_string();
+            let name = pair.split('=').next().unwrap().to_string();
+            self.cookies.retain(|k| !k.starts_with(&format!("{name}=")));
+            self.cookies.push(pair);
+        }
+    }
+
+    async fn get(&mut self, path: &str) -> (u16, String, String) {
+        let res = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .header("Cookie", self.cookies.join("; "))
+            .header("Accept-Language", "zh-CN")
+            .send()
+            .await
+            .unwrap();
+        self.keep(&res);
+        let status = res.status().as_u16();
+        let location = res
+            .headers()
+            .get("location")
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_default();
+        (status, location, res.text().await.unwrap())
+    }
+
+    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> (u16, String, String) {
+        let res = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header("Cookie", self.cookies.join("; "))
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        self.keep(&res);
+        let status = res.status().as_u16();
+        let location = res
+            .headers()
+            .get("location")
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_default();
+        (status, location, res.text().await.unwrap())
+    }
+}
+
+fn csrf(page: &str) -> String {
+    let at = page.find("name=\"csrf\" value=\"").unwrap() + "name=\"csrf\" value=\"".len();
+    page[at..].split('"').next().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn a_user_signs_in_lists_filters_opens_a_record_switches_language_and_signs_out() {
+    let app = TestApp::spawn().await;
+    for (name, city) in [
+        ("张伟", "上海"),
+        ("李娜", "北京"),
+        ("<script>alert(1)</script>", "上海"),
+    ] {
+        app.create(
+            "contacts",
+            json!({"name": name, "city": city, "mobile": "138 0013 8000"}),
+        )
+        .await;
+    }
+    let mut b = Browser::new(&app);
+    let (status, to, _) = b.get("/o/contacts").await;
+    assert_eq!((status, to.as_str()), (303, "/login"), "pages need a session");
+    let (status, _, page) = b.get("/login").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("登录") && page.contains("<label for=\"email\">"));
+
+    let (status, _, page) = b
+        .post(
+            "/login",
+            &[("email", "admin@example.com"), ("password", "wrong-password")],
+        )
+        .await;
+    assert_eq!(status, 401);
+    assert!(
+        page.contains("role=\"alert\"") && page.contains("admin@example.com"),
+        "{page}"
+    );
+    let (status, to, _) = b
+        .post(
+            "/login",
+            &[("email", "admin@example.com"), ("password", "admin-password")],
+        )
+        .await;
+    assert_eq!((status, to.as_str()), (303, "/"));
+    assert!(b.cookies.iter().any(|c| c.starts_with("gx_session=")));
+
+    let (status, _, page) = b.get("/o/contacts").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("张伟") && page.contains("李娜"));
+    assert!(!page.contains("<script>alert(1)"), "values are escaped");
+    assert!(page.contains("&lt;script&gt;"));
+    let (_, _, page) = b
+        .get("/o/contacts?filter=city%20eq%20%27%E5%8C%97%E4%BA%AC%27")
+        .await;
+    assert!(
+        page.contains("李娜") && !page.contains("张伟"),
+        "filtered by city"
+    );
+    let (status, _, page) = b.get("/o/contacts?filter=colour%20eq%201").await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains("id=\"filter-error\"") && page.contains("colour"),
+        "the error beside the filter"
+    );
+    let (_, _, page) = b.get("/o/contacts?sort=-name").await;
+    assert!(page.find("李娜").unwrap() < page.find("张伟").unwrap() || page.contains("▼"));
+
+    let id = app
+        .list_all("contacts", "&filter=name%20eq%20%27%E5%BC%A0%E4%BC%9F%27")
+        .await[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (status, _, page) = b.get(&format!("/o/contacts/{id}")).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("<h1>张伟</h1>") && page.contains("+8613800138000"),
+        "{page}"
+    );
+    assert!(page.contains("历史记录"));
+
+    let (status, to, _) = b.get(&format!("/lang/zh-TW?back=/o/contacts/{id}")).await;
+    assert_eq!((status, to.as_str()), (303, format!("/o/contacts/{id}").as_str()));
+    let (_, _, page) = b.get(&format!("/o/contacts/{id}")).await;
+    assert!(page.contains("lang=\"zh-TW\"") && page.contains("歷史記錄"));
+    b.get("/lang/en?back=//evil.example").await;
+    let (_, _, page) = b.get("/o/contacts").await;
+    assert!(page.contains("Contacts") && page.contains("Sign out"));
+
+    // Signing out needs the session's CSRF token.
+    let (status, _, _) = b.post("/logout", &[("csrf", "forged")]).await;
+    assert_eq!(status, 403);
+    let token = csrf(&page);
+    let (status, to, _) = b.post("/logout", &[("csrf", &token)]).await;
+    assert_eq!((status, to.as_str()), (303, "/login"));
+    let (status, to, _) = b.get("/o/contacts").await;
+    assert_eq!((status, to.as_str()), (303, "/login"));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_rep_cannot_open_a_record_of_another_rep_in_the_browser() {
+    let app = TestApp::spawn().await;
+    let r = app
+        .request(
+            Method::PUT,
+            "/api/v1/admin/access/contacts",
+            Some(json!({"sharing": "private"})),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    app.crm
+        .create_user(guanxi_services::identity::NewUser {
+            email: "rep.a@example.org".into(),
+            name: "Rep A".into(),
+            password: Some("rep-a-password".into()),
+            is_admin: false,
+            locale: guanxi_core::Locale::En,
+        })
+        .await
+        .unwrap();
+    let theirs = app.create("contacts", json!({"name": "别人的客户"})).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut b = Browser::new(&app);
+    let (status, _, _) = b
+        .post(
+            "/login",
+            &[("email", "rep.a@example.org"), ("password", "rep-a-password")],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let (status, _, page) = b.get(&format!("/o/contacts/{theirs}")).await;
+    assert_eq!(status, 404);
+    assert!(!page.contains("别人的客户"));
+    let (_, _, page) = b.get("/o/contacts").await;
+    assert!(!page.contains("别人的客户"));
+    app.stop().await;
+}
