@@ -315,10 +315,59 @@ async fn record(
         Err(e) => return failure(e, v.locale, Some(&v)),
     };
     let visible = crm.visible_object(&v.actor, &object);
+    let names = match names_for(&crm, &v.actor, &object, &visible, &record).await {
+        Ok(n) => n,
+        Err(e) => return failure(e, v.locale, Some(&v)),
+    };
     html(
         StatusCode::OK,
-        pages::record(&v, &crm.schema(), &object, &visible, &record, &history),
+        pages::record(&v, &crm.schema(), &object, &visible, &record, &history, &names),
     )
 }
 
 use axum::extract::FromRequest;
+
+/// Names for the ids a record page shows: users (owner, created by) and the records its
+/// lookups point at — only those the viewer may read; others stay unnamed.
+async fn names_for(
+    crm: &Crm,
+    actor: &Actor,
+    object: &guanxi_core::ObjectDef,
+    visible: &guanxi_core::ObjectDef,
+    record: &guanxi_core::values::Record,
+) -> Result<std::collections::HashMap<Uuid, String>, ServiceError> {
+    use guanxi_core::metadata::FieldType;
+    use guanxi_core::values::Value;
+    let mut names = std::collections::HashMap::new();
+    let users = guanxi_storage::system::users(crm.db()).await?;
+    for (f, v) in object.fields.iter().zip(&record.values) {
+        let (Value::Uuid(id), Some(shown)) = (v, visible.field(&f.name)) else {
+            continue;
+        };
+        match shown.field_type {
+            FieldType::User => {
+                if let Some(u) = users.iter().find(|u| u.id == *id) {
+                    names.insert(*id, u.name.clone());
+                }
+            }
+            FieldType::Lookup => {
+                let schema = crm.schema();
+                let Some(target) = shown.target.as_deref().and_then(|t| schema.object(t)) else {
+                    continue;
+                };
+                match crm.get(actor, &target.name, *id, false).await {
+                    Ok(r) => {
+                        let i = target.fields.iter().position(|x| x.name == target.name_field);
+                        if let Some(Value::Text(n)) = i.and_then(|i| r.values.get(i)) {
+                            names.insert(*id, n.clone());
+                        }
+                    }
+                    Err(ServiceError::NotFound | ServiceError::Forbidden(_)) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(names)
+}

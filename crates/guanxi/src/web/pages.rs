@@ -279,6 +279,7 @@ pub(super) fn record(
     visible: &ObjectDef,
     record: &Record,
     history: &[HistoryRow],
+    names: &std::collections::HashMap<uuid::Uuid, String>,
 ) -> Markup {
     let locale = v.locale;
     let value = |name: &str| {
@@ -302,7 +303,19 @@ pub(super) fn record(
             dl.fields {
                 @for f in visible.fields.iter().filter(|f| !matches!(f.name.as_str(), "id" | "version" | "deleted_at")) {
                     dt { (f.label.get(locale)) }
-                    dd { (display(f, value(&f.name), locale)) }
+                    dd {
+                        @match (value(&f.name), f.target.as_deref()) {
+                            (Value::Uuid(id), Some(target)) => {
+                                @let label = names.get(id).cloned().unwrap_or_else(|| id.to_string());
+                                @match schema.object(target) {
+                                    Some(t) => a href={ "/o/" (t.plural) "/" (id) } { (label) },
+                                    None => (label),
+                                }
+                            }
+                            (Value::Uuid(id), None) => (names.get(id).cloned().unwrap_or_else(|| id.to_string())),
+                            (other, _) => (display(f, other, locale)),
+                        }
+                    }
                 }
             }
         }

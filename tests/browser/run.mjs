@@ -1,0 +1,161 @@
+// Guanxi in a real browser: the binary with its demo company, Debian's Chromium driven
+// headless by playwright-core. Screenshots at 375 px and 1440 px go to test-artifacts/.
+//
+//   cargo build --bin guanxi && (cd tests/browser && npm ci && node run.mjs)
+import { spawn, execFileSync } from "node:child_process";
+import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import assert from "node:assert/strict";
+import { chromium } from "playwright-core";
+
+const root = resolve(import.meta.dirname, "../..");
+const bin = process.env.GUANXI_BIN ?? join(root, "target/debug/guanxi");
+const artifacts = join(root, "test-artifacts");
+mkdirSync(artifacts, { recursive: true });
+const dataDir = mkdtempSync(join(tmpdir(), "guanxi-browser-"));
+const env = { ...process.env, LANG: "en_US.UTF-8", GUANXI_DATABASE_URL: "" };
+
+function startDemo() {
+  return new Promise((ok, fail) => {
+    const child = spawn(bin, ["demo", "--addr", "127.0.0.1:0", "--data-dir", dataDir], { env });
+    let out = "";
+    const timer = setTimeout(() => fail(new Error(`demo did not start:\n${out}`)), 60_000);
+    child.stdout.on("data", (d) => {
+      out += d;
+      const url = out.match(/http:\/\/127\.0\.0\.1:\d+/);
+      const token = out.match(/gx_[A-Za-z0-9_-]+/);
+      if (url && token) {
+        clearTimeout(timer);
+        ok({ child, url: url[0], token: token[0] });
+      }
+    });
+    child.stderr.on("data", (d) => (out += d));
+    child.on("exit", (code) => fail(new Error(`demo exited with ${code}:\n${out}`)));
+  });
+}
+
+async function api(base, token, method, path, body) {
+  const res = await fetch(base + path, {
+    method,
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await res.text();
+  assert.ok(res.ok, `${method} ${path}: ${res.status} ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+
+const steps = [];
+async function step(name, fn) {
+  const started = Date.now();
+  await fn();
+  steps.push(`ok  ${name} (${Date.now() - started} ms)`);
+  console.log(steps.at(-1));
+}
+
+const { child, url, token } = await startDemo();
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+  args: ["--no-sandbox", "--disable-dev-shm-usage"],
+});
+try {
+  // A contact with a Chinese name and a phone typed the way people type them.
+  const contact = await api(url, token, "POST", "/api/v1/contacts", {
+    name: "欧阳娜娜",
+    mobile: "139-1234 5678",
+    city: "杭州",
+  });
+  await api(url, token, "PUT", "/api/v1/admin/access/contacts", { sharing: "private" });
+  execFileSync(bin, ["user", "add", "--email", "rep@example.org", "--password", "rep-password-1",
+    "--locale", "en", "--data-dir", dataDir], { env });
+
+  const desk = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: "zh-CN" });
+  const page = await desk.newPage();
+  page.setDefaultTimeout(15_000);
+
+  await step("signing in lands on the contacts list", async () => {
+    await page.goto(`${url}/o/contacts`);
+    assert.match(page.url(), /\/login$/);
+    await page.getByLabel("邮箱").fill("admin@guanxi.local");
+    await page.getByLabel("密码").fill("guanxi-demo");
+    await page.getByRole("button", { name: "登录" }).click();
+    await page.waitForURL(/\/o\/contacts$/);
+    assert.equal(await page.locator("h1").textContent(), "联系人");
+    await page.screenshot({ path: join(artifacts, "contacts-1440.png"), fullPage: false });
+  });
+
+  await step("a list filter finds the contact; its phone is normalised", async () => {
+    await page.getByLabel("筛选").fill("name eq '欧阳娜娜'");
+    await page.getByRole("button", { name: "应用" }).click();
+    await page.waitForURL(/filter=/);
+    const rows = page.locator("table.records tbody tr");
+    assert.equal(await rows.count(), 1);
+    await rows.first().getByRole("link").click();
+    await page.waitForURL(new RegExp(`/o/contacts/${contact.id}$`));
+    assert.equal(await page.locator("h1").textContent(), "欧阳娜娜");
+    assert.ok((await page.locator("dl.fields").textContent()).includes("+8613912345678"));
+    await page.screenshot({ path: join(artifacts, "contact-1440.png"), fullPage: true });
+  });
+
+  await step("switching to zh-TW and to en changes the page", async () => {
+    await page.getByRole("link", { name: "繁體中文" }).click();
+    await page.waitForSelector("html[lang='zh-TW']");
+    assert.equal(await page.locator("#history").textContent(), "歷史記錄");
+    await page.getByRole("link", { name: "English" }).click();
+    await page.waitForSelector("html[lang='en']");
+    assert.equal(await page.locator("#history").textContent(), "History");
+  });
+
+  await step("an invalid filter shows its error beside the field", async () => {
+    await page.goto(`${url}/o/contacts`);
+    await page.getByLabel("Filter").fill("colour eq 1");
+    await page.getByRole("button", { name: "Apply" }).click();
+    const error = page.locator("#filter-error");
+    await error.waitFor();
+    assert.match(await error.textContent(), /colour/);
+    assert.equal(await page.getByLabel("Filter").getAttribute("aria-invalid"), "true");
+  });
+
+  await step("at 375 px the list becomes cards and stays usable", async () => {
+    const phone = await browser.newContext({ viewport: { width: 375, height: 812 }, locale: "zh-CN",
+      storageState: await desk.storageState() });
+    const p = await phone.newPage();
+    await p.goto(`${url}/o/contacts`);
+    const widest = await p.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(widest <= 375 + 1, `no sideways scrolling (page is ${widest} px wide)`);
+    const display = await p.locator("table.records td").first().evaluate((td) => getComputedStyle(td).display);
+    assert.equal(display, "block");
+    await p.screenshot({ path: join(artifacts, "contacts-375.png"), fullPage: false });
+    await p.goto(`${url}/o/contacts/${contact.id}`);
+    await p.screenshot({ path: join(artifacts, "contact-375.png"), fullPage: true });
+    await phone.close();
+  });
+
+  await step("a rep cannot open a record of someone else's that is not shared", async () => {
+    const repContext = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    const p = await repContext.newPage();
+    await p.goto(`${url}/login`);
+    await p.getByLabel("Email").fill("rep@example.org");
+    await p.getByLabel("Password").fill("rep-password-1");
+    await p.getByRole("button", { name: "Sign in" }).click();
+    await p.waitForURL(/\/o\/contacts$/);
+    assert.ok(!(await p.content()).includes("欧阳娜娜"), "not in the rep's list");
+    const res = await p.goto(`${url}/o/contacts/${contact.id}`);
+    assert.equal(res.status(), 404);
+    assert.ok(!(await p.content()).includes("欧阳娜娜"));
+    await repContext.close();
+  });
+
+  await step("signing out ends the session", async () => {
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.waitForURL(/\/login$/);
+    await page.goto(`${url}/o/contacts`);
+    assert.match(page.url(), /\/login$/);
+  });
+  console.log(`browser tests: ${steps.length} passed; screenshots in test-artifacts/`);
+} finally {
+  await browser.close();
+  child.kill("SIGTERM");
+  rmSync(dataDir, { recursive: true, force: true });
+}
