@@ -30,7 +30,10 @@ pub fn router() -> Router<Crm> {
         .route("/lang/{tag}", get(set_language))
         .route("/static/app.css", get(stylesheet))
         .route("/o/{plural}", get(list))
+        .route("/o/{plural}/new", get(new_form).post(create))
         .route("/o/{plural}/{id}", get(record))
+        .route("/o/{plural}/{id}/edit", get(edit_form).post(update))
+        .route("/o/{plural}/{id}/delete", post(delete))
 }
 
 /// The signed-in user of a page, with the session's CSRF token.
@@ -370,4 +373,328 @@ async fn names_for(
         }
     }
     Ok(names)
+}
+
+/// The fields a user fills in on a form: visible, writable, not read-only for them.
+pub(crate) fn editable_fields(
+    crm: &Crm,
+    actor: &Actor,
+    object: &guanxi_core::ObjectDef,
+) -> Vec<guanxi_core::FieldDef> {
+    let access = crm.access(actor, object);
+    object
+        .fields
+        .iter()
+        .filter(|f| f.writable())
+        .filter(|f| access.field_level(&f.name) == guanxi_core::access::FieldLevel::Editable)
+        .cloned()
+        .collect()
+}
+
+/// A submitted form as the write path's input: empty inputs are empty fields; money is
+/// amount plus currency; lists are comma-separated.
+fn form_input(
+    fields: &[guanxi_core::FieldDef],
+    form: &std::collections::HashMap<String, String>,
+    creating: bool,
+) -> serde_json::Map<String, serde_json::Value> {
+    use guanxi_core::metadata::FieldType;
+    use serde_json::Value as Json;
+    let mut out = serde_json::Map::new();
+    for f in fields {
+        let key = match f.field_type {
+            FieldType::Money => format!("{}.amount", f.name),
+            _ => f.name.clone(),
+        };
+        // A field the form did not carry is left as it is.
+        if !form.contains_key(&key) {
+            continue;
+        }
+        let text = |k: &str| form.get(k).map(|s| s.trim().to_string()).unwrap_or_default();
+        let value = match f.field_type {
+            FieldType::Money => {
+                let amount = text(&format!("{}.amount", f.name));
+                if amount.is_empty() {
+                    Json::Null
+                } else {
+                    let currency = text(&format!("{}.currency", f.name));
+                    serde_json::json!({"amount": amount, "currency": if currency.is_empty() { Json::Null } else { Json::String(currency) }})
+                }
+            }
+            FieldType::MultiPicklist | FieldType::Tags => {
+                let items: Vec<Json> = text(&f.name)
+                    .split([',', '，', '、'])
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(|s| Json::String(s.to_string()))
+                    .collect();
+                if items.is_empty() {
+                    Json::Null
+                } else {
+                    Json::Array(items)
+                }
+            }
+            _ => {
+                let t = text(&f.name);
+                if t.is_empty() { Json::Null } else { Json::String(t) }
+            }
+        };
+        if !(creating && value.is_null()) {
+            out.insert(f.name.clone(), value);
+        }
+    }
+    out
+}
+
+fn csrf_ok(v: &Viewer, form: &std::collections::HashMap<String, String>) -> bool {
+    form.get("csrf")
+        .is_some_and(|c| guanxi_services::sessions::same_secret(&v.csrf, c))
+}
+
+async fn form_target(
+    crm: &Crm,
+    headers: &HeaderMap,
+    plural: &str,
+) -> Result<(Viewer, std::sync::Arc<guanxi_core::ObjectDef>), Response> {
+    let v = signed_in(crm, headers).await?;
+    match crm.schema().by_plural(plural).cloned() {
+        Some(o) => Ok((v, o)),
+        None => Err(failure(ServiceError::NotFound, v.locale, Some(&v))),
+    }
+}
+
+async fn user_choices(crm: &Crm) -> Vec<(Uuid, String)> {
+    guanxi_storage::system::users(crm.db())
+        .await
+        .map(|us| {
+            us.into_iter()
+                .filter(|u| u.active && u.kind == "internal")
+                .map(|u| (u.id, u.name))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+async fn new_form(State(crm): State<Crm>, headers: HeaderMap, Path(plural): Path<String>) -> Response {
+    let (v, object) = match form_target(&crm, &headers, &plural).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let fields = editable_fields(&crm, &v.actor, &object);
+    let values = std::collections::HashMap::from([("owner".to_string(), v.actor.user_id.to_string())]);
+    let users = user_choices(&crm).await;
+    html(
+        StatusCode::OK,
+        pages::form(
+            &v,
+            &crm.schema(),
+            &object,
+            &fields,
+            None,
+            &values,
+            &[],
+            None,
+            &users,
+        ),
+    )
+}
+
+async fn create(
+    State(crm): State<Crm>,
+    headers: HeaderMap,
+    Path(plural): Path<String>,
+    Form(form): Form<std::collections::HashMap<String, String>>,
+) -> Response {
+    let (v, object) = match form_target(&crm, &headers, &plural).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    if !csrf_ok(&v, &form) {
+        return html(
+            StatusCode::FORBIDDEN,
+            pages::message(v.locale, Some(&v), guanxi_core::Msg::CsrfMissing),
+        );
+    }
+    let fields = editable_fields(&crm, &v.actor, &object);
+    let input = form_input(&fields, &form, true);
+    match crm.create(&v.actor, &object.name, input).await {
+        Ok(r) => {
+            Redirect::to(&format!("/o/{}/{}", object.plural, r.id().unwrap_or_default())).into_response()
+        }
+        Err(ServiceError::Validation(errors)) => {
+            let users = user_choices(&crm).await;
+            html(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                pages::form(
+                    &v,
+                    &crm.schema(),
+                    &object,
+                    &fields,
+                    None,
+                    &form,
+                    &errors,
+                    None,
+                    &users,
+                ),
+            )
+        }
+        Err(e) => failure(e, v.locale, Some(&v)),
+    }
+}
+
+/// A record's current values as form text.
+fn form_values(
+    object: &guanxi_core::ObjectDef,
+    record: &guanxi_core::values::Record,
+) -> std::collections::HashMap<String, String> {
+    use guanxi_core::values::Value;
+    let mut out = std::collections::HashMap::new();
+    for (f, v) in object.fields.iter().zip(&record.values) {
+        let text = match v {
+            Value::Null => continue,
+            Value::Money { amount, currency } => {
+                out.insert(format!("{}.currency", f.name), currency.clone());
+                out.insert(format!("{}.amount", f.name), amount.to_string());
+                continue;
+            }
+            Value::List(items) => items.join(", "),
+            Value::Text(s) => s.clone(),
+            Value::Int(i) => i.to_string(),
+            Value::Decimal(d) => d.to_string(),
+            Value::Bool(b) => b.to_string(),
+            Value::Date(d) => d.format("%Y-%m-%d").to_string(),
+            Value::DateTime(d) => d.format("%Y-%m-%dT%H:%M").to_string(),
+            Value::Uuid(u) => u.to_string(),
+        };
+        out.insert(f.name.clone(), text);
+    }
+    out.insert("version".into(), record.version().to_string());
+    out
+}
+
+async fn edit_form(
+    State(crm): State<Crm>,
+    headers: HeaderMap,
+    Path((plural, id)): Path<(String, String)>,
+) -> Response {
+    let (v, object) = match form_target(&crm, &headers, &plural).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let Ok(id) = Uuid::parse_str(&id) else {
+        return failure(ServiceError::NotFound, v.locale, Some(&v));
+    };
+    let record = match crm.get(&v.actor, &object.name, id, false).await {
+        Ok(r) => r,
+        Err(e) => return failure(e, v.locale, Some(&v)),
+    };
+    let fields = editable_fields(&crm, &v.actor, &object);
+    let users = user_choices(&crm).await;
+    let values = form_values(&object, &record);
+    html(
+        StatusCode::OK,
+        pages::form(
+            &v,
+            &crm.schema(),
+            &object,
+            &fields,
+            Some(id),
+            &values,
+            &[],
+            None,
+            &users,
+        ),
+    )
+}
+
+async fn update(
+    State(crm): State<Crm>,
+    headers: HeaderMap,
+    Path((plural, id)): Path<(String, String)>,
+    Form(form): Form<std::collections::HashMap<String, String>>,
+) -> Response {
+    let (v, object) = match form_target(&crm, &headers, &plural).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    if !csrf_ok(&v, &form) {
+        return html(
+            StatusCode::FORBIDDEN,
+            pages::message(v.locale, Some(&v), guanxi_core::Msg::CsrfMissing),
+        );
+    }
+    let Ok(id) = Uuid::parse_str(&id) else {
+        return failure(ServiceError::NotFound, v.locale, Some(&v));
+    };
+    let version = form
+        .get("version")
+        .and_then(|x| x.trim().parse::<i64>().ok())
+        .unwrap_or(0);
+    let fields = editable_fields(&crm, &v.actor, &object);
+    let patch = form_input(&fields, &form, false);
+    let users = user_choices(&crm).await;
+    match crm.update(&v.actor, &object.name, id, version, patch).await {
+        Ok(_) => Redirect::to(&format!("/o/{}/{id}", object.plural)).into_response(),
+        Err(ServiceError::Validation(errors)) => html(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            pages::form(
+                &v,
+                &crm.schema(),
+                &object,
+                &fields,
+                Some(id),
+                &form,
+                &errors,
+                None,
+                &users,
+            ),
+        ),
+        Err(ServiceError::Conflict { .. }) => {
+            // Someone saved meanwhile: show their version, say so, keep nothing silently.
+            let Ok(record) = crm.get(&v.actor, &object.name, id, false).await else {
+                return failure(ServiceError::NotFound, v.locale, Some(&v));
+            };
+            let values = form_values(&object, &record);
+            html(
+                StatusCode::CONFLICT,
+                pages::form(
+                    &v,
+                    &crm.schema(),
+                    &object,
+                    &fields,
+                    Some(id),
+                    &values,
+                    &[],
+                    Some(guanxi_core::Msg::DetailVersionConflict),
+                    &users,
+                ),
+            )
+        }
+        Err(e) => failure(e, v.locale, Some(&v)),
+    }
+}
+
+async fn delete(
+    State(crm): State<Crm>,
+    headers: HeaderMap,
+    Path((plural, id)): Path<(String, String)>,
+    Form(form): Form<std::collections::HashMap<String, String>>,
+) -> Response {
+    let (v, object) = match form_target(&crm, &headers, &plural).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    if !csrf_ok(&v, &form) {
+        return html(
+            StatusCode::FORBIDDEN,
+            pages::message(v.locale, Some(&v), guanxi_core::Msg::CsrfMissing),
+        );
+    }
+    let Ok(id) = Uuid::parse_str(&id) else {
+        return failure(ServiceError::NotFound, v.locale, Some(&v));
+    };
+    match crm.delete(&v.actor, &object.name, id, None).await {
+        Ok(_) => Redirect::to(&format!("/o/{}", object.plural)).into_response(),
+        Err(e) => failure(e, v.locale, Some(&v)),
+    }
 }

@@ -177,7 +177,10 @@ pub(super) fn list(
     let other_error = errors.and_then(|e| e.iter().find(|f| !f.field.starts_with("filter")));
     let title = object.plural_label.get(locale);
     let content = html! {
-        h1 { (title) }
+        div.titlebar {
+            h1 { (title) }
+            a.button href={ (base) "/new" } { (t(locale, Msg::UiNew)) }
+        }
         form.filter method="get" action=(base) role="search" {
             div.field {
                 label for="filter" { (t(locale, Msg::UiFilter)) }
@@ -297,7 +300,16 @@ pub(super) fn record(
     let here = format!("/o/{}/{}", visible.plural, record.id().unwrap_or_default());
     let content = html! {
         p { a href={ "/o/" (visible.plural) } { "← " (visible.plural_label.get(locale)) } }
-        h1 { (title) }
+        div.titlebar {
+            h1 { (title) }
+            div.actions {
+                a.button href={ (here) "/edit" } { (t(locale, Msg::UiEdit)) }
+                form method="post" action={ (here) "/delete" } {
+                    input type="hidden" name="csrf" value=(v.csrf);
+                    button.secondary type="submit" { (t(locale, Msg::UiDelete)) }
+                }
+            }
+        }
         section.card aria-labelledby="details" {
             h2 #details { (t(locale, Msg::UiDetails)) }
             dl.fields {
@@ -431,6 +443,170 @@ pub(super) fn display(field: &FieldDef, value: &Value, locale: Locale) -> String
         Value::DateTime(d) => d.format("%Y-%m-%d %H:%M").to_string(),
         Value::Uuid(u) => u.to_string(),
         Value::List(items) => items.iter().map(|i| label(i)).collect::<Vec<_>>().join(", "),
+    }
+}
+
+/// The create (`id: None`) or edit form of a record: one labelled input per editable
+/// field, each problem beside its field, nothing saved until all are right.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn form(
+    v: &Viewer,
+    schema: &Schema,
+    object: &ObjectDef,
+    fields: &[FieldDef],
+    id: Option<uuid::Uuid>,
+    values: &std::collections::HashMap<String, String>,
+    errors: &[FieldError],
+    notice: Option<Msg>,
+    users: &[(uuid::Uuid, String)],
+) -> Markup {
+    let locale = v.locale;
+    let (action, title, back) = match id {
+        Some(id) => (
+            format!("/o/{}/{id}/edit", object.plural),
+            format!("{} · {}", t(locale, Msg::UiEdit), object.label.get(locale)),
+            format!("/o/{}/{id}", object.plural),
+        ),
+        None => (
+            format!("/o/{}/new", object.plural),
+            format!("{} · {}", t(locale, Msg::UiNew), object.label.get(locale)),
+            format!("/o/{}", object.plural),
+        ),
+    };
+    let value = |k: &str| values.get(k).map(String::as_str).unwrap_or("");
+    let error_of = |name: &str| {
+        errors
+            .iter()
+            .find(|e| e.field == name || e.field.starts_with(&format!("{name}.")))
+    };
+    let stray: Vec<&FieldError> = errors
+        .iter()
+        .filter(|e| {
+            !fields
+                .iter()
+                .any(|f| e.field == f.name || e.field.starts_with(&format!("{}.", f.name)))
+        })
+        .collect();
+    let content = html! {
+        p { a href=(back) { "← " (object.plural_label.get(locale)) } }
+        h1 { (title) }
+        @if let Some(n) = notice {
+            p.error role="alert" { (t(locale, n)) }
+        }
+        @if !errors.is_empty() {
+            p.error role="alert" { (t(locale, Msg::UiFixErrors)) }
+            @for e in &stray { p.error { (e.field) ": " (e.message(locale)) } }
+        }
+        form.card.record-form method="post" action=(action) novalidate {
+            input type="hidden" name="csrf" value=(v.csrf);
+            @if id.is_some() { input type="hidden" name="version" value=(value("version")); }
+            @for f in fields {
+                @let err = error_of(&f.name);
+                @let input_id = format!("f-{}", f.name);
+                @let err_id = format!("e-{}", f.name);
+                div.field {
+                    label for=(input_id) {
+                        (f.label.get(locale))
+                        @if f.required { " *" }
+                    }
+                    (input(f, &input_id, value, err.map(|_| err_id.as_str()), locale, users))
+                    @if let Some(e) = err {
+                        p.error id=(err_id) { (e.message(locale)) }
+                    } @else if matches!(f.field_type, FieldType::MultiPicklist | FieldType::Tags) {
+                        p.hint { (t(locale, Msg::UiListHint)) }
+                    }
+                }
+            }
+            div.actions {
+                button.primary type="submit" { (t(locale, Msg::UiSave)) }
+                a href=(back) { (t(locale, Msg::UiCancel)) }
+            }
+        }
+    };
+    layout(
+        locale,
+        Some(v),
+        Some(schema),
+        Some(&object.name),
+        &back,
+        &title,
+        content,
+    )
+}
+
+fn input<'a>(
+    f: &FieldDef,
+    id: &str,
+    value: impl Fn(&str) -> &'a str,
+    described: Option<&str>,
+    locale: Locale,
+    users: &[(uuid::Uuid, String)],
+) -> Markup {
+    let invalid = described.map(|_| "true");
+    let name = f.name.as_str();
+    match f.field_type {
+        FieldType::LongText => html! {
+            textarea id=(id) name=(name) rows="4" aria-invalid=[invalid] aria-describedby=[described] { (value(name)) }
+        },
+        FieldType::Picklist => html! {
+            select id=(id) name=(name) aria-invalid=[invalid] aria-describedby=[described] {
+                option value="" { "—" }
+                @for o in &f.options {
+                    option value=(o.value) selected[value(name) == o.value] { (o.label.get(locale)) }
+                }
+            }
+        },
+        FieldType::Boolean => html! {
+            select id=(id) name=(name) aria-invalid=[invalid] aria-describedby=[described] {
+                option value="" { "—" }
+                option value="true" selected[value(name) == "true"] { (t(locale, Msg::UiYes)) }
+                option value="false" selected[value(name) == "false"] { (t(locale, Msg::UiNo)) }
+            }
+        },
+        FieldType::User => html! {
+            select id=(id) name=(name) aria-invalid=[invalid] aria-describedby=[described] {
+                @if !f.required && name != "owner" { option value="" { "—" } }
+                @for (uid, uname) in users {
+                    option value=(uid) selected[value(name) == uid.to_string()] { (uname) }
+                }
+            }
+        },
+        FieldType::Money => {
+            let amount = format!("{name}.amount");
+            let currency = format!("{name}.currency");
+            let cur = value(&currency);
+            html! {
+                span.money {
+                    input id=(id) type="text" inputmode="decimal" name=(amount) value=(value(&amount))
+                        aria-invalid=[invalid] aria-describedby=[described];
+                    input type="text" name=(currency) value=(if cur.is_empty() { "CNY" } else { cur })
+                        size="4" maxlength="3" aria-label=(t(locale, Msg::UiCurrency));
+                }
+            }
+        }
+        FieldType::MultiPicklist | FieldType::Tags => html! {
+            input id=(id) type="text" name=(name) value=(value(name)) aria-invalid=[invalid]
+                aria-describedby=[described];
+        },
+        _ => {
+            let kind = match f.field_type {
+                FieldType::Email => "email",
+                FieldType::Phone => "tel",
+                FieldType::Url => "url",
+                FieldType::Date => "date",
+                FieldType::Datetime => "datetime-local",
+                _ => "text",
+            };
+            let mode = match f.field_type {
+                FieldType::Integer => Some("numeric"),
+                FieldType::Decimal | FieldType::Percent => Some("decimal"),
+                _ => None,
+            };
+            html! {
+                input id=(id) type=(kind) name=(name) value=(value(name)) inputmode=[mode]
+                    maxlength=[f.max_length] aria-invalid=[invalid] aria-describedby=[described];
+            }
+        }
     }
 }
 

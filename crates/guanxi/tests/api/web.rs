@@ -213,3 +213,107 @@ async fn a_rep_cannot_open_a_record_of_another_rep_in_the_browser() {
     assert!(!page.contains("别人的客户"));
     app.stop().await;
 }
+
+fn input_value(page: &str, name: &str) -> String {
+    let key = format!("name=\"{name}\" value=\"");
+    let at = page.find(&key).unwrap() + key.len();
+    page[at..].split('"').next().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn forms_create_and_edit_with_errors_beside_fields_and_nothing_half_saved() {
+    let app = TestApp::spawn().await;
+    let mut b = Browser::new(&app);
+    b.post(
+        "/login",
+        &[("email", "admin@example.com"), ("password", "admin-password")],
+    )
+    .await;
+    let (status, _, page) = b.get("/o/contacts/new").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("<label for=\"f-name\">"), "labelled inputs");
+    let token = csrf(&page);
+
+    let (status, _, page) = b
+        .post(
+            "/o/contacts/new",
+            &[
+                ("csrf", &token),
+                ("name", "欧阳娜娜"),
+                ("mobile", "139-1234 5678"),
+                ("email", "not-an-email"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains("id=\"e-email\""),
+        "the error beside the email field: {page}"
+    );
+    assert!(page.contains("aria-invalid=\"true\""));
+    assert!(page.contains("value=\"欧阳娜娜\""), "what was typed stays");
+    assert!(app.list_all("contacts", "").await.is_empty(), "nothing saved");
+
+    let (status, _, _) = b
+        .post("/o/contacts/new", &[("csrf", "forged"), ("name", "x")])
+        .await;
+    assert_eq!(status, 403);
+
+    let (status, to, _) = b
+        .post(
+            "/o/contacts/new",
+            &[
+                ("csrf", &token),
+                ("name", "欧阳娜娜"),
+                ("mobile", "139-1234 5678"),
+                ("tags", "vip, 华东"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303, "created");
+    let (_, _, page) = b.get(&to).await;
+    assert!(
+        page.contains("+8613912345678") && page.contains("vip, 华东"),
+        "{page}"
+    );
+
+    // Two people edit at once: the second save shows a conflict and the current values.
+    let (_, _, form1) = b.get(&format!("{to}/edit")).await;
+    let version = input_value(&form1, "version");
+    let (status, back, _) = b
+        .post(
+            &format!("{to}/edit"),
+            &[
+                ("csrf", &token),
+                ("version", &version),
+                ("name", "欧阳娜娜"),
+                ("city", "杭州"),
+            ],
+        )
+        .await;
+    assert_eq!((status, back.as_str()), (303, to.as_str()));
+    let (status, _, page) = b
+        .post(
+            &format!("{to}/edit"),
+            &[
+                ("csrf", &token),
+                ("version", &version),
+                ("name", "覆盖"),
+                ("city", "上海"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 409);
+    assert!(
+        page.contains("value=\"杭州\""),
+        "the stored value, not a silent overwrite"
+    );
+    let stored = &app.list_all("contacts", "").await[0];
+    assert_eq!(stored["city"], "杭州");
+    assert_eq!(stored["name"], "欧阳娜娜");
+
+    let (status, back, _) = b.post(&format!("{to}/delete"), &[("csrf", &token)]).await;
+    assert_eq!((status, back.as_str()), (303, "/o/contacts"));
+    assert!(app.list_all("contacts", "").await.is_empty());
+    app.stop().await;
+}
