@@ -203,6 +203,8 @@ pub enum Msg {
     UiFixErrors,
     UiListHint,
     UiCurrency,
+    UiViewAll,
+    UiExport,
     // cli and start-up
     UnsupportedDatabase,
     AdminCreated,
@@ -667,6 +669,8 @@ impl Msg {
                 "多個值請以逗號分隔。",
             ),
             UiCurrency => ("Currency", "币种", "幣別"),
+            UiViewAll => ("View all", "查看全部", "檢視全部"),
+            UiExport => ("Export", "导出", "匯出"),
             UnsupportedDatabase => (
                 "Unsupported database URL '{url}': use sqlite://PATH or postgres://USER@HOST/DB.",
                 "不支持的数据库地址“{url}”：请使用 sqlite://路径 或 postgres://用户@主机/数据库。",

@@ -278,7 +278,7 @@ async fn list(
     match crm.list(&v.actor, &object.name, &q).await {
         Ok(page) => html(
             StatusCode::OK,
-            pages::list(&v, &crm.schema(), &visible, &params, &page, None),
+            pages::list(&v, &crm.schema(), &object, &visible, &params, &page, None),
         ),
         Err(ServiceError::Validation(errors)) => {
             let empty = guanxi_services::records::Page {
@@ -287,7 +287,15 @@ async fn list(
             };
             html(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                pages::list(&v, &crm.schema(), &visible, &params, &empty, Some(&errors)),
+                pages::list(
+                    &v,
+                    &crm.schema(),
+                    &object,
+                    &visible,
+                    &params,
+                    &empty,
+                    Some(&errors),
+                ),
             )
         }
         Err(e) => failure(e, v.locale, Some(&v)),
@@ -322,9 +330,22 @@ async fn record(
         Ok(n) => n,
         Err(e) => return failure(e, v.locale, Some(&v)),
     };
+    let related = match related_lists(&crm, &v.actor, &object, id).await {
+        Ok(r) => r,
+        Err(e) => return failure(e, v.locale, Some(&v)),
+    };
     html(
         StatusCode::OK,
-        pages::record(&v, &crm.schema(), &object, &visible, &record, &history, &names),
+        pages::record(
+            &v,
+            &crm.schema(),
+            &object,
+            &visible,
+            &record,
+            &history,
+            &names,
+            &related,
+        ),
     )
 }
 
@@ -697,4 +718,60 @@ async fn delete(
         Ok(_) => Redirect::to(&format!("/o/{}", object.plural)).into_response(),
         Err(e) => failure(e, v.locale, Some(&v)),
     }
+}
+
+/// One related list on a record page: records of `object` whose `field` points here.
+pub(crate) struct Related {
+    /// What the viewer sees of the object (columns) and the object (value positions).
+    pub object: guanxi_core::ObjectDef,
+    pub full: std::sync::Arc<guanxi_core::ObjectDef>,
+    pub field: guanxi_core::FieldDef,
+    pub filter: String,
+    pub page: guanxi_services::records::Page,
+}
+
+/// Every list of records pointing at this one (contacts and opportunities of an account,
+/// activities of a contact…), newest first, ten each — those the viewer may read.
+async fn related_lists(
+    crm: &Crm,
+    actor: &Actor,
+    object: &guanxi_core::ObjectDef,
+    id: Uuid,
+) -> Result<Vec<Related>, ServiceError> {
+    let schema = crm.schema();
+    let mut out = Vec::new();
+    for other in schema.objects() {
+        let visible = crm.visible_object(actor, other);
+        let lookups: Vec<guanxi_core::FieldDef> = visible
+            .fields
+            .iter()
+            .filter(|f| {
+                f.field_type == guanxi_core::metadata::FieldType::Lookup
+                    && f.target.as_deref() == Some(&object.name)
+            })
+            .cloned()
+            .collect();
+        for field in lookups {
+            let filter = format!("{} eq '{id}'", field.name);
+            let q = ListQuery {
+                filter: Some(filter.clone()),
+                sort: Some("-created_at".into()),
+                cursor: None,
+                limit: Some(10),
+                deleted: false,
+            };
+            match crm.list(actor, &other.name, &q).await {
+                Ok(page) => out.push(Related {
+                    object: visible.clone(),
+                    full: other.clone(),
+                    field,
+                    filter,
+                    page,
+                }),
+                Err(ServiceError::Forbidden(_) | ServiceError::Validation(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    Ok(out)
 }

@@ -159,6 +159,7 @@ fn query_string(filter: Option<&str>, sort: Option<&str>, cursor: Option<&str>) 
 pub(super) fn list(
     v: &Viewer,
     schema: &Schema,
+    full: &ObjectDef,
     object: &ObjectDef,
     params: &ListParams,
     page: &Page,
@@ -179,7 +180,13 @@ pub(super) fn list(
     let content = html! {
         div.titlebar {
             h1 { (title) }
-            a.button href={ (base) "/new" } { (t(locale, Msg::UiNew)) }
+            div.actions {
+                @let export = query_string(Some(filter), Some(sort), None);
+                @let sep = if export.is_empty() { "?" } else { "&" };
+                a href={ "/api/v1/" (object.plural) "/export" (export) (sep) "format=csv" } download { (t(locale, Msg::UiExport)) " CSV" }
+                a href={ "/api/v1/" (object.plural) "/export" (export) (sep) "format=xlsx" } download { (t(locale, Msg::UiExport)) " XLSX" }
+                a.button href={ (base) "/new" } { (t(locale, Msg::UiNew)) }
+            }
         }
         form.filter method="get" action=(base) role="search" {
             div.field {
@@ -226,7 +233,7 @@ pub(super) fn list(
                         tr {
                             @for (i, c) in cols.iter().enumerate() {
                                 td data-label=(c.label.get(locale)) {
-                                    @let shown = display(c, field_value(object, r, &c.name), locale);
+                                    @let shown = display(c, field_value(full, r, &c.name), locale);
                                     @if i == 0 {
                                         a href={ (base) "/" (r.id().unwrap_or_default()) } {
                                             @if shown.is_empty() { "—" } @else { (shown) }
@@ -261,9 +268,9 @@ pub(super) fn list(
     )
 }
 
-/// A record's value of a field, looked up by name (records are full width).
+/// A record's value of a field, looked up by name: records are full width, so the
+/// position is the one in the whole object, not in what the viewer sees of it.
 fn field_value<'a>(full: &ObjectDef, record: &'a Record, name: &str) -> &'a Value {
-    let _ = full;
     record.values.get(position(full, name)).unwrap_or(&Value::Null)
 }
 
@@ -275,6 +282,7 @@ fn position(object: &ObjectDef, name: &str) -> usize {
         .unwrap_or(usize::MAX)
 }
 
+#[allow(clippy::too_many_arguments)]
 pub(super) fn record(
     v: &Viewer,
     schema: &Schema,
@@ -283,6 +291,7 @@ pub(super) fn record(
     record: &Record,
     history: &[HistoryRow],
     names: &std::collections::HashMap<uuid::Uuid, String>,
+    related: &[super::Related],
 ) -> Markup {
     let locale = v.locale;
     let value = |name: &str| {
@@ -326,6 +335,46 @@ pub(super) fn record(
                             }
                             (Value::Uuid(id), None) => (names.get(id).cloned().unwrap_or_else(|| id.to_string())),
                             (other, _) => (display(f, other, locale)),
+                        }
+                    }
+                }
+            }
+        }
+        @for (n, r) in related.iter().enumerate() {
+            @let heading = format!("related-{n}");
+            @let cols: Vec<&FieldDef> = list_columns(&r.object).into_iter().take(4).collect();
+            section.card aria-labelledby=(heading) {
+                div.titlebar {
+                    h2 id=(heading) {
+                        (r.object.plural_label.get(locale))
+                        @if related.iter().filter(|x| x.object.name == r.object.name).count() > 1 {
+                            " · " (r.field.label.get(locale))
+                        }
+                    }
+                    @if r.page.next_cursor.is_some() {
+                        a href={ "/o/" (r.object.plural) (query_string(Some(&r.filter), Some("-created_at"), None)) } { (t(locale, Msg::UiViewAll)) }
+                    }
+                }
+                @if r.page.records.is_empty() {
+                    p.hint { (t(locale, Msg::UiNoRecords)) }
+                } @else {
+                    table.records {
+                        thead { tr { @for c in &cols { th scope="col" { (c.label.get(locale)) } } } }
+                        tbody {
+                            @for rec in &r.page.records {
+                                tr {
+                                    @for (i, c) in cols.iter().enumerate() {
+                                        td data-label=(c.label.get(locale)) {
+                                            @let shown = display(c, field_value(&r.full, rec, &c.name), locale);
+                                            @if i == 0 {
+                                                a href={ "/o/" (r.object.plural) "/" (rec.id().unwrap_or_default()) } {
+                                                    @if shown.is_empty() { "—" } @else { (shown) }
+                                                }
+                                            } @else { (shown) }
+                                        }
+                                    }
+                                }
+                            }
                         }
                     }
                 }

@@ -317,3 +317,73 @@ async fn forms_create_and_edit_with_errors_beside_fields_and_nothing_half_saved(
     assert!(app.list_all("contacts", "").await.is_empty());
     app.stop().await;
 }
+
+#[tokio::test]
+async fn pages_show_what_the_role_sees_related_lists_and_export_links() {
+    let app = TestApp::spawn().await;
+    let role = app.post("/api/v1/admin/roles", json!({"name": "Rep"})).await.id();
+    let user = app
+        .crm
+        .create_user(guanxi_services::identity::NewUser {
+            email: "rep.b@example.org".into(),
+            name: "Rep B".into(),
+            password: Some("rep-b-password".into()),
+            is_admin: false,
+            locale: guanxi_core::Locale::ZhCn,
+        })
+        .await
+        .unwrap();
+    let r = app
+        .request(
+            Method::PATCH,
+            &format!("/api/v1/admin/users/{}", user.id),
+            Some(json!({ "role": role })),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 204);
+    let r = app
+        .request(
+            Method::PUT,
+            "/api/v1/admin/access/contacts",
+            Some(json!({"fields": {role.clone(): {"mobile": "hidden"}}})),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let account = app.create("accounts", json!({"name": "杭州娃哈哈集团"})).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    app.create(
+        "contacts",
+        json!({"name": "宗馥莉", "mobile": "13800138000", "email": "fuli@example.com", "account": account}),
+    )
+    .await;
+    let mut b = Browser::new(&app);
+    b.post(
+        "/login",
+        &[("email", "rep.b@example.org"), ("password", "rep-b-password")],
+    )
+    .await;
+    let (_, _, page) = b.get("/o/contacts").await;
+    assert!(
+        page.contains("fuli@example.com"),
+        "the email column still shows the email"
+    );
+    assert!(
+        !page.contains("13800138000") && !page.contains("手机"),
+        "the hidden mobile is nowhere"
+    );
+    assert!(
+        page.contains("/api/v1/contacts/export?format=xlsx"),
+        "export links"
+    );
+    let (status, _, csv) = b.get("/api/v1/contacts/export?format=csv").await;
+    assert_eq!(status, 200, "the session exports what it sees: {csv}");
+    assert!(csv.contains("宗馥莉") && !csv.contains("13800138000"));
+    let (_, _, page) = b.get(&format!("/o/accounts/{account}")).await;
+    assert!(page.contains("宗馥莉"), "the account's contacts are listed on it");
+    assert!(!page.contains("13800138000"));
+    app.stop().await;
+}
