@@ -69,12 +69,16 @@ try {
   const page = await desk.newPage();
   page.setDefaultTimeout(15_000);
 
-  await step("signing in lands on the contacts list", async () => {
+  await step("signing in lands on my day; the module navigation leads to contacts", async () => {
     await page.goto(`${url}/o/contacts`);
     assert.match(page.url(), /\/login$/);
     await page.getByLabel("邮箱").fill("admin@guanxi.local");
     await page.getByLabel("密码").fill("guanxi-demo");
     await page.getByRole("button", { name: "登录" }).click();
+    await page.waitForURL(`${url}/`);
+    assert.equal(await page.locator("h1").textContent(), "我的一天");
+    await page.screenshot({ path: join(artifacts, "home-1440.png"), fullPage: true });
+    await page.getByRole("navigation", { name: "模块" }).getByRole("link", { name: "联系人" }).click();
     await page.waitForURL(/\/o\/contacts$/);
     assert.equal(await page.locator("h1").textContent(), "联系人");
     await page.screenshot({ path: join(artifacts, "contacts-1440.png"), fullPage: false });
@@ -161,7 +165,8 @@ try {
     await p.getByLabel("Email").fill("rep@example.org");
     await p.getByLabel("Password").fill("rep-password-1");
     await p.getByRole("button", { name: "Sign in" }).click();
-    await p.waitForURL(/\/o\/contacts$/);
+    await p.waitForURL(`${url}/`);
+    await p.goto(`${url}/o/contacts`);
     assert.ok(!(await p.content()).includes("欧阳娜娜"), "not in the rep's list");
     const res = await p.goto(`${url}/o/contacts/${contact.id}`);
     assert.equal(res.status(), 404);

@@ -204,6 +204,10 @@ pub enum Msg {
     UiListHint,
     UiCurrency,
     UiViewAll,
+    UiMyDay,
+    UiMyActivities,
+    UiMyOpportunities,
+    UiMyOverdueCases,
     UiExport,
     // cli and start-up
     UnsupportedDatabase,
@@ -670,6 +674,14 @@ impl Msg {
             ),
             UiCurrency => ("Currency", "币种", "幣別"),
             UiViewAll => ("View all", "查看全部", "檢視全部"),
+            UiMyDay => ("My day", "我的一天", "我的一天"),
+            UiMyActivities => (
+                "Today's and overdue tasks and meetings",
+                "今天及逾期的任务和会议",
+                "今天及逾期的任務和會議",
+            ),
+            UiMyOpportunities => ("My open opportunities", "我的进行中商机", "我的進行中商機"),
+            UiMyOverdueCases => ("My overdue cases", "我的逾期工单", "我的逾期工單"),
             UiExport => ("Export", "导出", "匯出"),
             UnsupportedDatabase => (
                 "Unsupported database URL '{url}': use sqlite://PATH or postgres://USER@HOST/DB.",

@@ -114,11 +114,80 @@ fn failure(e: ServiceError, locale: Locale, viewer: Option<&Viewer>) -> Response
     html(status, pages::message(locale, viewer, msg))
 }
 
+/// My day: today's and overdue planned activities, my open opportunities, my overdue cases.
 async fn home(State(crm): State<Crm>, headers: HeaderMap) -> Response {
-    match signed_in(&crm, &headers).await {
-        Ok(_) => Redirect::to("/o/contacts").into_response(),
-        Err(r) => r,
+    use guanxi_core::Msg;
+    let v = match signed_in(&crm, &headers).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let offset = crm.parse_context().local_offset;
+    let now = crm.now();
+    let today = now.with_timezone(&offset).date_naive();
+    let me = v.actor.user_id;
+    let day_end = format!("{today}T23:59:59{offset}");
+    let now_text = guanxi_core::values::format_datetime(&now);
+    let wanted: [(Msg, &str, String, &str); 3] = [
+        (
+            Msg::UiMyActivities,
+            "activity",
+            format!(
+                "owner eq '{me}' and status eq 'planned' and (starts_at lte '{day_end}' or due_date lte '{today}')"
+            ),
+            "starts_at",
+        ),
+        (
+            Msg::UiMyOpportunities,
+            "opportunity",
+            format!("owner eq '{me}' and not stage in ('closed_won', 'closed_lost')"),
+            "close_date",
+        ),
+        (
+            Msg::UiMyOverdueCases,
+            "case",
+            format!(
+                "owner eq '{me}' and due_at lt '{now_text}' and status in ('new', 'in_progress', 'waiting_customer', 'escalated')"
+            ),
+            "due_at",
+        ),
+    ];
+    let schema = crm.schema();
+    let mut sections = Vec::new();
+    for (heading, name, filter, sort) in wanted {
+        let Some(full) = schema.object(name).cloned() else {
+            continue;
+        };
+        let q = ListQuery {
+            filter: Some(filter.clone()),
+            sort: Some(sort.into()),
+            cursor: None,
+            limit: Some(10),
+            deleted: false,
+        };
+        match crm.list(&v.actor, name, &q).await {
+            Ok(page) => {
+                let visible = crm.visible_object(&v.actor, &full);
+                let field = full.field("owner").cloned();
+                if let Some(field) = field {
+                    sections.push((
+                        heading,
+                        Related {
+                            object: visible,
+                            full,
+                            field,
+                            filter,
+                            page,
+                        },
+                        sort,
+                    ));
+                }
+            }
+            // A role without these objects, or a field hidden from it: that part is left out.
+            Err(ServiceError::Forbidden(_) | ServiceError::Validation(_)) => {}
+            Err(e) => return failure(e, v.locale, Some(&v)),
+        }
     }
+    html(StatusCode::OK, pages::home(&v, &schema, &sections))
 }
 
 async fn stylesheet() -> Response {

@@ -341,44 +341,13 @@ pub(super) fn record(
             }
         }
         @for (n, r) in related.iter().enumerate() {
-            @let heading = format!("related-{n}");
-            @let cols: Vec<&FieldDef> = list_columns(&r.object).into_iter().take(4).collect();
-            section.card aria-labelledby=(heading) {
-                div.titlebar {
-                    h2 id=(heading) {
-                        (r.object.plural_label.get(locale))
-                        @if related.iter().filter(|x| x.object.name == r.object.name).count() > 1 {
-                            " · " (r.field.label.get(locale))
-                        }
-                    }
-                    @if r.page.next_cursor.is_some() {
-                        a href={ "/o/" (r.object.plural) (query_string(Some(&r.filter), Some("-created_at"), None)) } { (t(locale, Msg::UiViewAll)) }
-                    }
-                }
-                @if r.page.records.is_empty() {
-                    p.hint { (t(locale, Msg::UiNoRecords)) }
-                } @else {
-                    table.records {
-                        thead { tr { @for c in &cols { th scope="col" { (c.label.get(locale)) } } } }
-                        tbody {
-                            @for rec in &r.page.records {
-                                tr {
-                                    @for (i, c) in cols.iter().enumerate() {
-                                        td data-label=(c.label.get(locale)) {
-                                            @let shown = display(c, field_value(&r.full, rec, &c.name), locale);
-                                            @if i == 0 {
-                                                a href={ "/o/" (r.object.plural) "/" (rec.id().unwrap_or_default()) } {
-                                                    @if shown.is_empty() { "—" } @else { (shown) }
-                                                }
-                                            } @else { (shown) }
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+            @let more = related.iter().filter(|x| x.object.name == r.object.name).count() > 1;
+            @let heading = if more {
+                format!("{} · {}", r.object.plural_label.get(locale), r.field.label.get(locale))
+            } else {
+                r.object.plural_label.get(locale).to_string()
+            };
+            (records_section(locale, &format!("related-{n}"), &heading, r, "-created_at"))
         }
         section.card aria-labelledby="history" {
             h2 #history { (t(locale, Msg::UiHistory)) }
@@ -405,6 +374,59 @@ pub(super) fn record(
         &title,
         content,
     )
+}
+
+/// A titled card with a few records of a list and a link to the whole list.
+fn records_section(locale: Locale, id: &str, heading: &str, r: &super::Related, sort: &str) -> Markup {
+    let cols: Vec<&FieldDef> = list_columns(&r.object).into_iter().take(4).collect();
+    html! {
+        section.card aria-labelledby=(id) {
+            div.titlebar {
+                h2 id=(id) { (heading) }
+                @if r.page.next_cursor.is_some() {
+                    a href={ "/o/" (r.object.plural) (query_string(Some(&r.filter), Some(sort), None)) } { (t(locale, Msg::UiViewAll)) }
+                }
+            }
+            @if r.page.records.is_empty() {
+                p.hint { (t(locale, Msg::UiNoRecords)) }
+            } @else {
+                table.records {
+                    thead { tr { @for c in &cols { th scope="col" { (c.label.get(locale)) } } } }
+                    tbody {
+                        @for rec in &r.page.records {
+                            tr {
+                                @for (i, c) in cols.iter().enumerate() {
+                                    td data-label=(c.label.get(locale)) {
+                                        @let shown = display(c, field_value(&r.full, rec, &c.name), locale);
+                                        @if i == 0 {
+                                            a href={ "/o/" (r.object.plural) "/" (rec.id().unwrap_or_default()) } {
+                                                @if shown.is_empty() { "—" } @else { (shown) }
+                                            }
+                                        } @else { (shown) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The home page: the signed-in user's day.
+pub(super) fn home(v: &Viewer, schema: &Schema, sections: &[(Msg, super::Related, &str)]) -> Markup {
+    let locale = v.locale;
+    let title = t(locale, Msg::UiMyDay);
+    let content = html! {
+        h1 { (title) }
+        div.home {
+            @for (n, (heading, r, sort)) in sections.iter().enumerate() {
+                (records_section(locale, &format!("day-{n}"), t(locale, *heading), r, sort))
+            }
+        }
+    };
+    layout(locale, Some(v), Some(schema), None, "/", title, content)
 }
 
 fn history_line(object: &ObjectDef, h: &HistoryRow, locale: Locale) -> String {

@@ -118,6 +118,22 @@ async fn a_user_signs_in_lists_filters_opens_a_record_switches_language_and_sign
     assert_eq!((status, to.as_str()), (303, "/"));
     assert!(b.cookies.iter().any(|c| c.starts_with("gx_session=")));
 
+    // The home page is the user's day: open opportunities, not the closed ones.
+    for (name, stage) in [("苏州工业园区项目", "proposal"), ("已赢的项目", "closed_won")] {
+        app.create(
+            "opportunities",
+            json!({"name": name, "stage": stage, "close_date": "2026-12-31"}),
+        )
+        .await;
+    }
+    let (status, _, page) = b.get("/").await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("我的一天") && page.contains("我的进行中商机"),
+        "{page}"
+    );
+    assert!(page.contains("苏州工业园区项目") && !page.contains("已赢的项目"));
+
     let (status, _, page) = b.get("/o/contacts").await;
     assert_eq!(status, 200);
     assert!(page.contains("张伟") && page.contains("李娜"));
