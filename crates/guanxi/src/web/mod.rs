@@ -553,6 +553,28 @@ async fn form_target(
     }
 }
 
+/// A submitted form's target: the signed-in viewer, the object and the record id (if the
+/// path has one) — or the answer when the session, the CSRF token or the id is wrong.
+async fn posted(
+    crm: &Crm,
+    headers: &HeaderMap,
+    plural: &str,
+    form: &std::collections::HashMap<String, String>,
+    id: Option<&str>,
+) -> Result<(Viewer, std::sync::Arc<guanxi_core::ObjectDef>, Option<Uuid>), Response> {
+    let (v, object) = form_target(crm, headers, plural).await?;
+    if !csrf_ok(&v, form) {
+        let page = pages::message(v.locale, Some(&v), guanxi_core::Msg::CsrfMissing);
+        return Err(html(StatusCode::FORBIDDEN, page));
+    }
+    let id = match id.map(Uuid::parse_str) {
+        None => None,
+        Some(Ok(id)) => Some(id),
+        Some(Err(_)) => return Err(failure(ServiceError::NotFound, v.locale, Some(&v))),
+    };
+    Ok((v, object, id))
+}
+
 async fn user_choices(crm: &Crm) -> Vec<(Uuid, String)> {
     guanxi_storage::system::users(crm.db())
         .await
@@ -595,16 +617,10 @@ async fn create(
     Path(plural): Path<String>,
     Form(form): Form<std::collections::HashMap<String, String>>,
 ) -> Response {
-    let (v, object) = match form_target(&crm, &headers, &plural).await {
-        Ok(x) => x,
+    let (v, object) = match posted(&crm, &headers, &plural, &form, None).await {
+        Ok((v, o, _)) => (v, o),
         Err(r) => return r,
     };
-    if !csrf_ok(&v, &form) {
-        return html(
-            StatusCode::FORBIDDEN,
-            pages::message(v.locale, Some(&v), guanxi_core::Msg::CsrfMissing),
-        );
-    }
     let fields = editable_fields(&crm, &v.actor, &object);
     let input = form_input(&fields, &form, true);
     match crm.create(&v.actor, &object.name, input).await {
@@ -703,18 +719,9 @@ async fn update(
     Path((plural, id)): Path<(String, String)>,
     Form(form): Form<std::collections::HashMap<String, String>>,
 ) -> Response {
-    let (v, object) = match form_target(&crm, &headers, &plural).await {
-        Ok(x) => x,
+    let (v, object, id) = match posted(&crm, &headers, &plural, &form, Some(&id)).await {
+        Ok((v, o, id)) => (v, o, id.unwrap_or_default()),
         Err(r) => return r,
-    };
-    if !csrf_ok(&v, &form) {
-        return html(
-            StatusCode::FORBIDDEN,
-            pages::message(v.locale, Some(&v), guanxi_core::Msg::CsrfMissing),
-        );
-    }
-    let Ok(id) = Uuid::parse_str(&id) else {
-        return failure(ServiceError::NotFound, v.locale, Some(&v));
     };
     let version = form
         .get("version")
@@ -770,18 +777,9 @@ async fn delete(
     Path((plural, id)): Path<(String, String)>,
     Form(form): Form<std::collections::HashMap<String, String>>,
 ) -> Response {
-    let (v, object) = match form_target(&crm, &headers, &plural).await {
-        Ok(x) => x,
+    let (v, object, id) = match posted(&crm, &headers, &plural, &form, Some(&id)).await {
+        Ok((v, o, id)) => (v, o, id.unwrap_or_default()),
         Err(r) => return r,
-    };
-    if !csrf_ok(&v, &form) {
-        return html(
-            StatusCode::FORBIDDEN,
-            pages::message(v.locale, Some(&v), guanxi_core::Msg::CsrfMissing),
-        );
-    }
-    let Ok(id) = Uuid::parse_str(&id) else {
-        return failure(ServiceError::NotFound, v.locale, Some(&v));
     };
     match crm.delete(&v.actor, &object.name, id, None).await {
         Ok(_) => Redirect::to(&format!("/o/{}", object.plural)).into_response(),
