@@ -26,6 +26,8 @@ pub enum Which {
     Read,
     /// The same list as an administrator and as a rep who sees only their own records.
     Permissions,
+    /// Web pages signed in through the browser session: list, record page, home.
+    Ui,
 }
 
 #[derive(Debug, Args)]
@@ -51,6 +53,7 @@ pub async fn run(args: BenchArgs, storage: &Storage) -> anyhow_lite::Result<()> 
         Which::Write => write(&args, storage).await,
         Which::Read => read(&args, storage).await,
         Which::Permissions => permissions(&args, storage).await,
+        Which::Ui => ui(&args, storage).await,
     }
 }
 
@@ -492,6 +495,78 @@ async fn read(args: &BenchArgs, storage: &Storage) -> anyhow_lite::Result<()> {
             cursor = body.get("next_cursor").and_then(Json::as_str).map(str::to_string);
         }
         report(name, samples);
+    }
+    running.stop().await;
+    Ok(())
+}
+
+/// Server time of web pages as a signed-in browser gets them: a list page of 50 contacts,
+/// a record page whose history holds 200 changes, the home page; and their weights.
+async fn ui(args: &BenchArgs, storage: &Storage) -> anyhow_lite::Result<()> {
+    let (crm, admin, _keep) = bench_crm(storage).await?;
+    let total = ensure_contacts(&crm, &admin, args.contacts).await?;
+    // A contact with 200 changes in its history.
+    let mut input = Map::new();
+    input.insert("name".into(), Json::String("时间线测试".into()));
+    let record = crm.create(&admin, "contact", input).await?;
+    let id = record.id().unwrap_or_default();
+    let cities = ["上海", "北京", "深圳", "杭州"];
+    for i in 0..200_i64 {
+        let mut patch = Map::new();
+        patch.insert(
+            "city".into(),
+            Json::String(cities[i as usize % cities.len()].into()),
+        );
+        crm.update(&admin, "contact", id, i + 1, patch).await?;
+    }
+    let running = startup::spawn(crm.clone(), startup::bind("127.0.0.1:0").await?)?;
+    let base = running.url();
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
+    let res = client
+        .post(format!("{base}/login"))
+        .form(&[("email", "bench@guanxi.local"), ("password", "bench-password")])
+        .send()
+        .await?;
+    let cookie = res
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(str::to_string)
+        .ok_or("sign-in failed")?;
+    println!("dataset: {total} contacts; {} requests per page", args.requests);
+    let pages = [
+        ("list page: /o/contacts, 50 rows", "/o/contacts".to_string()),
+        (
+            "list page: /o/contacts?sort=name",
+            "/o/contacts?sort=name".to_string(),
+        ),
+        (
+            "record page with 200 history entries",
+            format!("/o/contacts/{id}"),
+        ),
+        ("home page", "/".to_string()),
+    ];
+    for (name, path) in pages {
+        let mut samples = Vec::with_capacity(args.requests);
+        let mut bytes = 0;
+        for i in 0..args.requests + 20 {
+            let t = Instant::now();
+            let res = client
+                .get(format!("{base}{path}"))
+                .header("Cookie", &cookie)
+                .send()
+                .await?
+                .error_for_status()?;
+            let body = res.bytes().await?;
+            if i >= 20 {
+                samples.push(t.elapsed());
+            }
+            bytes = body.len();
+        }
+        report(&format!("{name} ({:.1} KB)", bytes as f64 / 1024.0), samples);
     }
     running.stop().await;
     Ok(())
