@@ -806,38 +806,40 @@ async fn related_lists(
     id: Uuid,
 ) -> Result<Vec<Related>, ServiceError> {
     let schema = crm.schema();
-    let mut out = Vec::new();
+    let mut wanted = Vec::new();
     for other in schema.objects() {
         let visible = crm.visible_object(actor, other);
-        let lookups: Vec<guanxi_core::FieldDef> = visible
-            .fields
-            .iter()
-            .filter(|f| {
-                f.field_type == guanxi_core::metadata::FieldType::Lookup
-                    && f.target.as_deref() == Some(&object.name)
-            })
-            .cloned()
-            .collect();
-        for field in lookups {
-            let filter = format!("{} eq '{id}'", field.name);
-            let q = ListQuery {
-                filter: Some(filter.clone()),
-                sort: Some("-created_at".into()),
-                cursor: None,
-                limit: Some(10),
-                deleted: false,
-            };
-            match crm.list(actor, &other.name, &q).await {
-                Ok(page) => out.push(Related {
-                    object: visible.clone(),
-                    full: other.clone(),
-                    field,
-                    filter,
-                    page,
-                }),
-                Err(ServiceError::Forbidden(_) | ServiceError::Validation(_)) => {}
-                Err(e) => return Err(e),
-            }
+        for field in visible.fields.iter().filter(|f| {
+            f.field_type == guanxi_core::metadata::FieldType::Lookup
+                && f.target.as_deref() == Some(&object.name)
+        }) {
+            wanted.push((other.clone(), visible.clone(), field.clone()));
+        }
+    }
+    // The lists are independent reads: run them together on the reader pool.
+    let pages = futures_util::future::join_all(wanted.iter().map(|(other, _, field)| {
+        let q = ListQuery {
+            filter: Some(format!("{} eq '{id}'", field.name)),
+            sort: Some("-created_at".into()),
+            cursor: None,
+            limit: Some(10),
+            deleted: false,
+        };
+        async move { crm.list(actor, &other.name, &q).await }
+    }))
+    .await;
+    let mut out = Vec::new();
+    for ((full, visible, field), page) in wanted.into_iter().zip(pages) {
+        match page {
+            Ok(page) => out.push(Related {
+                filter: format!("{} eq '{id}'", field.name),
+                object: visible,
+                full,
+                field,
+                page,
+            }),
+            Err(ServiceError::Forbidden(_) | ServiceError::Validation(_)) => {}
+            Err(e) => return Err(e),
         }
     }
     Ok(out)
