@@ -800,7 +800,7 @@ impl Crm {
             .cloned()
             .ok_or(ServiceError::NotFound)?;
         let access = self.access(actor, &object);
-        let record = self.readable_with(actor, &access, &object, id).await?;
+        let record = self.readable_with(&access, &object, id).await?;
         if record.is_deleted() {
             return Err(ServiceError::NotFound);
         }

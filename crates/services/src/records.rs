@@ -535,13 +535,12 @@ impl Crm {
     /// they may read, 403 when they may not read the object at all.
     async fn readable(&self, actor: &Actor, object: &ObjectDef, id: Uuid) -> Result<Record, ServiceError> {
         let access = self.access(actor, object);
-        self.readable_with(actor, &access, object, id).await
+        self.readable_with(&access, object, id).await
     }
 
     /// `readable` with the access already decided. Hidden fields come back blank.
     pub(crate) async fn readable_with(
         &self,
-        _actor: &Actor,
         access: &Access,
         object: &ObjectDef,
         id: Uuid,
@@ -633,79 +632,51 @@ impl Crm {
         }
         let bin = if q.deleted { Bin::Deleted } else { Bin::Live };
         let live = bin == Bin::Live;
-        let sql = match branches {
-            None => {
-                let index = match live {
-                    true => store::sort_index_for(self.db(), &object, filter.as_ref(), &sort, false).await?,
-                    false => None,
-                };
-                let spec = store::ListSpec {
-                    filter: filter.as_ref(),
-                    sort: &sort,
-                    cursor: cursor.as_ref(),
-                    limit: limit + 1,
-                    bin,
-                    index: index.as_deref(),
-                };
-                store::list_sql(self.db().dialect(), &object, &spec)
-            }
+        let with_filter = |e: Expr<Cond>| match &filter {
+            Some(f) => Expr::And(vec![e, f.clone()]),
+            None => e,
+        };
+        // The parts whose union is the page: each its filter, and whether it is the owners'
+        // branch (which walks the sort index unless the user's own filter is selective).
+        let parts: Vec<(Option<Expr<Cond>>, bool)> = match branches {
+            None => vec![(filter.clone(), false)],
             // PostgreSQL plans one predicate of alternatives well (bitmap OR of indexes) and
             // branches badly (it cannot see that a branch's own LIMIT walk finds nothing).
-            Some(branches) if self.db().dialect() == guanxi_storage::Dialect::Postgres => {
-                let only = Expr::Or(branches);
-                let f = match filter {
-                    Some(f) => Expr::And(vec![only, f]),
-                    None => only,
-                };
-                let spec = store::ListSpec {
-                    filter: Some(&f),
-                    sort: &sort,
-                    cursor: cursor.as_ref(),
-                    limit: limit + 1,
-                    bin,
-                    index: None,
-                };
-                store::list_sql(self.db().dialect(), &object, &spec)
+            Some(b) if self.db().dialect() == guanxi_storage::Dialect::Postgres => {
+                vec![(Some(with_filter(Expr::Or(b))), false)]
             }
-            Some(branches) => {
-                let mut filters = Vec::with_capacity(branches.len());
-                let mut indexes = Vec::with_capacity(branches.len());
-                for (i, branch) in branches.into_iter().enumerate() {
-                    let f = match &filter {
-                        Some(f) => Expr::And(vec![branch, f.clone()]),
-                        None => branch,
-                    };
-                    // Owners and shares: walk the sort index unless the user's own filter
-                    // is selective. Criteria: as any filter.
-                    let index = match (live, i) {
-                        (false, _) => None,
-                        (true, 0) => {
-                            store::sort_index_for(self.db(), &object, filter.as_ref(), &sort, true).await?
-                        }
-                        (true, _) => {
-                            store::sort_index_for(self.db(), &object, Some(&f), &sort, false).await?
-                        }
-                    };
-                    filters.push(f);
-                    indexes.push(index);
+            Some(b) => b
+                .into_iter()
+                .enumerate()
+                .map(|(i, e)| (Some(with_filter(e)), i == 0))
+                .collect(),
+        };
+        let mut indexes = Vec::with_capacity(parts.len());
+        for (f, owners) in &parts {
+            let index = match (live, owners) {
+                (false, _) => None,
+                (true, true) => {
+                    store::sort_index_for(self.db(), &object, filter.as_ref(), &sort, true).await?
                 }
-                let specs: Vec<store::ListSpec<'_>> = filters
-                    .iter()
-                    .zip(&indexes)
-                    .map(|(f, index)| store::ListSpec {
-                        filter: Some(f),
-                        sort: &sort,
-                        cursor: cursor.as_ref(),
-                        limit: limit + 1,
-                        bin,
-                        index: index.as_deref(),
-                    })
-                    .collect();
-                match specs.as_slice() {
-                    [one] => store::list_sql(self.db().dialect(), &object, one),
-                    many => store::union_list_sql(self.db().dialect(), &object, many),
-                }
-            }
+                (true, false) => store::sort_index_for(self.db(), &object, f.as_ref(), &sort, false).await?,
+            };
+            indexes.push(index);
+        }
+        let specs: Vec<store::ListSpec<'_>> = parts
+            .iter()
+            .zip(&indexes)
+            .map(|((f, _), index)| store::ListSpec {
+                filter: f.as_ref(),
+                sort: &sort,
+                cursor: cursor.as_ref(),
+                limit: limit + 1,
+                bin,
+                index: index.as_deref(),
+            })
+            .collect();
+        let sql = match specs.as_slice() {
+            [one] => store::list_sql(self.db().dialect(), &object, one),
+            many => store::union_list_sql(self.db().dialect(), &object, many),
         };
         let rows = self.db().fetch(sql, &store::row_kinds(&object)).await?;
         let mut records = rows
@@ -736,7 +707,7 @@ impl Crm {
     ) -> Result<Vec<HistoryRow>, ServiceError> {
         let (_, obj) = self.object(object)?;
         let access = self.access(actor, &obj);
-        self.readable_with(actor, &access, &obj, id).await?;
+        self.readable_with(&access, &obj, id).await?;
         let mut rows = system::history(self.db(), &obj.name, id, 500).await?;
         rows.retain(|h| h.field.as_deref().is_none_or(|f| !access.hidden(f)));
         Ok(rows)
