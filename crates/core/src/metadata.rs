@@ -226,6 +226,14 @@ impl FieldDef {
         self.options.iter().any(|o| o.value == value)
     }
 
+    /// How a stored picklist value reads in `locale`: its option's label, else the value.
+    pub fn option_label<'a>(&'a self, value: &'a str, locale: crate::Locale) -> &'a str {
+        self.options
+            .iter()
+            .find(|o| o.value == value)
+            .map_or(value, |o| o.label.get(locale))
+    }
+
     pub fn writable(&self) -> bool {
         !self.system || self.name == "owner"
     }

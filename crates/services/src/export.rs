@@ -80,24 +80,10 @@ fn cell(field: &FieldDef, value: &Value, locale: Locale) -> Cell {
         Value::Decimal(d) => number(d.to_string()),
         Value::Money { amount, .. } => number(amount.to_string()),
         Value::Text(s) if matches!(field.field_type, FieldType::Picklist) => {
-            let label = field
-                .options
-                .iter()
-                .find(|o| &o.value == s)
-                .map_or(s.as_str(), |o| o.label.get(locale));
-            Cell::Text(neutralise(label).into_owned())
+            Cell::Text(neutralise(field.option_label(s, locale)).into_owned())
         }
         Value::List(items) => {
-            let shown: Vec<&str> = items
-                .iter()
-                .map(|s| {
-                    field
-                        .options
-                        .iter()
-                        .find(|o| &o.value == s)
-                        .map_or(s.as_str(), |o| o.label.get(locale))
-                })
-                .collect();
+            let shown: Vec<&str> = items.iter().map(|s| field.option_label(s, locale)).collect();
             Cell::Text(neutralise(&shown.join("; ")).into_owned())
         }
         Value::Bool(b) => Cell::Text(b.to_string()),

@@ -44,7 +44,7 @@ pub struct Ctx {
     pub session: Option<Uuid>,
 }
 
-fn request_locale(headers: &HeaderMap) -> Option<Locale> {
+pub(crate) fn request_locale(headers: &HeaderMap) -> Option<Locale> {
     headers
         .get(header::ACCEPT_LANGUAGE)
         .and_then(|v| v.to_str().ok())
@@ -208,16 +208,17 @@ async fn authenticate(State(crm): State<Crm>, mut req: Request, next: Next) -> R
 const SESSION_COOKIE: &str = "gx_session";
 
 pub(crate) fn session_cookie(headers: &HeaderMap) -> Option<String> {
+    cookie(headers, SESSION_COOKIE)
+}
+
+/// The value of the cookie `name` the request carries.
+pub(crate) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
-        .find_map(|pair| {
-            pair.trim()
-                .strip_prefix(SESSION_COOKIE)
-                .and_then(|r| r.strip_prefix('='))
-        })
+        .find_map(|pair| pair.trim().strip_prefix(name).and_then(|r| r.strip_prefix('=')))
         .map(str::to_string)
 }
 

@@ -17,7 +17,7 @@ use serde::Deserialize;
 use std::net::SocketAddr;
 use uuid::Uuid;
 
-use crate::api::{session_cookie, session_set_cookie};
+use crate::api::{cookie, request_locale, session_cookie, session_set_cookie};
 
 const LANG_COOKIE: &str = "gx_lang";
 
@@ -36,21 +36,12 @@ pub fn router() -> Router<Crm> {
         .route("/o/{plural}/{id}/delete", post(delete))
 }
 
-/// The signed-in user of a page, with the session's CSRF token.
+/// The signed-in user of a page, with the session and its CSRF token.
 pub(crate) struct Viewer {
     pub actor: Actor,
+    pub session: Uuid,
     pub csrf: String,
     pub locale: Locale,
-}
-
-fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .find_map(|pair| pair.trim().strip_prefix(name).and_then(|r| r.strip_prefix('=')))
-        .map(str::to_string)
 }
 
 /// The page language: the one picked in this browser, else the user's, else the browser's.
@@ -58,12 +49,7 @@ fn page_locale(headers: &HeaderMap, user: Option<Locale>) -> Locale {
     cookie(headers, LANG_COOKIE)
         .and_then(|t| Locale::from_tag(&t))
         .or(user)
-        .or_else(|| {
-            headers
-                .get(header::ACCEPT_LANGUAGE)
-                .and_then(|v| v.to_str().ok())
-                .and_then(Locale::from_accept_language)
-        })
+        .or_else(|| request_locale(headers))
         .unwrap_or_default()
 }
 
@@ -74,9 +60,10 @@ async fn viewer(crm: &Crm, headers: &HeaderMap) -> Result<Option<Viewer>, Servic
     Ok(crm
         .authenticate_session(&secret)
         .await?
-        .map(|(actor, _, csrf)| Viewer {
+        .map(|(actor, session, csrf)| Viewer {
             locale: page_locale(headers, Some(actor.locale)),
             actor,
+            session,
             csrf,
         }))
 }
@@ -264,27 +251,20 @@ async fn sign_in(State(crm): State<Crm>, req: Request) -> Response {
     }
 }
 
-#[derive(Debug, Deserialize)]
-struct CsrfForm {
-    csrf: String,
-}
-
-async fn sign_out(State(crm): State<Crm>, headers: HeaderMap, Form(form): Form<CsrfForm>) -> Response {
-    let Some(secret) = session_cookie(&headers) else {
-        return Redirect::to("/login").into_response();
+async fn sign_out(
+    State(crm): State<Crm>,
+    headers: HeaderMap,
+    Form(form): Form<std::collections::HashMap<String, String>>,
+) -> Response {
+    let v = match signed_in(&crm, &headers).await {
+        Ok(v) => v,
+        Err(r) => return r,
     };
-    let Ok(Some((actor, session, csrf))) = crm.authenticate_session(&secret).await else {
-        return Redirect::to("/login").into_response();
-    };
-    if !guanxi_services::sessions::same_secret(&csrf, &form.csrf) {
-        let locale = page_locale(&headers, Some(actor.locale));
-        return html(
-            StatusCode::FORBIDDEN,
-            pages::message(locale, None, guanxi_core::Msg::CsrfMissing),
-        );
+    if !csrf_ok(&v, &form) {
+        return csrf_refused(&v);
     }
-    if let Err(e) = crm.sign_out(&actor, Some(session)).await {
-        return failure(e, actor.locale, None);
+    if let Err(e) = crm.sign_out(&v.actor, Some(v.session)).await {
+        return failure(e, v.locale, None);
     }
     let mut res = Redirect::to("/login").into_response();
     if let Some(c) = session_set_cookie(&headers, "", 0) {
@@ -536,6 +516,14 @@ fn form_input(
     out
 }
 
+/// The answer to a change without the session's CSRF token.
+fn csrf_refused(v: &Viewer) -> Response {
+    html(
+        StatusCode::FORBIDDEN,
+        pages::message(v.locale, Some(v), guanxi_core::Msg::CsrfMissing),
+    )
+}
+
 fn csrf_ok(v: &Viewer, form: &std::collections::HashMap<String, String>) -> bool {
     form.get("csrf")
         .is_some_and(|c| guanxi_services::sessions::same_secret(&v.csrf, c))
@@ -564,8 +552,7 @@ async fn posted(
 ) -> Result<(Viewer, std::sync::Arc<guanxi_core::ObjectDef>, Option<Uuid>), Response> {
     let (v, object) = form_target(crm, headers, plural).await?;
     if !csrf_ok(&v, form) {
-        let page = pages::message(v.locale, Some(&v), guanxi_core::Msg::CsrfMissing);
-        return Err(html(StatusCode::FORBIDDEN, page));
+        return Err(csrf_refused(&v));
     }
     let id = match id.map(Uuid::parse_str) {
         None => None,
@@ -573,6 +560,34 @@ async fn posted(
         Some(Err(_)) => return Err(failure(ServiceError::NotFound, v.locale, Some(&v))),
     };
     Ok((v, object, id))
+}
+
+/// The record form as an answer, with the users it offers as owners.
+#[allow(clippy::too_many_arguments)]
+async fn form_page(
+    crm: &Crm,
+    v: &Viewer,
+    object: &guanxi_core::ObjectDef,
+    fields: &[guanxi_core::FieldDef],
+    id: Option<Uuid>,
+    values: &std::collections::HashMap<String, String>,
+    errors: &[guanxi_core::FieldError],
+    notice: Option<guanxi_core::Msg>,
+    status: StatusCode,
+) -> Response {
+    let users = user_choices(crm).await;
+    let page = pages::form(
+        v,
+        &crm.schema(),
+        object,
+        fields,
+        id,
+        values,
+        errors,
+        notice,
+        &users,
+    );
+    html(status, page)
 }
 
 async fn user_choices(crm: &Crm) -> Vec<(Uuid, String)> {
@@ -594,21 +609,18 @@ async fn new_form(State(crm): State<Crm>, headers: HeaderMap, Path(plural): Path
     };
     let fields = editable_fields(&crm, &v.actor, &object);
     let values = std::collections::HashMap::from([("owner".to_string(), v.actor.user_id.to_string())]);
-    let users = user_choices(&crm).await;
-    html(
+    form_page(
+        &crm,
+        &v,
+        &object,
+        &fields,
+        None,
+        &values,
+        &[],
+        None,
         StatusCode::OK,
-        pages::form(
-            &v,
-            &crm.schema(),
-            &object,
-            &fields,
-            None,
-            &values,
-            &[],
-            None,
-            &users,
-        ),
     )
+    .await
 }
 
 async fn create(
@@ -628,21 +640,18 @@ async fn create(
             Redirect::to(&format!("/o/{}/{}", object.plural, r.id().unwrap_or_default())).into_response()
         }
         Err(ServiceError::Validation(errors)) => {
-            let users = user_choices(&crm).await;
-            html(
+            form_page(
+                &crm,
+                &v,
+                &object,
+                &fields,
+                None,
+                &form,
+                &errors,
+                None,
                 StatusCode::UNPROCESSABLE_ENTITY,
-                pages::form(
-                    &v,
-                    &crm.schema(),
-                    &object,
-                    &fields,
-                    None,
-                    &form,
-                    &errors,
-                    None,
-                    &users,
-                ),
             )
+            .await
         }
         Err(e) => failure(e, v.locale, Some(&v)),
     }
@@ -695,22 +704,19 @@ async fn edit_form(
         Err(e) => return failure(e, v.locale, Some(&v)),
     };
     let fields = editable_fields(&crm, &v.actor, &object);
-    let users = user_choices(&crm).await;
     let values = form_values(&object, &record);
-    html(
+    form_page(
+        &crm,
+        &v,
+        &object,
+        &fields,
+        Some(id),
+        &values,
+        &[],
+        None,
         StatusCode::OK,
-        pages::form(
-            &v,
-            &crm.schema(),
-            &object,
-            &fields,
-            Some(id),
-            &values,
-            &[],
-            None,
-            &users,
-        ),
     )
+    .await
 }
 
 async fn update(
@@ -729,43 +735,40 @@ async fn update(
         .unwrap_or(0);
     let fields = editable_fields(&crm, &v.actor, &object);
     let patch = form_input(&fields, &form, false);
-    let users = user_choices(&crm).await;
     match crm.update(&v.actor, &object.name, id, version, patch).await {
         Ok(_) => Redirect::to(&format!("/o/{}/{id}", object.plural)).into_response(),
-        Err(ServiceError::Validation(errors)) => html(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            pages::form(
+        Err(ServiceError::Validation(errors)) => {
+            form_page(
+                &crm,
                 &v,
-                &crm.schema(),
                 &object,
                 &fields,
                 Some(id),
                 &form,
                 &errors,
                 None,
-                &users,
-            ),
-        ),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
         Err(ServiceError::Conflict { .. }) => {
             // Someone saved meanwhile: show their version, say so, keep nothing silently.
             let Ok(record) = crm.get(&v.actor, &object.name, id, false).await else {
                 return failure(ServiceError::NotFound, v.locale, Some(&v));
             };
             let values = form_values(&object, &record);
-            html(
+            form_page(
+                &crm,
+                &v,
+                &object,
+                &fields,
+                Some(id),
+                &values,
+                &[],
+                Some(guanxi_core::Msg::DetailVersionConflict),
                 StatusCode::CONFLICT,
-                pages::form(
-                    &v,
-                    &crm.schema(),
-                    &object,
-                    &fields,
-                    Some(id),
-                    &values,
-                    &[],
-                    Some(guanxi_core::Msg::DetailVersionConflict),
-                    &users,
-                ),
             )
+            .await
         }
         Err(e) => failure(e, v.locale, Some(&v)),
     }

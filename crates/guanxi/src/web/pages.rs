@@ -228,24 +228,7 @@ pub(super) fn list(
                         }
                     }
                 }
-                tbody {
-                    @for r in &page.records {
-                        tr {
-                            @for (i, c) in cols.iter().enumerate() {
-                                td data-label=(c.label.get(locale)) {
-                                    @let shown = display(c, field_value(full, r, &c.name), locale);
-                                    @if i == 0 {
-                                        a href={ (base) "/" (r.id().unwrap_or_default()) } {
-                                            @if shown.is_empty() { "—" } @else { (shown) }
-                                        }
-                                    } @else {
-                                        (shown)
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
+                (record_rows(locale, &object.plural, full, &cols, &page.records))
             }
         }
         nav.pager {
@@ -294,13 +277,7 @@ pub(super) fn record(
     related: &[super::Related],
 ) -> Markup {
     let locale = v.locale;
-    let value = |name: &str| {
-        full.fields
-            .iter()
-            .position(|f| f.name == name)
-            .and_then(|i| record.values.get(i))
-            .unwrap_or(&Value::Null)
-    };
+    let value = |name: &str| field_value(full, record, name);
     let name_field = visible.field(&visible.name_field);
     let title = name_field
         .map(|f| display(f, value(&f.name), locale))
@@ -392,19 +369,34 @@ fn records_section(locale: Locale, id: &str, heading: &str, r: &super::Related, 
             } @else {
                 table.records {
                     thead { tr { @for c in &cols { th scope="col" { (c.label.get(locale)) } } } }
-                    tbody {
-                        @for rec in &r.page.records {
-                            tr {
-                                @for (i, c) in cols.iter().enumerate() {
-                                    td data-label=(c.label.get(locale)) {
-                                        @let shown = display(c, field_value(&r.full, rec, &c.name), locale);
-                                        @if i == 0 {
-                                            a href={ "/o/" (r.object.plural) "/" (rec.id().unwrap_or_default()) } {
-                                                @if shown.is_empty() { "—" } @else { (shown) }
-                                            }
-                                        } @else { (shown) }
-                                    }
+                    (record_rows(locale, &r.object.plural, &r.full, &cols, &r.page.records))
+                }
+            }
+        }
+    }
+}
+
+/// The rows of a records table: each column's value, the first linking to the record.
+fn record_rows(
+    locale: Locale,
+    plural: &str,
+    full: &ObjectDef,
+    cols: &[&FieldDef],
+    records: &[Record],
+) -> Markup {
+    html! {
+        tbody {
+            @for r in records {
+                tr {
+                    @for (i, c) in cols.iter().enumerate() {
+                        td data-label=(c.label.get(locale)) {
+                            @let shown = display(c, field_value(full, r, &c.name), locale);
+                            @if i == 0 {
+                                a href={ "/o/" (plural) "/" (r.id().unwrap_or_default()) } {
+                                    @if shown.is_empty() { "—" } @else { (shown) }
                                 }
+                            } @else {
+                                (shown)
                             }
                         }
                     }
@@ -479,16 +471,11 @@ fn grouped(number: &str) -> String {
 
 /// A value as a person reads it, in the page's language.
 pub(super) fn display(field: &FieldDef, value: &Value, locale: Locale) -> String {
-    let label = |v: &str| {
-        field
-            .options
-            .iter()
-            .find(|o| o.value == v)
-            .map_or(v.to_string(), |o| o.label.get(locale).to_string())
-    };
     match value {
         Value::Null => String::new(),
-        Value::Text(s) if matches!(field.field_type, FieldType::Picklist) => label(s),
+        Value::Text(s) if matches!(field.field_type, FieldType::Picklist) => {
+            field.option_label(s, locale).to_string()
+        }
         Value::Text(s) => s.clone(),
         Value::Int(i) => grouped(&i.to_string()),
         Value::Decimal(d) if field.field_type == FieldType::Percent => format!("{d}%"),
@@ -513,7 +500,11 @@ pub(super) fn display(field: &FieldDef, value: &Value, locale: Locale) -> String
         Value::Date(d) => d.format("%Y-%m-%d").to_string(),
         Value::DateTime(d) => d.format("%Y-%m-%d %H:%M").to_string(),
         Value::Uuid(u) => u.to_string(),
-        Value::List(items) => items.iter().map(|i| label(i)).collect::<Vec<_>>().join(", "),
+        Value::List(items) => items
+            .iter()
+            .map(|i| field.option_label(i, locale))
+            .collect::<Vec<_>>()
+            .join(", "),
     }
 }
 
