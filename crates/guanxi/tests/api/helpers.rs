@@ -274,6 +274,18 @@ impl TestApp {
         }
     }
 
+    /// The actions in the audit trail, newest first (up to 1,000), as the administrator reads it.
+    pub async fn audit_actions(&self) -> Vec<String> {
+        let r = self.get("/api/v1/audit?limit=1000").await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        r.body["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["action"].as_str().unwrap().to_string())
+            .collect()
+    }
+
     pub async fn stop(mut self) {
         if let Some(r) = self.running.take() {
             r.stop().await;

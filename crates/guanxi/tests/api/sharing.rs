@@ -72,15 +72,6 @@ async fn account_owned_by(app: &TestApp, owner: &str, name: &str, region: &str) 
     r["id"].as_str().unwrap().to_string()
 }
 
-async fn actions(app: &TestApp) -> Vec<String> {
-    app.get("/api/v1/audit?limit=1000").await.body["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["action"].as_str().unwrap().to_string())
-        .collect()
-}
-
 #[tokio::test]
 async fn criteria_rules_and_territories_share_matching_records_and_follow_their_changes() {
     let app = TestApp::spawn().await;
@@ -224,7 +215,7 @@ async fn criteria_rules_and_territories_share_matching_records_and_follow_their_
         .await
         .assert_problem_status(404);
 
-    let audited = actions(&app).await;
+    let audited = app.audit_actions().await;
     for a in [
         "permission.sharing_rule",
         "permission.territory",
@@ -477,7 +468,7 @@ async fn records_shared_by_hand_reach_users_and_teams_until_unshared() {
     )
     .await
     .assert_problem(422, "level");
-    let audited = actions(&app).await;
+    let audited = app.audit_actions().await;
     assert_eq!(audited.iter().filter(|a| *a == "record.share").count(), 2);
     assert_eq!(audited.iter().filter(|a| *a == "record.unshare").count(), 2);
     app.stop().await;
@@ -759,7 +750,12 @@ async fn partner_users_see_their_company_and_what_is_shared_with_it_never_anothe
     app.request_as(&b1, Method::GET, "/api/v1/leads", None, &[])
         .await
         .assert_problem_status(403);
-    assert!(actions(&app).await.iter().any(|a| a == "permission.user.access"));
+    assert!(
+        app.audit_actions()
+            .await
+            .iter()
+            .any(|a| a == "permission.user.access")
+    );
     app.stop().await;
 }
 
