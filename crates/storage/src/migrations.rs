@@ -126,6 +126,20 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: &[],
         postgres: &[],
     },
+    Migration {
+        version: 6,
+        name: "saved list views (personal and shared) and page layouts",
+        statements: &[
+            "CREATE TABLE gx_views (id {uuid} PRIMARY KEY NOT NULL, object {text} NOT NULL, owner_id {uuid} NOT NULL \
+             REFERENCES gx_users (id), name {text} NOT NULL, shared {bool} NOT NULL, definition {text} NOT NULL, \
+             created_at {ts} NOT NULL, updated_at {ts} NOT NULL)",
+            "CREATE INDEX ix_gx_views_object ON gx_views (object, owner_id)",
+            "CREATE TABLE gx_layouts (object {text} PRIMARY KEY NOT NULL, definition {text} NOT NULL, \
+             updated_at {ts} NOT NULL, updated_by {uuid})",
+        ],
+        sqlite: &[],
+        postgres: &[],
+    },
 ];
 
 pub fn latest_version() -> i64 {

@@ -16,16 +16,16 @@ const LANGS: [(Locale, &str); 3] = [
     (Locale::En, "English"),
 ];
 
-fn t(locale: Locale, msg: Msg) -> &'static str {
+pub(super) fn t(locale: Locale, msg: Msg) -> &'static str {
     msg.text(locale)
 }
 
-fn enc(s: &str) -> String {
+pub(super) fn enc(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
 /// Every page: header with modules, languages and the user; the content in `main`.
-fn layout(
+pub(super) fn layout(
     locale: Locale,
     viewer: Option<&Viewer>,
     schema: Option<&Schema>,
