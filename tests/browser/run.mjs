@@ -113,18 +113,66 @@ try {
 
   await step("a list filter finds the contact; its phone is normalised", async () => {
     await page.getByLabel("筛选").fill("name eq '欧阳娜娜'");
-    await page.getByRole("button", { name: "应用" }).click();
+    await page.getByRole("button", { name: "应用", exact: true }).click();
     await page.waitForURL(/filter=/);
     const rows = page.locator("table.records tbody tr");
     assert.equal(await rows.count(), 1);
-    await rows.first().getByRole("link").click();
+    await rows.first().getByRole("link", { name: "欧阳娜娜" }).click();
     await page.waitForURL(new RegExp(`/o/contacts/${contact.id}$`));
     assert.equal(await page.locator("h1").textContent(), "欧阳娜娜");
     assert.ok((await page.locator("dl.fields").textContent()).includes("+8613912345678"));
     await page.screenshot({ path: join(artifacts, "contact-1440.png"), fullPage: true });
   });
 
+  await step("a cell of the list is edited in place; a bad value is refused beside it", async () => {
+    await page.goto(`${url}/o/contacts?filter=${encodeURIComponent("name eq '欧阳娜娜'")}&col=name&col=email&col=city`);
+    const row = page.locator("table.records tbody tr").first();
+    await row.getByRole("link", { name: "编辑邮箱" }).click();
+    const email = row.getByLabel("邮箱");
+    await email.fill("nana@@example");
+    await row.getByRole("button", { name: "保存" }).click();
+    await row.locator("form.cell-edit .error").filter({ hasText: /./ }).waitFor();
+    assert.equal(await email.getAttribute("aria-invalid"), "true");
+    await row.getByRole("button", { name: "取消" }).click();
+    await row.getByRole("link", { name: "编辑城市" }).click();
+    await row.getByLabel("城市").fill("宁波");
+    await row.getByRole("button", { name: "保存" }).click();
+    await row.locator("td.saved").waitFor();
+    assert.ok((await row.textContent()).includes("宁波"));
+    const stored = await api(url, token, "GET", `/api/v1/contacts/${contact.id}`);
+    assert.equal(stored.city, "宁波");
+    assert.equal(stored.email, "nana@example.com", "the refused email changed nothing");
+    await page.screenshot({ path: join(artifacts, "contacts-inline-1440.png"), fullPage: false });
+  });
+
+  await step("an opportunity is dragged to another stage; a stale drag is refused and shown", async () => {
+    const opp = await api(url, token, "POST", "/api/v1/opportunities", {
+      name: "浏览器测试商机", stage: "proposal", close_date: "2026-12-31", amount: { amount: "88000", currency: "CNY" },
+    });
+    await page.goto(`${url}/o/opportunities/board?filter=${encodeURIComponent("name eq '浏览器测试商机'")}`);
+    const card = page.locator(`.kcard[data-id="${opp.id}"]`);
+    const column = (label) => page.locator("section.kcol").filter({ has: page.getByRole("heading", { name: label, exact: true }) });
+    assert.equal(await column("方案报价").locator(`.kcard[data-id="${opp.id}"]`).count(), 1);
+    await page.screenshot({ path: join(artifacts, "board-1440.png"), fullPage: false });
+    await card.dragTo(column("商务谈判").locator(".kcards"));
+    await page.waitForFunction(async (id) => {
+      const r = await fetch(`/api/v1/opportunities/${id}`);
+      return r.ok && (await r.json()).stage === "negotiation";
+    }, opp.id);
+    await column("商务谈判").locator(`.kcard[data-id="${opp.id}"][data-version="2"]`).waitFor();
+    // Someone else changes it meanwhile; the board still shows version 2.
+    await api(url, token, "PATCH", `/api/v1/opportunities/${opp.id}`, { version: 2, next_step: "报价评审" });
+    await page.locator(`.kcard[data-id="${opp.id}"]`).dragTo(column("赢单").locator(".kcards"));
+    const status = page.locator("#board-status");
+    await status.filter({ hasText: "浏览器测试商机" }).waitFor();
+    assert.equal(await column("商务谈判").locator(`.kcard[data-id="${opp.id}"]`).count(), 1, "the card went back");
+    const stored = await api(url, token, "GET", `/api/v1/opportunities/${opp.id}`);
+    assert.equal(stored.stage, "negotiation", "no silent overwrite");
+    await page.screenshot({ path: join(artifacts, "board-conflict-1440.png"), fullPage: false });
+  });
+
   await step("switching to zh-TW and to en changes the page", async () => {
+    await page.goto(`${url}/o/contacts/${contact.id}`);
     await page.getByRole("link", { name: "繁體中文" }).click();
     await page.waitForSelector("html[lang='zh-TW']");
     assert.equal(await page.locator("#history").textContent(), "歷史記錄");
@@ -136,7 +184,7 @@ try {
   await step("an invalid filter shows its error beside the field", async () => {
     await page.goto(`${url}/o/contacts`);
     await page.getByLabel("Filter").fill("colour eq 1");
-    await page.getByRole("button", { name: "Apply" }).click();
+    await page.getByRole("button", { name: "Apply", exact: true }).click();
     const error = page.locator("#filter-error");
     await error.waitFor();
     assert.match(await error.textContent(), /colour/);

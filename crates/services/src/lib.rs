@@ -12,6 +12,7 @@ pub mod metadata;
 pub mod permissions;
 pub mod records;
 pub mod sessions;
+pub mod views;
 
 use std::sync::{Arc, RwLock};
 

@@ -73,6 +73,16 @@ pub struct Page {
     pub next_cursor: Option<String>,
 }
 
+/// One group of `Crm::totals`: the group's value (as text; none for empty), the currency
+/// of a money sum, how many records and their sum.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Total {
+    pub key: Option<String>,
+    pub currency: Option<String>,
+    pub count: i64,
+    pub sum: Option<rust_decimal::Decimal>,
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct ListQuery {
     pub filter: Option<String>,
@@ -96,7 +106,7 @@ enum Planned {
 }
 
 impl Crm {
-    fn object(
+    pub(crate) fn object(
         &self,
         name: &str,
     ) -> Result<(std::sync::Arc<Schema>, std::sync::Arc<ObjectDef>), ServiceError> {
@@ -571,41 +581,8 @@ impl Crm {
         }
         // Filters and sorts see only the fields the actor sees.
         let visible = access.visible_object(&object);
-        let ctx = self.parse_context();
-        let filter: Option<Expr<Cond>> = match q.filter.as_deref().map(str::trim).filter(|f| !f.is_empty()) {
-            None => None,
-            Some(text) => Some(
-                query::parse_filter(text)
-                    .and_then(|e| query::type_filter(e, &visible, &ctx))
-                    .map_err(filter_error)?,
-            ),
-        };
-        // Records the actor may not read are not there for them: the list is narrowed, in
-        // SQL and before paging, to the owners they reach and the records shared with them
-        // by hand (both answered from the sort index, which holds owner and id), and in a
-        // branch of its own to the records their sharing rules and territories match.
-        let branches: Option<Vec<Expr<Cond>>> = match (access.scope(), object.field("owner")) {
-            (Some(scope), Some(owner_field)) => {
-                let mut b = vec![Expr::Or(vec![
-                    Expr::Cond(Cond::In {
-                        field: owner_field.clone(),
-                        values: scope.owners.into_iter().map(Value::Uuid).collect(),
-                    }),
-                    Expr::Cond(Cond::Shared {
-                        object: object.name.clone(),
-                        grantees: scope.grantees,
-                    }),
-                ])];
-                let mut criteria = scope.criteria;
-                match criteria.len() {
-                    0 => {}
-                    1 => b.extend(criteria.pop()),
-                    _ => b.push(Expr::Or(criteria)),
-                }
-                Some(b)
-            }
-            _ => None,
-        };
+        let filter = self.typed_filter(&visible, q.filter.as_deref())?;
+        let branches = read_branches(&access, &object);
         let sort: Sort = match q.sort.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             None => query::parse_sort("id", &visible),
             Some(s) => query::parse_sort(s, &visible),
@@ -698,6 +675,96 @@ impl Crm {
         Ok(Page { records, next_cursor })
     }
 
+    /// A filter in the query language, typed against what the actor sees of the object.
+    pub(crate) fn typed_filter(
+        &self,
+        visible: &ObjectDef,
+        text: Option<&str>,
+    ) -> Result<Option<Expr<Cond>>, ServiceError> {
+        match text.map(str::trim).filter(|f| !f.is_empty()) {
+            None => Ok(None),
+            Some(text) => query::parse_filter(text)
+                .and_then(|e| query::type_filter(e, visible, &self.parse_context()))
+                .map(Some)
+                .map_err(filter_error),
+        }
+    }
+
+    /// Counts (and sums of a money or number field) of the records the actor may read that
+    /// match `filter`, grouped by a field's value — a board's column totals. Money is summed
+    /// per currency; every other group has one row.
+    pub async fn totals(
+        &self,
+        actor: &Actor,
+        object: &str,
+        filter: Option<&str>,
+        group: &str,
+        sum: Option<&str>,
+    ) -> Result<Vec<Total>, ServiceError> {
+        let (_, object) = self.object(object)?;
+        let access = self.access(actor, &object);
+        if !access.may(Operation::Read) {
+            return Err(no_permission());
+        }
+        let visible = access.visible_object(&object);
+        let filter = self.typed_filter(&visible, filter)?;
+        let group = visible
+            .field(group)
+            .filter(|f| {
+                !matches!(
+                    f.field_type,
+                    FieldType::MultiPicklist | FieldType::Tags | FieldType::LongText
+                )
+            })
+            .ok_or_else(|| ServiceError::field("group", Msg::UnknownField))?;
+        let sum = match sum {
+            None => None,
+            Some(name) => Some(
+                visible
+                    .field(name)
+                    .filter(|f| {
+                        matches!(
+                            f.field_type,
+                            FieldType::Money | FieldType::Integer | FieldType::Decimal
+                        )
+                    })
+                    .ok_or_else(|| ServiceError::field("sum", Msg::UnknownField))?,
+            ),
+        };
+        let mut parts: Vec<Expr<Cond>> = filter.into_iter().collect();
+        if let Some(b) = read_branches(&access, &object) {
+            parts.push(Expr::Or(b));
+        }
+        let predicate = Expr::And(parts);
+        let (sql, kinds) = store::totals_sql(self.db().dialect(), &object, &predicate, group, sum);
+        let rows = self.db().fetch(sql, &kinds).await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| {
+                let mut row = row.into_iter();
+                let key = row.next().and_then(|a| arg_text(&a));
+                let currency = match sum {
+                    Some(f) if f.field_type == FieldType::Money => {
+                        row.next().and_then(|a| a.as_text().map(str::to_string))
+                    }
+                    _ => None,
+                };
+                let count = row.next().and_then(|a| a.as_int()).unwrap_or(0);
+                let sum = row.next().and_then(|a| match a {
+                    Arg::Decimal(d, _) => Some(d),
+                    Arg::Int(i) => Some(rust_decimal::Decimal::from(i)),
+                    _ => None,
+                });
+                Total {
+                    key,
+                    currency,
+                    count,
+                    sum,
+                }
+            })
+            .collect())
+    }
+
     /// Field history of a record, newest first.
     pub async fn history(
         &self,
@@ -758,6 +825,45 @@ impl Crm {
         } else {
             None
         })
+    }
+}
+
+/// Records the actor may read, as alternatives to OR: the owners they reach and the
+/// records shared with them by hand (both answered from the sort index, which holds owner
+/// and id), and in a branch of its own the records their sharing rules and territories
+/// match. `None`: the actor reads every record of the object.
+fn read_branches(access: &Access, object: &ObjectDef) -> Option<Vec<Expr<Cond>>> {
+    let (scope, owner_field) = (access.scope()?, object.field("owner")?);
+    let mut b = vec![Expr::Or(vec![
+        Expr::Cond(Cond::In {
+            field: owner_field.clone(),
+            values: scope.owners.into_iter().map(Value::Uuid).collect(),
+        }),
+        Expr::Cond(Cond::Shared {
+            object: object.name.clone(),
+            grantees: scope.grantees,
+        }),
+    ])];
+    let mut criteria = scope.criteria;
+    match criteria.len() {
+        0 => {}
+        1 => b.extend(criteria.pop()),
+        _ => b.push(Expr::Or(criteria)),
+    }
+    Some(b)
+}
+
+/// A grouped value as text (picklists and texts are text; ids, numbers, dates printed).
+fn arg_text(a: &Arg) -> Option<String> {
+    match a {
+        Arg::Null(_) => None,
+        Arg::Text(t) => Some(t.clone()),
+        Arg::Int(i) => Some(i.to_string()),
+        Arg::Bool(b) => Some(b.to_string()),
+        Arg::Decimal(d, _) => Some(d.to_string()),
+        Arg::Date(d) => Some(d.to_string()),
+        Arg::DateTime(d) => Some(values::format_datetime(d)),
+        Arg::Uuid(u) => Some(u.to_string()),
     }
 }
 

@@ -9,6 +9,7 @@ pub mod records;
 pub mod schema;
 pub mod sql;
 pub mod system;
+pub mod views;
 
 pub use db::{Database, Dialect, Tx};
 pub use sql::{Arg, Sql};

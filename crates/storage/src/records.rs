@@ -360,6 +360,53 @@ pub fn union_list_sql(dialect: Dialect, object: &ObjectDef, branches: &[ListSpec
     s
 }
 
+/// Live records matching `filter`, counted (and `sum` summed, per currency for money) by
+/// the value of `group`. Returns the statement and its column kinds: group value,
+/// currency (money only), count, sum (if asked).
+pub fn totals_sql(
+    dialect: Dialect,
+    object: &ObjectDef,
+    filter: &Expr<Cond>,
+    group: &FieldDef,
+    sum: Option<&FieldDef>,
+) -> (Sql, Vec<ColumnKind>) {
+    let mut s = Sql::new(dialect);
+    let mut kinds = vec![group.column_kind()];
+    let currency = sum.and_then(FieldDef::currency_column);
+    let mut keys = vec![group.column.clone()];
+    s.push("SELECT ").ident(&group.column);
+    if let Some(c) = &currency {
+        s.push(", ").ident(c);
+        kinds.push(ColumnKind::Text);
+        keys.push(c.clone());
+    }
+    s.push(", COUNT(*)");
+    kinds.push(ColumnKind::Int);
+    if let Some(f) = sum {
+        s.push(", ");
+        if f.column_kind() == ColumnKind::Int {
+            s.push("CAST(SUM(").ident(&f.column).push(") AS BIGINT)");
+        } else {
+            s.push("SUM(").ident(&f.column).push(")");
+        }
+        kinds.push(f.column_kind());
+    }
+    s.push(" FROM ")
+        .ident(&object.table)
+        .push(" WHERE ")
+        .ident("deleted_at")
+        .push(" IS NULL AND ");
+    push_expr(&mut s, filter);
+    s.push(" GROUP BY ");
+    for (i, k) in keys.iter().enumerate() {
+        if i > 0 {
+            s.push(", ");
+        }
+        s.ident(k);
+    }
+    (s, kinds)
+}
+
 fn push_order(s: &mut Sql, sort: &Sort, qualifier: &str, limit: Option<usize>) {
     let dir = if sort.descending { " DESC" } else { " ASC" };
     s.push(" ORDER BY ");

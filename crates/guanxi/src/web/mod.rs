@@ -2,6 +2,9 @@
 //! JavaScript build step. Pages call the same services as the API, so the same
 //! permissions, validation and audit apply. Every string comes from the catalogue.
 
+mod board;
+mod edit;
+mod list;
 mod pages;
 
 use axum::Form;
@@ -29,11 +32,18 @@ pub fn router() -> Router<Crm> {
         .route("/logout", post(sign_out))
         .route("/lang/{tag}", get(set_language))
         .route("/static/app.css", get(stylesheet))
-        .route("/o/{plural}", get(list))
+        .route("/static/app.js", get(script))
+        .route("/o/{plural}", get(list::list))
+        .route("/o/{plural}/bulk", post(list::bulk))
+        .route("/o/{plural}/views", post(list::save_view))
+        .route("/o/{plural}/views/{id}/delete", post(list::delete_view))
+        .route("/o/{plural}/board", get(board::board))
         .route("/o/{plural}/new", get(new_form).post(create))
         .route("/o/{plural}/{id}", get(record))
         .route("/o/{plural}/{id}/edit", get(edit_form).post(update))
         .route("/o/{plural}/{id}/delete", post(delete))
+        .route("/o/{plural}/{id}/set", post(edit::set_field))
+        .route("/o/{plural}/{id}/cell/{field}", get(edit::cell_form))
 }
 
 /// The signed-in user of a page, with the session and its CSRF token.
@@ -178,12 +188,19 @@ async fn home(State(crm): State<Crm>, headers: HeaderMap) -> Response {
 }
 
 async fn stylesheet() -> Response {
-    let mut res = include_str!("app.css").into_response();
+    asset(include_str!("app.css"), "text/css; charset=utf-8")
+}
+
+/// The page script: small progressive enhancements (drag and drop on boards, editing a
+/// cell in place); every page works without it.
+async fn script() -> Response {
+    asset(include_str!("app.js"), "text/javascript; charset=utf-8")
+}
+
+fn asset(body: &'static str, kind: &'static str) -> Response {
+    let mut res = body.into_response();
     let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/css; charset=utf-8"),
-    );
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(kind));
     h.insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static("public, max-age=3600"),
@@ -294,61 +311,6 @@ async fn set_language(Path(tag): Path<String>, Query(q): Query<Back>) -> Respons
         res.headers_mut().insert(header::SET_COOKIE, v);
     }
     res
-}
-
-#[derive(Debug, Default, Deserialize)]
-pub(crate) struct ListParams {
-    pub filter: Option<String>,
-    pub sort: Option<String>,
-    pub cursor: Option<String>,
-}
-
-async fn list(
-    State(crm): State<Crm>,
-    headers: HeaderMap,
-    Path(plural): Path<String>,
-    Query(params): Query<ListParams>,
-) -> Response {
-    let v = match signed_in(&crm, &headers).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
-    let Some(object) = crm.schema().by_plural(&plural).cloned() else {
-        return failure(ServiceError::NotFound, v.locale, Some(&v));
-    };
-    let q = ListQuery {
-        filter: params.filter.clone(),
-        sort: params.sort.clone(),
-        cursor: params.cursor.clone(),
-        limit: Some(50),
-        deleted: false,
-    };
-    let visible = crm.visible_object(&v.actor, &object);
-    match crm.list(&v.actor, &object.name, &q).await {
-        Ok(page) => html(
-            StatusCode::OK,
-            pages::list(&v, &crm.schema(), &object, &visible, &params, &page, None),
-        ),
-        Err(ServiceError::Validation(errors)) => {
-            let empty = guanxi_services::records::Page {
-                records: Vec::new(),
-                next_cursor: None,
-            };
-            html(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                pages::list(
-                    &v,
-                    &crm.schema(),
-                    &object,
-                    &visible,
-                    &params,
-                    &empty,
-                    Some(&errors),
-                ),
-            )
-        }
-        Err(e) => failure(e, v.locale, Some(&v)),
-    }
 }
 
 async fn record(

@@ -4,11 +4,10 @@
 use guanxi_core::metadata::FieldType;
 use guanxi_core::values::{Record, Value};
 use guanxi_core::{FieldDef, FieldError, Locale, Msg, ObjectDef, Schema};
-use guanxi_services::records::Page;
 use guanxi_storage::system::HistoryRow;
 use maud::{DOCTYPE, Markup, html};
 
-use super::{ListParams, Viewer};
+use super::Viewer;
 
 const LANGS: [(Locale, &str); 3] = [
     (Locale::ZhCn, "简体中文"),
@@ -120,8 +119,48 @@ pub(super) fn message(locale: Locale, viewer: Option<&Viewer>, msg: Msg) -> Mark
     layout(locale, viewer, None, None, "/", t(locale, msg), content)
 }
 
+/// A short message about something that did not happen, with the way back.
+pub(super) fn notice(v: &Viewer, text: &str, back: &str) -> Markup {
+    let locale = v.locale;
+    let content = html! {
+        div.card {
+            p.error role="alert" { (text) }
+            p { a href=(back) { (t(locale, Msg::UiBack)) } }
+        }
+    };
+    layout(locale, Some(v), None, None, back, text, content)
+}
+
+/// The in-place editor of one cell: the record form's input for the field, the version
+/// the page showed, save and cancel. A fragment the page script puts into the cell.
+pub(super) fn cell_form(
+    v: &Viewer,
+    object: &ObjectDef,
+    field: &FieldDef,
+    id: uuid::Uuid,
+    values: &std::collections::HashMap<String, String>,
+    users: &[(uuid::Uuid, String)],
+) -> Markup {
+    let locale = v.locale;
+    let value = |k: &str| values.get(k).map(String::as_str).unwrap_or("");
+    let input_id = format!("cell-{id}-{}", field.name);
+    let err_id = format!("{input_id}-error");
+    html! {
+        form.cell-edit method="post" action={ "/o/" (object.plural) "/" (id) "/set" } novalidate {
+            input type="hidden" name="csrf" value=(v.csrf);
+            input type="hidden" name="field" value=(field.name);
+            input type="hidden" name="version" value=(value("version"));
+            label.vh for=(input_id) { (field.label.get(locale)) }
+            (input(field, &input_id, value, Some(err_id.as_str()), false, locale, users))
+            p.error id=(err_id) role="alert" {}
+            button.primary type="submit" { (t(locale, Msg::UiSave)) }
+            button.linkish.cancel type="button" { (t(locale, Msg::UiCancel)) }
+        }
+    }
+}
+
 /// The columns of a list: the name, then up to five indexed fields the user sees.
-fn list_columns(object: &ObjectDef) -> Vec<&FieldDef> {
+pub(super) fn list_columns(object: &ObjectDef) -> Vec<&FieldDef> {
     let mut cols: Vec<&FieldDef> = object.field(&object.name_field).into_iter().collect();
     cols.extend(
         object
@@ -156,104 +195,9 @@ fn query_string(filter: Option<&str>, sort: Option<&str>, cursor: Option<&str>) 
     }
 }
 
-pub(super) fn list(
-    v: &Viewer,
-    schema: &Schema,
-    full: &ObjectDef,
-    object: &ObjectDef,
-    params: &ListParams,
-    page: &Page,
-    errors: Option<&[FieldError]>,
-) -> Markup {
-    let locale = v.locale;
-    let cols = list_columns(object);
-    let filter = params.filter.as_deref().unwrap_or("");
-    let sort = params.sort.as_deref().unwrap_or("");
-    let base = format!("/o/{}", object.plural);
-    let here = format!(
-        "{base}{}",
-        query_string(Some(filter), Some(sort), params.cursor.as_deref())
-    );
-    let filter_error = errors.and_then(|e| e.iter().find(|f| f.field.starts_with("filter")));
-    let other_error = errors.and_then(|e| e.iter().find(|f| !f.field.starts_with("filter")));
-    let title = object.plural_label.get(locale);
-    let content = html! {
-        div.titlebar {
-            h1 { (title) }
-            div.actions {
-                @let export = query_string(Some(filter), Some(sort), None);
-                @let sep = if export.is_empty() { "?" } else { "&" };
-                a href={ "/api/v1/" (object.plural) "/export" (export) (sep) "format=csv" } download { (t(locale, Msg::UiExport)) " CSV" }
-                a href={ "/api/v1/" (object.plural) "/export" (export) (sep) "format=xlsx" } download { (t(locale, Msg::UiExport)) " XLSX" }
-                a.button href={ (base) "/new" } { (t(locale, Msg::UiNew)) }
-            }
-        }
-        form.filter method="get" action=(base) role="search" {
-            div.field {
-                label for="filter" { (t(locale, Msg::UiFilter)) }
-                input #filter type="search" name="filter" value=(filter)
-                    aria-describedby="filter-hint" aria-invalid=[filter_error.map(|_| "true")];
-                @if let Some(e) = filter_error {
-                    p.error #filter-error role="alert" { (e.message(locale)) }
-                } @else {
-                    p.hint #filter-hint { (t(locale, Msg::UiFilterHint)) }
-                }
-            }
-            @if !sort.is_empty() { input type="hidden" name="sort" value=(sort); }
-            button.primary type="submit" { (t(locale, Msg::UiApply)) }
-            @if !filter.is_empty() { a.button href={ (base) (query_string(None, Some(sort), None)) } { (t(locale, Msg::UiClear)) } }
-        }
-        @if let Some(e) = other_error {
-            p.error role="alert" { (e.field) ": " (e.message(locale)) }
-        }
-        @if page.records.is_empty() {
-            p.empty { (t(locale, Msg::UiNoRecords)) }
-        } @else {
-            table.records {
-                thead {
-                    tr {
-                        @for c in &cols {
-                            th scope="col" {
-                                @if c.indexed || c.unique {
-                                    @let next = if sort == c.name { format!("-{}", c.name) } else { c.name.clone() };
-                                    a href={ (base) (query_string(Some(filter), Some(&next), None)) }
-                                      title=(Msg::UiSortBy.format(locale, &[("field", c.label.get(locale))])) {
-                                        (c.label.get(locale))
-                                        @if sort == c.name { " ▲" } @else if sort.strip_prefix('-') == Some(c.name.as_str()) { " ▼" }
-                                    }
-                                } @else {
-                                    (c.label.get(locale))
-                                }
-                            }
-                        }
-                    }
-                }
-                (record_rows(locale, &object.plural, full, &cols, &page.records))
-            }
-        }
-        nav.pager {
-            @if params.cursor.is_some() {
-                a href={ (base) (query_string(Some(filter), Some(sort), None)) } { (t(locale, Msg::UiFirstPage)) }
-            }
-            @if let Some(c) = &page.next_cursor {
-                a rel="next" href={ (base) (query_string(Some(filter), Some(sort), Some(c))) } { (t(locale, Msg::UiNextPage)) }
-            }
-        }
-    };
-    layout(
-        locale,
-        Some(v),
-        Some(schema),
-        Some(&object.name),
-        &here,
-        title,
-        content,
-    )
-}
-
 /// A record's value of a field, looked up by name: records are full width, so the
 /// position is the one in the whole object, not in what the viewer sees of it.
-fn field_value<'a>(full: &ObjectDef, record: &'a Record, name: &str) -> &'a Value {
+pub(super) fn field_value<'a>(full: &ObjectDef, record: &'a Record, name: &str) -> &'a Value {
     record.values.get(position(full, name)).unwrap_or(&Value::Null)
 }
 
@@ -571,7 +515,7 @@ pub(super) fn form(
                         (f.label.get(locale))
                         @if f.required { " *" }
                     }
-                    (input(f, &input_id, value, err.map(|_| err_id.as_str()), locale, users))
+                    (input(f, &input_id, value, err.map(|_| err_id.as_str()), err.is_some(), locale, users))
                     @if let Some(e) = err {
                         p.error id=(err_id) { (e.message(locale)) }
                     } @else if matches!(f.field_type, FieldType::MultiPicklist | FieldType::Tags) {
@@ -601,10 +545,11 @@ fn input<'a>(
     id: &str,
     value: impl Fn(&str) -> &'a str,
     described: Option<&str>,
+    invalid: bool,
     locale: Locale,
     users: &[(uuid::Uuid, String)],
 ) -> Markup {
-    let invalid = described.map(|_| "true");
+    let invalid = invalid.then_some("true");
     let name = f.name.as_str();
     match f.field_type {
         FieldType::LongText => html! {

@@ -1,0 +1,148 @@
+// Guanxi page script: small progressive enhancements, hand-written, no build step.
+// Every action here also works without it, as a plain form or link.
+"use strict";
+
+(() => {
+  // Posts a form's data asking for JSON; answers { ok, status, body }.
+  async function post(url, data) {
+    const res = await fetch(url, {
+      method: "POST",
+      headers: { accept: "application/json" },
+      body: new URLSearchParams(data),
+      credentials: "same-origin",
+    });
+    let body = null;
+    try {
+      body = await res.json();
+    } catch {
+      body = null;
+    }
+    return { ok: res.ok, status: res.status, body };
+  }
+
+  function say(el, text, error) {
+    if (!el) return;
+    el.textContent = text;
+    el.classList.toggle("error", Boolean(error));
+  }
+
+  // Boards: drag a card to another column. The move carries the version the board
+  // showed; if someone changed the record meanwhile the server refuses, the card goes
+  // back where it was and the refusal is shown.
+  const board = document.querySelector(".board");
+  if (board) {
+    const status = document.getElementById("board-status");
+    let drag = null;
+
+    // Counts, sums and the moved card's buttons as the server now sees them.
+    async function refresh(id) {
+      const res = await fetch(location.href, { credentials: "same-origin" });
+      if (!res.ok) return;
+      const doc = new DOMParser().parseFromString(await res.text(), "text/html");
+      const fresh = doc.querySelectorAll(".kcol");
+      board.querySelectorAll(".kcol").forEach((col, i) => {
+        const other = fresh[i];
+        if (!other || other.dataset.value !== col.dataset.value) return;
+        col.querySelector(".ktotal").replaceWith(document.importNode(other.querySelector(".ktotal"), true));
+      });
+      const card = doc.querySelector(`.kcard[data-id="${id}"]`);
+      const mine = board.querySelector(`.kcard[data-id="${id}"]`);
+      if (card && mine) mine.replaceWith(document.importNode(card, true));
+    }
+
+    board.addEventListener("dragstart", (e) => {
+      const card = e.target.closest?.(".kcard");
+      if (!card) return;
+      drag = { card, from: card.parentElement, next: card.nextElementSibling };
+      e.dataTransfer.effectAllowed = "move";
+      e.dataTransfer.setData("text/plain", card.dataset.id);
+      card.classList.add("dragging");
+    });
+    board.addEventListener("dragend", () => drag?.card.classList.remove("dragging"));
+    board.addEventListener("dragover", (e) => {
+      if (drag && e.target.closest?.(".kcol")) {
+        e.preventDefault();
+        e.dataTransfer.dropEffect = "move";
+      }
+    });
+    board.addEventListener("drop", async (e) => {
+      const col = e.target.closest?.(".kcol");
+      if (!drag || !col) return;
+      e.preventDefault();
+      const { card, from, next } = drag;
+      drag = null;
+      card.classList.remove("dragging");
+      const list = col.querySelector(".kcards");
+      if (list === from) return;
+      list.prepend(card);
+      const form = card.querySelector("form.kmove");
+      const data = new FormData(form);
+      data.set(board.dataset.field, col.dataset.value);
+      data.set("board", "1");
+      say(status, "", false);
+      const r = await post(form.action, data);
+      if (r.ok) {
+        card.dataset.version = r.body.version;
+        form.querySelector("[name=version]").value = r.body.version;
+        await refresh(card.dataset.id);
+      } else {
+        from.insertBefore(card, next);
+        say(status, r.body?.message ?? `HTTP ${r.status}`, true);
+      }
+    });
+  }
+
+  // Lists: edit a cell in place. The pencil is a link to the record form; with this
+  // script it opens the field's own input inside the cell instead.
+  document.addEventListener("click", async (e) => {
+    const link = e.target.closest?.("a.cell-edit");
+    if (!link) return;
+    e.preventDefault();
+    const cell = link.closest("td");
+    // /o/{plural}/{id}/edit#f-{field} → the field's editor, /o/{plural}/{id}/cell/{field}
+    const editor = link.getAttribute("href").replace(/\/edit#f-([\w]+)$/, "/cell/$1");
+    const res = await fetch(editor, { credentials: "same-origin" });
+    if (!res.ok) {
+      location.href = link.href;
+      return;
+    }
+    const before = cell.innerHTML;
+    cell.innerHTML = await res.text();
+    const form = cell.querySelector("form");
+    const input = form.querySelector("input:not([type=hidden]), select, textarea");
+    const error = form.querySelector(".error");
+    const close = () => {
+      cell.innerHTML = before;
+      cell.querySelector("a.cell-edit")?.focus();
+    };
+    input?.focus();
+    form.querySelector(".cancel")?.addEventListener("click", close);
+    form.addEventListener("keydown", (k) => {
+      if (k.key === "Escape") close();
+    });
+    form.addEventListener("submit", async (s) => {
+      s.preventDefault();
+      const r = await post(form.action, new FormData(form));
+      if (r.ok) {
+        cell.innerHTML = before;
+        const shown = cell.querySelector(".v");
+        if (shown) shown.textContent = r.body.display;
+        cell.classList.add("saved");
+        cell.querySelector("a.cell-edit")?.focus();
+      } else {
+        input?.setAttribute("aria-invalid", "true");
+        say(error, r.body?.message ?? `HTTP ${r.status}`, true);
+      }
+    });
+  });
+
+  // Lists: one box selects every row for a bulk action.
+  const all = document.querySelector("input.select-all");
+  if (all) {
+    all.addEventListener("change", () => {
+      document.querySelectorAll("input.select-row").forEach((b) => {
+        b.checked = all.checked;
+      });
+    });
+  }
+})();
