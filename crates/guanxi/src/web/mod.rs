@@ -383,6 +383,10 @@ async fn record(
         Ok(r) => r,
         Err(e) => return failure(e, v.locale, Some(&v)),
     };
+    let layout = match crm.layout(&object).await {
+        Ok(l) => l,
+        Err(e) => return failure(e, v.locale, Some(&v)),
+    };
     html(
         StatusCode::OK,
         pages::record(
@@ -394,6 +398,7 @@ async fn record(
             &history,
             &names,
             &related,
+            &layout,
         ),
     )
 }
@@ -576,6 +581,10 @@ async fn form_page(
     status: StatusCode,
 ) -> Response {
     let users = user_choices(crm).await;
+    let layout = match crm.layout(object).await {
+        Ok(l) => l,
+        Err(e) => return failure(e, v.locale, Some(v)),
+    };
     let page = pages::form(
         v,
         &crm.schema(),
@@ -586,6 +595,7 @@ async fn form_page(
         errors,
         notice,
         &users,
+        &layout,
     );
     html(status, page)
 }
