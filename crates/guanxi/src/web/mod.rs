@@ -2,6 +2,7 @@
 //! JavaScript build step. Pages call the same services as the API, so the same
 //! permissions, validation and audit apply. Every string comes from the catalogue.
 
+mod admin;
 mod pages;
 
 use axum::Form;
@@ -34,6 +35,7 @@ pub fn router() -> Router<Crm> {
         .route("/o/{plural}/{id}", get(record))
         .route("/o/{plural}/{id}/edit", get(edit_form).post(update))
         .route("/o/{plural}/{id}/delete", post(delete))
+        .merge(admin::router())
 }
 
 /// The signed-in user of a page, with the session and its CSRF token.

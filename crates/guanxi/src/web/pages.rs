@@ -73,6 +73,7 @@ pub(super) fn layout(
                             }
                         }
                         @if let Some(v) = viewer {
+                            @if v.actor.administers() { a href="/admin" { (t(locale, Msg::UiSetup)) } }
                             span.who { (v.actor.email) }
                             form method="post" action="/logout" {
                                 input type="hidden" name="csrf" value=(v.csrf);
