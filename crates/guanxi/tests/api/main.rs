@@ -21,3 +21,4 @@ mod sessions;
 mod sharing;
 mod validation;
 mod web;
+mod web_admin;
