@@ -178,7 +178,23 @@ impl Actor {
 }
 
 impl Crm {
+    /// Adds a user from the command line or at start-up (audited as `cli`).
     pub async fn create_user(&self, new: NewUser) -> Result<UserRow, ServiceError> {
+        self.insert_user(None, new).await
+    }
+
+    /// An administrator adds a user who signs in with a password. Audited as them.
+    pub async fn add_user(&self, actor: &Actor, new: NewUser) -> Result<UserRow, ServiceError> {
+        if !actor.administers() {
+            return Err(ServiceError::Forbidden(Msg::DetailAdminOnly));
+        }
+        if new.password.as_deref().is_none_or(str::is_empty) {
+            return Err(ServiceError::field("password", Msg::Required));
+        }
+        self.insert_user(Some(actor), new).await
+    }
+
+    async fn insert_user(&self, by: Option<&Actor>, new: NewUser) -> Result<UserRow, ServiceError> {
         let email =
             normalize::email(&new.email).ok_or_else(|| ServiceError::field("email", Msg::InvalidEmail))?;
         if let Some(p) = &new.password
@@ -220,7 +236,7 @@ impl Crm {
             other => other?,
         }
         let detail = serde_json::json!({"user": user.id, "email": user.email, "is_admin": user.is_admin});
-        crate::audit::record(&mut tx, None, "user.create", None, None, detail, now).await?;
+        crate::audit::record(&mut tx, by, "user.create", None, None, detail, now).await?;
         system::bump_permission_version(&mut tx).await?;
         tx.commit().await?;
         self.reload_policy().await?;
@@ -315,6 +331,7 @@ impl Crm {
             created_at: now,
             expires_at: new.expires_days.map(|d| now + Duration::days(i64::from(d))),
             revoked_at: None,
+            last_used_at: None,
         };
         let detail = serde_json::json!({"token": row.id, "name": row.name, "user": user.email, "scopes": row.scopes,
             "expires_at": row.expires_at});
@@ -362,18 +379,27 @@ impl Crm {
         if !token.starts_with("gx_") || token.len() > 200 {
             return Ok(None);
         }
-        let found = system::user_for_token(self.db(), &token_hash(token), self.now()).await?;
-        Ok(found.map(|(user, scopes)| {
-            let mut actor = Actor::for_user(&user);
-            // A token never grants more than its user has.
-            let granted = Scopes::parse(&scopes).unwrap_or(Scopes::NONE);
-            actor.scopes = Scopes {
-                read: granted.read,
-                write: granted.write,
-                admin: granted.admin && user.is_admin,
-            };
-            actor
-        }))
+        let now = self.now();
+        let Some(found) = system::user_for_token(self.db(), &token_hash(token), now).await? else {
+            return Ok(None);
+        };
+        // "Last used" to the minute: one write a minute per busy token, not one a request.
+        if found
+            .last_used_at
+            .is_none_or(|t| now - t >= Duration::seconds(60))
+            && let Err(e) = system::touch_token(self.db(), found.id, now).await
+        {
+            tracing::warn!(error = %e, "could not note a token's use");
+        }
+        let mut actor = Actor::for_user(&found.user);
+        // A token never grants more than its user has.
+        let granted = Scopes::parse(&found.scopes).unwrap_or(Scopes::NONE);
+        actor.scopes = Scopes {
+            read: granted.read,
+            write: granted.write,
+            admin: granted.admin && found.user.is_admin,
+        };
+        Ok(Some(actor))
     }
 
     /// Checks an email and password (for sign-in); `None` when they do not match.

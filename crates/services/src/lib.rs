@@ -8,6 +8,7 @@ pub mod demo;
 mod error;
 pub mod export;
 pub mod identity;
+pub mod layouts;
 pub mod metadata;
 pub mod permissions;
 pub mod records;
@@ -57,6 +58,12 @@ impl Actor {
             kind: UserKind::Internal,
             partner: None,
         }
+    }
+
+    /// Whether the actor may change the setup (metadata, layouts, users, permissions): an
+    /// internal administrator whose credential carries the admin scope.
+    pub fn administers(&self) -> bool {
+        self.is_admin && self.scopes.admin && self.kind == UserKind::Internal
     }
 
     /// What the access decision needs to know about the actor.

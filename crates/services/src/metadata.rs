@@ -37,7 +37,7 @@ pub enum LabelInput {
 }
 
 impl LabelInput {
-    fn into_label(self) -> Label {
+    pub(crate) fn into_label(self) -> Label {
         match self {
             LabelInput::One(s) => Label::new(&s, &s, &s),
             LabelInput::Each(l) => l,

@@ -105,7 +105,7 @@ where
 }
 
 fn admin_only(actor: &Actor) -> Result<(), ServiceError> {
-    if actor.is_admin && actor.scopes.admin && actor.kind == UserKind::Internal {
+    if actor.administers() {
         Ok(())
     } else {
         Err(ServiceError::Forbidden(Msg::DetailAdminOnly))

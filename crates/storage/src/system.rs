@@ -193,9 +193,11 @@ pub struct TokenRow {
     pub created_at: DateTime<Utc>,
     pub expires_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
+    /// When a request last came with it (to a minute or so; see `touch_token`).
+    pub last_used_at: Option<DateTime<Utc>>,
 }
 
-const TOKEN_COLS: [&str; 9] = [
+const TOKEN_COLS: [&str; 10] = [
     "id",
     "user_id",
     "name",
@@ -205,14 +207,16 @@ const TOKEN_COLS: [&str; 9] = [
     "created_at",
     "expires_at",
     "revoked_at",
+    "last_used_at",
 ];
-const TOKEN_KINDS: [ColumnKind; 9] = [
+const TOKEN_KINDS: [ColumnKind; 10] = [
     ColumnKind::Uuid,
     ColumnKind::Uuid,
     ColumnKind::Text,
     ColumnKind::Text,
     ColumnKind::Text,
     ColumnKind::Text,
+    ColumnKind::DateTime,
     ColumnKind::DateTime,
     ColumnKind::DateTime,
     ColumnKind::DateTime,
@@ -230,6 +234,7 @@ fn token_from(row: Vec<Arg>) -> Option<TokenRow> {
         created_at: it.next()?.as_datetime()?,
         expires_at: it.next()?.as_datetime(),
         revoked_at: it.next()?.as_datetime(),
+        last_used_at: it.next()?.as_datetime(),
     })
 }
 
@@ -244,6 +249,7 @@ pub async fn insert_token(tx: &mut Tx, t: &TokenRow) -> Result<()> {
         Arg::DateTime(t.created_at),
         Arg::opt_datetime(t.expires_at),
         Arg::opt_datetime(t.revoked_at),
+        Arg::opt_datetime(t.last_used_at),
     ];
     insert_rows(tx, "gx_api_tokens", &TOKEN_COLS, vec![row]).await
 }
@@ -277,16 +283,26 @@ pub async fn revoke_token(tx: &mut Tx, user_id: Uuid, token_id: Uuid, now: DateT
     Ok(tx.execute(s).await? == 1)
 }
 
+/// A live token found by its hash: its user, scopes, id and when it was last used.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LiveToken {
+    pub user: UserRow,
+    pub scopes: String,
+    pub id: Uuid,
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
 /// The active user holding a live (unrevoked, unexpired) token with this hash, and the
 /// token's scopes.
 pub async fn user_for_token(
     db: &Database,
     token_hash: &str,
     now: DateTime<Utc>,
-) -> Result<Option<(UserRow, String)>> {
+) -> Result<Option<LiveToken>> {
     let mut s = db.sql();
     s.push(&format!(
-        "SELECT {USER_COLS}, t.scopes FROM gx_api_tokens t JOIN gx_users u ON u.id = t.user_id WHERE t.token_hash = "
+        "SELECT {USER_COLS}, t.scopes, t.id, t.last_used_at FROM gx_api_tokens t JOIN gx_users u ON u.id = t.user_id \
+         WHERE t.token_hash = "
     ));
     s.bind(Arg::Text(token_hash.into()));
     s.push(" AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ");
@@ -294,15 +310,33 @@ pub async fn user_for_token(
         .push(") AND u.active = ")
         .bind(Arg::Bool(true));
     let mut kinds = USER_KINDS.to_vec();
-    kinds.push(ColumnKind::Text);
+    kinds.extend([ColumnKind::Text, ColumnKind::Uuid, ColumnKind::DateTime]);
     let Some(mut row) = db.fetch(s, &kinds).await?.into_iter().next() else {
         return Ok(None);
     };
+    let last_used_at = row.pop().and_then(|a| a.as_datetime());
+    let id = row.pop().and_then(|a| a.as_uuid());
     let scopes = row
         .pop()
         .and_then(|a| a.as_text().map(str::to_string))
         .unwrap_or_default();
-    Ok(user_from(row).map(|u| (u, scopes)))
+    Ok(user_from(row).zip(id).map(|(user, id)| LiveToken {
+        user,
+        scopes,
+        id,
+        last_used_at,
+    }))
+}
+
+/// Notes that a token was used now.
+pub async fn touch_token(db: &Database, id: Uuid, now: DateTime<Utc>) -> Result<()> {
+    let mut s = db.sql();
+    s.push("UPDATE gx_api_tokens SET last_used_at = ")
+        .bind(Arg::DateTime(now))
+        .push(" WHERE id = ")
+        .bind(Arg::Uuid(id));
+    db.execute(s).await?;
+    Ok(())
 }
 
 /// A signed-in browser: the cookie's hash, its CSRF token, its lifetime.
@@ -1311,4 +1345,42 @@ pub async fn shared_ids(tx: &mut Tx, object: &str, ids: &[Uuid], grantees: &[Uui
         );
     }
     Ok(out)
+}
+
+/// An object's saved page layout (JSON), if an administrator saved one.
+pub async fn layout(db: &Database, object: &str) -> Result<Option<String>> {
+    let mut s = db.sql();
+    s.push("SELECT definition FROM gx_layouts WHERE object = ")
+        .bind(Arg::Text(object.into()));
+    Ok(db
+        .fetch(s, &[ColumnKind::Text])
+        .await?
+        .into_iter()
+        .next()
+        .and_then(|r| r.into_iter().next())
+        .and_then(|a| a.as_text().map(str::to_string)))
+}
+
+/// Saves an object's page layout, replacing the one saved before.
+pub async fn put_layout(
+    tx: &mut Tx,
+    object: &str,
+    definition: &str,
+    by: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let mut s = tx.sql();
+    s.push("INSERT INTO gx_layouts (object, definition, updated_at, updated_by) VALUES (")
+        .bind_list([
+            Arg::Text(object.into()),
+            Arg::Text(definition.into()),
+            Arg::DateTime(now),
+            Arg::opt_uuid(by),
+        ])
+        .push(
+            ") ON CONFLICT (object) DO UPDATE SET definition = excluded.definition, \
+               updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+        );
+    tx.execute(s).await?;
+    Ok(())
 }

@@ -65,6 +65,7 @@ pub fn router(crm: Crm) -> Router {
             axum::routing::patch(access::update_user),
         )
         .route("/api/v1/admin/access/{name}", get(get_access).put(put_access))
+        .route("/api/v1/admin/layouts/{name}", get(get_layout).put(put_layout))
         .route(
             "/api/v1/admin/teams",
             get(access::list_teams).post(access::add_team),
@@ -546,6 +547,47 @@ async fn put_access(
         .await
         .map_err(|e| Problem::from_service(e, ctx.locale, false))?;
     Ok(Json(access_json(&a)))
+}
+
+fn layout_json(object: &str, l: &guanxi_services::layouts::Layout) -> Value {
+    json!({"object": object, "sections": l.sections})
+}
+
+async fn get_layout(
+    State(crm): State<Crm>,
+    Extension(ctx): Extension<Ctx>,
+    Path(name): Path<String>,
+) -> Result<Json<Value>, Problem> {
+    let object = object_named(&crm, &ctx, &name)?;
+    let def = crm
+        .schema()
+        .object(&object)
+        .cloned()
+        .ok_or_else(|| Problem::not_found(ctx.locale))?;
+    let layout = crm
+        .layout(&def)
+        .await
+        .map_err(|e| Problem::from_service(e, ctx.locale, false))?;
+    Ok(Json(layout_json(&object, &layout)))
+}
+
+async fn put_layout(
+    State(crm): State<Crm>,
+    Extension(ctx): Extension<Ctx>,
+    Path(name): Path<String>,
+    body: Bytes,
+) -> Result<Json<Value>, Problem> {
+    let object = object_named(&crm, &ctx, &name)?;
+    let mut input = parse_body(ctx.locale, &body)?;
+    // What GET answers may be sent back as it is.
+    if let Value::Object(m) = &mut input {
+        m.remove("object");
+    }
+    let layout = crm
+        .set_layout(&ctx.actor, &object, input)
+        .await
+        .map_err(|e| Problem::from_service(e, ctx.locale, false))?;
+    Ok(Json(layout_json(&object, &layout)))
 }
 
 /// An object by its name or plural, or 404.

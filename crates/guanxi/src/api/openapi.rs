@@ -411,6 +411,31 @@ pub fn document(schema: &Schema) -> Json {
                "get": admin("getObjectAccess", "An object's sharing default and role permissions", ok("Access", access)),
                "put": put_access}),
     );
+    let label = json!({"type": "object", "properties": {"en": {"type": "string"}, "zh-CN": {"type": "string"}, "zh-TW": {"type": "string"}},
+        "required": ["en", "zh-CN", "zh-TW"]});
+    let layout = json!({"type": "object", "properties": {
+        "object": {"type": "string", "readOnly": true},
+        "sections": {"type": "array", "minItems": 1, "items": {"type": "object", "properties": {
+            "label": {"oneOf": [label, {"type": "string", "description": "One label for every language"}]},
+            "fields": {"type": "array", "items": {"type": "string"}, "description": "Field API names in page order; each once"}},
+            "required": ["label", "fields"]}}},
+        "required": ["sections"]});
+    let mut put_layout = admin(
+        "setLayout",
+        "Set an object's page layout: sections in order, each with a label and its fields in order. Fields left out \
+         are appended to the last section; an unknown or repeated field is refused, named in `errors` \
+         (`sections[i].fields[j]`). Audited as layout.update",
+        ok("The layout as pages now use it", layout.clone()),
+    );
+    put_layout["requestBody"] =
+        json!({"required": true, "content": {"application/json": {"schema": layout.clone()}}});
+    paths.insert(
+        "/api/v1/admin/layouts/{name}".into(),
+        json!({"parameters": [{"name": "name", "in": "path", "required": true, "schema": {"type": "string"},
+                   "description": "The object's API name or plural"}],
+               "get": admin("getLayout", "An object's page layout: the saved one fitted to its fields, else the default", ok("Layout", layout)),
+               "put": put_layout}),
+    );
     paths.insert(
         "/api/v1/me/tokens".into(),
         json!({"get": {"operationId": "myTokens", "tags": ["Tokens"], "summary": "The caller's API tokens (never the tokens themselves)",

@@ -5,6 +5,7 @@
 mod board;
 mod edit;
 mod list;
+mod admin;
 mod pages;
 
 use axum::Form;
@@ -44,6 +45,7 @@ pub fn router() -> Router<Crm> {
         .route("/o/{plural}/{id}/delete", post(delete))
         .route("/o/{plural}/{id}/set", post(edit::set_field))
         .route("/o/{plural}/{id}/cell/{field}", get(edit::cell_form))
+        .merge(admin::router())
 }
 
 /// The signed-in user of a page, with the session and its CSRF token.
@@ -345,6 +347,10 @@ async fn record(
         Ok(r) => r,
         Err(e) => return failure(e, v.locale, Some(&v)),
     };
+    let layout = match crm.layout(&object).await {
+        Ok(l) => l,
+        Err(e) => return failure(e, v.locale, Some(&v)),
+    };
     html(
         StatusCode::OK,
         pages::record(
@@ -356,6 +362,7 @@ async fn record(
             &history,
             &names,
             &related,
+            &layout,
         ),
     )
 }
@@ -538,6 +545,10 @@ async fn form_page(
     status: StatusCode,
 ) -> Response {
     let users = user_choices(crm).await;
+    let layout = match crm.layout(object).await {
+        Ok(l) => l,
+        Err(e) => return failure(e, v.locale, Some(v)),
+    };
     let page = pages::form(
         v,
         &crm.schema(),
@@ -548,6 +559,7 @@ async fn form_page(
         errors,
         notice,
         &users,
+        &layout,
     );
     html(status, page)
 }

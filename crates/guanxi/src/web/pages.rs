@@ -2,8 +2,10 @@
 //! are formatted for the page's language. maud escapes every interpolated value.
 
 use guanxi_core::metadata::FieldType;
+use guanxi_core::metadata::Label;
 use guanxi_core::values::{Record, Value};
 use guanxi_core::{FieldDef, FieldError, Locale, Msg, ObjectDef, Schema};
+use guanxi_services::layouts::Layout;
 use guanxi_storage::system::HistoryRow;
 use maud::{DOCTYPE, Markup, html};
 
@@ -70,6 +72,7 @@ pub(super) fn layout(
                             }
                         }
                         @if let Some(v) = viewer {
+                            @if v.actor.administers() { a href="/admin" { (t(locale, Msg::UiSetup)) } }
                             span.who { (v.actor.email) }
                             form method="post" action="/logout" {
                                 input type="hidden" name="csrf" value=(v.csrf);
@@ -219,6 +222,7 @@ pub(super) fn record(
     history: &[HistoryRow],
     names: &std::collections::HashMap<uuid::Uuid, String>,
     related: &[super::Related],
+    page_layout: &Layout,
 ) -> Markup {
     let locale = v.locale;
     let value = |name: &str| field_value(full, record, name);
@@ -240,10 +244,14 @@ pub(super) fn record(
                 }
             }
         }
-        section.card aria-labelledby="details" {
-            h2 #details { (t(locale, Msg::UiDetails)) }
+        // One card per layout section, with the fields of it the viewer may see.
+        @for (n, section) in page_layout.sections.iter().enumerate() {
+          @let shown: Vec<&FieldDef> = section.fields.iter().filter_map(|name| visible.field(name)).collect();
+          @if !shown.is_empty() {
+          section.card aria-labelledby={ "section-" (n) } {
+            h2 id={ "section-" (n) } { (section.label.get(locale)) }
             dl.fields {
-                @for f in visible.fields.iter().filter(|f| !matches!(f.name.as_str(), "id" | "version" | "deleted_at")) {
+                @for f in shown {
                     dt { (f.label.get(locale)) }
                     dd {
                         @match (value(&f.name), f.target.as_deref()) {
@@ -260,6 +268,8 @@ pub(super) fn record(
                     }
                 }
             }
+          }
+          }
         }
         @for (n, r) in related.iter().enumerate() {
             @let more = related.iter().filter(|x| x.object.name == r.object.name).count() > 1;
@@ -465,8 +475,10 @@ pub(super) fn form(
     errors: &[FieldError],
     notice: Option<Msg>,
     users: &[(uuid::Uuid, String)],
+    page_layout: &Layout,
 ) -> Markup {
     let locale = v.locale;
+    let groups = form_groups(page_layout, fields);
     let (action, title, back) = match id {
         Some(id) => (
             format!("/o/{}/{id}/edit", object.plural),
@@ -506,7 +518,10 @@ pub(super) fn form(
         form.card.record-form method="post" action=(action) novalidate {
             input type="hidden" name="csrf" value=(v.csrf);
             @if id.is_some() { input type="hidden" name="version" value=(value("version")); }
-            @for f in fields {
+            @for (legend, group) in &groups {
+              fieldset {
+                legend { (legend.get(locale)) }
+                @for f in group {
                 @let err = error_of(&f.name);
                 @let input_id = format!("f-{}", f.name);
                 @let err_id = format!("e-{}", f.name);
@@ -522,6 +537,8 @@ pub(super) fn form(
                         p.hint { (t(locale, Msg::UiListHint)) }
                     }
                 }
+                }
+              }
             }
             div.actions {
                 button.primary type="submit" { (t(locale, Msg::UiSave)) }
@@ -538,6 +555,30 @@ pub(super) fn form(
         &title,
         content,
     )
+}
+
+/// A form's fields under the layout's section headings, in its order; fields the layout
+/// does not place (none, once fitted) go in the last group. Empty groups are left out.
+fn form_groups<'a>(page_layout: &'a Layout, fields: &'a [FieldDef]) -> Vec<(&'a Label, Vec<&'a FieldDef>)> {
+    let mut groups: Vec<(&Label, Vec<&FieldDef>)> = page_layout
+        .sections
+        .iter()
+        .map(|s| {
+            let group = s
+                .fields
+                .iter()
+                .filter_map(|name| fields.iter().find(|f| &f.name == name))
+                .collect();
+            (&s.label, group)
+        })
+        .collect();
+    let placed = |f: &FieldDef| page_layout.sections.iter().any(|s| s.fields.contains(&f.name));
+    let rest: Vec<&FieldDef> = fields.iter().filter(|f| !placed(f)).collect();
+    if let Some(last) = groups.last_mut() {
+        last.1.extend(rest);
+    }
+    groups.retain(|g| !g.1.is_empty());
+    groups
 }
 
 fn input<'a>(

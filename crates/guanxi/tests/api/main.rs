@@ -22,3 +22,4 @@ mod sharing;
 mod validation;
 mod web;
 mod web_lists;
+mod web_admin;
