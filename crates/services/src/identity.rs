@@ -164,6 +164,8 @@ impl Actor {
             kind: guanxi_core::access::UserKind::parse(&u.kind)
                 .unwrap_or(guanxi_core::access::UserKind::Portal),
             partner: u.partner_account_id,
+            time_zone: u.time_zone.clone(),
+            currency: u.currency.clone(),
         }
     }
 
@@ -219,7 +221,17 @@ impl Crm {
             name,
             password_hash: new.password.as_deref().map(hash_password).transpose()?,
             locale: new.locale.tag().into(),
-            time_zone: "Asia/Shanghai".into(),
+            // Until the user picks their own: the zone and currency of their language.
+            time_zone: match new.locale {
+                Locale::ZhTw => "Asia/Taipei",
+                _ => "Asia/Shanghai",
+            }
+            .into(),
+            currency: match new.locale {
+                Locale::ZhTw => "TWD",
+                _ => "CNY",
+            }
+            .into(),
             is_admin: new.is_admin,
             active: true,
             created_at: now,

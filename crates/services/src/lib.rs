@@ -13,6 +13,7 @@ pub mod metadata;
 pub mod permissions;
 pub mod records;
 pub mod sessions;
+pub mod settings;
 pub mod views;
 
 use std::sync::{Arc, RwLock};
@@ -42,6 +43,10 @@ pub struct Actor {
     pub kind: UserKind,
     /// For partner users: the partner account they work for.
     pub partner: Option<Uuid>,
+    /// IANA time zone the user reads and enters times in.
+    pub time_zone: String,
+    /// ISO 4217 code the user enters new amounts in.
+    pub currency: String,
 }
 
 impl Actor {
@@ -57,6 +62,8 @@ impl Actor {
             role_id: None,
             kind: UserKind::Internal,
             partner: None,
+            time_zone: "Asia/Shanghai".into(),
+            currency: "CNY".into(),
         }
     }
 

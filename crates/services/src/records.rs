@@ -1248,6 +1248,8 @@ mod speed {
             role_id: None,
             kind: Default::default(),
             partner: None,
+            time_zone: "Asia/Shanghai".into(),
+            currency: "CNY".into(),
         };
         let t = std::time::Instant::now();
         for input in &inputs {

@@ -140,6 +140,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: &[],
         postgres: &[],
     },
+    Migration {
+        version: 7,
+        name: "each user's currency for new amounts",
+        statements: &["ALTER TABLE gx_users ADD COLUMN currency {text} NOT NULL DEFAULT 'CNY'"],
+        sqlite: &[],
+        postgres: &[],
+    },
 ];
 
 pub fn latest_version() -> i64 {

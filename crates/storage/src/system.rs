@@ -51,10 +51,12 @@ pub struct UserRow {
     pub kind: String,
     /// For partner users: the account record of the partner they work for.
     pub partner_account_id: Option<Uuid>,
+    /// ISO 4217 code new amounts are entered in.
+    pub currency: String,
 }
 
-const USER_COLS: &str = "u.id, u.email, u.name, u.password_hash, u.locale, u.time_zone, u.is_admin, u.active, u.created_at, u.updated_at, u.role_id, u.kind, u.partner_account_id";
-const USER_KINDS: [ColumnKind; 13] = [
+const USER_COLS: &str = "u.id, u.email, u.name, u.password_hash, u.locale, u.time_zone, u.is_admin, u.active, u.created_at, u.updated_at, u.role_id, u.kind, u.partner_account_id, u.currency";
+const USER_KINDS: [ColumnKind; 14] = [
     ColumnKind::Uuid,
     ColumnKind::Text,
     ColumnKind::Text,
@@ -68,6 +70,7 @@ const USER_KINDS: [ColumnKind; 13] = [
     ColumnKind::Uuid,
     ColumnKind::Text,
     ColumnKind::Uuid,
+    ColumnKind::Text,
 ];
 
 fn user_from(row: Vec<Arg>) -> Option<UserRow> {
@@ -86,6 +89,7 @@ fn user_from(row: Vec<Arg>) -> Option<UserRow> {
         role_id: it.next()?.as_uuid(),
         kind: it.next()?.as_text()?.to_string(),
         partner_account_id: it.next()?.as_uuid(),
+        currency: it.next()?.as_text()?.to_string(),
     })
 }
 
@@ -104,6 +108,7 @@ pub async fn insert_user(tx: &mut Tx, u: &UserRow) -> Result<()> {
         Arg::opt_uuid(u.role_id),
         Arg::Text(u.kind.clone()),
         Arg::opt_uuid(u.partner_account_id),
+        Arg::Text(u.currency.clone()),
     ];
     let cols = [
         "id",
@@ -119,6 +124,7 @@ pub async fn insert_user(tx: &mut Tx, u: &UserRow) -> Result<()> {
         "role_id",
         "kind",
         "partner_account_id",
+        "currency",
     ];
     insert_rows(tx, "gx_users", &cols, vec![row]).await
 }
@@ -1383,4 +1389,55 @@ pub async fn put_layout(
         );
     tx.execute(s).await?;
     Ok(())
+}
+
+/// A user's own settings: language, time zone, currency for new amounts.
+pub async fn set_user_settings(
+    tx: &mut Tx,
+    user_id: Uuid,
+    locale: &str,
+    time_zone: &str,
+    currency: &str,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let mut s = tx.sql();
+    s.push("UPDATE gx_users SET locale = ")
+        .bind(Arg::Text(locale.into()))
+        .push(", time_zone = ")
+        .bind(Arg::Text(time_zone.into()))
+        .push(", currency = ")
+        .bind(Arg::Text(currency.into()))
+        .push(", updated_at = ")
+        .bind(Arg::DateTime(now))
+        .push(" WHERE id = ")
+        .bind(Arg::Uuid(user_id));
+    Ok(tx.execute(s).await? == 1)
+}
+
+pub async fn set_password_hash(tx: &mut Tx, user_id: Uuid, hash: &str, now: DateTime<Utc>) -> Result<bool> {
+    let mut s = tx.sql();
+    s.push("UPDATE gx_users SET password_hash = ")
+        .bind(Arg::Text(hash.into()))
+        .push(", updated_at = ")
+        .bind(Arg::DateTime(now))
+        .push(" WHERE id = ")
+        .bind(Arg::Uuid(user_id));
+    Ok(tx.execute(s).await? == 1)
+}
+
+/// Ends every live session of a user but one (the one that changed the password).
+pub async fn revoke_other_sessions(
+    tx: &mut Tx,
+    user_id: Uuid,
+    keep: Uuid,
+    now: DateTime<Utc>,
+) -> Result<u64> {
+    let mut s = tx.sql();
+    s.push("UPDATE gx_sessions SET revoked_at = ")
+        .bind(Arg::DateTime(now))
+        .push(" WHERE user_id = ")
+        .bind(Arg::Uuid(user_id))
+        .push(" AND revoked_at IS NULL AND id <> ")
+        .bind(Arg::Uuid(keep));
+    tx.execute(s).await
 }

@@ -293,14 +293,13 @@ fn yes_no(l: Locale, b: bool) -> &'static str {
     t(l, if b { Msg::UiYes } else { Msg::UiNo })
 }
 
-fn when(crm: &Crm, at: &DateTime<Utc>) -> Markup {
-    let local = at.with_timezone(&crm.parse_context().local_offset);
-    html! { time datetime=(guanxi_core::values::format_datetime(at)) { (local.format("%Y-%m-%d %H:%M")) } }
+fn when(fmt: super::pages::Fmt, at: &DateTime<Utc>) -> Markup {
+    html! { time datetime=(guanxi_core::values::format_datetime(at)) { (fmt.datetime(at)) } }
 }
 
-fn maybe_when(crm: &Crm, at: Option<&DateTime<Utc>>) -> Markup {
+fn maybe_when(fmt: super::pages::Fmt, at: Option<&DateTime<Utc>>) -> Markup {
     match at {
-        Some(at) => when(crm, at),
+        Some(at) => when(fmt, at),
         None => html! { "—" },
     }
 }
@@ -1530,10 +1529,10 @@ async fn tokens_page(
                             td data-label=(t(l, Msg::UiName)) { (tok.name) }
                             td data-label=(t(l, Msg::UiPrefix)) { code { (tok.prefix) "…" } }
                             td data-label=(t(l, Msg::UiScopes)) { (tok.scopes) }
-                            td data-label=(t(l, Msg::UiCreatedAt)) { (when(crm, &tok.created_at)) }
-                            td data-label=(t(l, Msg::UiLastUsed)) { (maybe_when(crm, tok.last_used_at.as_ref())) }
-                            td data-label=(t(l, Msg::UiExpires)) { (maybe_when(crm, tok.expires_at.as_ref())) }
-                            td data-label=(t(l, Msg::UiRevoked)) { (maybe_when(crm, tok.revoked_at.as_ref())) }
+                            td data-label=(t(l, Msg::UiCreatedAt)) { (when(v.fmt(), &tok.created_at)) }
+                            td data-label=(t(l, Msg::UiLastUsed)) { (maybe_when(v.fmt(), tok.last_used_at.as_ref())) }
+                            td data-label=(t(l, Msg::UiExpires)) { (maybe_when(v.fmt(), tok.expires_at.as_ref())) }
+                            td data-label=(t(l, Msg::UiRevoked)) { (maybe_when(v.fmt(), tok.revoked_at.as_ref())) }
                             td data-label=(t(l, Msg::UiRevoke)) {
                                 @if tok.revoked_at.is_none() {
                                     form method="post" action={ "/admin/tokens/" (tok.id) "/revoke" } {
@@ -1800,7 +1799,7 @@ async fn audit(State(crm): State<Crm>, headers: HeaderMap, Query(p): Query<Audit
                 tbody {
                     @for a in &rows {
                         tr {
-                            td data-label=(t(l, Msg::UiTime)) { (when(&crm, &a.at)) }
+                            td data-label=(t(l, Msg::UiTime)) { (when(v.fmt(), &a.at)) }
                             td data-label=(t(l, Msg::UiActorEmail)) { (a.actor_email.as_deref().unwrap_or("—")) }
                             td data-label=(t(l, Msg::UiAction)) { code { (a.action) } }
                             td data-label=(t(l, Msg::UiRecord)) {

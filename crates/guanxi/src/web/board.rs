@@ -282,7 +282,7 @@ fn page(
                             span.kcount { (Msg::UiRecordCount.format(locale, &[("count", &col.count.to_string())])) }
                             @for (currency, amount) in &col.sums {
                                 @if let Some(f) = sum {
-                                    " · " span.ksum { (display(f, &guanxi_core::values::Value::Money { amount: *amount, currency: currency.clone() }, locale)) }
+                                    " · " span.ksum { (display(f, &guanxi_core::values::Value::Money { amount: *amount, currency: currency.clone() }, v.fmt())) }
                                 }
                             }
                         }
@@ -290,15 +290,15 @@ fn page(
                     ol.kcards {
                         @for r in &col.cards {
                             @let id = r.id().unwrap_or_default();
-                            @let name = display(object.field(&object.name_field).unwrap_or(field), field_value(full, r, &object.name_field), locale);
+                            @let name = display(object.field(&object.name_field).unwrap_or(field), field_value(full, r, &object.name_field), v.fmt());
                             li.kcard draggable="true" data-id=(id) data-version=(r.version()) data-name=(name) {
                                 a href={ (base) "/" (id) } { @if name.is_empty() { "—" } @else { (name) } }
                                 @if let Some(f) = sum {
-                                    @let shown = display(f, field_value(full, r, &f.name), locale);
+                                    @let shown = display(f, field_value(full, r, &f.name), v.fmt());
                                     @if !shown.is_empty() { p.kamount { (shown) } }
                                 }
                                 @if let Some(d) = date {
-                                    @let shown = display(d, field_value(full, r, &d.name), locale);
+                                    @let shown = display(d, field_value(full, r, &d.name), v.fmt());
                                     @if !shown.is_empty() { p.hint { (d.label.get(locale)) " " (shown) } }
                                 }
                                 form.kmove method="post" action={ (base) "/" (id) "/set" } {

@@ -74,7 +74,7 @@ pub(super) async fn set_field(
             &back,
         );
     };
-    let patch = form_input(std::slice::from_ref(field), &form, false);
+    let patch = form_input(&v, std::slice::from_ref(field), &form, false);
     if patch.is_empty() {
         let text = guanxi_core::FieldError::new(name, Msg::Required).message(locale);
         return refused(
@@ -97,8 +97,8 @@ pub(super) async fn set_field(
                 "id": id,
                 "version": record.version(),
                 "field": field.name,
-                "display": pages::display(field, value, locale),
-                "raw": form_values(&object, &record).get(&field.name),
+                "display": pages::display(field, value, v.fmt()),
+                "raw": form_values(&v, &object, &record).get(&field.name),
             }))
             .into_response()
         }
@@ -128,7 +128,7 @@ pub(super) async fn set_field(
                         Ok(r) => pages::display(
                             name_field,
                             pages::field_value(&object, &r, &name_field.name),
-                            locale,
+                            v.fmt(),
                         ),
                         Err(_) => String::new(),
                     };
@@ -179,7 +179,7 @@ pub(super) async fn cell_form(
         return failure(ServiceError::NotFound, v.locale, Some(&v));
     };
     let users = super::user_choices(&crm).await;
-    let values = form_values(&object, &record);
+    let values = form_values(&v, &object, &record);
     let mut res = pages::cell_form(&v, &object, field, id, &values, &users)
         .into_string()
         .into_response();

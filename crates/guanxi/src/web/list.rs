@@ -347,7 +347,7 @@ fn render(
                     tbody {
                         @for r in &page.records {
                             @let id = r.id().unwrap_or_default();
-                            @let name = display(cols[0], field_value(full, r, &cols[0].name), locale);
+                            @let name = display(cols[0], field_value(full, r, &cols[0].name), v.fmt());
                             tr {
                                 td.pick {
                                     input.select-row type="checkbox" form="bulk" name="ids" value={ (id) ":" (r.version()) }
@@ -355,7 +355,7 @@ fn render(
                                 }
                                 @for (i, c) in cols.iter().enumerate() {
                                     td data-label=(c.label.get(locale)) {
-                                        @let shown_value = display(c, field_value(full, r, &c.name), locale);
+                                        @let shown_value = display(c, field_value(full, r, &c.name), v.fmt());
                                         @if i == 0 {
                                             a.v href={ (base) "/" (id) } {
                                                 @if shown_value.is_empty() { "—" } @else { (shown_value) }
@@ -493,7 +493,7 @@ pub(super) async fn bulk(
             };
             let value = form.get("value").cloned().unwrap_or_default();
             let input = HashMap::from([(field.name.clone(), value)]);
-            Some(form_input(std::slice::from_ref(field), &input, false))
+            Some(form_input(&v, std::slice::from_ref(field), &input, false))
         }
         Some("delete") => None,
         _ => {

@@ -2,11 +2,12 @@
 //! JavaScript build step. Pages call the same services as the API, so the same
 //! permissions, validation and audit apply. Every string comes from the catalogue.
 
+mod admin;
 mod board;
 mod edit;
 mod list;
-mod admin;
 mod pages;
+mod settings;
 
 use axum::Form;
 use axum::Router;
@@ -23,7 +24,7 @@ use uuid::Uuid;
 
 use crate::api::{cookie, request_locale, session_cookie, session_set_cookie};
 
-const LANG_COOKIE: &str = "gx_lang";
+pub(super) const LANG_COOKIE: &str = "gx_lang";
 
 /// The pages, merged into the application router.
 pub fn router() -> Router<Crm> {
@@ -45,6 +46,8 @@ pub fn router() -> Router<Crm> {
         .route("/o/{plural}/{id}/delete", post(delete))
         .route("/o/{plural}/{id}/set", post(edit::set_field))
         .route("/o/{plural}/{id}/cell/{field}", get(edit::cell_form))
+        .route("/settings", get(settings::page).post(settings::save))
+        .route("/settings/password", post(settings::password))
         .merge(admin::router())
 }
 
@@ -54,6 +57,18 @@ pub(crate) struct Viewer {
     pub session: Uuid,
     pub csrf: String,
     pub locale: Locale,
+    /// The user's time zone: times are shown and entered in it.
+    pub tz: chrono_tz::Tz,
+}
+
+impl Viewer {
+    /// How values read for this viewer.
+    pub fn fmt(&self) -> pages::Fmt {
+        pages::Fmt {
+            locale: self.locale,
+            tz: self.tz,
+        }
+    }
 }
 
 /// The page language: the one picked in this browser, else the user's, else the browser's.
@@ -74,6 +89,7 @@ async fn viewer(crm: &Crm, headers: &HeaderMap) -> Result<Option<Viewer>, Servic
         .await?
         .map(|(actor, session, csrf)| Viewer {
             locale: page_locale(headers, Some(actor.locale)),
+            tz: actor.time_zone.parse().unwrap_or(chrono_tz::Asia::Shanghai),
             actor,
             session,
             csrf,
@@ -433,6 +449,7 @@ pub(crate) fn editable_fields(
 /// A submitted form as the write path's input: empty inputs are empty fields; money is
 /// amount plus currency; lists are comma-separated.
 fn form_input(
+    v: &Viewer,
     fields: &[guanxi_core::FieldDef],
     form: &std::collections::HashMap<String, String>,
     creating: bool,
@@ -456,8 +473,11 @@ fn form_input(
                 if amount.is_empty() {
                     Json::Null
                 } else {
-                    let currency = text(&format!("{}.currency", f.name));
-                    serde_json::json!({"amount": amount, "currency": if currency.is_empty() { Json::Null } else { Json::String(currency) }})
+                    let mut currency = text(&format!("{}.currency", f.name)).to_ascii_uppercase();
+                    if currency.is_empty() {
+                        currency.clone_from(&v.actor.currency);
+                    }
+                    serde_json::json!({"amount": amount, "currency": currency})
                 }
             }
             FieldType::MultiPicklist | FieldType::Tags => {
@@ -471,6 +491,15 @@ fn form_input(
                     Json::Null
                 } else {
                     Json::Array(items)
+                }
+            }
+            // A time without an offset (what datetime-local sends) is on the user's clock.
+            FieldType::Datetime => {
+                let t = text(&f.name);
+                match local_datetime(&t, v.tz) {
+                    _ if t.is_empty() => Json::Null,
+                    Some(utc) => Json::String(guanxi_core::values::format_datetime(&utc)),
+                    None => Json::String(t),
                 }
             }
             _ => {
@@ -582,7 +611,13 @@ async fn new_form(State(crm): State<Crm>, headers: HeaderMap, Path(plural): Path
         Err(r) => return r,
     };
     let fields = editable_fields(&crm, &v.actor, &object);
-    let values = std::collections::HashMap::from([("owner".to_string(), v.actor.user_id.to_string())]);
+    let mut values = std::collections::HashMap::from([("owner".to_string(), v.actor.user_id.to_string())]);
+    for f in fields
+        .iter()
+        .filter(|f| f.field_type == guanxi_core::metadata::FieldType::Money)
+    {
+        values.insert(format!("{}.currency", f.name), v.actor.currency.clone());
+    }
     form_page(
         &crm,
         &v,
@@ -608,7 +643,7 @@ async fn create(
         Err(r) => return r,
     };
     let fields = editable_fields(&crm, &v.actor, &object);
-    let input = form_input(&fields, &form, true);
+    let input = form_input(&v, &fields, &form, true);
     match crm.create(&v.actor, &object.name, input).await {
         Ok(r) => {
             Redirect::to(&format!("/o/{}/{}", object.plural, r.id().unwrap_or_default())).into_response()
@@ -631,15 +666,33 @@ async fn create(
     }
 }
 
-/// A record's current values as form text.
+/// `2026-11-23T09:30` (seconds optional, no offset) on the wall clock of `tz`, as a
+/// moment; `None` for any other text (which the write path then judges).
+fn local_datetime(text: &str, tz: chrono_tz::Tz) -> Option<chrono::DateTime<chrono::Utc>> {
+    use chrono::TimeZone;
+    let naive = chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M")
+        .or_else(|_| chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S"))
+        .ok()?;
+    // In a gap (clocks jumping forward) no such wall time exists: take the later side.
+    tz.from_local_datetime(&naive)
+        .earliest()
+        .or_else(|| {
+            tz.from_local_datetime(&(naive + chrono::Duration::hours(1)))
+                .earliest()
+        })
+        .map(|d| d.with_timezone(&chrono::Utc))
+}
+
+/// A record's current values as form text, times on the viewer's clock.
 fn form_values(
+    v: &Viewer,
     object: &guanxi_core::ObjectDef,
     record: &guanxi_core::values::Record,
 ) -> std::collections::HashMap<String, String> {
     use guanxi_core::values::Value;
     let mut out = std::collections::HashMap::new();
-    for (f, v) in object.fields.iter().zip(&record.values) {
-        let text = match v {
+    for (f, value) in object.fields.iter().zip(&record.values) {
+        let text = match value {
             Value::Null => continue,
             Value::Money { amount, currency } => {
                 out.insert(format!("{}.currency", f.name), currency.clone());
@@ -652,7 +705,7 @@ fn form_values(
             Value::Decimal(d) => d.to_string(),
             Value::Bool(b) => b.to_string(),
             Value::Date(d) => d.format("%Y-%m-%d").to_string(),
-            Value::DateTime(d) => d.format("%Y-%m-%dT%H:%M").to_string(),
+            Value::DateTime(d) => d.with_timezone(&v.tz).format("%Y-%m-%dT%H:%M").to_string(),
             Value::Uuid(u) => u.to_string(),
         };
         out.insert(f.name.clone(), text);
@@ -678,7 +731,7 @@ async fn edit_form(
         Err(e) => return failure(e, v.locale, Some(&v)),
     };
     let fields = editable_fields(&crm, &v.actor, &object);
-    let values = form_values(&object, &record);
+    let values = form_values(&v, &object, &record);
     form_page(
         &crm,
         &v,
@@ -708,7 +761,7 @@ async fn update(
         .and_then(|x| x.trim().parse::<i64>().ok())
         .unwrap_or(0);
     let fields = editable_fields(&crm, &v.actor, &object);
-    let patch = form_input(&fields, &form, false);
+    let patch = form_input(&v, &fields, &form, false);
     match crm.update(&v.actor, &object.name, id, version, patch).await {
         Ok(_) => Redirect::to(&format!("/o/{}/{id}", object.plural)).into_response(),
         Err(ServiceError::Validation(errors)) => {
@@ -730,7 +783,7 @@ async fn update(
             let Ok(record) = crm.get(&v.actor, &object.name, id, false).await else {
                 return failure(ServiceError::NotFound, v.locale, Some(&v));
             };
-            let values = form_values(&object, &record);
+            let values = form_values(&v, &object, &record);
             form_page(
                 &crm,
                 &v,

@@ -11,7 +11,7 @@ use maud::{DOCTYPE, Markup, html};
 
 use super::Viewer;
 
-const LANGS: [(Locale, &str); 3] = [
+pub(super) const LANGS: [(Locale, &str); 3] = [
     (Locale::ZhCn, "简体中文"),
     (Locale::ZhTw, "繁體中文"),
     (Locale::En, "English"),
@@ -73,7 +73,7 @@ pub(super) fn layout(
                         }
                         @if let Some(v) = viewer {
                             @if v.actor.administers() { a href="/admin" { (t(locale, Msg::UiSetup)) } }
-                            span.who { (v.actor.email) }
+                            a.who href="/settings" title=(t(locale, Msg::UiSettings)) { (v.actor.email) }
                             form method="post" action="/logout" {
                                 input type="hidden" name="csrf" value=(v.csrf);
                                 button.linkish type="submit" { (t(locale, Msg::UiSignOut)) }
@@ -228,7 +228,7 @@ pub(super) fn record(
     let value = |name: &str| field_value(full, record, name);
     let name_field = visible.field(&visible.name_field);
     let title = name_field
-        .map(|f| display(f, value(&f.name), locale))
+        .map(|f| display(f, value(&f.name), v.fmt()))
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| visible.label.get(locale).to_string());
     let here = format!("/o/{}/{}", visible.plural, record.id().unwrap_or_default());
@@ -263,7 +263,7 @@ pub(super) fn record(
                                 }
                             }
                             (Value::Uuid(id), None) => (names.get(id).cloned().unwrap_or_else(|| id.to_string())),
-                            (other, _) => (display(f, other, locale)),
+                            (other, _) => (display(f, other, v.fmt())),
                         }
                     }
                 }
@@ -278,7 +278,7 @@ pub(super) fn record(
             } else {
                 r.object.plural_label.get(locale).to_string()
             };
-            (records_section(locale, &format!("related-{n}"), &heading, r, "-created_at"))
+            (records_section(v.fmt(), &format!("related-{n}"), &heading, r, "-created_at"))
         }
         section.card aria-labelledby="history" {
             h2 #history { (t(locale, Msg::UiHistory)) }
@@ -288,7 +288,7 @@ pub(super) fn record(
                 ol.timeline {
                     @for h in history {
                         li {
-                            time datetime=(guanxi_core::values::format_datetime(&h.at)) { (h.at.format("%Y-%m-%d %H:%M")) }
+                            time datetime=(guanxi_core::values::format_datetime(&h.at)) { (v.fmt().datetime(&h.at)) }
                             (history_line(visible, h, locale))
                         }
                     }
@@ -308,7 +308,8 @@ pub(super) fn record(
 }
 
 /// A titled card with a few records of a list and a link to the whole list.
-fn records_section(locale: Locale, id: &str, heading: &str, r: &super::Related, sort: &str) -> Markup {
+fn records_section(fmt: Fmt, id: &str, heading: &str, r: &super::Related, sort: &str) -> Markup {
+    let locale = fmt.locale;
     let cols: Vec<&FieldDef> = list_columns(&r.object).into_iter().take(4).collect();
     html! {
         section.card aria-labelledby=(id) {
@@ -323,7 +324,7 @@ fn records_section(locale: Locale, id: &str, heading: &str, r: &super::Related, 
             } @else {
                 table.records {
                     thead { tr { @for c in &cols { th scope="col" { (c.label.get(locale)) } } } }
-                    (record_rows(locale, &r.object.plural, &r.full, &cols, &r.page.records))
+                    (record_rows(fmt, &r.object.plural, &r.full, &cols, &r.page.records))
                 }
             }
         }
@@ -331,20 +332,15 @@ fn records_section(locale: Locale, id: &str, heading: &str, r: &super::Related, 
 }
 
 /// The rows of a records table: each column's value, the first linking to the record.
-fn record_rows(
-    locale: Locale,
-    plural: &str,
-    full: &ObjectDef,
-    cols: &[&FieldDef],
-    records: &[Record],
-) -> Markup {
+fn record_rows(fmt: Fmt, plural: &str, full: &ObjectDef, cols: &[&FieldDef], records: &[Record]) -> Markup {
+    let locale = fmt.locale;
     html! {
         tbody {
             @for r in records {
                 tr {
                     @for (i, c) in cols.iter().enumerate() {
                         td data-label=(c.label.get(locale)) {
-                            @let shown = display(c, field_value(full, r, &c.name), locale);
+                            @let shown = display(c, field_value(full, r, &c.name), fmt);
                             @if i == 0 {
                                 a href={ "/o/" (plural) "/" (r.id().unwrap_or_default()) } {
                                     @if shown.is_empty() { "—" } @else { (shown) }
@@ -368,7 +364,7 @@ pub(super) fn home(v: &Viewer, schema: &Schema, sections: &[(Msg, super::Related
         h1 { (title) }
         div.home {
             @for (n, (heading, r, sort)) in sections.iter().enumerate() {
-                (records_section(locale, &format!("day-{n}"), t(locale, *heading), r, sort))
+                (records_section(v.fmt(), &format!("day-{n}"), t(locale, *heading), r, sort))
             }
         }
     };
@@ -423,8 +419,42 @@ fn grouped(number: &str) -> String {
     }
 }
 
-/// A value as a person reads it, in the page's language.
-pub(super) fn display(field: &FieldDef, value: &Value, locale: Locale) -> String {
+/// How values read for a viewer: their language (words, currency symbols) and time zone.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Fmt {
+    pub locale: Locale,
+    pub tz: chrono_tz::Tz,
+}
+
+impl Fmt {
+    /// A moment as the viewer's wall clock shows it.
+    pub fn datetime(self, at: &chrono::DateTime<chrono::Utc>) -> String {
+        at.with_timezone(&self.tz).format("%Y-%m-%d %H:%M").to_string()
+    }
+}
+
+/// The symbol a currency is written with for a reader of `locale` (where a symbol is
+/// shared, the country marks it: ¥ alone is the yuan in Chinese, CN¥ in English).
+fn currency_symbol(code: &str, locale: Locale) -> &str {
+    match (code, locale) {
+        ("CNY", Locale::En) => "CN¥",
+        ("CNY", _) => "¥",
+        ("USD", Locale::En) => "$",
+        ("USD", _) => "US$",
+        ("EUR", _) => "€",
+        ("GBP", _) => "£",
+        ("JPY", _) => "JP¥",
+        ("HKD", _) => "HK$",
+        ("TWD", _) => "NT$",
+        ("MOP", _) => "MOP$",
+        ("SGD", _) => "S$",
+        (other, _) => other,
+    }
+}
+
+/// A value as a person reads it, in the viewer's language and time zone.
+pub(super) fn display(field: &FieldDef, value: &Value, fmt: Fmt) -> String {
+    let locale = fmt.locale;
     match value {
         Value::Null => String::new(),
         Value::Text(s) if matches!(field.field_type, FieldType::Picklist) => {
@@ -435,15 +465,13 @@ pub(super) fn display(field: &FieldDef, value: &Value, locale: Locale) -> String
         Value::Decimal(d) if field.field_type == FieldType::Percent => format!("{d}%"),
         Value::Decimal(d) => grouped(&d.to_string()),
         Value::Money { amount, currency } => {
-            let symbol = match currency.as_str() {
-                "CNY" => "¥",
-                "USD" => "US$",
-                "EUR" => "€",
-                "HKD" => "HK$",
-                "TWD" => "NT$",
-                other => other,
+            let symbol = currency_symbol(currency, locale);
+            let sep = if symbol.chars().all(|c| c.is_ascii_uppercase()) {
+                " "
+            } else {
+                ""
             };
-            format!("{symbol}{}", grouped(&amount.to_string()))
+            format!("{symbol}{sep}{}", grouped(&amount.to_string()))
         }
         Value::Bool(b) => match (b, locale) {
             (true, Locale::En) => "Yes".into(),
@@ -452,7 +480,7 @@ pub(super) fn display(field: &FieldDef, value: &Value, locale: Locale) -> String
             (false, _) => "否".into(),
         },
         Value::Date(d) => d.format("%Y-%m-%d").to_string(),
-        Value::DateTime(d) => d.format("%Y-%m-%d %H:%M").to_string(),
+        Value::DateTime(d) => fmt.datetime(d),
         Value::Uuid(u) => u.to_string(),
         Value::List(items) => items
             .iter()
