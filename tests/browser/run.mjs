@@ -175,10 +175,10 @@ try {
     await page.goto(`${url}/o/contacts/${contact.id}`);
     await page.getByRole("link", { name: "繁體中文" }).click();
     await page.waitForSelector("html[lang='zh-TW']");
-    assert.equal(await page.locator("#history").textContent(), "歷史記錄");
+    assert.equal(await page.locator("#timeline").textContent(), "時間軸");
     await page.getByRole("link", { name: "English" }).click();
     await page.waitForSelector("html[lang='en']");
-    assert.equal(await page.locator("#history").textContent(), "History");
+    assert.equal(await page.locator("#timeline").textContent(), "Timeline");
   });
 
   await step("an invalid filter shows its error beside the field", async () => {

@@ -243,6 +243,7 @@ fn render(
             h1 { (title) }
             div.actions {
                 @if has_board { a href={ (base) "/board" } { (t(locale, Msg::UiBoard)) } }
+                a href={ (base) "/bin" } { (t(locale, Msg::UiRecycleBin)) }
                 a href={ (export) "&format=csv" } download { (t(locale, Msg::UiExport)) " CSV" }
                 a href={ (export) "&format=xlsx" } download { (t(locale, Msg::UiExport)) " XLSX" }
                 a.button href={ (base) "/new" } { (t(locale, Msg::UiNew)) }

@@ -7,6 +7,7 @@ mod board;
 mod edit;
 mod list;
 mod pages;
+mod record;
 mod settings;
 
 use axum::Form;
@@ -40,8 +41,11 @@ pub fn router() -> Router<Crm> {
         .route("/o/{plural}/views", post(list::save_view))
         .route("/o/{plural}/views/{id}/delete", post(list::delete_view))
         .route("/o/{plural}/board", get(board::board))
+        .route("/o/{plural}/bin", get(record::bin))
+        .route("/o/{plural}/{id}/quick", post(record::quick))
+        .route("/o/{plural}/{id}/restore", post(record::restore))
         .route("/o/{plural}/new", get(new_form).post(create))
-        .route("/o/{plural}/{id}", get(record))
+        .route("/o/{plural}/{id}", get(record::record))
         .route("/o/{plural}/{id}/edit", get(edit_form).post(update))
         .route("/o/{plural}/{id}/delete", post(delete))
         .route("/o/{plural}/{id}/set", post(edit::set_field))
@@ -136,11 +140,13 @@ async fn home(State(crm): State<Crm>, headers: HeaderMap) -> Response {
         Ok(v) => v,
         Err(r) => return r,
     };
-    let offset = crm.parse_context().local_offset;
+    // "Today" on the user's clock.
     let now = crm.now();
-    let today = now.with_timezone(&offset).date_naive();
+    let today = now.with_timezone(&v.tz).date_naive();
     let me = v.actor.user_id;
-    let day_end = format!("{today}T23:59:59{offset}");
+    let day_end = local_datetime(&format!("{today}T23:59:59"), v.tz)
+        .map(|d| guanxi_core::values::format_datetime(&d))
+        .unwrap_or_else(|| format!("{today}T23:59:59Z"));
     let now_text = guanxi_core::values::format_datetime(&now);
     let wanted: [(Msg, &str, String, &str); 3] = [
         (
@@ -329,58 +335,6 @@ async fn set_language(Path(tag): Path<String>, Query(q): Query<Back>) -> Respons
         res.headers_mut().insert(header::SET_COOKIE, v);
     }
     res
-}
-
-async fn record(
-    State(crm): State<Crm>,
-    headers: HeaderMap,
-    Path((plural, id)): Path<(String, String)>,
-) -> Response {
-    let v = match signed_in(&crm, &headers).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
-    let Some(object) = crm.schema().by_plural(&plural).cloned() else {
-        return failure(ServiceError::NotFound, v.locale, Some(&v));
-    };
-    let Ok(id) = Uuid::parse_str(&id) else {
-        return failure(ServiceError::NotFound, v.locale, Some(&v));
-    };
-    let record = match crm.get(&v.actor, &object.name, id, false).await {
-        Ok(r) => r,
-        Err(e) => return failure(e, v.locale, Some(&v)),
-    };
-    let history = match crm.history(&v.actor, &object.name, id).await {
-        Ok(h) => h,
-        Err(e) => return failure(e, v.locale, Some(&v)),
-    };
-    let visible = crm.visible_object(&v.actor, &object);
-    let names = match names_for(&crm, &v.actor, &object, &visible, &record).await {
-        Ok(n) => n,
-        Err(e) => return failure(e, v.locale, Some(&v)),
-    };
-    let related = match related_lists(&crm, &v.actor, &object, id).await {
-        Ok(r) => r,
-        Err(e) => return failure(e, v.locale, Some(&v)),
-    };
-    let layout = match crm.layout(&object).await {
-        Ok(l) => l,
-        Err(e) => return failure(e, v.locale, Some(&v)),
-    };
-    html(
-        StatusCode::OK,
-        pages::record(
-            &v,
-            &crm.schema(),
-            &object,
-            &visible,
-            &record,
-            &history,
-            &names,
-            &related,
-            &layout,
-        ),
-    )
 }
 
 use axum::extract::FromRequest;
@@ -852,7 +806,12 @@ async fn related_lists(
             filter: Some(format!("{} eq '{id}'", field.name)),
             sort: Some("-created_at".into()),
             cursor: None,
-            limit: Some(10),
+            // Activities make the record's timeline: more of them.
+            limit: Some(if other.name == "activity" {
+                record::ACTIVITIES
+            } else {
+                10
+            }),
             deleted: false,
         };
         async move { crm.list(actor, &other.name, &q).await }

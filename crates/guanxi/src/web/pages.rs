@@ -219,10 +219,10 @@ pub(super) fn record(
     full: &ObjectDef,
     visible: &ObjectDef,
     record: &Record,
-    history: &[HistoryRow],
     names: &std::collections::HashMap<uuid::Uuid, String>,
     related: &[super::Related],
     page_layout: &Layout,
+    extra: Markup,
 ) -> Markup {
     let locale = v.locale;
     let value = |name: &str| field_value(full, record, name);
@@ -271,6 +271,7 @@ pub(super) fn record(
           }
           }
         }
+        (extra)
         @for (n, r) in related.iter().enumerate() {
             @let more = related.iter().filter(|x| x.object.name == r.object.name).count() > 1;
             @let heading = if more {
@@ -279,21 +280,6 @@ pub(super) fn record(
                 r.object.plural_label.get(locale).to_string()
             };
             (records_section(v.fmt(), &format!("related-{n}"), &heading, r, "-created_at"))
-        }
-        section.card aria-labelledby="history" {
-            h2 #history { (t(locale, Msg::UiHistory)) }
-            @if history.is_empty() {
-                p { (t(locale, Msg::UiNoHistory)) }
-            } @else {
-                ol.timeline {
-                    @for h in history {
-                        li {
-                            time datetime=(guanxi_core::values::format_datetime(&h.at)) { (v.fmt().datetime(&h.at)) }
-                            (history_line(visible, h, locale))
-                        }
-                    }
-                }
-            }
         }
     };
     layout(
@@ -371,7 +357,7 @@ pub(super) fn home(v: &Viewer, schema: &Schema, sections: &[(Msg, super::Related
     layout(locale, Some(v), Some(schema), None, "/", title, content)
 }
 
-fn history_line(object: &ObjectDef, h: &HistoryRow, locale: Locale) -> String {
+pub(super) fn history_line(object: &ObjectDef, h: &HistoryRow, locale: Locale) -> String {
     match h.operation.as_str() {
         "create" => t(locale, Msg::UiCreated).to_string(),
         "delete" => t(locale, Msg::UiDeleted).to_string(),
@@ -607,6 +593,18 @@ fn form_groups<'a>(page_layout: &'a Layout, fields: &'a [FieldDef]) -> Vec<(&'a 
     }
     groups.retain(|g| !g.1.is_empty());
     groups
+}
+
+/// A record form's input for one field (no user choices: for fields of other types).
+pub(super) fn form_input_markup<'a>(
+    f: &FieldDef,
+    id: &str,
+    value: impl Fn(&str) -> &'a str,
+    described: Option<&str>,
+    invalid: bool,
+    locale: Locale,
+) -> Markup {
+    input(f, id, value, described, invalid, locale, &[])
 }
 
 fn input<'a>(

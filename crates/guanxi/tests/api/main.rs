@@ -23,4 +23,5 @@ mod validation;
 mod web;
 mod web_admin;
 mod web_lists;
+mod web_record;
 mod web_settings;

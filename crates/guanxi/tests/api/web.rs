@@ -178,12 +178,12 @@ async fn a_user_signs_in_lists_filters_opens_a_record_switches_language_and_sign
         page.contains("<h1>张伟</h1>") && page.contains("+8613800138000"),
         "{page}"
     );
-    assert!(page.contains("历史记录"));
+    assert!(page.contains("时间线"));
 
     let (status, to, _) = b.get(&format!("/lang/zh-TW?back=/o/contacts/{id}")).await;
     assert_eq!((status, to.as_str()), (303, format!("/o/contacts/{id}").as_str()));
     let (_, _, page) = b.get(&format!("/o/contacts/{id}")).await;
-    assert!(page.contains("lang=\"zh-TW\"") && page.contains("歷史記錄"));
+    assert!(page.contains("lang=\"zh-TW\"") && page.contains("時間軸"));
     b.get("/lang/en?back=//evil.example").await;
     let (_, _, page) = b.get("/o/contacts").await;
     assert!(page.contains("Contacts") && page.contains("Sign out"));

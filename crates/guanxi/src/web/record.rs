@@ -1,0 +1,455 @@
+//! The record page: fields by page layout, quick actions (log a call, add a note, create
+//! a task or a meeting), one timeline of the record's interactions and field changes,
+//! related lists — and the recycle bin the record goes to when deleted.
+
+use std::collections::HashMap;
+
+use axum::Form;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use guanxi_core::metadata::FieldType;
+use guanxi_core::values::{Record, Value};
+use guanxi_core::{FieldDef, FieldError, Msg, ObjectDef};
+use guanxi_services::records::ListQuery;
+use guanxi_services::{Crm, ServiceError};
+use guanxi_storage::system::HistoryRow;
+use maud::{Markup, html};
+use uuid::Uuid;
+
+use super::pages::{self, display, field_value, t};
+use super::{Related, Viewer, failure, form_target, html, posted, signed_in};
+
+/// Interactions on a record page's timeline, at most.
+const TIMELINE: usize = 200;
+/// Activities read for the timeline.
+pub(super) const ACTIVITIES: usize = 100;
+
+/// One line of the timeline: an activity linked to the record, or a change to it.
+pub(super) enum Entry<'a> {
+    Activity(&'a Related, &'a Record),
+    Change(&'a HistoryRow),
+}
+
+impl Entry<'_> {
+    fn at(&self) -> chrono::DateTime<chrono::Utc> {
+        match self {
+            Entry::Activity(r, a) => {
+                let when = |name: &str| match field_value(&r.full, a, name) {
+                    Value::DateTime(d) => Some(*d),
+                    _ => None,
+                };
+                when("starts_at")
+                    .or_else(|| when("created_at"))
+                    .unwrap_or_default()
+            }
+            Entry::Change(h) => h.at,
+        }
+    }
+}
+
+/// A quick action whose form came back with problems: which one, what was typed, why.
+#[derive(Default)]
+pub(super) struct Quick {
+    kind: String,
+    values: HashMap<String, String>,
+    errors: Vec<FieldError>,
+}
+
+pub(super) async fn record(
+    State(crm): State<Crm>,
+    headers: HeaderMap,
+    Path((plural, id)): Path<(String, String)>,
+) -> Response {
+    let (v, object) = match form_target(&crm, &headers, &plural).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let Ok(id) = Uuid::parse_str(&id) else {
+        return failure(ServiceError::NotFound, v.locale, Some(&v));
+    };
+    page(&crm, &v, &object, id, None).await
+}
+
+/// The record page as an answer (with a quick action's problems, if any).
+async fn page(crm: &Crm, v: &Viewer, object: &ObjectDef, id: Uuid, quick: Option<Quick>) -> Response {
+    let record = match crm.get(&v.actor, &object.name, id, false).await {
+        Ok(r) => r,
+        Err(e) => return failure(e, v.locale, Some(v)),
+    };
+    let visible = crm.visible_object(&v.actor, object);
+    let (history, names, related, layout) = tokio::join!(
+        crm.history(&v.actor, &object.name, id),
+        super::names_for(crm, &v.actor, object, &visible, &record),
+        super::related_lists(crm, &v.actor, object, id),
+        crm.layout(object),
+    );
+    let (history, names, related, layout) = match (history, names, related, layout) {
+        (Ok(h), Ok(n), Ok(r), Ok(l)) => (h, n, r, l),
+        (Err(e), ..) | (_, Err(e), ..) | (_, _, Err(e), _) | (.., Err(e)) => {
+            return failure(e, v.locale, Some(v));
+        }
+    };
+    // Activities make the timeline; the other related lists stay lists.
+    let (activities, others): (Vec<Related>, Vec<Related>) =
+        related.into_iter().partition(|r| r.object.name == "activity");
+    let mut entries: Vec<Entry<'_>> = activities
+        .iter()
+        .flat_map(|r| r.page.records.iter().map(move |a| Entry::Activity(r, a)))
+        .collect();
+    // An activity linked twice (say to the contact and its account) is one interaction.
+    let mut seen = std::collections::HashSet::new();
+    entries.retain(|e| match e {
+        Entry::Activity(_, a) => seen.insert(a.id()),
+        Entry::Change(_) => true,
+    });
+    entries.extend(history.iter().map(Entry::Change));
+    entries.sort_by_key(|e| std::cmp::Reverse(e.at()));
+    entries.truncate(TIMELINE);
+    // Quick actions where activities can point at this kind of record.
+    let linkable = !activities.is_empty();
+    let extra = html! {
+        @if linkable {
+            (quick_actions(crm, v, object, id, quick.as_ref()))
+        }
+        (timeline(v, &visible, &entries))
+    };
+    html(
+        StatusCode::OK,
+        pages::record(
+            v,
+            &crm.schema(),
+            object,
+            &visible,
+            &record,
+            &names,
+            &others,
+            &layout,
+            extra,
+        ),
+    )
+}
+
+/// Every interaction and change, newest first.
+fn timeline(v: &Viewer, object: &ObjectDef, entries: &[Entry<'_>]) -> Markup {
+    let locale = v.locale;
+    html! {
+        section.card aria-labelledby="timeline" {
+            h2 #timeline { (t(locale, Msg::UiTimeline)) }
+            @if entries.is_empty() {
+                p.hint { (t(locale, Msg::UiNothingYet)) }
+            } @else {
+                ol.timeline {
+                    @for e in entries {
+                        @let at = e.at();
+                        li class=(match e { Entry::Activity(..) => "t-activity", Entry::Change(_) => "t-change" }) {
+                            time datetime=(guanxi_core::values::format_datetime(&at)) { (v.fmt().datetime(&at)) }
+                            @match e {
+                                Entry::Activity(r, a) => (activity_line(v, r, a)),
+                                Entry::Change(h) => (pages::history_line(object, h, locale)),
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn activity_line(v: &Viewer, r: &Related, a: &Record) -> Markup {
+    let shown = |name: &str| {
+        r.object
+            .field(name)
+            .map(|f| display(f, field_value(&r.full, a, name), v.fmt()))
+            .filter(|s| !s.is_empty())
+    };
+    let facts: Vec<String> = ["status", "direction", "outcome", "location"]
+        .iter()
+        .filter_map(|n| shown(n))
+        .collect();
+    html! {
+        @if let Some(kind) = shown("type") { span.tag { (kind) } " " }
+        a href={ "/o/" (r.object.plural) "/" (a.id().unwrap_or_default()) } {
+            (shown("subject").unwrap_or_else(|| "—".into()))
+        }
+        @if !facts.is_empty() { " · " (facts.join(" · ")) }
+        @if let Some(text) = shown("description") {
+            p.hint { (text.chars().take(280).collect::<String>()) @if text.chars().count() > 280 { "…" } }
+        }
+    }
+}
+
+/// The four quick actions: small forms that create an activity linked to this record.
+fn quick_actions(crm: &Crm, v: &Viewer, object: &ObjectDef, id: Uuid, quick: Option<&Quick>) -> Markup {
+    let locale = v.locale;
+    let Some(activity) = crm.schema().object("activity").cloned() else {
+        return html! {};
+    };
+    let writable = super::editable_fields(crm, &v.actor, &activity);
+    let field = |name: &str| writable.iter().find(|f| f.name == name);
+    let action = format!("/o/{}/{id}/quick", object.plural);
+    let kinds: [(&str, Msg, &[&str]); 4] = [
+        ("call", Msg::UiLogCall, &["subject", "outcome", "description"]),
+        ("note", Msg::UiAddNote, &["description"]),
+        ("task", Msg::UiNewTask, &["subject", "due_date", "priority"]),
+        (
+            "meeting",
+            Msg::UiNewMeeting,
+            &["subject", "starts_at", "ends_at", "location"],
+        ),
+    ];
+    html! {
+        section.card.quick aria-labelledby="quick" {
+            h2 #quick { (t(locale, Msg::UiQuickActions)) }
+            @for (kind, label, names) in kinds {
+                @let open = quick.is_some_and(|q| q.kind == kind);
+                @let value = |k: &str| quick.filter(|_| open).and_then(|q| q.values.get(k)).map(String::as_str).unwrap_or("");
+                details open[open] {
+                    summary { (t(locale, label)) }
+                    form.record-form method="post" action=(action) novalidate {
+                        input type="hidden" name="csrf" value=(v.csrf);
+                        input type="hidden" name="kind" value=(kind);
+                        @for name in names.iter() {
+                            @if let Some(f) = field(name) {
+                                @let input_id = format!("q-{kind}-{name}");
+                                @let err = quick.filter(|_| open).and_then(|q| q.errors.iter().find(|e| e.field == *name));
+                                @let err_id = format!("{input_id}-error");
+                                div.field {
+                                    label for=(input_id) { (f.label.get(locale)) @if (*name == "subject" && kind != "call") || (*name == "description" && kind == "note") { " *" } }
+                                    (pages::form_input_markup(f, &input_id, value, err.map(|_| err_id.as_str()), err.is_some(), locale))
+                                    @if let Some(e) = err { p.error id=(err_id) { (e.message(locale)) } }
+                                }
+                            }
+                        }
+                        @if let Some(q) = quick.filter(|_| open) {
+                            @for e in q.errors.iter().filter(|e| !names.contains(&e.field.as_str())) {
+                                p.error role="alert" { (e.field) ": " (e.message(locale)) }
+                            }
+                        }
+                        div.actions { button.primary type="submit" { (t(locale, Msg::UiSave)) } }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `POST /o/{plural}/{id}/quick`: creates the activity of a quick action, linked to the
+/// record (and to the account of a contact or opportunity, so it shows there too).
+pub(super) async fn quick(
+    State(crm): State<Crm>,
+    headers: HeaderMap,
+    Path((plural, id)): Path<(String, String)>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let (v, object, id) = match posted(&crm, &headers, &plural, &form, Some(&id)).await {
+        Ok((v, o, id)) => (v, o, id.unwrap_or_default()),
+        Err(r) => return r,
+    };
+    let schema = crm.schema();
+    let Some(activity) = schema.object("activity").cloned() else {
+        return failure(ServiceError::NotFound, v.locale, Some(&v));
+    };
+    let Some(link) = activity
+        .fields
+        .iter()
+        .find(|f| f.field_type == FieldType::Lookup && f.target.as_deref() == Some(&object.name))
+    else {
+        return failure(ServiceError::NotFound, v.locale, Some(&v));
+    };
+    // The record must be readable to be linked (the write path checks lookups too).
+    let record = match crm.get(&v.actor, &object.name, id, false).await {
+        Ok(r) => r,
+        Err(e) => return failure(e, v.locale, Some(&v)),
+    };
+    let kind = form.get("kind").cloned().unwrap_or_default();
+    let (status, defaults): (&str, &[&str]) = match kind.as_str() {
+        "call" => ("completed", &["subject", "outcome", "description"]),
+        "note" => ("completed", &["description"]),
+        "task" => ("planned", &["subject", "due_date", "priority"]),
+        "meeting" => ("planned", &["subject", "starts_at", "ends_at", "location"]),
+        _ => return failure(ServiceError::NotFound, v.locale, Some(&v)),
+    };
+    let fields: Vec<FieldDef> = super::editable_fields(&crm, &v.actor, &activity)
+        .into_iter()
+        .filter(|f| defaults.contains(&f.name.as_str()))
+        .collect();
+    let mut input = super::form_input(&v, &fields, &form, true);
+    let typed = |k: &str| form.get(k).map(|s| s.trim()).filter(|s| !s.is_empty());
+    let now = guanxi_core::values::format_datetime(&crm.now());
+    input.insert("type".into(), kind.clone().into());
+    input.insert("status".into(), status.into());
+    input.insert(link.name.clone(), id.to_string().into());
+    match kind.as_str() {
+        "call" => {
+            input.insert("channel".into(), "phone".into());
+            input.insert("direction".into(), "outbound".into());
+            input.insert("starts_at".into(), now.clone().into());
+            if typed("subject").is_none() {
+                input.insert("subject".into(), t(v.locale, Msg::UiCallDefaultSubject).into());
+            }
+        }
+        "note" => {
+            input.insert("starts_at".into(), now.into());
+            // A note's subject is its first line, shortened.
+            let first = typed("description").and_then(|d| d.lines().next()).unwrap_or("");
+            let subject: String = first.chars().take(60).collect();
+            if !subject.is_empty() {
+                input.insert("subject".into(), subject.into());
+            }
+        }
+        _ => {}
+    }
+    // Linked to the account of a contact or an opportunity too, so it shows there.
+    if link.name != "account"
+        && activity.field("account").is_some()
+        && let Value::Uuid(account) = field_value(&object, &record, "account")
+        && object
+            .field("account")
+            .is_some_and(|f| f.target.as_deref() == Some("account"))
+    {
+        input.insert("account".into(), account.to_string().into());
+    }
+    if kind == "note" && typed("description").is_none() {
+        let quick = Quick {
+            kind,
+            values: form,
+            errors: vec![FieldError::new("description", Msg::Required)],
+        };
+        return with_status(
+            page(&crm, &v, &object, id, Some(quick)).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
+    }
+    match crm.create(&v.actor, "activity", input).await {
+        Ok(_) => Redirect::to(&format!("/o/{}/{id}#timeline", object.plural)).into_response(),
+        Err(ServiceError::Validation(errors)) => {
+            let quick = Quick {
+                kind,
+                values: form,
+                errors,
+            };
+            with_status(
+                page(&crm, &v, &object, id, Some(quick)).await,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+        }
+        Err(e) => failure(e, v.locale, Some(&v)),
+    }
+}
+
+fn with_status(mut res: Response, status: StatusCode) -> Response {
+    if res.status() == StatusCode::OK {
+        *res.status_mut() = status;
+    }
+    res
+}
+
+/// `GET /o/{plural}/bin`: the object's deleted records the user may restore.
+pub(super) async fn bin(
+    State(crm): State<Crm>,
+    headers: HeaderMap,
+    Path(plural): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let v = match signed_in(&crm, &headers).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let Some(full) = crm.schema().by_plural(&plural).cloned() else {
+        return failure(ServiceError::NotFound, v.locale, Some(&v));
+    };
+    let cursor = url::form_urlencoded::parse(raw.as_deref().unwrap_or("").as_bytes())
+        .find(|(k, _)| k == "cursor")
+        .map(|(_, c)| c.into_owned());
+    // Newest records first (ids are time-ordered).
+    let q = ListQuery {
+        filter: None,
+        sort: Some("-id".into()),
+        cursor: cursor.clone(),
+        limit: Some(50),
+        deleted: true,
+    };
+    let page = match crm.list(&v.actor, &full.name, &q).await {
+        Ok(p) => p,
+        Err(e) => return failure(e, v.locale, Some(&v)),
+    };
+    let visible = crm.visible_object(&v.actor, &full);
+    let locale = v.locale;
+    let base = format!("/o/{}", full.plural);
+    let title = format!(
+        "{} · {}",
+        visible.plural_label.get(locale),
+        t(locale, Msg::UiRecycleBin)
+    );
+    let name_field = visible.field(&visible.name_field);
+    let content = html! {
+        p { a href=(base) { "← " (visible.plural_label.get(locale)) } }
+        h1 { (title) }
+        p.hint { (t(locale, Msg::UiBinHint)) }
+        @if page.records.is_empty() {
+            p.empty { (t(locale, Msg::UiNoRecords)) }
+        } @else {
+            table.records {
+                thead { tr {
+                    th scope="col" { (name_field.map_or("", |f| f.label.get(locale))) }
+                    th scope="col" { (t(locale, Msg::UiDeletedAt)) }
+                    th scope="col" { span.vh { (t(locale, Msg::UiRestore)) } }
+                } }
+                tbody {
+                    @for r in &page.records {
+                        @let id = r.id().unwrap_or_default();
+                        @let name = name_field.map(|f| display(f, field_value(&full, r, &f.name), v.fmt())).unwrap_or_default();
+                        tr {
+                            td data-label=(name_field.map_or("", |f| f.label.get(locale))) { (if name.is_empty() { "—" } else { &name }) }
+                            td data-label=(t(locale, Msg::UiDeletedAt)) {
+                                @if let Value::DateTime(d) = field_value(&full, r, "deleted_at") { (v.fmt().datetime(d)) }
+                            }
+                            td {
+                                form method="post" action={ (base) "/" (id) "/restore" } {
+                                    input type="hidden" name="csrf" value=(v.csrf);
+                                    button.primary type="submit" aria-label={ (t(locale, Msg::UiRestore)) " " (name) } { (t(locale, Msg::UiRestore)) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        nav.pager {
+            @if cursor.is_some() { a href={ (base) "/bin" } { (t(locale, Msg::UiFirstPage)) } }
+            @if let Some(c) = &page.next_cursor {
+                a rel="next" href={ (base) "/bin?cursor=" (pages::enc(c)) } { (t(locale, Msg::UiNextPage)) }
+            }
+        }
+    };
+    html(
+        StatusCode::OK,
+        pages::layout(
+            locale,
+            Some(&v),
+            Some(&crm.schema()),
+            Some(&full.name),
+            &format!("{base}/bin"),
+            &title,
+            content,
+        ),
+    )
+}
+
+/// `POST /o/{plural}/{id}/restore`: brings a deleted record back and opens it.
+pub(super) async fn restore(
+    State(crm): State<Crm>,
+    headers: HeaderMap,
+    Path((plural, id)): Path<(String, String)>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let (v, object, id) = match posted(&crm, &headers, &plural, &form, Some(&id)).await {
+        Ok((v, o, id)) => (v, o, id.unwrap_or_default()),
+        Err(r) => return r,
+    };
+    match crm.restore(&v.actor, &object.name, id).await {
+        Ok(_) => Redirect::to(&format!("/o/{}/{id}", object.plural)).into_response(),
+        Err(e) => failure(e, v.locale, Some(&v)),
+    }
+}
