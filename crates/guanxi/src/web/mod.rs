@@ -2,10 +2,10 @@
 //! JavaScript build step. Pages call the same services as the API, so the same
 //! permissions, validation and audit apply. Every string comes from the catalogue.
 
+mod admin;
 mod board;
 mod edit;
 mod list;
-mod admin;
 mod pages;
 
 use axum::Form;

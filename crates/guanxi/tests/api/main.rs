@@ -21,5 +21,5 @@ mod sessions;
 mod sharing;
 mod validation;
 mod web;
-mod web_lists;
 mod web_admin;
+mod web_lists;
