@@ -22,4 +22,5 @@ mod sharing;
 mod validation;
 mod web;
 mod web_admin;
+mod web_calendar;
 mod web_lists;
