@@ -900,6 +900,40 @@ impl Crm {
         tx.commit().await?;
         Ok(())
     }
+
+    /// The people whose work `actor` follows as "my team": themself, the members of every
+    /// team they belong to and the users whose role sits below theirs. Needs no
+    /// administrator (it only names colleagues, and costs no query); what of their records
+    /// the actor may read is still decided record by record. The actor comes first.
+    pub fn team_mates(&self, actor: &Actor) -> Vec<Uuid> {
+        let policy = self.policy();
+        let me = actor.user_id;
+        let mut seen: HashSet<Uuid> = [me].into_iter().collect();
+        let mut out = vec![me];
+        let mut mates: Vec<Uuid> = policy
+            .teams
+            .iter()
+            .filter(|t| t.members.contains(&me))
+            .flat_map(|t| t.members.iter().copied())
+            .collect();
+        if let Some(role) = actor.role_id {
+            let lower = access::roles_below(&policy.roles, role);
+            mates.extend(
+                policy
+                    .users
+                    .iter()
+                    .filter(|(_, f)| f.role.is_some_and(|r| lower.contains(&r)))
+                    .map(|(u, _)| *u),
+            );
+        }
+        mates.sort();
+        for u in mates {
+            if seen.insert(u) {
+                out.push(u);
+            }
+        }
+        out
+    }
 }
 
 async fn definitions<T: serde::de::DeserializeOwned>(

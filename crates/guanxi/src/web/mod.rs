@@ -4,6 +4,7 @@
 
 mod admin;
 mod board;
+mod calendar;
 mod edit;
 mod list;
 mod pages;
@@ -36,6 +37,7 @@ pub fn router() -> Router<Crm> {
         .route("/lang/{tag}", get(set_language))
         .route("/static/app.css", get(stylesheet))
         .route("/static/app.js", get(script))
+        .route("/calendar", get(calendar::calendar))
         .route("/o/{plural}", get(list::list))
         .route("/o/{plural}/bulk", post(list::bulk))
         .route("/o/{plural}/views", post(list::save_view))

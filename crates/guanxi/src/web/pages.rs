@@ -61,6 +61,9 @@ pub(super) fn layout(
                                 }
                             }
                         }
+                        a.cal-link href="/calendar" aria-current=[here.starts_with("/calendar").then_some("page")] {
+                            (t(locale, Msg::UiCalendar))
+                        }
                     }
                     div.me {
                         ul.langs aria-label=(t(locale, Msg::UiLanguage)) {

@@ -22,6 +22,7 @@ mod sharing;
 mod validation;
 mod web;
 mod web_admin;
+mod web_calendar;
 mod web_lists;
 mod web_record;
 mod web_settings;
