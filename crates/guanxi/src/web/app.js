@@ -136,6 +136,37 @@
     });
   });
 
+  // Lookup fields: suggest readable records by name as the user types; a picked
+  // suggestion keeps its record's id beside the name (names need not be unique).
+  document.addEventListener("input", (e) => {
+    const box = e.target.closest?.("input[data-lookup]");
+    if (!box) return;
+    const kept = box.parentElement.querySelector(`input[type=hidden][name="${box.name}.id"]`);
+    const list = document.getElementById(box.getAttribute("list"));
+    const picked = list && [...list.options].find((o) => o.value === box.value);
+    if (kept) kept.value = picked ? picked.dataset.id : "";
+    if (picked || !list) return;
+    clearTimeout(box.gxTimer);
+    box.gxTimer = setTimeout(async () => {
+      const q = box.value.trim();
+      if (!q) return;
+      const res = await fetch(`/o/${box.dataset.lookup}/lookup?q=${encodeURIComponent(q)}`, {
+        credentials: "same-origin",
+        headers: { accept: "application/json" },
+      });
+      if (!res.ok) return;
+      const found = await res.json();
+      list.replaceChildren(
+        ...found.map((r) => {
+          const o = document.createElement("option");
+          o.value = r.name;
+          o.dataset.id = r.id;
+          return o;
+        }),
+      );
+    }, 200);
+  });
+
   // Lists: one box selects every row for a bulk action.
   const all = document.querySelector("input.select-all");
   if (all) {

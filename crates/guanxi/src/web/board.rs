@@ -329,7 +329,6 @@ fn page(
                 }
             }
         }
-        script src="/static/app.js" defer {}
     };
     layout(
         locale,

@@ -74,7 +74,21 @@ pub(super) async fn set_field(
             &back,
         );
     };
-    let patch = form_input(&v, std::slice::from_ref(field), &form, false);
+    let mut patch = form_input(&v, std::slice::from_ref(field), &form, false);
+    if let Some(e) = super::lookup::resolve(&crm, &v, std::slice::from_ref(field), &form, &mut patch)
+        .await
+        .first()
+    {
+        let text = Msg::UiNotSaved.format(locale, &[("reason", &e.message(locale))]);
+        return refused(
+            &v,
+            json_wanted,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(name),
+            text,
+            &back,
+        );
+    }
     if patch.is_empty() {
         let text = guanxi_core::FieldError::new(name, Msg::Required).message(locale);
         return refused(
@@ -179,7 +193,13 @@ pub(super) async fn cell_form(
         return failure(ServiceError::NotFound, v.locale, Some(&v));
     };
     let users = super::user_choices(&crm).await;
-    let values = form_values(&v, &object, &record);
+    let values = super::lookup::named(
+        &crm,
+        &v,
+        std::slice::from_ref(field),
+        &form_values(&v, &object, &record),
+    )
+    .await;
     let mut res = pages::cell_form(&v, &object, field, id, &values, &users)
         .into_string()
         .into_response();

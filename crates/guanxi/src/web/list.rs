@@ -184,7 +184,27 @@ impl Context<'_> {
     async fn page(&self, shown: &Shown<'_>, page: &Page, errors: Option<&[FieldError]>) -> Markup {
         let editable = editable_fields(self.crm, &self.v.actor, self.full);
         let users = super::user_choices(self.crm).await;
-        render(self, shown, page, errors, &editable, &users)
+        // Lookup columns show the linked records' names (those the viewer may read).
+        let schema = self.crm.schema();
+        let mut names = HashMap::new();
+        for c in shown.columns.iter().filter(|c| c.field_type == FieldType::Lookup) {
+            let Some(target) = c.target.as_deref().and_then(|t| schema.object(t)) else {
+                continue;
+            };
+            let ids: Vec<Uuid> = page
+                .records
+                .iter()
+                .filter_map(|r| match field_value(self.full, r, &c.name) {
+                    guanxi_core::values::Value::Uuid(id) => Some(*id),
+                    _ => None,
+                })
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            names.extend(super::lookup::names(self.crm, self.v, target, &ids).await);
+        }
+        names.extend(users.iter().cloned());
+        render(self, shown, page, errors, &editable, &users, &names)
     }
 }
 
@@ -202,6 +222,7 @@ fn render(
     errors: Option<&[FieldError]>,
     editable: &[FieldDef],
     users: &[(Uuid, String)],
+    names: &HashMap<Uuid, String>,
 ) -> Markup {
     let (v, object, full) = (ctx.v, ctx.visible, ctx.full);
     let locale = v.locale;
@@ -362,7 +383,7 @@ fn render(
                                                 @if shown_value.is_empty() { "—" } @else { (shown_value) }
                                             }
                                         } @else if c.field_type == FieldType::User || c.field_type == FieldType::Lookup {
-                                            span.v { (user_or_id(users, field_value(full, r, &c.name), &shown_value)) }
+                                            span.v { (name_or_id(names, field_value(full, r, &c.name), &shown_value)) }
                                         } @else {
                                             span.v { (shown_value) }
                                         }
@@ -390,7 +411,6 @@ fn render(
                 a rel="next" href=(params.href(&base, Some(sort), Some(c))) { (t(locale, Msg::UiNextPage)) }
             }
         }
-        script src="/static/app.js" defer {}
     };
     layout(
         locale,
@@ -403,13 +423,10 @@ fn render(
     )
 }
 
-/// A user column shows the user's name; other ids stay as they are.
-fn user_or_id(users: &[(Uuid, String)], value: &guanxi_core::values::Value, shown: &str) -> String {
+/// A user or lookup column shows the name; an id the viewer may not resolve stays an id.
+fn name_or_id(names: &HashMap<Uuid, String>, value: &guanxi_core::values::Value, shown: &str) -> String {
     match value {
-        guanxi_core::values::Value::Uuid(id) => users
-            .iter()
-            .find(|(u, _)| u == id)
-            .map_or_else(|| shown.to_string(), |(_, n)| n.clone()),
+        guanxi_core::values::Value::Uuid(id) => names.get(id).cloned().unwrap_or_else(|| shown.to_string()),
         _ => shown.to_string(),
     }
 }

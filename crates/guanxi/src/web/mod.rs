@@ -7,6 +7,7 @@ mod board;
 mod calendar;
 mod edit;
 mod list;
+mod lookup;
 mod pages;
 mod record;
 mod settings;
@@ -44,6 +45,7 @@ pub fn router() -> Router<Crm> {
         .route("/o/{plural}/views/{id}/delete", post(list::delete_view))
         .route("/o/{plural}/board", get(board::board))
         .route("/o/{plural}/bin", get(record::bin))
+        .route("/o/{plural}/lookup", get(lookup::suggest))
         .route("/o/{plural}/{id}/quick", post(record::quick))
         .route("/o/{plural}/{id}/restore", post(record::restore))
         .route("/o/{plural}/new", get(new_form).post(create))
@@ -526,10 +528,11 @@ async fn form_page(
     id: Option<Uuid>,
     values: &std::collections::HashMap<String, String>,
     errors: &[guanxi_core::FieldError],
-    notice: Option<guanxi_core::Msg>,
+    notice: Option<&str>,
     status: StatusCode,
 ) -> Response {
     let users = user_choices(crm).await;
+    let values = &lookup::named(crm, v, fields, values).await;
     let layout = match crm.layout(object).await {
         Ok(l) => l,
         Err(e) => return failure(e, v.locale, Some(v)),
@@ -599,7 +602,12 @@ async fn create(
         Err(r) => return r,
     };
     let fields = editable_fields(&crm, &v.actor, &object);
-    let input = form_input(&v, &fields, &form, true);
+    let mut input = form_input(&v, &fields, &form, true);
+    let unresolved = lookup::resolve(&crm, &v, &fields, &form, &mut input).await;
+    if !unresolved.is_empty() {
+        let status = StatusCode::UNPROCESSABLE_ENTITY;
+        return form_page(&crm, &v, &object, &fields, None, &form, &unresolved, None, status).await;
+    }
     match crm.create(&v.actor, &object.name, input).await {
         Ok(r) => {
             Redirect::to(&format!("/o/{}/{}", object.plural, r.id().unwrap_or_default())).into_response()
@@ -717,7 +725,23 @@ async fn update(
         .and_then(|x| x.trim().parse::<i64>().ok())
         .unwrap_or(0);
     let fields = editable_fields(&crm, &v.actor, &object);
-    let patch = form_input(&v, &fields, &form, false);
+    let mut patch = form_input(&v, &fields, &form, false);
+    let unresolved = lookup::resolve(&crm, &v, &fields, &form, &mut patch).await;
+    if !unresolved.is_empty() {
+        let status = StatusCode::UNPROCESSABLE_ENTITY;
+        return form_page(
+            &crm,
+            &v,
+            &object,
+            &fields,
+            Some(id),
+            &form,
+            &unresolved,
+            None,
+            status,
+        )
+        .await;
+    }
     match crm.update(&v.actor, &object.name, id, version, patch).await {
         Ok(_) => Redirect::to(&format!("/o/{}/{id}", object.plural)).into_response(),
         Err(ServiceError::Validation(errors)) => {
@@ -734,7 +758,7 @@ async fn update(
             )
             .await
         }
-        Err(ServiceError::Conflict { .. }) => {
+        Err(ServiceError::Conflict { current }) => {
             // Someone saved meanwhile: show their version, say so, keep nothing silently.
             let Ok(record) = crm.get(&v.actor, &object.name, id, false).await else {
                 return failure(ServiceError::NotFound, v.locale, Some(&v));
@@ -748,7 +772,7 @@ async fn update(
                 Some(id),
                 &values,
                 &[],
-                Some(guanxi_core::Msg::DetailVersionConflict),
+                Some(&guanxi_core::Msg::UiConflict.format(v.locale, &[("current", &current.to_string())])),
                 StatusCode::CONFLICT,
             )
             .await

@@ -43,6 +43,7 @@ pub(super) fn layout(
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " · 关系 Guanxi" }
                 link rel="stylesheet" href="/static/app.css";
+                script src="/static/app.js" defer {}
             }
             body {
                 a.skip href="#main" { (t(locale, Msg::UiSkipToContent)) }
@@ -490,7 +491,7 @@ pub(super) fn form(
     id: Option<uuid::Uuid>,
     values: &std::collections::HashMap<String, String>,
     errors: &[FieldError],
-    notice: Option<Msg>,
+    notice: Option<&str>,
     users: &[(uuid::Uuid, String)],
     page_layout: &Layout,
 ) -> Markup {
@@ -526,7 +527,7 @@ pub(super) fn form(
         p { a href=(back) { "← " (object.plural_label.get(locale)) } }
         h1 { (title) }
         @if let Some(n) = notice {
-            p.error role="alert" { (t(locale, n)) }
+            p.error role="alert" { (n) }
         }
         @if !errors.is_empty() {
             p.error role="alert" { (t(locale, Msg::UiFixErrors)) }
@@ -659,6 +660,17 @@ fn input<'a>(
                     input type="text" name=(currency) value=(if cur.is_empty() { "CNY" } else { cur })
                         size="4" maxlength="3" aria-label=(t(locale, Msg::UiCurrency));
                 }
+            }
+        }
+        // The name, typed or picked from suggestions; the picked record's id beside it.
+        FieldType::Lookup => {
+            let list = format!("{id}-options");
+            let target = f.target.as_deref().unwrap_or("");
+            html! {
+                input id=(id) type="text" name=(name) value=(value(name)) list=(list) autocomplete="off"
+                    data-lookup=(target) aria-invalid=[invalid] aria-describedby=[described];
+                input type="hidden" name={ (name) ".id" } value=(value(&format!("{name}.id")));
+                datalist id=(list) {}
             }
         }
         FieldType::MultiPicklist | FieldType::Tags => html! {

@@ -211,3 +211,126 @@ async fn a_deleted_record_waits_in_the_recycle_bin_and_comes_back_when_restored(
     assert!(!page.contains("回收站里的人"));
     app.stop().await;
 }
+
+#[tokio::test]
+async fn lookups_are_typed_as_names_suggested_as_you_type_and_resolved_to_the_one_record() {
+    let app = TestApp::spawn().await;
+    let huatong = app.create("accounts", json!({"name": "上海华通"})).await;
+    let huatong_id = huatong["id"].as_str().unwrap().to_string();
+    let twin_a = app
+        .create("accounts", json!({"name": "重名公司", "city": "北京"}))
+        .await;
+    app.create("accounts", json!({"name": "重名公司", "city": "天津"}))
+        .await;
+    let (mut b, token) = admin(&app).await;
+
+    let (_, _, form) = b.get("/o/contacts/new").await;
+    assert!(form.contains("data-lookup=\"account\"") && form.contains("name=\"account.id\""));
+    let (status, _, found) = b.get("/o/account/lookup?q=%E4%B8%8A%E6%B5%B7").await;
+    assert_eq!(status, 200);
+    let found: serde_json::Value = serde_json::from_str(&found).unwrap();
+    assert_eq!(found, json!([{"id": huatong_id, "name": "上海华通"}]));
+
+    // A name typed by hand finds its one record.
+    let (status, to, _) = b
+        .post(
+            "/o/contacts/new",
+            &[
+                ("csrf", &token),
+                ("name", "陈华"),
+                ("account", "上海华通"),
+                ("account.id", ""),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let id = to.rsplit('/').next().unwrap().to_string();
+    assert_eq!(
+        app.get(&format!("/api/v1/contacts/{id}")).await.body["account"],
+        huatong_id.as_str()
+    );
+    let (_, _, edit) = b.get(&format!("/o/contacts/{id}/edit")).await;
+    assert!(
+        edit.contains("value=\"上海华通\"") && edit.contains(&format!("value=\"{huatong_id}\"")),
+        "the form shows the name"
+    );
+    let (_, _, list) = b.get("/o/contacts?col=name&col=account").await;
+    assert!(list.contains("上海华通"), "a lookup column shows the name");
+
+    // Two records of one name: the error asks to pick; the picked id settles it.
+    let (status, _, page) = b
+        .post(
+            "/o/contacts/new",
+            &[
+                ("csrf", &token),
+                ("name", "王重"),
+                ("account", "重名公司"),
+                ("account.id", ""),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains("id=\"e-account\"") && page.contains("有多条记录叫这个名字"),
+        "{page}"
+    );
+    let twin = twin_a["id"].as_str().unwrap();
+    let (status, _, _) = b
+        .post(
+            "/o/contacts/new",
+            &[
+                ("csrf", &token),
+                ("name", "王重"),
+                ("account", "重名公司"),
+                ("account.id", twin),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let (status, _, page) = b
+        .post(
+            "/o/contacts/new",
+            &[
+                ("csrf", &token),
+                ("name", "无名"),
+                ("account", "不存在的公司"),
+                ("account.id", ""),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(page.contains("关联的记录不存在"));
+    assert_eq!(
+        app.list_all("contacts", "").await.len(),
+        2,
+        "nothing saved from refused forms"
+    );
+
+    // A rep is offered only the accounts they may read.
+    app.request(
+        reqwest::Method::PUT,
+        "/api/v1/admin/access/accounts",
+        Some(json!({"sharing": "private"})),
+        &[],
+    )
+    .await;
+    app.crm
+        .create_user(guanxi_services::identity::NewUser {
+            email: "rep.l@example.org".into(),
+            name: "Rep L".into(),
+            password: Some("rep-l-password".into()),
+            is_admin: false,
+            locale: guanxi_core::Locale::ZhCn,
+        })
+        .await
+        .unwrap();
+    let mut rep = Browser::new(&app);
+    rep.post(
+        "/login",
+        &[("email", "rep.l@example.org"), ("password", "rep-l-password")],
+    )
+    .await;
+    let (_, _, found) = rep.get("/o/accounts/lookup?q=%E4%B8%8A%E6%B5%B7").await;
+    assert_eq!(found, "[]");
+    app.stop().await;
+}
