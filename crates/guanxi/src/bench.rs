@@ -500,18 +500,50 @@ async fn read(args: &BenchArgs, storage: &Storage) -> anyhow_lite::Result<()> {
     Ok(())
 }
 
-/// Server time of web pages as a signed-in browser gets them: a list page of 50 contacts,
-/// a record page whose history holds 200 changes, the home page; and their weights.
+/// Server time of web pages as a signed-in browser gets them: list pages of 50 contacts,
+/// a record page whose timeline holds 200 entries (120 changes, 80 activities), the
+/// opportunity board, the calendar, the home page; and their weights.
 async fn ui(args: &BenchArgs, storage: &Storage) -> anyhow_lite::Result<()> {
     let (crm, admin, _keep) = bench_crm(storage).await?;
     let total = ensure_contacts(&crm, &admin, args.contacts).await?;
-    // A contact with 200 changes in its history.
+    // An opportunity board of 10,000 open opportunities across the open stages.
+    let have = count(&crm, "opportunities").await?;
+    if have < 10_000 {
+        let stages = ["prospecting", "qualification", "proposal", "negotiation"];
+        let batch: Vec<Map<String, Json>> = (have..10_000)
+            .map(|i| {
+                let mut o = Map::new();
+                o.insert("name".into(), Json::String(format!("商机 {i:05}")));
+                o.insert("stage".into(), Json::String(stages[i % stages.len()].into()));
+                o.insert("close_date".into(), Json::String("2027-03-31".into()));
+                o.insert(
+                    "amount".into(),
+                    serde_json::json!({"amount": format!("{}", 10_000 + (i * 7919) % 990_000), "currency": "CNY"}),
+                );
+                o
+            })
+            .collect();
+        crm.bulk(&admin, "opportunity", batch, None).await?;
+    }
+    // A contact whose timeline holds 200 entries: 120 changes and 80 activities.
     let mut input = Map::new();
     input.insert("name".into(), Json::String("时间线测试".into()));
     let record = crm.create(&admin, "contact", input).await?;
     let id = record.id().unwrap_or_default();
     let cities = ["上海", "北京", "深圳", "杭州"];
-    for i in 0..200_i64 {
+    let activities: Vec<Map<String, Json>> = (0..80)
+        .map(|i| {
+            let mut a = Map::new();
+            a.insert("subject".into(), Json::String(format!("跟进电话 {i}")));
+            a.insert("type".into(), Json::String("call".into()));
+            a.insert("status".into(), Json::String("completed".into()));
+            a.insert("contact".into(), Json::String(id.to_string()));
+            a.insert("description".into(), Json::String("客户询问了交付周期和付款方式。".into()));
+            a
+        })
+        .collect();
+    crm.bulk(&admin, "activity", activities, None).await?;
+    for i in 0..119_i64 {
         let mut patch = Map::new();
         patch.insert(
             "city".into(),
@@ -536,7 +568,11 @@ async fn ui(args: &BenchArgs, storage: &Storage) -> anyhow_lite::Result<()> {
         .and_then(|v| v.split(';').next())
         .map(str::to_string)
         .ok_or("sign-in failed")?;
-    println!("dataset: {total} contacts; {} requests per page", args.requests);
+    println!(
+        "dataset: {total} contacts, {} opportunities; {} requests per page",
+        count(&crm, "opportunities").await?,
+        args.requests
+    );
     let pages = [
         ("list page: /o/contacts, 50 rows", "/o/contacts".to_string()),
         (
@@ -544,11 +580,24 @@ async fn ui(args: &BenchArgs, storage: &Storage) -> anyhow_lite::Result<()> {
             "/o/contacts?sort=name".to_string(),
         ),
         (
-            "record page with 200 history entries",
+            "list page: chosen columns incl. a lookup",
+            "/o/contacts?col=name&col=account&col=email&col=city&col=owner".to_string(),
+        ),
+        (
+            "record page with 200 timeline entries",
             format!("/o/contacts/{id}"),
         ),
+        (
+            "opportunity board (all stages)",
+            "/o/opportunities/board".to_string(),
+        ),
+        ("calendar, week", "/calendar".to_string()),
         ("home page", "/".to_string()),
     ];
+    for asset in ["/static/app.css", "/static/app.js"] {
+        let body = client.get(format!("{base}{asset}")).send().await?.bytes().await?;
+        println!("{asset}: {:.1} KB", body.len() as f64 / 1024.0);
+    }
     for (name, path) in pages {
         let mut samples = Vec::with_capacity(args.requests);
         let mut bytes = 0;
