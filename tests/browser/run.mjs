@@ -206,6 +206,38 @@ try {
     await phone.close();
   });
 
+  await step("at 375 px the board, the calendar and setup stack without sideways scrolling", async () => {
+    const phone = await browser.newContext({ viewport: { width: 375, height: 812 }, locale: "zh-CN",
+      storageState: await desk.storageState() });
+    const p = await phone.newPage();
+    for (const [path, shot] of [["/o/opportunities/board", "board-375.png"], ["/calendar?view=month", "calendar-375.png"],
+      ["/admin/users", "admin-users-375.png"], [`/o/contacts/${contact.id}`, "contact-timeline-375.png"]]) {
+      await p.goto(`${url}${path}`);
+      const widest = await p.evaluate(() => document.documentElement.scrollWidth);
+      assert.ok(widest <= 375 + 1, `${path}: no sideways scrolling (page is ${widest} px wide)`);
+      await p.screenshot({ path: join(artifacts, shot), fullPage: false });
+    }
+    await phone.close();
+  });
+
+  await step("a quick action logs a call on the record's timeline; the calendar shows a meeting", async () => {
+    await page.goto(`${url}/o/contacts/${contact.id}`);
+    await page.getByText("Log a call").click();
+    await page.locator("#q-call-subject").fill("Follow-up on the quote");
+    await page.locator("details[open]").getByRole("button", { name: "Save" }).click();
+    await page.waitForURL(/#timeline$/);
+    assert.ok((await page.locator("ol.timeline").textContent()).includes("Follow-up on the quote"));
+    await page.getByText("Schedule a meeting").click();
+    await page.locator("#q-meeting-subject").fill("Site visit in Ningbo");
+    const now = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
+    await page.locator("#q-meeting-starts_at").fill(`${now}T15:00`);
+    await page.locator("details[open]").getByRole("button", { name: "Save" }).click();
+    await page.waitForURL(/#timeline$/);
+    await page.goto(`${url}/calendar?view=day`);
+    assert.ok((await page.locator("main").textContent()).includes("Site visit in Ningbo"));
+    await page.screenshot({ path: join(artifacts, "calendar-day-1440.png"), fullPage: false });
+  });
+
   await step("a rep cannot open a record of someone else's that is not shared", async () => {
     const repContext = await browser.newContext({ viewport: { width: 1440, height: 900 } });
     const p = await repContext.newPage();
