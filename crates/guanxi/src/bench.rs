@@ -538,7 +538,10 @@ async fn ui(args: &BenchArgs, storage: &Storage) -> anyhow_lite::Result<()> {
             a.insert("type".into(), Json::String("call".into()));
             a.insert("status".into(), Json::String("completed".into()));
             a.insert("contact".into(), Json::String(id.to_string()));
-            a.insert("description".into(), Json::String("客户询问了交付周期和付款方式。".into()));
+            a.insert(
+                "description".into(),
+                Json::String("客户询问了交付周期和付款方式。".into()),
+            );
             a
         })
         .collect();

@@ -15,7 +15,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::pages::{self, display, field_value, layout, t};
-use super::{Viewer, failure, html, signed_in};
+use super::{Viewer, failure, html};
 
 /// Cards shown per column; the rest are a link to the list.
 const CARDS: usize = 25;
@@ -62,14 +62,11 @@ pub(super) async fn board(
     Path(plural): Path<String>,
     Query(params): Query<BoardParams>,
 ) -> Response {
-    let v = match signed_in(&crm, &headers).await {
-        Ok(v) => v,
+    let (v, full) = match super::object_page(&crm, &headers, &plural).await {
+        Ok(x) => x,
         Err(r) => return r,
     };
     let schema = crm.schema();
-    let Some(full) = schema.by_plural(&plural).cloned() else {
-        return failure(ServiceError::NotFound, v.locale, Some(&v));
-    };
     let visible = crm.visible_object(&v.actor, &full);
     let Some(field) = group_field(&visible, params.field.as_deref()).cloned() else {
         return failure(ServiceError::NotFound, v.locale, Some(&v));
@@ -260,16 +257,7 @@ fn page(
                     }
                 }
             }
-            div.field {
-                label for="filter" { (t(locale, Msg::UiFilter)) }
-                input #filter type="search" name="filter" value=(filter)
-                    aria-describedby="filter-hint" aria-invalid=[filter_error.map(|_| "true")];
-                @if let Some(e) = filter_error {
-                    p.error #filter-error role="alert" { (e.message(locale)) }
-                } @else {
-                    p.hint #filter-hint { (t(locale, Msg::UiBoardHint)) }
-                }
-            }
+            (pages::filter_field(locale, filter, filter_error, Msg::UiBoardHint))
             button.primary type="submit" { (t(locale, Msg::UiApply)) }
         }
         p #board-status .status role="status" aria-live="polite" {}

@@ -177,12 +177,9 @@ pub(super) async fn cell_form(
     headers: HeaderMap,
     Path((plural, id, name)): Path<(String, String, String)>,
 ) -> Response {
-    let (v, object) = match super::form_target(&crm, &headers, &plural).await {
+    let (v, object, id) = match super::record_page(&crm, &headers, &plural, &id).await {
         Ok(x) => x,
         Err(r) => return r,
-    };
-    let Ok(id) = uuid::Uuid::parse_str(&id) else {
-        return failure(ServiceError::NotFound, v.locale, Some(&v));
     };
     let record = match crm.get(&v.actor, &object.name, id, false).await {
         Ok(r) => r,

@@ -17,7 +17,7 @@ use maud::{Markup, html};
 use uuid::Uuid;
 
 use super::pages::{self, display, enc, field_value, layout, list_columns, t};
-use super::{Viewer, editable_fields, failure, form_input, html, posted, signed_in};
+use super::{Viewer, editable_fields, failure, form_input, html, posted};
 
 /// What a list page shows, from its address: `filter`, `sort`, `cursor`, a saved `view`
 /// and the chosen columns (`col`, repeated). Explicit values win over the view's.
@@ -117,12 +117,9 @@ pub(super) async fn list(
     Path(plural): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let v = match signed_in(&crm, &headers).await {
-        Ok(v) => v,
+    let (v, full) = match super::object_page(&crm, &headers, &plural).await {
+        Ok(x) => x,
         Err(r) => return r,
-    };
-    let Some(full) = crm.schema().by_plural(&plural).cloned() else {
-        return failure(ServiceError::NotFound, v.locale, Some(&v));
     };
     let params = ListParams::parse(raw.as_deref());
     let view = match params.view.as_deref().map(Uuid::parse_str) {
@@ -285,16 +282,7 @@ fn render(
         }
         form.filter method="get" action=(base) role="search" {
             @if let Some(view) = &shown.view { input type="hidden" name="view" value=(view.id); }
-            div.field {
-                label for="filter" { (t(locale, Msg::UiFilter)) }
-                input #filter type="search" name="filter" value=(filter)
-                    aria-describedby="filter-hint" aria-invalid=[filter_error.map(|_| "true")];
-                @if let Some(e) = filter_error {
-                    p.error #filter-error role="alert" { (e.message(locale)) }
-                } @else {
-                    p.hint #filter-hint { (t(locale, Msg::UiFilterHint)) }
-                }
-            }
+            (pages::filter_field(locale, filter, filter_error, Msg::UiFilterHint))
             @if !sort.is_empty() { input type="hidden" name="sort" value=(sort); }
             button.primary type="submit" { (t(locale, Msg::UiApply)) }
             @if !filter.is_empty() { a.button href={ (base) @if let Some(view) = &shown.view { "?view=" (view.id) } } { (t(locale, Msg::UiClear)) } }

@@ -301,13 +301,10 @@ async fn sign_out(
     headers: HeaderMap,
     Form(form): Form<std::collections::HashMap<String, String>>,
 ) -> Response {
-    let v = match signed_in(&crm, &headers).await {
+    let v = match signed_in_form(&crm, &headers, &form).await {
         Ok(v) => v,
         Err(r) => return r,
     };
-    if !csrf_ok(&v, &form) {
-        return csrf_refused(&v);
-    }
     if let Err(e) = crm.sign_out(&v.actor, Some(v.session)).await {
         return failure(e, v.locale, None);
     }
@@ -485,7 +482,8 @@ fn csrf_ok(v: &Viewer, form: &std::collections::HashMap<String, String>) -> bool
         .is_some_and(|c| guanxi_services::sessions::same_secret(&v.csrf, c))
 }
 
-async fn form_target(
+/// A page about an object: the signed-in viewer and the object of the path's plural.
+async fn object_page(
     crm: &Crm,
     headers: &HeaderMap,
     plural: &str,
@@ -494,6 +492,34 @@ async fn form_target(
     match crm.schema().by_plural(plural).cloned() {
         Some(o) => Ok((v, o)),
         None => Err(failure(ServiceError::NotFound, v.locale, Some(&v))),
+    }
+}
+
+/// A page about one record: the viewer, the object and the path's record id.
+async fn record_page(
+    crm: &Crm,
+    headers: &HeaderMap,
+    plural: &str,
+    id: &str,
+) -> Result<(Viewer, std::sync::Arc<guanxi_core::ObjectDef>, Uuid), Response> {
+    let (v, object) = object_page(crm, headers, plural).await?;
+    match Uuid::parse_str(id) {
+        Ok(id) => Ok((v, object, id)),
+        Err(_) => Err(failure(ServiceError::NotFound, v.locale, Some(&v))),
+    }
+}
+
+/// A submitted form of the signed-in user, carrying their session's CSRF token.
+async fn signed_in_form(
+    crm: &Crm,
+    headers: &HeaderMap,
+    form: &std::collections::HashMap<String, String>,
+) -> Result<Viewer, Response> {
+    let v = signed_in(crm, headers).await?;
+    if csrf_ok(&v, form) {
+        Ok(v)
+    } else {
+        Err(csrf_refused(&v))
     }
 }
 
@@ -506,10 +532,10 @@ async fn posted(
     form: &std::collections::HashMap<String, String>,
     id: Option<&str>,
 ) -> Result<(Viewer, std::sync::Arc<guanxi_core::ObjectDef>, Option<Uuid>), Response> {
-    let (v, object) = form_target(crm, headers, plural).await?;
-    if !csrf_ok(&v, form) {
-        return Err(csrf_refused(&v));
-    }
+    let v = signed_in_form(crm, headers, form).await?;
+    let Some(object) = crm.schema().by_plural(plural).cloned() else {
+        return Err(failure(ServiceError::NotFound, v.locale, Some(&v)));
+    };
     let id = match id.map(Uuid::parse_str) {
         None => None,
         Some(Ok(id)) => Some(id),
@@ -565,7 +591,7 @@ async fn user_choices(crm: &Crm) -> Vec<(Uuid, String)> {
 }
 
 async fn new_form(State(crm): State<Crm>, headers: HeaderMap, Path(plural): Path<String>) -> Response {
-    let (v, object) = match form_target(&crm, &headers, &plural).await {
+    let (v, object) = match object_page(&crm, &headers, &plural).await {
         Ok(x) => x,
         Err(r) => return r,
     };
@@ -683,12 +709,9 @@ async fn edit_form(
     headers: HeaderMap,
     Path((plural, id)): Path<(String, String)>,
 ) -> Response {
-    let (v, object) = match form_target(&crm, &headers, &plural).await {
+    let (v, object, id) = match record_page(&crm, &headers, &plural, &id).await {
         Ok(x) => x,
         Err(r) => return r,
-    };
-    let Ok(id) = Uuid::parse_str(&id) else {
-        return failure(ServiceError::NotFound, v.locale, Some(&v));
     };
     let record = match crm.get(&v.actor, &object.name, id, false).await {
         Ok(r) => r,

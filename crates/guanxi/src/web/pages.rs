@@ -126,6 +126,23 @@ pub(super) fn message(locale: Locale, viewer: Option<&Viewer>, msg: Msg) -> Mark
     layout(locale, viewer, None, None, "/", t(locale, msg), content)
 }
 
+/// The filter input of a list or board: its error beside it, else a hint.
+pub(super) fn filter_field(locale: Locale, filter: &str, error: Option<&FieldError>, hint: Msg) -> Markup {
+    html! {
+        div.field {
+            label for="filter" { (t(locale, Msg::UiFilter)) }
+            input #filter type="search" name="filter" value=(filter)
+                aria-describedby=(if error.is_some() { "filter-error" } else { "filter-hint" })
+                aria-invalid=[error.map(|_| "true")];
+            @if let Some(e) = error {
+                p.error #filter-error role="alert" { (e.message(locale)) }
+            } @else {
+                p.hint #filter-hint { (t(locale, hint)) }
+            }
+        }
+    }
+}
+
 /// A short message about something that did not happen, with the way back.
 pub(super) fn notice(v: &Viewer, text: &str, back: &str) -> Markup {
     let locale = v.locale;

@@ -18,7 +18,7 @@ use maud::{Markup, html};
 use uuid::Uuid;
 
 use super::pages::{self, display, field_value, t};
-use super::{Related, Viewer, failure, form_target, html, posted, signed_in};
+use super::{Related, Viewer, failure, html, posted};
 
 /// Interactions on a record page's timeline, at most.
 const TIMELINE: usize = 200;
@@ -61,14 +61,10 @@ pub(super) async fn record(
     headers: HeaderMap,
     Path((plural, id)): Path<(String, String)>,
 ) -> Response {
-    let (v, object) = match form_target(&crm, &headers, &plural).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    let Ok(id) = Uuid::parse_str(&id) else {
-        return failure(ServiceError::NotFound, v.locale, Some(&v));
-    };
-    page(&crm, &v, &object, id, None).await
+    match super::record_page(&crm, &headers, &plural, &id).await {
+        Ok((v, object, id)) => page(&crm, &v, &object, id, None).await,
+        Err(r) => r,
+    }
 }
 
 /// The record page as an answer (with a quick action's problems, if any).
@@ -352,12 +348,9 @@ pub(super) async fn bin(
     Path(plural): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let v = match signed_in(&crm, &headers).await {
-        Ok(v) => v,
+    let (v, full) = match super::object_page(&crm, &headers, &plural).await {
+        Ok(x) => x,
         Err(r) => return r,
-    };
-    let Some(full) = crm.schema().by_plural(&plural).cloned() else {
-        return failure(ServiceError::NotFound, v.locale, Some(&v));
     };
     let cursor = url::form_urlencoded::parse(raw.as_deref().unwrap_or("").as_bytes())
         .find(|(k, _)| k == "cursor")

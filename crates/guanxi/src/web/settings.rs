@@ -12,7 +12,7 @@ use guanxi_services::{Crm, ServiceError};
 use maud::{Markup, html};
 
 use super::pages::{layout, t};
-use super::{LANG_COOKIE, Viewer, csrf_ok, csrf_refused, failure, html, signed_in};
+use super::{LANG_COOKIE, Viewer, failure, html, signed_in};
 
 /// Zones offered first; any other IANA name can be typed.
 const ZONES: [&str; 22] = [
@@ -72,13 +72,10 @@ pub(super) async fn save(
     headers: HeaderMap,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    let v = match signed_in(&crm, &headers).await {
+    let v = match super::signed_in_form(&crm, &headers, &form).await {
         Ok(v) => v,
         Err(r) => return r,
     };
-    if !csrf_ok(&v, &form) {
-        return csrf_refused(&v);
-    }
     let get = |k: &str| form.get(k).map(String::as_str).unwrap_or("");
     match crm
         .update_settings(&v.actor, get("locale"), get("time_zone"), get("currency"))
@@ -123,13 +120,10 @@ pub(super) async fn password(
     headers: HeaderMap,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    let v = match signed_in(&crm, &headers).await {
+    let v = match super::signed_in_form(&crm, &headers, &form).await {
         Ok(v) => v,
         Err(r) => return r,
     };
-    if !csrf_ok(&v, &form) {
-        return csrf_refused(&v);
-    }
     let get = |k: &str| form.get(k).map(String::as_str).unwrap_or("");
     match crm
         .change_password(
