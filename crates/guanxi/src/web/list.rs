@@ -274,7 +274,8 @@ fn render(
                     li {
                         a href={ (base) "?view=" (view.id) }
                           aria-current=[(shown.view.as_ref().map(|s| s.id) == Some(view.id)).then_some("page")] {
-                            (view.name) @if view.shared { " ⁂" }
+                            (view.name)
+                            @if view.shared { " " span title=(t(locale, Msg::UiSharedView)) { "⁂" } }
                         }
                     }
                 }

@@ -114,6 +114,11 @@ fn html(status: StatusCode, body: maud::Markup) -> Response {
 /// A page that needs a signed-in user: the page, or the way to the sign-in form.
 async fn signed_in(crm: &Crm, headers: &HeaderMap) -> Result<Viewer, Response> {
     match viewer(crm, headers).await {
+        // Portal users (customers) have the portal; the staff pages are not theirs.
+        Ok(Some(v)) if v.actor.kind == guanxi_core::access::UserKind::Portal => Err(html(
+            StatusCode::FORBIDDEN,
+            pages::message(v.locale, None, guanxi_core::Msg::UiPortalOnly),
+        )),
         Ok(Some(v)) => Ok(v),
         Ok(None) => Err(Redirect::to("/login").into_response()),
         Err(e) => Err(failure(e, page_locale(headers, None), None)),

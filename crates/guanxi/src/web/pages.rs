@@ -480,12 +480,7 @@ pub(super) fn display(field: &FieldDef, value: &Value, fmt: Fmt) -> String {
             };
             format!("{symbol}{sep}{}", grouped(&amount.to_string()))
         }
-        Value::Bool(b) => match (b, locale) {
-            (true, Locale::En) => "Yes".into(),
-            (false, Locale::En) => "No".into(),
-            (true, _) => "是".into(),
-            (false, _) => "否".into(),
-        },
+        Value::Bool(b) => t(locale, if *b { Msg::UiYes } else { Msg::UiNo }).into(),
         Value::Date(d) => d.format("%Y-%m-%d").to_string(),
         Value::DateTime(d) => fmt.datetime(d),
         Value::Uuid(u) => u.to_string(),

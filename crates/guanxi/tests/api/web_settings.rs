@@ -198,3 +198,55 @@ async fn changing_the_password_checks_the_current_one_and_signs_out_other_sessio
     assert!(app.audit_actions().await.contains(&"user.password".to_string()));
     app.stop().await;
 }
+
+#[tokio::test]
+async fn portal_users_are_kept_out_of_the_staff_pages() {
+    let app = TestApp::spawn().await;
+    let user = app
+        .crm
+        .create_user(guanxi_services::identity::NewUser {
+            email: "customer@example.org".into(),
+            name: "客户甲".into(),
+            password: Some("customer-password".into()),
+            is_admin: false,
+            locale: guanxi_core::Locale::ZhCn,
+        })
+        .await
+        .unwrap();
+    let r = app
+        .request(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/admin/users/{}", user.id),
+            Some(json!({"kind": "portal"})),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 204, "{}", r.body);
+    app.create("contacts", json!({"name": "内部联系人"})).await;
+    let mut b = Browser::new(&app);
+    let (status, _, _) = b
+        .post(
+            "/login",
+            &[
+                ("email", "customer@example.org"),
+                ("password", "customer-password"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    for path in [
+        "/",
+        "/o/contacts",
+        "/calendar",
+        "/settings",
+        "/o/opportunities/board",
+    ] {
+        let (status, _, page) = b.get(path).await;
+        assert_eq!(status, 403, "{path}");
+        assert!(
+            page.contains("客户门户") && !page.contains("内部联系人"),
+            "{path}"
+        );
+    }
+    app.stop().await;
+}
