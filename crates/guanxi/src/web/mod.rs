@@ -230,13 +230,29 @@ async fn script() -> Response {
     asset(include_str!("app.js"), "text/javascript; charset=utf-8")
 }
 
+/// What the assets' addresses carry so that a new build's are fetched at once while a
+/// browser keeps the current ones as long as it likes: a hash of their text.
+pub(crate) fn asset_version() -> &'static str {
+    static VERSION: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    VERSION.get_or_init(|| {
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in include_str!("app.css")
+            .bytes()
+            .chain(include_str!("app.js").bytes())
+        {
+            hash = (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        format!("{hash:016x}")
+    })
+}
+
 fn asset(body: &'static str, kind: &'static str) -> Response {
     let mut res = body.into_response();
     let h = res.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(kind));
     h.insert(
         header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=3600"),
+        HeaderValue::from_static("public, max-age=31536000, immutable"),
     );
     res
 }

@@ -42,8 +42,8 @@ pub(super) fn layout(
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " · 关系 Guanxi" }
-                link rel="stylesheet" href="/static/app.css";
-                script src="/static/app.js" defer {}
+                link rel="stylesheet" href={ "/static/app.css?v=" (super::asset_version()) };
+                script src={ "/static/app.js?v=" (super::asset_version()) } defer {}
             }
             body {
                 a.skip href="#main" { (t(locale, Msg::UiSkipToContent)) }

@@ -458,3 +458,32 @@ async fn saved_views_keep_columns_filter_and_sort_personal_unless_shared_by_an_a
     assert_eq!(status, 404);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn assets_are_addressed_by_their_content_so_browsers_keep_them_until_they_change() {
+    let app = TestApp::spawn().await;
+    let (mut b, _) = signed_in_admin(&app).await;
+    let (_, _, page) = b.get("/").await;
+    let at = page
+        .find("/static/app.js?v=")
+        .expect("a versioned script address");
+    let src: String = page[at..].chars().take_while(|c| *c != '"').collect();
+    assert_eq!(src.len(), "/static/app.js?v=".len() + 16);
+    assert!(
+        page.contains(&src.replace("app.js", "app.css")),
+        "one version for both"
+    );
+    let res = reqwest::get(format!("{}{src}", app.url)).await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        res.headers()["cache-control"].to_str().unwrap(),
+        "public, max-age=31536000, immutable"
+    );
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/javascript")
+    );
+    app.stop().await;
+}
