@@ -99,20 +99,22 @@ impl Crm {
         if shared && !actor.is_admin {
             return Err(ServiceError::Forbidden(Msg::DetailNoPermission));
         }
-        let id = match id {
-            None => Uuid::now_v7(),
+        // A changed view keeps its owner (an administrator may change a shared one).
+        let (id, owner_id) = match id {
+            None => (Uuid::now_v7(), actor.user_id),
             Some(id) => {
                 let current = store::view(self.db(), id).await?.ok_or(ServiceError::NotFound)?;
-                if current.owner_id != actor.user_id && !(current.shared && actor.is_admin) {
+                let may = current.owner_id == actor.user_id || (current.shared && actor.is_admin);
+                if !may || current.object != full.name {
                     return Err(ServiceError::NotFound);
                 }
-                id
+                (id, current.owner_id)
             }
         };
         let row = ViewRow {
             id,
             object: full.name.clone(),
-            owner_id: actor.user_id,
+            owner_id,
             name: name.to_string(),
             shared,
             definition: serde_json::to_string(&spec).map_err(|e| ServiceError::Internal(e.to_string()))?,

@@ -4,6 +4,7 @@
 mod access;
 mod openapi;
 mod problem;
+mod views;
 
 use std::time::Duration;
 
@@ -103,6 +104,14 @@ pub fn router(crm: Crm) -> Router {
         .route("/api/v1/metadata/objects/{name}/fields", post(meta_add_field))
         .route("/api/v1/{plural}", get(list).post(create))
         .route("/api/v1/{plural}/export", get(export))
+        .route(
+            "/api/v1/{plural}/views",
+            get(views::list_views).post(views::add_view),
+        )
+        .route(
+            "/api/v1/{plural}/views/{id}",
+            axum::routing::put(views::put_view).delete(views::delete_view),
+        )
         .route("/api/v1/{plural}/{id}", get(read).patch(update).delete(remove))
         .route("/api/v1/{plural}/{id}/restore", post(restore))
         .route("/api/v1/{plural}/{id}/history", get(history))
@@ -828,6 +837,8 @@ struct ExportParams {
     sort: Option<String>,
     fields: Option<String>,
     deleted: Option<String>,
+    /// A saved view whose filter, sort and columns apply where not given explicitly.
+    view: Option<String>,
 }
 
 /// The current list as a CSV or XLSX file (what the list shows, nothing more).
@@ -848,6 +859,22 @@ async fn export(
             )
         })?,
     };
+    let mut params = params;
+    if let Some(id) = params.view.as_deref().filter(|v| !v.trim().is_empty()) {
+        let id = parse_id(&ctx, id.trim())?;
+        let view = crm
+            .view(&ctx.actor, id)
+            .await
+            .map_err(|e| Problem::from_service(e, ctx.locale, false))?;
+        if view.object != object.name {
+            return Err(Problem::from_service(ServiceError::NotFound, ctx.locale, false));
+        }
+        params.filter = params.filter.or(view.spec.filter);
+        params.sort = params.sort.or(view.spec.sort);
+        if params.fields.is_none() && !view.spec.columns.is_empty() {
+            params.fields = Some(view.spec.columns.join(","));
+        }
+    }
     let fields: Option<Vec<String>> = params
         .fields
         .as_deref()

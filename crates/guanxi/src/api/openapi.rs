@@ -192,6 +192,8 @@ fn object_paths(o: &ObjectDef, paths: &mut Map<String, Json>) {
                 {"name": "sort", "in": "query", "required": false, "schema": {"type": "string"}},
                 {"name": "fields", "in": "query", "required": false, "schema": {"type": "string"}},
                 {"name": "deleted", "in": "query", "required": false, "schema": {"type": "boolean"}},
+                {"name": "view", "in": "query", "required": false, "description": "A saved view whose filter, sort and columns apply where not given",
+                 "schema": {"type": "string", "format": "uuid"}},
             ],
             "responses": responses(vec![
                 ("200", json!({"description": "The file", "content": {
@@ -199,6 +201,32 @@ fn object_paths(o: &ObjectDef, paths: &mut Map<String, Json>) {
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {"schema": {"type": "string", "format": "binary"}}}})),
             ]),
         }}),
+    );
+    let view = json!({"type": "object", "properties": {
+        "id": {"type": "string", "format": "uuid", "readOnly": true}, "object": {"type": "string", "readOnly": true},
+        "owner": {"type": "string", "format": "uuid", "readOnly": true},
+        "name": {"type": "string", "maxLength": 100}, "shared": {"type": "boolean", "description": "Shared with everyone (administrators only)"},
+        "columns": {"type": "array", "items": {"type": "string"}}, "filter": {"type": ["string", "null"]}, "sort": {"type": ["string", "null"]}},
+        "required": ["name"]});
+    paths.insert(
+        format!("/api/v1/{}/views", o.plural),
+        json!({
+            "get": {"operationId": format!("views{plural}"), "tags": tag, "summary": "Saved list views: the caller's and the shared ones",
+                    "responses": responses(vec![("200", ok("Views", json!({"type": "object", "properties": {"data": {"type": "array", "items": view}}})))])},
+            "post": {"operationId": format!("addView{plural}"), "tags": tag, "summary": "Save a list view (columns, filter, sort)",
+                     "requestBody": {"required": true, "content": {"application/json": {"schema": view}}},
+                     "responses": responses(vec![("201", ok("Saved", view.clone())), ("403", problem_response("Only administrators share views"))])},
+        }),
+    );
+    paths.insert(
+        format!("/api/v1/{}/views/{{id}}", o.plural),
+        json!({"parameters": [id_param],
+            "put": {"operationId": format!("putView{plural}"), "tags": tag, "summary": "Replace one of the caller's views",
+                    "requestBody": {"required": true, "content": {"application/json": {"schema": view}}},
+                    "responses": responses(vec![("200", ok("Saved", view.clone())), ("404", problem_response("No such view of the caller's"))])},
+            "delete": {"operationId": format!("deleteView{plural}"), "tags": tag, "summary": "Delete one of the caller's views",
+                       "responses": responses(vec![("204", json!({"description": "Deleted"})), ("404", problem_response("No such view of the caller's"))])},
+        }),
     );
     paths.insert(
         format!("/api/v1/{}/bulk", o.plural),

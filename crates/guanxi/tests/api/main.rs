@@ -20,6 +20,7 @@ mod records;
 mod sessions;
 mod sharing;
 mod validation;
+mod views;
 mod web;
 mod web_admin;
 mod web_calendar;
