@@ -108,7 +108,7 @@ async fn page(crm: &Crm, v: &Viewer, object: &ObjectDef, id: Uuid, quick: Option
         @if linkable {
             (quick_actions(crm, v, object, id, quick.as_ref()))
         }
-        (timeline(v, &visible, &entries))
+        (timeline(v, &visible, &entries, crm.now()))
     };
     html(
         StatusCode::OK,
@@ -126,17 +126,29 @@ async fn page(crm: &Crm, v: &Viewer, object: &ObjectDef, id: Uuid, quick: Option
     )
 }
 
-/// Every interaction and change, newest first.
-fn timeline(v: &Viewer, object: &ObjectDef, entries: &[Entry<'_>]) -> Markup {
+/// Every interaction and change, newest first: what is still ahead apart from the past.
+fn timeline(
+    v: &Viewer,
+    object: &ObjectDef,
+    entries: &[Entry<'_>],
+    now: chrono::DateTime<chrono::Utc>,
+) -> Markup {
     let locale = v.locale;
+    // Ahead: soonest first; past: newest first.
+    let ahead = entries.iter().take_while(|e| e.at() > now).count();
+    let upcoming: Vec<&Entry<'_>> = entries[..ahead].iter().rev().collect();
+    let past: Vec<&Entry<'_>> = entries[ahead..].iter().collect();
     html! {
         section.card aria-labelledby="timeline" {
             h2 #timeline { (t(locale, Msg::UiTimeline)) }
             @if entries.is_empty() {
                 p.hint { (t(locale, Msg::UiNothingYet)) }
-            } @else {
+            }
+            @for (heading, part) in [(Msg::UiUpcoming, &upcoming), (Msg::UiPast, &past)] {
+                @if !part.is_empty() && !upcoming.is_empty() { h3.timeline-part { (t(locale, heading)) } }
+                @if !part.is_empty() {
                 ol.timeline {
-                    @for e in entries {
+                    @for e in part.iter() {
                         @let at = e.at();
                         li class=(match e { Entry::Activity(..) => "t-activity", Entry::Change(_) => "t-change" }) {
                             time datetime=(guanxi_core::values::format_datetime(&at)) { (v.fmt().datetime(&at)) }
@@ -146,6 +158,7 @@ fn timeline(v: &Viewer, object: &ObjectDef, entries: &[Entry<'_>]) -> Markup {
                             }
                         }
                     }
+                }
                 }
             }
         }

@@ -34,6 +34,16 @@ async fn the_timeline_merges_interactions_and_changes_newest_first() {
                "outcome": "interested", "starts_at": "2020-03-01T02:00:00Z", "description": "客户对明前茶有兴趣"}),
     )
     .await;
+    for (subject, at) in [
+        ("年会邀请", "2099-01-10T02:00:00Z"),
+        ("续约洽谈", "2098-06-01T02:00:00Z"),
+    ] {
+        app.create(
+            "activities",
+            json!({"subject": subject, "type": "meeting", "contact": id, "status": "planned", "starts_at": at}),
+        )
+        .await;
+    }
     let r = app
         .patch(
             &format!("/api/v1/contacts/{id}"),
@@ -51,6 +61,15 @@ async fn the_timeline_merges_interactions_and_changes_newest_first() {
         .expect("the call is on the timeline");
     let change = timeline.find("采购经理").expect("the title change is on it");
     assert!(change < call, "the change (now) comes before the call (2020)");
+    let (upcoming, past) = (timeline.find("即将进行").unwrap(), timeline.find("过往").unwrap());
+    let (soon, later) = (
+        timeline.find("续约洽谈").unwrap(),
+        timeline.find("年会邀请").unwrap(),
+    );
+    assert!(
+        upcoming < soon && soon < later && later < past && past < change,
+        "what is ahead first, soonest first"
+    );
     assert!(
         timeline.contains("有意向") && timeline.contains("客户对明前茶有兴趣"),
         "outcome and notes"
