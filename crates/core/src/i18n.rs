@@ -320,6 +320,13 @@ pub enum Msg {
     UiMyOverdueCases,
     UiExport,
     // cli and start-up
+    ChannelDoNotContact,
+    ChannelConsentWithdrawn,
+    ChannelOutsideWindow,
+    ChannelLimitReached,
+    ChannelBadDays,
+    ChannelBadWindow,
+    ChannelBadLimit,
     UnsupportedDatabase,
     AdminCreated,
     AdminPasswordGenerated,
@@ -1092,6 +1099,41 @@ impl Msg {
             UiMyOpportunities => ("My open opportunities", "我的进行中商机", "我的進行中商機"),
             UiMyOverdueCases => ("My overdue cases", "我的逾期工单", "我的逾期工單"),
             UiExport => ("Export", "导出", "匯出"),
+            ChannelDoNotContact => (
+                "This person does not want to be contacted on this channel.",
+                "对方不希望通过此渠道被联系。",
+                "對方不希望透過此管道被聯絡。",
+            ),
+            ChannelConsentWithdrawn => (
+                "This person withdrew consent for this channel.",
+                "对方已撤回此渠道的同意。",
+                "對方已撤回此管道的同意。",
+            ),
+            ChannelOutsideWindow => (
+                "Outside the times this person welcomes contact.",
+                "不在对方接受联系的时间段内。",
+                "不在對方接受聯絡的時段內。",
+            ),
+            ChannelLimitReached => (
+                "This channel was used {count} times this period; at most {max} allowed.",
+                "本周期此渠道已联系 {count} 次，最多允许 {max} 次。",
+                "本週期此管道已聯絡 {count} 次，最多允許 {max} 次。",
+            ),
+            ChannelBadDays => (
+                "Days are 1 (Monday) to 7 (Sunday), at least one.",
+                "星期用 1（周一）到 7（周日）表示，至少一天。",
+                "星期用 1（週一）到 7（週日）表示，至少一天。",
+            ),
+            ChannelBadWindow => (
+                "The window must end after it starts.",
+                "结束时间必须晚于开始时间。",
+                "結束時間必須晚於開始時間。",
+            ),
+            ChannelBadLimit => (
+                "The limit must be at least 1.",
+                "次数上限至少为 1。",
+                "次數上限至少為 1。",
+            ),
             UnsupportedDatabase => (
                 "Unsupported database URL '{url}': use sqlite://PATH or postgres://USER@HOST/DB.",
                 "不支持的数据库地址“{url}”：请使用 sqlite://路径 或 postgres://用户@主机/数据库。",

@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod builtin;
+pub mod channels;
 pub mod i18n;
 pub mod metadata;
 pub mod normalize;

@@ -3,6 +3,7 @@
 //! administration and demo data. Adapters hold no business rules.
 
 pub mod audit;
+pub mod channels;
 pub mod clock;
 pub mod demo;
 mod error;

@@ -572,6 +572,21 @@ impl Crm {
         Ok(record)
     }
 
+    /// Refuses (403) unless the actor may edit this readable record.
+    pub(crate) async fn editable_with(
+        &self,
+        access: &Access,
+        object: &ObjectDef,
+        record: &Record,
+    ) -> Result<(), ServiceError> {
+        let level = self.record_level(access, object, record, Operation::Edit).await?;
+        if access.may(Operation::Edit) && access.allows(Operation::Edit, level) {
+            Ok(())
+        } else {
+            Err(no_permission())
+        }
+    }
+
     /// One keyset page of a list.
     pub async fn list(&self, actor: &Actor, object: &str, q: &ListQuery) -> Result<Page, ServiceError> {
         let (_, object) = self.object(object)?;

@@ -3,6 +3,7 @@
 //! metadata and dynamic SQL with every value bound. Knows nothing of permissions or
 //! validation: callers (the services) hand it typed, checked values.
 
+pub mod channels;
 mod db;
 pub mod migrations;
 pub mod records;

@@ -147,6 +147,19 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: &[],
         postgres: &[],
     },
+    Migration {
+        version: 9,
+        name: "contacts' channel preferences and their consent per channel",
+        statements: &[
+            "CREATE TABLE gx_channel_preferences (contact_id {uuid} PRIMARY KEY NOT NULL, definition {text} NOT NULL, \
+             updated_at {ts} NOT NULL, updated_by {uuid})",
+            "CREATE TABLE gx_consents (id {uuid} PRIMARY KEY NOT NULL, contact_id {uuid} NOT NULL, channel {text} NOT NULL, \
+             granted {bool} NOT NULL, source {text} NOT NULL, at {ts} NOT NULL, recorded_by {uuid})",
+            "CREATE INDEX ix_gx_consents_contact ON gx_consents (contact_id, channel, at)",
+        ],
+        sqlite: &[],
+        postgres: &[],
+    },
 ];
 
 pub fn latest_version() -> i64 {

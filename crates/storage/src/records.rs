@@ -407,6 +407,18 @@ pub fn totals_sql(
     (s, kinds)
 }
 
+/// How many live records match `filter`.
+pub fn count_sql(dialect: Dialect, object: &ObjectDef, filter: &Expr<Cond>) -> Sql {
+    let mut s = Sql::new(dialect);
+    s.push("SELECT COUNT(*) FROM ")
+        .ident(&object.table)
+        .push(" WHERE ")
+        .ident("deleted_at")
+        .push(" IS NULL AND ");
+    push_expr(&mut s, filter);
+    s
+}
+
 fn push_order(s: &mut Sql, sort: &Sort, qualifier: &str, limit: Option<usize>) {
     let dir = if sort.descending { " DESC" } else { " ASC" };
     s.push(" ORDER BY ");

@@ -2,6 +2,7 @@
 //! results to JSON or problem+json; they hold no business rules.
 
 mod access;
+mod channels;
 mod openapi;
 mod problem;
 mod views;
@@ -115,6 +116,15 @@ pub fn router(crm: Crm) -> Router {
         .route("/api/v1/{plural}/{id}", get(read).patch(update).delete(remove))
         .route("/api/v1/{plural}/{id}/restore", post(restore))
         .route("/api/v1/{plural}/{id}/history", get(history))
+        .route(
+            "/api/v1/{plural}/{id}/channel-preferences",
+            get(channels::get_preferences).put(channels::put_preferences),
+        )
+        .route(
+            "/api/v1/{plural}/{id}/consents",
+            get(channels::list_consents).post(channels::add_consent),
+        )
+        .route("/api/v1/{plural}/{id}/may-contact", get(channels::may_contact))
         .route(
             "/api/v1/{plural}/{id}/shares",
             get(access::list_shares).post(access::add_share),

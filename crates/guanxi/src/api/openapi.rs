@@ -249,6 +249,57 @@ fn object_paths(o: &ObjectDef, paths: &mut Map<String, Json>) {
     );
 }
 
+/// A contact's channel preferences, consent log and the "may we contact now?" question.
+fn channel_paths(paths: &mut Map<String, Json>) {
+    let id_param =
+        json!({"name": "id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}});
+    let channel = json!({"type": "string", "description": "A value of the activity channel picklist (phone, email, wechat, sms…)"});
+    let prefs = json!({"type": "object", "additionalProperties": false, "properties": {
+        "preferred": {"type": "array", "items": channel, "description": "Most preferred first"},
+        "windows": {"type": "array", "items": {"type": "object", "additionalProperties": false, "required": ["days", "from", "to"], "properties": {
+            "days": {"type": "array", "items": {"type": "integer", "minimum": 1, "maximum": 7}, "description": "1 = Monday … 7 = Sunday"},
+            "from": {"type": "string", "example": "09:00:00"}, "to": {"type": "string", "example": "18:00:00"}}}},
+        "time_zone": {"type": ["string", "null"], "description": "IANA zone the windows are in (default Asia/Shanghai)"},
+        "limits": {"type": "array", "items": {"type": "object", "additionalProperties": false, "required": ["channel", "max", "period"], "properties": {
+            "channel": channel, "max": {"type": "integer", "minimum": 1}, "period": {"type": "string", "enum": ["day", "week", "month"]}}}},
+        "do_not_contact": {"type": "array", "items": channel}}});
+    let consent = json!({"type": "object", "required": ["channel", "granted", "source"], "properties": {
+        "channel": channel, "granted": {"type": "boolean"}, "source": {"type": "string", "maxLength": 200},
+        "at": {"type": "string", "format": "date-time", "readOnly": true}}});
+    let tag = json!(["Contacts"]);
+    paths.insert(
+        "/api/v1/contacts/{id}/channel-preferences".into(),
+        json!({"parameters": [id_param],
+            "get": {"operationId": "channelPreferences", "tags": tag, "summary": "A contact's channel preferences",
+                    "responses": responses(vec![("200", ok("Preferences", prefs.clone()))])},
+            "put": {"operationId": "putChannelPreferences", "tags": tag, "summary": "Replace a contact's channel preferences (needs edit access; audited)",
+                    "requestBody": {"required": true, "content": {"application/json": {"schema": prefs}}},
+                    "responses": responses(vec![("200", ok("Preferences", prefs.clone()))])}}),
+    );
+    paths.insert(
+        "/api/v1/contacts/{id}/consents".into(),
+        json!({"parameters": [id_param],
+            "get": {"operationId": "consents", "tags": tag, "summary": "The consent log, newest first",
+                    "responses": responses(vec![("200", ok("Consents", json!({"type": "object", "properties": {"data": {"type": "array", "items": consent}}})))])},
+            "post": {"operationId": "addConsent", "tags": tag, "summary": "Record consent given or withdrawn on a channel, with its source (audited)",
+                     "requestBody": {"required": true, "content": {"application/json": {"schema": consent}}},
+                     "responses": responses(vec![("201", ok("Recorded", consent.clone()))])}}),
+    );
+    paths.insert(
+        "/api/v1/contacts/{id}/may-contact".into(),
+        json!({"parameters": [id_param,
+                {"name": "channel", "in": "query", "required": true, "schema": channel},
+                {"name": "at", "in": "query", "required": false, "schema": {"type": "string", "format": "date-time"}}],
+            "get": {"operationId": "mayContact", "tags": tag,
+                    "summary": "May this contact be contacted on this channel now (or at `at`)? Preferences, consent, opt-out and frequency limits",
+                    "responses": responses(vec![("200", ok("Decision", json!({"type": "object", "properties": {
+                        "channel": channel, "allowed": {"type": "boolean"}, "used_this_period": {"type": ["integer", "null"]},
+                        "refusals": {"type": "array", "items": {"type": "object", "properties": {
+                            "code": {"type": "string", "enum": ["do_not_contact", "consent_withdrawn", "outside_window", "limit_reached"]},
+                            "message": {"type": "string"}}}}}})))])}}),
+    );
+}
+
 /// Teams, sharing rules and territories (administration) and records shared by hand.
 fn sharing_paths(paths: &mut Map<String, Json>) {
     let uuid = json!({"type": "string", "format": "uuid"});
@@ -426,6 +477,7 @@ pub fn document(schema: &Schema) -> Json {
         json!({"parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}}], "patch": set_role}),
     );
     sharing_paths(&mut paths);
+    channel_paths(&mut paths);
     let mut put_access = admin(
         "setObjectAccess",
         "Set an object's sharing default and roles' permissions on it",

@@ -8,6 +8,7 @@ mod helpers;
 mod audit;
 mod auth;
 mod bulk;
+mod channels;
 mod cli;
 mod custom;
 mod export;
