@@ -185,7 +185,7 @@ fn build_field(
                 continue;
             }
             let label = label.map_or_else(|| Label::new(&value, &value, &value), LabelInput::into_label);
-            field.options.push(PicklistOption { value, label });
+            field.options.push(PicklistOption::new(&value, label));
         }
     } else if !input.options.is_empty() {
         errors.push(bad(&p("options"), Msg::FieldOptionsNotAllowed));
