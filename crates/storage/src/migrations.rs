@@ -147,6 +147,16 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: &[],
         postgres: &[],
     },
+    Migration {
+        version: 8,
+        name: "administrators' changes to existing fields: labels, picklist values and their order, retired values",
+        statements: &[
+            "CREATE TABLE gx_field_changes (object {text} NOT NULL, field {text} NOT NULL, definition {text} NOT NULL, \
+             updated_at {ts} NOT NULL, updated_by {uuid}, PRIMARY KEY (object, field))",
+        ],
+        sqlite: &[],
+        postgres: &[],
+    },
 ];
 
 pub fn latest_version() -> i64 {
