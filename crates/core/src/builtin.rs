@@ -21,10 +21,7 @@ fn picklist(name: &str, label: Label, options: &[(&str, &str, &str, &str)]) -> F
     let mut f = field(name, FieldType::Picklist, label);
     f.options = options
         .iter()
-        .map(|(v, en, cn, tw)| PicklistOption {
-            value: (*v).into(),
-            label: l(en, cn, tw),
-        })
+        .map(|(v, en, cn, tw)| PicklistOption::new(v, l(en, cn, tw)))
         .collect();
     f
 }

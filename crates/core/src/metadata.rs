@@ -139,6 +139,24 @@ pub enum ColumnKind {
 pub struct PicklistOption {
     pub value: String,
     pub label: Label,
+    /// Offered for new input. A retired value (`false`) stays readable and labelled on
+    /// the records that hold it; it is never removed, so stored data keeps its meaning.
+    #[serde(default = "active_by_default")]
+    pub active: bool,
+}
+
+fn active_by_default() -> bool {
+    true
+}
+
+impl PicklistOption {
+    pub fn new(value: &str, label: Label) -> Self {
+        PicklistOption {
+            value: value.into(),
+            label,
+            active: true,
+        }
+    }
 }
 
 /// Largest number of significant digits a decimal field holds, on every backend.
@@ -224,6 +242,11 @@ impl FieldDef {
 
     pub fn has_option(&self, value: &str) -> bool {
         self.options.iter().any(|o| o.value == value)
+    }
+
+    /// The options offered for new input, in order (retired ones left out).
+    pub fn active_options(&self) -> impl Iterator<Item = &PicklistOption> {
+        self.options.iter().filter(|o| o.active)
     }
 
     /// How a stored picklist value reads in `locale`: its option's label, else the value.
@@ -405,6 +428,16 @@ mod tests {
         assert!(!is_valid_api_name("a__b"));
         assert!(!is_valid_api_name(""));
         assert!(!is_valid_api_name(&"a".repeat(41)));
+    }
+
+    #[test]
+    fn options_stored_before_retiring_existed_read_as_active() {
+        let o: PicklistOption =
+            serde_json::from_str(r#"{"value":"a","label":{"en":"A","zh-CN":"甲","zh-TW":"甲"}}"#).unwrap();
+        assert_eq!(o.value, "a");
+        assert!(o.active);
+        let json = serde_json::to_value(&o).unwrap();
+        assert_eq!(json["active"], serde_json::json!(true));
     }
 
     #[test]

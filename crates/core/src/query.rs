@@ -495,7 +495,7 @@ fn type_cond(raw: RawCond, object: &ObjectDef, ctx: &ParseContext) -> Result<Con
         if matches!(lit, Literal::List(_)) {
             return fail(Some(name), Msg::FilterListNotAllowed);
         }
-        let value = match values::parse_input(field, &lit.to_json(), ctx) {
+        let value = match values::parse_criterion(field, &lit.to_json(), ctx) {
             Ok(Value::Money { amount, .. }) => Value::Decimal(amount),
             Ok(Value::Null) => return fail(Some(name), Msg::FilterEmptyValue),
             Ok(v) => v,
@@ -536,11 +536,12 @@ fn type_cond(raw: RawCond, object: &ObjectDef, ctx: &ParseContext) -> Result<Con
                 }
             };
             if t.is_list() {
-                let item = match values::parse_input(&field, &Json::Array(vec![Json::String(pattern)]), ctx) {
-                    Ok(Value::List(mut items)) if items.len() == 1 => items.remove(0),
-                    Ok(_) => return fail(Some(name), Msg::FilterEmptyValue),
-                    Err(e) => return from_field_error(name, e),
-                };
+                let item =
+                    match values::parse_criterion(&field, &Json::Array(vec![Json::String(pattern)]), ctx) {
+                        Ok(Value::List(mut items)) if items.len() == 1 => items.remove(0),
+                        Ok(_) => return fail(Some(name), Msg::FilterEmptyValue),
+                        Err(e) => return from_field_error(name, e),
+                    };
                 Cond::ListContains { field, item }
             } else {
                 let pattern = if matches!(t, FieldType::Email) {

@@ -91,9 +91,59 @@ impl Default for ParseContext {
     }
 }
 
+/// Which retired picklist values (options no longer offered) an input may still carry.
+#[derive(Clone, Copy, Debug)]
+enum Retired<'a> {
+    /// New input: none.
+    Refused,
+    /// A change to a stored record: those the record already holds, so saving a form
+    /// that shows the record's current value does not fail.
+    Held(&'a Value),
+    /// A criterion (filters): any, since records keep them.
+    Accepted,
+}
+
+impl Retired<'_> {
+    fn allows(self, value: &str) -> bool {
+        match self {
+            Retired::Refused => false,
+            Retired::Accepted => true,
+            Retired::Held(Value::Text(t)) => t == value,
+            Retired::Held(Value::List(items)) => items.iter().any(|i| i == value),
+            Retired::Held(_) => false,
+        }
+    }
+}
+
 /// Parses one JSON input value for `field`. `Null` comes back for JSON null and blank text;
-/// whether null is acceptable (required fields) is the caller's decision.
+/// whether null is acceptable (required fields) is the caller's decision. Retired picklist
+/// values are refused (`NotInPicklist`).
 pub fn parse_input(field: &FieldDef, input: &Json, ctx: &ParseContext) -> Result<Value, FieldError> {
+    parse_with(field, input, ctx, Retired::Refused)
+}
+
+/// Parses a new value for a stored record's field whose value is `current`: as
+/// `parse_input`, but retired picklist values the record already holds are accepted.
+pub fn parse_change(
+    field: &FieldDef,
+    input: &Json,
+    ctx: &ParseContext,
+    current: &Value,
+) -> Result<Value, FieldError> {
+    parse_with(field, input, ctx, Retired::Held(current))
+}
+
+/// Parses a value to compare stored ones with (filters): retired picklist values included.
+pub fn parse_criterion(field: &FieldDef, input: &Json, ctx: &ParseContext) -> Result<Value, FieldError> {
+    parse_with(field, input, ctx, Retired::Accepted)
+}
+
+fn parse_with(
+    field: &FieldDef,
+    input: &Json,
+    ctx: &ParseContext,
+    retired: Retired<'_>,
+) -> Result<Value, FieldError> {
     let err = |msg| FieldError::new(&field.name, msg);
     if input.is_null() {
         return Ok(Value::Null);
@@ -202,12 +252,12 @@ pub fn parse_input(field: &FieldDef, input: &Json, ctx: &ParseContext) -> Result
             let Some(s) = as_text()? else {
                 return Ok(Value::Null);
             };
-            Value::Text(picklist_value(field, &s)?)
+            Value::Text(picklist_value(field, &s, retired)?)
         }
         FieldType::MultiPicklist => {
             let mut out = Vec::new();
             for item in list_items(input).ok_or_else(|| err(Msg::NotList))? {
-                let v = picklist_value(field, &item)?;
+                let v = picklist_value(field, &item, retired)?;
                 if !out.contains(&v) {
                     out.push(v);
                 }
@@ -291,12 +341,14 @@ fn list_items(input: &Json) -> Option<Vec<String>> {
     )
 }
 
-/// Picklist input may be the stored value (any case) or a label in any language.
-fn picklist_value(field: &FieldDef, input: &str) -> Result<String, FieldError> {
+/// Picklist input may be the stored value (any case) or a label in any language; a
+/// retired option only where `retired` allows it.
+fn picklist_value(field: &FieldDef, input: &str, retired: Retired<'_>) -> Result<String, FieldError> {
     let lower = input.to_lowercase();
     field
         .options
         .iter()
+        .filter(|o| o.active || retired.allows(&o.value))
         .find(|o| {
             o.value == lower
                 || o.label.en.to_lowercase() == lower
@@ -522,10 +574,10 @@ mod tests {
     #[test]
     fn picklists_accept_values_and_labels() {
         let mut p = f(FieldType::Picklist);
-        p.options = vec![PicklistOption {
-            value: "manufacturing".into(),
-            label: Label::new("Manufacturing", "制造业", "製造業"),
-        }];
+        p.options = vec![PicklistOption::new(
+            "manufacturing",
+            Label::new("Manufacturing", "制造业", "製造業"),
+        )];
         let ctx = ParseContext::default();
         for input in ["manufacturing", "Manufacturing", "制造业", "製造業"] {
             assert_eq!(
@@ -535,6 +587,41 @@ mod tests {
         }
         let e = parse_input(&p, &json!("farming"), &ctx).err();
         assert_eq!(e.map(|e| e.msg), Some(Msg::NotInPicklist));
+    }
+
+    #[test]
+    fn retired_values_are_refused_for_new_input_but_kept_where_held_and_found_by_filters() {
+        let mut p = f(FieldType::Picklist);
+        let mut fax = PicklistOption::new("fax", Label::new("Fax", "传真", "傳真"));
+        fax.active = false;
+        p.options = vec![PicklistOption::new("web", Label::new("Web", "网站", "網站")), fax];
+        let ctx = ParseContext::default();
+        let e = parse_input(&p, &json!("fax"), &ctx).err();
+        assert_eq!(
+            e.map(|e| (e.field, e.msg)),
+            Some(("x".into(), Msg::NotInPicklist))
+        );
+        assert!(parse_input(&p, &json!("传真"), &ctx).is_err(), "nor by its label");
+        let held = Value::Text("fax".into());
+        assert_eq!(
+            parse_change(&p, &json!("传真"), &ctx, &held),
+            Ok(Value::Text("fax".into()))
+        );
+        assert!(parse_change(&p, &json!("fax"), &ctx, &Value::Text("web".into())).is_err());
+        assert_eq!(
+            parse_criterion(&p, &json!("fax"), &ctx),
+            Ok(Value::Text("fax".into()))
+        );
+        assert_eq!(p.option_label("fax", Locale::ZhCn), "传真", "still labelled");
+
+        let mut m = p.clone();
+        m.field_type = FieldType::MultiPicklist;
+        let held = Value::List(vec!["fax".into()]);
+        assert_eq!(
+            parse_change(&m, &json!(["fax", "web"]), &ctx, &held),
+            Ok(Value::List(vec!["fax".into(), "web".into()]))
+        );
+        assert!(parse_input(&m, &json!(["web", "fax"]), &ctx).is_err());
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! Metadata administration: loading the schema (standard objects from code, custom ones
-//! from storage) and adding custom fields and objects, which become real columns and
-//! tables in the same transaction that records their definition.
+//! from storage, administrators' changes to fields on top) and adding custom fields and
+//! objects, which become real columns and tables in the same transaction that records
+//! their definition. Changing a field never changes its type or column, and never drops
+//! a picklist value records may hold: a value is retired instead.
 
 use guanxi_core::metadata::{
     FieldDef, FieldType, Label, MAX_LONG_TEXT_LENGTH, MAX_TEXT_LENGTH, ObjectDef, PicklistOption, Schema,
@@ -43,6 +45,141 @@ impl LabelInput {
             LabelInput::Each(l) => l,
         }
     }
+}
+
+/// One entry of the full option list an administrator sends when changing a picklist.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+enum OptionChange {
+    Value(String),
+    Full {
+        value: String,
+        label: Option<LabelInput>,
+        active: Option<bool>,
+    },
+}
+
+/// An administrator's change to a standard field, stored over its built-in definition.
+#[derive(Debug, Serialize, Deserialize)]
+struct FieldChange {
+    label: Label,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    options: Vec<PicklistOption>,
+}
+
+/// Installs a stored change over a standard field. Options the change does not list (a
+/// value a later release added to the built-in list) stay, after the listed ones.
+fn apply_change(field: &mut FieldDef, change: FieldChange) {
+    field.label = change.label;
+    if matches!(field.field_type, FieldType::Picklist | FieldType::MultiPicklist)
+        && !change.options.is_empty()
+    {
+        let builtin = std::mem::replace(&mut field.options, change.options);
+        for o in builtin {
+            if !field.has_option(&o.value) {
+                field.options.push(o);
+            }
+        }
+    }
+}
+
+/// A label as given, trimmed; an empty language is an error at `{path}.{language}`.
+fn checked_label(input: LabelInput, path: &str, errors: &mut Vec<FieldError>) -> Label {
+    let one = matches!(input, LabelInput::One(_));
+    let label = input.into_label();
+    let label = Label::new(label.en.trim(), label.zh_cn.trim(), label.zh_tw.trim());
+    let empty: Vec<&str> = [
+        ("en", &label.en),
+        ("zh-CN", &label.zh_cn),
+        ("zh-TW", &label.zh_tw),
+    ]
+    .into_iter()
+    .filter(|(_, text)| text.is_empty())
+    .map(|(tag, _)| tag)
+    .collect();
+    if one && !empty.is_empty() {
+        errors.push(FieldError::new(path, Msg::Required));
+    } else {
+        for tag in empty {
+            errors.push(FieldError::new(&format!("{path}.{tag}"), Msg::Required));
+        }
+    }
+    label
+}
+
+/// The same value syntax adding a field uses: non-empty, lower-case, at most 100 characters.
+fn valid_option_value(value: &str) -> bool {
+    !value.is_empty() && value.chars().count() <= 100 && value == value.to_lowercase()
+}
+
+/// Checks a full new option list against the field's current one: every stored value
+/// stays (retired, not removed), new values are well formed and unique.
+fn changed_options(current: &FieldDef, items: &[Json], errors: &mut Vec<FieldError>) -> Vec<PicklistOption> {
+    if items.is_empty() || items.len() > 1000 {
+        errors.push(bad("options", Msg::FieldPicklistOptions));
+    }
+    let mut out: Vec<PicklistOption> = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let path = format!("options[{i}]");
+        let (value, label, active) = match serde_json::from_value::<OptionChange>(item.clone()) {
+            Ok(OptionChange::Value(v)) => (v, None, None),
+            Ok(OptionChange::Full { value, label, active }) => (value, label, active),
+            Err(e) => {
+                errors.push(invalid(&path, &e.to_string()));
+                continue;
+            }
+        };
+        let value = value.trim().to_string();
+        if !valid_option_value(&value) || out.iter().any(|o| o.value == value) {
+            errors.push(bad(&format!("{path}.value"), Msg::FieldBadOption).with("value", &value));
+            continue;
+        }
+        let label = match (label, current.options.iter().find(|o| o.value == value)) {
+            (Some(l), _) => checked_label(l, &format!("{path}.label"), errors),
+            (None, Some(existing)) => existing.label.clone(),
+            (None, None) => Label::new(&value, &value, &value),
+        };
+        out.push(PicklistOption {
+            value,
+            label,
+            active: active.unwrap_or(true),
+        });
+    }
+    for kept in &current.options {
+        if !out.iter().any(|o| o.value == kept.value) {
+            errors.push(bad("options", Msg::FieldOptionRemoved).with("value", &kept.value));
+        }
+    }
+    if !out.is_empty() && !out.iter().any(|o| o.active) {
+        errors.push(bad("options", Msg::FieldNoActiveOption));
+    }
+    out
+}
+
+/// The field `current` becomes under an administrator's change (`label`, `options`).
+fn changed_field(current: &FieldDef, input: Json) -> Result<FieldDef, Vec<FieldError>> {
+    let Json::Object(input) = input else {
+        return Err(vec![invalid("field", "expected a JSON object")]);
+    };
+    let mut errors = Vec::new();
+    let mut field = current.clone();
+    for (key, value) in input {
+        match key.as_str() {
+            "label" => match serde_json::from_value::<LabelInput>(value) {
+                Ok(l) => field.label = checked_label(l, "label", &mut errors),
+                Err(e) => errors.push(invalid("label", &e.to_string())),
+            },
+            "options" if !matches!(current.field_type, FieldType::Picklist | FieldType::MultiPicklist) => {
+                errors.push(bad("options", Msg::FieldOptionsNotAllowed));
+            }
+            "options" => match value {
+                Json::Array(items) => field.options = changed_options(current, &items, &mut errors),
+                _ => errors.push(bad("options", Msg::FieldPicklistOptions)),
+            },
+            other => errors.push(FieldError::new(other, Msg::FieldNotChangeable)),
+        }
+    }
+    if errors.is_empty() { Ok(field) } else { Err(errors) }
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -185,7 +322,7 @@ fn build_field(
                 continue;
             }
             let label = label.map_or_else(|| Label::new(&value, &value, &value), LabelInput::into_label);
-            field.options.push(PicklistOption { value, label });
+            field.options.push(PicklistOption::new(&value, label));
         }
     } else if !input.options.is_empty() {
         errors.push(bad(&p("options"), Msg::FieldOptionsNotAllowed));
@@ -243,6 +380,21 @@ impl Crm {
                 schema.insert(o);
             }
         }
+        for (object, name, def) in system::field_changes(self.db()).await? {
+            let change: FieldChange = serde_json::from_str(&def)
+                .map_err(|e| ServiceError::Internal(format!("stored field change unreadable: {e}")))?;
+            if let Some(o) = schema.object(&object) {
+                let mut o = o.as_ref().clone();
+                if let Some(f) = o
+                    .fields
+                    .iter_mut()
+                    .find(|f| f.name == name && !f.system && !f.custom)
+                {
+                    apply_change(f, change);
+                    schema.insert(o);
+                }
+            }
+        }
         self.set_schema(schema, version);
         Ok(())
     }
@@ -286,6 +438,75 @@ impl Crm {
         tx.commit().await?;
         self.reload_schema().await?;
         Ok(field)
+    }
+
+    /// Changes an existing field's labels and, for picklists, its values (order, labels,
+    /// new values, retired ones). Standard fields keep the change beside their built-in
+    /// definition; custom fields get their stored definition rewritten. One transaction
+    /// with the audit entry; every node reloads.
+    pub async fn update_field(
+        &self,
+        actor: &Actor,
+        object: &str,
+        field: &str,
+        input: Json,
+    ) -> Result<FieldDef, ServiceError> {
+        check_admin(actor)?;
+        // Check "no value removed" against what is stored now, not what this node loaded
+        // up to two seconds ago (another node may have just added a value).
+        self.refresh_schema().await?;
+        let schema = self.schema();
+        let current = schema
+            .object(object)
+            .and_then(|o| o.field(field))
+            .ok_or(ServiceError::NotFound)?
+            .clone();
+        let object = schema.object(object).map(|o| o.name.clone()).unwrap_or_default();
+        if current.system {
+            return Err(ServiceError::field("field", Msg::FieldNotChangeable));
+        }
+        let changed = changed_field(&current, input).map_err(ServiceError::Validation)?;
+        if changed == current {
+            return Ok(current);
+        }
+        let now = self.now();
+        let mut tx = self.db().begin().await?;
+        if current.custom {
+            let def = serde_json::to_string(&changed).map_err(|e| ServiceError::Internal(e.to_string()))?;
+            if !system::update_custom_field(&mut tx, &object, &changed.name, &def).await? {
+                return Err(ServiceError::Internal(format!(
+                    "custom field {object}.{field} has no stored definition"
+                )));
+            }
+        } else {
+            let change = FieldChange {
+                label: changed.label.clone(),
+                options: changed.options.clone(),
+            };
+            let def = serde_json::to_string(&change).map_err(|e| ServiceError::Internal(e.to_string()))?;
+            system::put_field_change(&mut tx, &object, &changed.name, &def, Some(actor.user_id), now).await?;
+        }
+        let summary = |f: &FieldDef| serde_json::json!({"label": f.label, "options": f.options});
+        let detail = serde_json::json!({"field": changed.name, "before": summary(&current), "after": summary(&changed)});
+        crate::audit::record(
+            &mut tx,
+            Some(actor),
+            "metadata.field.update",
+            Some(&object),
+            None,
+            detail,
+            now,
+        )
+        .await?;
+        system::bump_meta_version(&mut tx).await?;
+        tx.commit().await?;
+        self.reload_schema().await?;
+        Ok(self
+            .schema()
+            .object(&object)
+            .and_then(|o| o.field(field))
+            .cloned()
+            .unwrap_or(changed))
     }
 
     /// Adds a custom object (a new table) with a `name` field and any fields given.
@@ -389,5 +610,68 @@ impl Crm {
         tx.commit().await?;
         self.reload_schema().await?;
         Ok(object)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stage(values: &[&str]) -> FieldDef {
+        let mut f = FieldDef::new("stage", FieldType::Picklist, Label::new("Stage", "阶段", "階段"));
+        f.options = values
+            .iter()
+            .map(|v| PicklistOption::new(v, Label::new(v, v, v)))
+            .collect();
+        f
+    }
+
+    #[test]
+    fn a_stored_change_keeps_values_a_later_release_adds_after_its_own() {
+        let mut f = stage(&["a", "b", "new_in_release"]);
+        let mut retired = PicklistOption::new("a", Label::new("A", "甲", "甲"));
+        retired.active = false;
+        let change = FieldChange {
+            label: Label::new("Phase", "阶段", "階段"),
+            options: vec![PicklistOption::new("b", Label::new("b", "b", "b")), retired],
+        };
+        apply_change(&mut f, change);
+        let values: Vec<(&str, bool)> = f.options.iter().map(|o| (o.value.as_str(), o.active)).collect();
+        assert_eq!(values, [("b", true), ("a", false), ("new_in_release", true)]);
+        assert_eq!(f.label.en, "Phase");
+    }
+
+    #[test]
+    fn a_change_names_each_problem_by_its_path() {
+        let f = stage(&["a", "b"]);
+        let paths = |input: Json| -> Vec<String> {
+            changed_field(&f, input)
+                .err()
+                .unwrap_or_default()
+                .into_iter()
+                .map(|e| e.field)
+                .collect()
+        };
+        assert_eq!(paths(serde_json::json!({"options": ["b"]})), ["options"]);
+        assert_eq!(
+            paths(serde_json::json!({"options": ["a", "b", "B", "b"]})),
+            ["options[2].value", "options[3].value"]
+        );
+        assert_eq!(
+            paths(serde_json::json!({"label": {"en": "", "zh-CN": "阶段", "zh-TW": "階段"}})),
+            ["label.en"]
+        );
+        assert_eq!(paths(serde_json::json!({"name": "phase"})), ["name"]);
+        let ok = changed_field(
+            &f,
+            serde_json::json!({"options": ["b", {"value": "a", "active": false}, "c"]}),
+        )
+        .unwrap_or_else(|_| stage(&[]));
+        let values: Vec<(&str, bool, &str)> = ok
+            .options
+            .iter()
+            .map(|o| (o.value.as_str(), o.active, o.label.en.as_str()))
+            .collect();
+        assert_eq!(values, [("b", true, "b"), ("a", false, "a"), ("c", true, "c")]);
     }
 }

@@ -904,13 +904,16 @@ fn arg_key(a: &Arg) -> String {
 }
 
 /// Parses input fields; unknown and read-only fields are errors, as is clearing a required field.
+/// `current` is the stored record an update changes (`None` when creating): a retired
+/// picklist value it already holds may be sent back unchanged.
 fn parse_fields(
     object: &ObjectDef,
     input: &Map<String, Json>,
     ctx: &ParseContext,
-    creating: bool,
+    current: Option<&Record>,
     access: &Access,
 ) -> Result<Vec<(usize, Value)>, Vec<FieldError>> {
+    let creating = current.is_none();
     let mut out = Vec::with_capacity(input.len());
     let mut errors = Vec::new();
     for (key, json) in input {
@@ -930,7 +933,11 @@ fn parse_fields(
             errors.push(FieldError::new(key, Msg::ReadOnlyField));
             continue;
         }
-        match values::parse_input(field, json, ctx) {
+        let parsed = match current.and_then(|r| r.values.get(i)) {
+            Some(held) => values::parse_change(field, json, ctx, held),
+            None => values::parse_input(field, json, ctx),
+        };
+        match parsed {
             Ok(Value::Null) if field.required || client_id => {
                 errors.push(FieldError::new(key, Msg::Required))
             }
@@ -950,7 +957,7 @@ fn plan_create(
     ctx: &ParseContext,
     access: &Access,
 ) -> Result<Planned, ServiceError> {
-    let parsed = parse_fields(object, input, ctx, true, access).map_err(ServiceError::Validation)?;
+    let parsed = parse_fields(object, input, ctx, None, access).map_err(ServiceError::Validation)?;
     let mut values = vec![Value::Null; object.fields.len()];
     values[sys::ID] = Value::Uuid(Uuid::now_v7());
     values[sys::CREATED_AT] = Value::DateTime(now);
@@ -1008,7 +1015,7 @@ fn plan_update(
             current: current.version(),
         });
     }
-    let parsed = parse_fields(object, patch, ctx, false, access).map_err(ServiceError::Validation)?;
+    let parsed = parse_fields(object, patch, ctx, Some(current), access).map_err(ServiceError::Validation)?;
     let changes: Vec<(usize, Value)> = parsed
         .into_iter()
         .filter(|(i, v)| &current.values[*i] != v)

@@ -148,6 +148,16 @@ const MIGRATIONS: &[Migration] = &[
         postgres: &[],
     },
     Migration {
+        version: 8,
+        name: "administrators' changes to existing fields: labels, picklist values and their order, retired values",
+        statements: &[
+            "CREATE TABLE gx_field_changes (object {text} NOT NULL, field {text} NOT NULL, definition {text} NOT NULL, \
+             updated_at {ts} NOT NULL, updated_by {uuid}, PRIMARY KEY (object, field))",
+        ],
+        sqlite: &[],
+        postgres: &[],
+    },
+    Migration {
         version: 9,
         name: "contacts' channel preferences and their consent per channel",
         statements: &[

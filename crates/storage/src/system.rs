@@ -1441,3 +1441,65 @@ pub async fn revoke_other_sessions(
         .bind(Arg::Uuid(keep));
     tx.execute(s).await
 }
+
+/// Administrators' changes to standard fields (JSON, one per field), with their object
+/// and field names; applied on top of the built-in definitions when metadata loads.
+pub async fn field_changes(db: &Database) -> Result<Vec<(String, String, String)>> {
+    Ok(db
+        .fetch(
+            Sql::with(
+                db.dialect(),
+                "SELECT object, field, definition FROM gx_field_changes ORDER BY object, field",
+            ),
+            &[ColumnKind::Text, ColumnKind::Text, ColumnKind::Text],
+        )
+        .await?
+        .into_iter()
+        .filter_map(|r| {
+            Some((
+                r.first()?.as_text()?.to_string(),
+                r.get(1)?.as_text()?.to_string(),
+                r.get(2)?.as_text()?.to_string(),
+            ))
+        })
+        .collect())
+}
+
+/// Saves the change to one standard field, replacing the one saved before.
+pub async fn put_field_change(
+    tx: &mut Tx,
+    object: &str,
+    field: &str,
+    definition: &str,
+    by: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let mut s = tx.sql();
+    s.push("INSERT INTO gx_field_changes (object, field, definition, updated_at, updated_by) VALUES (")
+        .bind_list([
+            Arg::Text(object.into()),
+            Arg::Text(field.into()),
+            Arg::Text(definition.into()),
+            Arg::DateTime(now),
+            Arg::opt_uuid(by),
+        ])
+        .push(
+            ") ON CONFLICT (object, field) DO UPDATE SET definition = excluded.definition, \
+               updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+        );
+    tx.execute(s).await?;
+    Ok(())
+}
+
+/// Replaces a custom field's stored definition (its column is untouched). False if there
+/// is no such custom field.
+pub async fn update_custom_field(tx: &mut Tx, object: &str, name: &str, definition: &str) -> Result<bool> {
+    let mut s = tx.sql();
+    s.push("UPDATE gx_custom_fields SET definition = ")
+        .bind(Arg::Text(definition.into()))
+        .push(" WHERE object = ")
+        .bind(Arg::Text(object.into()))
+        .push(" AND name = ")
+        .bind(Arg::Text(name.into()));
+    Ok(tx.execute(s).await? == 1)
+}

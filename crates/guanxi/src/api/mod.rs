@@ -103,6 +103,10 @@ pub fn router(crm: Crm) -> Router {
         )
         .route("/api/v1/metadata/objects/{name}", get(meta_object))
         .route("/api/v1/metadata/objects/{name}/fields", post(meta_add_field))
+        .route(
+            "/api/v1/metadata/objects/{name}/fields/{field}",
+            axum::routing::patch(meta_update_field),
+        )
         .route("/api/v1/{plural}", get(list).post(create))
         .route("/api/v1/{plural}/export", get(export))
         .route(
@@ -712,6 +716,28 @@ async fn meta_add_field(
         .await
         .map_err(|e| Problem::from_service(e, ctx.locale, false))?;
     Ok((StatusCode::CREATED, Json(json!(field))))
+}
+
+/// Changes a field's labels and picklist values; answers with its new definition.
+async fn meta_update_field(
+    State(crm): State<Crm>,
+    Extension(ctx): Extension<Ctx>,
+    Path((name, field)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<Json<Value>, Problem> {
+    let input = parse_body(ctx.locale, &body)?;
+    let schema = crm.schema();
+    // The object by name or plural; an unknown one is the service's 404 (after its
+    // administrator check, so a non-administrator learns nothing).
+    let object = schema
+        .object(&name)
+        .or_else(|| schema.by_plural(&name))
+        .map_or(name, |o| o.name.clone());
+    let field = crm
+        .update_field(&ctx.actor, &object, &field, input)
+        .await
+        .map_err(|e| Problem::from_service(e, ctx.locale, false))?;
+    Ok(Json(json!(field)))
 }
 
 /// The object behind a collection path, or 404.

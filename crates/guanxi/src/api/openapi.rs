@@ -593,7 +593,45 @@ pub fn document(schema: &Schema) -> Json {
                 "required": ["name", "type"]}}}},
             "responses": responses(vec![("201", ok("Created", json!({"type": "object"}))), ("403", problem_response("Not an administrator"))])}}),
     );
+    let label = json!({"$ref": "#/components/schemas/Label"});
+    let label_in = json!({"oneOf": [{"type": "string", "minLength": 1, "description": "One label for every language"}, label]});
+    let option_in = json!({"oneOf": [
+        {"type": "string", "description": "A value; its label stays (or is the value, for a new one)"},
+        {"type": "object", "properties": {"value": {"type": "string", "maxLength": 100}, "label": label_in,
+            "active": {"type": "boolean", "default": true, "description": "false retires the value: no longer offered, still read and shown"}},
+         "required": ["value"]}]});
+    let field_param = json!({"name": "field", "in": "path", "required": true, "schema": {"type": "string"}});
+    paths.insert(
+        "/api/v1/metadata/objects/{name}/fields/{field}".into(),
+        json!({"parameters": [name_param, field_param], "patch": {"operationId": "updateField", "tags": ["Metadata"],
+            "summary": "Change a field's labels and, for picklists, its values (administrators)",
+            "description": "Works on standard and custom fields alike; system fields, names, types and columns never change. \
+                `options` is the full new ordered list: every current value must still be in it (set `active: false` to retire one), \
+                new values are lower case, unique and at most 100 characters.",
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "additionalProperties": false,
+                "properties": {"label": label_in, "options": {"type": "array", "minItems": 1, "maxItems": 1000, "items": option_in}}}}}},
+            "responses": responses(vec![
+                ("200", ok("The field's new definition", json!({"$ref": "#/components/schemas/Field"}))),
+                ("403", problem_response("Not an administrator")),
+            ])}}),
+    );
     let mut schemas = Map::new();
+    schemas.insert(
+        "Label".into(),
+        json!({"type": "object", "properties": {"en": {"type": "string"}, "zh-CN": {"type": "string"}, "zh-TW": {"type": "string"}},
+            "required": ["en", "zh-CN", "zh-TW"]}),
+    );
+    schemas.insert(
+        "Field".into(),
+        json!({"type": "object", "description": "A field's definition, as the metadata endpoints give it", "properties": {
+            "name": {"type": "string"}, "label": label, "type": {"type": "string"},
+            "required": {"type": "boolean"}, "unique": {"type": "boolean"}, "external_id": {"type": "boolean"}, "indexed": {"type": "boolean"},
+            "max_length": {"type": "integer"}, "scale": {"type": "integer"}, "target": {"type": "string"},
+            "custom": {"type": "boolean"}, "system": {"type": "boolean"},
+            "options": {"type": "array", "items": {"type": "object", "properties": {
+                "value": {"type": "string"}, "label": label,
+                "active": {"type": "boolean", "description": "false: retired — not offered for new input, still read and labelled"}}}}}}),
+    );
     schemas.insert(
         "Problem".into(),
         json!({"type": "object", "description": "RFC 9457 problem details", "properties": {

@@ -13,7 +13,7 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use chrono::{DateTime, Utc};
 use guanxi_core::access::{Group, ObjectPermissions, RuleSource, Sharing, Team};
-use guanxi_core::metadata::FieldType;
+use guanxi_core::metadata::{FieldDef, FieldType};
 use guanxi_core::{FieldError, Locale, Msg, ObjectDef};
 use guanxi_services::identity::{NewToken, NewUser, Scopes};
 use guanxi_services::layouts::Layout;
@@ -70,6 +70,10 @@ pub(super) fn router() -> Router<Crm> {
         .route("/admin/objects", get(objects).post(add_object))
         .route("/admin/objects/{name}", get(object))
         .route("/admin/objects/{name}/fields", post(add_field))
+        .route(
+            "/admin/objects/{name}/fields/{field}",
+            get(field_page).post(save_field),
+        )
         .route("/admin/objects/{name}/layout", get(layout_page).post(save_layout))
         .route("/admin/users", get(users).post(add_user))
         .route("/admin/users/{id}", post(change_user))
@@ -447,6 +451,7 @@ fn object_page(crm: &Crm, v: &Viewer, o: &ObjectDef, form: &Fields, errors: &[Fi
                 th scope="col" { (t(l, Msg::UiRequired)) }
                 th scope="col" { (t(l, Msg::UiIndexed)) }
                 th scope="col" { (t(l, Msg::UiCustom)) }
+                th scope="col" { (t(l, Msg::UiChange)) }
             } }
             tbody {
                 @for f in &o.fields {
@@ -460,6 +465,12 @@ fn object_page(crm: &Crm, v: &Viewer, o: &ObjectDef, form: &Fields, errors: &[Fi
                         td data-label=(t(l, Msg::UiRequired)) { (yes_no(l, f.required)) }
                         td data-label=(t(l, Msg::UiIndexed)) { (yes_no(l, f.indexed)) }
                         td data-label=(t(l, Msg::UiCustom)) { (yes_no(l, f.custom)) }
+                        td data-label=(t(l, Msg::UiChange)) {
+                            @if !f.system {
+                                a href={ (here) "/fields/" (f.name) }
+                                    aria-label=(Msg::UiEditField.format(l, &[("field", f.label.get(l))])) { (t(l, Msg::UiEdit)) }
+                            }
+                        }
                     }
                 }
             }
@@ -540,6 +551,217 @@ async fn add_field(
         Err(ServiceError::Validation(errors)) => respond(
             StatusCode::UNPROCESSABLE_ENTITY,
             object_page(&crm, &v, &o, &form, &errors),
+        ),
+        Err(e) => failure(e, v.locale, Some(&v)),
+    }
+}
+
+// ---- changing a field ----
+
+/// Whether a picklist line's last part marks the value retired, in any language.
+fn retired_marker(part: &str) -> bool {
+    Locale::ALL
+        .iter()
+        .any(|l| part.eq_ignore_ascii_case(t(*l, Msg::UiRetiredMarker)))
+}
+
+/// A field's values as the page's lines: `value | English | 简体 | 繁體`, and the retired
+/// marker (in the reader's language) after a value no longer offered.
+fn option_lines(l: Locale, f: &FieldDef) -> String {
+    f.options
+        .iter()
+        .map(|o| {
+            let mut line = format!(
+                "{} | {} | {} | {}",
+                o.value, o.label.en, o.label.zh_cn, o.label.zh_tw
+            );
+            if !o.active {
+                line.push_str(" | ");
+                line.push_str(t(l, Msg::UiRetiredMarker));
+            }
+            line
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The typed lines as the full option list the service takes, each with its line number
+/// (blank lines skipped) so a problem with `options[i]` can name its line.
+fn typed_options(text: &str) -> Vec<(usize, Json)> {
+    text.lines()
+        .enumerate()
+        .map(|(i, line)| (i + 1, line.split('|').map(str::trim).collect::<Vec<_>>()))
+        .filter(|(_, parts)| parts.iter().any(|p| !p.is_empty()))
+        .map(|(n, mut parts)| {
+            let active = !(parts.len() > 1 && parts.last().is_some_and(|p| retired_marker(p)));
+            if !active {
+                parts.pop();
+            }
+            let mut o = json!({"value": parts[0], "active": active});
+            match parts[1..] {
+                [] => {}
+                [one] => o["label"] = json!(one),
+                [en, cn] => o["label"] = json!({"en": en, "zh-CN": cn, "zh-TW": cn}),
+                [en, cn, tw, ..] => o["label"] = json!({"en": en, "zh-CN": cn, "zh-TW": tw}),
+            }
+            (n, o)
+        })
+        .collect()
+}
+
+/// The page's input a service problem belongs to: `label.zh-CN` is `label_zh_cn`.
+fn field_form_input(path: &str) -> String {
+    LABEL_LANGS
+        .iter()
+        .find(|(_, tag, _)| path == format!("label.{tag}"))
+        .map_or_else(
+            || {
+                if path.starts_with("options") {
+                    "options".to_string()
+                } else {
+                    path.to_string()
+                }
+            },
+            |(suffix, _, _)| format!("label_{suffix}"),
+        )
+}
+
+fn field_editor(
+    crm: &Crm,
+    v: &Viewer,
+    o: &ObjectDef,
+    f: &FieldDef,
+    form: &Fields,
+    errors: &[FieldError],
+    saved: bool,
+) -> Markup {
+    let l = v.locale;
+    let here = format!("/admin/objects/{}/fields/{}", o.name, f.name);
+    let title = Msg::UiEditField.format(l, &[("field", f.label.get(l))]);
+    let picklist = matches!(f.field_type, FieldType::Picklist | FieldType::MultiPicklist);
+    let typed = form.get("options").map(String::as_str).unwrap_or("");
+    let lines = typed_options(typed);
+    // Problems with the values, each naming its line; the others beside their inputs.
+    let value_problems: Vec<String> = errors
+        .iter()
+        .filter(|e| e.field.starts_with("options"))
+        .map(|e| {
+            let line = e
+                .field
+                .strip_prefix("options[")
+                .and_then(|rest| rest.split(']').next())
+                .and_then(|i| i.parse::<usize>().ok())
+                .and_then(|i| lines.get(i))
+                .map(|(n, _)| *n);
+            match line {
+                Some(n) => Msg::UiLine.format(l, &[("line", &n.to_string()), ("message", &e.message(l))]),
+                None => e.message(l),
+            }
+        })
+        .collect();
+    let others: Vec<FieldError> = errors
+        .iter()
+        .filter(|e| !e.field.starts_with("options"))
+        .map(|e| FieldError {
+            field: field_form_input(&e.field),
+            ..e.clone()
+        })
+        .collect();
+    let rows = (typed.lines().count() + 3).clamp(6, 40);
+    let type_text = type_name(f.field_type);
+    let content = html! {
+        p { a href={ "/admin/objects/" (o.name) } { "← " (o.label.get(l)) } }
+        h1 { (title) }
+        p.hint { (Msg::UiFieldFixed.format(l, &[("name", &f.name), ("type", &type_text)])) }
+        (saved_notice(l, saved))
+        (summary(l, &others, &["label_en", "label_zh_cn", "label_zh_tw"]))
+        @if others.is_empty() && !value_problems.is_empty() { p.error role="alert" { (t(l, Msg::UiFixErrors)) } }
+        @if f.system {
+            p.notice { (t(l, Msg::FieldNotChangeable)) }
+        } @else {
+            form.admin-form method="post" action=(here) novalidate {
+                (csrf(v))
+                (label_inputs(l, "field", "label", Msg::UiLabelIn, form, &others))
+                @if picklist {
+                    div.field.wide {
+                        label for="field-options" { (t(l, Msg::UiFieldValues)) }
+                        textarea.layout #field-options name="options" rows=(rows) spellcheck="false"
+                            aria-invalid=[(!value_problems.is_empty()).then_some("true")]
+                            aria-describedby={ "field-options-hint" @if !value_problems.is_empty() { " field-options-error" } } { (typed) }
+                        p.hint #field-options-hint { (t(l, Msg::UiFieldValuesHint)) }
+                        @if !value_problems.is_empty() {
+                            ul.error #field-options-error { @for p in &value_problems { li { (p) } } }
+                        }
+                    }
+                }
+                div.actions { button.primary type="submit" { (t(l, Msg::UiSave)) } }
+            }
+        }
+    };
+    frame(crm, v, "/admin/objects", &here, &title, content)
+}
+
+/// The object and its field named in a path.
+fn object_and_field(crm: &Crm, name: &str, field: &str) -> Option<(std::sync::Arc<ObjectDef>, FieldDef)> {
+    let o = object_named(crm, name)?;
+    let f = o.field(field).cloned()?;
+    Some((o, f))
+}
+
+async fn field_page(
+    State(crm): State<Crm>,
+    headers: HeaderMap,
+    Path((name, field)): Path<(String, String)>,
+    Query(q): Query<Saved>,
+) -> Response {
+    let v = or_return!(administrator(&crm, &headers).await);
+    let Some((o, f)) = object_and_field(&crm, &name, &field) else {
+        return failure(ServiceError::NotFound, v.locale, Some(&v));
+    };
+    let mut form = Fields::new();
+    for ((suffix, _, _), text) in LABEL_LANGS
+        .iter()
+        .zip([&f.label.en, &f.label.zh_cn, &f.label.zh_tw])
+    {
+        form.insert(format!("label_{suffix}"), text.clone());
+    }
+    form.insert("options".into(), option_lines(v.locale, &f));
+    respond(
+        StatusCode::OK,
+        field_editor(&crm, &v, &o, &f, &form, &[], q.saved.is_some()),
+    )
+}
+
+async fn save_field(
+    State(crm): State<Crm>,
+    headers: HeaderMap,
+    Path((name, field)): Path<(String, String)>,
+    Form(form): Form<Fields>,
+) -> Response {
+    let v = or_return!(posted(&crm, &headers, &form).await);
+    let Some((o, f)) = object_and_field(&crm, &name, &field) else {
+        return failure(ServiceError::NotFound, v.locale, Some(&v));
+    };
+    // Each language as typed (an empty one is refused beside its input, not filled in).
+    let mut label = Map::new();
+    for (suffix, tag, _) in LABEL_LANGS {
+        label.insert(tag.to_string(), json!(val(&form, &format!("label_{suffix}"))));
+    }
+    let mut input = Map::new();
+    input.insert("label".into(), Json::Object(label));
+    if matches!(f.field_type, FieldType::Picklist | FieldType::MultiPicklist) {
+        let typed = form.get("options").map(String::as_str).unwrap_or("");
+        let options = typed_options(typed).into_iter().map(|(_, o)| o).collect();
+        input.insert("options".into(), Json::Array(options));
+    }
+    match crm
+        .update_field(&v.actor, &o.name, &f.name, Json::Object(input))
+        .await
+    {
+        Ok(_) => see_other(&format!("/admin/objects/{}/fields/{}?saved=1", o.name, f.name)),
+        Err(ServiceError::Validation(errors)) => respond(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            field_editor(&crm, &v, &o, &f, &form, &errors, false),
         ),
         Err(e) => failure(e, v.locale, Some(&v)),
     }

@@ -107,6 +107,13 @@ pub(super) async fn board(
     let mut columns: Vec<Column> = field
         .options
         .iter()
+        // A retired value keeps its column (and label) while records still hold it.
+        .filter(|o| {
+            o.active
+                || totals
+                    .iter()
+                    .any(|t| t.count > 0 && t.key.as_deref() == Some(o.value.as_str()))
+        })
         .map(|o| (Some(o.value.clone()), o.label.get(v.locale).to_string()))
         .collect::<Vec<_>>()
         .into_iter()

@@ -641,7 +641,8 @@ fn input<'a>(
         FieldType::Picklist => html! {
             select id=(id) name=(name) aria-invalid=[invalid] aria-describedby=[described] {
                 option value="" { "—" }
-                @for o in &f.options {
+                // Retired values are not offered, except the one this record still holds.
+                @for o in f.options.iter().filter(|o| o.active || value(name) == o.value) {
                     option value=(o.value) selected[value(name) == o.value] { (o.label.get(locale)) }
                 }
             }

@@ -14,6 +14,7 @@ mod custom;
 mod export;
 mod filters;
 mod lifecycle;
+mod metadata_edit;
 mod openapi;
 mod pagination;
 mod permissions;

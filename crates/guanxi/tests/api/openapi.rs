@@ -28,7 +28,8 @@ async fn the_openapi_document_covers_every_object_and_is_valid() {
     for (path, item) in doc.body["paths"].as_object().unwrap() {
         let concrete = path
             .replace("{id}", &uuid::Uuid::now_v7().to_string())
-            .replace("{name}", "contacts");
+            .replace("{name}", "contacts")
+            .replace("{field}", "name");
         for method in ["get", "post", "put", "patch", "delete"]
             .into_iter()
             .filter(|m| item.get(*m).is_some())
