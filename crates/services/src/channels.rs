@@ -197,8 +197,24 @@ impl Crm {
         channel: &str,
         at: DateTime<Utc>,
     ) -> Result<Decision, ServiceError> {
+        let mut answers = self
+            .may_contact_on(actor, contact, &[channel.to_string()], at)
+            .await?;
+        answers.pop().ok_or(ServiceError::NotFound)
+    }
+
+    /// `may_contact` for several channels at once (one read of the contact, preferences and
+    /// consent).
+    pub async fn may_contact_on(
+        &self,
+        actor: &Actor,
+        contact: Uuid,
+        channels: &[String],
+        at: DateTime<Utc>,
+    ) -> Result<Vec<Decision>, ServiceError> {
         let (object, record) = self.contact(actor, contact, Operation::Read).await?;
-        if !self.channels().iter().any(|c| c == channel) {
+        let known = self.channels();
+        if channels.iter().any(|c| !known.contains(c)) {
             return Err(ServiceError::field("channel", Msg::NotInPicklist));
         }
         let (prefs, consents) = self.stored_preferences(contact).await?;
@@ -208,32 +224,36 @@ impl Crm {
             .and_then(|z| z.parse().ok())
             .unwrap_or(chrono_tz::Asia::Shanghai);
         let local = at.with_timezone(&zone).naive_local();
-        let opted_out = channel == "email"
-            && object
-                .fields
-                .iter()
-                .position(|f| f.name == "email_opt_out")
-                .and_then(|i| record.values.get(i))
-                .is_some_and(|v| *v == Value::Bool(true));
-        let used = match prefs.limits.iter().find(|l| l.channel == channel) {
-            None => None,
-            Some(limit) => {
-                use chrono::TimeZone;
-                let start = limit.period.start(local);
-                let start = zone
-                    .from_local_datetime(&start)
-                    .earliest()
-                    .map(|d| d.with_timezone(&Utc))
-                    .unwrap_or(at);
-                Some(self.outbound_since(contact, channel, start).await?)
-            }
-        };
-        let refusals = channels::decide(&prefs, &consents, channel, local, used.unwrap_or(0), opted_out);
-        Ok(Decision {
-            channel: channel.to_string(),
-            refusals,
-            used,
-        })
+        let email_opt_out = object
+            .fields
+            .iter()
+            .position(|f| f.name == "email_opt_out")
+            .and_then(|i| record.values.get(i))
+            .is_some_and(|v| *v == Value::Bool(true));
+        let mut out = Vec::with_capacity(channels.len());
+        for channel in channels {
+            let used = match prefs.limits.iter().find(|l| &l.channel == channel) {
+                None => None,
+                Some(limit) => {
+                    use chrono::TimeZone;
+                    let start = limit.period.start(local);
+                    let start = zone
+                        .from_local_datetime(&start)
+                        .earliest()
+                        .map(|d| d.with_timezone(&Utc))
+                        .unwrap_or(at);
+                    Some(self.outbound_since(contact, channel, start).await?)
+                }
+            };
+            let opted_out = channel == "email" && email_opt_out;
+            let refusals = channels::decide(&prefs, &consents, channel, local, used.unwrap_or(0), opted_out);
+            out.push(Decision {
+                channel: channel.clone(),
+                refusals,
+                used,
+            });
+        }
+        Ok(out)
     }
 
     /// Outbound activities on a channel with this contact since `start` — all of them,

@@ -5,6 +5,7 @@
 mod admin;
 mod board;
 mod calendar;
+mod channels;
 mod edit;
 mod list;
 mod lookup;
@@ -47,6 +48,8 @@ pub fn router() -> Router<Crm> {
         .route("/o/{plural}/bin", get(record::bin))
         .route("/o/{plural}/lookup", get(lookup::suggest))
         .route("/o/{plural}/{id}/quick", post(record::quick))
+        .route("/o/{plural}/{id}/channels", post(channels::save))
+        .route("/o/{plural}/{id}/consents", post(channels::consent))
         .route("/o/{plural}/{id}/restore", post(record::restore))
         .route("/o/{plural}/new", get(new_form).post(create))
         .route("/o/{plural}/{id}", get(record::record))

@@ -62,13 +62,33 @@ pub(super) async fn record(
     Path((plural, id)): Path<(String, String)>,
 ) -> Response {
     match super::record_page(&crm, &headers, &plural, &id).await {
-        Ok((v, object, id)) => page(&crm, &v, &object, id, None).await,
+        Ok((v, object, id)) => page(&crm, &v, &object, id, None, &[]).await,
         Err(r) => r,
     }
 }
 
 /// The record page as an answer (with a quick action's problems, if any).
-async fn page(crm: &Crm, v: &Viewer, object: &ObjectDef, id: Uuid, quick: Option<Quick>) -> Response {
+/// A contact's page again, with the problems of its channel preferences form.
+pub(super) async fn page_with_channel_errors(
+    crm: &Crm,
+    v: &Viewer,
+    id: Uuid,
+    errors: Vec<FieldError>,
+) -> Response {
+    match crm.schema().object("contact").cloned() {
+        Some(object) => page(crm, v, &object, id, None, &errors).await,
+        None => failure(ServiceError::NotFound, v.locale, Some(v)),
+    }
+}
+
+async fn page(
+    crm: &Crm,
+    v: &Viewer,
+    object: &ObjectDef,
+    id: Uuid,
+    quick: Option<Quick>,
+    channel_errors: &[FieldError],
+) -> Response {
     let record = match crm.get(&v.actor, &object.name, id, false).await {
         Ok(r) => r,
         Err(e) => return failure(e, v.locale, Some(v)),
@@ -104,10 +124,19 @@ async fn page(crm: &Crm, v: &Viewer, object: &ObjectDef, id: Uuid, quick: Option
     entries.truncate(TIMELINE);
     // Quick actions where activities can point at this kind of record.
     let linkable = !activities.is_empty();
+    // A contact's channel preferences and consent.
+    let channels = match object.name.as_str() {
+        "contact" => match super::channels::card(crm, v, id).await {
+            Ok(card) => Some(super::channels::render(crm, v, id, &card, channel_errors)),
+            Err(e) => return failure(e, v.locale, Some(v)),
+        },
+        _ => None,
+    };
     let extra = html! {
         @if linkable {
             (quick_actions(crm, v, object, id, quick.as_ref()))
         }
+        @if let Some(card) = &channels { (card) }
         (timeline(v, &visible, &entries, crm.now()))
     };
     html(
@@ -326,7 +355,7 @@ pub(super) async fn quick(
             errors: vec![FieldError::new("description", Msg::Required)],
         };
         return with_status(
-            page(&crm, &v, &object, id, Some(quick)).await,
+            page(&crm, &v, &object, id, Some(quick), &[]).await,
             StatusCode::UNPROCESSABLE_ENTITY,
         );
     }
@@ -339,7 +368,7 @@ pub(super) async fn quick(
                 errors,
             };
             with_status(
-                page(&crm, &v, &object, id, Some(quick)).await,
+                page(&crm, &v, &object, id, Some(quick), &[]).await,
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
         }

@@ -353,3 +353,108 @@ async fn lookups_are_typed_as_names_suggested_as_you_type_and_resolved_to_the_on
     assert_eq!(found, "[]");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_contacts_page_shows_and_changes_its_channel_preferences_and_consent() {
+    let app = TestApp::spawn().await;
+    let c = app.create("contacts", json!({"name": "偏好测试"})).await;
+    let id = c["id"].as_str().unwrap();
+    let (mut b, token) = admin(&app).await;
+    let (_, _, page) = b.get(&format!("/o/contacts/{id}")).await;
+    assert!(page.contains("id=\"channels\"") && page.contains("联系偏好") && page.contains("可以联系"));
+
+    // A line that does not read is refused beside its field, by number; nothing is saved.
+    let (status, _, page) = b
+        .post(
+            &format!("/o/contacts/{id}/channels"),
+            &[
+                ("csrf", &token),
+                ("preferred", "wechat, phone"),
+                ("windows", "1-5 09:00-18:00\nweekends"),
+                ("limits", "phone 2/week"),
+                ("time_zone", ""),
+                ("dnc.sms", "true"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains("第 2 行") && page.contains("aria-invalid=\"true\""),
+        "the line is named"
+    );
+    assert!(
+        app.get(&format!("/api/v1/contacts/{id}/channel-preferences"))
+            .await
+            .body["preferred"]
+            == json!([])
+    );
+
+    let (status, to, _) = b
+        .post(
+            &format!("/o/contacts/{id}/channels"),
+            &[
+                ("csrf", &token),
+                ("preferred", "wechat, phone"),
+                ("windows", "1-5 09:00-18:00"),
+                ("limits", "phone 2/week"),
+                ("time_zone", "Asia/Shanghai"),
+                ("dnc.sms", "true"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (status, to.as_str()),
+        (303, format!("/o/contacts/{id}#channels").as_str())
+    );
+    let stored = app
+        .get(&format!("/api/v1/contacts/{id}/channel-preferences"))
+        .await
+        .body;
+    assert_eq!(stored["preferred"], json!(["wechat", "phone"]));
+    assert_eq!(stored["do_not_contact"], json!(["sms"]));
+    assert_eq!(
+        stored["limits"],
+        json!([{"channel": "phone", "max": 2, "period": "week"}])
+    );
+
+    let (status, _, _) = b
+        .post(
+            &format!("/o/contacts/{id}/consents"),
+            &[
+                ("csrf", &token),
+                ("channel", "wechat"),
+                ("granted", "false"),
+                ("source", "电话中口头撤回"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let (_, _, page) = b.get(&format!("/o/contacts/{id}")).await;
+    let card = &page[page.find("id=\"channels\"").unwrap()..];
+    assert!(card.contains("微信 › 电话") && card.contains("电话中口头撤回") && card.contains("已撤回"));
+    assert!(
+        card.contains("对方已撤回此渠道的同意"),
+        "the now-check says why not on WeChat"
+    );
+    let (status, _, page) = b
+        .post(
+            &format!("/o/contacts/{id}/consents"),
+            &[
+                ("csrf", &token),
+                ("channel", "wechat"),
+                ("granted", "true"),
+                ("source", ""),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422, "a consent needs its source");
+    assert!(page.contains("id=\"consent-source\"") && page.contains("aria-invalid=\"true\""));
+    let (status, _, _) = b
+        .post(
+            &format!("/o/contacts/{id}/consents"),
+            &[("channel", "wechat"), ("granted", "true"), ("source", "x")],
+        )
+        .await;
+    assert_eq!(status, 403, "no CSRF token");
+    app.stop().await;
+}
