@@ -450,6 +450,15 @@ fn activity() -> ObjectDef {
                 ],
             ),
             picklist(
+                "experience",
+                l("Customer experience", "客户体验", "客戶體驗"),
+                &[
+                    ("positive", "Positive", "正面", "正面"),
+                    ("neutral", "Neutral", "中性", "中性"),
+                    ("negative", "Negative", "负面", "負面"),
+                ],
+            ),
+            picklist(
                 "status",
                 l("Status", "状态", "狀態"),
                 &[

@@ -3,6 +3,7 @@
 
 mod access;
 mod channels;
+mod customer;
 mod openapi;
 mod problem;
 mod views;
@@ -120,6 +121,7 @@ pub fn router(crm: Crm) -> Router {
         .route("/api/v1/{plural}/{id}", get(read).patch(update).delete(remove))
         .route("/api/v1/{plural}/{id}/restore", post(restore))
         .route("/api/v1/{plural}/{id}/history", get(history))
+        .route("/api/v1/{plural}/{id}/360", get(customer::view_360))
         .route(
             "/api/v1/{plural}/{id}/channel-preferences",
             get(channels::get_preferences).put(channels::put_preferences),

@@ -249,8 +249,9 @@ fn object_paths(o: &ObjectDef, paths: &mut Map<String, Json>) {
     );
 }
 
-/// A contact's channel preferences, consent log and the "may we contact now?" question.
-fn channel_paths(paths: &mut Map<String, Json>) {
+/// One customer's view (accounts and contacts), a contact's channel preferences, consent
+/// log and the "may we contact now?" question.
+fn customer_paths(paths: &mut Map<String, Json>) {
     let id_param =
         json!({"name": "id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}});
     let channel = json!({"type": "string", "description": "A value of the activity channel picklist (phone, email, wechat, sms…)"});
@@ -267,6 +268,28 @@ fn channel_paths(paths: &mut Map<String, Json>) {
         "channel": channel, "granted": {"type": "boolean"}, "source": {"type": "string", "maxLength": 200},
         "at": {"type": "string", "format": "date-time", "readOnly": true}}});
     let tag = json!(["Contacts"]);
+    let records = json!({"type": "array", "items": {"type": "object"}});
+    let view = json!({"type": "object", "properties": {
+        "object": {"type": "string", "enum": ["account", "contact"]},
+        "record": {"type": "object"},
+        "contacts": records.clone(),
+        "reports_to": {"type": ["object", "null"]},
+        "direct_reports": records.clone(),
+        "timeline": {"type": "array", "description": "Activities on every channel and service cases, newest first (≤ 200); each with `kind` and `at`",
+                     "items": {"type": "object"}},
+        "open_opportunities": records.clone(),
+        "open_cases": records.clone(),
+        "lifetime_value": {"type": "array", "items": {"type": "object", "properties": {"currency": {"type": "string"}, "amount": {"type": "string"}}}},
+        "last_contact": {"type": ["string", "null"], "format": "date-time"},
+        "next_contact": {"type": ["string", "null"], "format": "date-time"}}});
+    for (plural, tag) in [("accounts", "Accounts"), ("contacts", "Contacts")] {
+        paths.insert(
+            format!("/api/v1/{plural}/{{id}}/360"),
+            json!({"parameters": [id_param], "get": {"operationId": format!("view360{tag}"), "tags": [tag],
+                "summary": "The customer's whole picture: contacts and relationships, every interaction, open business and cases, lifetime value, last and next contact — what the caller may see",
+                "responses": responses(vec![("200", ok("The view", view.clone())), ("404", problem_response("No such record the caller may read"))])}}),
+        );
+    }
     paths.insert(
         "/api/v1/contacts/{id}/channel-preferences".into(),
         json!({"parameters": [id_param],
@@ -477,7 +500,7 @@ pub fn document(schema: &Schema) -> Json {
         json!({"parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}}], "patch": set_role}),
     );
     sharing_paths(&mut paths);
-    channel_paths(&mut paths);
+    customer_paths(&mut paths);
     let mut put_access = admin(
         "setObjectAccess",
         "Set an object's sharing default and roles' permissions on it",

@@ -124,6 +124,14 @@ async fn page(
     entries.truncate(TIMELINE);
     // Quick actions where activities can point at this kind of record.
     let linkable = !activities.is_empty();
+    // An account's or a contact's whole picture, at a glance.
+    let glance = match object.name.as_str() {
+        "account" | "contact" => match crm.customer_360(&v.actor, &object.name, id).await {
+            Ok(view) => Some(at_a_glance(crm, v, &view)),
+            Err(e) => return failure(e, v.locale, Some(v)),
+        },
+        _ => None,
+    };
     // A contact's channel preferences and consent.
     let channels = match object.name.as_str() {
         "contact" => match super::channels::card(crm, v, id).await {
@@ -136,6 +144,7 @@ async fn page(
         @if linkable {
             (quick_actions(crm, v, object, id, quick.as_ref()))
         }
+        @if let Some(card) = &glance { (card) }
         @if let Some(card) = &channels { (card) }
         (timeline(v, &visible, &entries, crm.now()))
     };
@@ -153,6 +162,80 @@ async fn page(
             extra,
         ),
     )
+}
+
+/// Won business, open opportunities and cases, last and next contact, and how the
+/// customer's interactions felt.
+fn at_a_glance(crm: &Crm, v: &Viewer, view: &guanxi_services::customer::View360) -> Markup {
+    let locale = v.locale;
+    let schema = crm.schema();
+    let money = |amount: rust_decimal::Decimal, currency: &str| {
+        let field = FieldDef::new("amount", FieldType::Money, guanxi_core::Label::new("", "", ""));
+        display(
+            &field,
+            &Value::Money {
+                amount,
+                currency: currency.to_string(),
+            },
+            v.fmt(),
+        )
+    };
+    let won: Vec<String> = view.lifetime_value.iter().map(|(c, a)| money(*a, c)).collect();
+    let open_total: Vec<String> = schema
+        .object("opportunity")
+        .map(|o| {
+            let mut sums: Vec<(String, rust_decimal::Decimal)> = Vec::new();
+            for r in &view.open_opportunities {
+                if let Value::Money { amount, currency } = field_value(o, r, "amount") {
+                    match sums.iter_mut().find(|(c, _)| c == currency) {
+                        Some((_, s)) => *s += *amount,
+                        None => sums.push((currency.clone(), *amount)),
+                    }
+                }
+            }
+            sums.iter().map(|(c, a)| money(*a, c)).collect()
+        })
+        .unwrap_or_default();
+    let experience = schema
+        .object("activity")
+        .and_then(|a| a.field("experience").cloned());
+    let mut felt: Vec<(String, usize)> = Vec::new();
+    if let (Some(activity), Some(f)) = (schema.object("activity"), &experience) {
+        for i in view.timeline.iter().filter(|i| i.object == "activity") {
+            if let Value::Text(x) = field_value(activity, &i.record, "experience") {
+                let label = f.option_label(x, locale).to_string();
+                match felt.iter_mut().find(|(l, _)| *l == label) {
+                    Some((_, n)) => *n += 1,
+                    None => felt.push((label, 1)),
+                }
+            }
+        }
+    }
+    let when = |d: &Option<chrono::DateTime<chrono::Utc>>| {
+        d.as_ref()
+            .map_or_else(|| "—".to_string(), |d| v.fmt().datetime(d))
+    };
+    html! {
+        section.card.glance aria-labelledby="glance" {
+            h2 #glance { (t(locale, Msg::Ui360)) }
+            dl.fields {
+                dt { (t(locale, Msg::UiLifetimeValue)) }
+                dd { @if won.is_empty() { "—" } @else { (won.join(" · ")) } }
+                dt { (t(locale, Msg::UiOpenOpportunities)) }
+                dd { (view.open_opportunities.len()) @if !open_total.is_empty() { " · " (open_total.join(" · ")) } }
+                dt { (t(locale, Msg::UiOpenCases)) }
+                dd { (view.open_cases.len()) }
+                dt { (t(locale, Msg::UiLastContact)) }
+                dd { (when(&view.last_contact)) }
+                dt { (t(locale, Msg::UiNextContact)) }
+                dd { (when(&view.next_contact)) }
+                @if !felt.is_empty() {
+                    dt { (t(locale, Msg::UiExperiences)) }
+                    dd { (felt.iter().map(|(l, n)| format!("{l} {n}")).collect::<Vec<_>>().join(" · ")) }
+                }
+            }
+        }
+    }
 }
 
 /// Every interaction and change, newest first: what is still ahead apart from the past.

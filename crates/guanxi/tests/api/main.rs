@@ -11,6 +11,7 @@ mod bulk;
 mod channels;
 mod cli;
 mod custom;
+mod customer360;
 mod export;
 mod filters;
 mod lifecycle;
