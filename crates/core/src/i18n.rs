@@ -360,6 +360,7 @@ pub enum Msg {
     UiLastContact,
     UiNextContact,
     UiExperiences,
+    InvalidVcard,
     UnsupportedDatabase,
     AdminCreated,
     AdminPasswordGenerated,
@@ -1252,6 +1253,11 @@ impl Msg {
             UiLastContact => ("Last contact", "最近联系", "最近聯絡"),
             UiNextContact => ("Next contact", "下次联系", "下次聯絡"),
             UiExperiences => ("Experiences", "客户体验", "客戶體驗"),
+            InvalidVcard => (
+                "The vCard cannot be read at line {line}: {reason}.",
+                "无法读取 vCard（第 {line} 行）：{reason}。",
+                "無法讀取 vCard（第 {line} 行）：{reason}。",
+            ),
             UnsupportedDatabase => (
                 "Unsupported database URL '{url}': use sqlite://PATH or postgres://USER@HOST/DB.",
                 "不支持的数据库地址“{url}”：请使用 sqlite://路径 或 postgres://用户@主机/数据库。",

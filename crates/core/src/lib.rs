@@ -10,6 +10,7 @@ pub mod metadata;
 pub mod normalize;
 pub mod query;
 pub mod values;
+pub mod vcard;
 
 pub use i18n::{Locale, Msg};
 pub use metadata::{ColumnKind, FieldDef, FieldType, Label, ObjectDef, Schema};

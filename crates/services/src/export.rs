@@ -17,6 +17,8 @@ pub const MAX_EXPORT: usize = 100_000;
 pub enum Format {
     Csv,
     Xlsx,
+    /// vCard 4.0, contacts only.
+    Vcard,
 }
 
 impl Format {
@@ -24,6 +26,7 @@ impl Format {
         match s.trim().to_ascii_lowercase().as_str() {
             "csv" => Some(Format::Csv),
             "xlsx" => Some(Format::Xlsx),
+            "vcf" | "vcard" => Some(Format::Vcard),
             _ => None,
         }
     }
@@ -32,6 +35,7 @@ impl Format {
         match self {
             Format::Csv => "csv",
             Format::Xlsx => "xlsx",
+            Format::Vcard => "vcf",
         }
     }
 
@@ -39,6 +43,7 @@ impl Format {
         match self {
             Format::Csv => "text/csv; charset=utf-8",
             Format::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            Format::Vcard => "text/vcard; charset=utf-8",
         }
     }
 }
@@ -205,6 +210,10 @@ impl Crm {
     ) -> Result<Export, ServiceError> {
         let schema = self.schema();
         let def = schema.object(object).cloned().ok_or(ServiceError::NotFound)?;
+        if format == Format::Vcard && def.name != "contact" {
+            return Err(ServiceError::field("format", Msg::InvalidFormat));
+        }
+        let mut cards = Vec::new();
         let visible = self.visible_object(actor, &def);
         let cols = columns(&visible, fields)?;
         let index: Vec<usize> = cols
@@ -230,6 +239,9 @@ impl Crm {
         };
         loop {
             let page = self.list(actor, object, &page_query).await?;
+            if format == Format::Vcard {
+                cards.extend(self.cards(actor, &def, &page.records).await?);
+            }
             for r in &page.records {
                 let mut row = Vec::with_capacity(header.len());
                 for (c, i) in cols.iter().zip(&index) {
@@ -257,6 +269,7 @@ impl Crm {
         let bytes = match format {
             Format::Csv => write_csv(&header, &rows),
             Format::Xlsx => write_xlsx(def.plural_label.get(locale), &header, &rows)?,
+            Format::Vcard => guanxi_core::vcard::write(&cards).into_bytes(),
         };
         let now = self.now();
         let filename = format!(

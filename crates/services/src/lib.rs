@@ -16,6 +16,7 @@ pub mod permissions;
 pub mod records;
 pub mod sessions;
 pub mod settings;
+pub mod vcard;
 pub mod views;
 
 use std::sync::{Arc, RwLock};

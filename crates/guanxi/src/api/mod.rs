@@ -142,6 +142,7 @@ pub fn router(crm: Crm) -> Router {
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .merge(
             Router::new()
+                .route("/api/v1/{plural}/vcard", post(import_vcard))
                 .route("/api/v1/{plural}/bulk", post(bulk))
                 .layer(DefaultBodyLimit::max(BULK_BODY_LIMIT)),
         )
@@ -1175,6 +1176,11 @@ async fn bulk(
         .bulk(&ctx.actor, &object.name, inputs, upsert_on.as_deref())
         .await
         .map_err(|e| Problem::from_service(e, ctx.locale, false))?;
+    Ok(Json(bulk_answer(&ctx, results)))
+}
+
+/// One result per input: created or updated with id and version, or the problem.
+fn bulk_answer(ctx: &Ctx, results: Vec<guanxi_services::records::ItemResult>) -> Value {
     let (mut created, mut updated, mut failed) = (0, 0, 0);
     let items: Vec<Value> = results
         .into_iter()
@@ -1193,7 +1199,32 @@ async fn bulk(
             }
         })
         .collect();
-    Ok(Json(
-        json!({"created": created, "updated": updated, "failed": failed, "results": items}),
-    ))
+    json!({"created": created, "updated": updated, "failed": failed, "results": items})
+}
+
+/// `POST /api/v1/contacts/vcard`: a vCard stream (3.0 or 4.0) as contacts; a card whose
+/// UID is a contact the caller reads updates it. One result per card.
+async fn import_vcard(
+    State(crm): State<Crm>,
+    Extension(ctx): Extension<Ctx>,
+    Path(plural): Path<String>,
+    body: Bytes,
+) -> Result<Json<Value>, Problem> {
+    let object = object_for(&crm, &ctx, &plural)?;
+    if object.name != "contact" {
+        return Err(Problem::not_found(ctx.locale));
+    }
+    let text = std::str::from_utf8(&body).map_err(|_| {
+        Problem::validation(
+            ctx.locale,
+            &[guanxi_core::FieldError::new("vcard", Msg::InvalidVcard)
+                .with("line", 1)
+                .with("reason", "not UTF-8")],
+        )
+    })?;
+    let results = crm
+        .import_vcards(&ctx.actor, text)
+        .await
+        .map_err(|e| Problem::from_service(e, ctx.locale, false))?;
+    Ok(Json(bulk_answer(&ctx, results)))
 }

@@ -187,7 +187,8 @@ fn object_paths(o: &ObjectDef, paths: &mut Map<String, Json>) {
             "summary": "The list as a CSV (UTF-8 with BOM) or XLSX file: same filter, sort and permissions, at most 100,000 rows; \
                         cells a spreadsheet would run as formulas start with an apostrophe; audited",
             "parameters": [
-                {"name": "format", "in": "query", "required": false, "schema": {"type": "string", "enum": ["csv", "xlsx"], "default": "csv"}},
+                {"name": "format", "in": "query", "required": false, "description": "vcf (vCard 4.0): contacts only",
+                 "schema": {"type": "string", "enum": ["csv", "xlsx", "vcf"], "default": "csv"}},
                 {"name": "filter", "in": "query", "required": false, "schema": {"type": "string"}},
                 {"name": "sort", "in": "query", "required": false, "schema": {"type": "string"}},
                 {"name": "fields", "in": "query", "required": false, "schema": {"type": "string"}},
@@ -198,6 +199,7 @@ fn object_paths(o: &ObjectDef, paths: &mut Map<String, Json>) {
             "responses": responses(vec![
                 ("200", json!({"description": "The file", "content": {
                     "text/csv": {"schema": {"type": "string"}},
+                    "text/vcard": {"schema": {"type": "string"}},
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {"schema": {"type": "string", "format": "binary"}}}})),
             ]),
         }}),
@@ -282,6 +284,17 @@ fn customer_paths(paths: &mut Map<String, Json>) {
         "lifetime_value": {"type": "array", "items": {"type": "object", "properties": {"currency": {"type": "string"}, "amount": {"type": "string"}}}},
         "last_contact": {"type": ["string", "null"], "format": "date-time"},
         "next_contact": {"type": ["string", "null"], "format": "date-time"}}});
+    paths.insert(
+        "/api/v1/contacts/vcard".into(),
+        json!({"post": {"operationId": "importVcards", "tags": tag,
+            "summary": "Import a vCard stream (3.0 or 4.0) as contacts; a card whose UID is a readable contact updates it; organisations link to (or create) accounts",
+            "requestBody": {"required": true, "content": {"text/vcard": {"schema": {"type": "string"}}}},
+            "responses": responses(vec![
+                ("200", ok("One result per card", json!({"type": "object", "properties": {
+                    "created": {"type": "integer"}, "updated": {"type": "integer"}, "failed": {"type": "integer"},
+                    "results": {"type": "array", "items": {"type": "object"}}}}))),
+                ("422", problem_response("The stream cannot be read (the line is named)"))])}}),
+    );
     for (plural, tag) in [("accounts", "Accounts"), ("contacts", "Contacts")] {
         paths.insert(
             format!("/api/v1/{plural}/{{id}}/360"),

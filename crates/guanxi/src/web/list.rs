@@ -264,6 +264,7 @@ fn render(
                 a href={ (base) "/bin" } { (t(locale, Msg::UiRecycleBin)) }
                 a href={ (export) "&format=csv" } download { (t(locale, Msg::UiExport)) " CSV" }
                 a href={ (export) "&format=xlsx" } download { (t(locale, Msg::UiExport)) " XLSX" }
+                @if object.name == "contact" { a href={ (export) "&format=vcf" } download { (t(locale, Msg::UiExport)) " vCard" } }
                 a.button href={ (base) "/new" } { (t(locale, Msg::UiNew)) }
             }
         }

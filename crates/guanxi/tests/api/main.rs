@@ -23,6 +23,7 @@ mod records;
 mod sessions;
 mod sharing;
 mod validation;
+mod vcard;
 mod views;
 mod web;
 mod web_admin;
