@@ -361,6 +361,10 @@ pub enum Msg {
     UiNextContact,
     UiExperiences,
     InvalidVcard,
+    RuleBadPattern,
+    RuleBadFieldType,
+    RuleBadBound,
+    RuleFailed,
     UnsupportedDatabase,
     AdminCreated,
     AdminPasswordGenerated,
@@ -1258,6 +1262,22 @@ impl Msg {
                 "无法读取 vCard（第 {line} 行）：{reason}。",
                 "無法讀取 vCard（第 {line} 行）：{reason}。",
             ),
+            RuleBadPattern => (
+                "This is not a valid regular expression.",
+                "不是有效的正则表达式。",
+                "不是有效的正規表示式。",
+            ),
+            RuleBadFieldType => (
+                "A range needs a number, amount, date or time field.",
+                "范围规则需要数字、金额、日期或时间字段。",
+                "範圍規則需要數字、金額、日期或時間欄位。",
+            ),
+            RuleBadBound => (
+                "A bound must be a value of the field (at least one of min and max).",
+                "上下限必须是该字段的有效值（至少填写一个）。",
+                "上下限必須是該欄位的有效值（至少填寫一個）。",
+            ),
+            RuleFailed => ("{en}", "{zh_cn}", "{zh_tw}"),
             UnsupportedDatabase => (
                 "Unsupported database URL '{url}': use sqlite://PATH or postgres://USER@HOST/DB.",
                 "不支持的数据库地址“{url}”：请使用 sqlite://路径 或 postgres://用户@主机/数据库。",

@@ -9,6 +9,7 @@ pub mod i18n;
 pub mod metadata;
 pub mod normalize;
 pub mod query;
+pub mod rules;
 pub mod values;
 pub mod vcard;
 

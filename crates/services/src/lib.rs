@@ -14,6 +14,7 @@ pub mod layouts;
 pub mod metadata;
 pub mod permissions;
 pub mod records;
+pub mod rules;
 pub mod sessions;
 pub mod settings;
 pub mod vcard;

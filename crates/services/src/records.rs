@@ -92,7 +92,7 @@ pub struct ListQuery {
     pub deleted: bool,
 }
 
-enum Planned {
+pub(crate) enum Planned {
     Insert(Record),
     Update {
         before: Record,
@@ -283,6 +283,10 @@ impl Crm {
             };
             plans.push(plan);
         }
+
+        // The object's validation rules, on each record as it would be written.
+        let rules = self.rules_for(object).await?;
+        crate::rules::enforce(&rules, object, &mut plans);
 
         let t1 = std::time::Instant::now();
         // 2. References: lookups must point at live records, owners at active users.

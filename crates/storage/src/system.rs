@@ -1144,8 +1144,8 @@ pub async fn set_field_permission(
     Ok(())
 }
 
-/// A named piece of permission configuration stored as JSON (a team, a sharing rule, a
-/// territory): `table` is one of gx_teams, gx_sharing_rules, gx_territories.
+/// A named piece of configuration stored as JSON (a team, a sharing rule, a territory, a
+/// validation rule): `table` is one of gx_teams, gx_sharing_rules, gx_territories, gx_validation_rules.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Definition {
     pub id: Uuid,
@@ -1154,7 +1154,12 @@ pub struct Definition {
     pub definition: String,
 }
 
-const DEFINITION_TABLES: [&str; 3] = ["gx_teams", "gx_sharing_rules", "gx_territories"];
+const DEFINITION_TABLES: [&str; 4] = [
+    "gx_teams",
+    "gx_sharing_rules",
+    "gx_territories",
+    "gx_validation_rules",
+];
 
 fn definition_table(table: &str) -> Result<&'static str> {
     DEFINITION_TABLES

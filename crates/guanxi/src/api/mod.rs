@@ -6,6 +6,7 @@ mod channels;
 mod customer;
 mod openapi;
 mod problem;
+mod rules;
 mod views;
 
 use std::time::Duration;
@@ -69,6 +70,14 @@ pub fn router(crm: Crm) -> Router {
         )
         .route("/api/v1/admin/access/{name}", get(get_access).put(put_access))
         .route("/api/v1/admin/layouts/{name}", get(get_layout).put(put_layout))
+        .route(
+            "/api/v1/admin/validation-rules",
+            get(rules::list_rules).post(rules::add_rule),
+        )
+        .route(
+            "/api/v1/admin/validation-rules/{id}",
+            axum::routing::delete(rules::delete_rule),
+        )
         .route(
             "/api/v1/admin/teams",
             get(access::list_teams).post(access::add_team),

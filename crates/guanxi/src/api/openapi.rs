@@ -362,6 +362,29 @@ fn sharing_paths(paths: &mut Map<String, Json>) {
         o
     };
     let done = json!({"description": "Done"});
+    let vrule = json!({"type": "object", "required": ["object", "name", "kind", "field", "message"], "properties": {
+        "id": {"type": "string", "format": "uuid", "readOnly": true},
+        "object": {"type": "string"}, "name": {"type": "string"},
+        "kind": {"type": "string", "enum": ["required_if", "pattern", "range", "compare"]},
+        "field": {"type": "string"},
+        "when": {"type": "string", "description": "required_if: the filter language, e.g. stage eq 'closed_lost'"},
+        "pattern": {"type": "string", "description": "pattern: a regular expression the whole text must match"},
+        "min": {"type": "string"}, "max": {"type": "string"},
+        "op": {"type": "string", "enum": ["lt", "lte", "gt", "gte", "eq", "ne"]}, "other": {"type": "string"},
+        "message": {"type": "object", "properties": {"en": {"type": "string"}, "zh-CN": {"type": "string"}, "zh-TW": {"type": "string"}}},
+        "active": {"type": "boolean", "default": true}}});
+    paths.insert(
+        "/api/v1/admin/validation-rules".into(),
+        json!({"get": {"operationId": "listValidationRules", "tags": ["Administration"], "summary": "Validation rules, of one object if given",
+                       "parameters": [{"name": "object", "in": "query", "required": false, "schema": {"type": "string"}}],
+                       "responses": responses(vec![("200", ok("Rules", list(&vrule))), ("403", forbidden())])},
+               "post": op("addValidationRule", "Add a validation rule, checked on every write of its object", "201", Some(&vrule), ok("Created", vrule.clone()))}),
+    );
+    paths.insert(
+        "/api/v1/admin/validation-rules/{id}".into(),
+        json!({"parameters": [id_param.clone()],
+               "delete": op("deleteValidationRule", "Delete a validation rule", "204", None, done.clone())}),
+    );
     paths.insert(
         "/api/v1/admin/teams".into(),
         json!({"get": op("listTeams", "Teams and their members", "200", None, ok("Teams", list(&team))),

@@ -20,6 +20,7 @@ mod openapi;
 mod pagination;
 mod permissions;
 mod records;
+mod rules;
 mod sessions;
 mod sharing;
 mod validation;

@@ -1,0 +1,166 @@
+//! Validation rules: administrators add them per object (audited); the write path runs
+//! them on every record it is about to write, after types and normalisation, so a rule
+//! holds for the API, the web forms, bulk and imports alike.
+
+use guanxi_core::rules::{self, Compiled, Rule};
+use guanxi_core::values::Record;
+use guanxi_core::{FieldError, Msg, ObjectDef};
+use guanxi_storage::system::{self, Definition};
+use serde_json::Value as Json;
+use uuid::Uuid;
+
+use crate::records::Planned;
+use crate::{Actor, Crm, ServiceError};
+
+const TABLE: &str = "gx_validation_rules";
+
+fn admin(actor: &Actor) -> Result<(), ServiceError> {
+    if actor.administers() {
+        Ok(())
+    } else {
+        Err(ServiceError::Forbidden(Msg::DetailAdminOnly))
+    }
+}
+
+fn stored(d: &Definition) -> Option<Rule> {
+    let mut rule: Rule = serde_json::from_str(&d.definition).ok()?;
+    rule.id = Some(d.id);
+    Some(rule)
+}
+
+impl Crm {
+    /// Every validation rule, of one object if given.
+    pub async fn validation_rules(
+        &self,
+        actor: &Actor,
+        object: Option<&str>,
+    ) -> Result<Vec<Rule>, ServiceError> {
+        admin(actor)?;
+        let schema = self.schema();
+        let object = match object {
+            Some(o) => Some(
+                schema
+                    .object(o)
+                    .or_else(|| schema.by_plural(o))
+                    .ok_or(ServiceError::NotFound)?
+                    .name
+                    .clone(),
+            ),
+            None => None,
+        };
+        Ok(system::definitions(self.db(), TABLE)
+            .await?
+            .iter()
+            .filter(|d| object.is_none() || d.object == object)
+            .filter_map(stored)
+            .collect())
+    }
+
+    /// Adds a rule after checking it against its object; audited.
+    pub async fn add_validation_rule(&self, actor: &Actor, input: Json) -> Result<Rule, ServiceError> {
+        admin(actor)?;
+        let mut rule: Rule = serde_json::from_value(input).map_err(|e| {
+            ServiceError::Validation(vec![FieldError::new("rule", Msg::InvalidJson).with("reason", e)])
+        })?;
+        let schema = self.schema();
+        let object = schema
+            .object(&rule.object)
+            .or_else(|| schema.by_plural(&rule.object))
+            .cloned()
+            .ok_or_else(|| ServiceError::field("object", Msg::UnknownField))?;
+        rule.object = object.name.clone();
+        rule.id = Some(Uuid::now_v7());
+        rules::compile(rule.clone(), &object, &self.parse_context()).map_err(ServiceError::Validation)?;
+        let now = self.now();
+        let d = Definition {
+            id: rule.id.unwrap_or_default(),
+            name: rule.name.clone(),
+            object: Some(rule.object.clone()),
+            definition: serde_json::to_string(&rule).map_err(|e| ServiceError::Internal(e.to_string()))?,
+        };
+        let mut tx = self.db().begin().await?;
+        system::put_definition(&mut tx, TABLE, &d, now).await?;
+        crate::audit::record(
+            &mut tx,
+            Some(actor),
+            "metadata.validation_rule.add",
+            Some(&rule.object),
+            rule.id,
+            serde_json::to_value(&rule).unwrap_or(Json::Null),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(rule)
+    }
+
+    /// Removes a rule; audited.
+    pub async fn delete_validation_rule(&self, actor: &Actor, id: Uuid) -> Result<(), ServiceError> {
+        admin(actor)?;
+        let now = self.now();
+        let mut tx = self.db().begin().await?;
+        if !system::delete_definition(&mut tx, TABLE, id).await? {
+            return Err(ServiceError::NotFound);
+        }
+        crate::audit::record(
+            &mut tx,
+            Some(actor),
+            "metadata.validation_rule.delete",
+            None,
+            Some(id),
+            Json::Null,
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The object's active rules, ready to run. A rule that no longer fits its object (a
+    /// field gone) is skipped and logged rather than blocking every write.
+    pub(crate) async fn rules_for(&self, object: &ObjectDef) -> Result<Vec<Compiled>, ServiceError> {
+        let ctx = self.parse_context();
+        let mut out = Vec::new();
+        for d in system::definitions(self.db(), TABLE).await? {
+            if d.object.as_deref() != Some(object.name.as_str()) {
+                continue;
+            }
+            let Some(rule) = stored(&d).filter(|r| r.active) else {
+                continue;
+            };
+            match rules::compile(rule, object, &ctx) {
+                Ok(c) => out.push(c),
+                Err(e) => {
+                    tracing::warn!(rule = %d.name, errors = ?e, "validation rule no longer fits its object")
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Runs the rules on every record a plan would write; a plan whose record breaks any
+/// becomes its refusal, each problem beside its field.
+pub(crate) fn enforce(rules: &[Compiled], object: &ObjectDef, plans: &mut [Result<Planned, ServiceError>]) {
+    if rules.is_empty() {
+        return;
+    }
+    for plan in plans.iter_mut() {
+        let after: Option<Record> = match plan {
+            Ok(Planned::Insert(r)) => Some(r.clone()),
+            Ok(Planned::Update { before, changes }) => {
+                let mut r = before.clone();
+                for (i, v) in changes.iter() {
+                    r.values[*i] = v.clone();
+                }
+                Some(r)
+            }
+            _ => None,
+        };
+        let Some(record) = after else { continue };
+        let errors: Vec<FieldError> = rules.iter().filter_map(|r| r.check(object, &record)).collect();
+        if !errors.is_empty() {
+            *plan = Err(ServiceError::Validation(errors));
+        }
+    }
+}
