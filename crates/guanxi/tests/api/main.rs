@@ -12,6 +12,7 @@ mod cli;
 mod custom;
 mod export;
 mod filters;
+mod import;
 mod lifecycle;
 mod openapi;
 mod pagination;
