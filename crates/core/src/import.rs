@@ -352,7 +352,7 @@ fn strip_comment(s: &str) -> &str {
         return s
             .char_indices()
             .skip(1)
-            .find(|(_, c)| Some(*c) == s.chars().next())
+            .find(|(_, c)| s.starts_with(*c))
             .map_or(s, |(i, _)| &s[..=i]);
     }
     s.split(" #").next().unwrap_or(s)

@@ -126,6 +126,21 @@ impl Counts {
     }
 }
 
+/// Where an import's time went (for the benchmark).
+#[derive(Clone, Debug, Default)]
+pub struct Phases {
+    /// Reading and decoding the file, mapping cells to fields, duplicate keys.
+    pub read: Duration,
+    /// Finding stored records that rows match (external id, email, mobile).
+    pub matching: Duration,
+    /// Creating accounts for company names.
+    pub accounts: Duration,
+    /// The write path for the rows: validation, normalisation, checks, rows, history, events.
+    pub write: Duration,
+    /// Commits, checkpoints and the error file.
+    pub commit: Duration,
+}
+
 /// What an import did (or, in a dry run, would do).
 #[derive(Clone, Debug)]
 pub struct ImportReport {
@@ -151,6 +166,7 @@ pub struct ImportReport {
     pub batches: u64,
     /// The last row processed (the header is row 1).
     pub last_row: u64,
+    pub phases: Phases,
 }
 
 /// Why an import could not run (nothing written), or stopped (rows up to `row` kept).
@@ -644,6 +660,15 @@ struct Run<'a> {
     /// names they would have created (each batch's writes are rolled back).
     dry_keys: HashSet<String>,
     dry_accounts: HashSet<String>,
+    phases: std::sync::Mutex<Phases>,
+}
+
+impl Run<'_> {
+    fn time(&self, t: Instant, phase: fn(&mut Phases) -> &mut Duration) {
+        if let Ok(mut p) = self.phases.lock() {
+            *phase(&mut p) += t.elapsed();
+        }
+    }
 }
 
 /// The outcome of one batch, written in `tx` and not yet committed.
@@ -795,7 +820,14 @@ impl Run<'_> {
         let field = &self.object.fields[i];
         let values: Vec<Value> = keys.iter().map(|k| Value::Text(k.clone())).collect();
         let mut out: HashMap<String, (Uuid, bool)> = HashMap::new();
-        for (arg, id, deleted) in store::find_by(tx, &self.object, field, &values).await? {
+        // A unique field's index covers binned records too (a binned holder is reported);
+        // an indexed one's only live records (all a duplicate can be).
+        let found = if field.unique || field.external_id {
+            store::find_by(tx, &self.object, field, &values).await?
+        } else {
+            store::find_live_by(tx, &self.object, field, &values).await?
+        };
+        for (arg, id, deleted) in found {
             let Some(text) = arg.as_text() else { continue };
             let entry = out.entry(text.to_string()).or_insert((id, deleted));
             // A live holder beats a binned one; among equals the oldest (UUIDv7) wins.
@@ -826,7 +858,10 @@ impl Run<'_> {
             }
             pending = later;
             match self.round(&mut tx, round, &mut out).await {
-                Ok(()) => {}
+                Ok(mut deferred) => {
+                    deferred.append(&mut pending);
+                    pending = deferred;
+                }
                 Err(e) => {
                     let _ = tx.rollback().await;
                     return Err(e);
@@ -954,16 +989,41 @@ impl Run<'_> {
 
     /// Writes one round: the accounts its company names need, then its rows, all or (when
     /// a row fails and leaves an account nobody uses) again without the failed rows.
-    async fn round(&self, tx: &mut Tx, rows: Vec<Prepared>, out: &mut Acc) -> Result<(), ServiceError> {
+    /// Returns the rows that must wait for the next round: those matching a record an
+    /// earlier row of this round already changes (by another key).
+    async fn round(
+        &self,
+        tx: &mut Tx,
+        rows: Vec<Prepared>,
+        out: &mut Acc,
+    ) -> Result<Vec<Prepared>, ServiceError> {
         if rows.is_empty() {
-            return Ok(());
+            return Ok(Vec::new());
         }
-        let (mut plans, records) = self.plan(tx, &rows).await?;
+        let t = Instant::now();
+        let (all_plans, records) = self.plan(tx, &rows).await?;
+        self.time(t, |p| &mut p.matching);
+        let mut targets = HashSet::new();
+        let mut deferred = Vec::new();
+        let mut kept = Vec::with_capacity(rows.len());
+        let mut plans = Vec::with_capacity(rows.len());
+        for (p, plan) in rows.into_iter().zip(all_plans) {
+            if let Plan::Update { id, .. } = &plan
+                && !targets.insert(*id)
+            {
+                deferred.push(p);
+            } else {
+                kept.push(p);
+                plans.push(plan);
+            }
+        }
+        let rows = kept;
         tx.execute_plain(&["SAVEPOINT guanxi_import".to_string()]).await?;
         for attempt in 0..3 {
             // Changes for the rows still on, and the company each needs.
             let mut wanted: Vec<(String, String)> = Vec::new();
-            let mut inputs: Vec<Option<(Map<String, Json>, Option<String>)>> = Vec::with_capacity(rows.len());
+            // Each row's input and the company key it needs, for the rows still on.
+            let mut inputs: Vec<Option<RowInput>> = Vec::with_capacity(rows.len());
             for (p, plan) in rows.iter().zip(&plans) {
                 let input = match plan {
                     Plan::Create | Plan::Pretend => Some(p.input.clone()),
@@ -1018,10 +1078,12 @@ impl Run<'_> {
                     })
                     .collect();
                 let now = self.crm.now();
+                let t = Instant::now();
                 let results = self
                     .crm
                     .apply_in(tx, self.actor, &self.schema, accounts, &changes, now)
                     .await?;
+                self.time(t, |p| &mut p.accounts);
                 for ((key, _), r) in wanted.iter().zip(results) {
                     match r {
                         Ok((rec, _)) => {
@@ -1075,6 +1137,7 @@ impl Run<'_> {
                 });
             }
             let now = self.crm.now();
+            let t = Instant::now();
             let mut results: Vec<Option<crate::records::ItemResult>> = if changes.is_empty() {
                 Vec::new()
             } else {
@@ -1085,6 +1148,7 @@ impl Run<'_> {
                     .map(Some)
                     .collect()
             };
+            self.time(t, |p| &mut p.write);
             // An account only failed rows wanted would be left behind: undo the round and
             // do it again without them.
             let used: HashSet<&String> = rows
@@ -1161,9 +1225,9 @@ impl Run<'_> {
                     }
                 }
             }
-            return Ok(());
+            return Ok(deferred);
         }
-        Ok(())
+        Ok(deferred)
     }
 
     /// The row's values for the fields the record has empty (a merge never overwrites).
@@ -1181,6 +1245,9 @@ impl Run<'_> {
             .collect()
     }
 }
+
+/// A row's field values and the company key it needs an account for.
+type RowInput = (Map<String, Json>, Option<String>);
 
 /// What the rounds of a batch add up to.
 #[derive(Default)]
@@ -1302,7 +1369,7 @@ impl Crm {
         let field_of = |pred: &dyn Fn(&guanxi_core::FieldDef) -> bool| {
             def.fields
                 .iter()
-                .position(|f| pred(f))
+                .position(pred)
                 .filter(|i| map.column_of(*i).is_some())
         };
         let ext_field = field_of(&|f| f.external_id);
@@ -1385,6 +1452,7 @@ impl Crm {
             mobile_field,
             dry_keys: HashSet::new(),
             dry_accounts: HashSet::new(),
+            phases: Default::default(),
         };
         if let Some(accounts) = run.accounts.clone() {
             run.account_ids = self.account_index(actor, &accounts).await?;
@@ -1402,6 +1470,7 @@ impl Crm {
         let mut stopped = false;
         let run_counts_start = counts.rows();
         loop {
+            let t = Instant::now();
             let mut rows_in = Vec::with_capacity(batch_size);
             let mut through = last_row;
             while rows_in.len() < batch_size {
@@ -1420,6 +1489,7 @@ impl Crm {
                     rows_in.push(p);
                 }
             }
+            run.time(t, |p| &mut p.read);
             if through == last_row {
                 break;
             }
@@ -1445,6 +1515,7 @@ impl Crm {
                 row: committed_row,
                 cause,
             };
+            let t = Instant::now();
             let before_len = errors.len();
             errors.write(&row_errors).map_err(stop)?;
             let mut after = counts.clone();
@@ -1482,6 +1553,7 @@ impl Crm {
                     cause: e,
                 })?;
             }
+            run.time(t, |p| &mut p.commit);
             counts = after;
             committed_row = through;
             last_row = through;
@@ -1521,6 +1593,7 @@ impl Crm {
             stopped,
             batches,
             last_row,
+            phases: run.phases.lock().map(|p| p.clone()).unwrap_or_default(),
         };
         if !options.dry_run {
             let file_name = path

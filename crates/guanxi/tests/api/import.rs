@@ -52,7 +52,7 @@ fn error_rows(path: &Path) -> Vec<Vec<String>> {
         bytes.starts_with(&[0xEF, 0xBB, 0xBF]),
         "the error file starts with a BOM"
     );
-    let mut r = csv_rows(&String::from_utf8(bytes[3..].to_vec()).unwrap());
+    let mut r = csv_rows(std::str::from_utf8(&bytes[3..]).unwrap());
     r.remove(0);
     r
 }
@@ -590,5 +590,43 @@ async fn a_mapping_file_names_the_columns_the_headers_do_not() {
     assert_eq!(
         guanxi_core::import::parse_mapping("备注 = -").unwrap()[0].1,
         Mapped::Ignore
+    );
+}
+
+#[tokio::test]
+async fn two_rows_matching_one_record_by_different_keys_both_merge() {
+    let app = TestApp::spawn().await;
+    let r = app
+        .create(
+            "contacts",
+            json!({"name": "王强", "email": "wq@example.com", "mobile": "13811112222"}),
+        )
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        dir.path(),
+        "two.csv",
+        "姓名,邮箱,手机,城市,职位\n王强,WQ@example.com,,北京,\n王强,,138-1111-2222,上海,经理\n".as_bytes(),
+    );
+    let report = import(
+        &app,
+        &file,
+        ImportOptions {
+            on_duplicate: OnDuplicate::Merge,
+            ..Default::default()
+        },
+    )
+    .await;
+    assert_eq!(
+        (report.counts.updated, report.counts.errors),
+        (2, 0),
+        "{report:?}"
+    );
+    let all = contacts(&app).await;
+    assert_eq!(all.len(), 1);
+    assert_eq!(all[0]["id"], r["id"]);
+    assert_eq!(
+        (all[0]["city"].as_str(), all[0]["title"].as_str()),
+        (Some("北京"), Some("经理"))
     );
 }
