@@ -475,6 +475,31 @@ pub enum Msg {
     LayoutFieldNotShown,
     LayoutLineNoSection,
     LayoutBadHeading,
+    // import (issue 5)
+    ImportUnknownObject,
+    ImportUnreadableFile,
+    ImportEmptyFile,
+    ImportBadMappingLine,
+    ImportMappingUnknownField,
+    ImportNoNameColumn,
+    ImportUnknownColumns,
+    ImportColumnTwice,
+    ImportStateStale,
+    ImportResumed,
+    ImportProgress,
+    ImportSummary,
+    ImportDryRunSummary,
+    ImportAccountsCreated,
+    ImportAccountsWouldCreate,
+    ImportErrorsWritten,
+    ImportNoErrors,
+    ImportStopped,
+    ImportFailed,
+    ImportErrorsRow,
+    ImportErrorsField,
+    ImportErrorsReason,
+    ImportRecordGone,
+    ImportRecordChanged,
 }
 
 impl Msg {
@@ -1510,6 +1535,111 @@ impl Msg {
                 "Give one label, or three: English | 简体 | 繁體.",
                 "请给出一个标签，或三个：English | 简体 | 繁體。",
                 "請給出一個標籤，或三個：English | 简体 | 繁體。",
+            ),
+            // import (issue 5)
+            ImportUnknownObject => (
+                "There is no object '{object}'.",
+                "没有对象“{object}”。",
+                "沒有物件「{object}」。",
+            ),
+            ImportUnreadableFile => (
+                "Cannot read {path}: {reason}",
+                "无法读取 {path}：{reason}",
+                "無法讀取 {path}：{reason}",
+            ),
+            ImportEmptyFile => (
+                "{path} has no header row; nothing was imported.",
+                "{path} 没有标题行，未导入任何内容。",
+                "{path} 沒有標題列，未匯入任何內容。",
+            ),
+            ImportBadMappingLine => (
+                "Mapping file {path}, line {line}: write `header = field`.",
+                "映射文件 {path} 第 {line} 行：应写作“列标题 = 字段”。",
+                "對應檔 {path} 第 {line} 行：應寫作「欄標題 = 欄位」。",
+            ),
+            ImportMappingUnknownField => (
+                "Mapping file {path}: there is no field '{field}' to import into.",
+                "映射文件 {path}：没有可导入的字段“{field}”。",
+                "對應檔 {path}：沒有可匯入的欄位「{field}」。",
+            ),
+            ImportNoNameColumn => (
+                "No column holds the {field} (a header such as {examples}); the columns are: {columns}. Nothing was imported.",
+                "没有列对应{field}（例如标题 {examples}）；文件的列为：{columns}。未导入任何内容。",
+                "沒有欄對應{field}（例如標題 {examples}）；檔案的欄為：{columns}。未匯入任何內容。",
+            ),
+            ImportUnknownColumns => (
+                "Columns that match no field, ignored: {columns}",
+                "无法对应字段的列（已忽略）：{columns}",
+                "無法對應欄位的欄（已忽略）：{columns}",
+            ),
+            ImportColumnTwice => (
+                "Column '{column}' names a field an earlier column already fills; ignored.",
+                "列“{column}”对应的字段已由前面的列填写，已忽略。",
+                "欄「{column}」對應的欄位已由前面的欄填寫，已忽略。",
+            ),
+            ImportStateStale => (
+                "The file or the options changed since the interrupted import; starting over from the first row.",
+                "自上次中断以来文件或选项已改变，从第一行重新开始。",
+                "自上次中斷以來檔案或選項已改變，從第一列重新開始。",
+            ),
+            ImportResumed => (
+                "Resuming the interrupted import after row {row}.",
+                "继续上次中断的导入，从第 {row} 行之后开始。",
+                "繼續上次中斷的匯入，從第 {row} 列之後開始。",
+            ),
+            ImportProgress => (
+                "{rows} rows, {percent}%, {rate} rows/s",
+                "{rows} 行，{percent}%，每秒 {rate} 行",
+                "{rows} 列，{percent}%，每秒 {rate} 列",
+            ),
+            ImportSummary => (
+                "Processed {rows} rows: {created} created, {updated} updated, {skipped} skipped, {errors} errors; {seconds} s, {rate} rows/s.",
+                "已处理 {rows} 行：新建 {created}，更新 {updated}，跳过 {skipped}，错误 {errors}；用时 {seconds} 秒，每秒 {rate} 行。",
+                "已處理 {rows} 列：新建 {created}，更新 {updated}，略過 {skipped}，錯誤 {errors}；用時 {seconds} 秒，每秒 {rate} 列。",
+            ),
+            ImportDryRunSummary => (
+                "Dry run, nothing written. {rows} rows: would create {created}, update {updated}, skip {skipped}; {errors} errors; {seconds} s, {rate} rows/s.",
+                "试运行，未写入任何内容。{rows} 行：将新建 {created}，更新 {updated}，跳过 {skipped}；错误 {errors}；用时 {seconds} 秒，每秒 {rate} 行。",
+                "試執行，未寫入任何內容。{rows} 列：將新建 {created}，更新 {updated}，略過 {skipped}；錯誤 {errors}；用時 {seconds} 秒，每秒 {rate} 列。",
+            ),
+            ImportAccountsCreated => (
+                "{count} accounts created for company names not found.",
+                "为未找到的公司名称新建了 {count} 个客户。",
+                "為未找到的公司名稱新建了 {count} 個客戶。",
+            ),
+            ImportAccountsWouldCreate => (
+                "{count} accounts would be created for company names not found.",
+                "将为未找到的公司名称新建 {count} 个客户。",
+                "將為未找到的公司名稱新建 {count} 個客戶。",
+            ),
+            ImportErrorsWritten => (
+                "{errors} rows were not imported; row, field and reason of each are in {path}. Every other row was processed.",
+                "{errors} 行未导入，每行的行号、字段和原因见 {path}。其余各行均已处理。",
+                "{errors} 列未匯入，每列的列號、欄位和原因見 {path}。其餘各列均已處理。",
+            ),
+            ImportNoErrors => ("No row had errors.", "没有出错的行。", "沒有出錯的列。"),
+            ImportStopped => (
+                "Stopped after {batches} batches as asked (rows up to {row} are saved); run the same command again to resume.",
+                "按要求在 {batches} 批后停止（第 {row} 行及之前已保存）；再次运行同一命令即可继续。",
+                "依要求在 {batches} 批後停止（第 {row} 列及之前已儲存）；再次執行同一命令即可繼續。",
+            ),
+            ImportFailed => (
+                "The import stopped: {reason}. Rows up to {row} are saved; run the same command again to resume.",
+                "导入中断：{reason}。第 {row} 行及之前已保存；再次运行同一命令即可继续。",
+                "匯入中斷：{reason}。第 {row} 列及之前已儲存；再次執行同一命令即可繼續。",
+            ),
+            ImportErrorsRow => ("row", "行号", "列號"),
+            ImportErrorsField => ("field", "字段", "欄位"),
+            ImportErrorsReason => ("reason", "原因", "原因"),
+            ImportRecordGone => (
+                "The matching record was deleted meanwhile.",
+                "匹配的记录已被删除。",
+                "相符的記錄已被刪除。",
+            ),
+            ImportRecordChanged => (
+                "The matching record was changed by someone else meanwhile; import the row again.",
+                "匹配的记录同时被他人修改，请重新导入此行。",
+                "相符的記錄同時被他人修改，請重新匯入此列。",
             ),
         }
     }

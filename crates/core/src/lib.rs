@@ -6,6 +6,7 @@ pub mod access;
 pub mod builtin;
 pub mod channels;
 pub mod i18n;
+pub mod import;
 pub mod metadata;
 pub mod normalize;
 pub mod query;

@@ -1,6 +1,7 @@
 //! `guanxi bench`: the figures issues ask for, measured on generated data in release
 //! builds. `write` times bulk creation through the write path beside raw inserts of the
-//! same rows; `read` times get-by-id and filtered list pages over HTTP on loopback.
+//! same rows; `read` times get-by-id and filtered list pages over HTTP on loopback;
+//! `import` writes a contact spreadsheet as Excel users send them and imports it.
 
 use std::time::{Duration, Instant};
 
@@ -28,6 +29,8 @@ pub enum Which {
     Permissions,
     /// Web pages signed in through the browser session: list, record page, home.
     Ui,
+    /// A generated contact CSV (Chinese names, messy phones, companies) through `import`.
+    Import,
 }
 
 #[derive(Debug, Args)]
@@ -43,6 +46,9 @@ pub struct BenchArgs {
     /// Requests per measured read scenario.
     #[arg(long, default_value_t = 2_000)]
     requests: usize,
+    /// import: write the file in GB18030 (as Excel in China saves CSV) instead of UTF-8.
+    #[arg(long)]
+    gb18030: bool,
 }
 
 pub async fn run(args: BenchArgs, storage: &Storage) -> anyhow_lite::Result<()> {
@@ -54,6 +60,7 @@ pub async fn run(args: BenchArgs, storage: &Storage) -> anyhow_lite::Result<()> 
         Which::Read => read(&args, storage).await,
         Which::Permissions => permissions(&args, storage).await,
         Which::Ui => ui(&args, storage).await,
+        Which::Import => import(&args, storage).await,
     }
 }
 
@@ -621,5 +628,137 @@ async fn ui(args: &BenchArgs, storage: &Storage) -> anyhow_lite::Result<()> {
         report(&format!("{name} ({:.1} KB)", bytes as f64 / 1024.0), samples);
     }
     running.stop().await;
+    Ok(())
+}
+
+/// One CSV cell, quoted when it must be.
+fn csv_cell(out: &mut String, text: &str) {
+    if text.contains([',', '"', '\n', '\r']) {
+        out.push('"');
+        out.push_str(&text.replace('"', "\"\""));
+        out.push('"');
+    } else {
+        out.push_str(text);
+    }
+}
+
+/// A contact list as a sales team exports it from Excel: Chinese headers, phones in every
+/// format, mixed-case emails, company names with stray spaces and full-width letters,
+/// a few repeated people and a few broken cells.
+fn contact_csv(n: usize) -> String {
+    const COLUMNS: &[(&str, &str)] = &[
+        ("姓名", "name"),
+        ("英文名", "english_name"),
+        ("职位", "title"),
+        ("部门", "department"),
+        ("手机", "mobile"),
+        ("电话", "phone"),
+        ("邮箱", "email"),
+        ("公司", ""),
+        ("省份", "province"),
+        ("城市", "city"),
+        ("地址", "address"),
+        ("微信", "wechat"),
+    ];
+    let mut g = Generator::new(11);
+    let mut rng = rand::rngs::StdRng::seed_from_u64(11);
+    let companies: Vec<String> = (0..(n / 20).max(1))
+        .map(|i| g.account(i)["name"].as_str().unwrap_or("公司").to_string())
+        .collect();
+    let mut out = String::with_capacity(n * 160);
+    for (i, (h, _)) in COLUMNS.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(h);
+    }
+    out.push_str("\r\n");
+    for i in 0..n {
+        let c = g.contact(i, None);
+        for (k, (_, field)) in COLUMNS.iter().enumerate() {
+            if k > 0 {
+                out.push(',');
+            }
+            let mut text = match *field {
+                "" => {
+                    let name = &companies[rng.gen_range(0..companies.len())];
+                    match rng.gen_range(0..10u32) {
+                        0 => format!(" {name} "),
+                        1 => name.to_uppercase(),
+                        _ => name.clone(),
+                    }
+                }
+                f => c.get(f).and_then(Json::as_str).unwrap_or("").to_string(),
+            };
+            if *field == "email" && rng.gen_range(0..4u32) == 0 {
+                text = text.to_uppercase();
+            }
+            // One row in 500 has a broken email: it goes to the error file.
+            if *field == "email" && !text.is_empty() && rng.gen_range(0..500u32) == 0 {
+                text = text.replace('@', " at ");
+            }
+            csv_cell(&mut out, &text);
+        }
+        out.push_str("\r\n");
+    }
+    out
+}
+
+async fn import(args: &BenchArgs, storage: &Storage) -> anyhow_lite::Result<()> {
+    use guanxi_services::import::{Event, ImportOptions};
+    let (crm, actor, _keep) = bench_crm(storage).await?;
+    let dir = tempfile::Builder::new()
+        .prefix("guanxi-bench-import-")
+        .tempdir()?;
+    let start = Instant::now();
+    let text = contact_csv(args.contacts);
+    let (path, bytes) = if args.gb18030 {
+        let (gb, _, _) = encoding_rs::GB18030.encode(&text);
+        (dir.path().join("contacts-gb18030.csv"), gb.into_owned())
+    } else {
+        let mut b = "\u{feff}".as_bytes().to_vec();
+        b.extend_from_slice(text.as_bytes());
+        (dir.path().join("contacts.csv"), b)
+    };
+    drop(text);
+    std::fs::write(&path, &bytes)?;
+    eprintln!(
+        "generated {} ({} rows, {:.1} MB) in {:.1}s",
+        path.display(),
+        args.contacts,
+        bytes.len() as f64 / 1e6,
+        start.elapsed().as_secs_f64()
+    );
+    drop(bytes);
+    let options = ImportOptions::default();
+    let report = crm
+        .import(&actor, "contacts", &path, &options, &mut |_: &Event| {})
+        .await
+        .map_err(|e| e.message(guanxi_core::Locale::En))?;
+    let c = &report.counts;
+    println!(
+        "import: {} rows in {:.2}s = {:.0} rows/s ({} {}; created {}, updated {}, skipped {} as duplicates, errors {}, accounts created {}; batches of {})",
+        c.rows(),
+        report.seconds,
+        report.rate,
+        report.format,
+        report.encoding.as_deref().unwrap_or(""),
+        c.created,
+        c.updated,
+        c.skipped,
+        c.errors,
+        c.accounts,
+        options.batch_size
+    );
+    let p = &report.phases;
+    println!(
+        "where the time went: read+map {:.2}s, duplicate matching {:.2}s, accounts {:.2}s, write path {:.2}s, commit+checkpoint {:.2}s",
+        p.read.as_secs_f64(),
+        p.matching.as_secs_f64(),
+        p.accounts.as_secs_f64(),
+        p.write.as_secs_f64(),
+        p.commit.as_secs_f64()
+    );
+    crm.db().close().await;
     Ok(())
 }

@@ -1,4 +1,5 @@
-//! The command line: `serve`, `demo`, `migrate`, `user add`, `token create`, `export`, `bench`.
+//! The command line: `serve`, `demo`, `migrate`, `user add`, `token create`, `import`,
+//! `export`, `bench`.
 //! Every command takes the same storage options as `serve`.
 
 use std::path::PathBuf;
@@ -86,8 +87,50 @@ enum Command {
         #[arg(long, short)]
         output: Option<PathBuf>,
     },
+    /// Import a CSV (UTF-8, UTF-16 or GB18030; `,` `;` or TAB) or XLSX file into OBJECTS
+    /// (the plural API name, e.g. contacts). Rows that fail go to FILE.errors.csv; an
+    /// interrupted import resumes when run again with the same command.
+    Import(ImportArgs),
     /// Benchmarks (build with --release).
     Bench(crate::bench::BenchArgs),
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum OnDuplicateArg {
+    /// Leave the existing record alone.
+    Skip,
+    /// Fill the existing record's empty fields from the row.
+    Merge,
+    /// Create a new record anyway.
+    Create,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ImportArgs {
+    objects: String,
+    file: PathBuf,
+    /// Header-to-field mapping: `header = field` lines (TOML-style quoting allowed).
+    #[arg(long)]
+    mapping: Option<PathBuf>,
+    /// Validate and count, write nothing to the database (the error file is written).
+    #[arg(long)]
+    dry_run: bool,
+    /// A row matching an existing record by email or mobile (an external id match always updates).
+    #[arg(long, value_enum, default_value = "skip")]
+    on_duplicate: OnDuplicateArg,
+    /// Where rows that fail are written (default FILE.errors.csv).
+    #[arg(long)]
+    errors: Option<PathBuf>,
+    /// Import as this user (their permissions; they own what is created). Default: the
+    /// first administrator, audited as `cli`.
+    #[arg(long)]
+    email: Option<String>,
+    /// Rows per transaction and checkpoint.
+    #[arg(long, default_value_t = guanxi_services::import::DEFAULT_BATCH)]
+    batch_size: usize,
+    /// Stop after this many batches, as an interrupted import would (to try the resume).
+    #[arg(long, hide = true)]
+    stop_after_batches: Option<u64>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -435,8 +478,149 @@ async fn run(cli: Cli, file: FileConfig) -> anyhow_lite::Result<()> {
             crm.db().close().await;
             Ok(())
         }
+        Command::Import(args) => {
+            let crm = open(&storage).await?;
+            // Records need an owner: an empty database gets its administrator, as on `serve`.
+            announce_admin(&crm, admin_email.as_deref(), admin_password.as_deref(), locale).await?;
+            let result = import(&crm, args, locale).await;
+            crm.db().close().await;
+            result
+        }
         Command::Bench(args) => crate::bench::run(args, &storage).await,
     }
+}
+
+/// `guanxi import`: a progress line on a terminal, the summary on stdout; a row error is
+/// not a failure, an unreadable file or bad option is.
+async fn import(crm: &Crm, args: ImportArgs, locale: Locale) -> anyhow_lite::Result<()> {
+    use guanxi_services::import::{Event, ImportOptions, OnDuplicate, read_mapping};
+    use std::io::{IsTerminal, Write};
+    let fail = |e: guanxi_services::import::ImportError| ServiceError::Internal(e.message(locale));
+    let mapping = match &args.mapping {
+        Some(p) => read_mapping(p).map_err(fail)?,
+        None => Vec::new(),
+    };
+    let mut actor = match &args.email {
+        Some(e) => cli_actor(crm, e, locale).await?,
+        None => crm.command_line_importer(locale).await?,
+    };
+    actor.locale = locale;
+    let options = ImportOptions {
+        mapping,
+        dry_run: args.dry_run,
+        on_duplicate: match args.on_duplicate {
+            OnDuplicateArg::Skip => OnDuplicate::Skip,
+            OnDuplicateArg::Merge => OnDuplicate::Merge,
+            OnDuplicateArg::Create => OnDuplicate::Create,
+        },
+        batch_size: args.batch_size,
+        errors_path: args.errors.clone(),
+        state_path: None,
+        stop_after_batches: args.stop_after_batches,
+    };
+    let terminal = std::io::stderr().is_terminal();
+    let mut progress = |event: &Event| match event {
+        Event::Started {
+            unknown_columns,
+            twice_columns,
+            resumed_after,
+            restarted,
+        } => {
+            if *restarted {
+                eprintln!("{}", Msg::ImportStateStale.text(locale));
+            }
+            if let Some(row) = resumed_after {
+                eprintln!(
+                    "{}",
+                    Msg::ImportResumed.format(locale, &[("row", &row.to_string())])
+                );
+            }
+            if !unknown_columns.is_empty() {
+                let cols = unknown_columns.join(", ");
+                eprintln!(
+                    "{}",
+                    Msg::ImportUnknownColumns.format(locale, &[("columns", &cols)])
+                );
+            }
+            for c in twice_columns {
+                eprintln!("{}", Msg::ImportColumnTwice.format(locale, &[("column", c)]));
+            }
+        }
+        Event::Batch(p) if terminal => {
+            let line = Msg::ImportProgress.format(
+                locale,
+                &[
+                    ("rows", &p.rows.to_string()),
+                    ("percent", &format!("{:.0}", p.fraction * 100.0)),
+                    ("rate", &format!("{:.0}", p.rate)),
+                ],
+            );
+            let mut err = std::io::stderr().lock();
+            let _ = write!(err, "\r{line}\x1b[K");
+            let _ = err.flush();
+        }
+        Event::Batch(_) => {}
+    };
+    let result = crm
+        .import(&actor, &args.objects, &args.file, &options, &mut progress)
+        .await;
+    if terminal {
+        eprintln!();
+    }
+    let report = result.map_err(fail)?;
+    let c = &report.counts;
+    let summary = if report.dry_run {
+        Msg::ImportDryRunSummary
+    } else {
+        Msg::ImportSummary
+    };
+    println!(
+        "{}",
+        summary.format(
+            locale,
+            &[
+                ("rows", &c.rows().to_string()),
+                ("created", &c.created.to_string()),
+                ("updated", &c.updated.to_string()),
+                ("skipped", &c.skipped.to_string()),
+                ("errors", &c.errors.to_string()),
+                ("seconds", &format!("{:.2}", report.seconds)),
+                ("rate", &format!("{:.0}", report.rate)),
+            ]
+        )
+    );
+    if c.accounts > 0 {
+        let msg = if report.dry_run {
+            Msg::ImportAccountsWouldCreate
+        } else {
+            Msg::ImportAccountsCreated
+        };
+        println!("{}", msg.format(locale, &[("count", &c.accounts.to_string())]));
+    }
+    match &report.errors_path {
+        Some(p) => println!(
+            "{}",
+            Msg::ImportErrorsWritten.format(
+                locale,
+                &[
+                    ("errors", &c.errors.to_string()),
+                    ("path", &p.display().to_string())
+                ]
+            )
+        ),
+        None => println!("{}", Msg::ImportNoErrors.text(locale)),
+    }
+    if report.stopped {
+        return Err(ServiceError::Internal(Msg::ImportStopped.format(
+            locale,
+            &[
+                ("batches", &report.batches.to_string()),
+                ("row", &report.last_row.to_string()),
+            ],
+        ))
+        .into());
+    }
+    Ok(())
 }
 
 async fn open(storage: &Storage) -> anyhow_lite::Result<Crm> {

@@ -10,6 +10,7 @@ pub mod demo;
 mod error;
 pub mod export;
 pub mod identity;
+pub mod import;
 pub mod layouts;
 pub mod metadata;
 pub mod permissions;

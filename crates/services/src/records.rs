@@ -218,8 +218,30 @@ impl Crm {
         changes: &[Change],
         now: DateTime<Utc>,
     ) -> Result<Vec<ItemResult>, ServiceError> {
-        let ctx = self.parse_context();
         let mut tx = self.db().begin().await?;
+        let results = self
+            .apply_in(&mut tx, actor, schema, object, changes, now)
+            .await?;
+        let t = std::time::Instant::now();
+        tx.commit().await?;
+        tracing::debug!(object = %object.name, commit = ?t.elapsed(), "write path committed");
+        Ok(results)
+    }
+
+    /// The write path inside a transaction the caller commits (an import writes the
+    /// accounts a batch of contacts names and the contacts together). A clash on a unique
+    /// value committed meanwhile comes back as a storage error, and the transaction is then
+    /// of no further use.
+    pub(crate) async fn apply_in(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        schema: &Schema,
+        object: &Arc<ObjectDef>,
+        changes: &[Change],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<ItemResult>, ServiceError> {
+        let ctx = self.parse_context();
         let ids: Vec<Uuid> = changes
             .iter()
             .filter_map(|c| match c {
@@ -229,7 +251,7 @@ impl Crm {
             .collect();
         let mut current: HashMap<Uuid, Record> = HashMap::new();
         if !ids.is_empty() {
-            for r in store::get_many_in(&mut tx, object, &ids).await? {
+            for r in store::get_many_in(tx, object, &ids).await? {
                 if let Some(id) = r.id() {
                     current.insert(id, r);
                 }
@@ -290,11 +312,11 @@ impl Crm {
 
         let t1 = std::time::Instant::now();
         // 2. References: lookups must point at live records, owners at active users.
-        self.check_references(&mut tx, actor, schema, object, &mut plans)
+        self.check_references(tx, actor, schema, object, &mut plans)
             .await?;
         let t2 = std::time::Instant::now();
         // 3. Unique fields: no clash within the batch or with stored records.
-        check_unique(&mut tx, object, &mut plans).await?;
+        check_unique(tx, object, &mut plans).await?;
         let t3 = std::time::Instant::now();
 
         // 4. Write rows, history and change events together.
@@ -325,7 +347,7 @@ impl Crm {
                     let id = before.id().unwrap_or_default();
                     let expected = before.version();
                     let pairs: Vec<_> = changes.iter().map(|(i, v)| (&object.fields[*i], v)).collect();
-                    let written = store::update(&mut tx, object, id, expected, &pairs, now).await?;
+                    let written = store::update(tx, object, id, expected, &pairs, now).await?;
                     if !written {
                         Err(ServiceError::Conflict {
                             current: expected + 1,
@@ -357,7 +379,7 @@ impl Crm {
                 Ok(Planned::Bin { before, deleted }) => {
                     let id = before.id().unwrap_or_default();
                     let expected = before.version();
-                    if !store::set_deleted(&mut tx, object, id, expected, deleted, now).await? {
+                    if !store::set_deleted(tx, object, id, expected, deleted, now).await? {
                         Err(ServiceError::Conflict {
                             current: expected + 1,
                         })
@@ -396,16 +418,15 @@ impl Crm {
         }
         let t4 = std::time::Instant::now();
         if !inserts.is_empty() {
-            store::insert(&mut tx, object, &inserts).await?;
+            store::insert(tx, object, &inserts).await?;
         }
         let t5 = std::time::Instant::now();
-        system::insert_history(&mut tx, &history).await?;
-        system::insert_changes(&mut tx, &events).await?;
+        system::insert_history(tx, &history).await?;
+        system::insert_changes(tx, &events).await?;
         if !audit.is_empty() {
-            system::insert_audit(&mut tx, &audit).await?;
+            system::insert_audit(tx, &audit).await?;
         }
         let t6 = std::time::Instant::now();
-        tx.commit().await?;
         tracing::debug!(
             object = %object.name,
             changes = changes.len(),
@@ -415,7 +436,6 @@ impl Crm {
             updates = ?(t4 - t3),
             insert = ?(t5 - t4),
             history = ?(t6 - t5),
-            commit = ?t6.elapsed(),
             "write path"
         );
         // What the actor may not see is not in the answer either.
@@ -1113,7 +1133,7 @@ impl Crm {
     }
 
     /// Which of `ids` are live records of `target` the actor may read.
-    async fn readable_ids(
+    pub(crate) async fn readable_ids(
         &self,
         tx: &mut Tx,
         actor: &Actor,

@@ -230,6 +230,27 @@ pub async fn find_by(
     field: &FieldDef,
     values: &[Value],
 ) -> Result<Vec<(Arg, Uuid, bool)>> {
+    find(tx, object, field, values, false).await
+}
+
+/// Live records whose `field` has one of `values`: (value, id, false). Unlike `find_by`
+/// this walks the partial (live-only) index an indexed, non-unique field has.
+pub async fn find_live_by(
+    tx: &mut Tx,
+    object: &ObjectDef,
+    field: &FieldDef,
+    values: &[Value],
+) -> Result<Vec<(Arg, Uuid, bool)>> {
+    find(tx, object, field, values, true).await
+}
+
+async fn find(
+    tx: &mut Tx,
+    object: &ObjectDef,
+    field: &FieldDef,
+    values: &[Value],
+    live: bool,
+) -> Result<Vec<(Arg, Uuid, bool)>> {
     let mut out = Vec::new();
     for chunk in values.chunks(500) {
         let mut s = tx.sql();
@@ -245,6 +266,9 @@ pub async fn find_by(
             .ident(&field.column)
             .push(" IN (");
         s.bind_list(chunk.iter().map(|v| value_arg(field, v))).push(")");
+        if live {
+            s.push(" AND ").ident("deleted_at").push(" IS NULL");
+        }
         let rows = tx
             .fetch(s, &[field.column_kind(), ColumnKind::Uuid, ColumnKind::DateTime])
             .await?;

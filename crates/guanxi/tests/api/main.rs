@@ -14,6 +14,7 @@ mod custom;
 mod customer360;
 mod export;
 mod filters;
+mod import;
 mod lifecycle;
 mod metadata_edit;
 mod openapi;

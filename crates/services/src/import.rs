@@ -1,0 +1,1677 @@
+//! Imports a spreadsheet — CSV in whatever encoding Excel wrote it (UTF-8 with or without
+//! BOM, UTF-16 with BOM, GB18030/GBK), or the first sheet of an XLSX — into records of one
+//! object. Every row goes through the one write path (`Crm::apply_in`), in batches that
+//! commit whole, each with the accounts its company names need; a checkpoint after each
+//! batch lets an interrupted import resume. It never writes a record any other way, and a
+//! row is written whole or not at all: a row that fails is reported in the error file.
+
+use std::collections::{HashMap, HashSet};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use guanxi_core::access::Operation;
+use guanxi_core::import::{self as mapping, ColumnMap, Mapped, Target};
+use guanxi_core::metadata::FieldType;
+use guanxi_core::values::{self, Record, Value};
+use guanxi_core::{Locale, Msg, ObjectDef, Schema};
+use guanxi_storage::records as store;
+use guanxi_storage::{StorageError, Tx};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value as Json, json};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::records::{Change, ListQuery, Outcome};
+use crate::{Actor, Crm, ServiceError};
+
+/// Rows per transaction (and per checkpoint).
+pub const DEFAULT_BATCH: usize = 2_000;
+/// The write path takes at most this many changes at once.
+pub const MAX_BATCH: usize = 5_000;
+
+/// What to do with a row that matches a record already there (by email or mobile).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OnDuplicate {
+    /// Leave the record alone; the row is skipped.
+    #[default]
+    Skip,
+    /// Fill the record's empty fields from the row; never overwrite a value.
+    Merge,
+    /// Create a new record anyway.
+    Create,
+}
+
+impl OnDuplicate {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OnDuplicate::Skip => "skip",
+            OnDuplicate::Merge => "merge",
+            OnDuplicate::Create => "create",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct ImportOptions {
+    /// Header → field pairs from a mapping file; they win over names, labels and synonyms.
+    pub mapping: Vec<(String, Mapped)>,
+    pub dry_run: bool,
+    pub on_duplicate: OnDuplicate,
+    pub batch_size: usize,
+    /// Where rows that fail go (default: `FILE.errors.csv`).
+    pub errors_path: Option<PathBuf>,
+    /// Where the checkpoint goes (default: `FILE.import-state`).
+    pub state_path: Option<PathBuf>,
+    /// Stop after this many committed batches, as if interrupted (tests, and trying the
+    /// resume on a real file).
+    pub stop_after_batches: Option<u64>,
+}
+
+impl Default for ImportOptions {
+    fn default() -> Self {
+        ImportOptions {
+            mapping: Vec::new(),
+            dry_run: false,
+            on_duplicate: OnDuplicate::Skip,
+            batch_size: DEFAULT_BATCH,
+            errors_path: None,
+            state_path: None,
+            stop_after_batches: None,
+        }
+    }
+}
+
+/// What an import tells while it runs.
+#[derive(Clone, Debug)]
+pub enum Event {
+    /// Before the first row: the columns left out, and what became of a checkpoint.
+    Started {
+        unknown_columns: Vec<String>,
+        twice_columns: Vec<String>,
+        resumed_after: Option<u64>,
+        restarted: bool,
+    },
+    /// After each batch.
+    Batch(Progress),
+}
+
+/// How far an import is, after each batch.
+#[derive(Clone, Debug)]
+pub struct Progress {
+    /// Rows processed, in this run and the run it resumes.
+    pub rows: u64,
+    /// Share of the file read, 0–1.
+    pub fraction: f64,
+    pub elapsed: Duration,
+    /// Rows per second in this run.
+    pub rate: f64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counts {
+    pub created: u64,
+    pub updated: u64,
+    pub skipped: u64,
+    pub errors: u64,
+    /// Accounts created for company names (not counted in the other numbers).
+    pub accounts: u64,
+}
+
+impl Counts {
+    pub fn rows(&self) -> u64 {
+        self.created + self.updated + self.skipped + self.errors
+    }
+}
+
+/// Where an import's time went (for the benchmark).
+#[derive(Clone, Debug, Default)]
+pub struct Phases {
+    /// Reading and decoding the file, mapping cells to fields, duplicate keys.
+    pub read: Duration,
+    /// Finding stored records that rows match (external id, email, mobile).
+    pub matching: Duration,
+    /// Creating accounts for company names.
+    pub accounts: Duration,
+    /// The write path for the rows: validation, normalisation, checks, rows, history, events.
+    pub write: Duration,
+    /// Commits, checkpoints and the error file.
+    pub commit: Duration,
+}
+
+/// What an import did (or, in a dry run, would do).
+#[derive(Clone, Debug)]
+pub struct ImportReport {
+    pub object: String,
+    pub counts: Counts,
+    pub dry_run: bool,
+    /// `csv` or `xlsx`, and the text encoding of a CSV.
+    pub format: String,
+    pub encoding: Option<String>,
+    pub seconds: f64,
+    /// Rows per second in this run.
+    pub rate: f64,
+    /// The error file, when a row failed.
+    pub errors_path: Option<PathBuf>,
+    pub unknown_columns: Vec<String>,
+    pub twice_columns: Vec<String>,
+    /// The last row a checkpoint said was done, when this run resumed one.
+    pub resumed_after: Option<u64>,
+    /// A checkpoint was there but for another file or other options: started over.
+    pub restarted: bool,
+    /// Stopped early as `stop_after_batches` asked; the checkpoint is kept.
+    pub stopped: bool,
+    pub batches: u64,
+    /// The last row processed (the header is row 1).
+    pub last_row: u64,
+    pub phases: Phases,
+}
+
+/// Why an import could not run (nothing written), or stopped (rows up to `row` kept).
+#[derive(Debug)]
+pub enum ImportError {
+    UnknownObject(String),
+    Unreadable {
+        path: PathBuf,
+        reason: String,
+    },
+    Empty(PathBuf),
+    BadMappingLine {
+        path: PathBuf,
+        line: usize,
+    },
+    MappingUnknownField {
+        path: PathBuf,
+        field: String,
+    },
+    NoNameColumn {
+        field: String,
+        examples: String,
+        columns: Vec<String>,
+    },
+    /// A failure after `row` (every row up to it is saved and checkpointed).
+    Stopped {
+        row: u64,
+        cause: ServiceError,
+    },
+    Service(ServiceError),
+}
+
+impl From<ServiceError> for ImportError {
+    fn from(e: ServiceError) -> Self {
+        ImportError::Service(e)
+    }
+}
+
+impl From<StorageError> for ImportError {
+    fn from(e: StorageError) -> Self {
+        ImportError::Service(e.into())
+    }
+}
+
+impl ImportError {
+    pub fn message(&self, locale: Locale) -> String {
+        match self {
+            ImportError::UnknownObject(o) => Msg::ImportUnknownObject.format(locale, &[("object", o)]),
+            ImportError::Unreadable { path, reason } => Msg::ImportUnreadableFile.format(
+                locale,
+                &[("path", &path.display().to_string()), ("reason", reason)],
+            ),
+            ImportError::Empty(path) => {
+                Msg::ImportEmptyFile.format(locale, &[("path", &path.display().to_string())])
+            }
+            ImportError::BadMappingLine { path, line } => Msg::ImportBadMappingLine.format(
+                locale,
+                &[("path", &path.display().to_string()), ("line", &line.to_string())],
+            ),
+            ImportError::MappingUnknownField { path, field } => Msg::ImportMappingUnknownField
+                .format(locale, &[("path", &path.display().to_string()), ("field", field)]),
+            ImportError::NoNameColumn {
+                field,
+                examples,
+                columns,
+            } => Msg::ImportNoNameColumn.format(
+                locale,
+                &[
+                    ("field", field),
+                    ("examples", examples),
+                    ("columns", &columns.join(", ")),
+                ],
+            ),
+            ImportError::Stopped { row, cause } => Msg::ImportFailed.format(
+                locale,
+                &[("reason", &cause.to_string()), ("row", &row.to_string())],
+            ),
+            ImportError::Service(e) => e.to_string(),
+        }
+    }
+}
+
+/// Reads a mapping file (see `guanxi_core::import::parse_mapping`).
+pub fn read_mapping(path: &Path) -> Result<Vec<(String, Mapped)>, ImportError> {
+    let bytes = std::fs::read(path).map_err(|e| ImportError::Unreadable {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })?;
+    let (text, _) = decode(bytes);
+    mapping::parse_mapping(&text).map_err(|line| ImportError::BadMappingLine {
+        path: path.to_path_buf(),
+        line,
+    })
+}
+
+/// `FILE.errors.csv` beside the input.
+pub fn default_errors_path(file: &Path) -> PathBuf {
+    with_suffix(file, ".errors.csv")
+}
+
+/// `FILE.import-state` beside the input.
+pub fn default_state_path(file: &Path) -> PathBuf {
+    with_suffix(file, ".import-state")
+}
+
+fn with_suffix(file: &Path, suffix: &str) -> PathBuf {
+    let mut s = file.as_os_str().to_os_string();
+    s.push(suffix);
+    PathBuf::from(s)
+}
+
+// ---------------------------------------------------------------------------------------
+// Reading the file
+
+/// Text of a CSV file: byte-order marks say UTF-8 or UTF-16; without one, text that is not
+/// valid UTF-8 is GB18030 (which reads GBK and GB2312 too), as Excel in China saves it.
+pub fn decode(bytes: Vec<u8>) -> (String, &'static str) {
+    use encoding_rs::{GB18030, UTF_16BE, UTF_16LE};
+    if let Some(rest) = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
+        return (String::from_utf8_lossy(rest).into_owned(), "UTF-8");
+    }
+    if let Some(rest) = bytes.strip_prefix(&[0xFF, 0xFE]) {
+        return (
+            UTF_16LE.decode_without_bom_handling(rest).0.into_owned(),
+            "UTF-16LE",
+        );
+    }
+    if let Some(rest) = bytes.strip_prefix(&[0xFE, 0xFF]) {
+        return (
+            UTF_16BE.decode_without_bom_handling(rest).0.into_owned(),
+            "UTF-16BE",
+        );
+    }
+    match String::from_utf8(bytes) {
+        Ok(s) => (s, "UTF-8"),
+        Err(e) => (
+            GB18030.decode_without_bom_handling(e.as_bytes()).0.into_owned(),
+            "GB18030",
+        ),
+    }
+}
+
+/// The delimiter of a CSV: whichever of `,` `;` TAB occurs most in the header line
+/// (outside quotes); `,` when none does.
+pub fn sniff_delimiter(text: &str) -> u8 {
+    let mut counts = [0usize; 3];
+    let mut quoted = false;
+    for c in text.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            '\n' | '\r' if !quoted => break,
+            ',' if !quoted => counts[0] += 1,
+            ';' if !quoted => counts[1] += 1,
+            '\t' if !quoted => counts[2] += 1,
+            _ => {}
+        }
+    }
+    let best = (0..3)
+        .max_by_key(|i| (counts[*i], usize::from(*i == 0)))
+        .unwrap_or(0);
+    if counts[best] == 0 {
+        b','
+    } else {
+        [b',', b';', b'\t'][best]
+    }
+}
+
+/// Rows of a file after the header, each with its row number (the header is row 1).
+enum Rows {
+    Csv {
+        reader: csv::Reader<std::io::Cursor<Vec<u8>>>,
+        record: csv::StringRecord,
+        total: u64,
+        next: u64,
+    },
+    Cells {
+        rows: std::vec::IntoIter<(u64, Vec<String>)>,
+        total: usize,
+        done: usize,
+    },
+}
+
+impl Rows {
+    fn next_row(&mut self) -> Result<Option<(u64, Vec<String>)>, String> {
+        match self {
+            Rows::Csv {
+                reader, record, next, ..
+            } => {
+                if !reader.read_record(record).map_err(|e| e.to_string())? {
+                    return Ok(None);
+                }
+                let n = *next;
+                *next += 1;
+                Ok(Some((n, record.iter().map(str::to_string).collect())))
+            }
+            Rows::Cells { rows, done, .. } => {
+                *done += 1;
+                Ok(rows.next())
+            }
+        }
+    }
+
+    fn fraction(&self) -> f64 {
+        match self {
+            Rows::Csv { reader, total, .. } => reader.position().byte() as f64 / (*total).max(1) as f64,
+            Rows::Cells { total, done, .. } => *done as f64 / (*total).max(1) as f64,
+        }
+    }
+}
+
+struct Sheet {
+    headers: Vec<String>,
+    rows: Rows,
+    format: &'static str,
+    encoding: Option<&'static str>,
+}
+
+fn is_workbook(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0])
+}
+
+/// Opens a file: a workbook (first sheet) if it is one, else CSV text.
+fn open_sheet(bytes: Vec<u8>) -> Result<Option<Sheet>, String> {
+    if is_workbook(&bytes) {
+        return open_workbook(bytes);
+    }
+    let (text, encoding) = decode(bytes);
+    let delimiter = sniff_delimiter(&text);
+    let total = text.len() as u64;
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(std::io::Cursor::new(text.into_bytes()));
+    let mut record = csv::StringRecord::new();
+    if !reader.read_record(&mut record).map_err(|e| e.to_string())? {
+        return Ok(None);
+    }
+    let headers = record.iter().map(str::to_string).collect();
+    Ok(Some(Sheet {
+        headers,
+        rows: Rows::Csv {
+            reader,
+            record,
+            total,
+            next: 2,
+        },
+        format: "csv",
+        encoding: Some(encoding),
+    }))
+}
+
+fn open_workbook(bytes: Vec<u8>) -> Result<Option<Sheet>, String> {
+    use calamine::Reader;
+    let mut book =
+        calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes)).map_err(|e| e.to_string())?;
+    let Some(range) = book.worksheet_range_at(0) else {
+        return Ok(None);
+    };
+    let range = range.map_err(|e| e.to_string())?;
+    // Excel's own row numbers: the range starts at the first row with anything in it.
+    let first = range.start().map_or(0, |(r, _)| u64::from(r)) + 1;
+    let mut rows = range.rows().enumerate().map(|(i, cells)| {
+        let texts: Vec<String> = cells.iter().map(cell_text).collect();
+        (first + i as u64, texts)
+    });
+    let Some((_, headers)) = rows.next() else {
+        return Ok(None);
+    };
+    let rest: Vec<(u64, Vec<String>)> = rows.collect();
+    let total = rest.len();
+    Ok(Some(Sheet {
+        headers,
+        rows: Rows::Cells {
+            rows: rest.into_iter(),
+            total,
+            done: 0,
+        },
+        format: "xlsx",
+        encoding: None,
+    }))
+}
+
+/// A cell as the text a user typed: whole numbers without `.0` (phone numbers are often
+/// stored as numbers), dates as ISO dates.
+fn cell_text(cell: &calamine::Data) -> String {
+    use calamine::Data;
+    match cell {
+        Data::Empty | Data::Error(_) => String::new(),
+        Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+        Data::Int(i) => i.to_string(),
+        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+        Data::Float(f) => f.to_string(),
+        Data::Bool(b) => b.to_string(),
+        Data::DateTime(d) => match d.as_datetime() {
+            Some(dt) if dt.time() == chrono::NaiveTime::MIN => dt.format("%Y-%m-%d").to_string(),
+            Some(dt) => dt.format("%Y-%m-%d %H:%M:%S").to_string(),
+            None => d.as_f64().to_string(),
+        },
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The checkpoint
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+struct FileId {
+    size: u64,
+    modified_ns: i128,
+    /// SHA-256 of the first 64 KiB.
+    head: String,
+}
+
+impl FileId {
+    fn of(path: &Path, bytes: &[u8]) -> FileId {
+        let meta = std::fs::metadata(path).ok();
+        let modified_ns = meta
+            .as_ref()
+            .and_then(|m| m.modified().ok())
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_nanos() as i128);
+        let head = Sha256::digest(&bytes[..bytes.len().min(64 * 1024)]);
+        FileId {
+            size: bytes.len() as u64,
+            modified_ns,
+            head: head.iter().map(|b| format!("{b:02x}")).collect(),
+        }
+    }
+}
+
+/// A batch written to the error file and about to commit: if its first new record is in
+/// the database on resume, it committed.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct Pending {
+    through_row: u64,
+    probe: Option<Uuid>,
+    counts: Counts,
+    errors_len: u64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct State {
+    version: u32,
+    file: FileId,
+    /// Object, actor, duplicate handling and the column mapping this import runs with.
+    options: String,
+    /// Every row up to this one is done.
+    committed_row: u64,
+    counts: Counts,
+    /// Length of the error file when `committed_row` was reached.
+    errors_len: u64,
+    batches: u64,
+    pending: Option<Pending>,
+}
+
+impl State {
+    fn load(path: &Path) -> Option<State> {
+        let text = std::fs::read_to_string(path).ok()?;
+        serde_json::from_str(&text).ok()
+    }
+
+    /// Replaces the file whole (write beside, then rename), so a kill never leaves half.
+    fn save(&self, path: &Path) -> Result<(), ServiceError> {
+        let tmp = with_suffix(path, ".tmp");
+        let text = serde_json::to_string_pretty(self).map_err(|e| ServiceError::Internal(e.to_string()))?;
+        std::fs::write(&tmp, text).map_err(io_error)?;
+        std::fs::rename(&tmp, path).map_err(io_error)
+    }
+}
+
+fn io_error(e: std::io::Error) -> ServiceError {
+    ServiceError::Internal(format!("import file: {e}"))
+}
+
+// ---------------------------------------------------------------------------------------
+// The error file
+
+/// Rows that failed, as CSV (UTF-8 with BOM, so Excel reads it): row number, field, reason,
+/// then the row's own cells under its own headers, so it can be fixed and imported again.
+struct ErrorFile {
+    path: PathBuf,
+    headers: Vec<String>,
+    locale: Locale,
+    writer: Option<csv::Writer<std::fs::File>>,
+}
+
+impl ErrorFile {
+    fn write(&mut self, rows: &[RowError]) -> Result<(), ServiceError> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        if self.writer.is_none() {
+            let mut file = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&self.path)
+                .map_err(io_error)?;
+            let fresh = file.metadata().map_err(io_error)?.len() == 0;
+            if fresh {
+                file.write_all("\u{feff}".as_bytes()).map_err(io_error)?;
+            }
+            let mut w = csv::WriterBuilder::new().flexible(true).from_writer(file);
+            if fresh {
+                let mut header = vec![
+                    Msg::ImportErrorsRow.text(self.locale).to_string(),
+                    Msg::ImportErrorsField.text(self.locale).to_string(),
+                    Msg::ImportErrorsReason.text(self.locale).to_string(),
+                ];
+                header.extend(self.headers.iter().cloned());
+                w.write_record(&header).map_err(csv_error)?;
+            }
+            self.writer = Some(w);
+        }
+        if let Some(w) = self.writer.as_mut() {
+            for r in rows {
+                let mut line = vec![r.row.to_string(), r.fields.join("; "), r.reasons.join("; ")];
+                line.extend(r.cells.iter().cloned());
+                w.write_record(&line).map_err(csv_error)?;
+            }
+            w.flush().map_err(io_error)?;
+        }
+        Ok(())
+    }
+
+    fn len(&self) -> u64 {
+        std::fs::metadata(&self.path).map_or(0, |m| m.len())
+    }
+}
+
+fn csv_error(e: csv::Error) -> ServiceError {
+    ServiceError::Internal(format!("error file: {e}"))
+}
+
+struct RowError {
+    row: u64,
+    fields: Vec<String>,
+    reasons: Vec<String>,
+    cells: Vec<String>,
+}
+
+// ---------------------------------------------------------------------------------------
+// Rows, keys and batches
+
+/// One row of the file, read and keyed, before it is written.
+struct Prepared {
+    row: u64,
+    cells: Vec<String>,
+    input: Map<String, Json>,
+    /// Company key and the name as written, for the company column.
+    company: Option<(String, String)>,
+    ext: Option<String>,
+    email: Option<String>,
+    mobile: Option<String>,
+}
+
+/// What happens to a row in a round.
+enum Plan {
+    Create,
+    /// Dry run: like a row an earlier batch would have written; created (to validate it)
+    /// and counted as an update.
+    Pretend,
+    /// An update of this record with only these fields (`None` version: no check).
+    Update {
+        id: Uuid,
+        version: Option<i64>,
+        fill_only: bool,
+    },
+    Skip,
+    /// The row fails; the error is about this field (else the fields it names).
+    Fail(ServiceError, Option<String>),
+}
+
+/// Everything one run keeps between batches.
+struct Run<'a> {
+    crm: &'a Crm,
+    actor: &'a Actor,
+    schema: Arc<Schema>,
+    object: Arc<ObjectDef>,
+    map: ColumnMap,
+    headers: Vec<String>,
+    options: &'a ImportOptions,
+    /// The account lookup the company column fills, and the account object.
+    company_field: Option<usize>,
+    accounts: Option<Arc<ObjectDef>>,
+    /// Readable accounts by company key (those created by this import included).
+    account_ids: HashMap<String, Uuid>,
+    ext_field: Option<usize>,
+    email_field: Option<usize>,
+    mobile_field: Option<usize>,
+    /// Dry run only: keys of rows earlier batches would have written, and the company
+    /// names they would have created (each batch's writes are rolled back).
+    dry_keys: HashSet<String>,
+    dry_accounts: HashSet<String>,
+    phases: std::sync::Mutex<Phases>,
+}
+
+impl Run<'_> {
+    fn time(&self, t: Instant, phase: fn(&mut Phases) -> &mut Duration) {
+        if let Ok(mut p) = self.phases.lock() {
+            *phase(&mut p) += t.elapsed();
+        }
+    }
+}
+
+/// The outcome of one batch, written in `tx` and not yet committed.
+struct Batch {
+    tx: Tx,
+    counts: Counts,
+    errors: Vec<RowError>,
+    probe: Option<Uuid>,
+    new_accounts: HashMap<String, Uuid>,
+    /// Duplicate keys of the rows written.
+    keys: Vec<String>,
+}
+
+impl Run<'_> {
+    fn prepare(&self, row: u64, cells: Vec<String>) -> Option<Prepared> {
+        if cells.iter().all(|c| c.trim().is_empty()) {
+            return None;
+        }
+        let ctx = self.crm.parse_context();
+        let mut input = Map::new();
+        let mut company = None;
+        for (cell, target) in cells.iter().zip(&self.map.targets) {
+            let text = cell.trim();
+            if text.is_empty() {
+                continue;
+            }
+            match target {
+                Some(Target::Field(i)) => {
+                    input.insert(
+                        self.object.fields[*i].name.clone(),
+                        Json::String(text.to_string()),
+                    );
+                }
+                Some(Target::Company(i)) => match Uuid::parse_str(text) {
+                    Ok(id) => {
+                        input.insert(self.object.fields[*i].name.clone(), Json::String(id.to_string()));
+                    }
+                    Err(_) => company = Some((mapping::company_key(text), text.to_string())),
+                },
+                None => {}
+            }
+        }
+        let key = |i: Option<usize>| {
+            let f = &self.object.fields[i?];
+            match values::parse_input(f, input.get(&f.name)?, &ctx) {
+                Ok(Value::Text(s)) => Some(s),
+                _ => None,
+            }
+        };
+        let ext = key(self.ext_field);
+        let (email, mobile) = match self.options.on_duplicate {
+            OnDuplicate::Create => (None, None),
+            _ => (key(self.email_field), key(self.mobile_field)),
+        };
+        Some(Prepared {
+            row,
+            cells,
+            input,
+            company,
+            ext,
+            email,
+            mobile,
+        })
+    }
+
+    fn keys(p: &Prepared) -> impl Iterator<Item = String> + '_ {
+        let tag = |t: &'static str, v: &Option<String>| v.as_ref().map(move |v| format!("{t}:{v}"));
+        [tag("x", &p.ext), tag("e", &p.email), tag("m", &p.mobile)]
+            .into_iter()
+            .flatten()
+    }
+
+    /// The API name of the field the company column fills.
+    fn company_name(&self) -> Option<String> {
+        self.company_field.map(|i| self.object.fields[i].name.clone())
+    }
+
+    /// The header of the column feeding a field, for the error file (else the API name).
+    fn column_name(&self, field: &str) -> String {
+        self.object
+            .fields
+            .iter()
+            .position(|f| f.name == field)
+            .and_then(|i| self.map.column_of(i))
+            .and_then(|c| self.headers.get(c))
+            .map_or_else(|| field.to_string(), |h| h.trim().to_string())
+    }
+
+    fn row_error(&self, p: &Prepared, e: &ServiceError, field: Option<&str>) -> RowError {
+        let locale = self.actor.locale;
+        let mut fields = Vec::new();
+        let mut reasons = Vec::new();
+        let mut push = |f: &str, reason: String| {
+            let shown = if f.is_empty() {
+                String::new()
+            } else {
+                self.column_name(f)
+            };
+            if !fields.contains(&shown) || shown.is_empty() {
+                fields.push(shown);
+            }
+            reasons.push(if f.is_empty() {
+                reason
+            } else {
+                format!("{}: {reason}", self.column_name(f))
+            });
+        };
+        let whole = field.unwrap_or("");
+        match e {
+            ServiceError::Validation(errors) => {
+                for fe in errors {
+                    let f = field.unwrap_or(&fe.field);
+                    push(f, fe.message(locale));
+                }
+            }
+            ServiceError::Forbidden(msg) => push(whole, msg.text(locale).to_string()),
+            ServiceError::NotFound => push(whole, Msg::ImportRecordGone.text(locale).to_string()),
+            ServiceError::Conflict { .. } => push(whole, Msg::ImportRecordChanged.text(locale).to_string()),
+            ServiceError::InRecycleBin => push(whole, Msg::DetailInRecycleBin.text(locale).to_string()),
+            other => push(whole, other.to_string()),
+        }
+        fields.retain(|f| !f.is_empty());
+        // One reason needs no column name before it: the field column says it.
+        if let ([reason], [_]) = (reasons.as_mut_slice(), fields.as_slice())
+            && let Some((_, rest)) = reason.split_once(": ")
+        {
+            *reason = rest.to_string();
+        }
+        RowError {
+            row: p.row,
+            fields,
+            reasons,
+            cells: p.cells.clone(),
+        }
+    }
+
+    /// Stored records holding these values in field `i`, live and readable, by value; the
+    /// oldest wins when several do.
+    async fn holders(
+        &self,
+        tx: &mut Tx,
+        i: Option<usize>,
+        keys: &[String],
+    ) -> Result<HashMap<String, (Uuid, bool)>, ServiceError> {
+        let Some(i) = i else { return Ok(HashMap::new()) };
+        if keys.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let field = &self.object.fields[i];
+        let values: Vec<Value> = keys.iter().map(|k| Value::Text(k.clone())).collect();
+        let mut out: HashMap<String, (Uuid, bool)> = HashMap::new();
+        // A unique field's index covers binned records too (a binned holder is reported);
+        // an indexed one's only live records (all a duplicate can be).
+        let found = if field.unique || field.external_id {
+            store::find_by(tx, &self.object, field, &values).await?
+        } else {
+            store::find_live_by(tx, &self.object, field, &values).await?
+        };
+        for (arg, id, deleted) in found {
+            let Some(text) = arg.as_text() else { continue };
+            let entry = out.entry(text.to_string()).or_insert((id, deleted));
+            // A live holder beats a binned one; among equals the oldest (UUIDv7) wins.
+            if (entry.1 && !deleted) || (entry.1 == deleted && id < entry.0) {
+                *entry = (id, deleted);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Runs one batch in a fresh transaction (committed or rolled back by the caller).
+    async fn batch(&self, rows: Vec<Prepared>) -> Result<Batch, ServiceError> {
+        let mut tx = self.crm.db().begin().await?;
+        let mut out = Acc::default();
+        let mut pending = rows;
+        while !pending.is_empty() {
+            // A round takes the rows no earlier row of the batch shares a key with; the
+            // others wait for the next round, where the earlier row's record is there to
+            // match — so a later row is a duplicate of an earlier one, as across batches.
+            let mut claimed: HashSet<String> = HashSet::new();
+            let mut round = Vec::new();
+            let mut later = Vec::new();
+            for p in pending {
+                let keys: Vec<String> = Self::keys(&p).collect();
+                let waits = keys.iter().any(|k| claimed.contains(k));
+                claimed.extend(keys);
+                if waits { later.push(p) } else { round.push(p) }
+            }
+            pending = later;
+            match self.round(&mut tx, round, &mut out).await {
+                Ok(mut deferred) => {
+                    deferred.append(&mut pending);
+                    pending = deferred;
+                }
+                Err(e) => {
+                    let _ = tx.rollback().await;
+                    return Err(e);
+                }
+            }
+        }
+        out.errors.sort_by_key(|e| e.row);
+        Ok(Batch {
+            tx,
+            counts: out.counts,
+            errors: out.errors,
+            probe: out.probe,
+            new_accounts: out.new_accounts,
+            keys: out.keys,
+        })
+    }
+
+    /// Decides what each row of a round does, against the records stored (and written by
+    /// earlier rounds of the batch).
+    async fn plan(
+        &self,
+        tx: &mut Tx,
+        rows: &[Prepared],
+    ) -> Result<(Vec<Plan>, HashMap<Uuid, Record>), ServiceError> {
+        let gather = |f: fn(&Prepared) -> &Option<String>| -> Vec<String> {
+            let set: HashSet<&String> = rows.iter().filter_map(|p| f(p).as_ref()).collect();
+            set.into_iter().cloned().collect()
+        };
+        let by_ext = self.holders(tx, self.ext_field, &gather(|p| &p.ext)).await?;
+        let by_email = self.holders(tx, self.email_field, &gather(|p| &p.email)).await?;
+        let by_mobile = self
+            .holders(tx, self.mobile_field, &gather(|p| &p.mobile))
+            .await?;
+        let live: Vec<Uuid> = by_ext
+            .values()
+            .chain(by_email.values())
+            .chain(by_mobile.values())
+            .filter(|(_, deleted)| !deleted)
+            .map(|(id, _)| *id)
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        let readable: HashSet<Uuid> = if live.is_empty() {
+            HashSet::new()
+        } else {
+            self.crm
+                .readable_ids(tx, self.actor, &self.object, &live)
+                .await?
+                .into_iter()
+                .collect()
+        };
+        let dup_ids: Vec<Uuid> = by_email
+            .values()
+            .chain(by_mobile.values())
+            .filter(|(id, deleted)| !deleted && readable.contains(id))
+            .map(|(id, _)| *id)
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        let records: HashMap<Uuid, Record> = if dup_ids.is_empty() {
+            HashMap::new()
+        } else {
+            store::get_many_in(tx, &self.object, &dup_ids)
+                .await?
+                .into_iter()
+                .filter_map(|r| Some((r.id()?, r)))
+                .collect()
+        };
+        let ext_name = self.ext_field.map(|i| self.object.fields[i].name.clone());
+        let mut plans = Vec::with_capacity(rows.len());
+        for p in rows {
+            // 1. The external id names the record: update it.
+            if let Some(x) = &p.ext
+                && let Some((id, deleted)) = by_ext.get(x)
+            {
+                plans.push(if *deleted {
+                    Plan::Fail(ServiceError::InRecycleBin, ext_name.clone())
+                } else if !readable.contains(id) {
+                    // Held by a record the actor may not read: for them a value taken.
+                    Plan::Fail(
+                        ServiceError::field(ext_name.as_deref().unwrap_or("external_id"), Msg::NotUnique),
+                        None,
+                    )
+                } else {
+                    Plan::Update {
+                        id: *id,
+                        version: None,
+                        fill_only: false,
+                    }
+                });
+                continue;
+            }
+            // 2. The same email, else the same mobile, on a record without another
+            //    external id: a duplicate.
+            let same_ext = |r: &Record| match (self.ext_field, &p.ext) {
+                (Some(i), Some(x)) => match &r.values[i] {
+                    Value::Text(t) => t == x,
+                    _ => true,
+                },
+                _ => true,
+            };
+            let dup = [(&p.email, &by_email), (&p.mobile, &by_mobile)]
+                .into_iter()
+                .filter_map(|(k, map)| map.get(k.as_ref()?))
+                .filter(|(id, deleted)| !deleted && readable.contains(id))
+                .filter_map(|(id, _)| records.get(id))
+                .find(|r| same_ext(r));
+            let dry_dup = self.options.dry_run && Self::keys(p).any(|k| self.dry_keys.contains(&k));
+            plans.push(match (dup, self.options.on_duplicate) {
+                (_, OnDuplicate::Create) => Plan::Create,
+                (Some(_), OnDuplicate::Skip) => Plan::Skip,
+                (Some(r), OnDuplicate::Merge) => Plan::Update {
+                    id: r.id().unwrap_or_default(),
+                    version: Some(r.version()),
+                    fill_only: true,
+                },
+                // A row like one an earlier batch of this dry run would have written.
+                (None, OnDuplicate::Skip) if dry_dup && p.ext.is_none() => Plan::Skip,
+                (None, _) if dry_dup => Plan::Pretend,
+                (None, _) => Plan::Create,
+            });
+        }
+        Ok((plans, records))
+    }
+
+    /// Writes one round: the accounts its company names need, then its rows, all or (when
+    /// a row fails and leaves an account nobody uses) again without the failed rows.
+    /// Returns the rows that must wait for the next round: those matching a record an
+    /// earlier row of this round already changes (by another key).
+    async fn round(
+        &self,
+        tx: &mut Tx,
+        rows: Vec<Prepared>,
+        out: &mut Acc,
+    ) -> Result<Vec<Prepared>, ServiceError> {
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        let t = Instant::now();
+        let (all_plans, records) = self.plan(tx, &rows).await?;
+        self.time(t, |p| &mut p.matching);
+        let mut targets = HashSet::new();
+        let mut deferred = Vec::new();
+        let mut kept = Vec::with_capacity(rows.len());
+        let mut plans = Vec::with_capacity(rows.len());
+        for (p, plan) in rows.into_iter().zip(all_plans) {
+            if let Plan::Update { id, .. } = &plan
+                && !targets.insert(*id)
+            {
+                deferred.push(p);
+            } else {
+                kept.push(p);
+                plans.push(plan);
+            }
+        }
+        let rows = kept;
+        tx.execute_plain(&["SAVEPOINT guanxi_import".to_string()]).await?;
+        for attempt in 0..3 {
+            // Changes for the rows still on, and the company each needs.
+            let mut wanted: Vec<(String, String)> = Vec::new();
+            // Each row's input and the company key it needs, for the rows still on.
+            let mut inputs: Vec<Option<RowInput>> = Vec::with_capacity(rows.len());
+            for (p, plan) in rows.iter().zip(&plans) {
+                let input = match plan {
+                    Plan::Create | Plan::Pretend => Some(p.input.clone()),
+                    Plan::Update {
+                        id, fill_only: false, ..
+                    } => {
+                        let mut patch = p.input.clone();
+                        if let Some(i) = self.ext_field {
+                            patch.remove(&self.object.fields[i].name);
+                        }
+                        let _ = id;
+                        Some(patch)
+                    }
+                    Plan::Update {
+                        id, fill_only: true, ..
+                    } => records.get(id).map(|r| self.fill(r, &p.input)),
+                    Plan::Skip | Plan::Fail(..) => None,
+                };
+                let company = match (plan, &p.company, self.company_field) {
+                    (_, None, _) | (_, _, None) => None,
+                    (
+                        Plan::Update {
+                            id, fill_only: true, ..
+                        },
+                        Some((key, _)),
+                        Some(i),
+                    ) => records
+                        .get(id)
+                        .filter(|r| r.values[i].is_null())
+                        .map(|_| key.clone()),
+                    (_, Some((key, _)), Some(_)) => Some(key.clone()),
+                };
+                if let (Some(_), Some(key), Some((_, shown))) = (&input, &company, &p.company)
+                    && !self.account_ids.contains_key(key)
+                    && !out.new_accounts.contains_key(key)
+                    && !wanted.iter().any(|(k, _)| k == key)
+                {
+                    wanted.push((key.clone(), shown.clone()));
+                }
+                inputs.push(input.map(|i| (i, company)));
+            }
+            // The accounts: created once per company name, in this transaction.
+            let mut created: HashMap<String, Uuid> = HashMap::new();
+            let mut refused: HashMap<String, ServiceError> = HashMap::new();
+            if let (Some(accounts), false) = (&self.accounts, wanted.is_empty()) {
+                let changes: Vec<Change> = wanted
+                    .iter()
+                    .map(|(_, shown)| {
+                        let mut m = Map::new();
+                        m.insert(accounts.name_field.clone(), Json::String(shown.clone()));
+                        Change::Create(m)
+                    })
+                    .collect();
+                let now = self.crm.now();
+                let t = Instant::now();
+                let results = self
+                    .crm
+                    .apply_in(tx, self.actor, &self.schema, accounts, &changes, now)
+                    .await?;
+                self.time(t, |p| &mut p.accounts);
+                for ((key, _), r) in wanted.iter().zip(results) {
+                    match r {
+                        Ok((rec, _)) => {
+                            created.insert(key.clone(), rec.id().unwrap_or_default());
+                        }
+                        Err(e) => {
+                            refused.insert(key.clone(), e);
+                        }
+                    }
+                }
+            }
+            // The rows.
+            let mut changes = Vec::new();
+            let mut slots: Vec<Option<usize>> = Vec::with_capacity(rows.len());
+            let mut failed_company: Vec<Option<ServiceError>> = Vec::with_capacity(rows.len());
+            for (input, plan) in inputs.into_iter().zip(&plans) {
+                let Some((mut input, company)) = input else {
+                    slots.push(None);
+                    failed_company.push(None);
+                    continue;
+                };
+                if let (Some(key), Some(i)) = (&company, self.company_field) {
+                    let id = self
+                        .account_ids
+                        .get(key)
+                        .or_else(|| out.new_accounts.get(key))
+                        .or_else(|| created.get(key));
+                    match id {
+                        Some(id) => {
+                            input.insert(self.object.fields[i].name.clone(), Json::String(id.to_string()));
+                        }
+                        None => {
+                            slots.push(None);
+                            failed_company.push(Some(match refused.remove(key) {
+                                Some(e) => e,
+                                None => ServiceError::field("name", Msg::LookupNotFound),
+                            }));
+                            continue;
+                        }
+                    }
+                }
+                failed_company.push(None);
+                slots.push(Some(changes.len()));
+                changes.push(match plan {
+                    Plan::Update { id, version, .. } => Change::Update {
+                        id: *id,
+                        version: *version,
+                        patch: input,
+                    },
+                    _ => Change::Create(input),
+                });
+            }
+            let now = self.crm.now();
+            let t = Instant::now();
+            let mut results: Vec<Option<crate::records::ItemResult>> = if changes.is_empty() {
+                Vec::new()
+            } else {
+                self.crm
+                    .apply_in(tx, self.actor, &self.schema, &self.object, &changes, now)
+                    .await?
+                    .into_iter()
+                    .map(Some)
+                    .collect()
+            };
+            self.time(t, |p| &mut p.write);
+            // An account only failed rows wanted would be left behind: undo the round and
+            // do it again without them.
+            let used: HashSet<&String> = rows
+                .iter()
+                .zip(&slots)
+                .filter(|(_, s)| s.is_some_and(|s| matches!(results.get(s), Some(Some(Ok(_))))))
+                .filter_map(|(p, _)| p.company.as_ref().map(|(k, _)| k))
+                .collect();
+            let orphans = created.keys().any(|k| !used.contains(k));
+            if orphans && attempt < 2 {
+                tx.execute_plain(&["ROLLBACK TO SAVEPOINT guanxi_import".to_string()])
+                    .await?;
+                for (i, slot) in slots.iter().enumerate() {
+                    let failure = match slot {
+                        Some(s) => match results.get_mut(*s).and_then(Option::take) {
+                            Some(Err(e)) => Some((e, None)),
+                            _ => None,
+                        },
+                        None => failed_company[i].take().map(|e| (e, self.company_name())),
+                    };
+                    if let Some((e, field)) = failure {
+                        plans[i] = Plan::Fail(e, field);
+                    }
+                }
+                continue;
+            }
+            tx.execute_plain(&["RELEASE SAVEPOINT guanxi_import".to_string()])
+                .await?;
+            // Tally.
+            let mut new_here = 0;
+            for (key, id) in created {
+                if used.contains(&key) {
+                    if !self.dry_accounts.contains(&key) {
+                        new_here += 1;
+                    }
+                    out.probe.get_or_insert(id);
+                    out.new_accounts.insert(key, id);
+                }
+            }
+            out.counts.accounts += new_here;
+            for (i, (p, plan)) in rows.iter().zip(&plans).enumerate() {
+                let result = slots[i].and_then(|s| results.get_mut(s).and_then(Option::take));
+                match (plan, result) {
+                    (Plan::Skip, _) => out.counts.skipped += 1,
+                    (Plan::Fail(e, field), _) => {
+                        out.counts.errors += 1;
+                        out.errors.push(self.row_error(p, e, field.as_deref()));
+                    }
+                    (_, None) => {
+                        out.counts.errors += 1;
+                        let e = failed_company[i]
+                            .take()
+                            .unwrap_or(ServiceError::field("name", Msg::LookupNotFound));
+                        out.errors
+                            .push(self.row_error(p, &e, self.company_name().as_deref()));
+                    }
+                    (_, Some(Err(e))) => {
+                        out.counts.errors += 1;
+                        out.errors.push(self.row_error(p, &e, None));
+                    }
+                    (plan, Some(Ok((rec, outcome)))) => {
+                        match (plan, outcome) {
+                            (Plan::Pretend, _) => out.counts.updated += 1,
+                            (_, Outcome::Created) => {
+                                out.counts.created += 1;
+                                if let Some(id) = rec.id() {
+                                    out.probe.get_or_insert(id);
+                                }
+                            }
+                            (_, Outcome::Updated) => out.counts.updated += 1,
+                            _ => out.counts.skipped += 1,
+                        }
+                        out.keys.extend(Self::keys(p));
+                    }
+                }
+            }
+            return Ok(deferred);
+        }
+        Ok(deferred)
+    }
+
+    /// The row's values for the fields the record has empty (a merge never overwrites).
+    fn fill(&self, record: &Record, input: &Map<String, Json>) -> Map<String, Json> {
+        input
+            .iter()
+            .filter(|(name, _)| {
+                self.object
+                    .fields
+                    .iter()
+                    .position(|f| &f.name == *name)
+                    .is_some_and(|i| record.values[i].is_null())
+            })
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
+    }
+}
+
+/// A row's field values and the company key it needs an account for.
+type RowInput = (Map<String, Json>, Option<String>);
+
+/// What the rounds of a batch add up to.
+#[derive(Default)]
+struct Acc {
+    counts: Counts,
+    errors: Vec<RowError>,
+    probe: Option<Uuid>,
+    new_accounts: HashMap<String, Uuid>,
+    /// Keys of the rows written (for a dry run's next batches).
+    keys: Vec<String>,
+}
+
+impl Counts {
+    fn add(&mut self, o: &Counts) {
+        self.created += o.created;
+        self.updated += o.updated;
+        self.skipped += o.skipped;
+        self.errors += o.errors;
+        self.accounts += o.accounts;
+    }
+}
+
+impl Crm {
+    /// Who imports from the command line without `--email`: the first administrator (who
+    /// owns what is created), recorded in the audit trail as `cli`.
+    pub async fn command_line_importer(&self, locale: Locale) -> Result<Actor, ServiceError> {
+        let mut admins: Vec<_> = guanxi_storage::system::users(self.db())
+            .await?
+            .into_iter()
+            .filter(|u| u.active && u.is_admin && u.kind == "internal")
+            .collect();
+        admins.sort_by_key(|u| (u.created_at, u.id));
+        let first = admins
+            .first()
+            .ok_or(ServiceError::Forbidden(Msg::DetailAdminOnly))?;
+        let mut actor = Actor::for_user(first);
+        actor.email = "cli".into();
+        actor.locale = locale;
+        Ok(actor)
+    }
+
+    /// Imports `path` into `object` (singular or plural API name) as `actor`. Rows that
+    /// fail go to the error file; the others are written in batches, each one transaction
+    /// with a checkpoint after it. `progress` hears after every batch.
+    pub async fn import(
+        &self,
+        actor: &Actor,
+        object: &str,
+        path: &Path,
+        options: &ImportOptions,
+        progress: &mut (dyn FnMut(&Event) + Send),
+    ) -> Result<ImportReport, ImportError> {
+        let started = Instant::now();
+        let schema = self.schema();
+        let def = schema
+            .object(object)
+            .or_else(|| schema.by_plural(object))
+            .cloned()
+            .ok_or_else(|| ImportError::UnknownObject(object.to_string()))?;
+        let unreadable = |reason: String| ImportError::Unreadable {
+            path: path.to_path_buf(),
+            reason,
+        };
+        let owned = path.to_path_buf();
+        let bytes = tokio::task::spawn_blocking(move || std::fs::read(owned))
+            .await
+            .map_err(|e| unreadable(e.to_string()))?
+            .map_err(|e| unreadable(e.to_string()))?;
+        let file_id = FileId::of(path, &bytes);
+        let sheet = tokio::task::spawn_blocking(move || open_sheet(bytes))
+            .await
+            .map_err(|e| unreadable(e.to_string()))?
+            .map_err(unreadable)?
+            .ok_or_else(|| ImportError::Empty(path.to_path_buf()))?;
+        let Sheet {
+            headers,
+            mut rows,
+            format,
+            encoding,
+        } = sheet;
+
+        // Columns: hidden fields are not there for this actor.
+        let access = self.access(actor, &def);
+        let mut map = mapping::map_headers(&def, &headers, &options.mapping).map_err(|e| match e {
+            mapping::MappingError::UnknownField(field) => ImportError::MappingUnknownField {
+                path: path.to_path_buf(),
+                field,
+            },
+        })?;
+        for (t, h) in map.targets.iter_mut().zip(&headers) {
+            if let Some(Target::Field(i) | Target::Company(i)) = t
+                && access.hidden(&def.fields[*i].name)
+            {
+                *t = None;
+                map.unknown.push(h.clone());
+            }
+        }
+        let name_index = def.fields.iter().position(|f| f.name == def.name_field);
+        if name_index.is_none_or(|i| map.column_of(i).is_none()) {
+            let f = name_index.map(|i| &def.fields[i]);
+            return Err(ImportError::NoNameColumn {
+                field: f.map_or(def.name_field.clone(), |f| f.label.get(actor.locale).to_string()),
+                examples: f.map_or(String::new(), |f| {
+                    let mut e = vec![f.name.clone(), f.label.zh_cn.clone(), f.label.en.clone()];
+                    e.dedup();
+                    e.join(" / ")
+                }),
+                columns: headers.clone(),
+            });
+        }
+        let company_field = map.targets.iter().find_map(|t| match t {
+            Some(Target::Company(i)) => Some(*i),
+            _ => None,
+        });
+        let accounts = match company_field {
+            Some(_) => schema.object("account").cloned(),
+            None => None,
+        };
+        let field_of = |pred: &dyn Fn(&guanxi_core::FieldDef) -> bool| {
+            def.fields
+                .iter()
+                .position(pred)
+                .filter(|i| map.column_of(*i).is_some())
+        };
+        let ext_field = field_of(&|f| f.external_id);
+        let email_field = field_of(&|f| f.name == "email" && f.field_type == FieldType::Email);
+        let mobile_field = field_of(&|f| f.name == "mobile" && f.field_type == FieldType::Phone);
+
+        // Checkpoint: resume when it is for this file, these options and this actor.
+        let state_path = options
+            .state_path
+            .clone()
+            .unwrap_or_else(|| default_state_path(path));
+        let errors_path = options
+            .errors_path
+            .clone()
+            .unwrap_or_else(|| default_errors_path(path));
+        let fingerprint = json!({
+            "object": def.name, "actor": actor.user_id, "on_duplicate": options.on_duplicate.as_str(),
+            "columns": map.targets.iter().map(|t| match t {
+                Some(Target::Field(i)) => def.fields[*i].name.clone(),
+                Some(Target::Company(i)) => format!("company:{}", def.fields[*i].name),
+                None => String::new(),
+            }).collect::<Vec<_>>(),
+        })
+        .to_string();
+        let mut counts = Counts::default();
+        let mut committed_row = 1u64;
+        let mut batches = 0u64;
+        let mut resumed_after = None;
+        let mut restarted = false;
+        let previous = if options.dry_run {
+            None
+        } else {
+            State::load(&state_path)
+        };
+        match previous {
+            Some(st) if st.file == file_id && st.options == fingerprint => {
+                let (row, c, len) = match &st.pending {
+                    Some(p) if self.committed(&def, accounts.as_deref(), p.probe).await? => {
+                        (p.through_row, p.counts.clone(), p.errors_len)
+                    }
+                    _ => (st.committed_row, st.counts.clone(), st.errors_len),
+                };
+                committed_row = row;
+                counts = c;
+                batches = st.batches;
+                resumed_after = Some(row);
+                if let Ok(f) = std::fs::OpenOptions::new().write(true).open(&errors_path) {
+                    f.set_len(len).map_err(io_error)?;
+                }
+            }
+            Some(_) => {
+                restarted = true;
+                let _ = std::fs::remove_file(&state_path);
+            }
+            None => {}
+        }
+        if resumed_after.is_none() {
+            let _ = std::fs::remove_file(&errors_path);
+        }
+        let mut errors = ErrorFile {
+            path: errors_path.clone(),
+            headers: headers.clone(),
+            locale: actor.locale,
+            writer: None,
+        };
+
+        let mut run = Run {
+            crm: self,
+            actor,
+            schema: schema.clone(),
+            object: def.clone(),
+            map,
+            headers,
+            options,
+            company_field,
+            accounts,
+            account_ids: HashMap::new(),
+            ext_field,
+            email_field,
+            mobile_field,
+            dry_keys: HashSet::new(),
+            dry_accounts: HashSet::new(),
+            phases: Default::default(),
+        };
+        if let Some(accounts) = run.accounts.clone() {
+            run.account_ids = self.account_index(actor, &accounts).await?;
+        }
+
+        progress(&Event::Started {
+            unknown_columns: run.map.unknown.clone(),
+            twice_columns: run.map.twice.clone(),
+            resumed_after,
+            restarted,
+        });
+        let batch_size = options.batch_size.clamp(1, MAX_BATCH);
+        let mut processed_here = 0u64;
+        let mut last_row = committed_row;
+        let mut stopped = false;
+        let run_counts_start = counts.rows();
+        loop {
+            let t = Instant::now();
+            let mut rows_in = Vec::with_capacity(batch_size);
+            let mut through = last_row;
+            while rows_in.len() < batch_size {
+                let Some((n, cells)) = rows.next_row().map_err(|reason| ImportError::Stopped {
+                    row: committed_row,
+                    cause: ServiceError::Internal(reason),
+                })?
+                else {
+                    break;
+                };
+                through = n;
+                if n <= committed_row {
+                    continue;
+                }
+                if let Some(p) = run.prepare(n, cells) {
+                    rows_in.push(p);
+                }
+            }
+            run.time(t, |p| &mut p.read);
+            if through == last_row {
+                break;
+            }
+            let n_rows = rows_in.len() as u64;
+            let batch = match run.batch(rows_in).await {
+                Ok(b) => b,
+                Err(cause) => {
+                    return Err(ImportError::Stopped {
+                        row: committed_row,
+                        cause,
+                    });
+                }
+            };
+            let Batch {
+                tx,
+                counts: delta,
+                errors: row_errors,
+                probe,
+                new_accounts,
+                keys,
+            } = batch;
+            let stop = |cause: ServiceError| ImportError::Stopped {
+                row: committed_row,
+                cause,
+            };
+            let t = Instant::now();
+            let before_len = errors.len();
+            errors.write(&row_errors).map_err(stop)?;
+            let mut after = counts.clone();
+            after.add(&delta);
+            if options.dry_run {
+                tx.rollback().await.map_err(|e| stop(e.into()))?;
+                run.dry_keys.extend(keys);
+                run.dry_accounts.extend(new_accounts.into_keys());
+            } else {
+                let mut st = State {
+                    version: 1,
+                    file: file_id.clone(),
+                    options: fingerprint.clone(),
+                    committed_row,
+                    counts: counts.clone(),
+                    errors_len: before_len,
+                    batches,
+                    pending: Some(Pending {
+                        through_row: through,
+                        probe,
+                        counts: after.clone(),
+                        errors_len: errors.len(),
+                    }),
+                };
+                st.save(&state_path).map_err(stop)?;
+                tx.commit().await.map_err(|e| stop(e.into()))?;
+                run.account_ids.extend(new_accounts);
+                st.committed_row = through;
+                st.counts = after.clone();
+                st.errors_len = errors.len();
+                st.batches = batches + 1;
+                st.pending = None;
+                st.save(&state_path).map_err(|e| ImportError::Stopped {
+                    row: through,
+                    cause: e,
+                })?;
+            }
+            run.time(t, |p| &mut p.commit);
+            counts = after;
+            committed_row = through;
+            last_row = through;
+            batches += 1;
+            processed_here += n_rows;
+            let elapsed = started.elapsed();
+            progress(&Event::Batch(Progress {
+                rows: counts.rows(),
+                fraction: rows.fraction(),
+                elapsed,
+                rate: processed_here as f64 / elapsed.as_secs_f64().max(1e-9),
+            }));
+            if options.stop_after_batches.is_some_and(|n| batches >= n) {
+                stopped = true;
+                break;
+            }
+        }
+        let _ = run_counts_start;
+        if !options.dry_run && !stopped {
+            let _ = std::fs::remove_file(&state_path);
+        }
+        let seconds = started.elapsed().as_secs_f64();
+        let rate = processed_here as f64 / seconds.max(1e-9);
+        let report = ImportReport {
+            object: def.name.clone(),
+            counts: counts.clone(),
+            dry_run: options.dry_run,
+            format: format.to_string(),
+            encoding: encoding.map(str::to_string),
+            seconds,
+            rate,
+            errors_path: (counts.errors > 0).then_some(errors_path),
+            unknown_columns: run.map.unknown.clone(),
+            twice_columns: run.map.twice.clone(),
+            resumed_after,
+            restarted,
+            stopped,
+            batches,
+            last_row,
+            phases: run.phases.lock().map(|p| p.clone()).unwrap_or_default(),
+        };
+        if !options.dry_run {
+            let file_name = path
+                .file_name()
+                .map(|f| f.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let detail = json!({
+                "file": file_name, "format": report.format, "encoding": report.encoding,
+                "on_duplicate": options.on_duplicate.as_str(), "rows": counts.rows(),
+                "created": counts.created, "updated": counts.updated, "skipped": counts.skipped,
+                "errors": counts.errors, "accounts": counts.accounts, "resumed_after": resumed_after,
+                "finished": !stopped, "seconds": (seconds * 1000.0).round() / 1000.0,
+            });
+            let mut tx = self.db().begin().await?;
+            crate::audit::record(
+                &mut tx,
+                Some(actor),
+                "record.import",
+                Some(&def.name),
+                None,
+                detail,
+                self.now(),
+            )
+            .await?;
+            tx.commit().await?;
+        }
+        Ok(report)
+    }
+
+    /// Whether the record a pending batch created first is there (the batch committed).
+    async fn committed(
+        &self,
+        object: &ObjectDef,
+        accounts: Option<&ObjectDef>,
+        probe: Option<Uuid>,
+    ) -> Result<bool, ImportError> {
+        let Some(id) = probe else { return Ok(false) };
+        let mut tx = self.db().begin().await?;
+        let mut found = store::get_many_in(&mut tx, object, &[id]).await?;
+        if let (true, Some(a)) = (found.is_empty(), accounts) {
+            found = store::get_many_in(&mut tx, a, &[id]).await?;
+        }
+        tx.rollback().await?;
+        Ok(!found.is_empty())
+    }
+
+    /// Every account the actor may read, by company key (the oldest wins a tie).
+    async fn account_index(
+        &self,
+        actor: &Actor,
+        accounts: &ObjectDef,
+    ) -> Result<HashMap<String, Uuid>, ServiceError> {
+        let mut out = HashMap::new();
+        let access = self.access(actor, accounts);
+        if !access.may(Operation::Read) {
+            return Ok(out);
+        }
+        let name = accounts
+            .fields
+            .iter()
+            .position(|f| f.name == accounts.name_field)
+            .unwrap_or(0);
+        let mut q = ListQuery {
+            limit: Some(crate::records::MAX_PAGE),
+            ..Default::default()
+        };
+        loop {
+            let page = self.list(actor, &accounts.name, &q).await?;
+            for r in &page.records {
+                if let (Value::Text(n), Some(id)) = (&r.values[name], r.id()) {
+                    out.entry(mapping::company_key(n)).or_insert(id);
+                }
+            }
+            match page.next_cursor {
+                Some(c) => q.cursor = Some(c),
+                None => break,
+            }
+        }
+        Ok(out)
+    }
+}
