@@ -73,6 +73,9 @@ enum Command {
         objects: String,
         #[arg(long, default_value = "csv")]
         format: String,
+        /// CSV only: utf-8 (default, with BOM) or gb18030.
+        #[arg(long)]
+        encoding: Option<String>,
         #[arg(long)]
         filter: Option<String>,
         #[arg(long)]
@@ -432,6 +435,7 @@ async fn run(cli: Cli, file: FileConfig) -> anyhow_lite::Result<()> {
         Command::Export {
             objects,
             format,
+            encoding,
             filter,
             sort,
             fields,
@@ -441,6 +445,9 @@ async fn run(cli: Cli, file: FileConfig) -> anyhow_lite::Result<()> {
             use guanxi_services::export::Format;
             let format =
                 Format::parse(&format).ok_or_else(|| ServiceError::field("format", Msg::InvalidFormat))?;
+            let format = format
+                .with_encoding(encoding.as_deref())
+                .map_err(|field| ServiceError::field(field, Msg::InvalidFormat))?;
             let crm = open(&storage).await?;
             let schema = crm.schema();
             let object = schema

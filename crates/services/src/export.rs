@@ -16,6 +16,8 @@ pub const MAX_EXPORT: usize = 100_000;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
     Csv,
+    /// CSV in GB18030, as older Excel in China reads without asking.
+    CsvGb18030,
     Xlsx,
     /// vCard 4.0, contacts only.
     Vcard,
@@ -31,9 +33,20 @@ impl Format {
         }
     }
 
+    /// A text encoding for CSV: UTF-8 (the default, with a BOM) or GB18030. `Err` names
+    /// which of the two parameters is wrong.
+    pub fn with_encoding(self, encoding: Option<&str>) -> Result<Format, &'static str> {
+        match (self, encoding.map(|e| e.trim().to_ascii_lowercase()).as_deref()) {
+            (f, None | Some("" | "utf-8" | "utf8")) => Ok(f),
+            (Format::Csv, Some("gb18030" | "gbk" | "gb2312")) => Ok(Format::CsvGb18030),
+            (Format::Csv, Some(_)) => Err("encoding"),
+            _ => Err("format"),
+        }
+    }
+
     pub fn extension(self) -> &'static str {
         match self {
-            Format::Csv => "csv",
+            Format::Csv | Format::CsvGb18030 => "csv",
             Format::Xlsx => "xlsx",
             Format::Vcard => "vcf",
         }
@@ -42,6 +55,7 @@ impl Format {
     pub fn content_type(self) -> &'static str {
         match self {
             Format::Csv => "text/csv; charset=utf-8",
+            Format::CsvGb18030 => "text/csv; charset=gb18030",
             Format::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             Format::Vcard => "text/vcard; charset=utf-8",
         }
@@ -268,6 +282,13 @@ impl Crm {
         }
         let bytes = match format {
             Format::Csv => write_csv(&header, &rows),
+            Format::CsvGb18030 => {
+                // Every Unicode character has a GB18030 form: nothing is lost. No BOM.
+                let utf8 = write_csv(&header, &rows);
+                let text = String::from_utf8_lossy(&utf8);
+                let (bytes, _, _) = encoding_rs::GB18030.encode(text.trim_start_matches('\u{feff}'));
+                bytes.into_owned()
+            }
             Format::Xlsx => write_xlsx(def.plural_label.get(locale), &header, &rows)?,
             Format::Vcard => guanxi_core::vcard::write(&cards).into_bytes(),
         };

@@ -887,6 +887,8 @@ struct ExportParams {
     deleted: Option<String>,
     /// A saved view whose filter, sort and columns apply where not given explicitly.
     view: Option<String>,
+    /// CSV only: utf-8 (default, with BOM) or gb18030.
+    encoding: Option<String>,
 }
 
 /// The current list as a CSV or XLSX file (what the list shows, nothing more).
@@ -907,6 +909,14 @@ async fn export(
             )
         })?,
     };
+    let format = format
+        .with_encoding(params.encoding.as_deref())
+        .map_err(|field| {
+            Problem::validation(
+                ctx.locale,
+                &[guanxi_core::FieldError::new(field, Msg::InvalidFormat)],
+            )
+        })?;
     let mut params = params;
     if let Some(id) = params.view.as_deref().filter(|v| !v.trim().is_empty()) {
         let id = parse_id(&ctx, id.trim())?;

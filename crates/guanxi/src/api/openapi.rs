@@ -193,6 +193,8 @@ fn object_paths(o: &ObjectDef, paths: &mut Map<String, Json>) {
                 {"name": "sort", "in": "query", "required": false, "schema": {"type": "string"}},
                 {"name": "fields", "in": "query", "required": false, "schema": {"type": "string"}},
                 {"name": "deleted", "in": "query", "required": false, "schema": {"type": "boolean"}},
+                {"name": "encoding", "in": "query", "required": false, "description": "CSV only: utf-8 (with BOM) or gb18030",
+                 "schema": {"type": "string", "enum": ["utf-8", "gb18030"], "default": "utf-8"}},
                 {"name": "view", "in": "query", "required": false, "description": "A saved view whose filter, sort and columns apply where not given",
                  "schema": {"type": "string", "format": "uuid"}},
             ],

@@ -199,3 +199,41 @@ async fn an_xlsx_export_opens_as_a_workbook_with_numbers_as_numbers() {
     assert_eq!(rows.len(), 3);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn csv_exports_in_gb18030_on_request_for_spreadsheets_that_expect_it() {
+    let app = TestApp::spawn().await;
+    app.create("contacts", json!({"name": "欧阳娜娜", "city": "杭州"}))
+        .await;
+    let res = reqwest::Client::new()
+        .get(format!(
+            "{}/api/v1/contacts/export?format=csv&encoding=gb18030&fields=name,city",
+            app.url
+        ))
+        .bearer_auth(&app.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "text/csv; charset=gb18030");
+    let bytes = res.bytes().await.unwrap();
+    assert!(std::str::from_utf8(&bytes).is_err(), "not UTF-8");
+    let (text, _, malformed) = encoding_rs::GB18030.decode(&bytes);
+    assert!(!malformed && !text.starts_with('\u{feff}'));
+    assert!(text.contains("欧阳娜娜,杭州"), "{text}");
+    let r = app
+        .get("/api/v1/contacts/export?format=xlsx&encoding=gb18030")
+        .await;
+    assert_eq!(
+        (r.status.as_u16(), r.body["errors"][0]["field"].as_str()),
+        (422, Some("format"))
+    );
+    let r = app
+        .get("/api/v1/contacts/export?format=csv&encoding=latin1")
+        .await;
+    assert_eq!(
+        (r.status.as_u16(), r.body["errors"][0]["field"].as_str()),
+        (422, Some("encoding"))
+    );
+    app.stop().await;
+}
