@@ -48,33 +48,7 @@ impl Crm {
             .collect::<std::collections::BTreeSet<_>>()
             .into_iter()
             .collect();
-        let mut names: HashMap<Uuid, String> = HashMap::new();
-        let (_, account) = self.object("account")?;
-        for chunk in accounts.chunks(200) {
-            let list = chunk
-                .iter()
-                .map(|id| format!("'{id}'"))
-                .collect::<Vec<_>>()
-                .join(", ");
-            let q = ListQuery {
-                filter: Some(format!("id in ({list})")),
-                sort: None,
-                cursor: None,
-                limit: Some(chunk.len()),
-                deleted: false,
-            };
-            match self.list(actor, "account", &q).await {
-                Ok(page) => {
-                    for r in &page.records {
-                        if let (Some(id), Some(n)) = (r.id(), text(&account, r, &account.name_field)) {
-                            names.insert(id, n);
-                        }
-                    }
-                }
-                Err(ServiceError::Forbidden(_)) => {}
-                Err(e) => return Err(e),
-            }
-        }
+        let names = self.names_of(actor, "account", &accounts).await?;
         Ok(records
             .iter()
             .map(|r| {

@@ -11,11 +11,7 @@ use guanxi_storage::system::ShareRow;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{Ctx, Problem, object_for, parse_body, parse_id};
-
-fn fail(ctx: &Ctx) -> impl Fn(guanxi_services::ServiceError) -> Problem + '_ {
-    move |e| Problem::from_service(e, ctx.locale, false)
-}
+use super::{Ctx, Problem, fail, object_for, parse_body, parse_id};
 
 fn team_json(t: &Team) -> Value {
     json!(t)

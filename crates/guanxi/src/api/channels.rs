@@ -13,11 +13,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::{Ctx, Problem, object_for, parse_body, parse_id};
-
-fn fail(ctx: &Ctx) -> impl Fn(guanxi_services::ServiceError) -> Problem + '_ {
-    move |e| Problem::from_service(e, ctx.locale, false)
-}
+use super::{Ctx, Problem, fail, object_for, parse_body, parse_id};
 
 /// The path's contact (channel preferences are a contact's).
 fn contact_id(crm: &Crm, ctx: &Ctx, plural: &str, id: &str) -> Result<Uuid, Problem> {

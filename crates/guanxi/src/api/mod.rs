@@ -776,6 +776,11 @@ fn record_response(crm: &Crm, ctx: &Ctx, object: &ObjectDef, record: &Record) ->
     with_etag(StatusCode::OK, record, record_json(object, record, &keep))
 }
 
+/// A service error as the caller's problem+json (in their language).
+fn fail(ctx: &Ctx) -> impl Fn(ServiceError) -> Problem + '_ {
+    move |e| Problem::from_service(e, ctx.locale, false)
+}
+
 fn parse_id(ctx: &Ctx, id: &str) -> Result<Uuid, Problem> {
     // A malformed id names no record: the same answer as a missing one.
     Uuid::parse_str(id).map_err(|_| Problem::not_found(ctx.locale))

@@ -8,11 +8,7 @@ use guanxi_services::Crm;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{Ctx, Problem, parse_body, parse_id};
-
-fn fail(ctx: &Ctx) -> impl Fn(guanxi_services::ServiceError) -> Problem + '_ {
-    move |e| Problem::from_service(e, ctx.locale, false)
-}
+use super::{Ctx, Problem, fail, parse_body, parse_id};
 
 #[derive(Debug, Deserialize)]
 pub(super) struct Of {

@@ -10,11 +10,7 @@ use guanxi_services::Crm;
 use guanxi_services::views::{SavedView, ViewSpec};
 use serde_json::{Value, json};
 
-use super::{Ctx, Problem, object_for, parse_body, parse_id};
-
-fn fail(ctx: &Ctx) -> impl Fn(guanxi_services::ServiceError) -> Problem + '_ {
-    move |e| Problem::from_service(e, ctx.locale, false)
-}
+use super::{Ctx, Problem, fail, object_for, parse_body, parse_id};
 
 fn view_json(v: &SavedView) -> Value {
     json!({

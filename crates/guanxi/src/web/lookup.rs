@@ -151,29 +151,9 @@ pub(super) async fn resolve(
 
 /// The names of the records with these ids the viewer may read (a list's lookup column).
 pub(super) async fn names(crm: &Crm, v: &Viewer, target: &ObjectDef, ids: &[Uuid]) -> HashMap<Uuid, String> {
-    let mut out = HashMap::new();
-    for chunk in ids.chunks(50) {
-        let list = chunk
-            .iter()
-            .map(|id| format!("'{id}'"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let q = ListQuery {
-            filter: Some(format!("id in ({list})")),
-            sort: None,
-            cursor: None,
-            limit: Some(chunk.len()),
-            deleted: false,
-        };
-        if let Ok(page) = crm.list(&v.actor, &target.name, &q).await {
-            for r in &page.records {
-                if let (Some(id), Some(name)) = (r.id(), name_of(target, r)) {
-                    out.insert(id, name);
-                }
-            }
-        }
-    }
-    out
+    crm.names_of(&v.actor, &target.name, ids)
+        .await
+        .unwrap_or_default()
 }
 
 /// Form values with each lookup's id replaced by its record's name (the id kept beside it

@@ -156,3 +156,32 @@ async fn contacts_export_as_vcards_a_real_parser_reads_and_import_round_trips() 
     assert_eq!(r.status, 422);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn every_card_names_its_organisation_however_many_accounts_there_are() {
+    let app = TestApp::spawn().await;
+    let accounts: Vec<Value> = (0..150).map(|i| json!({"name": format!("公司{i:03}")})).collect();
+    let r = app
+        .post("/api/v1/accounts/bulk", json!({"records": accounts}))
+        .await;
+    assert_eq!(r.body["created"], 150, "{}", r.body);
+    let contacts: Vec<Value> = r.body["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .enumerate()
+        .map(|(i, a)| json!({"name": format!("联系人{i:03}"), "account": a["id"]}))
+        .collect();
+    let r = app
+        .post("/api/v1/contacts/bulk", json!({"records": contacts}))
+        .await;
+    assert_eq!(r.body["created"], 150, "{}", r.body);
+    let text = export(&app).await;
+    assert_eq!(text.matches("BEGIN:VCARD").count(), 150);
+    assert_eq!(
+        text.matches("ORG:公司").count(),
+        150,
+        "names looked up past the first chunk of ids"
+    );
+    app.stop().await;
+}
