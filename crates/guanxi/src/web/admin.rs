@@ -30,8 +30,9 @@ use super::{Viewer, csrf_ok, csrf_refused, failure, signed_in};
 type Fields = HashMap<String, String>;
 
 /// The setup areas, in the order the pages list them.
-const AREAS: [(&str, Msg); 7] = [
+const AREAS: [(&str, Msg); 8] = [
     ("/admin/objects", Msg::UiObjectsAndFields),
+    ("/admin/validation-rules", Msg::UiValidationRules),
     ("/admin/users", Msg::UiUsers),
     ("/admin/roles", Msg::UiRoles),
     ("/admin/teams", Msg::UiTeams),
@@ -86,6 +87,14 @@ pub(super) fn router() -> Router<Crm> {
         .route("/admin/tokens", get(tokens).post(create_token))
         .route("/admin/tokens/{id}/revoke", post(revoke_token))
         .route("/admin/audit", get(audit))
+        .route(
+            "/admin/validation-rules",
+            get(validation_rules).post(add_validation_rule),
+        )
+        .route(
+            "/admin/validation-rules/{id}/delete",
+            post(delete_validation_rule),
+        )
 }
 
 macro_rules! or_return {
@@ -2119,5 +2128,187 @@ mod tests {
                 json!({"value": "bronze", "label": "铜牌"}),
             ]
         );
+    }
+}
+
+// ---- validation rules ----
+
+const RULE_KINDS: [(&str, Msg); 4] = [
+    ("required_if", Msg::UiRuleRequiredIf),
+    ("pattern", Msg::UiRulePattern),
+    ("range", Msg::UiRuleRange),
+    ("compare", Msg::UiRuleCompare),
+];
+
+const OPS: [&str; 6] = ["lt", "lte", "gt", "gte", "eq", "ne"];
+
+/// The rule's own detail as an administrator reads it.
+fn rule_detail(rule: &guanxi_core::rules::Rule) -> String {
+    use guanxi_core::rules::Check;
+    match &rule.check {
+        Check::RequiredIf { field, when } => format!("{field} ⇐ {when}"),
+        Check::Pattern { field, pattern } => format!("{field} ~ /{pattern}/"),
+        Check::Range { field, min, max } => format!(
+            "{} ≤ {field} ≤ {}",
+            min.as_deref().unwrap_or("…"),
+            max.as_deref().unwrap_or("…")
+        ),
+        Check::Compare { field, op, other } => format!("{field} {op} {other}"),
+    }
+}
+
+async fn validation_page(
+    crm: &Crm,
+    v: &Viewer,
+    form: &Fields,
+    errors: &[FieldError],
+    status: StatusCode,
+) -> Response {
+    let l = v.locale;
+    let rules = match crm.validation_rules(&v.actor, None).await {
+        Ok(r) => r,
+        Err(e) => return failure(e, l, Some(v)),
+    };
+    let schema = crm.schema();
+    let objects: Vec<(String, String)> = schema
+        .objects()
+        .iter()
+        .map(|o| (o.name.clone(), o.label.get(l).to_string()))
+        .collect();
+    let kinds: Vec<(String, String)> = RULE_KINDS
+        .iter()
+        .map(|(k, m)| (k.to_string(), t(l, *m).to_string()))
+        .collect();
+    let ops: Vec<(String, String)> = OPS.iter().map(|o| (o.to_string(), o.to_string())).collect();
+    let title = t(l, Msg::UiValidationRules);
+    let f = "vrule";
+    let content = html! {
+        h1 { (title) }
+        p.hint { (t(l, Msg::UiRuleHint)) }
+        @if rules.is_empty() {
+            p.empty { (t(l, Msg::UiNothingYet)) }
+        } @else {
+            table.records {
+                thead { tr {
+                    th scope="col" { (t(l, Msg::UiObject)) }
+                    th scope="col" { (t(l, Msg::UiName)) }
+                    th scope="col" { (t(l, Msg::UiRuleKind)) }
+                    th scope="col" { (t(l, Msg::UiDetails)) }
+                    th scope="col" { span.vh { (t(l, Msg::UiDelete)) } }
+                } }
+                tbody {
+                    @for r in &rules {
+                        @let label = schema.object(&r.object).map_or(r.object.clone(), |o| o.label.get(l).to_string());
+                        tr {
+                            td data-label=(t(l, Msg::UiObject)) { (label) }
+                            td data-label=(t(l, Msg::UiName)) { (r.name) br; small.hint { (r.message.get(l)) } }
+                            td data-label=(t(l, Msg::UiRuleKind)) {
+                                (RULE_KINDS.iter().find(|(k, _)| serde_json::to_value(&r.check).ok().and_then(|j| j["kind"].as_str().map(|s| s == *k)).unwrap_or(false)).map_or("", |(_, m)| t(l, *m)))
+                            }
+                            td data-label=(t(l, Msg::UiDetails)) { code { (rule_detail(r)) } }
+                            td {
+                                @if let Some(id) = r.id {
+                                    form method="post" action={ "/admin/validation-rules/" (id) "/delete" } {
+                                        (csrf(v))
+                                        button.secondary type="submit" aria-label={ (t(l, Msg::UiDelete)) " " (r.name) } { (t(l, Msg::UiDelete)) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        h2 { (t(l, Msg::UiAddRule)) }
+        (summary(l, errors, &["object", "name", "kind", "field", "when", "pattern", "min", "max", "op", "other", "message_en", "message_zh_cn", "message_zh_tw"]))
+        form.card.admin-form method="post" action="/admin/validation-rules" novalidate {
+            (csrf(v))
+            (select(l, (f, "object", t(l, Msg::UiObject)), &objects, val(form, "object"), errors))
+            (input(l, text(f, "name", t(l, Msg::UiName), val(form, "name")), errors))
+            (select(l, (f, "kind", t(l, Msg::UiRuleKind)), &kinds, val(form, "kind"), errors))
+            (input(l, text(f, "field", t(l, Msg::UiRuleField), val(form, "field")), errors))
+            (input(l, text(f, "when", t(l, Msg::UiRuleWhen), val(form, "when")), errors))
+            (input(l, text(f, "pattern", t(l, Msg::UiRulePatternInput), val(form, "pattern")), errors))
+            (input(l, text(f, "min", t(l, Msg::UiRuleMin), val(form, "min")), errors))
+            (input(l, text(f, "max", t(l, Msg::UiRuleMax), val(form, "max")), errors))
+            (select(l, (f, "op", t(l, Msg::UiRuleOp)), &ops, val(form, "op"), errors))
+            (input(l, text(f, "other", t(l, Msg::UiRuleOther), val(form, "other")), errors))
+            (label_inputs(l, f, "message", Msg::UiRuleMessageIn, form, errors))
+            div.actions { button.primary type="submit" { (t(l, Msg::UiAddRule)) } }
+        }
+    };
+    respond(
+        status,
+        frame(
+            crm,
+            v,
+            "/admin/validation-rules",
+            "/admin/validation-rules",
+            title,
+            content,
+        ),
+    )
+}
+
+async fn validation_rules(State(crm): State<Crm>, headers: HeaderMap) -> Response {
+    let v = or_return!(administrator(&crm, &headers).await);
+    validation_page(&crm, &v, &Fields::new(), &[], StatusCode::OK).await
+}
+
+async fn add_validation_rule(
+    State(crm): State<Crm>,
+    headers: HeaderMap,
+    Form(form): Form<Fields>,
+) -> Response {
+    let v = or_return!(posted(&crm, &headers, &form).await);
+    let kind = val(&form, "kind");
+    let mut input = json!({
+        "object": val(&form, "object"), "name": val(&form, "name"), "kind": kind, "field": val(&form, "field"),
+        "message": label_json(&form, "message").unwrap_or_else(|| json!({"en": "", "zh-CN": "", "zh-TW": ""})),
+    });
+    let extra: &[&str] = match kind {
+        "required_if" => &["when"],
+        "pattern" => &["pattern"],
+        "range" => &["min", "max"],
+        _ => &["op", "other"],
+    };
+    for key in extra {
+        let value = val(&form, key);
+        if !value.is_empty() || !matches!(*key, "min" | "max") {
+            input[*key] = json!(value);
+        }
+    }
+    match crm.add_validation_rule(&v.actor, input).await {
+        Ok(_) => see_other("/admin/validation-rules"),
+        Err(ServiceError::Validation(errors)) => {
+            // The service names message parts `message.zh-CN`; the form's inputs are `message_zh_cn`.
+            let errors: Vec<FieldError> = errors
+                .into_iter()
+                .map(|mut e| {
+                    if let Some(key) = e.field.strip_prefix("message.") {
+                        e.field = format!("message_{}", key.to_ascii_lowercase().replace('-', "_"));
+                    }
+                    e
+                })
+                .collect();
+            validation_page(&crm, &v, &form, &errors, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => failure(e, v.locale, Some(&v)),
+    }
+}
+
+async fn delete_validation_rule(
+    State(crm): State<Crm>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(form): Form<Fields>,
+) -> Response {
+    let v = or_return!(posted(&crm, &headers, &form).await);
+    let Ok(id) = Uuid::parse_str(&id) else {
+        return failure(ServiceError::NotFound, v.locale, Some(&v));
+    };
+    match crm.delete_validation_rule(&v.actor, id).await {
+        Ok(()) => see_other("/admin/validation-rules"),
+        Err(e) => failure(e, v.locale, Some(&v)),
     }
 }

@@ -134,3 +134,80 @@ async fn rules_hold_on_every_write_and_name_their_field_in_the_readers_language(
     assert!(actions.contains(&"metadata.validation_rule.delete".to_string()));
     app.stop().await;
 }
+
+#[tokio::test]
+async fn administrators_manage_rules_on_a_setup_page_and_forms_show_them_beside_the_field() {
+    let app = TestApp::spawn().await;
+    let mut b = crate::web::Browser::new(&app);
+    b.post(
+        "/login",
+        &[("email", "admin@example.com"), ("password", "admin-password")],
+    )
+    .await;
+    let (status, _, page) = b.get("/admin/validation-rules").await;
+    assert_eq!(status, 200);
+    let token = crate::web::csrf(&page);
+    let base = [
+        ("csrf", token.as_str()),
+        ("object", "account"),
+        ("name", "客户编号格式"),
+        ("kind", "pattern"),
+        ("field", "code"),
+        ("message_en", "Like KH-000001."),
+        ("message_zh_cn", "客户编号格式如 KH-000001。"),
+        ("message_zh_tw", ""),
+    ];
+    let mut bad = base.to_vec();
+    bad.push(("pattern", "KH-(\\d{6}"));
+    let (status, _, page) = b.post("/admin/validation-rules", &bad).await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains("id=\"vrule-pattern-error\"") && page.contains("客户编号格式"),
+        "error beside the pattern, input kept"
+    );
+    assert!(
+        app.get("/api/v1/admin/validation-rules").await.body["data"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    let mut good = base.to_vec();
+    good.push(("pattern", "KH-\\d{6}"));
+    let (status, to, _) = b.post("/admin/validation-rules", &good).await;
+    assert_eq!((status, to.as_str()), (303, "/admin/validation-rules"));
+    let (_, _, page) = b.get("/admin/validation-rules").await;
+    assert!(page.contains("code ~ /KH-\\d{6}/"));
+
+    // The record form shows the rule's message beside the field; nothing is saved.
+    let (_, _, form) = b.get("/o/accounts/new").await;
+    let token = crate::web::csrf(&form);
+    let (status, _, page) = b
+        .post(
+            "/o/accounts/new",
+            &[("csrf", &token), ("name", "格式不对的客户"), ("code", "12345")],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(page.contains("id=\"e-code\"") && page.contains("客户编号格式如 KH-000001。"));
+    assert!(app.list_all("accounts", "").await.is_empty());
+
+    let id = app.get("/api/v1/admin/validation-rules").await.body["data"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (status, _, _) = b
+        .post(
+            &format!("/admin/validation-rules/{id}/delete"),
+            &[("csrf", &token)],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let (status, _, _) = b
+        .post(
+            "/o/accounts/new",
+            &[("csrf", &token), ("name", "格式不对的客户"), ("code", "12345")],
+        )
+        .await;
+    assert_eq!(status, 303, "without the rule it saves");
+    app.stop().await;
+}
