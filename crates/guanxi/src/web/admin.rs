@@ -2065,72 +2065,6 @@ async fn audit(State(crm): State<Crm>, headers: HeaderMap, Query(p): Query<Audit
     )
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use guanxi_core::metadata::Label;
-
-    #[test]
-    fn the_layout_line_format_reads_sections_and_fields_with_their_lines() {
-        let text = "## Reach | 联系方式 | 聯絡方式\nmobile\n\n  name  \n# Other\ncity\n";
-        let parsed = parse_layout(text).unwrap();
-        assert_eq!(
-            parsed.input,
-            json!({"sections": [
-                {"label": {"en": "Reach", "zh-CN": "联系方式", "zh-TW": "聯絡方式"}, "fields": ["mobile", "name"]},
-                {"label": "Other", "fields": ["city"]}
-            ]})
-        );
-        assert_eq!(parsed.lines["sections[0].label"], 1);
-        assert_eq!(parsed.lines["sections[0].fields[1]"], 4);
-        assert_eq!(parsed.lines["sections[1].fields[0]"], 6);
-    }
-
-    #[test]
-    fn the_layout_line_format_names_the_lines_it_cannot_read() {
-        let problems = parse_layout("name\n## A | B\ncity\n##\n").unwrap_err();
-        assert_eq!(
-            problems,
-            [
-                (1, Msg::LayoutLineNoSection),
-                (2, Msg::LayoutBadHeading),
-                (4, Msg::LayoutBadHeading)
-            ]
-        );
-    }
-
-    #[test]
-    fn a_layout_written_out_reads_back_the_same() {
-        let layout = Layout {
-            sections: vec![
-                guanxi_services::layouts::Section {
-                    label: Label::new("Basics", "基本信息", "基本資訊"),
-                    fields: vec!["name".into(), "email".into()],
-                },
-                guanxi_services::layouts::Section {
-                    label: Label::new("备注", "备注", "备注"),
-                    fields: vec!["notes".into()],
-                },
-            ],
-        };
-        let parsed = parse_layout(&layout_text(&layout)).unwrap();
-        assert_eq!(parsed.input["sections"][0]["fields"], json!(["name", "email"]));
-        assert_eq!(parsed.input["sections"][1]["label"], json!("备注"));
-    }
-
-    #[test]
-    fn picklist_lines_become_options_with_labels() {
-        assert_eq!(
-            picklist_options("gold | Gold | 金牌 | 金牌\n\nsilver\nbronze|铜牌"),
-            [
-                json!({"value": "gold", "label": {"en": "Gold", "zh-CN": "金牌", "zh-TW": "金牌"}}),
-                json!("silver"),
-                json!({"value": "bronze", "label": "铜牌"}),
-            ]
-        );
-    }
-}
-
 // ---- validation rules ----
 
 const RULE_KINDS: [(&str, Msg); 4] = [
@@ -2310,5 +2244,71 @@ async fn delete_validation_rule(
     match crm.delete_validation_rule(&v.actor, id).await {
         Ok(()) => see_other("/admin/validation-rules"),
         Err(e) => failure(e, v.locale, Some(&v)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use guanxi_core::metadata::Label;
+
+    #[test]
+    fn the_layout_line_format_reads_sections_and_fields_with_their_lines() {
+        let text = "## Reach | 联系方式 | 聯絡方式\nmobile\n\n  name  \n# Other\ncity\n";
+        let parsed = parse_layout(text).unwrap();
+        assert_eq!(
+            parsed.input,
+            json!({"sections": [
+                {"label": {"en": "Reach", "zh-CN": "联系方式", "zh-TW": "聯絡方式"}, "fields": ["mobile", "name"]},
+                {"label": "Other", "fields": ["city"]}
+            ]})
+        );
+        assert_eq!(parsed.lines["sections[0].label"], 1);
+        assert_eq!(parsed.lines["sections[0].fields[1]"], 4);
+        assert_eq!(parsed.lines["sections[1].fields[0]"], 6);
+    }
+
+    #[test]
+    fn the_layout_line_format_names_the_lines_it_cannot_read() {
+        let problems = parse_layout("name\n## A | B\ncity\n##\n").unwrap_err();
+        assert_eq!(
+            problems,
+            [
+                (1, Msg::LayoutLineNoSection),
+                (2, Msg::LayoutBadHeading),
+                (4, Msg::LayoutBadHeading)
+            ]
+        );
+    }
+
+    #[test]
+    fn a_layout_written_out_reads_back_the_same() {
+        let layout = Layout {
+            sections: vec![
+                guanxi_services::layouts::Section {
+                    label: Label::new("Basics", "基本信息", "基本資訊"),
+                    fields: vec!["name".into(), "email".into()],
+                },
+                guanxi_services::layouts::Section {
+                    label: Label::new("备注", "备注", "备注"),
+                    fields: vec!["notes".into()],
+                },
+            ],
+        };
+        let parsed = parse_layout(&layout_text(&layout)).unwrap();
+        assert_eq!(parsed.input["sections"][0]["fields"], json!(["name", "email"]));
+        assert_eq!(parsed.input["sections"][1]["label"], json!("备注"));
+    }
+
+    #[test]
+    fn picklist_lines_become_options_with_labels() {
+        assert_eq!(
+            picklist_options("gold | Gold | 金牌 | 金牌\n\nsilver\nbronze|铜牌"),
+            [
+                json!({"value": "gold", "label": {"en": "Gold", "zh-CN": "金牌", "zh-TW": "金牌"}}),
+                json!("silver"),
+                json!({"value": "bronze", "label": "铜牌"}),
+            ]
+        );
     }
 }
