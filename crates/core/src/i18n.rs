@@ -381,6 +381,9 @@ pub enum Msg {
     UiRuleMessageIn,
     UiRuleHint,
     UiAddRule,
+    CodingBadPattern,
+    CodingBadField,
+    CodingTaken,
     UnsupportedDatabase,
     AdminCreated,
     AdminPasswordGenerated,
@@ -1355,6 +1358,21 @@ impl Msg {
                 "每條規則在該物件每次儲存時檢查：表單、API、批次修改和匯入。",
             ),
             UiAddRule => ("Add the rule", "添加规则", "新增規則"),
+            CodingBadPattern => (
+                "A pattern needs exactly one {seq:N} (N from 1 to 12) and may hold {yyyy}, {yy}, {mm}, {dd} and text.",
+                "格式必须恰好包含一个 {seq:N}（N 为 1 到 12），并可包含 {yyyy}、{yy}、{mm}、{dd} 和文字。",
+                "格式必須恰好包含一個 {seq:N}（N 為 1 到 12），並可包含 {yyyy}、{yy}、{mm}、{dd} 和文字。",
+            ),
+            CodingBadField => (
+                "Codes go into a text field that is not a system field.",
+                "编码只能用于非系统的文本字段。",
+                "編碼只能用於非系統的文字欄位。",
+            ),
+            CodingTaken => (
+                "This field already has a coding rule.",
+                "该字段已有编码规则。",
+                "該欄位已有編碼規則。",
+            ),
             UnsupportedDatabase => (
                 "Unsupported database URL '{url}': use sqlite://PATH or postgres://USER@HOST/DB.",
                 "不支持的数据库地址“{url}”：请使用 sqlite://路径 或 postgres://用户@主机/数据库。",

@@ -5,6 +5,7 @@
 pub mod access;
 pub mod builtin;
 pub mod channels;
+pub mod coding;
 pub mod i18n;
 pub mod import;
 pub mod metadata;

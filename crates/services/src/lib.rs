@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod channels;
 pub mod clock;
+pub mod coding;
 pub mod customer;
 pub mod demo;
 mod error;

@@ -306,8 +306,10 @@ impl Crm {
             plans.push(plan);
         }
 
+        // Coded fields left empty get their next number (in this transaction).
+        self.assign_codes(tx, object, &mut plans, now).await?;
         // The object's validation rules, on each record as it would be written.
-        let rules = self.rules_for(object).await?;
+        let rules = self.rules_for(tx, object).await?;
         crate::rules::enforce(&rules, object, &mut plans);
 
         let t1 = std::time::Instant::now();

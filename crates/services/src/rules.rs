@@ -5,6 +5,7 @@
 use guanxi_core::rules::{self, Compiled, Rule};
 use guanxi_core::values::Record;
 use guanxi_core::{FieldError, Msg, ObjectDef};
+use guanxi_storage::Tx;
 use guanxi_storage::system::{self, Definition};
 use serde_json::Value as Json;
 use uuid::Uuid;
@@ -118,10 +119,14 @@ impl Crm {
 
     /// The object's active rules, ready to run. A rule that no longer fits its object (a
     /// field gone) is skipped and logged rather than blocking every write.
-    pub(crate) async fn rules_for(&self, object: &ObjectDef) -> Result<Vec<Compiled>, ServiceError> {
+    pub(crate) async fn rules_for(
+        &self,
+        tx: &mut Tx,
+        object: &ObjectDef,
+    ) -> Result<Vec<Compiled>, ServiceError> {
         let ctx = self.parse_context();
         let mut out = Vec::new();
-        for d in system::definitions(self.db(), TABLE).await? {
+        for d in system::definitions_in(tx, TABLE).await? {
             if d.object.as_deref() != Some(object.name.as_str()) {
                 continue;
             }

@@ -180,6 +180,17 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: &[],
         postgres: &[],
     },
+    Migration {
+        version: 11,
+        name: "coding rules (auto numbers) and the counters behind them",
+        statements: &[
+            "CREATE TABLE gx_coding_rules (id {uuid} PRIMARY KEY NOT NULL, name {text} NOT NULL, object {text}, \
+             definition {text} NOT NULL, created_at {ts} NOT NULL, updated_at {ts} NOT NULL)",
+            "CREATE TABLE gx_sequences (counter {text} PRIMARY KEY NOT NULL, value {int} NOT NULL)",
+        ],
+        sqlite: &[],
+        postgres: &[],
+    },
 ];
 
 pub fn latest_version() -> i64 {

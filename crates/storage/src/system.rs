@@ -1145,7 +1145,7 @@ pub async fn set_field_permission(
 }
 
 /// A named piece of configuration stored as JSON (a team, a sharing rule, a territory, a
-/// validation rule): `table` is one of gx_teams, gx_sharing_rules, gx_territories, gx_validation_rules.
+/// validation rule, a coding rule): `table` is one of `DEFINITION_TABLES`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Definition {
     pub id: Uuid,
@@ -1154,11 +1154,12 @@ pub struct Definition {
     pub definition: String,
 }
 
-const DEFINITION_TABLES: [&str; 4] = [
+const DEFINITION_TABLES: [&str; 5] = [
     "gx_teams",
     "gx_sharing_rules",
     "gx_territories",
     "gx_validation_rules",
+    "gx_coding_rules",
 ];
 
 fn definition_table(table: &str) -> Result<&'static str> {
@@ -1168,25 +1169,39 @@ fn definition_table(table: &str) -> Result<&'static str> {
         .ok_or_else(|| StorageError::Corrupt(format!("no definition table {table}")))
 }
 
-pub async fn definitions(db: &Database, table: &str) -> Result<Vec<Definition>> {
+const DEFINITION_KINDS: [ColumnKind; 4] = [
+    ColumnKind::Uuid,
+    ColumnKind::Text,
+    ColumnKind::Text,
+    ColumnKind::Text,
+];
+
+fn definitions_sql(dialect: crate::Dialect, table: &str) -> Result<Sql> {
     let table = definition_table(table)?;
-    let sql = Sql::with(
-        db.dialect(),
+    Ok(Sql::with(
+        dialect,
         &format!("SELECT id, name, object, definition FROM {table} ORDER BY name, id"),
-    );
+    ))
+}
+
+pub async fn definitions(db: &Database, table: &str) -> Result<Vec<Definition>> {
     let rows = db
-        .fetch(
-            sql,
-            &[
-                ColumnKind::Uuid,
-                ColumnKind::Text,
-                ColumnKind::Text,
-                ColumnKind::Text,
-            ],
-        )
+        .fetch(definitions_sql(db.dialect(), table)?, &DEFINITION_KINDS)
         .await?;
-    Ok(rows
-        .into_iter()
+    Ok(decode_definitions(rows))
+}
+
+/// `definitions` inside a transaction: a write path must not wait for a second
+/// connection while it holds one (a full pool of such writers would wait forever).
+pub async fn definitions_in(tx: &mut Tx, table: &str) -> Result<Vec<Definition>> {
+    let rows = tx
+        .fetch(definitions_sql(tx.dialect(), table)?, &DEFINITION_KINDS)
+        .await?;
+    Ok(decode_definitions(rows))
+}
+
+fn decode_definitions(rows: Vec<Vec<Arg>>) -> Vec<Definition> {
+    rows.into_iter()
         .filter_map(|r| {
             let mut it = r.into_iter();
             Some(Definition {
@@ -1196,7 +1211,7 @@ pub async fn definitions(db: &Database, table: &str) -> Result<Vec<Definition>> 
                 definition: it.next()?.as_text()?.to_string(),
             })
         })
-        .collect())
+        .collect()
 }
 
 pub async fn put_definition(tx: &mut Tx, table: &str, d: &Definition, now: DateTime<Utc>) -> Result<()> {
@@ -1507,4 +1522,19 @@ pub async fn update_custom_field(tx: &mut Tx, object: &str, name: &str, definiti
         .push(" AND name = ")
         .bind(Arg::Text(name.into()));
     Ok(tx.execute(s).await? == 1)
+}
+
+/// The next number of a counter (1 for a new one), taken inside the caller's transaction:
+/// the row is locked until it ends, so concurrent writers — on any node — never share a
+/// number, and a rolled-back write gives its number back.
+pub async fn next_in_sequence(tx: &mut Tx, key: &str) -> Result<i64> {
+    let mut s = tx.sql();
+    s.push("INSERT INTO gx_sequences (counter, value) VALUES (")
+        .bind(Arg::Text(key.into()))
+        .push(", 1) ON CONFLICT (counter) DO UPDATE SET value = gx_sequences.value + 1 RETURNING value");
+    let rows = tx.fetch(s, &[ColumnKind::Int]).await?;
+    rows.first()
+        .and_then(|r| r.first())
+        .and_then(Arg::as_int)
+        .ok_or_else(|| StorageError::Corrupt("sequence".into()))
 }

@@ -79,6 +79,14 @@ pub fn router(crm: Crm) -> Router {
             axum::routing::delete(rules::delete_rule),
         )
         .route(
+            "/api/v1/admin/coding-rules",
+            get(rules::list_coding_rules).post(rules::add_coding_rule),
+        )
+        .route(
+            "/api/v1/admin/coding-rules/{id}",
+            axum::routing::delete(rules::delete_coding_rule),
+        )
+        .route(
             "/api/v1/admin/teams",
             get(access::list_teams).post(access::add_team),
         )

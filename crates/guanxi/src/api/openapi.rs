@@ -382,6 +382,22 @@ fn sharing_paths(paths: &mut Map<String, Json>) {
                        "responses": responses(vec![("200", ok("Rules", list(&vrule))), ("403", forbidden())])},
                "post": op("addValidationRule", "Add a validation rule, checked on every write of its object", "201", Some(&vrule), ok("Created", vrule.clone()))}),
     );
+    let coding = json!({"type": "object", "required": ["object", "field", "pattern"], "properties": {
+        "id": {"type": "string", "format": "uuid", "readOnly": true}, "object": {"type": "string"},
+        "field": {"type": "string", "description": "A text field"},
+        "pattern": {"type": "string", "example": "KH-{yyyy}-{seq:5}",
+                    "description": "One {seq:N} (N 1–12); {yyyy} {yy} {mm} {dd} and text. The count runs per text before {seq}"}}});
+    paths.insert(
+        "/api/v1/admin/coding-rules".into(),
+        json!({"get": {"operationId": "listCodingRules", "tags": ["Administration"], "summary": "Coding rules (auto numbers)",
+                       "responses": responses(vec![("200", ok("Rules", list(&coding))), ("403", forbidden())])},
+               "post": op("addCodingRule", "Number a text field of an object by itself on create (unique across nodes)", "201", Some(&coding), ok("Created", coding.clone()))}),
+    );
+    paths.insert(
+        "/api/v1/admin/coding-rules/{id}".into(),
+        json!({"parameters": [id_param.clone()],
+               "delete": op("deleteCodingRule", "Stop numbering the field", "204", None, done.clone())}),
+    );
     paths.insert(
         "/api/v1/admin/validation-rules/{id}".into(),
         json!({"parameters": [id_param.clone()],

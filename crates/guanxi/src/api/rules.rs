@@ -51,3 +51,31 @@ pub(super) async fn delete_rule(
         .map_err(fail(&ctx))?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+pub(super) async fn list_coding_rules(
+    State(crm): State<Crm>,
+    Extension(ctx): Extension<Ctx>,
+) -> Result<Json<Value>, Problem> {
+    let rules = crm.coding_rules(&ctx.actor).await.map_err(fail(&ctx))?;
+    Ok(Json(json!({"data": rules})))
+}
+
+pub(super) async fn add_coding_rule(
+    State(crm): State<Crm>,
+    Extension(ctx): Extension<Ctx>,
+    body: Bytes,
+) -> Result<(StatusCode, Json<Value>), Problem> {
+    let input = parse_body(ctx.locale, &body)?;
+    let rule = crm.add_coding_rule(&ctx.actor, input).await.map_err(fail(&ctx))?;
+    Ok((StatusCode::CREATED, Json(json!(rule))))
+}
+
+pub(super) async fn delete_coding_rule(
+    State(crm): State<Crm>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+) -> Result<StatusCode, Problem> {
+    let id = parse_id(&ctx, &id)?;
+    crm.delete_coding_rule(&ctx.actor, id).await.map_err(fail(&ctx))?;
+    Ok(StatusCode::NO_CONTENT)
+}

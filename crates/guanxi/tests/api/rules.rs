@@ -211,3 +211,102 @@ async fn administrators_manage_rules_on_a_setup_page_and_forms_show_them_beside_
     assert_eq!(status, 303, "without the rule it saves");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn coding_rules_number_new_records_uniquely_even_when_written_at_once() {
+    let app = TestApp::spawn().await;
+    let r = app
+        .post(
+            "/api/v1/admin/coding-rules",
+            json!({"object": "accounts", "field": "code", "pattern": "KH-{yyyy}-{seq:5}"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    // The company calendar (UTC+8 by default) dates the codes.
+    let year = (chrono::Utc::now() + chrono::Duration::hours(8))
+        .format("%Y")
+        .to_string();
+
+    // Forty creates at the same moment, some alone, some in a bulk: forty distinct codes.
+    let mut tasks = Vec::new();
+    for i in 0..30 {
+        let (url, token) = (app.url.clone(), app.token.clone());
+        tasks.push(tokio::spawn(async move {
+            reqwest::Client::new()
+                .post(format!("{url}/api/v1/accounts"))
+                .bearer_auth(token)
+                .json(&json!({"name": format!("并发客户{i}")}))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }));
+    }
+    let bulk: Vec<serde_json::Value> = (0..10).map(|i| json!({"name": format!("批量客户{i}")})).collect();
+    let r = app.post("/api/v1/accounts/bulk", json!({"records": bulk})).await;
+    assert_eq!(r.body["created"], 10, "{}", r.body);
+    for t in tasks {
+        assert_eq!(t.await.unwrap(), 201);
+    }
+    let mut codes: Vec<String> = app
+        .list_all("accounts", "")
+        .await
+        .iter()
+        .map(|a| a["code"].as_str().unwrap().to_string())
+        .collect();
+    codes.sort();
+    let expected: Vec<String> = (1..=40).map(|n| format!("KH-{year}-{n:05}")).collect();
+    assert_eq!(codes, expected, "one number each, none skipped");
+
+    // A code given by hand is kept; a refused create burns no number.
+    let r = app
+        .post("/api/v1/accounts", json!({"name": "手填编号", "code": "VIP-1"}))
+        .await;
+    assert_eq!(r.body["code"], "VIP-1");
+    let r = app.post("/api/v1/accounts", json!({"name": ""})).await;
+    assert_eq!(r.status, 422);
+    let r = app.post("/api/v1/accounts", json!({"name": "第四十一个"})).await;
+    assert_eq!(r.body["code"], format!("KH-{year}-00041"));
+
+    // Bad rules name what is wrong.
+    let r = app
+        .post(
+            "/api/v1/admin/coding-rules",
+            json!({"object": "accounts", "field": "code", "pattern": "KH-{yyyy}"}),
+        )
+        .await;
+    let mut fields: Vec<&str> = r.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    fields.sort();
+    assert_eq!(
+        (r.status.as_u16(), fields),
+        (422, vec!["field", "pattern"]),
+        "taken field and no {{seq}}"
+    );
+    let r = app
+        .post(
+            "/api/v1/admin/coding-rules",
+            json!({"object": "accounts", "field": "annual_revenue", "pattern": "{seq:3}"}),
+        )
+        .await;
+    assert_eq!(
+        (r.status.as_u16(), r.body["errors"][0]["field"].as_str()),
+        (422, Some("field"))
+    );
+    let r = app
+        .request_as(
+            &app.user_token,
+            Method::GET,
+            "/api/v1/admin/coding-rules",
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 403);
+    app.stop().await;
+}
