@@ -30,14 +30,6 @@ pub struct CodingRule {
     pub pattern: String,
 }
 
-fn admin(actor: &Actor) -> Result<(), ServiceError> {
-    if actor.administers() {
-        Ok(())
-    } else {
-        Err(ServiceError::Forbidden(Msg::DetailAdminOnly))
-    }
-}
-
 fn stored(d: &Definition) -> Option<CodingRule> {
     let mut r: CodingRule = serde_json::from_str(&d.definition).ok()?;
     r.id = Some(d.id);
@@ -46,7 +38,7 @@ fn stored(d: &Definition) -> Option<CodingRule> {
 
 impl Crm {
     pub async fn coding_rules(&self, actor: &Actor) -> Result<Vec<CodingRule>, ServiceError> {
-        admin(actor)?;
+        crate::definitions::admin_only(actor)?;
         Ok(system::definitions(self.db(), TABLE)
             .await?
             .iter()
@@ -56,7 +48,7 @@ impl Crm {
 
     /// Numbers a text field of an object by a pattern from now on; audited.
     pub async fn add_coding_rule(&self, actor: &Actor, input: Json) -> Result<CodingRule, ServiceError> {
-        admin(actor)?;
+        crate::definitions::admin_only(actor)?;
         let mut rule: CodingRule = serde_json::from_value(input).map_err(|e| {
             ServiceError::Validation(vec![FieldError::new("rule", Msg::InvalidJson).with("reason", e)])
         })?;
@@ -88,48 +80,22 @@ impl Crm {
         }
         rule.pattern = rule.pattern.trim().to_string();
         rule.id = Some(Uuid::now_v7());
-        let now = self.now();
         let d = Definition {
             id: rule.id.unwrap_or_default(),
             name: format!("{}.{}", rule.object, rule.field),
             object: Some(rule.object.clone()),
             definition: serde_json::to_string(&rule).map_err(|e| ServiceError::Internal(e.to_string()))?,
         };
-        let mut tx = self.db().begin().await?;
-        system::put_definition(&mut tx, TABLE, &d, now).await?;
-        crate::audit::record(
-            &mut tx,
-            Some(actor),
-            "metadata.coding_rule.add",
-            Some(&rule.object),
-            rule.id,
-            serde_json::to_value(&rule).unwrap_or(Json::Null),
-            now,
-        )
-        .await?;
-        tx.commit().await?;
+        let detail = serde_json::to_value(&rule).unwrap_or(Json::Null);
+        self.save_definition(actor, TABLE, &d, "metadata.coding_rule.add", detail)
+            .await?;
         Ok(rule)
     }
 
     pub async fn delete_coding_rule(&self, actor: &Actor, id: Uuid) -> Result<(), ServiceError> {
-        admin(actor)?;
-        let now = self.now();
-        let mut tx = self.db().begin().await?;
-        if !system::delete_definition(&mut tx, TABLE, id).await? {
-            return Err(ServiceError::NotFound);
-        }
-        crate::audit::record(
-            &mut tx,
-            Some(actor),
-            "metadata.coding_rule.delete",
-            None,
-            Some(id),
-            Json::Null,
-            now,
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        crate::definitions::admin_only(actor)?;
+        self.drop_definition(actor, TABLE, id, "metadata.coding_rule.delete")
+            .await
     }
 
     /// Gives each new record of the batch without a value in a coded field its next code.

@@ -20,6 +20,7 @@ use serde::Deserialize;
 use serde_json::{Value as Json, json};
 use uuid::Uuid;
 
+use crate::definitions::admin_only;
 use crate::{Actor, Crm, ServiceError};
 
 /// What an object's access looks like to an administrator.
@@ -102,14 +103,6 @@ where
     T: Deserialize<'de>,
 {
     T::deserialize(d).map(Some)
-}
-
-fn admin_only(actor: &Actor) -> Result<(), ServiceError> {
-    if actor.administers() {
-        Ok(())
-    } else {
-        Err(ServiceError::Forbidden(Msg::DetailAdminOnly))
-    }
 }
 
 fn invalid_json(what: &str, e: serde_json::Error) -> ServiceError {

@@ -15,14 +15,6 @@ use crate::{Actor, Crm, ServiceError};
 
 const TABLE: &str = "gx_validation_rules";
 
-fn admin(actor: &Actor) -> Result<(), ServiceError> {
-    if actor.administers() {
-        Ok(())
-    } else {
-        Err(ServiceError::Forbidden(Msg::DetailAdminOnly))
-    }
-}
-
 fn stored(d: &Definition) -> Option<Rule> {
     let mut rule: Rule = serde_json::from_str(&d.definition).ok()?;
     rule.id = Some(d.id);
@@ -36,7 +28,7 @@ impl Crm {
         actor: &Actor,
         object: Option<&str>,
     ) -> Result<Vec<Rule>, ServiceError> {
-        admin(actor)?;
+        crate::definitions::admin_only(actor)?;
         let schema = self.schema();
         let object = match object {
             Some(o) => Some(
@@ -59,7 +51,7 @@ impl Crm {
 
     /// Adds a rule after checking it against its object; audited.
     pub async fn add_validation_rule(&self, actor: &Actor, input: Json) -> Result<Rule, ServiceError> {
-        admin(actor)?;
+        crate::definitions::admin_only(actor)?;
         let mut rule: Rule = serde_json::from_value(input).map_err(|e| {
             ServiceError::Validation(vec![FieldError::new("rule", Msg::InvalidJson).with("reason", e)])
         })?;
@@ -72,49 +64,23 @@ impl Crm {
         rule.object = object.name.clone();
         rule.id = Some(Uuid::now_v7());
         rules::compile(rule.clone(), &object, &self.parse_context()).map_err(ServiceError::Validation)?;
-        let now = self.now();
         let d = Definition {
             id: rule.id.unwrap_or_default(),
             name: rule.name.clone(),
             object: Some(rule.object.clone()),
             definition: serde_json::to_string(&rule).map_err(|e| ServiceError::Internal(e.to_string()))?,
         };
-        let mut tx = self.db().begin().await?;
-        system::put_definition(&mut tx, TABLE, &d, now).await?;
-        crate::audit::record(
-            &mut tx,
-            Some(actor),
-            "metadata.validation_rule.add",
-            Some(&rule.object),
-            rule.id,
-            serde_json::to_value(&rule).unwrap_or(Json::Null),
-            now,
-        )
-        .await?;
-        tx.commit().await?;
+        let detail = serde_json::to_value(&rule).unwrap_or(Json::Null);
+        self.save_definition(actor, TABLE, &d, "metadata.validation_rule.add", detail)
+            .await?;
         Ok(rule)
     }
 
     /// Removes a rule; audited.
     pub async fn delete_validation_rule(&self, actor: &Actor, id: Uuid) -> Result<(), ServiceError> {
-        admin(actor)?;
-        let now = self.now();
-        let mut tx = self.db().begin().await?;
-        if !system::delete_definition(&mut tx, TABLE, id).await? {
-            return Err(ServiceError::NotFound);
-        }
-        crate::audit::record(
-            &mut tx,
-            Some(actor),
-            "metadata.validation_rule.delete",
-            None,
-            Some(id),
-            Json::Null,
-            now,
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        crate::definitions::admin_only(actor)?;
+        self.drop_definition(actor, TABLE, id, "metadata.validation_rule.delete")
+            .await
     }
 
     /// The object's active rules, ready to run. A rule that no longer fits its object (a
