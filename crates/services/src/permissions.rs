@@ -221,6 +221,7 @@ impl Crm {
     /// The level a record is shared at by hand with the actor, their teams or partner.
     pub(crate) async fn manual_level(
         &self,
+        tx: Option<&mut Tx>,
         access: &Access,
         object: &ObjectDef,
         id: Uuid,
@@ -228,13 +229,15 @@ impl Crm {
         if access.admin || access.grantees.is_empty() {
             return Ok(None);
         }
-        let levels = system::share_levels(self.db(), &object.name, id, &access.grantees).await?;
+        let levels = system::share_levels(self.db(), tx, &object.name, id, &access.grantees).await?;
         Ok(levels.iter().filter_map(|l| Level::parse_grant(l)).max())
     }
 
-    /// How far the actor reaches a stored record, manual shares included when needed for `op`.
+    /// How far the actor reaches a stored record, manual shares included when needed for `op`
+    /// (read inside `tx` when the caller writes in one).
     pub(crate) async fn record_level(
         &self,
+        tx: Option<&mut Tx>,
         access: &Access,
         object: &ObjectDef,
         record: &Record,
@@ -245,7 +248,7 @@ impl Crm {
             return Ok(level);
         }
         let Some(id) = record.id() else { return Ok(level) };
-        let manual = self.manual_level(access, object, id).await?;
+        let manual = self.manual_level(tx, access, object, id).await?;
         Ok(level.max(manual))
     }
 

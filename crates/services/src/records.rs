@@ -268,7 +268,7 @@ impl Crm {
             let refused = match change {
                 Change::Create(_) => None,
                 Change::Update { id, .. } | Change::Delete { id, .. } | Change::Restore { id } => {
-                    self.refusal(&access, object, change, current.get(id)).await?
+                    self.refusal(tx, &access, object, change, current.get(id)).await?
                 }
             };
             let plan = match change {
@@ -589,7 +589,7 @@ impl Crm {
         let row = rows.into_iter().next().ok_or(ServiceError::NotFound)?;
         let mut record = store::decode(object, row)?;
         let level = self
-            .record_level(access, object, &record, Operation::Read)
+            .record_level(None, access, object, &record, Operation::Read)
             .await?;
         if !access.allows(Operation::Read, level) {
             return Err(ServiceError::NotFound);
@@ -644,7 +644,9 @@ impl Crm {
         object: &ObjectDef,
         record: &Record,
     ) -> Result<(), ServiceError> {
-        let level = self.record_level(access, object, record, Operation::Edit).await?;
+        let level = self
+            .record_level(None, access, object, record, Operation::Edit)
+            .await?;
         if access.may(Operation::Edit) && access.allows(Operation::Edit, level) {
             Ok(())
         } else {
@@ -871,6 +873,7 @@ impl Crm {
     /// change, 403.
     async fn refusal(
         &self,
+        tx: &mut Tx,
         access: &Access,
         object: &ObjectDef,
         change: &Change,
@@ -885,7 +888,7 @@ impl Crm {
             Change::Delete { .. } | Change::Restore { .. } => Operation::Delete,
             Change::Create(_) => Operation::Create,
         };
-        let level = self.record_level(access, object, record, op).await?;
+        let level = self.record_level(Some(tx), access, object, record, op).await?;
         // Handing a record to someone else is for who holds it fully (owner, those above,
         // modify all), not for whom it was shared with to edit.
         let transfers = match change {

@@ -1294,13 +1294,16 @@ pub async fn shares_of(db: &Database, object: &str, record_id: Uuid) -> Result<V
 }
 
 /// The levels a record is shared at with any of `grantees`.
+/// The levels a record is shared at with any of these grantees — inside the caller's
+/// transaction when it has one (a write must not wait for a second connection).
 pub async fn share_levels(
     db: &Database,
+    tx: Option<&mut Tx>,
     object: &str,
     record_id: Uuid,
     grantees: &[Uuid],
 ) -> Result<Vec<String>> {
-    let mut s = db.sql();
+    let mut s = crate::Sql::new(db.dialect());
     s.push("SELECT level FROM gx_record_shares WHERE object = ")
         .bind(Arg::Text(object.into()))
         .push(" AND record_id = ")
@@ -1308,9 +1311,11 @@ pub async fn share_levels(
     s.push(" AND grantee_id IN (")
         .bind_list(grantees.iter().map(|g| Arg::Uuid(*g)))
         .push(")");
-    Ok(db
-        .fetch(s, &[ColumnKind::Text])
-        .await?
+    let rows = match tx {
+        Some(tx) => tx.fetch(s, &[ColumnKind::Text]).await?,
+        None => db.fetch(s, &[ColumnKind::Text]).await?,
+    };
+    Ok(rows
         .into_iter()
         .filter_map(|r| r.into_iter().next()?.as_text().map(str::to_string))
         .collect())
