@@ -384,6 +384,9 @@ pub enum Msg {
     CodingBadPattern,
     CodingBadField,
     CodingTaken,
+    UiCodingRules,
+    UiCodingPattern,
+    UiCodingHint,
     UnsupportedDatabase,
     AdminCreated,
     AdminPasswordGenerated,
@@ -1372,6 +1375,13 @@ impl Msg {
                 "This field already has a coding rule.",
                 "该字段已有编码规则。",
                 "該欄位已有編碼規則。",
+            ),
+            UiCodingRules => ("Coding rules", "编码规则", "編碼規則"),
+            UiCodingPattern => ("Pattern", "格式", "格式"),
+            UiCodingHint => (
+                "A new record without a value in the field gets the next code, e.g. KH-{yyyy}-{seq:5} → KH-2026-00001. The count restarts whenever the text before {seq} changes (e.g. each year).",
+                "新记录该字段为空时自动获得下一个编码，例如 KH-{yyyy}-{seq:5} → KH-2026-00001。{seq} 前的文字变化时（如每年）重新计数。",
+                "新記錄該欄位為空時自動取得下一個編碼，例如 KH-{yyyy}-{seq:5} → KH-2026-00001。{seq} 前的文字變化時（如每年）重新計數。",
             ),
             UnsupportedDatabase => (
                 "Unsupported database URL '{url}': use sqlite://PATH or postgres://USER@HOST/DB.",

@@ -30,9 +30,10 @@ use super::{Viewer, csrf_ok, csrf_refused, failure, signed_in};
 type Fields = HashMap<String, String>;
 
 /// The setup areas, in the order the pages list them.
-const AREAS: [(&str, Msg); 8] = [
+const AREAS: [(&str, Msg); 9] = [
     ("/admin/objects", Msg::UiObjectsAndFields),
     ("/admin/validation-rules", Msg::UiValidationRules),
+    ("/admin/coding-rules", Msg::UiCodingRules),
     ("/admin/users", Msg::UiUsers),
     ("/admin/roles", Msg::UiRoles),
     ("/admin/teams", Msg::UiTeams),
@@ -95,6 +96,8 @@ pub(super) fn router() -> Router<Crm> {
             "/admin/validation-rules/{id}/delete",
             post(delete_validation_rule),
         )
+        .route("/admin/coding-rules", get(coding_rules).post(add_coding_rule))
+        .route("/admin/coding-rules/{id}/delete", post(delete_coding_rule))
 }
 
 macro_rules! or_return {
@@ -2243,6 +2246,119 @@ async fn delete_validation_rule(
     };
     match crm.delete_validation_rule(&v.actor, id).await {
         Ok(()) => see_other("/admin/validation-rules"),
+        Err(e) => failure(e, v.locale, Some(&v)),
+    }
+}
+
+// ---- coding rules ----
+
+async fn coding_page(
+    crm: &Crm,
+    v: &Viewer,
+    form: &Fields,
+    errors: &[FieldError],
+    status: StatusCode,
+) -> Response {
+    let l = v.locale;
+    let rules = match crm.coding_rules(&v.actor).await {
+        Ok(r) => r,
+        Err(e) => return failure(e, l, Some(v)),
+    };
+    let schema = crm.schema();
+    let objects: Vec<(String, String)> = schema
+        .objects()
+        .iter()
+        .map(|o| (o.name.clone(), o.label.get(l).to_string()))
+        .collect();
+    let title = t(l, Msg::UiCodingRules);
+    let f = "coding";
+    let content = html! {
+        h1 { (title) }
+        p.hint { (t(l, Msg::UiCodingHint)) }
+        @if rules.is_empty() {
+            p.empty { (t(l, Msg::UiNothingYet)) }
+        } @else {
+            table.records {
+                thead { tr {
+                    th scope="col" { (t(l, Msg::UiObject)) }
+                    th scope="col" { (t(l, Msg::UiRuleField)) }
+                    th scope="col" { (t(l, Msg::UiCodingPattern)) }
+                    th scope="col" { span.vh { (t(l, Msg::UiDelete)) } }
+                } }
+                tbody {
+                    @for r in &rules {
+                        @let object = schema.object(&r.object);
+                        tr {
+                            td data-label=(t(l, Msg::UiObject)) { (object.map_or(r.object.clone(), |o| o.label.get(l).to_string())) }
+                            td data-label=(t(l, Msg::UiRuleField)) {
+                                (object.and_then(|o| o.field(&r.field)).map_or(r.field.clone(), |x| x.label.get(l).to_string()))
+                            }
+                            td data-label=(t(l, Msg::UiCodingPattern)) { code { (r.pattern) } }
+                            td {
+                                @if let Some(id) = r.id {
+                                    form method="post" action={ "/admin/coding-rules/" (id) "/delete" } {
+                                        (csrf(v))
+                                        button.secondary type="submit" aria-label={ (t(l, Msg::UiDelete)) " " (r.pattern) } { (t(l, Msg::UiDelete)) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        h2 { (t(l, Msg::UiAddRule)) }
+        (summary(l, errors, &["object", "field", "pattern"]))
+        form.card.admin-form method="post" action="/admin/coding-rules" novalidate {
+            (csrf(v))
+            (select(l, (f, "object", t(l, Msg::UiObject)), &objects, val(form, "object"), errors))
+            (input(l, text(f, "field", t(l, Msg::UiRuleField), val(form, "field")), errors))
+            (input(l, text(f, "pattern", t(l, Msg::UiCodingPattern), val(form, "pattern")), errors))
+            div.actions { button.primary type="submit" { (t(l, Msg::UiAddRule)) } }
+        }
+    };
+    respond(
+        status,
+        frame(
+            crm,
+            v,
+            "/admin/coding-rules",
+            "/admin/coding-rules",
+            title,
+            content,
+        ),
+    )
+}
+
+async fn coding_rules(State(crm): State<Crm>, headers: HeaderMap) -> Response {
+    let v = or_return!(administrator(&crm, &headers).await);
+    coding_page(&crm, &v, &Fields::new(), &[], StatusCode::OK).await
+}
+
+async fn add_coding_rule(State(crm): State<Crm>, headers: HeaderMap, Form(form): Form<Fields>) -> Response {
+    let v = or_return!(posted(&crm, &headers, &form).await);
+    let input = json!({"object": val(&form, "object"), "field": val(&form, "field"), "pattern": val(&form, "pattern")});
+    match crm.add_coding_rule(&v.actor, input).await {
+        Ok(_) => see_other("/admin/coding-rules"),
+        Err(ServiceError::Validation(errors)) => {
+            coding_page(&crm, &v, &form, &errors, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => failure(e, v.locale, Some(&v)),
+    }
+}
+
+async fn delete_coding_rule(
+    State(crm): State<Crm>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(form): Form<Fields>,
+) -> Response {
+    let v = or_return!(posted(&crm, &headers, &form).await);
+    let Ok(id) = Uuid::parse_str(&id) else {
+        return failure(ServiceError::NotFound, v.locale, Some(&v));
+    };
+    match crm.delete_coding_rule(&v.actor, id).await {
+        Ok(()) => see_other("/admin/coding-rules"),
         Err(e) => failure(e, v.locale, Some(&v)),
     }
 }

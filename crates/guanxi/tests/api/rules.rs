@@ -310,3 +310,59 @@ async fn coding_rules_number_new_records_uniquely_even_when_written_at_once() {
     assert_eq!(r.status, 403);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn administrators_set_coding_rules_on_a_setup_page() {
+    let app = TestApp::spawn().await;
+    let mut b = crate::web::Browser::new(&app);
+    b.post(
+        "/login",
+        &[("email", "admin@example.com"), ("password", "admin-password")],
+    )
+    .await;
+    let (status, _, page) = b.get("/admin/coding-rules").await;
+    assert_eq!(status, 200);
+    let token = crate::web::csrf(&page);
+    let (status, _, page) = b
+        .post(
+            "/admin/coding-rules",
+            &[
+                ("csrf", &token),
+                ("object", "account"),
+                ("field", "code"),
+                ("pattern", "KH-{yyyy}"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains("id=\"coding-pattern-error\"") && page.contains("value=\"KH-{yyyy}\""),
+        "error beside, input kept"
+    );
+    let (status, to, _) = b
+        .post(
+            "/admin/coding-rules",
+            &[
+                ("csrf", &token),
+                ("object", "account"),
+                ("field", "code"),
+                ("pattern", "KH-{seq:4}"),
+            ],
+        )
+        .await;
+    assert_eq!((status, to.as_str()), (303, "/admin/coding-rules"));
+    let (_, _, page) = b.get("/admin/coding-rules").await;
+    assert!(page.contains("KH-{seq:4}"));
+    let created = app
+        .create("accounts", json!({"name": "编号来自页面的规则"}))
+        .await;
+    assert_eq!(created["code"], "KH-0001");
+    let (status, _, _) = b
+        .post(
+            "/admin/coding-rules",
+            &[("object", "account"), ("field", "name"), ("pattern", "{seq:2}")],
+        )
+        .await;
+    assert_eq!(status, 403, "no CSRF token");
+    app.stop().await;
+}
