@@ -372,6 +372,12 @@ impl Schema {
         self.by_plural.get(plural).map(|&i| &self.objects[i])
     }
 
+    /// An object by its name or, failing that, its plural (what paths and inputs give).
+    pub fn named(&self, name_or_plural: &str) -> Option<&Arc<ObjectDef>> {
+        self.object(name_or_plural)
+            .or_else(|| self.by_plural(name_or_plural))
+    }
+
     pub fn objects(&self) -> &[Arc<ObjectDef>] {
         &self.objects
     }

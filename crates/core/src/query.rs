@@ -385,6 +385,11 @@ impl Parser {
 }
 
 /// Parses the filter text into an untyped expression.
+/// A text as a literal of the filter language: in single quotes, a quote doubled.
+pub fn quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
 pub fn parse_filter(input: &str) -> Result<Expr<RawCond>, FilterError> {
     if input.len() > MAX_FILTER_LENGTH {
         return fail_with(

@@ -451,8 +451,7 @@ async fn run(cli: Cli, file: FileConfig) -> anyhow_lite::Result<()> {
             let crm = open(&storage).await?;
             let schema = crm.schema();
             let object = schema
-                .by_plural(&objects)
-                .or_else(|| schema.object(&objects))
+                .named(&objects)
                 .cloned()
                 .ok_or_else(|| ServiceError::field("objects", Msg::LookupNotFound))?;
             let actor = match email {

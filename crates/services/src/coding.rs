@@ -54,8 +54,7 @@ impl Crm {
         })?;
         let schema = self.schema();
         let object = schema
-            .object(&rule.object)
-            .or_else(|| schema.by_plural(&rule.object))
+            .named(&rule.object)
             .cloned()
             .ok_or_else(|| ServiceError::field("object", Msg::UnknownField))?;
         rule.object = object.name.clone();

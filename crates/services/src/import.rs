@@ -1303,8 +1303,7 @@ impl Crm {
         let started = Instant::now();
         let schema = self.schema();
         let def = schema
-            .object(object)
-            .or_else(|| schema.by_plural(object))
+            .named(object)
             .cloned()
             .ok_or_else(|| ImportError::UnknownObject(object.to_string()))?;
         let unreadable = |reason: String| ImportError::Unreadable {

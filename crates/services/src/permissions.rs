@@ -603,8 +603,7 @@ impl Crm {
         let input: RuleInput = parse("rule", input)?;
         let schema = self.schema();
         let object = schema
-            .object(&input.object)
-            .or_else(|| schema.by_plural(&input.object))
+            .named(&input.object)
             .ok_or_else(|| ServiceError::field("object", Msg::LookupNotFound))?;
         let name = name_of("name", &input.name)?;
         let source = match (&input.owners, &input.criteria) {

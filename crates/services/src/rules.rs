@@ -31,14 +31,7 @@ impl Crm {
         crate::definitions::admin_only(actor)?;
         let schema = self.schema();
         let object = match object {
-            Some(o) => Some(
-                schema
-                    .object(o)
-                    .or_else(|| schema.by_plural(o))
-                    .ok_or(ServiceError::NotFound)?
-                    .name
-                    .clone(),
-            ),
+            Some(o) => Some(schema.named(o).ok_or(ServiceError::NotFound)?.name.clone()),
             None => None,
         };
         Ok(system::definitions(self.db(), TABLE)
@@ -57,8 +50,7 @@ impl Crm {
         })?;
         let schema = self.schema();
         let object = schema
-            .object(&rule.object)
-            .or_else(|| schema.by_plural(&rule.object))
+            .named(&rule.object)
             .cloned()
             .ok_or_else(|| ServiceError::field("object", Msg::UnknownField))?;
         rule.object = object.name.clone();

@@ -25,10 +25,6 @@ fn text(object: &ObjectDef, r: &Record, name: &str) -> Option<String> {
     }
 }
 
-fn quoted(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "''"))
-}
-
 impl Crm {
     /// Contacts as cards; their accounts' names as organisations where the actor may read
     /// the account.
@@ -107,7 +103,11 @@ impl Crm {
                 continue;
             }
             let q = ListQuery {
-                filter: Some(format!("{} eq {}", account.name_field, quoted(&org))),
+                filter: Some(format!(
+                    "{} eq {}",
+                    account.name_field,
+                    guanxi_core::query::quote(&org)
+                )),
                 sort: None,
                 cursor: None,
                 limit: Some(1),

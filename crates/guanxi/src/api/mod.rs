@@ -637,8 +637,7 @@ async fn put_layout(
 fn object_named(crm: &Crm, ctx: &Ctx, name: &str) -> Result<String, Problem> {
     let schema = crm.schema();
     schema
-        .object(name)
-        .or_else(|| schema.by_plural(name))
+        .named(name)
         .map(|o| o.name.clone())
         .ok_or_else(|| Problem::not_found(ctx.locale))
 }
@@ -683,8 +682,7 @@ async fn meta_object(
 ) -> Result<Json<Value>, Problem> {
     let schema = crm.schema();
     let o = schema
-        .object(&name)
-        .or_else(|| schema.by_plural(&name))
+        .named(&name)
         .ok_or_else(|| Problem::not_found(ctx.locale))?;
     Ok(Json(object_json(&crm.visible_object(&ctx.actor, o))))
 }
@@ -728,8 +726,7 @@ async fn meta_add_field(
     let input = parse_body(ctx.locale, &body)?;
     let schema = crm.schema();
     let object = schema
-        .object(&name)
-        .or_else(|| schema.by_plural(&name))
+        .named(&name)
         .ok_or_else(|| Problem::not_found(ctx.locale))?;
     let field = crm
         .add_field(&ctx.actor, &object.name, input)
@@ -749,10 +746,7 @@ async fn meta_update_field(
     let schema = crm.schema();
     // The object by name or plural; an unknown one is the service's 404 (after its
     // administrator check, so a non-administrator learns nothing).
-    let object = schema
-        .object(&name)
-        .or_else(|| schema.by_plural(&name))
-        .map_or(name, |o| o.name.clone());
+    let object = schema.named(&name).map_or(name, |o| o.name.clone());
     let field = crm
         .update_field(&ctx.actor, &object, &field, input)
         .await

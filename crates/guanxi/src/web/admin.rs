@@ -160,7 +160,7 @@ fn frame(crm: &Crm, v: &Viewer, area: &str, here: &str, title: &str, content: Ma
 
 fn object_named(crm: &Crm, name: &str) -> Option<std::sync::Arc<ObjectDef>> {
     let schema = crm.schema();
-    schema.object(name).or_else(|| schema.by_plural(name)).cloned()
+    schema.named(name).cloned()
 }
 
 fn val<'a>(form: &'a Fields, key: &str) -> &'a str {

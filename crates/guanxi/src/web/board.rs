@@ -51,11 +51,6 @@ fn group_field<'a>(object: &'a ObjectDef, wanted: Option<&str>) -> Option<&'a Fi
         .or_else(|| picklists.next())
 }
 
-/// A filter text value, quoted for the query language.
-fn quoted(value: &str) -> String {
-    format!("'{}'", value.replace('\'', "''"))
-}
-
 pub(super) async fn board(
     State(crm): State<Crm>,
     headers: HeaderMap,
@@ -138,7 +133,7 @@ pub(super) async fn board(
         .fold(Vec::new(), |mut acc: Vec<Column>, (value, label)| {
             if !acc.iter().any(|c| c.value == value) {
                 let own = match &value {
-                    Some(x) => format!("{} eq {}", field.name, quoted(x)),
+                    Some(x) => format!("{} eq {}", field.name, guanxi_core::query::quote(x)),
                     None => format!("{} is_null", field.name),
                 };
                 let filter = match user_filter {

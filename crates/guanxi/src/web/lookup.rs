@@ -28,10 +28,6 @@ pub(super) struct Typed {
     q: Option<String>,
 }
 
-fn quoted(text: &str) -> String {
-    format!("'{}'", text.replace('\'', "''"))
-}
-
 /// The record's name as text (its name field), if it has one.
 fn name_of(object: &ObjectDef, record: &guanxi_core::values::Record) -> Option<String> {
     match field_value(object, record, &object.name_field) {
@@ -53,11 +49,7 @@ pub(super) async fn suggest(
     };
     // Forms know a lookup's target by its object name; links use the plural.
     let schema = crm.schema();
-    let Some(object) = schema
-        .by_plural(&plural)
-        .or_else(|| schema.object(&plural))
-        .cloned()
-    else {
+    let Some(object) = schema.named(&plural).cloned() else {
         return failure(ServiceError::NotFound, v.locale, Some(&v));
     };
     let q = typed.q.unwrap_or_default();
@@ -66,7 +58,11 @@ pub(super) async fn suggest(
         return axum::Json(json!([])).into_response();
     }
     let query = ListQuery {
-        filter: Some(format!("{} starts_with {}", object.name_field, quoted(q))),
+        filter: Some(format!(
+            "{} starts_with {}",
+            object.name_field,
+            guanxi_core::query::quote(q)
+        )),
         sort: Some(object.name_field.clone()),
         cursor: None,
         limit: Some(SUGGESTIONS),
@@ -126,7 +122,11 @@ pub(super) async fn resolve(
             continue;
         }
         let q = ListQuery {
-            filter: Some(format!("{} eq {}", target.name_field, quoted(&text))),
+            filter: Some(format!(
+                "{} eq {}",
+                target.name_field,
+                guanxi_core::query::quote(&text)
+            )),
             sort: None,
             cursor: None,
             limit: Some(2),
