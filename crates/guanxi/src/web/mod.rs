@@ -28,7 +28,7 @@ use uuid::Uuid;
 
 use crate::api::{cookie, request_locale, session_cookie, session_set_cookie};
 
-pub(super) const LANG_COOKIE: &str = "gx_lang";
+const LANG_COOKIE: &str = "gx_lang";
 
 /// The pages, merged into the application router.
 pub fn router() -> Router<Crm> {
@@ -346,20 +346,22 @@ struct Back {
 
 /// Picks the page language for this browser and goes back where the user was.
 async fn set_language(Path(tag): Path<String>, Query(q): Query<Back>) -> Response {
-    let back = q
-        .back
-        .filter(|b| b.starts_with('/') && !b.starts_with("//") && !b.contains('\\'))
-        .unwrap_or_else(|| "/".into());
+    let back = edit::safe_back(q.back.as_ref(), "/");
     let mut res = Redirect::to(&back).into_response();
-    if let Some(locale) = Locale::from_tag(&tag)
-        && let Ok(v) = HeaderValue::from_str(&format!(
-            "{LANG_COOKIE}={}; Path=/; SameSite=Lax; Max-Age=31536000",
-            locale.tag()
-        ))
-    {
-        res.headers_mut().insert(header::SET_COOKIE, v);
+    if let Some(locale) = Locale::from_tag(&tag) {
+        remember_language(&mut res, locale);
     }
     res
+}
+
+/// Makes this browser's pages come in `locale` from now on.
+fn remember_language(res: &mut Response, locale: Locale) {
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "{LANG_COOKIE}={}; Path=/; SameSite=Lax; Max-Age=31536000",
+        locale.tag()
+    )) {
+        res.headers_mut().insert(header::SET_COOKIE, v);
+    }
 }
 
 use axum::extract::FromRequest;

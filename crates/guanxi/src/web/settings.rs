@@ -5,14 +5,14 @@ use std::collections::HashMap;
 
 use axum::Form;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use guanxi_core::{FieldError, Locale, Msg};
 use guanxi_services::{Crm, ServiceError};
 use maud::{Markup, html};
 
 use super::pages::{layout, t};
-use super::{LANG_COOKIE, Viewer, failure, html, signed_in};
+use super::{Viewer, failure, html, signed_in};
 
 /// Zones offered first; any other IANA name can be typed.
 const ZONES: [&str; 22] = [
@@ -99,12 +99,7 @@ pub(super) async fn save(
                 ..Shown::default()
             };
             let mut res = html(StatusCode::OK, render(&now, &current(&now), &shown));
-            if let Ok(c) = HeaderValue::from_str(&format!(
-                "{LANG_COOKIE}={}; Path=/; SameSite=Lax; Max-Age=31536000",
-                now.locale.tag()
-            )) {
-                res.headers_mut().insert(header::SET_COOKIE, c);
-            }
+            super::remember_language(&mut res, now.locale);
             res
         }
         Err(ServiceError::Validation(errors)) => {
