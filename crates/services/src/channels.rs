@@ -23,6 +23,15 @@ pub struct Decision {
     pub used: Option<u32>,
 }
 
+/// What a contact's page shows of its channels: preferences, consent log, and the
+/// decisions for the channels most worth asking about.
+#[derive(Clone, Debug)]
+pub struct ChannelView {
+    pub prefs: Preferences,
+    pub consents: Vec<Consent>,
+    pub now: Vec<Decision>,
+}
+
 impl Decision {
     pub fn allowed(&self) -> bool {
         self.refusals.is_empty()
@@ -218,6 +227,45 @@ impl Crm {
             return Err(ServiceError::field("channel", Msg::NotInPicklist));
         }
         let (prefs, consents) = self.stored_preferences(contact).await?;
+        self.decide_all(&object, &record, &prefs, &consents, channels, at)
+            .await
+    }
+
+    /// A contact's preferences, consent log and whether each of the channels most worth
+    /// asking about (the preferred ones, then phone, email, WeChat, SMS; four at most)
+    /// may be used at `at` — from one read of each.
+    pub async fn channel_view(
+        &self,
+        actor: &Actor,
+        contact: Uuid,
+        at: DateTime<Utc>,
+    ) -> Result<ChannelView, ServiceError> {
+        let (object, record) = self.contact(actor, contact, Operation::Read).await?;
+        let (prefs, consents) = self.stored_preferences(contact).await?;
+        let mut asked: Vec<String> = prefs.preferred.clone();
+        for c in ["phone", "email", "wechat", "sms"] {
+            if asked.len() < 4 && !asked.iter().any(|a| a == c) {
+                asked.push(c.to_string());
+            }
+        }
+        let known = self.channels();
+        asked.retain(|c| known.contains(c));
+        let now = self
+            .decide_all(&object, &record, &prefs, &consents, &asked, at)
+            .await?;
+        Ok(ChannelView { prefs, consents, now })
+    }
+
+    async fn decide_all(
+        &self,
+        object: &ObjectDef,
+        record: &guanxi_core::values::Record,
+        prefs: &Preferences,
+        consents: &[Consent],
+        channels: &[String],
+        at: DateTime<Utc>,
+    ) -> Result<Vec<Decision>, ServiceError> {
+        let contact = record.id().unwrap_or_default();
         let zone: chrono_tz::Tz = prefs
             .time_zone
             .as_deref()
@@ -246,7 +294,7 @@ impl Crm {
                 }
             };
             let opted_out = channel == "email" && email_opt_out;
-            let refusals = channels::decide(&prefs, &consents, channel, local, used.unwrap_or(0), opted_out);
+            let refusals = channels::decide(prefs, consents, channel, local, used.unwrap_or(0), opted_out);
             out.push(Decision {
                 channel: channel.clone(),
                 refusals,
@@ -265,9 +313,9 @@ impl Crm {
         start: DateTime<Utc>,
     ) -> Result<u32, ServiceError> {
         let (_, activity) = self.object("activity")?;
-        let quoted = channel.replace('\'', "''");
         let text = format!(
-            "contact eq '{contact}' and channel eq '{quoted}' and direction eq 'outbound' and status ne 'cancelled' and starts_at gte '{}'",
+            "contact eq '{contact}' and channel eq {} and direction eq 'outbound' and status ne 'cancelled' and starts_at gte '{}'",
+            guanxi_core::query::quote(channel),
             guanxi_core::values::format_datetime(&start)
         );
         let filter = self

@@ -9,9 +9,9 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveTime;
-use guanxi_core::channels::{Consent, Limit, Period, Preferences, Window};
+use guanxi_core::channels::{Limit, Period, Preferences, Window};
 use guanxi_core::{FieldDef, FieldError, Locale, Msg};
-use guanxi_services::channels::Decision;
+use guanxi_services::channels::ChannelView;
 use guanxi_services::{Crm, ServiceError};
 use maud::{Markup, html};
 use uuid::Uuid;
@@ -19,27 +19,9 @@ use uuid::Uuid;
 use super::pages::t;
 use super::{Viewer, failure, posted};
 
-/// What the card shows.
-pub(super) struct Card {
-    prefs: Preferences,
-    consents: Vec<Consent>,
-    now: Vec<Decision>,
-}
-
-/// The card's data for a contact, or `None` when the viewer may not read it.
-pub(super) async fn card(crm: &Crm, v: &Viewer, contact: Uuid) -> Result<Card, ServiceError> {
-    let (prefs, consents) = crm.channel_preferences(&v.actor, contact).await?;
-    // "Now" for the preferred channels, else the common ones.
-    let mut asked: Vec<String> = prefs.preferred.clone();
-    for c in ["phone", "email", "wechat", "sms"] {
-        if asked.len() < 4 && !asked.iter().any(|a| a == c) {
-            asked.push(c.to_string());
-        }
-    }
-    let known = crm.channels();
-    asked.retain(|c| known.contains(c));
-    let now = crm.may_contact_on(&v.actor, contact, &asked, crm.now()).await?;
-    Ok(Card { prefs, consents, now })
+/// The card's data for a contact the viewer may read.
+pub(super) async fn card(crm: &Crm, v: &Viewer, contact: Uuid) -> Result<ChannelView, ServiceError> {
+    crm.channel_view(&v.actor, contact, crm.now()).await
 }
 
 fn channel_field(crm: &Crm) -> Option<FieldDef> {
@@ -132,7 +114,13 @@ fn lines<T>(text: &str, field: &str, parse: fn(&str) -> Option<T>, errors: &mut 
 }
 
 /// The card on a contact's page.
-pub(super) fn render(crm: &Crm, v: &Viewer, contact: Uuid, card: &Card, errors: &[FieldError]) -> Markup {
+pub(super) fn render(
+    crm: &Crm,
+    v: &Viewer,
+    contact: Uuid,
+    card: &ChannelView,
+    errors: &[FieldError],
+) -> Markup {
     let locale = v.locale;
     let field = channel_field(crm);
     let field = field.as_ref();
