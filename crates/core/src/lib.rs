@@ -8,6 +8,7 @@ pub mod channels;
 pub mod coding;
 pub mod i18n;
 pub mod import;
+pub mod matching;
 pub mod metadata;
 pub mod normalize;
 pub mod query;
