@@ -16,6 +16,7 @@ pub mod import;
 pub mod layouts;
 pub mod metadata;
 pub mod permissions;
+pub mod privacy;
 pub mod records;
 pub mod rules;
 pub mod sessions;

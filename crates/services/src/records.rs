@@ -1261,7 +1261,7 @@ async fn check_unique(
 }
 
 #[allow(clippy::too_many_arguments)]
-fn history_row(
+pub(crate) fn history_row(
     object: &ObjectDef,
     record_id: Uuid,
     operation: &str,
@@ -1284,7 +1284,7 @@ fn history_row(
     }
 }
 
-fn change_row(
+pub(crate) fn change_row(
     object: &ObjectDef,
     record_id: Uuid,
     operation: &str,

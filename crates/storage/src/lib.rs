@@ -6,6 +6,7 @@
 pub mod channels;
 mod db;
 pub mod migrations;
+pub mod privacy;
 pub mod records;
 pub mod schema;
 pub mod sql;

@@ -5,6 +5,7 @@ mod access;
 mod channels;
 mod customer;
 mod openapi;
+mod privacy;
 mod problem;
 mod rules;
 mod views;
@@ -148,6 +149,8 @@ pub fn router(crm: Crm) -> Router {
             get(channels::list_consents).post(channels::add_consent),
         )
         .route("/api/v1/{plural}/{id}/may-contact", get(channels::may_contact))
+        .route("/api/v1/{plural}/{id}/personal-data", get(privacy::personal_data))
+        .route("/api/v1/{plural}/{id}/erase", post(privacy::erase))
         .route(
             "/api/v1/{plural}/{id}/shares",
             get(access::list_shares).post(access::add_share),

@@ -338,6 +338,43 @@ fn customer_paths(paths: &mut Map<String, Json>) {
     );
 }
 
+/// Privacy requests for people (contacts and leads): export and erase.
+fn privacy_paths(paths: &mut Map<String, Json>) {
+    let uuid = json!({"type": "string", "format": "uuid"});
+    let id_param = json!({"name": "id", "in": "path", "required": true, "schema": uuid});
+    for (plural, tag) in [("contacts", "Contacts"), ("leads", "Leads")] {
+        paths.insert(
+            format!("/api/v1/{plural}/{{id}}/personal-data"),
+            json!({"parameters": [id_param], "get": {"operationId": format!("personalData{tag}"), "tags": [tag],
+                "summary": "Everything held about the person: the record, its field history, channel preferences and consents, every record pointing at it and the audit entries about it (administrators; audited as privacy.export)",
+                "responses": responses(vec![
+                    ("200", ok("The person's data", json!({"type": "object", "properties": {
+                        "subject": {"type": "object"}, "generated_at": {"type": "string", "format": "date-time"},
+                        "record": {"type": "object"}, "history": {"type": "array", "items": {"type": "object"}},
+                        "channel_preferences": {"type": ["object", "null"]},
+                        "consents": {"type": "array", "items": {"type": "object"}},
+                        "related": {"type": "object"}, "audit": {"type": "array", "items": {"type": "object"}}}}))),
+                    ("403", problem_response("Not an administrator")),
+                    ("404", problem_response("No such person"))])}}),
+        );
+        paths.insert(
+            format!("/api/v1/{plural}/{{id}}/erase"),
+            json!({"parameters": [id_param], "post": {"operationId": format!("erase{tag}"), "tags": [tag],
+                "summary": "Erase the person: name replaced; texts, emails, phones, dates and tags emptied; field history, consents and channel preferences removed; linked activities lose subject, notes and location. Amounts, picklists and links stay (administrators; audited as privacy.erase; cannot be undone)",
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object",
+                    "required": ["confirm"], "properties": {"confirm": {"type": "boolean", "const": true}}}}}},
+                "responses": responses(vec![
+                    ("200", ok("What was erased", json!({"type": "object", "properties": {
+                        "object": {"type": "string"}, "id": uuid, "fields": {"type": "array", "items": {"type": "string"}},
+                        "history_removed": {"type": "integer"}, "consents_removed": {"type": "integer"},
+                        "activities_scrubbed": {"type": "integer"}}}))),
+                    ("403", problem_response("Not an administrator")),
+                    ("404", problem_response("No such person")),
+                    ("422", problem_response("`confirm` is not true"))])}}),
+        );
+    }
+}
+
 /// Teams, sharing rules and territories (administration) and records shared by hand.
 fn sharing_paths(paths: &mut Map<String, Json>) {
     let uuid = json!({"type": "string", "format": "uuid"});
@@ -554,6 +591,7 @@ pub fn document(schema: &Schema) -> Json {
         json!({"parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}}], "patch": set_role}),
     );
     sharing_paths(&mut paths);
+    privacy_paths(&mut paths);
     customer_paths(&mut paths);
     let mut put_access = admin(
         "setObjectAccess",

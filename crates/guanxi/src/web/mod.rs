@@ -10,6 +10,7 @@ mod edit;
 mod list;
 mod lookup;
 mod pages;
+mod privacy;
 mod record;
 mod settings;
 
@@ -51,6 +52,8 @@ pub fn router() -> Router<Crm> {
         .route("/o/{plural}/{id}/channels", post(channels::save))
         .route("/o/{plural}/{id}/consents", post(channels::consent))
         .route("/o/{plural}/{id}/restore", post(record::restore))
+        .route("/o/{plural}/{id}/personal-data", get(privacy::download))
+        .route("/o/{plural}/{id}/erase", post(privacy::erase))
         .route("/o/{plural}/new", get(new_form).post(create))
         .route("/o/{plural}/{id}", get(record::record))
         .route("/o/{plural}/{id}/edit", get(edit_form).post(update))

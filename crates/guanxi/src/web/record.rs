@@ -62,7 +62,7 @@ pub(super) async fn record(
     Path((plural, id)): Path<(String, String)>,
 ) -> Response {
     match super::record_page(&crm, &headers, &plural, &id).await {
-        Ok((v, object, id)) => page(&crm, &v, &object, id, None, &[]).await,
+        Ok((v, object, id)) => page(&crm, &v, &object, id, None, &[], None).await,
         Err(r) => r,
     }
 }
@@ -76,9 +76,22 @@ pub(super) async fn page_with_channel_errors(
     errors: Vec<FieldError>,
 ) -> Response {
     match crm.schema().object("contact").cloned() {
-        Some(object) => page(crm, v, &object, id, None, &errors).await,
+        Some(object) => page(crm, v, &object, id, None, &errors, None).await,
         None => failure(ServiceError::NotFound, v.locale, Some(v)),
     }
+}
+
+/// The record page with the problems of one of its cards' forms (privacy, channels) or
+/// the outcome of an erasure.
+pub(super) async fn page_with(
+    crm: &Crm,
+    v: &Viewer,
+    object: &ObjectDef,
+    id: Uuid,
+    errors: &[FieldError],
+    erased: Option<&guanxi_services::privacy::Erasure>,
+) -> Response {
+    page(crm, v, object, id, None, errors, erased).await
 }
 
 async fn page(
@@ -88,6 +101,7 @@ async fn page(
     id: Uuid,
     quick: Option<Quick>,
     channel_errors: &[FieldError],
+    erased: Option<&guanxi_services::privacy::Erasure>,
 ) -> Response {
     let record = match crm.get(&v.actor, &object.name, id, false).await {
         Ok(r) => r,
@@ -146,6 +160,9 @@ async fn page(
         }
         @if let Some(card) = &glance { (card) }
         @if let Some(card) = &channels { (card) }
+        @if super::privacy::offered(v, object) {
+            (super::privacy::card(v, object, id, channel_errors, erased))
+        }
         (timeline(v, &visible, &entries, crm.now()))
     };
     html(
@@ -438,7 +455,7 @@ pub(super) async fn quick(
             errors: vec![FieldError::new("description", Msg::Required)],
         };
         return with_status(
-            page(&crm, &v, &object, id, Some(quick), &[]).await,
+            page(&crm, &v, &object, id, Some(quick), &[], None).await,
             StatusCode::UNPROCESSABLE_ENTITY,
         );
     }
@@ -451,7 +468,7 @@ pub(super) async fn quick(
                 errors,
             };
             with_status(
-                page(&crm, &v, &object, id, Some(quick), &[]).await,
+                page(&crm, &v, &object, id, Some(quick), &[], None).await,
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
         }

@@ -20,6 +20,7 @@ mod metadata_edit;
 mod openapi;
 mod pagination;
 mod permissions;
+mod privacy;
 mod records;
 mod rules;
 mod sessions;
