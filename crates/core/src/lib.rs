@@ -11,6 +11,7 @@ pub mod import;
 pub mod matching;
 pub mod metadata;
 pub mod normalize;
+pub mod quality;
 pub mod query;
 pub mod rules;
 pub mod values;

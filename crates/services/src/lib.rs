@@ -17,6 +17,7 @@ pub mod layouts;
 pub mod metadata;
 pub mod permissions;
 pub mod privacy;
+pub mod quality;
 pub mod records;
 pub mod rules;
 pub mod sessions;

@@ -7,6 +7,7 @@ mod customer;
 mod openapi;
 mod privacy;
 mod problem;
+mod quality;
 mod rules;
 mod views;
 
@@ -151,6 +152,11 @@ pub fn router(crm: Crm) -> Router {
         .route("/api/v1/{plural}/{id}/may-contact", get(channels::may_contact))
         .route("/api/v1/{plural}/{id}/personal-data", get(privacy::personal_data))
         .route("/api/v1/{plural}/{id}/erase", post(privacy::erase))
+        .route("/api/v1/{plural}/{id}/quality", get(quality::record_quality))
+        .route(
+            "/api/v1/admin/data-quality/{plural}",
+            get(quality::object_quality).put(quality::put_fields),
+        )
         .route(
             "/api/v1/{plural}/{id}/shares",
             get(access::list_shares).post(access::add_share),

@@ -338,6 +338,54 @@ fn customer_paths(paths: &mut Map<String, Json>) {
     );
 }
 
+/// Data quality (administrators): a record's score, an object's report, completeness fields.
+fn quality_paths(paths: &mut Map<String, Json>) {
+    let uuid = json!({"type": "string", "format": "uuid"});
+    let plural_param = json!({"name": "plural", "in": "path", "required": true, "schema": {"type": "string"},
+        "description": "The object's plural API name (contacts, accounts, …)"});
+    let id_param = json!({"name": "id", "in": "path", "required": true, "schema": uuid});
+    let invalid = json!({"type": "array", "items": {"type": "object", "properties": {
+        "field": {"type": "string"}, "code": {"type": "string"}, "detail": {"type": "string"}}}});
+    let score = json!({"type": "integer", "minimum": 0, "maximum": 100});
+    let forbidden = || problem_response("Not an administrator");
+    paths.insert(
+        "/api/v1/{plural}/{id}/quality".into(),
+        json!({"parameters": [plural_param, id_param], "get": {"operationId": "recordQuality", "tags": ["Data quality"],
+            "summary": "A record's data-quality score out of 100 (completeness 50, validity 30, no duplicates 20) with what is missing and what is invalid",
+            "responses": responses(vec![
+                ("200", ok("The record's quality", json!({"type": "object", "properties": {
+                    "score": score, "completeness": {"type": "number"}, "validity": {"type": "number"},
+                    "missing": {"type": "array", "items": {"type": "string"}}, "invalid": invalid,
+                    "duplicate_score": score}}))),
+                ("403", forbidden()), ("404", problem_response("No such record"))])}}),
+    );
+    let fields = json!({"type": "object", "required": ["fields"], "properties": {
+        "fields": {"type": "array", "items": {"type": "string"}, "minItems": 1}}});
+    paths.insert(
+        "/api/v1/admin/data-quality/{plural}".into(),
+        json!({"parameters": [plural_param],
+            "get": {"operationId": "objectQuality", "tags": ["Data quality"],
+                "summary": "An object's data quality over its live records: mean score, fill rate of each completeness field, invalid values per field, records with possible duplicates, score bands, the lowest-scoring records",
+                "responses": responses(vec![
+                    ("200", ok("The object's quality", json!({"type": "object", "properties": {
+                        "object": {"type": "string"}, "records": {"type": "integer"}, "score": score,
+                        "completeness_fields": {"type": "array", "items": {"type": "string"}},
+                        "fill_rates": {"type": "object", "additionalProperties": {"type": "number"}},
+                        "records_with_invalid": {"type": "integer"},
+                        "invalid_by_field": {"type": "object", "additionalProperties": {"type": "integer"}},
+                        "records_with_duplicates": {"type": "integer"},
+                        "bands": {"type": "array", "items": {"type": "integer"}, "minItems": 3, "maxItems": 3},
+                        "worst": {"type": "array", "items": {"type": "object", "properties": {
+                            "id": uuid, "name": {"type": "string"}, "score": score}}}}}))),
+                    ("403", forbidden())])},
+            "put": {"operationId": "putQualityFields", "tags": ["Data quality"],
+                "summary": "Choose the fields that make a record of this object complete (audited as quality.fields)",
+                "requestBody": {"required": true, "content": {"application/json": {"schema": fields}}},
+                "responses": responses(vec![("200", ok("The fields", fields.clone())), ("403", forbidden()),
+                    ("422", problem_response("Unknown field, or no fields"))])}}),
+    );
+}
+
 /// Privacy requests for people (contacts and leads): export and erase.
 fn privacy_paths(paths: &mut Map<String, Json>) {
     let uuid = json!({"type": "string", "format": "uuid"});
@@ -592,6 +640,7 @@ pub fn document(schema: &Schema) -> Json {
     );
     sharing_paths(&mut paths);
     privacy_paths(&mut paths);
+    quality_paths(&mut paths);
     customer_paths(&mut paths);
     let mut put_access = admin(
         "setObjectAccess",

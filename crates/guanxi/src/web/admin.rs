@@ -30,10 +30,11 @@ use super::{Viewer, csrf_ok, csrf_refused, failure, signed_in};
 type Fields = HashMap<String, String>;
 
 /// The setup areas, in the order the pages list them.
-const AREAS: [(&str, Msg); 9] = [
+const AREAS: [(&str, Msg); 10] = [
     ("/admin/objects", Msg::UiObjectsAndFields),
     ("/admin/validation-rules", Msg::UiValidationRules),
     ("/admin/coding-rules", Msg::UiCodingRules),
+    ("/admin/data-quality", Msg::UiDataQuality),
     ("/admin/users", Msg::UiUsers),
     ("/admin/roles", Msg::UiRoles),
     ("/admin/teams", Msg::UiTeams),
@@ -98,6 +99,11 @@ pub(super) fn router() -> Router<Crm> {
         )
         .route("/admin/coding-rules", get(coding_rules).post(add_coding_rule))
         .route("/admin/coding-rules/{id}/delete", post(delete_coding_rule))
+        .route("/admin/data-quality", get(quality_index))
+        .route(
+            "/admin/data-quality/{plural}",
+            get(object_quality).post(save_quality_fields),
+        )
 }
 
 macro_rules! or_return {
@@ -2361,6 +2367,168 @@ async fn delete_coding_rule(
         Ok(()) => see_other("/admin/coding-rules"),
         Err(e) => failure(e, v.locale, Some(&v)),
     }
+}
+
+/// Data quality: every object, each to its own report.
+async fn quality_index(State(crm): State<Crm>, headers: HeaderMap) -> Response {
+    let v = or_return!(administrator(&crm, &headers).await);
+    let l = v.locale;
+    let title = t(l, Msg::UiDataQuality);
+    let schema = crm.schema();
+    let content = html! {
+        h1 { (title) }
+        p.hint { (t(l, Msg::UiQualityHint)) }
+        ul.plain {
+            @for o in schema.objects() {
+                li { a href={ "/admin/data-quality/" (o.plural) } { (o.plural_label.get(l)) } }
+            }
+        }
+    };
+    respond(
+        StatusCode::OK,
+        frame(
+            &crm,
+            &v,
+            "/admin/data-quality",
+            "/admin/data-quality",
+            title,
+            content,
+        ),
+    )
+}
+
+async fn object_quality(State(crm): State<Crm>, headers: HeaderMap, Path(plural): Path<String>) -> Response {
+    let v = or_return!(administrator(&crm, &headers).await);
+    quality_page(&crm, &v, &plural, None, &[], StatusCode::OK).await
+}
+
+async fn save_quality_fields(
+    State(crm): State<Crm>,
+    headers: HeaderMap,
+    Path(plural): Path<String>,
+    Form(form): Form<Fields>,
+) -> Response {
+    let v = or_return!(posted(&crm, &headers, &form).await);
+    let fields: Vec<&str> = val(&form, "fields")
+        .split([',', '，', ' ', '\n'])
+        .map(str::trim)
+        .filter(|f| !f.is_empty())
+        .collect();
+    let Some(object) = crm.schema().by_plural(&plural).cloned() else {
+        return failure(ServiceError::NotFound, v.locale, Some(&v));
+    };
+    match crm
+        .set_quality_fields(&v.actor, &object.name, json!({ "fields": fields }))
+        .await
+    {
+        Ok(_) => see_other(&format!("/admin/data-quality/{plural}")),
+        Err(ServiceError::Validation(errors)) => {
+            quality_page(
+                &crm,
+                &v,
+                &plural,
+                Some(val(&form, "fields")),
+                &errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => failure(e, v.locale, Some(&v)),
+    }
+}
+
+/// One object's report: score, bands, fill rates, invalid values, duplicates, the records
+/// most in need of care — and the fields that make its records complete.
+async fn quality_page(
+    crm: &Crm,
+    v: &Viewer,
+    plural: &str,
+    typed: Option<&str>,
+    errors: &[FieldError],
+    status: StatusCode,
+) -> Response {
+    let l = v.locale;
+    let Some(object) = crm.schema().by_plural(plural).cloned() else {
+        return failure(ServiceError::NotFound, l, Some(v));
+    };
+    let q = match crm.object_quality(&v.actor, &object.name).await {
+        Ok(q) => q,
+        Err(e) => return failure(e, l, Some(v)),
+    };
+    let label = |f: &str| {
+        object
+            .field(f)
+            .map_or(f.to_string(), |x| x.label.get(l).to_string())
+    };
+    let pct = |x: f64| format!("{:.0} %", x * 100.0);
+    let title = format!("{} · {}", t(l, Msg::UiDataQuality), object.plural_label.get(l));
+    let fields_text = typed.map_or_else(|| q.completeness_fields.join(", "), str::to_string);
+    let content = html! {
+        h1 { (title) }
+        p.hint { (t(l, Msg::UiQualityHint)) }
+        dl.fields {
+            dt { (t(l, Msg::UiQualityScore)) } dd { strong { (q.score) } " / 100" }
+            dt { (t(l, Msg::UiQualityRecords)) } dd { (q.records) }
+            dt { (t(l, Msg::UiRecordsWithInvalid)) } dd { (q.records_with_invalid) }
+            dt { (t(l, Msg::UiRecordsWithDuplicates)) } dd { (q.records_with_duplicates) }
+            dt { (t(l, Msg::UiScoreBands)) } dd { (q.bands[0]) " / " (q.bands[1]) " / " (q.bands[2]) }
+        }
+        h2 { (t(l, Msg::UiCompleteness)) }
+        table.records {
+            thead { tr { th scope="col" { (t(l, Msg::UiRuleField)) } th scope="col" { (t(l, Msg::UiFillRate)) } } }
+            tbody {
+                @for (f, rate) in &q.fill_rates {
+                    tr { td data-label=(t(l, Msg::UiRuleField)) { (label(f)) } td data-label=(t(l, Msg::UiFillRate)) { (pct(*rate)) } }
+                }
+            }
+        }
+        @if !q.invalid_by_field.is_empty() {
+            h2 { (t(l, Msg::UiInvalidValues)) }
+            table.records {
+                thead { tr { th scope="col" { (t(l, Msg::UiRuleField)) } th scope="col" { (t(l, Msg::UiQualityRecords)) } } }
+                tbody {
+                    @for (f, n) in &q.invalid_by_field {
+                        tr {
+                            td data-label=(t(l, Msg::UiRuleField)) { (label(f)) }
+                            td data-label=(t(l, Msg::UiQualityRecords)) { (n) }
+                        }
+                    }
+                }
+            }
+        }
+        @if !q.worst.is_empty() {
+            h2 { (t(l, Msg::UiWorstRecords)) }
+            table.records {
+                thead { tr { th scope="col" { (t(l, Msg::UiName)) } th scope="col" { (t(l, Msg::UiQualityScore)) } } }
+                tbody {
+                    @for (id, name, score) in &q.worst {
+                        tr {
+                            td data-label=(t(l, Msg::UiName)) { a href={ "/o/" (object.plural) "/" (id) } { (name) } }
+                            td data-label=(t(l, Msg::UiQualityScore)) { (score) }
+                        }
+                    }
+                }
+            }
+        }
+        h2 { (t(l, Msg::UiCompletenessFields)) }
+        (summary(l, errors, &["fields"]))
+        form.card.admin-form method="post" action={ "/admin/data-quality/" (object.plural) } novalidate {
+            (csrf(v))
+            (input(l, Input { hint: Some(t(l, Msg::UiCompletenessFieldsHint)), ..text("quality", "fields", t(l, Msg::UiCompletenessFields), &fields_text) }, errors))
+            div.actions { button.primary type="submit" { (t(l, Msg::UiSave)) } }
+        }
+    };
+    respond(
+        status,
+        frame(
+            crm,
+            v,
+            "/admin/data-quality",
+            &format!("/admin/data-quality/{plural}"),
+            &title,
+            content,
+        ),
+    )
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ mod list;
 mod lookup;
 mod pages;
 mod privacy;
+mod quality;
 mod record;
 mod settings;
 

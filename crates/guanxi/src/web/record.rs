@@ -154,12 +154,22 @@ async fn page(
         },
         _ => None,
     };
+    // How trustworthy the record's data is (administrators).
+    let quality = if v.actor.administers() {
+        match crm.record_quality(&v.actor, &object.name, id).await {
+            Ok(q) => Some(super::quality::card(v, object, &q)),
+            Err(e) => return failure(e, v.locale, Some(v)),
+        }
+    } else {
+        None
+    };
     let extra = html! {
         @if linkable {
             (quick_actions(crm, v, object, id, quick.as_ref()))
         }
         @if let Some(card) = &glance { (card) }
         @if let Some(card) = &channels { (card) }
+        @if let Some(card) = &quality { (card) }
         @if super::privacy::offered(v, object) {
             (super::privacy::card(v, object, id, channel_errors, erased))
         }

@@ -21,6 +21,7 @@ mod openapi;
 mod pagination;
 mod permissions;
 mod privacy;
+mod quality;
 mod records;
 mod rules;
 mod sessions;
