@@ -16,7 +16,9 @@ use tokio::task::JoinHandle;
 /// Opens (and migrates) the database named by `url`, or the SQLite file in `data_dir`.
 pub async fn open(url: Option<&str>, data_dir: &Path) -> anyhow_lite::Result<Crm> {
     let db = Database::connect(url, data_dir).await?;
-    Ok(Crm::open(db, Arc::new(SystemClock)).await?)
+    Ok(Crm::open(db, Arc::new(SystemClock))
+        .await?
+        .with_files_dir(data_dir))
 }
 
 /// A server running in this process.

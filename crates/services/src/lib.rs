@@ -13,6 +13,7 @@ mod error;
 pub mod export;
 pub mod identity;
 pub mod import;
+pub mod import_jobs;
 pub mod layouts;
 pub mod metadata;
 pub mod permissions;
@@ -106,6 +107,8 @@ pub struct Crm {
     limiter: Arc<std::sync::Mutex<sessions::AddressLimiter>>,
     /// Every permission setting, with the version it was loaded at.
     policy: Arc<RwLock<(String, Arc<Policy>)>>,
+    /// The data directory files are kept in (uploads of imports), when there is one.
+    files: Option<Arc<std::path::PathBuf>>,
 }
 
 impl Crm {
@@ -120,6 +123,7 @@ impl Crm {
             clock,
             limiter: Arc::default(),
             policy: Arc::new(RwLock::new((String::new(), Arc::new(Policy::default())))),
+            files: None,
         };
         crm.reload_schema().await?;
         crm.reload_policy().await?;
@@ -136,6 +140,17 @@ impl Crm {
 
     pub fn db(&self) -> &Database {
         &self.db
+    }
+
+    /// The same services, keeping files (import uploads) under `dir`.
+    pub fn with_files_dir(mut self, dir: &std::path::Path) -> Crm {
+        self.files = Some(Arc::new(dir.to_path_buf()));
+        self
+    }
+
+    /// Where files are kept, if anywhere.
+    pub fn files_dir(&self) -> Option<&std::path::Path> {
+        self.files.as_deref().map(std::path::PathBuf::as_path)
     }
 
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {

@@ -146,7 +146,9 @@ impl Crm {
         let (_, object) = self.object(object)?;
         let record = self.get(actor, &object.name, id, false).await?;
         let (fields, rules) = self.quality_inputs(&object).await?;
-        let duplicate = self.duplicate_scores(actor, &object, std::slice::from_ref(&record)).await?;
+        let duplicate = self
+            .duplicate_scores(actor, &object, std::slice::from_ref(&record))
+            .await?;
         Ok(quality::assess(
             &object,
             &record,

@@ -5,6 +5,7 @@
 
 pub mod channels;
 mod db;
+pub mod imports;
 pub mod migrations;
 pub mod privacy;
 pub mod records;

@@ -193,10 +193,14 @@ const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 14,
-        name: "which fields make a record complete, per object (data quality)",
+        name: "which fields make a record complete, per object (data quality); imports run from the web and API",
         statements: &[
             "CREATE TABLE gx_quality_settings (id {uuid} PRIMARY KEY NOT NULL, name {text} NOT NULL, object {text}, \
              definition {text} NOT NULL, created_at {ts} NOT NULL, updated_at {ts} NOT NULL)",
+            "CREATE TABLE gx_imports (id {uuid} PRIMARY KEY NOT NULL, object {text} NOT NULL, file_name {text} NOT NULL, \
+             status {text} NOT NULL, detail {text} NOT NULL, created_by {uuid} NOT NULL, created_at {ts} NOT NULL, \
+             updated_at {ts} NOT NULL)",
+            "CREATE INDEX ix_gx_imports_created ON gx_imports (created_by, created_at)",
         ],
         sqlite: &[],
         postgres: &[],

@@ -4,6 +4,7 @@
 mod access;
 mod channels;
 mod customer;
+pub(crate) mod imports;
 mod openapi;
 mod privacy;
 mod problem;
@@ -172,7 +173,16 @@ pub fn router(crm: Crm) -> Router {
                 .route("/api/v1/{plural}/bulk", post(bulk))
                 .layer(DefaultBodyLimit::max(BULK_BODY_LIMIT)),
         )
+        .route("/api/v1/imports", get(imports::list))
+        .route("/api/v1/imports/{id}", get(imports::get_one))
+        .route("/api/v1/imports/{id}/errors", get(imports::errors))
+        .route("/api/v1/imports/{id}/resume", post(imports::resume))
         .layer(middleware::from_fn_with_state(crm.clone(), authenticate));
+    // Files to import are streamed to disk with their own size limit.
+    let uploads = Router::new()
+        .route("/api/v1/{plural}/imports", post(imports::start))
+        .layer(middleware::from_fn_with_state(crm.clone(), authenticate))
+        .merge(crate::web::upload_router());
     Router::new()
         .route("/healthz", get(healthz))
         .route("/api/v1/openapi.json", get(openapi_document))
@@ -181,6 +191,7 @@ pub fn router(crm: Crm) -> Router {
         .merge(crate::web::router())
         .fallback(not_found)
         .layer(RequestBodyLimitLayer::new(BULK_BODY_LIMIT))
+        .merge(uploads)
         // One span and one line per request at debug level: GUANXI_LOG=tower_http=debug.
         .layer(TraceLayer::new_for_http())
         .layer(middleware::from_fn(security_headers))

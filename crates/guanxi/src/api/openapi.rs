@@ -338,6 +338,67 @@ fn customer_paths(paths: &mut Map<String, Json>) {
     );
 }
 
+/// Imports from a file uploaded over the API, followed while they run.
+fn import_paths(paths: &mut Map<String, Json>) {
+    let uuid = json!({"type": "string", "format": "uuid"});
+    let id_param = json!({"name": "id", "in": "path", "required": true, "schema": uuid});
+    let counts = json!({"type": "object", "properties": {"created": {"type": "integer"}, "updated": {"type": "integer"},
+        "skipped": {"type": "integer"}, "errors": {"type": "integer"}, "accounts": {"type": "integer"}}});
+    let job = json!({"type": "object", "properties": {
+        "id": uuid, "object": {"type": "string"}, "file_name": {"type": "string"},
+        "status": {"type": "string", "enum": ["running", "done", "failed", "interrupted"]},
+        "dry_run": {"type": "boolean"}, "on_duplicate": {"type": "string", "enum": ["skip", "merge", "create"]},
+        "counts": counts, "rows": {"type": "integer"}, "fraction": {"type": "number"}, "rate": {"type": "number"},
+        "seconds": {"type": "number"}, "message": {"type": ["string", "null"]},
+        "unknown_columns": {"type": "array", "items": {"type": "string"}},
+        "resumed_after": {"type": ["integer", "null"]}, "has_errors": {"type": "boolean"},
+        "errors_url": {"type": ["string", "null"]},
+        "created_by": uuid, "created_at": {"type": "string", "format": "date-time"},
+        "updated_at": {"type": "string", "format": "date-time"}}});
+    let tag = ["Imports"];
+    paths.insert(
+        "/api/v1/{plural}/imports".into(),
+        json!({"parameters": [{"name": "plural", "in": "path", "required": true, "schema": {"type": "string"}}],
+            "post": {"operationId": "startImport", "tags": tag,
+                "summary": "Import the request body — CSV (UTF-8 with or without BOM, UTF-16, GB18030/GBK) or XLSX, up to 512 MB — in the background, as `guanxi import` does: columns by field name or label, company names linked to accounts, failed rows reported",
+                "parameters": [
+                    {"name": "file_name", "in": "query", "required": false, "schema": {"type": "string"}},
+                    {"name": "dry_run", "in": "query", "required": false, "schema": {"type": "boolean"}},
+                    {"name": "on_duplicate", "in": "query", "required": false, "schema": {"type": "string", "enum": ["skip", "merge", "create"]}}],
+                "requestBody": {"required": true, "content": {"text/csv": {"schema": {"type": "string"}},
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {"schema": {"type": "string", "format": "binary"}}}},
+                "responses": responses(vec![
+                    ("202", ok("Started; follow it at the Location", job.clone())),
+                    ("403", problem_response("May not create records of this object")),
+                    ("413", problem_response("Larger than 512 MB")),
+                    ("422", problem_response("Empty file or unknown on_duplicate"))])}}),
+    );
+    paths.insert(
+        "/api/v1/imports".into(),
+        json!({"get": {"operationId": "imports", "tags": tag, "summary": "The caller's imports, newest first (administrators: everyone's)",
+            "responses": responses(vec![("200", ok("Imports", json!({"type": "object", "properties": {"data": {"type": "array", "items": job}}})))])}}),
+    );
+    paths.insert(
+        "/api/v1/imports/{id}".into(),
+        json!({"parameters": [id_param], "get": {"operationId": "importStatus", "tags": tag,
+            "summary": "Status, counts and progress; `interrupted` when its server stopped while it ran",
+            "responses": responses(vec![("200", ok("The import", job.clone())), ("404", problem_response("No such import of the caller's"))])}}),
+    );
+    paths.insert(
+        "/api/v1/imports/{id}/errors".into(),
+        json!({"parameters": [id_param], "get": {"operationId": "importErrors", "tags": tag,
+            "summary": "The rows that failed: row number, field, reason and the row as read (CSV)",
+            "responses": responses(vec![("200", json!({"description": "CSV", "content": {"text/csv": {"schema": {"type": "string"}}}})),
+                ("404", problem_response("No failed rows"))])}}),
+    );
+    paths.insert(
+        "/api/v1/imports/{id}/resume".into(),
+        json!({"parameters": [id_param], "post": {"operationId": "resumeImport", "tags": tag,
+            "summary": "Resume an interrupted or failed import (its starter only): rows already written are not written again",
+            "responses": responses(vec![("202", ok("Resumed", job)), ("422", problem_response("Not interrupted or failed, or its file is gone"))])}}),
+    );
+}
+
 /// Data quality (administrators): a record's score, an object's report, completeness fields.
 fn quality_paths(paths: &mut Map<String, Json>) {
     let uuid = json!({"type": "string", "format": "uuid"});
@@ -641,6 +702,7 @@ pub fn document(schema: &Schema) -> Json {
     sharing_paths(&mut paths);
     privacy_paths(&mut paths);
     quality_paths(&mut paths);
+    import_paths(&mut paths);
     customer_paths(&mut paths);
     let mut put_access = admin(
         "setObjectAccess",

@@ -176,4 +176,8 @@
       });
     });
   }
+  // An import that is running: show its progress as it moves.
+  if (document.querySelector("[data-running]")) {
+    setTimeout(() => location.reload(), 1000);
+  }
 })();

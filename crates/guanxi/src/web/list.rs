@@ -265,6 +265,7 @@ fn render(
                 a href={ (export) "&format=csv" } download { (t(locale, Msg::UiExport)) " CSV" }
                 a href={ (export) "&format=xlsx" } download { (t(locale, Msg::UiExport)) " XLSX" }
                 @if object.name == "contact" { a href={ (export) "&format=vcf" } download { (t(locale, Msg::UiExport)) " vCard" } }
+                a href={ "/o/" (object.plural) "/import" } { (t(locale, Msg::UiImport)) }
                 a.button href={ (base) "/new" } { (t(locale, Msg::UiNew)) }
             }
         }

@@ -7,6 +7,7 @@ mod board;
 mod calendar;
 mod channels;
 mod edit;
+mod imports;
 mod list;
 mod lookup;
 mod pages;
@@ -33,6 +34,8 @@ use crate::api::{cookie, request_locale, session_cookie, session_set_cookie};
 const LANG_COOKIE: &str = "gx_lang";
 
 /// The pages, merged into the application router.
+pub(crate) use imports::upload_router;
+
 pub fn router() -> Router<Crm> {
     Router::new()
         .route("/", get(home))
@@ -47,6 +50,11 @@ pub fn router() -> Router<Crm> {
         .route("/o/{plural}/views", post(list::save_view))
         .route("/o/{plural}/views/{id}/delete", post(list::delete_view))
         .route("/o/{plural}/board", get(board::board))
+        .route("/o/{plural}/import", get(imports::form))
+        .route("/imports", get(imports::list))
+        .route("/imports/{id}", get(imports::show))
+        .route("/imports/{id}/errors.csv", get(imports::errors))
+        .route("/imports/{id}/resume", post(imports::resume))
         .route("/o/{plural}/bin", get(record::bin))
         .route("/o/{plural}/lookup", get(lookup::suggest))
         .route("/o/{plural}/{id}/quick", post(record::quick))

@@ -15,6 +15,7 @@ mod customer360;
 mod export;
 mod filters;
 mod import;
+mod import_jobs;
 mod lifecycle;
 mod metadata_edit;
 mod openapi;
