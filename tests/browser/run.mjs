@@ -128,14 +128,15 @@ try {
     await page.goto(`${url}/o/contacts?filter=${encodeURIComponent("name eq '欧阳娜娜'")}&col=name&col=email&col=city`);
     const row = page.locator("table.records tbody tr").first();
     await row.getByRole("link", { name: "编辑邮箱" }).click();
-    const email = row.getByLabel("邮箱");
+    // Exact: the ✎ link is labelled "编辑邮箱" and must not be taken for the input.
+    const email = row.getByLabel("邮箱", { exact: true });
     await email.fill("nana@@example");
     await row.getByRole("button", { name: "保存" }).click();
     await row.locator("form.cell-edit .error").filter({ hasText: /./ }).waitFor();
     assert.equal(await email.getAttribute("aria-invalid"), "true");
     await row.getByRole("button", { name: "取消" }).click();
     await row.getByRole("link", { name: "编辑城市" }).click();
-    await row.getByLabel("城市").fill("宁波");
+    await row.getByLabel("城市", { exact: true }).fill("宁波");
     await row.getByRole("button", { name: "保存" }).click();
     await row.locator("td.saved").waitFor();
     assert.ok((await row.textContent()).includes("宁波"));
@@ -236,6 +237,30 @@ try {
     await page.goto(`${url}/calendar?view=day`);
     assert.ok((await page.locator("main").textContent()).includes("Site visit in Ningbo"));
     await page.screenshot({ path: join(artifacts, "calendar-day-1440.png"), fullPage: false });
+  });
+
+  await step("a CSV uploaded from the list is imported with its progress shown and its failed row reported", async () => {
+    await page.goto(`${url}/o/contacts`);
+    await page.getByRole("link", { name: "Import", exact: true }).click();
+    await page.waitForURL(/\/o\/contacts\/import$/);
+    // Submitting without a file: the problem beside the file input.
+    await page.getByRole("button", { name: "Start import" }).click();
+    assert.ok(await page.locator("#import-file-error").isVisible());
+    await page.locator("#import-file").setInputFiles({
+      name: "trade-show.csv",
+      mimeType: "text/csv",
+      buffer: Buffer.from("姓名,手机,邮箱,公司\n诸葛明,13900139001,zgm@example.cn,宁波海天机械\n司马青,13900139002,not-an-email,宁波海天机械\n", "utf8"),
+    });
+    await page.getByRole("button", { name: "Start import" }).click();
+    await page.waitForURL(/\/imports\/[0-9a-f-]+$/);
+    assert.ok(await page.locator("progress").isVisible());
+    // The page follows the import until it is done.
+    await page.locator(".import-status", { hasText: "Done" }).waitFor({ timeout: 30_000 });
+    const text = await page.locator("main").textContent();
+    assert.ok(text.includes("1 created") && text.includes("1 with errors"), text);
+    assert.ok(await page.getByRole("link", { name: "Download the rows that failed (CSV)" }).isVisible());
+    await page.goto(`${url}/o/contacts?filter=${encodeURIComponent("name eq '诸葛明'")}`);
+    assert.ok((await page.locator("main").textContent()).includes("诸葛明"));
   });
 
   await step("a rep cannot open a record of someone else's that is not shared", async () => {
