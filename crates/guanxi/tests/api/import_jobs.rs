@@ -227,12 +227,7 @@ fn multipart(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> (String, V
 #[tokio::test]
 async fn a_user_imports_from_the_list_page_and_follows_the_progress() {
     let app = TestApp::spawn().await;
-    let mut b = crate::web::Browser::new(&app);
-    b.post(
-        "/login",
-        &[("email", "admin@example.com"), ("password", "admin-password")],
-    )
-    .await;
+    let mut b = crate::web::Browser::signed_in(&app, "admin@example.com", "admin-password").await;
     let (_, _, list) = b.get("/o/contacts").await;
     assert!(list.contains("/o/contacts/import"), "the list offers an import");
     let (status, _, form) = b.get("/o/contacts/import").await;

@@ -292,12 +292,7 @@ async fn leads_and_people_in_the_recycle_bin_can_be_erased_too() {
 async fn administrators_download_and_erase_a_person_from_the_record_page() {
     let app = TestApp::spawn().await;
     let (_, id) = person(&app).await;
-    let mut b = crate::web::Browser::new(&app);
-    b.post(
-        "/login",
-        &[("email", "admin@example.com"), ("password", "admin-password")],
-    )
-    .await;
+    let mut b = crate::web::Browser::signed_in(&app, "admin@example.com", "admin-password").await;
     let (status, _, page) = b.get(&format!("/o/contacts/{id}")).await;
     assert_eq!(status, 200);
     assert!(
@@ -338,22 +333,7 @@ async fn administrators_download_and_erase_a_person_from_the_record_page() {
     );
 
     // A rep sees no privacy card on their own contact and cannot download it.
-    let own = app
-        .request_as(
-            &app.user_token,
-            Method::POST,
-            "/api/v1/contacts",
-            Some(json!({"name": "客户甲"})),
-            &[],
-        )
-        .await
-        .id();
-    let mut rep = crate::web::Browser::new(&app);
-    rep.post(
-        "/login",
-        &[("email", "rep@example.com"), ("password", "rep-password")],
-    )
-    .await;
+    let (own, mut rep) = crate::web::rep_with_own_contact(&app).await;
     let (status, _, page) = rep.get(&format!("/o/contacts/{own}")).await;
     assert_eq!(status, 200);
     assert!(!page.contains("personal-data"), "{page}");

@@ -93,32 +93,23 @@ async fn an_object_report_shows_fill_rates_invalid_values_and_the_records_most_i
     assert_eq!(q["score"], 84, "mean of 100 and 67: {q}");
 
     // The administrator chooses what makes a contact complete.
-    let r = app
-        .request(
-            Method::PUT,
-            "/api/v1/admin/data-quality/contacts",
-            Some(json!({"fields": ["name", "nonsense"]})),
-            &[],
-        )
-        .await;
-    r.assert_problem(422, "fields");
-    let r = app
-        .request(
-            Method::PUT,
-            "/api/v1/admin/data-quality/contacts",
-            Some(json!({"fields": []})),
-            &[],
-        )
-        .await;
-    r.assert_problem(422, "fields");
-    let r = app
-        .request(
-            Method::PUT,
-            "/api/v1/admin/data-quality/contacts",
-            Some(json!({"fields": ["name", "title"]})),
-            &[],
-        )
-        .await;
+    let put = |fields: Value| {
+        let app = &app;
+        async move {
+            app.request(
+                Method::PUT,
+                "/api/v1/admin/data-quality/contacts",
+                Some(json!({ "fields": fields })),
+                &[],
+            )
+            .await
+        }
+    };
+    put(json!(["name", "nonsense"]))
+        .await
+        .assert_problem(422, "fields");
+    put(json!([])).await.assert_problem(422, "fields");
+    let r = put(json!(["name", "title"])).await;
     assert_eq!(r.status, 200, "{}", r.body);
     let q = app.get(&format!("/api/v1/contacts/{sparse}/quality")).await.body;
     assert_eq!(q["score"], 100, "complete by the new measure: {q}");
@@ -143,12 +134,7 @@ async fn an_object_report_shows_fill_rates_invalid_values_and_the_records_most_i
 async fn administrators_see_quality_on_record_pages_and_in_setup() {
     let app = TestApp::spawn().await;
     let (_, sparse) = contacts(&app).await;
-    let mut b = crate::web::Browser::new(&app);
-    b.post(
-        "/login",
-        &[("email", "admin@example.com"), ("password", "admin-password")],
-    )
-    .await;
+    let mut b = crate::web::Browser::signed_in(&app, "admin@example.com", "admin-password").await;
     let (status, _, page) = b.get(&format!("/o/contacts/{sparse}")).await;
     assert_eq!(status, 200);
     assert!(page.contains("id=\"quality\""), "{page}");
@@ -177,22 +163,7 @@ async fn administrators_see_quality_on_record_pages_and_in_setup() {
     assert_eq!(report["completeness_fields"], json!(["name", "title"]));
 
     // Representatives see neither.
-    let own = app
-        .request_as(
-            &app.user_token,
-            Method::POST,
-            "/api/v1/contacts",
-            Some(json!({"name": "客户甲"})),
-            &[],
-        )
-        .await
-        .id();
-    let mut rep = crate::web::Browser::new(&app);
-    rep.post(
-        "/login",
-        &[("email", "rep@example.com"), ("password", "rep-password")],
-    )
-    .await;
+    let (own, mut rep) = crate::web::rep_with_own_contact(&app).await;
     let (_, _, page) = rep.get(&format!("/o/contacts/{own}")).await;
     assert!(!page.contains("id=\"quality\""));
     let (status, _, _) = rep.get("/admin/data-quality/contacts").await;

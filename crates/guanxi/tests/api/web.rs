@@ -24,6 +24,16 @@ impl Browser {
         }
     }
 
+    /// A browser signed in as `email`.
+    pub(crate) async fn signed_in(app: &TestApp, email: &str, password: &str) -> Browser {
+        let mut b = Browser::new(app);
+        let (status, _, _) = b
+            .post("/login", &[("email", email), ("password", password)])
+            .await;
+        assert_eq!(status, 303, "signed in as {email}");
+        b
+    }
+
     fn keep(&mut self, res: &reqwest::Response) {
         for c in res.headers().get_all("set-cookie") {
             let pair = c.to_str().unwrap().split(';').next().unwrap().to_string();
@@ -413,4 +423,22 @@ async fn pages_show_what_the_role_sees_related_lists_and_export_links() {
     assert!(page.contains("宗馥莉"), "the account's contacts are listed on it");
     assert!(!page.contains("13800138000"));
     app.stop().await;
+}
+
+/// The representative signed in, and a contact of their own (id).
+pub(crate) async fn rep_with_own_contact(app: &TestApp) -> (String, Browser) {
+    let own = app
+        .request_as(
+            &app.user_token,
+            reqwest::Method::POST,
+            "/api/v1/contacts",
+            Some(serde_json::json!({"name": "客户甲"})),
+            &[],
+        )
+        .await
+        .id();
+    (
+        own,
+        Browser::signed_in(app, "rep@example.com", "rep-password").await,
+    )
 }
