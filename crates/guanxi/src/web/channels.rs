@@ -17,7 +17,7 @@ use maud::{Markup, html};
 use uuid::Uuid;
 
 use super::pages::t;
-use super::{Viewer, failure, posted};
+use super::{Viewer, failure, posted_record};
 
 /// The card's data for a contact the viewer may read.
 pub(super) async fn card(crm: &Crm, v: &Viewer, contact: Uuid) -> Result<ChannelView, ServiceError> {
@@ -273,8 +273,8 @@ pub(super) async fn save(
     Path((plural, id)): Path<(String, String)>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    let (v, object, id) = match posted(&crm, &headers, &plural, &form, Some(&id)).await {
-        Ok((v, o, id)) => (v, o, id.unwrap_or_default()),
+    let (v, object, id) = match posted_record(&crm, &headers, &plural, &form, &id).await {
+        Ok(found) => found,
         Err(r) => return r,
     };
     if object.name != "contact" {
@@ -314,8 +314,8 @@ pub(super) async fn consent(
     Path((plural, id)): Path<(String, String)>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    let (v, object, id) = match posted(&crm, &headers, &plural, &form, Some(&id)).await {
-        Ok((v, o, id)) => (v, o, id.unwrap_or_default()),
+    let (v, object, id) = match posted_record(&crm, &headers, &plural, &form, &id).await {
+        Ok(found) => found,
         Err(r) => return r,
     };
     if object.name != "contact" {

@@ -14,7 +14,7 @@ use guanxi_core::Msg;
 use guanxi_services::{Crm, ServiceError};
 use serde_json::json;
 
-use super::{Viewer, editable_fields, failure, form_input, form_values, html, pages, posted};
+use super::{Viewer, editable_fields, failure, form_input, form_values, html, pages, posted_record};
 
 /// Whether the caller is the page script, which wants JSON rather than a page.
 pub(super) fn wants_json(headers: &HeaderMap) -> bool {
@@ -55,8 +55,8 @@ pub(super) async fn set_field(
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
     let json_wanted = wants_json(&headers);
-    let (v, object, id) = match posted(&crm, &headers, &plural, &form, Some(&id)).await {
-        Ok((v, o, id)) => (v, o, id.unwrap_or_default()),
+    let (v, object, id) = match posted_record(&crm, &headers, &plural, &form, &id).await {
+        Ok(found) => found,
         Err(r) => return r,
     };
     let back = safe_back(form.get("back"), &format!("/o/{}/{id}", object.plural));

@@ -17,7 +17,7 @@ use maud::{Markup, html};
 use uuid::Uuid;
 
 use super::pages::{self, display, enc, field_value, layout, list_columns, t};
-use super::{Viewer, editable_fields, failure, form_input, html, posted};
+use super::{Viewer, editable_fields, failure, form_input, html, posted, posted_record};
 
 /// What a list page shows, from its address: `filter`, `sort`, `cursor`, a saved `view`
 /// and the chosen columns (`col`, repeated). Explicit values win over the view's.
@@ -635,8 +635,8 @@ pub(super) async fn delete_view(
     Path((plural, id)): Path<(String, String)>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    let (v, object, id) = match posted(&crm, &headers, &plural, &form, Some(&id)).await {
-        Ok((v, o, id)) => (v, o, id.unwrap_or_default()),
+    let (v, object, id) = match posted_record(&crm, &headers, &plural, &form, &id).await {
+        Ok(found) => found,
         Err(r) => return r,
     };
     match crm.delete_view(&v.actor, id).await {

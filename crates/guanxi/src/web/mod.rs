@@ -582,6 +582,18 @@ async fn posted(
     Ok((v, object, id))
 }
 
+/// A form posted about one record: the viewer (token checked), the object and the id.
+async fn posted_record(
+    crm: &Crm,
+    headers: &HeaderMap,
+    plural: &str,
+    form: &std::collections::HashMap<String, String>,
+    id: &str,
+) -> Result<(Viewer, std::sync::Arc<guanxi_core::ObjectDef>, Uuid), Response> {
+    let (v, object, id) = posted(crm, headers, plural, form, Some(id)).await?;
+    Ok((v, object, id.unwrap_or_default()))
+}
+
 /// The record form as an answer, with the users it offers as owners.
 #[allow(clippy::too_many_arguments)]
 async fn form_page(
@@ -777,8 +789,8 @@ async fn update(
     Path((plural, id)): Path<(String, String)>,
     Form(form): Form<std::collections::HashMap<String, String>>,
 ) -> Response {
-    let (v, object, id) = match posted(&crm, &headers, &plural, &form, Some(&id)).await {
-        Ok((v, o, id)) => (v, o, id.unwrap_or_default()),
+    let (v, object, id) = match posted_record(&crm, &headers, &plural, &form, &id).await {
+        Ok(found) => found,
         Err(r) => return r,
     };
     let version = form
@@ -848,8 +860,8 @@ async fn delete(
     Path((plural, id)): Path<(String, String)>,
     Form(form): Form<std::collections::HashMap<String, String>>,
 ) -> Response {
-    let (v, object, id) = match posted(&crm, &headers, &plural, &form, Some(&id)).await {
-        Ok((v, o, id)) => (v, o, id.unwrap_or_default()),
+    let (v, object, id) = match posted_record(&crm, &headers, &plural, &form, &id).await {
+        Ok(found) => found,
         Err(r) => return r,
     };
     match crm.delete(&v.actor, &object.name, id, None).await {

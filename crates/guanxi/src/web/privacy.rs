@@ -15,7 +15,7 @@ use maud::{Markup, html};
 use uuid::Uuid;
 
 use super::pages::t;
-use super::{Viewer, failure, posted};
+use super::{Viewer, failure, posted_record};
 
 /// Whether the viewer gets the privacy card on this object's pages.
 pub(super) fn offered(v: &Viewer, object: &ObjectDef) -> bool {
@@ -113,8 +113,8 @@ pub(super) async fn erase(
     Path((plural, id)): Path<(String, String)>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    let (v, object, id) = match posted(&crm, &headers, &plural, &form, Some(&id)).await {
-        Ok((v, o, id)) => (v, o, id.unwrap_or_default()),
+    let (v, object, id) = match posted_record(&crm, &headers, &plural, &form, &id).await {
+        Ok(found) => found,
         Err(r) => return r,
     };
     if form.get("confirm").map(String::as_str) != Some("true") {

@@ -18,7 +18,7 @@ use maud::{Markup, html};
 use uuid::Uuid;
 
 use super::pages::{self, display, field_value, t};
-use super::{Related, Viewer, failure, html, posted};
+use super::{Related, Viewer, failure, html, posted_record};
 
 /// Interactions on a record page's timeline, at most.
 const TIMELINE: usize = 200;
@@ -390,8 +390,8 @@ pub(super) async fn quick(
     Path((plural, id)): Path<(String, String)>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    let (v, object, id) = match posted(&crm, &headers, &plural, &form, Some(&id)).await {
-        Ok((v, o, id)) => (v, o, id.unwrap_or_default()),
+    let (v, object, id) = match posted_record(&crm, &headers, &plural, &form, &id).await {
+        Ok(found) => found,
         Err(r) => return r,
     };
     let schema = crm.schema();
@@ -589,8 +589,8 @@ pub(super) async fn restore(
     Path((plural, id)): Path<(String, String)>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    let (v, object, id) = match posted(&crm, &headers, &plural, &form, Some(&id)).await {
-        Ok((v, o, id)) => (v, o, id.unwrap_or_default()),
+    let (v, object, id) = match posted_record(&crm, &headers, &plural, &form, &id).await {
+        Ok(found) => found,
         Err(r) => return r,
     };
     match crm.restore(&v.actor, &object.name, id).await {
