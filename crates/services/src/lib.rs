@@ -7,6 +7,7 @@ pub mod channels;
 pub mod clock;
 pub mod coding;
 pub mod customer;
+pub mod dedupe;
 mod definitions;
 pub mod demo;
 mod error;

@@ -1154,12 +1154,13 @@ pub struct Definition {
     pub definition: String,
 }
 
-const DEFINITION_TABLES: [&str; 5] = [
+const DEFINITION_TABLES: [&str; 6] = [
     "gx_teams",
     "gx_sharing_rules",
     "gx_territories",
     "gx_validation_rules",
     "gx_coding_rules",
+    "gx_duplicate_rules",
 ];
 
 fn definition_table(table: &str) -> Result<&'static str> {

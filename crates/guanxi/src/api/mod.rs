@@ -4,6 +4,7 @@
 mod access;
 mod channels;
 mod customer;
+mod duplicates;
 mod openapi;
 mod problem;
 mod rules;
@@ -127,6 +128,13 @@ pub fn router(crm: Crm) -> Router {
         )
         .route("/api/v1/{plural}", get(list).post(create))
         .route("/api/v1/{plural}/export", get(export))
+        .route("/api/v1/{plural}/duplicates", get(duplicates::list_groups))
+        .route("/api/v1/{plural}/{id}/duplicates", get(duplicates::of_record))
+        .route("/api/v1/admin/duplicate-rules", get(duplicates::list_rules))
+        .route(
+            "/api/v1/admin/duplicate-rules/{name}",
+            axum::routing::put(duplicates::put_rule),
+        )
         .route(
             "/api/v1/{plural}/views",
             get(views::list_views).post(views::add_view),
@@ -990,12 +998,17 @@ async fn create(
 ) -> Result<Response, Problem> {
     let object = object_for(&crm, &ctx, &plural)?;
     let input = parse_object_body(ctx.locale, &body)?;
-    let record = crm
-        .create(&ctx.actor, &object.name, input)
+    let (record, duplicates) = crm
+        .create_checked(&ctx.actor, &object.name, input)
         .await
         .map_err(|e| Problem::from_service(e, ctx.locale, false))?;
     let keep = shown(&crm, &ctx, &object);
-    let mut res = with_etag(StatusCode::CREATED, &record, record_json(&object, &record, &keep));
+    let mut body = record_json(&object, &record, &keep);
+    // A duplicate rule that warns: the record is created and the look-alikes named.
+    if !duplicates.is_empty() {
+        body["possible_duplicates"] = duplicates.iter().map(|m| m.json(ctx.locale)).collect();
+    }
+    let mut res = with_etag(StatusCode::CREATED, &record, body);
     if let Ok(loc) = HeaderValue::from_str(&format!(
         "/api/v1/{}/{}",
         object.plural,

@@ -1,0 +1,279 @@
+//! Duplicate detection and merge: groups with score and reasons, hard negatives (one
+//! switchboard number behind colleagues; two people called 张伟 at different companies),
+//! rules that warn or block on create, the CLI's CSV contract, merge and its undo.
+
+use std::process::Command;
+
+use serde_json::{Value, json};
+
+use crate::helpers::TestApp;
+
+/// The people of the scenarios: `[张伟 twice as one person, two colleagues, another 张伟]`.
+async fn people(app: &TestApp) -> (Value, Value, Value, Value, Value, Value) {
+    let huatong = app
+        .create(
+            "accounts",
+            json!({"name": "北京华通科技有限公司", "phone": "010 6552 9988"}),
+        )
+        .await;
+    let yuanda = app.create("accounts", json!({"name": "远大机械有限公司"})).await;
+    let zhang = app
+        .create(
+            "contacts",
+            json!({"name": "张伟", "account": huatong["id"], "email": "Zhang.Wei@huatong.cn",
+                   "mobile": "13800138000", "phone": "010 6552 9988", "external_id": "C-1"}),
+        )
+        .await;
+    let zhang2 = app
+        .create(
+            "contacts",
+            json!({"name": "Zhang Wei", "account": huatong["id"], "email": "zhang.wei@HUATONG.cn",
+                   "phone": "+86 10 6552 9988"}),
+        )
+        .await;
+    let colleague = app
+        .create(
+            "contacts",
+            json!({"name": "李娜", "account": huatong["id"], "phone": "010-6552-9988"}),
+        )
+        .await;
+    let other = app
+        .create(
+            "contacts",
+            json!({"name": "张伟", "account": yuanda["id"], "mobile": "13900139000"}),
+        )
+        .await;
+    (huatong, yuanda, zhang, zhang2, colleague, other)
+}
+
+#[tokio::test]
+async fn duplicates_are_grouped_with_score_and_reasons_and_hard_negatives_stay_apart() {
+    let app = TestApp::spawn().await;
+    let (_, _, zhang, zhang2, colleague, other) = people(&app).await;
+    let r = app.get("/api/v1/contacts/duplicates").await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let groups = r.body["data"].as_array().unwrap();
+    assert_eq!(groups.len(), 1, "{}", r.body);
+    let members = groups[0]["members"].as_array().unwrap();
+    let ids: Vec<&str> = members.iter().map(|m| m["id"].as_str().unwrap()).collect();
+    assert_eq!(ids.len(), 2);
+    assert!(ids.contains(&zhang["id"].as_str().unwrap()) && ids.contains(&zhang2["id"].as_str().unwrap()));
+    assert!(members[0]["score"].as_u64().unwrap() >= 90);
+    let codes: Vec<&str> = members[0]["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["code"].as_str().unwrap())
+        .collect();
+    assert!(
+        codes.contains(&"same_email") && codes.contains(&"similar_name"),
+        "{codes:?}"
+    );
+
+    // One record's look-alikes: the colleague behind the switchboard and the other 张伟 are not.
+    let r = app
+        .get(&format!(
+            "/api/v1/contacts/{}/duplicates",
+            zhang["id"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let found: Vec<&str> = r.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(found, vec![zhang2["id"].as_str().unwrap()], "{}", r.body);
+    for nobody in [&colleague, &other] {
+        let r = app
+            .get(&format!(
+                "/api/v1/contacts/{}/duplicates",
+                nobody["id"].as_str().unwrap()
+            ))
+            .await;
+        assert_eq!(r.body["data"], json!([]), "{}", r.body);
+    }
+
+    // Accounts across suffix, place and bracket variants.
+    app.create("accounts", json!({"name": "华通科技（北京）"})).await;
+    let r = app.get("/api/v1/accounts/duplicates").await;
+    assert_eq!(r.body["data"].as_array().unwrap().len(), 1, "{}", r.body);
+
+    // Bad input names the field; objects without duplicate detection are refused.
+    app.get("/api/v1/contacts/duplicates?threshold=0")
+        .await
+        .assert_problem(400, "threshold");
+    app.get("/api/v1/opportunities/duplicates")
+        .await
+        .assert_problem(422, "object");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn duplicates_only_among_records_the_actor_may_read() {
+    let app = TestApp::spawn().await;
+    people(&app).await;
+    // The rep owns nothing and, under private sharing, sees none of the admin's contacts.
+    let r = app
+        .request(
+            reqwest::Method::PUT,
+            "/api/v1/admin/access/contacts",
+            Some(json!({"sharing": "private"})),
+            &[],
+        )
+        .await;
+    assert!(r.status.is_success(), "{}", r.body);
+    let r = app
+        .request_as(
+            &app.user_token,
+            reqwest::Method::GET,
+            "/api/v1/contacts/duplicates",
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["data"], json!([]));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn duplicate_rules_warn_or_block_on_create() {
+    let app = TestApp::spawn().await;
+    people(&app).await;
+    // Default: warn. The record is created and the look-alike named.
+    let r = app
+        .post(
+            "/api/v1/contacts",
+            json!({"name": "張偉", "email": "zhang.wei@huatong.cn"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert!(
+        r.body["possible_duplicates"].as_array().unwrap().len() >= 2,
+        "{}",
+        r.body
+    );
+
+    // Bad rules name the field.
+    let put = |body: Value| {
+        app.request(
+            reqwest::Method::PUT,
+            "/api/v1/admin/duplicate-rules/contacts",
+            Some(body),
+            &[],
+        )
+    };
+    put(json!({"action": "shout"}))
+        .await
+        .assert_problem(422, "action");
+    put(json!({"threshold": 101}))
+        .await
+        .assert_problem(422, "threshold");
+    let r = put(json!({"action": "block", "threshold": 60, "enabled": true})).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let rules = app.get("/api/v1/admin/duplicate-rules").await;
+    assert!(
+        rules.body["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["object"] == "contact" && r["action"] == "block")
+    );
+    // A non-administrator may not read or change them.
+    let r = app
+        .request_as(
+            &app.user_token,
+            reqwest::Method::GET,
+            "/api/v1/admin/duplicate-rules",
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 403, "{}", r.body);
+
+    let before = app.list_all("contacts", "limit=1000").await.len();
+    let r = app
+        .post(
+            "/api/v1/contacts",
+            json!({"name": "Wei Zhang", "mobile": "+86 138 0013 8000"}),
+        )
+        .await;
+    r.assert_problem_status(409);
+    let dups = r.body["duplicates"].as_array().unwrap();
+    assert!(!dups.is_empty(), "{}", r.body);
+    assert!(
+        dups[0]["reasons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["code"] == "same_mobile")
+    );
+    assert_eq!(
+        app.list_all("contacts", "limit=1000").await.len(),
+        before,
+        "nothing written"
+    );
+    // Someone else entirely is created.
+    app.create("contacts", json!({"name": "王芳", "mobile": "13700137000"}))
+        .await;
+    assert!(
+        app.audit_actions()
+            .await
+            .iter()
+            .any(|a| a == "metadata.duplicate_rule.set")
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn cli_duplicates_prints_one_csv_row_per_record_with_duplicates() {
+    let app = TestApp::spawn().await;
+    let (_, _, zhang, zhang2, _, _) = people(&app).await;
+    let dir = app.dir.path().to_path_buf();
+    let database = app.database.clone();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_guanxi"));
+    cmd.args(["duplicates", "contacts", "--format", "csv", "--data-dir"])
+        .arg(&dir)
+        .env_remove("GUANXI_DATABASE_URL")
+        .env("LANG", "en_US.UTF-8");
+    if let Some(url) = &database {
+        cmd.args(["--database", url]);
+    }
+    let out = cmd.output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some("group,id,external_id,name,score,reasons"));
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows.len(), 2, "{text}");
+    for row in &rows {
+        assert_eq!(row.len(), 6, "{text}");
+        assert_eq!(row[0], "1");
+        assert!(row[4].parse::<u8>().unwrap() >= 90);
+        assert!(row[5].split(';').any(|c| c == "same_email"), "{text}");
+    }
+    let ids: Vec<&str> = rows.iter().map(|r| r[1]).collect();
+    assert!(ids.contains(&zhang["id"].as_str().unwrap()) && ids.contains(&zhang2["id"].as_str().unwrap()));
+    let first = rows
+        .iter()
+        .find(|r| r[1] == zhang["id"].as_str().unwrap())
+        .unwrap();
+    assert_eq!((first[2], first[3]), ("C-1", "张伟"));
+
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_guanxi"));
+    cmd.args(["duplicates", "opportunities", "--data-dir"])
+        .arg(&dir)
+        .env_remove("GUANXI_DATABASE_URL")
+        .env("LANG", "en_US.UTF-8");
+    if let Some(url) = &database {
+        cmd.args(["--database", url]);
+    }
+    let out = cmd.output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("contacts, accounts and leads"));
+    // The server ran all along: the command reads a live database (and the data dir lives
+    // as long as the app).
+    app.stop().await;
+}
