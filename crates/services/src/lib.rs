@@ -15,6 +15,7 @@ pub mod export;
 pub mod identity;
 pub mod import;
 pub mod layouts;
+pub mod merge;
 pub mod metadata;
 pub mod permissions;
 pub mod records;

@@ -5,6 +5,7 @@
 
 pub mod channels;
 mod db;
+pub mod merges;
 pub mod migrations;
 pub mod records;
 pub mod schema;

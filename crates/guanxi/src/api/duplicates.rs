@@ -2,16 +2,20 @@
 //! object, and merges (with undo). Handlers only translate; `guanxi_services::dedupe`
 //! and `merge` decide.
 
+use std::collections::BTreeMap;
+
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use axum::{Extension, Json};
-use guanxi_core::Msg;
+use guanxi_core::{FieldError, Msg};
 use guanxi_services::Crm;
 use guanxi_services::dedupe::{DuplicateRule, Group, kind_of};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use uuid::Uuid;
 
-use super::{Ctx, Problem, fail, object_for, parse_body, record_target};
+use super::{Ctx, Problem, fail, object_for, parse_body, parse_id, record_target};
 
 #[derive(Debug, Deserialize)]
 pub(super) struct GroupParams {
@@ -106,4 +110,78 @@ pub(super) async fn put_rule(
         .await
         .map_err(fail(&ctx))?;
     Ok(Json(rule_json(&rule)))
+}
+
+/// A merge request: the survivor, the records merged into it, whose value each field keeps.
+type MergeInput = (Uuid, Vec<Uuid>, BTreeMap<String, Uuid>);
+
+/// `{survivor, merged: [ids], fields: {field: id}}`, each bad member named.
+fn merge_input(ctx: &Ctx, body: &Value) -> Result<MergeInput, Problem> {
+    let uuid = |v: &Value| v.as_str().and_then(|s| Uuid::parse_str(s.trim()).ok());
+    let mut errors = Vec::new();
+    let survivor = uuid(&body["survivor"]);
+    if survivor.is_none() {
+        errors.push(FieldError::new("survivor", Msg::InvalidId));
+    }
+    let merged: Option<Vec<Uuid>> = body["merged"]
+        .as_array()
+        .and_then(|a| a.iter().map(uuid).collect());
+    if merged.is_none() {
+        errors.push(FieldError::new("merged", Msg::InvalidId));
+    }
+    let mut fields = BTreeMap::new();
+    match &body["fields"] {
+        Value::Null => {}
+        Value::Object(m) => {
+            for (k, v) in m {
+                match uuid(v) {
+                    Some(id) => {
+                        fields.insert(k.clone(), id);
+                    }
+                    None => errors.push(FieldError::new(&format!("fields.{k}"), Msg::InvalidId)),
+                }
+            }
+        }
+        _ => errors.push(FieldError::new("fields", Msg::InvalidJson)),
+    }
+    match (survivor, merged) {
+        (Some(s), Some(m)) if errors.is_empty() => Ok((s, m, fields)),
+        _ => Err(Problem::validation(ctx.locale, &errors)),
+    }
+}
+
+pub(super) async fn merge(
+    State(crm): State<Crm>,
+    Extension(ctx): Extension<Ctx>,
+    Path(plural): Path<String>,
+    body: Bytes,
+) -> Result<(StatusCode, Json<Value>), Problem> {
+    let object = object_for(&crm, &ctx, &plural)?;
+    let input = parse_body(ctx.locale, &body)?;
+    let (survivor, merged, fields) = merge_input(&ctx, &input)?;
+    let merge = crm
+        .merge(&ctx.actor, &object.name, survivor, &merged, &fields)
+        .await
+        .map_err(fail(&ctx))?;
+    Ok((StatusCode::CREATED, Json(merge.json())))
+}
+
+pub(super) async fn read_merge(
+    State(crm): State<Crm>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, Problem> {
+    let id = parse_id(&ctx, &id)?;
+    let merge = crm.merge_record(&ctx.actor, id).await.map_err(fail(&ctx))?;
+    Ok(Json(merge.json()))
+}
+
+pub(super) async fn undo_merge(
+    State(crm): State<Crm>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, Problem> {
+    let id = parse_id(&ctx, &id)?;
+    let merge = crm.undo_merge(&ctx.actor, id).await.map_err(fail(&ctx))?;
+    Ok(Json(merge.json()))
 }

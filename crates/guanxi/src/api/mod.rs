@@ -129,6 +129,9 @@ pub fn router(crm: Crm) -> Router {
         .route("/api/v1/{plural}", get(list).post(create))
         .route("/api/v1/{plural}/export", get(export))
         .route("/api/v1/{plural}/duplicates", get(duplicates::list_groups))
+        .route("/api/v1/{plural}/merge", post(duplicates::merge))
+        .route("/api/v1/merges/{id}", get(duplicates::read_merge))
+        .route("/api/v1/merges/{id}/undo", post(duplicates::undo_merge))
         .route("/api/v1/{plural}/{id}/duplicates", get(duplicates::of_record))
         .route("/api/v1/admin/duplicate-rules", get(duplicates::list_rules))
         .route(

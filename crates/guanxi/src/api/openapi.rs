@@ -505,6 +505,46 @@ fn duplicate_paths(schema: &Schema, paths: &mut Map<String, Json>) {
             }}),
         );
     }
+    let merge = json!({"type": "object", "properties": {
+        "id": {"type": "string", "format": "uuid"}, "object": {"type": "string"}, "survivor": {"type": "string", "format": "uuid"},
+        "merged": {"type": "array", "items": {"type": "string", "format": "uuid"}},
+        "chosen": {"type": "object", "additionalProperties": {"type": "string", "format": "uuid"}, "description": "Field → record whose value survived"},
+        "before": {"type": "object", "description": "The survivor's values before the merge, of the fields it changed"},
+        "references": {"type": "array", "items": {"type": "object", "properties": {"object": {"type": "string"}, "field": {"type": "string"},
+                       "record": {"type": "string", "format": "uuid"}, "from": {"type": "string", "format": "uuid"}}}},
+        "moved": {"type": "integer", "description": "References, history rows, consents and shares moved"},
+        "actor": {"type": ["string", "null"], "format": "uuid"}, "at": {"type": "string", "format": "date-time"},
+        "undone_at": {"type": ["string", "null"], "format": "date-time"}}});
+    for o in schema.objects() {
+        if guanxi_services::dedupe::kind_of(o).is_none() {
+            continue;
+        }
+        paths.insert(
+            format!("/api/v1/{}/merge", o.plural),
+            json!({"post": {
+                "operationId": format!("merge{}", pascal(&o.plural)), "tags": tag,
+                "summary": "Merge records into one that survives: its fields take the chosen values (through the write path), every lookup, activity, history row, consent, channel preference and manual share of the merged records moves to it, the merged records go to the recycle bin; one transaction, audited, undoable. Needs edit on the survivor and delete on the merged records",
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["survivor", "merged"], "properties": {
+                    "survivor": {"type": "string", "format": "uuid"}, "merged": {"type": "array", "minItems": 1, "items": {"type": "string", "format": "uuid"}},
+                    "fields": {"type": "object", "additionalProperties": {"type": "string", "format": "uuid"},
+                               "description": "Field → id of the record whose value survives (default: the survivor's, else the latest non-empty one)"}}}}}},
+                "responses": responses(vec![("201", ok("Merged", merge.clone())), ("403", problem_response("No edit right on the survivor or no delete right on a merged record")),
+                                            ("409", problem_response("The survivor changed meanwhile"))]),
+            }}),
+        );
+    }
+    paths.insert(
+        "/api/v1/merges/{id}".into(),
+        json!({"parameters": [id_param], "get": {"operationId": "getMerge", "tags": tag, "summary": "A merge: who, when, survivor, merged records, the survivor's values before, exactly what moved",
+            "responses": responses(vec![("200", ok("Merge", merge.clone()))])}}),
+    );
+    paths.insert(
+        "/api/v1/merges/{id}/undo".into(),
+        json!({"parameters": [id_param], "post": {"operationId": "undoMerge", "tags": tag,
+            "summary": "Undo a merge: the survivor's values back, the merged records restored, exactly the moved references back",
+            "responses": responses(vec![("200", ok("Undone", merge)),
+                ("409", problem_response("Already undone, or something the merge touched changed since (the detail says what)"))])}}),
+    );
     let rule = json!({"type": "object", "properties": {
         "object": {"type": "string", "readOnly": true}, "enabled": {"type": "boolean"},
         "action": {"type": "string", "enum": ["warn", "block"], "description": "warn: create and name the look-alikes (`possible_duplicates`); block: refuse with 409 listing them"},

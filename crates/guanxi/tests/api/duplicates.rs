@@ -277,3 +277,205 @@ async fn cli_duplicates_prints_one_csv_row_per_record_with_duplicates() {
     // as long as the app).
     app.stop().await;
 }
+
+fn id(v: &Value) -> String {
+    v["id"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn merge_moves_every_related_record_and_can_be_undone() {
+    let app = TestApp::spawn().await;
+    let (huatong, _, zhang, zhang2, _, _) = people(&app).await;
+    let (keep, gone) = (id(&zhang), id(&zhang2));
+    // The one to merge away has history, a title the survivor lacks, related records of
+    // three objects, consent, channel preferences and a manual share.
+    let r = app
+        .patch(
+            &format!("/api/v1/contacts/{gone}"),
+            json!({"title": "采购经理"}),
+            &zhang2["version"].to_string(),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let activity = app
+        .create(
+            "activities",
+            json!({"subject": "回访", "type": "call", "contact": gone, "account": huatong["id"]}),
+        )
+        .await;
+    let opportunity = app
+        .create(
+            "opportunities",
+            json!({"name": "数控机床", "stage": "proposal", "close_date": "2026-12-31", "contact": gone}),
+        )
+        .await;
+    let case = app
+        .create(
+            "cases",
+            json!({"subject": "主轴异响", "status": "in_progress", "contact": gone}),
+        )
+        .await;
+    let r = app
+        .post(
+            &format!("/api/v1/contacts/{gone}/consents"),
+            json!({"channel": "wechat", "granted": true, "source": "展会"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let r = app
+        .request(
+            reqwest::Method::PUT,
+            &format!("/api/v1/contacts/{gone}/channel-preferences"),
+            Some(json!({"preferred": ["wechat"]})),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let me = app
+        .request_as(&app.user_token, reqwest::Method::GET, "/api/v1/me", None, &[])
+        .await;
+    let rep = me.body["id"].as_str().unwrap().to_string();
+    let r = app
+        .post(
+            &format!("/api/v1/contacts/{gone}/shares"),
+            json!({"user": rep, "level": "read"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+
+    // Bad input names the member at fault.
+    let merge = |body: Value| app.post("/api/v1/contacts/merge", body);
+    merge(json!({"survivor": keep, "merged": []}))
+        .await
+        .assert_problem(422, "merged");
+    merge(json!({"survivor": keep, "merged": [keep]}))
+        .await
+        .assert_problem(422, "merged");
+    merge(json!({"survivor": "x", "merged": [gone]}))
+        .await
+        .assert_problem(422, "survivor");
+    merge(json!({"survivor": keep, "merged": [gone], "fields": {"nope": keep}}))
+        .await
+        .assert_problem(422, "fields.nope");
+    merge(json!({"survivor": keep, "merged": [gone], "fields": {"email": uuid::Uuid::now_v7()}}))
+        .await
+        .assert_problem(422, "fields.email");
+    // Someone who cannot read them cannot merge them.
+    let r = app
+        .request_as(
+            &app.user_token,
+            reqwest::Method::POST,
+            "/api/v1/contacts/merge",
+            Some(json!({"survivor": keep, "merged": [gone]})),
+            &[],
+        )
+        .await;
+    assert!(matches!(r.status.as_u16(), 403 | 404), "{}", r.body);
+
+    let r = merge(json!({"survivor": keep, "merged": [gone], "fields": {"email": gone}})).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let merge_id = id(&r.body);
+    assert_eq!(r.body["references"].as_array().unwrap().len(), 3, "{}", r.body);
+
+    let kept = app.get(&format!("/api/v1/contacts/{keep}")).await.body;
+    assert_eq!(kept["title"], "采购经理", "the empty title took the other's");
+    assert_eq!(kept["email"], zhang2["email"], "the chosen value survived");
+    app.get(&format!("/api/v1/contacts/{gone}"))
+        .await
+        .assert_problem_status(404);
+    assert_eq!(
+        app.get(&format!("/api/v1/contacts/{gone}?deleted=true"))
+            .await
+            .status,
+        200
+    );
+    for (plural, rec) in [
+        ("activities", &activity),
+        ("opportunities", &opportunity),
+        ("cases", &case),
+    ] {
+        let r = app.get(&format!("/api/v1/{plural}/{}", id(rec))).await;
+        assert_eq!(r.body["contact"], json!(keep), "{plural}: {}", r.body);
+    }
+    let consents = app.get(&format!("/api/v1/contacts/{keep}/consents")).await.body;
+    assert!(consents.to_string().contains("展会"), "{consents}");
+    let prefs = app
+        .get(&format!("/api/v1/contacts/{keep}/channel-preferences"))
+        .await;
+    assert!(prefs.body.to_string().contains("wechat"), "{}", prefs.body);
+    let shares = app.get(&format!("/api/v1/contacts/{keep}/shares")).await.body;
+    assert!(shares.to_string().contains(&rep), "{shares}");
+    let history = app.get(&format!("/api/v1/contacts/{keep}/history")).await.body;
+    assert!(
+        history.to_string().contains("采购经理"),
+        "the merged record's history moved: {history}"
+    );
+    let record = app.get(&format!("/api/v1/merges/{merge_id}")).await;
+    assert_eq!(record.status, 200, "{}", record.body);
+    assert_eq!(record.body["merged"], json!([gone]));
+    assert!(app.audit_actions().await.iter().any(|a| a == "record.merge"));
+
+    // Undo: everything back where it was.
+    let r = app
+        .post(&format!("/api/v1/merges/{merge_id}/undo"), json!({}))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let back = app.get(&format!("/api/v1/contacts/{keep}")).await.body;
+    assert_eq!(back["title"], Value::Null);
+    assert_eq!(back["email"], zhang["email"]);
+    assert_eq!(app.get(&format!("/api/v1/contacts/{gone}")).await.status, 200);
+    for (plural, rec) in [
+        ("activities", &activity),
+        ("opportunities", &opportunity),
+        ("cases", &case),
+    ] {
+        let r = app.get(&format!("/api/v1/{plural}/{}", id(rec))).await;
+        assert_eq!(r.body["contact"], json!(gone), "{plural}: {}", r.body);
+    }
+    let consents = app.get(&format!("/api/v1/contacts/{gone}/consents")).await.body;
+    assert!(consents.to_string().contains("展会"), "{consents}");
+    let shares = app.get(&format!("/api/v1/contacts/{gone}/shares")).await.body;
+    assert!(shares.to_string().contains(&rep), "{shares}");
+    let history = app.get(&format!("/api/v1/contacts/{gone}/history")).await.body;
+    assert!(history.to_string().contains("采购经理"), "{history}");
+    assert!(app.audit_actions().await.iter().any(|a| a == "record.merge.undo"));
+    let again = app
+        .post(&format!("/api/v1/merges/{merge_id}/undo"), json!({}))
+        .await;
+    again.assert_problem_status(409);
+
+    // Merge again, then someone edits the survivor: undo is refused and says so.
+    let r = merge(json!({"survivor": keep, "merged": [gone]})).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let merge_id = id(&r.body);
+    let current = app.get(&format!("/api/v1/contacts/{keep}")).await;
+    let r = app
+        .patch(
+            &format!("/api/v1/contacts/{keep}"),
+            json!({"department": "采购部"}),
+            &current.etag(),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = app
+        .request(
+            reqwest::Method::POST,
+            &format!("/api/v1/merges/{merge_id}/undo"),
+            Some(json!({})),
+            &[("Accept-Language", "en")],
+        )
+        .await;
+    r.assert_problem_status(409);
+    assert!(
+        r.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("changed after the merge"),
+        "{}",
+        r.body
+    );
+    app.get(&format!("/api/v1/contacts/{gone}"))
+        .await
+        .assert_problem_status(404);
+    app.stop().await;
+}
