@@ -31,6 +31,8 @@ pub enum Which {
     Ui,
     /// A generated contact CSV (Chinese names, messy phones, companies) through `import`.
     Import,
+    /// Duplicate detection over every contact and account (as `guanxi duplicates`).
+    Duplicates,
 }
 
 #[derive(Debug, Args)]
@@ -61,6 +63,7 @@ pub async fn run(args: BenchArgs, storage: &Storage) -> anyhow_lite::Result<()> 
         Which::Permissions => permissions(&args, storage).await,
         Which::Ui => ui(&args, storage).await,
         Which::Import => import(&args, storage).await,
+        Which::Duplicates => duplicates(&args, storage).await,
     }
 }
 
@@ -229,6 +232,25 @@ fn report(name: &str, mut samples: Vec<Duration>) {
         ms(percentile(&samples, 0.99)),
         ms(samples.last().copied().unwrap_or_default())
     );
+}
+
+/// Duplicate detection over the whole contact and account tables, as an administrator
+/// (every record) — the work `guanxi duplicates OBJECTS` does.
+async fn duplicates(args: &BenchArgs, storage: &Storage) -> anyhow_lite::Result<()> {
+    let (crm, admin, _keep) = bench_crm(storage).await?;
+    let total = ensure_contacts(&crm, &admin, args.contacts).await?;
+    for object in ["contact", "account"] {
+        let start = Instant::now();
+        let groups = crm.duplicate_groups(&admin, object, None).await?;
+        let elapsed = start.elapsed();
+        let records: usize = groups.iter().map(|g| g.members.len()).sum();
+        println!(
+            "duplicates {object}: {:.2}s ({total} contacts in the database); {} groups, {records} records with duplicates",
+            elapsed.as_secs_f64(),
+            groups.len()
+        );
+    }
+    Ok(())
 }
 
 /// Loads contacts through the write path until there are `contacts`.

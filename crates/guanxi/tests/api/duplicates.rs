@@ -479,3 +479,120 @@ async fn merge_moves_every_related_record_and_can_be_undone() {
         .assert_problem_status(404);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn duplicates_pages_merge_and_undo_in_the_browser() {
+    let app = TestApp::spawn().await;
+    let (_, _, zhang, zhang2, _, _) = people(&app).await;
+    let (keep, gone) = (id(&zhang), id(&zhang2));
+    let mut b = crate::web::Browser::new(&app);
+    b.post(
+        "/login",
+        &[("email", "admin@example.com"), ("password", "admin-password")],
+    )
+    .await;
+    let (status, _, page) = b.get("/o/contacts").await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("href=\"/o/contacts/duplicates\""),
+        "reachable from the list"
+    );
+    let (status, _, page) = b.get("/o/contacts/duplicates").await;
+    assert_eq!(status, 200);
+    assert!(page.contains(&keep) && page.contains(&gone) && page.contains("/o/contacts/merge?ids="));
+    // The record page names its look-alike and offers the merge.
+    let (status, _, page) = b.get(&format!("/o/contacts/{keep}")).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("id=\"duplicates\"") && page.contains(&format!("/o/contacts/{gone}")),
+        "possible duplicates card"
+    );
+    let (status, _, page) = b.get(&format!("/o/contacts/merge?ids={keep},{gone}")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("name=\"survivor\"") && page.contains("name=\"field.name\""));
+    let token = crate::web::csrf(&page);
+    let ids = format!("{keep},{gone}");
+    let (status, _, _) = b
+        .post(
+            "/o/contacts/merge",
+            &[("ids", &ids), ("survivor", &keep), ("field.name", &gone)],
+        )
+        .await;
+    assert_eq!(status, 403, "no CSRF token");
+    let (status, to, _) = b
+        .post(
+            "/o/contacts/merge",
+            &[
+                ("csrf", &token),
+                ("ids", &ids),
+                ("survivor", &keep),
+                ("field.name", &gone),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (status, to.as_str()),
+        (303, format!("/o/contacts/{keep}").as_str())
+    );
+    app.get(&format!("/api/v1/contacts/{gone}"))
+        .await
+        .assert_problem_status(404);
+    let (_, _, page) = b.get(&format!("/o/contacts/{keep}")).await;
+    let at = page
+        .find("action=\"/merges/")
+        .expect("the merge result offers Undo")
+        + "action=\"".len();
+    let undo = page[at..].split('"').next().unwrap().to_string();
+    let (status, to, _) = b.post(&undo, &[("csrf", &token)]).await;
+    assert_eq!(
+        (status, to.as_str()),
+        (303, format!("/o/contacts/{keep}").as_str())
+    );
+    assert_eq!(app.get(&format!("/api/v1/contacts/{gone}")).await.status, 200);
+
+    // Duplicate rules: errors beside the input; a blocking rule refuses the form.
+    let (status, _, page) = b.get("/admin/duplicate-rules").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("action=\"/admin/duplicate-rules/contact\""));
+    let (status, _, page) = b
+        .post(
+            "/admin/duplicate-rules/contact",
+            &[
+                ("csrf", &token),
+                ("enabled", "on"),
+                ("action", "block"),
+                ("threshold", "0"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains("id=\"dup-contact-threshold-error\""),
+        "error beside the input"
+    );
+    let (status, to, _) = b
+        .post(
+            "/admin/duplicate-rules/contact",
+            &[
+                ("csrf", &token),
+                ("enabled", "on"),
+                ("action", "block"),
+                ("threshold", "50"),
+            ],
+        )
+        .await;
+    assert_eq!((status, to.as_str()), (303, "/admin/duplicate-rules"));
+    let (status, _, page) = b
+        .post(
+            "/o/contacts/new",
+            &[
+                ("csrf", &token),
+                ("name", "张伟"),
+                ("email", "ZHANG.WEI@huatong.cn"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 409, "{page}");
+    assert!(page.contains("value=\"张伟\""), "input kept");
+    app.stop().await;
+}
