@@ -596,3 +596,99 @@ async fn duplicates_pages_merge_and_undo_in_the_browser() {
     assert!(page.contains("value=\"张伟\""), "input kept");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn merging_accounts_moves_custom_lookups_and_unique_values_and_undo_gives_them_back() {
+    let app = TestApp::spawn().await;
+    let o = app
+        .post(
+            "/api/v1/metadata/objects",
+            json!({"name": "project", "plural": "projects",
+                   "label": {"en": "Project", "zh-CN": "项目", "zh-TW": "專案"},
+                   "fields": [{"name": "account", "type": "lookup", "target": "account"}]}),
+        )
+        .await;
+    assert_eq!(o.status, 201, "{}", o.body);
+    let keep = app
+        .create("accounts", json!({"name": "北京华通科技有限公司"}))
+        .await;
+    let gone = app
+        .create(
+            "accounts",
+            json!({"name": "华通科技（北京）", "external_id": "ERP-7", "website": "https://www.huatong.cn"}),
+        )
+        .await;
+    let contact = app
+        .create("contacts", json!({"name": "李娜", "account": gone["id"]}))
+        .await;
+    let project = app
+        .create("projects", json!({"name": "产线改造", "account": gone["id"]}))
+        .await;
+    let r = app
+        .post(
+            "/api/v1/accounts/merge",
+            json!({"survivor": keep["id"], "merged": [gone["id"]], "fields": {"external_id": gone["id"]}}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let merge_id = id(&r.body);
+    let kept = app.get(&format!("/api/v1/accounts/{}", id(&keep))).await.body;
+    assert_eq!(
+        kept["external_id"], "ERP-7",
+        "a unique value moves with the choice"
+    );
+    assert_eq!(
+        kept["website"], gone["website"],
+        "an empty field takes the other's"
+    );
+    for (plural, rec) in [("contacts", &contact), ("projects", &project)] {
+        let r = app.get(&format!("/api/v1/{plural}/{}", id(rec))).await;
+        assert_eq!(r.body["account"], keep["id"], "{plural}: {}", r.body);
+    }
+    let r = app
+        .post(&format!("/api/v1/merges/{merge_id}/undo"), json!({}))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let back = app.get(&format!("/api/v1/accounts/{}", id(&gone))).await.body;
+    assert_eq!(back["external_id"], "ERP-7");
+    assert_eq!(
+        app.get(&format!("/api/v1/accounts/{}", id(&keep))).await.body["external_id"],
+        Value::Null
+    );
+    for (plural, rec) in [("contacts", &contact), ("projects", &project)] {
+        let r = app.get(&format!("/api/v1/{plural}/{}", id(rec))).await;
+        assert_eq!(r.body["account"], gone["id"], "{plural}: {}", r.body);
+    }
+    // A reference moved by the merge and changed since blocks the undo.
+    let r = app
+        .post(
+            "/api/v1/accounts/merge",
+            json!({"survivor": keep["id"], "merged": [gone["id"]]}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let merge_id = id(&r.body);
+    let other = app.create("accounts", json!({"name": "远大机械"})).await;
+    let c = app.get(&format!("/api/v1/contacts/{}", id(&contact))).await;
+    let r = app
+        .patch(
+            &format!("/api/v1/contacts/{}", id(&contact)),
+            json!({"account": other["id"]}),
+            &c.etag(),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = app
+        .post(&format!("/api/v1/merges/{merge_id}/undo"), json!({}))
+        .await;
+    r.assert_problem_status(409);
+    assert!(
+        r.body["detail"].as_str().unwrap().contains(&id(&contact)),
+        "{}",
+        r.body
+    );
+    app.get(&format!("/api/v1/accounts/{}", id(&gone)))
+        .await
+        .assert_problem_status(404);
+    app.stop().await;
+}
