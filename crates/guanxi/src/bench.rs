@@ -249,6 +249,25 @@ async fn duplicates(args: &BenchArgs, storage: &Storage) -> anyhow_lite::Result<
             elapsed.as_secs_f64(),
             groups.len()
         );
+        // One record's look-alikes: what a create checked against a duplicate rule costs.
+        let sample: Vec<uuid::Uuid> = groups
+            .iter()
+            .flat_map(|g| g.members.iter().map(|m| m.id))
+            .take(args.requests.min(200))
+            .collect();
+        if !sample.is_empty() {
+            let start = Instant::now();
+            let mut found = 0;
+            for id in &sample {
+                found += crm.duplicates_of(&admin, object, *id).await?.len();
+            }
+            let each = start.elapsed() / sample.len() as u32;
+            println!(
+                "duplicates of one {object}: {:.1} ms each over {} records ({found} look-alikes found)",
+                each.as_secs_f64() * 1000.0,
+                sample.len()
+            );
+        }
     }
     Ok(())
 }

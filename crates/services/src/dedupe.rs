@@ -478,15 +478,13 @@ impl Crm {
         let facts = layout.facts(record, &accounts);
         // Candidates: records sharing an exact stored value of an identifying field, the
         // same account (colleagues), or the company's core name.
-        let mut conds = Vec::new();
-        let mut eq = |i: usize, v: &Value| {
+        // Each candidate query is one condition on an indexed field, so each is an index
+        // lookup however large the object (an OR with an unindexed field would scan it).
+        let indexed = |i: usize| {
             let f = &def.fields[i];
-            match v {
-                Value::Text(t) if !t.is_empty() => conds.push(format!("{} eq {}", f.name, quote(t))),
-                Value::Uuid(u) => conds.push(format!("{} eq '{u}'", f.name)),
-                _ => {}
-            }
+            f.indexed || f.unique || f.external_id
         };
+        let mut conds = Vec::new();
         for &i in layout
             .emails
             .iter()
@@ -495,17 +493,21 @@ impl Crm {
             .chain(&layout.websites)
             .chain(layout.account.iter())
         {
-            if let Some(v) = record.values.get(i) {
-                eq(i, v);
-            }
-        }
-        // Every phone field against every other: a mobile typed in `phone` still matches.
-        for &i in &layout.phones {
-            for &j in &layout.phones {
-                if i != j
-                    && let Some(Value::Text(t)) = record.values.get(j)
-                {
-                    conds.push(format!("{} eq {}", def.fields[i].name, quote(t)));
+            // Every phone field against every phone value: a mobile typed in `phone` still matches.
+            let sources: Vec<usize> = if layout.phones.contains(&i) {
+                layout.phones.clone()
+            } else {
+                vec![i]
+            };
+            for j in sources {
+                match record.values.get(j) {
+                    Some(Value::Text(t)) if !t.is_empty() && indexed(i) => {
+                        conds.push(format!("{} eq {}", def.fields[i].name, quote(t)))
+                    }
+                    Some(Value::Uuid(u)) if indexed(i) => {
+                        conds.push(format!("{} eq '{u}'", def.fields[i].name))
+                    }
+                    _ => {}
                 }
             }
         }
@@ -523,16 +525,17 @@ impl Crm {
                 conds.push(format!("{} contains {}", def.fields[i].name, quote(&core)));
             }
         }
+        conds.sort();
+        conds.dedup();
         if conds.is_empty() {
             return Ok(Vec::new());
         }
         let own = record.id();
         let mut out = Vec::new();
         let mut seen = std::collections::HashSet::new();
-        // A few conditions per query keep the filter under its length limit.
-        for chunk in conds.chunks(8) {
+        for cond in conds {
             let q = ListQuery {
-                filter: Some(chunk.join(" or ")),
+                filter: Some(cond),
                 limit: Some(MAX_PAGE),
                 ..Default::default()
             };
