@@ -479,6 +479,25 @@ impl Crm {
             .collect()
     }
 
+    /// Where a merged record went: the merge (not undone) that put it in the recycle bin.
+    pub async fn merged_into(
+        &self,
+        actor: &Actor,
+        object: &str,
+        id: Uuid,
+    ) -> Result<Option<Merge>, ServiceError> {
+        let (_, def) = self.object(object)?;
+        let access = self.access(actor, &def);
+        self.readable_with(&access, &def, id).await?;
+        match store::merge_of_merged(self.db(), &def.name, id).await? {
+            Some(row) => {
+                let m = Merge::from_row(&row)?;
+                Ok(m.merged.contains(&id).then_some(m))
+            }
+            None => Ok(None),
+        }
+    }
+
     /// Undoes a merge: the survivor gets its values back, the merged records come back
     /// from the recycle bin with what they gave up, and exactly the references, history,
     /// consents, preferences and shares the merge moved move back. Refused (nothing

@@ -240,3 +240,18 @@ pub async fn mark_undone(tx: &mut Tx, id: Uuid, at: DateTime<Utc>, by: Option<Uu
         .bind(Arg::Uuid(id));
     Ok(tx.execute(s).await? == 1)
 }
+
+/// The merge (not undone) that put `merged` of `object` in the recycle bin, if one did.
+pub async fn merge_of_merged(db: &Database, object: &str, merged: Uuid) -> Result<Option<MergeRow>> {
+    let mut s = Sql::new(db.dialect());
+    // The merged ids live in the definition; merges are few, and the object narrows them.
+    s.push(MERGE_COLUMNS)
+        .push(" WHERE object = ")
+        .bind(Arg::Text(object.into()))
+        .push(" AND undone_at IS NULL AND definition LIKE ")
+        .bind(Arg::Text(format!("%\"{merged}\"%")))
+        .push(" ORDER BY at DESC, id DESC");
+    Ok(decode(db.fetch(s, &MERGE_KINDS).await?)
+        .into_iter()
+        .find(|m| m.survivor_id != merged))
+}

@@ -1040,11 +1040,18 @@ async fn read(
         .get(&ctx.actor, &object.name, id, flag(params.deleted.as_deref()))
         .await
         .map_err(|e| Problem::from_service(e, ctx.locale, false))?;
-    Ok(with_etag(
-        StatusCode::OK,
-        &record,
-        record_json(&object, &record, &fields),
-    ))
+    let mut body = record_json(&object, &record, &fields);
+    // A record a merge put in the recycle bin says where it went.
+    if record.is_deleted()
+        && guanxi_services::dedupe::kind_of(&object).is_some()
+        && let Some(m) = crm
+            .merged_into(&ctx.actor, &object.name, id)
+            .await
+            .map_err(|e| Problem::from_service(e, ctx.locale, false))?
+    {
+        body["merged_into"] = json!({"survivor": m.survivor, "merge": m.id});
+    }
+    Ok(with_etag(StatusCode::OK, &record, body))
 }
 
 /// The version the client read: If-Match (`"3"`, `W/"3"`; `*` for any), else a `version` field.

@@ -383,11 +383,12 @@ async fn merge_moves_every_related_record_and_can_be_undone() {
     app.get(&format!("/api/v1/contacts/{gone}"))
         .await
         .assert_problem_status(404);
+    let binned = app.get(&format!("/api/v1/contacts/{gone}?deleted=true")).await;
+    assert_eq!(binned.status, 200);
     assert_eq!(
-        app.get(&format!("/api/v1/contacts/{gone}?deleted=true"))
-            .await
-            .status,
-        200
+        binned.body["merged_into"]["survivor"],
+        json!(keep),
+        "remembers where it went"
     );
     for (plural, rec) in [
         ("activities", &activity),
