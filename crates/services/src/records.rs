@@ -144,8 +144,10 @@ impl Crm {
         if crate::dedupe::kind_of(&def).is_some() {
             let rule = self.duplicate_rule(&def.name).await?;
             let access = self.access(actor, &def);
+            // Look-alikes among what the actor may read: who may only create sees none.
             if rule.enabled
                 && access.may(Operation::Create)
+                && access.may(Operation::Read)
                 && let Ok(Planned::Insert(planned)) =
                     plan_create(&def, &input, actor, self.now(), &self.parse_context(), &access)
             {
