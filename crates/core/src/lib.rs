@@ -6,6 +6,7 @@ pub mod access;
 pub mod builtin;
 pub mod channels;
 pub mod coding;
+pub mod dedupe;
 pub mod i18n;
 pub mod import;
 pub mod matching;

@@ -31,6 +31,8 @@ pub enum Which {
     Ui,
     /// A generated contact CSV (Chinese names, messy phones, companies) through `import`.
     Import,
+    /// Duplicate detection over every contact and account (as `guanxi duplicates`).
+    Duplicates,
 }
 
 #[derive(Debug, Args)]
@@ -61,6 +63,7 @@ pub async fn run(args: BenchArgs, storage: &Storage) -> anyhow_lite::Result<()> 
         Which::Permissions => permissions(&args, storage).await,
         Which::Ui => ui(&args, storage).await,
         Which::Import => import(&args, storage).await,
+        Which::Duplicates => duplicates(&args, storage).await,
     }
 }
 
@@ -229,6 +232,44 @@ fn report(name: &str, mut samples: Vec<Duration>) {
         ms(percentile(&samples, 0.99)),
         ms(samples.last().copied().unwrap_or_default())
     );
+}
+
+/// Duplicate detection over the whole contact and account tables, as an administrator
+/// (every record) — the work `guanxi duplicates OBJECTS` does.
+async fn duplicates(args: &BenchArgs, storage: &Storage) -> anyhow_lite::Result<()> {
+    let (crm, admin, _keep) = bench_crm(storage).await?;
+    let total = ensure_contacts(&crm, &admin, args.contacts).await?;
+    for object in ["contact", "account"] {
+        let start = Instant::now();
+        let groups = crm.duplicate_groups(&admin, object, None).await?;
+        let elapsed = start.elapsed();
+        let records: usize = groups.iter().map(|g| g.members.len()).sum();
+        println!(
+            "duplicates {object}: {:.2}s ({total} contacts in the database); {} groups, {records} records with duplicates",
+            elapsed.as_secs_f64(),
+            groups.len()
+        );
+        // One record's look-alikes: what a create checked against a duplicate rule costs.
+        let sample: Vec<uuid::Uuid> = groups
+            .iter()
+            .flat_map(|g| g.members.iter().map(|m| m.id))
+            .take(args.requests.min(200))
+            .collect();
+        if !sample.is_empty() {
+            let start = Instant::now();
+            let mut found = 0;
+            for id in &sample {
+                found += crm.duplicates_of(&admin, object, *id).await?.len();
+            }
+            let each = start.elapsed() / sample.len() as u32;
+            println!(
+                "duplicates of one {object}: {:.1} ms each over {} records ({found} look-alikes found)",
+                each.as_secs_f64() * 1000.0,
+                sample.len()
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Loads contacts through the write path until there are `contacts`.

@@ -1,5 +1,5 @@
 //! The command line: `serve`, `demo`, `migrate`, `user add`, `token create`, `import`,
-//! `export`, `bench`.
+//! `export`, `duplicates`, `bench`.
 //! Every command takes the same storage options as `serve`.
 
 use std::path::PathBuf;
@@ -94,6 +94,23 @@ enum Command {
     /// (the plural API name, e.g. contacts). Rows that fail go to FILE.errors.csv; an
     /// interrupted import resumes when run again with the same command.
     Import(ImportArgs),
+    /// Groups of possible duplicates among OBJECTS (contacts, accounts or leads): a CSV
+    /// header, then one row per record that has duplicates:
+    /// group,id,external_id,name,score,reasons.
+    Duplicates {
+        objects: String,
+        #[arg(long, default_value = "csv")]
+        format: String,
+        /// Pairs scoring at least this (1–100) count (default: the object's duplicate rule).
+        #[arg(long)]
+        threshold: Option<u8>,
+        /// Look as this user sees the records (default: everything, as an administrator).
+        #[arg(long)]
+        email: Option<String>,
+        /// Write here instead of standard output.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
     /// Benchmarks (build with --release).
     Bench(crate::bench::BenchArgs),
 }
@@ -491,6 +508,45 @@ async fn run(cli: Cli, file: FileConfig) -> anyhow_lite::Result<()> {
             let result = import(&crm, args, locale).await;
             crm.db().close().await;
             result
+        }
+        Command::Duplicates {
+            objects,
+            format,
+            threshold,
+            email,
+            output,
+        } => {
+            if !format.trim().eq_ignore_ascii_case("csv") {
+                return Err(ServiceError::field("format", Msg::InvalidFormat).into());
+            }
+            if threshold.is_some_and(|t| t == 0 || t > 100) {
+                return Err(ServiceError::field("threshold", Msg::DupRuleBadThreshold).into());
+            }
+            let crm = open(&storage).await?;
+            let object = crm
+                .schema()
+                .named(&objects)
+                .cloned()
+                .ok_or_else(|| ServiceError::field("objects", Msg::DupUnsupportedObject))?;
+            let actor = match email {
+                Some(e) => cli_actor(&crm, &e, locale).await?,
+                None => guanxi_services::Actor::command_line(locale),
+            };
+            let started = std::time::Instant::now();
+            let groups = crm.duplicate_groups(&actor, &object.name, threshold).await?;
+            let csv = guanxi_services::dedupe::groups_csv(&groups)?;
+            tracing::info!(groups = groups.len(), elapsed = ?started.elapsed(), "duplicates found");
+            match output {
+                Some(path) => std::fs::write(&path, csv.as_bytes())?,
+                None => {
+                    use std::io::Write;
+                    let mut out = std::io::stdout().lock();
+                    out.write_all(csv.as_bytes())?;
+                    out.flush()?;
+                }
+            }
+            crm.db().close().await;
+            Ok(())
         }
         Command::Bench(args) => crate::bench::run(args, &storage).await,
     }

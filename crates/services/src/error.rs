@@ -29,6 +29,12 @@ pub enum ServiceError {
     NotDeleted,
     #[error("too many records in one call (max {max})")]
     TooMany { max: usize },
+    /// A duplicate rule blocks the record: it looks like these existing ones.
+    #[error("the record looks like {} existing record(s)", .0.len())]
+    Duplicate(Vec<crate::dedupe::Match>),
+    /// A merge cannot be undone safely; the message says why.
+    #[error("the merge cannot be undone: {0:?}")]
+    UndoRefused(Msg, Vec<(String, String)>),
     #[error(transparent)]
     Storage(#[from] StorageError),
     #[error("{0}")]

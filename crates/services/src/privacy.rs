@@ -8,7 +8,8 @@
 //! and tag on it is emptied and its name replaced. Its field history goes (one "erase"
 //! entry remains), as do its channel preferences and consent log; the activities linked
 //! to it keep their type, channel, direction, outcome and times but lose subject,
-//! description and location, and their history of those fields. The change feed gets an
+//! description and location, and their history of those fields; merges the person took
+//! part in are forgotten (they hold earlier values; undo is no longer offered). The change feed gets an
 //! event for every record touched, so the search index drops the old text.
 
 use std::sync::Arc;
@@ -189,6 +190,8 @@ impl Crm {
         let names: Vec<&str> = fields.iter().map(String::as_str).collect();
         events.push(change_row(&object, id, "update", &names, actor, now));
 
+        // Merges keep the values records had before: not any more for this person.
+        scrub_store::delete_merges_of(&mut tx, &object.name, id).await?;
         let consents_removed = if object.name == "contact" {
             scrub_store::delete_channel_data(&mut tx, id).await?
         } else {

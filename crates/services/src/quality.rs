@@ -4,7 +4,7 @@
 //! of the score are in `guanxi_core::quality`; which fields make a record complete is an
 //! administrator's choice per object (defaults per standard object).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use guanxi_core::quality::{self, RecordQuality};
@@ -38,7 +38,7 @@ pub struct ObjectQuality {
     /// Records with at least one invalid value, and invalid values per field.
     pub records_with_invalid: usize,
     pub invalid_by_field: BTreeMap<String, usize>,
-    /// Records that look like another record (duplicate score ≥ the flagging threshold).
+    /// Records that look like another record (at the object's duplicate rule threshold).
     pub records_with_duplicates: usize,
     /// Records by score band: below 50, 50–79, 80 and above.
     pub bands: [usize; 3],
@@ -146,16 +146,17 @@ impl Crm {
         let (_, object) = self.object(object)?;
         let record = self.get(actor, &object.name, id, false).await?;
         let (fields, rules) = self.quality_inputs(&object).await?;
-        let duplicate = self
-            .duplicate_scores(actor, &object, std::slice::from_ref(&record))
-            .await?;
-        Ok(quality::assess(
-            &object,
-            &record,
-            &fields,
-            &rules,
-            duplicate.first().copied().unwrap_or(0),
-        ))
+        let duplicate = if crate::dedupe::kind_of(&object).is_some() {
+            self.duplicates_of(actor, &object.name, id)
+                .await?
+                .iter()
+                .map(|m| m.score)
+                .max()
+                .unwrap_or(0)
+        } else {
+            0
+        };
+        Ok(quality::assess(&object, &record, &fields, &rules, duplicate))
     }
 
     /// An object's quality over all its live records (administrators). Reads every
@@ -176,6 +177,7 @@ impl Crm {
             bands: [0; 3],
             worst: Vec::new(),
         };
+        let duplicates = self.duplicate_scores(actor, &object).await?;
         let mut filled: BTreeMap<String, usize> = fields.iter().map(|f| (f.clone(), 0)).collect();
         let mut total_score = 0u64;
         let mut cursor = None;
@@ -193,15 +195,12 @@ impl Crm {
                     },
                 )
                 .await?;
-            let duplicates = self.duplicate_scores(actor, &object, &page.records).await?;
-            for (i, record) in page.records.iter().enumerate() {
-                let q = quality::assess(
-                    &object,
-                    record,
-                    &fields,
-                    &rules,
-                    duplicates.get(i).copied().unwrap_or(0),
-                );
+            for record in &page.records {
+                let duplicate = record
+                    .id()
+                    .and_then(|id| duplicates.get(&id).copied())
+                    .unwrap_or(0);
+                let q = quality::assess(&object, record, &fields, &rules, duplicate);
                 report.records += 1;
                 total_score += u64::from(q.score);
                 for f in &fields {
@@ -215,7 +214,7 @@ impl Crm {
                 for e in &q.invalid {
                     *report.invalid_by_field.entry(e.field.clone()).or_default() += 1;
                 }
-                if q.duplicate_score >= DUPLICATE_FLAG {
+                if q.duplicate_score > 0 {
                     report.records_with_duplicates += 1;
                 }
                 report.bands[match q.score {
@@ -242,20 +241,26 @@ impl Crm {
         Ok(report)
     }
 
-    /// The best duplicate score of each record against the other records of its object
-    /// (0–100, 0 when it looks like no other).
+    /// The best duplicate score of each record that has duplicates (among the records the
+    /// actor reads), for objects duplicate detection covers.
     async fn duplicate_scores(
         &self,
-        _actor: &Actor,
-        _object: &Arc<ObjectDef>,
-        records: &[Record],
-    ) -> Result<Vec<u8>, ServiceError> {
-        Ok(vec![0; records.len()])
+        actor: &Actor,
+        object: &Arc<ObjectDef>,
+    ) -> Result<HashMap<Uuid, u8>, ServiceError> {
+        if crate::dedupe::kind_of(object).is_none() {
+            return Ok(HashMap::new());
+        }
+        let mut scores = HashMap::new();
+        for group in self.duplicate_groups(actor, &object.name, None).await? {
+            for m in group.members {
+                let best = scores.entry(m.id).or_insert(0u8);
+                *best = (*best).max(m.score);
+            }
+        }
+        Ok(scores)
     }
 }
-
-/// A duplicate score from which a record counts as "has duplicates".
-pub const DUPLICATE_FLAG: u8 = 70;
 
 fn keep_worst(worst: &mut Vec<(Uuid, String, u8)>, record: &Record, object: &ObjectDef, score: u8) {
     if worst.len() == WORST && worst.last().is_some_and(|w| w.2 <= score) {

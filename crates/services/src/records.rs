@@ -125,7 +125,40 @@ impl Crm {
         object: &str,
         input: Map<String, Json>,
     ) -> Result<Record, ServiceError> {
-        self.apply_one(actor, object, Change::Create(input)).await
+        self.create_checked(actor, object, input)
+            .await
+            .map(|(record, _)| record)
+    }
+
+    /// Creates one record, checked against the object's duplicate rule first: a rule that
+    /// blocks refuses a record looking like existing ones (`ServiceError::Duplicate`,
+    /// nothing written); one that warns creates it and returns the look-alikes.
+    pub async fn create_checked(
+        &self,
+        actor: &Actor,
+        object: &str,
+        input: Map<String, Json>,
+    ) -> Result<(Record, Vec<crate::dedupe::Match>), ServiceError> {
+        let (_, def) = self.object(object)?;
+        let mut matches = Vec::new();
+        if crate::dedupe::kind_of(&def).is_some() {
+            let rule = self.duplicate_rule(&def.name).await?;
+            let access = self.access(actor, &def);
+            // Look-alikes among what the actor may read: who may only create sees none.
+            if rule.enabled
+                && access.may(Operation::Create)
+                && access.may(Operation::Read)
+                && let Ok(Planned::Insert(planned)) =
+                    plan_create(&def, &input, actor, self.now(), &self.parse_context(), &access)
+            {
+                matches = self.matches_for(actor, &def, &planned, rule.threshold).await?;
+                if rule.action == crate::dedupe::Action::Block && !matches.is_empty() {
+                    return Err(ServiceError::Duplicate(matches));
+                }
+            }
+        }
+        let record = self.apply_one(actor, object, Change::Create(input)).await?;
+        Ok((record, matches))
     }
 
     pub async fn update(
@@ -1017,7 +1050,7 @@ fn parse_fields(
     if errors.is_empty() { Ok(out) } else { Err(errors) }
 }
 
-fn plan_create(
+pub(crate) fn plan_create(
     object: &ObjectDef,
     input: &Map<String, Json>,
     actor: &Actor,

@@ -6,6 +6,7 @@
 pub mod channels;
 mod db;
 pub mod imports;
+pub mod merges;
 pub mod migrations;
 pub mod privacy;
 pub mod records;

@@ -192,6 +192,19 @@ const MIGRATIONS: &[Migration] = &[
         postgres: &[],
     },
     Migration {
+        version: 12,
+        name: "duplicate rules per object and the merges of duplicates (for undo)",
+        statements: &[
+            "CREATE TABLE gx_duplicate_rules (id {uuid} PRIMARY KEY NOT NULL, name {text} NOT NULL, object {text}, \
+             definition {text} NOT NULL, created_at {ts} NOT NULL, updated_at {ts} NOT NULL)",
+            "CREATE TABLE gx_merges (id {uuid} PRIMARY KEY NOT NULL, object {text} NOT NULL, survivor_id {uuid} NOT NULL, \
+             actor {uuid}, at {ts} NOT NULL, definition {text} NOT NULL, undone_at {ts}, undone_by {uuid})",
+            "CREATE INDEX ix_gx_merges_survivor ON gx_merges (object, survivor_id, at)",
+        ],
+        sqlite: &[],
+        postgres: &[],
+    },
+    Migration {
         version: 14,
         name: "which fields make a record complete, per object (data quality); imports run from the web and API",
         statements: &[

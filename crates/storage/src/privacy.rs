@@ -84,3 +84,17 @@ pub async fn delete_channel_data(tx: &mut Tx, contact: Uuid) -> Result<u64> {
         .bind(Arg::Uuid(contact));
     tx.execute(s).await
 }
+
+/// Removes the merges a record took part in (as survivor or as merged record): they hold
+/// the values the records had before. The audit trail keeps that the merge happened.
+pub async fn delete_merges_of(tx: &mut Tx, object: &str, record_id: Uuid) -> Result<u64> {
+    let mut s = tx.sql();
+    s.push("DELETE FROM gx_merges WHERE object = ")
+        .bind(Arg::Text(object.into()))
+        .push(" AND (survivor_id = ")
+        .bind(Arg::Uuid(record_id))
+        .push(" OR definition LIKE ")
+        .bind(Arg::Text(format!("%{record_id}%")))
+        .push(")");
+    tx.execute(s).await
+}

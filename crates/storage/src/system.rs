@@ -1154,13 +1154,14 @@ pub struct Definition {
     pub definition: String,
 }
 
-const DEFINITION_TABLES: [&str; 6] = [
+const DEFINITION_TABLES: [&str; 7] = [
     "gx_teams",
     "gx_sharing_rules",
     "gx_territories",
     "gx_validation_rules",
     "gx_coding_rules",
     "gx_quality_settings",
+    "gx_duplicate_rules",
 ];
 
 fn definition_table(table: &str) -> Result<&'static str> {

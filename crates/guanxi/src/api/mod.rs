@@ -4,6 +4,7 @@
 mod access;
 mod channels;
 mod customer;
+mod duplicates;
 pub(crate) mod imports;
 mod openapi;
 mod privacy;
@@ -130,6 +131,16 @@ pub fn router(crm: Crm) -> Router {
         )
         .route("/api/v1/{plural}", get(list).post(create))
         .route("/api/v1/{plural}/export", get(export))
+        .route("/api/v1/{plural}/duplicates", get(duplicates::list_groups))
+        .route("/api/v1/{plural}/merge", post(duplicates::merge))
+        .route("/api/v1/merges/{id}", get(duplicates::read_merge))
+        .route("/api/v1/merges/{id}/undo", post(duplicates::undo_merge))
+        .route("/api/v1/{plural}/{id}/duplicates", get(duplicates::of_record))
+        .route("/api/v1/admin/duplicate-rules", get(duplicates::list_rules))
+        .route(
+            "/api/v1/admin/duplicate-rules/{name}",
+            axum::routing::put(duplicates::put_rule),
+        )
         .route(
             "/api/v1/{plural}/views",
             get(views::list_views).post(views::add_view),
@@ -1010,12 +1021,17 @@ async fn create(
 ) -> Result<Response, Problem> {
     let object = object_for(&crm, &ctx, &plural)?;
     let input = parse_object_body(ctx.locale, &body)?;
-    let record = crm
-        .create(&ctx.actor, &object.name, input)
+    let (record, duplicates) = crm
+        .create_checked(&ctx.actor, &object.name, input)
         .await
         .map_err(|e| Problem::from_service(e, ctx.locale, false))?;
     let keep = shown(&crm, &ctx, &object);
-    let mut res = with_etag(StatusCode::CREATED, &record, record_json(&object, &record, &keep));
+    let mut body = record_json(&object, &record, &keep);
+    // A duplicate rule that warns: the record is created and the look-alikes named.
+    if !duplicates.is_empty() {
+        body["possible_duplicates"] = duplicates.iter().map(|m| m.json(ctx.locale)).collect();
+    }
+    let mut res = with_etag(StatusCode::CREATED, &record, body);
     if let Ok(loc) = HeaderValue::from_str(&format!(
         "/api/v1/{}/{}",
         object.plural,
@@ -1044,11 +1060,18 @@ async fn read(
         .get(&ctx.actor, &object.name, id, flag(params.deleted.as_deref()))
         .await
         .map_err(|e| Problem::from_service(e, ctx.locale, false))?;
-    Ok(with_etag(
-        StatusCode::OK,
-        &record,
-        record_json(&object, &record, &fields),
-    ))
+    let mut body = record_json(&object, &record, &fields);
+    // A record a merge put in the recycle bin says where it went.
+    if record.is_deleted()
+        && guanxi_services::dedupe::kind_of(&object).is_some()
+        && let Some(m) = crm
+            .merged_into(&ctx.actor, &object.name, id)
+            .await
+            .map_err(|e| Problem::from_service(e, ctx.locale, false))?
+    {
+        body["merged_into"] = json!({"survivor": m.survivor, "merge": m.id});
+    }
+    Ok(with_etag(StatusCode::OK, &record, body))
 }
 
 /// The version the client read: If-Match (`"3"`, `W/"3"`; `*` for any), else a `version` field.

@@ -134,7 +134,10 @@ fn object_paths(o: &ObjectDef, paths: &mut Map<String, Json>) {
             "post": {
                 "operationId": format!("create{name}"), "tags": tag, "summary": format!("Create a {}", o.label.en),
                 "requestBody": {"required": true, "content": {"application/json": {"schema": input}}},
-                "responses": responses(vec![("201", ok("Created; ETag carries the version", rec.clone()))]),
+                "responses": responses(vec![
+                    ("201", ok("Created; ETag carries the version. A contact, account or lead that looks like existing records under a warning duplicate rule also carries `possible_duplicates` (id, name, score, reasons)", rec.clone())),
+                    ("409", problem_response("A value of a unique field is taken, or a blocking duplicate rule refuses the record: `duplicates` lists the look-alikes with score and reasons")),
+                ]),
             }
         }),
     );
@@ -608,6 +611,105 @@ fn sharing_paths(paths: &mut Map<String, Json>) {
     );
 }
 
+/// Duplicates of contacts, accounts and leads: groups, one record's look-alikes, the
+/// rules per object; merges and their undo.
+fn duplicate_paths(schema: &Schema, paths: &mut Map<String, Json>) {
+    let tag = json!(["Duplicates"]);
+    let reason = json!({"type": "object", "properties": {
+        "code": {"type": "string", "enum": ["same_email", "same_mobile", "shared_phone", "same_name", "similar_name",
+                 "different_name", "same_company", "different_company", "different_place", "same_website", "same_city", "different_city"]},
+        "points": {"type": "integer", "description": "What the reason added to (or, negative, took from) the score"},
+        "a": {"type": "string"}, "b": {"type": "string"}, "text": {"type": "string", "description": "The reason in the caller's language"}}});
+    let matched = json!({"type": "object", "properties": {
+        "id": {"type": "string", "format": "uuid"}, "name": {"type": "string"}, "external_id": {"type": ["string", "null"]},
+        "score": {"type": "integer", "minimum": 0, "maximum": 100}, "reasons": {"type": "array", "items": reason}}});
+    let id_param =
+        json!({"name": "id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}});
+    for o in schema.objects() {
+        if guanxi_services::dedupe::kind_of(o).is_none() {
+            continue;
+        }
+        let plural = pascal(&o.plural);
+        let name = pascal(&o.name);
+        paths.insert(
+            format!("/api/v1/{}/duplicates", o.plural),
+            json!({"get": {
+                "operationId": format!("duplicates{plural}"), "tags": tag,
+                "summary": "Groups of possible duplicates among the records the caller may read: records joined by pairs scoring at least the threshold; each member with its best score and the reasons",
+                "parameters": [{"name": "threshold", "in": "query", "required": false, "description": "1–100 (default: the object's duplicate rule)",
+                                "schema": {"type": "integer", "minimum": 1, "maximum": 100}}],
+                "responses": responses(vec![("200", ok("Groups", json!({"type": "object", "properties": {"data": {"type": "array", "items": {
+                    "type": "object", "properties": {"group": {"type": "integer"}, "members": {"type": "array", "items": matched}}}}}})))]),
+            }}),
+        );
+        paths.insert(
+            format!("/api/v1/{}/{{id}}/duplicates", o.plural),
+            json!({"parameters": [id_param], "get": {
+                "operationId": format!("duplicatesOf{name}"), "tags": tag,
+                "summary": "Records that look like this one, best first, with score and reasons",
+                "responses": responses(vec![("200", ok("Look-alikes", json!({"type": "object", "properties": {"data": {"type": "array", "items": matched}}})))]),
+            }}),
+        );
+    }
+    let merge = json!({"type": "object", "properties": {
+        "id": {"type": "string", "format": "uuid"}, "object": {"type": "string"}, "survivor": {"type": "string", "format": "uuid"},
+        "merged": {"type": "array", "items": {"type": "string", "format": "uuid"}},
+        "chosen": {"type": "object", "additionalProperties": {"type": "string", "format": "uuid"}, "description": "Field → record whose value survived"},
+        "before": {"type": "object", "description": "The survivor's values before the merge, of the fields it changed"},
+        "references": {"type": "array", "items": {"type": "object", "properties": {"object": {"type": "string"}, "field": {"type": "string"},
+                       "record": {"type": "string", "format": "uuid"}, "from": {"type": "string", "format": "uuid"}}}},
+        "moved": {"type": "integer", "description": "References, history rows, consents and shares moved"},
+        "actor": {"type": ["string", "null"], "format": "uuid"}, "at": {"type": "string", "format": "date-time"},
+        "undone_at": {"type": ["string", "null"], "format": "date-time"}}});
+    for o in schema.objects() {
+        if guanxi_services::dedupe::kind_of(o).is_none() {
+            continue;
+        }
+        paths.insert(
+            format!("/api/v1/{}/merge", o.plural),
+            json!({"post": {
+                "operationId": format!("merge{}", pascal(&o.plural)), "tags": tag,
+                "summary": "Merge records into one that survives: its fields take the chosen values (through the write path), every lookup, activity, history row, consent, channel preference and manual share of the merged records moves to it, the merged records go to the recycle bin; one transaction, audited, undoable. Needs edit on the survivor and delete on the merged records",
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["survivor", "merged"], "properties": {
+                    "survivor": {"type": "string", "format": "uuid"}, "merged": {"type": "array", "minItems": 1, "items": {"type": "string", "format": "uuid"}},
+                    "fields": {"type": "object", "additionalProperties": {"type": "string", "format": "uuid"},
+                               "description": "Field → id of the record whose value survives (default: the survivor's, else the latest non-empty one)"}}}}}},
+                "responses": responses(vec![("201", ok("Merged", merge.clone())), ("403", problem_response("No edit right on the survivor or no delete right on a merged record")),
+                                            ("409", problem_response("The survivor changed meanwhile"))]),
+            }}),
+        );
+    }
+    paths.insert(
+        "/api/v1/merges/{id}".into(),
+        json!({"parameters": [id_param], "get": {"operationId": "getMerge", "tags": tag, "summary": "A merge: who, when, survivor, merged records, the survivor's values before, exactly what moved",
+            "responses": responses(vec![("200", ok("Merge", merge.clone()))])}}),
+    );
+    paths.insert(
+        "/api/v1/merges/{id}/undo".into(),
+        json!({"parameters": [id_param], "post": {"operationId": "undoMerge", "tags": tag,
+            "summary": "Undo a merge: the survivor's values back, the merged records restored, exactly the moved references back",
+            "responses": responses(vec![("200", ok("Undone", merge)),
+                ("409", problem_response("Already undone, or something the merge touched changed since (the detail says what)"))])}}),
+    );
+    let rule = json!({"type": "object", "properties": {
+        "object": {"type": "string", "readOnly": true}, "enabled": {"type": "boolean"},
+        "action": {"type": "string", "enum": ["warn", "block"], "description": "warn: create and name the look-alikes (`possible_duplicates`); block: refuse with 409 listing them"},
+        "threshold": {"type": "integer", "minimum": 1, "maximum": 100}}});
+    paths.insert(
+        "/api/v1/admin/duplicate-rules".into(),
+        json!({"get": {"operationId": "listDuplicateRules", "tags": ["Administration"], "summary": "The duplicate rule of each object duplicate detection covers",
+            "responses": responses(vec![("200", ok("Rules", json!({"type": "object", "properties": {"data": {"type": "array", "items": rule}}}))),
+                                        ("403", problem_response("Not an administrator"))])}}),
+    );
+    paths.insert(
+        "/api/v1/admin/duplicate-rules/{name}".into(),
+        json!({"parameters": [{"name": "name", "in": "path", "required": true, "description": "contacts, accounts or leads", "schema": {"type": "string"}}],
+               "put": {"operationId": "setDuplicateRule", "tags": ["Administration"], "summary": "Set an object's duplicate rule; audited",
+                       "requestBody": {"required": true, "content": {"application/json": {"schema": rule}}},
+                       "responses": responses(vec![("200", ok("Rule", rule.clone())), ("403", problem_response("Not an administrator"))])}}),
+    );
+}
+
 pub fn document(schema: &Schema) -> Json {
     let mut paths = Map::new();
     paths.insert(
@@ -703,6 +805,7 @@ pub fn document(schema: &Schema) -> Json {
     privacy_paths(&mut paths);
     quality_paths(&mut paths);
     import_paths(&mut paths);
+    duplicate_paths(schema, &mut paths);
     customer_paths(&mut paths);
     let mut put_access = admin(
         "setObjectAccess",

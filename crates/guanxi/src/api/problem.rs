@@ -15,6 +15,8 @@ pub struct Problem {
     pub errors: Vec<(String, String, String)>,
     /// Seconds for a Retry-After header.
     pub retry_after: Option<u64>,
+    /// Extension members (RFC 9457 §3.2), e.g. the records a duplicate rule matched.
+    pub extra: Option<Box<serde_json::Map<String, serde_json::Value>>>,
 }
 
 impl Problem {
@@ -32,6 +34,7 @@ impl Problem {
             detail,
             errors: Vec::new(),
             retry_after: None,
+            extra: None,
         }
     }
 
@@ -52,6 +55,7 @@ impl Problem {
             detail,
             errors: list,
             retry_after: None,
+            extra: None,
         }
     }
 
@@ -183,6 +187,32 @@ impl Problem {
                     .push(("records".into(), "too_many_records".into(), p.detail.clone()));
                 p
             }
+            ServiceError::Duplicate(matches) => {
+                let mut p = Problem::new(
+                    StatusCode::CONFLICT,
+                    "duplicate",
+                    locale,
+                    Msg::TitleDuplicate,
+                    Msg::DetailDuplicateBlocked.format(locale, &[("count", &matches.len().to_string())]),
+                );
+                let mut extra = serde_json::Map::new();
+                extra.insert(
+                    "duplicates".into(),
+                    matches.iter().map(|m| m.json(locale)).collect(),
+                );
+                p.extra = Some(Box::new(extra));
+                p
+            }
+            ServiceError::UndoRefused(msg, args) => {
+                let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+                Problem::new(
+                    StatusCode::CONFLICT,
+                    "merge-undo-refused",
+                    locale,
+                    Msg::TitleConflict,
+                    msg.format(locale, &args),
+                )
+            }
             ServiceError::Storage(e) => Problem::internal(locale, &e),
             ServiceError::Internal(e) => Problem::internal(locale, &e),
         }
@@ -213,6 +243,9 @@ impl Problem {
                 .iter()
                 .map(|(field, code, detail)| json!({"field": field, "code": code, "detail": detail}))
                 .collect();
+        }
+        for (k, v) in self.extra.iter().flat_map(|m| m.iter()) {
+            body[k.as_str()] = v.clone();
         }
         body
     }

@@ -30,11 +30,12 @@ use super::{Viewer, csrf_ok, csrf_refused, failure, signed_in};
 type Fields = HashMap<String, String>;
 
 /// The setup areas, in the order the pages list them.
-const AREAS: [(&str, Msg); 10] = [
+const AREAS: [(&str, Msg); 11] = [
     ("/admin/objects", Msg::UiObjectsAndFields),
     ("/admin/validation-rules", Msg::UiValidationRules),
     ("/admin/coding-rules", Msg::UiCodingRules),
     ("/admin/data-quality", Msg::UiDataQuality),
+    ("/admin/duplicate-rules", Msg::UiDuplicateRules),
     ("/admin/users", Msg::UiUsers),
     ("/admin/roles", Msg::UiRoles),
     ("/admin/teams", Msg::UiTeams),
@@ -104,6 +105,8 @@ pub(super) fn router() -> Router<Crm> {
             "/admin/data-quality/{plural}",
             get(object_quality).post(save_quality_fields),
         )
+        .route("/admin/duplicate-rules", get(duplicate_rules))
+        .route("/admin/duplicate-rules/{object}", post(set_duplicate_rule))
 }
 
 macro_rules! or_return {
@@ -2365,6 +2368,99 @@ async fn delete_coding_rule(
     };
     match crm.delete_coding_rule(&v.actor, id).await {
         Ok(()) => see_other("/admin/coding-rules"),
+        Err(e) => failure(e, v.locale, Some(&v)),
+    }
+}
+
+// ---- duplicate rules ----
+
+/// One form per object duplicate detection covers; the one just posted keeps its input
+/// and shows its errors beside the inputs.
+async fn duplicate_page(
+    crm: &Crm,
+    v: &Viewer,
+    posted: Option<(&str, &Fields, &[FieldError])>,
+    status: StatusCode,
+) -> Response {
+    let l = v.locale;
+    if let Err(e) = crm.duplicate_rules(&v.actor).await {
+        return failure(e, l, Some(v));
+    }
+    let mut rules = Vec::new();
+    for o in crm.schema().objects() {
+        if guanxi_services::dedupe::kind_of(o).is_some() {
+            match crm.duplicate_rule(&o.name).await {
+                Ok(r) => rules.push((o.clone(), r)),
+                Err(e) => return failure(e, l, Some(v)),
+            }
+        }
+    }
+    let actions = vec![
+        ("warn".to_string(), t(l, Msg::UiDupWarn).to_string()),
+        ("block".to_string(), t(l, Msg::UiDupBlock).to_string()),
+    ];
+    let title = t(l, Msg::UiDuplicateRules);
+    let content = html! {
+        h1 { (title) }
+        p.hint { (t(l, Msg::UiDupRulesHint)) }
+        @for (o, r) in &rules {
+            @let mine = posted.filter(|(name, _, _)| *name == o.name);
+            @let errors: &[FieldError] = mine.map_or(&[], |(_, _, e)| e);
+            @let threshold = r.threshold.to_string();
+            @let action = match r.action { guanxi_services::dedupe::Action::Warn => "warn", guanxi_services::dedupe::Action::Block => "block" };
+            @let f = format!("dup-{}", o.name);
+            h2 { (o.plural_label.get(l)) " · " a href={ "/o/" (o.plural) "/duplicates" } { (t(l, Msg::UiDuplicates)) } }
+            (summary(l, errors, &["enabled", "action", "threshold"]))
+            form.card.admin-form method="post" action={ "/admin/duplicate-rules/" (o.name) } novalidate {
+                (csrf(v))
+                (checkbox(&format!("{f}-enabled"), "enabled", t(l, Msg::UiDupEnabled), mine.map_or(r.enabled, |(_, form, _)| val(form, "enabled") == "on")))
+                (select(l, (&f, "action", t(l, Msg::UiDupAction)), &actions, mine.map_or(action, |(_, form, _)| val(form, "action")), errors))
+                (input(l, text(&f, "threshold", t(l, Msg::UiDupThreshold), mine.map_or(threshold.as_str(), |(_, form, _)| val(form, "threshold"))), errors))
+                div.actions { button.primary type="submit" { (t(l, Msg::UiSave)) } }
+            }
+        }
+    };
+    respond(
+        status,
+        frame(
+            crm,
+            v,
+            "/admin/duplicate-rules",
+            "/admin/duplicate-rules",
+            title,
+            content,
+        ),
+    )
+}
+
+async fn duplicate_rules(State(crm): State<Crm>, headers: HeaderMap) -> Response {
+    let v = or_return!(administrator(&crm, &headers).await);
+    duplicate_page(&crm, &v, None, StatusCode::OK).await
+}
+
+async fn set_duplicate_rule(
+    State(crm): State<Crm>,
+    headers: HeaderMap,
+    Path(object): Path<String>,
+    Form(form): Form<Fields>,
+) -> Response {
+    let v = or_return!(posted(&crm, &headers, &form).await);
+    let input = json!({
+        "enabled": val(&form, "enabled") == "on",
+        "action": val(&form, "action"),
+        "threshold": val(&form, "threshold"),
+    });
+    match crm.set_duplicate_rule(&v.actor, &object, &input).await {
+        Ok(_) => see_other("/admin/duplicate-rules"),
+        Err(ServiceError::Validation(errors)) => {
+            duplicate_page(
+                &crm,
+                &v,
+                Some((&object, &form, &errors)),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
         Err(e) => failure(e, v.locale, Some(&v)),
     }
 }

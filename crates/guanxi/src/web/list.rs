@@ -262,6 +262,7 @@ fn render(
             div.actions {
                 @if has_board { a href={ (base) "/board" } { (t(locale, Msg::UiBoard)) } }
                 a href={ (base) "/bin" } { (t(locale, Msg::UiRecycleBin)) }
+                @if guanxi_services::dedupe::kind_of(object).is_some() { a href={ (base) "/duplicates" } { (t(locale, Msg::UiDuplicates)) } }
                 a href={ (export) "&format=csv" } download { (t(locale, Msg::UiExport)) " CSV" }
                 a href={ (export) "&format=xlsx" } download { (t(locale, Msg::UiExport)) " XLSX" }
                 @if object.name == "contact" { a href={ (export) "&format=vcf" } download { (t(locale, Msg::UiExport)) " vCard" } }

@@ -6,6 +6,7 @@ mod admin;
 mod board;
 mod calendar;
 mod channels;
+mod duplicates;
 mod edit;
 mod imports;
 mod list;
@@ -56,6 +57,12 @@ pub fn router() -> Router<Crm> {
         .route("/imports/{id}/errors.csv", get(imports::errors))
         .route("/imports/{id}/resume", post(imports::resume))
         .route("/o/{plural}/bin", get(record::bin))
+        .route("/o/{plural}/duplicates", get(duplicates::groups))
+        .route(
+            "/o/{plural}/merge",
+            get(duplicates::merge_form).post(duplicates::merge),
+        )
+        .route("/merges/{id}/undo", post(duplicates::undo))
         .route("/o/{plural}/lookup", get(lookup::suggest))
         .route("/o/{plural}/{id}/quick", post(record::quick))
         .route("/o/{plural}/{id}/channels", post(channels::save))
@@ -684,9 +691,26 @@ async fn create(
         let status = StatusCode::UNPROCESSABLE_ENTITY;
         return form_page(&crm, &v, &object, &fields, None, &form, &unresolved, None, status).await;
     }
-    match crm.create(&v.actor, &object.name, input).await {
-        Ok(r) => {
+    match crm.create_checked(&v.actor, &object.name, input).await {
+        // A warning rule's look-alikes show on the record page ("possible duplicates").
+        Ok((r, _)) => {
             Redirect::to(&format!("/o/{}/{}", object.plural, r.id().unwrap_or_default())).into_response()
+        }
+        Err(ServiceError::Duplicate(matches)) => {
+            let notice = duplicates::blocked_notice(&matches, v.locale);
+            let status = StatusCode::CONFLICT;
+            form_page(
+                &crm,
+                &v,
+                &object,
+                &fields,
+                None,
+                &form,
+                &[],
+                Some(&notice),
+                status,
+            )
+            .await
         }
         Err(ServiceError::Validation(errors)) => {
             form_page(

@@ -163,7 +163,13 @@ async fn page(
     } else {
         None
     };
+    // Contacts, accounts and leads: look-alikes, and the last merge into the record.
+    let duplicates = match super::duplicates::card(crm, v, object, id).await {
+        Ok(card) => card,
+        Err(e) => return failure(e, v.locale, Some(v)),
+    };
     let extra = html! {
+        @if let Some(card) = &duplicates { (card) }
         @if linkable {
             (quick_actions(crm, v, object, id, quick.as_ref()))
         }

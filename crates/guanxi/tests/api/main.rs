@@ -12,6 +12,7 @@ mod channels;
 mod cli;
 mod custom;
 mod customer360;
+mod duplicates;
 mod export;
 mod filters;
 mod import;

@@ -341,3 +341,42 @@ async fn administrators_download_and_erase_a_person_from_the_record_page() {
     assert_eq!(status, 403);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn erasing_a_person_forgets_the_merges_that_hold_their_earlier_values() {
+    let app = TestApp::spawn().await;
+    let keep = app
+        .create(
+            "contacts",
+            json!({"name": "赵敏", "email": "zhao.min@example.com"}),
+        )
+        .await;
+    let gone = app
+        .create(
+            "contacts",
+            json!({"name": "趙敏", "mobile": "13900139000", "email": "ZHAO.MIN@example.com"}),
+        )
+        .await;
+    let (keep, gone) = (keep["id"].as_str().unwrap(), gone["id"].as_str().unwrap());
+    let r = app
+        .post(
+            "/api/v1/contacts/merge",
+            json!({"survivor": keep, "merged": [gone], "fields": {"mobile": gone}}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let merge = r.body["id"].as_str().unwrap().to_string();
+    assert_eq!(app.get(&format!("/api/v1/merges/{merge}")).await.status, 200);
+
+    let r = app
+        .post(
+            &format!("/api/v1/contacts/{keep}/erase"),
+            json!({"confirm": true}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = app.get(&format!("/api/v1/merges/{merge}")).await;
+    r.assert_problem_status(404);
+    assert!(!r.body.to_string().contains("13900139000"));
+    app.stop().await;
+}

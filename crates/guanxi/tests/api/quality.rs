@@ -170,3 +170,32 @@ async fn administrators_see_quality_on_record_pages_and_in_setup() {
     assert_eq!(status, 403);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn looking_like_another_record_costs_both_their_share() {
+    let app = TestApp::spawn().await;
+    let (full, _) = contacts(&app).await;
+    let twin = app
+        .create(
+            "contacts",
+            json!({"name": "張偉", "mobile": "+86 138 0013 8000", "email": "ZW@huatong.cn"}),
+        )
+        .await;
+    let q = app.get(&format!("/api/v1/contacts/{full}/quality")).await.body;
+    assert!(q["duplicate_score"].as_u64().unwrap() >= 50, "{q}");
+    assert!(q["score"].as_u64().unwrap() < 100, "{q}");
+    let report = app.get("/api/v1/admin/data-quality/contacts").await.body;
+    assert_eq!(report["records_with_duplicates"], 2, "{report}");
+    // Not a duplicate any more once merged away: the survivor scores whole again.
+    let r = app
+        .post(
+            "/api/v1/contacts/merge",
+            json!({"survivor": full, "merged": [twin["id"]]}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let q = app.get(&format!("/api/v1/contacts/{full}/quality")).await.body;
+    assert_eq!(q["duplicate_score"], 0, "{q}");
+    assert_eq!(q["score"], 100, "{q}");
+    app.stop().await;
+}
