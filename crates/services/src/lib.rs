@@ -18,6 +18,7 @@ pub mod metadata;
 pub mod permissions;
 pub mod records;
 pub mod rules;
+pub mod search;
 pub mod sessions;
 pub mod settings;
 pub mod vcard;
@@ -104,6 +105,10 @@ pub struct Crm {
     limiter: Arc<std::sync::Mutex<sessions::AddressLimiter>>,
     /// Every permission setting, with the version it was loaded at.
     policy: Arc<RwLock<(String, Arc<Policy>)>>,
+    /// This node's search index, once opened (see `search`).
+    search: Arc<std::sync::OnceLock<Arc<search::Search>>>,
+    /// Where this node keeps its files (the search index), when it has a data directory.
+    data_dir: Option<std::path::PathBuf>,
 }
 
 impl Crm {
@@ -118,6 +123,8 @@ impl Crm {
             clock,
             limiter: Arc::default(),
             policy: Arc::new(RwLock::new((String::new(), Arc::new(Policy::default())))),
+            search: Arc::default(),
+            data_dir: None,
         };
         crm.reload_schema().await?;
         crm.reload_policy().await?;
@@ -130,6 +137,12 @@ impl Crm {
             .collect();
         guanxi_storage::migrations::sync(&crm.db, &customs).await?;
         Ok(crm)
+    }
+
+    /// The same services, keeping node-local files (the search index) in `dir`.
+    pub fn with_data_dir(mut self, dir: &std::path::Path) -> Crm {
+        self.data_dir = Some(dir.to_path_buf());
+        self
     }
 
     pub fn db(&self) -> &Database {

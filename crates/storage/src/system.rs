@@ -1543,3 +1543,63 @@ pub async fn next_in_sequence(tx: &mut Tx, key: &str) -> Result<i64> {
         .and_then(Arg::as_int)
         .ok_or_else(|| StorageError::Corrupt("sequence".into()))
 }
+
+/// One change event as a feed consumer needs it: its position and which record it is about.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FeedEvent {
+    pub seq: i64,
+    pub object: String,
+    pub record_id: Uuid,
+}
+
+const FEED_KINDS: [ColumnKind; 3] = [ColumnKind::Int, ColumnKind::Text, ColumnKind::Uuid];
+
+fn feed_events(rows: Vec<Vec<Arg>>) -> Vec<FeedEvent> {
+    rows.into_iter()
+        .filter_map(|r| {
+            let mut it = r.into_iter();
+            Some(FeedEvent {
+                seq: it.next()?.as_int()?,
+                object: it.next()?.as_text()?.to_string(),
+                record_id: it.next()?.as_uuid()?,
+            })
+        })
+        .collect()
+}
+
+/// The first `limit` change events after `seq`, in sequence order.
+pub async fn changes_after(db: &Database, seq: i64, limit: usize) -> Result<Vec<FeedEvent>> {
+    let mut s = db.sql();
+    s.push("SELECT seq, object, record_id FROM gx_changes WHERE seq > ")
+        .bind(Arg::Int(seq))
+        .push(" ORDER BY seq LIMIT ")
+        .bind(Arg::Int(i64::try_from(limit).unwrap_or(i64::MAX)));
+    Ok(feed_events(db.fetch(s, &FEED_KINDS).await?))
+}
+
+/// The change events with these sequence numbers that exist (by now).
+pub async fn changes_at(db: &Database, seqs: &[i64]) -> Result<Vec<FeedEvent>> {
+    let mut out = Vec::new();
+    for chunk in seqs.chunks(500) {
+        let mut s = db.sql();
+        s.push("SELECT seq, object, record_id FROM gx_changes WHERE seq IN (")
+            .bind_list(chunk.iter().map(|q| Arg::Int(*q)))
+            .push(")");
+        out.extend(feed_events(db.fetch(s, &FEED_KINDS).await?));
+    }
+    Ok(out)
+}
+
+/// The highest sequence number of an event written before `at` (0 when none): a position
+/// safely behind every transaction still open after `at`.
+pub async fn last_seq_before(db: &Database, at: DateTime<Utc>) -> Result<i64> {
+    let mut s = db.sql();
+    s.push("SELECT MAX(seq) FROM gx_changes WHERE at < ")
+        .bind(Arg::DateTime(at));
+    let rows = db.fetch(s, &[ColumnKind::Int]).await?;
+    Ok(rows
+        .first()
+        .and_then(|r| r.first())
+        .and_then(Arg::as_int)
+        .unwrap_or(0))
+}

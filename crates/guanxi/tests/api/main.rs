@@ -22,6 +22,7 @@ mod pagination;
 mod permissions;
 mod records;
 mod rules;
+mod search;
 mod sessions;
 mod sharing;
 mod validation;

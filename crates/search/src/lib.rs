@@ -1,0 +1,397 @@
+//! Guanxi search: one tantivy index per node, in the data directory, holding every live
+//! record of every object (standard and custom) with the words and keys of
+//! [`analysis`]. It stores with each commit the change-feed position it reflects, so the
+//! index and its cursor can never disagree. It never reads the database and never decides
+//! who may see what: the services feed it and filter its answers by permission.
+
+pub mod analysis;
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use serde::{Deserialize, Serialize};
+use tantivy::collector::TopDocs;
+use tantivy::query::{BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, TermQuery, TermSetQuery};
+use tantivy::schema::{
+    Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
+};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+use uuid::Uuid;
+
+pub use analysis::{Entry, entry};
+
+/// Bumped when the fields or their analysis change: an index of another format is
+/// rebuilt rather than read.
+const FORMAT: u32 = 1;
+const TOKENIZER: &str = "gx_words";
+const WRITER_HEAP: usize = 50_000_000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    #[error("search index: {0}")]
+    Index(#[from] tantivy::TantivyError),
+    #[error("search index directory: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("search index directory {0}: {1}")]
+    Open(PathBuf, tantivy::directory::error::OpenDirectoryError),
+    #[error("the search index is in use by another process (is the server running?)")]
+    Busy,
+    #[error("the search index writer is unavailable")]
+    Poisoned,
+    #[error("the search index is closed")]
+    Closed,
+}
+
+pub type Result<T> = std::result::Result<T, SearchError>;
+
+/// What the last commit reflects, stored with it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cursor {
+    pub format: u32,
+    /// Every change event up to this sequence number is in the index.
+    pub seq: i64,
+    /// False until the index has been filled from the tables once.
+    pub built: bool,
+}
+
+/// One answer: which record, how well it matched.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Hit {
+    pub object: String,
+    pub id: Uuid,
+    pub score: f32,
+}
+
+#[derive(Clone, Copy)]
+struct Fields {
+    key: Field,
+    object: Field,
+    id: Field,
+    text: Field,
+    keys: Field,
+    prefixes: Field,
+}
+
+fn schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let words = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(TOKENIZER)
+            .set_index_option(IndexRecordOption::WithFreqs),
+    );
+    let raw = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer("raw")
+            .set_index_option(IndexRecordOption::WithFreqs),
+    );
+    let fields = Fields {
+        key: b.add_text_field("key", STRING),
+        object: b.add_text_field("object", STRING | STORED),
+        id: b.add_text_field("id", STORED),
+        text: b.add_text_field("text", words),
+        keys: b.add_text_field("keys", raw.clone()),
+        prefixes: b.add_text_field("prefixes", raw),
+    };
+    (b.build(), fields)
+}
+
+/// The index of one node. Share one per process (`Arc`); searches run concurrently, writes
+/// take turns.
+pub struct SearchIndex {
+    index: Index,
+    reader: IndexReader,
+    /// `None` once closed: the writer's lock on the directory is released.
+    writer: Mutex<Option<IndexWriter>>,
+    fields: Fields,
+}
+
+impl SearchIndex {
+    /// Opens the index in `dir`, creating it (empty, not yet built) when there is none or
+    /// when it was written in another format.
+    pub fn open(dir: &Path) -> Result<SearchIndex> {
+        std::fs::create_dir_all(dir)?;
+        let (schema, fields) = schema();
+        let existing = tantivy::directory::MmapDirectory::open(dir)
+            .map_err(|e| SearchError::Open(dir.to_path_buf(), e))?;
+        let index = match Index::open(existing) {
+            Ok(index) if index.schema() == schema && read_cursor(&index).format == FORMAT => index,
+            Ok(_) | Err(_) => {
+                // Unknown format or damaged: start again; the caller rebuilds from the tables.
+                for entry in std::fs::read_dir(dir)? {
+                    let path = entry?.path();
+                    if path.is_dir() {
+                        std::fs::remove_dir_all(&path)?;
+                    } else {
+                        std::fs::remove_file(&path)?;
+                    }
+                }
+                let index = Index::create_in_dir(dir, schema)?;
+                register(&index);
+                let mut writer = writer(&index)?;
+                commit(
+                    &mut writer,
+                    &Cursor {
+                        format: FORMAT,
+                        seq: 0,
+                        built: false,
+                    },
+                )?;
+                drop(writer);
+                index
+            }
+        };
+        register(&index);
+        let writer = writer(&index)?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        Ok(SearchIndex {
+            index,
+            reader,
+            writer: Mutex::new(Some(writer)),
+            fields,
+        })
+    }
+
+    /// What the last commit reflects.
+    pub fn cursor(&self) -> Cursor {
+        read_cursor(&self.index)
+    }
+
+    /// Replaces (or adds) these records and removes `gone` ones, then commits with `cursor`
+    /// and makes the result visible to searches. One call is atomic: a crash leaves the
+    /// previous commit and its cursor.
+    pub fn apply(&self, entries: &[Entry], gone: &[(String, Uuid)], cursor: &Cursor) -> Result<()> {
+        let mut guard = self.writer.lock().map_err(|_| SearchError::Poisoned)?;
+        let w = guard.as_mut().ok_or(SearchError::Closed)?;
+        for (object, id) in gone {
+            w.delete_term(Term::from_field_text(self.fields.key, &doc_key(object, *id)));
+        }
+        for e in entries {
+            w.delete_term(Term::from_field_text(self.fields.key, &doc_key(&e.object, e.id)));
+            w.add_document(self.document(e))?;
+        }
+        commit(w, cursor)?;
+        drop(guard);
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    /// Starts a rebuild: every document goes (not yet committed).
+    pub fn clear(&self) -> Result<()> {
+        let guard = self.writer.lock().map_err(|_| SearchError::Poisoned)?;
+        guard
+            .as_ref()
+            .ok_or(SearchError::Closed)?
+            .delete_all_documents()?;
+        Ok(())
+    }
+
+    /// Adds documents without committing (a rebuild's batches; [`SearchIndex::apply`] or
+    /// [`SearchIndex::commit`] ends it).
+    pub fn add(&self, entries: &[Entry]) -> Result<()> {
+        let guard = self.writer.lock().map_err(|_| SearchError::Poisoned)?;
+        let w = guard.as_ref().ok_or(SearchError::Closed)?;
+        for e in entries {
+            w.add_document(self.document(e))?;
+        }
+        Ok(())
+    }
+
+    /// Commits what was written with `cursor` and refreshes the searchers, so what was
+    /// removed is gone from results at once (a privacy erase calls this).
+    pub fn commit(&self, cursor: &Cursor) -> Result<()> {
+        self.apply(&[], &[], cursor)
+    }
+
+    /// Gives up writing (what was not committed is lost) and releases the directory for
+    /// another process. Searches still work.
+    pub fn close(&self) {
+        if let Ok(mut guard) = self.writer.lock() {
+            guard.take();
+        }
+    }
+
+    /// Number of documents searches see.
+    pub fn len(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn document(&self, e: &Entry) -> TantivyDocument {
+        let f = self.fields;
+        let mut d = TantivyDocument::default();
+        d.add_text(f.key, doc_key(&e.object, e.id));
+        d.add_text(f.object, &e.object);
+        d.add_text(f.id, e.id.to_string());
+        for t in &e.texts {
+            d.add_text(f.text, t);
+        }
+        for k in &e.keys {
+            d.add_text(f.keys, k);
+        }
+        for p in &e.prefixes {
+            d.add_text(f.prefixes, p);
+        }
+        d
+    }
+
+    /// The best `limit` matches of `q` among the records of `objects` (all objects when
+    /// `None`), best first, skipping the first `offset`.
+    pub fn search(
+        &self,
+        q: &str,
+        objects: Option<&[String]>,
+        limit: usize,
+        offset: usize,
+    ) -> Result<Vec<Hit>> {
+        let f = self.fields;
+        let parsed = analysis::parse(q);
+        let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let boosted = |q: Box<dyn Query>, b: f32| -> (Occur, Box<dyn Query>) {
+            (Occur::Should, Box::new(BoostQuery::new(q, b)))
+        };
+        for k in &parsed.keys {
+            should.push(boosted(
+                Box::new(TermQuery::new(
+                    Term::from_field_text(f.keys, k),
+                    IndexRecordOption::WithFreqs,
+                )),
+                4.0,
+            ));
+            should.push(boosted(
+                Box::new(TermQuery::new(
+                    Term::from_field_text(f.prefixes, k),
+                    IndexRecordOption::WithFreqs,
+                )),
+                2.0,
+            ));
+        }
+        for w in &parsed.words {
+            should.push(boosted(
+                Box::new(TermQuery::new(
+                    Term::from_field_text(f.text, w),
+                    IndexRecordOption::WithFreqs,
+                )),
+                1.0,
+            ));
+        }
+        // The word being typed: any word it begins (at least two letters, or one Chinese character).
+        if let Some(last) = parsed.words.last()
+            && (last.chars().count() >= 2 || guanxi_core::matching::has_han(last))
+        {
+            should.push(boosted(
+                Box::new(FuzzyTermQuery::new_prefix(
+                    Term::from_field_text(f.text, last),
+                    0,
+                    true,
+                )),
+                0.5,
+            ));
+        }
+        for w in &parsed.fuzzy {
+            should.push(boosted(
+                Box::new(FuzzyTermQuery::new(Term::from_field_text(f.text, w), 1, true)),
+                0.5,
+            ));
+            should.push(boosted(
+                Box::new(FuzzyTermQuery::new(Term::from_field_text(f.keys, w), 1, true)),
+                1.0,
+            ));
+        }
+        if let Some(k) = parsed.keys.first()
+            && k.chars().count() >= 5
+            && k.chars().all(|c| c.is_ascii_alphabetic())
+            && !parsed.fuzzy.contains(k)
+        {
+            // A pinyin name typed with a slip: zhangwie → zhangwei.
+            should.push(boosted(
+                Box::new(FuzzyTermQuery::new(Term::from_field_text(f.keys, k), 1, true)),
+                1.0,
+            ));
+        }
+        if should.is_empty() {
+            return Ok(Vec::new());
+        }
+        let matches: Box<dyn Query> = Box::new(BooleanQuery::new(should));
+        let query: Box<dyn Query> = match objects {
+            None => matches,
+            Some(objects) => Box::new(BooleanQuery::new(vec![
+                (Occur::Must, matches),
+                (
+                    Occur::Must,
+                    Box::new(BoostQuery::new(
+                        Box::new(TermSetQuery::new(
+                            objects.iter().map(|o| Term::from_field_text(f.object, o)),
+                        )),
+                        0.0,
+                    )),
+                ),
+            ])),
+        };
+        let searcher = self.reader.searcher();
+        let top = searcher.search(
+            &query,
+            &TopDocs::with_limit(limit.max(1))
+                .and_offset(offset)
+                .order_by_score(),
+        )?;
+        let mut hits = Vec::with_capacity(top.len());
+        for (score, address) in top {
+            let doc: TantivyDocument = searcher.doc(address)?;
+            let object = doc
+                .get_first(f.object)
+                .and_then(|v| v.as_str())
+                .map(str::to_string);
+            let id = doc
+                .get_first(f.id)
+                .and_then(|v| v.as_str())
+                .and_then(|s| Uuid::parse_str(s).ok());
+            if let (Some(object), Some(id)) = (object, id) {
+                hits.push(Hit { object, id, score });
+            }
+        }
+        Ok(hits)
+    }
+}
+
+fn doc_key(object: &str, id: Uuid) -> String {
+    format!("{object}:{id}")
+}
+
+fn register(index: &Index) {
+    index.tokenizers().register(TOKENIZER, analysis::WordTokenizer);
+}
+
+fn writer(index: &Index) -> Result<IndexWriter> {
+    match index.writer_with_num_threads(1, WRITER_HEAP) {
+        Ok(w) => Ok(w),
+        Err(tantivy::TantivyError::LockFailure(..)) => Err(SearchError::Busy),
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn commit(w: &mut IndexWriter, cursor: &Cursor) -> Result<()> {
+    let payload = serde_json::to_string(&Cursor {
+        format: FORMAT,
+        ..cursor.clone()
+    })
+    .unwrap_or_default();
+    let mut prepared = w.prepare_commit()?;
+    prepared.set_payload(&payload);
+    prepared.commit()?;
+    Ok(())
+}
+
+fn read_cursor(index: &Index) -> Cursor {
+    index
+        .load_metas()
+        .ok()
+        .and_then(|m| m.payload)
+        .and_then(|p| serde_json::from_str(&p).ok())
+        .unwrap_or_default()
+}
