@@ -94,8 +94,20 @@ enum Command {
     /// (the plural API name, e.g. contacts). Rows that fail go to FILE.errors.csv; an
     /// interrupted import resumes when run again with the same command.
     Import(ImportArgs),
+    /// The search index in the data directory.
+    Search {
+        #[command(subcommand)]
+        command: SearchCommand,
+    },
     /// Benchmarks (build with --release).
     Bench(crate::bench::BenchArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum SearchCommand {
+    /// Rebuild the index from the database (stop the server using this data directory
+    /// first; it follows the change feed again when it starts).
+    Rebuild,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -491,6 +503,27 @@ async fn run(cli: Cli, file: FileConfig) -> anyhow_lite::Result<()> {
             let result = import(&crm, args, locale).await;
             crm.db().close().await;
             result
+        }
+        Command::Search {
+            command: SearchCommand::Rebuild,
+        } => {
+            let crm = open(&storage).await?;
+            crm.open_search(locale)?;
+            let start = std::time::Instant::now();
+            let count = crm.rebuild_search().await?;
+            crm.close_search();
+            crm.db().close().await;
+            println!(
+                "{}",
+                Msg::SearchRebuilt.format(
+                    locale,
+                    &[
+                        ("count", &count.to_string()),
+                        ("seconds", &format!("{:.1}", start.elapsed().as_secs_f64())),
+                    ]
+                )
+            );
+            Ok(())
         }
         Command::Bench(args) => crate::bench::run(args, &storage).await,
     }

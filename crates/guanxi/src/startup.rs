@@ -62,7 +62,7 @@ pub fn spawn(crm: Crm, listener: TcpListener) -> std::io::Result<Running> {
 pub fn serve(crm: Crm, listener: TcpListener, search: bool) -> std::io::Result<Running> {
     let addr = listener.local_addr()?;
     let indexer = if search {
-        crm.open_search()
+        crm.open_search(guanxi_core::Locale::En)
             .map_err(|e| std::io::Error::other(e.to_string()))?;
         Some(tokio::spawn(crm.clone().run_indexer()))
     } else {

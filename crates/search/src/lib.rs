@@ -24,7 +24,10 @@ pub use analysis::{Entry, entry};
 /// rebuilt rather than read.
 const FORMAT: u32 = 1;
 const TOKENIZER: &str = "gx_words";
-const WRITER_HEAP: usize = 50_000_000;
+/// The writer's memory budget, shared by its threads: large segments from a rebuild mean
+/// fewer segments for each search to visit. Memory is taken as documents arrive.
+const WRITER_HEAP: usize = 400_000_000;
+const WRITER_THREADS: usize = 2;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SearchError {
@@ -213,6 +216,11 @@ impl SearchIndex {
         }
     }
 
+    /// Number of segments searches visit (a rebuild leaves several until they are merged).
+    pub fn segments(&self) -> usize {
+        self.reader.searcher().segment_readers().len()
+    }
+
     /// Number of documents searches see.
     pub fn len(&self) -> u64 {
         self.reader.searcher().num_docs()
@@ -368,7 +376,7 @@ fn register(index: &Index) {
 }
 
 fn writer(index: &Index) -> Result<IndexWriter> {
-    match index.writer_with_num_threads(1, WRITER_HEAP) {
+    match index.writer_with_num_threads(WRITER_THREADS, WRITER_HEAP) {
         Ok(w) => Ok(w),
         Err(tantivy::TantivyError::LockFailure(..)) => Err(SearchError::Busy),
         Err(e) => Err(e.into()),

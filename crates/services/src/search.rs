@@ -80,8 +80,8 @@ pub fn index_dir(data_dir: &Path) -> PathBuf {
 
 impl Crm {
     /// Opens the search index in the data directory (once per process: the index allows
-    /// one writer). Fails when another process holds it.
-    pub fn open_search(&self) -> Result<Arc<Search>, ServiceError> {
+    /// one writer). Fails when another process holds it, saying so in `locale`.
+    pub fn open_search(&self, locale: guanxi_core::Locale) -> Result<Arc<Search>, ServiceError> {
         if let Some(s) = self.search.get() {
             return Ok(s.clone());
         }
@@ -92,10 +92,9 @@ impl Crm {
         };
         let dir = index_dir(data_dir);
         let index = SearchIndex::open(&dir).map_err(|e| match e {
-            guanxi_search::SearchError::Busy => ServiceError::Internal(Msg::SearchIndexBusy.format(
-                guanxi_core::Locale::default(),
-                &[("dir", &dir.display().to_string())],
-            )),
+            guanxi_search::SearchError::Busy => ServiceError::Internal(
+                Msg::SearchIndexBusy.format(locale, &[("dir", &dir.display().to_string())]),
+            ),
             e => search_error(e),
         })?;
         let cursor = index.cursor();

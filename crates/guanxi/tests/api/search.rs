@@ -419,3 +419,31 @@ async fn bad_search_input_is_refused_naming_the_field() {
     assert_eq!(r.status, 401);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn search_rebuild_on_the_command_line() {
+    let app = TestApp::spawn().await;
+    let run = |dir: &std::path::Path, database: Option<&str>| {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_guanxi"));
+        c.args(["search", "rebuild", "--data-dir"])
+            .arg(dir)
+            .env_remove("GUANXI_DATABASE_URL")
+            .env("LANG", "en_US.UTF-8");
+        if let Some(d) = database {
+            c.args(["--database", d]);
+        }
+        c.output().expect("run guanxi")
+    };
+    // The running server holds the index: the command says so rather than corrupting it.
+    let out = run(app.dir.path(), app.database.as_deref());
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("in use by another process"), "{err}");
+    app.stop().await;
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(dir.path(), None);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("Search index rebuilt: 0 records"), "{said}");
+    assert!(dir.path().join("search").is_dir());
+}
