@@ -11,6 +11,7 @@ mod list;
 mod lookup;
 mod pages;
 mod record;
+mod search;
 mod settings;
 
 use axum::Form;
@@ -40,6 +41,7 @@ pub fn router() -> Router<Crm> {
         .route("/static/app.css", get(stylesheet))
         .route("/static/app.js", get(script))
         .route("/calendar", get(calendar::calendar))
+        .route("/search", get(search::search_page))
         .route("/o/{plural}", get(list::list))
         .route("/o/{plural}/bulk", post(list::bulk))
         .route("/o/{plural}/views", post(list::save_view))

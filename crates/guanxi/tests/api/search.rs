@@ -447,3 +447,62 @@ async fn search_rebuild_on_the_command_line() {
     assert!(said.contains("Search index rebuilt: 0 records"), "{said}");
     assert!(dir.path().join("search").is_dir());
 }
+
+#[tokio::test]
+async fn the_search_page_works_without_javascript_and_every_staff_page_has_the_box() {
+    use crate::web::Browser;
+    let app = TestApp::spawn().await;
+    app.create("contacts", json!({"name": "诸葛亮", "email": "kongming@shu.cn"}))
+        .await;
+    app.create("contacts", json!({"name": "<b>司马懿</b>"})).await;
+    until_found(&app, &app.token, "诸葛亮", "诸葛亮").await;
+    until_found(&app, &app.token, "司马懿", "<b>司马懿</b>").await;
+    let mut b = Browser::new(&app);
+    let (status, to, _) = b.get("/search?q=zgl").await;
+    assert_eq!((status, to.as_str()), (303, "/login"), "the page needs a session");
+    let (status, _, _) = b
+        .post(
+            "/login",
+            &[("email", "admin@example.com"), ("password", "admin-password")],
+        )
+        .await;
+    assert_eq!(status, 303);
+    for path in ["/", "/o/contacts", "/calendar", "/settings"] {
+        let (status, _, page) = b.get(path).await;
+        assert_eq!(status, 200, "{path}");
+        assert!(
+            page.contains("role=\"search\"") && page.contains("action=\"/search\""),
+            "{path} has the search box"
+        );
+    }
+    let (status, _, page) = b.get("/search?q=zgl").await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("诸葛亮") && page.contains("kongming@shu.cn"),
+        "{page}"
+    );
+    assert!(page.contains("/o/contacts/"), "results link to their records");
+    assert!(page.contains("“zgl”的搜索结果"), "{page}");
+    let (_, _, page) = b.get("/search?q=%E5%8F%B8%E9%A9%AC").await;
+    assert!(
+        page.contains("&lt;b&gt;司马懿&lt;/b&gt;"),
+        "names are escaped: {page}"
+    );
+    assert!(!page.contains("<b>司马懿"));
+    let (_, _, page) = b.get("/search?q=nobody-by-this-name").await;
+    assert!(page.contains("没有找到"), "{page}");
+    let (status, _, page) = b.get("/search").await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("id=\"search-hint\""),
+        "an empty query shows the hint"
+    );
+    let long = "长".repeat(201);
+    let (status, _, page) = b.get(&format!("/search?q={}", crate::helpers::enc(&long))).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("id=\"search-error\"") && page.contains("aria-invalid=\"true\""),
+        "{page}"
+    );
+    app.stop().await;
+}
