@@ -281,6 +281,66 @@ pub fn parse(q: &str) -> Parsed {
     Parsed { keys, words, fuzzy }
 }
 
+/// Whether an entry matches a query by the same rules as the index (keys, their
+/// beginnings, words, the beginning of the last word, one typo in long Latin words).
+/// Used to check a match against only the fields a searcher may read.
+pub fn matches(q: &Parsed, e: &Entry) -> bool {
+    if q.keys
+        .iter()
+        .any(|k| e.keys.contains(k) || e.prefixes.contains(k))
+    {
+        return true;
+    }
+    let mut have: Vec<String> = Vec::new();
+    for t in &e.texts {
+        for w in words(t) {
+            if !have.contains(&w) {
+                have.push(w);
+            }
+        }
+    }
+    if q.words.iter().any(|w| have.contains(w)) {
+        return true;
+    }
+    if let Some(last) = q.words.last()
+        && have.iter().any(|w| w.starts_with(last.as_str()))
+    {
+        return true;
+    }
+    let typo = |w: &str| have.iter().chain(e.keys.iter()).any(|h| within_one(w, h));
+    q.fuzzy.iter().any(|w| typo(w))
+        || q.keys
+            .first()
+            .is_some_and(|k| k.chars().count() >= 5 && k.chars().all(|c| c.is_ascii_alphabetic()) && typo(k))
+}
+
+/// Damerau–Levenshtein distance of at most one (one insertion, deletion, substitution or
+/// transposition of neighbours).
+fn within_one(a: &str, b: &str) -> bool {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    if a == b {
+        return true;
+    }
+    let (short, long) = if a.len() <= b.len() { (&a, &b) } else { (&b, &a) };
+    match long.len() - short.len() {
+        0 => {
+            let diff: Vec<usize> = (0..a.len()).filter(|&i| a[i] != b[i]).collect();
+            match diff.as_slice() {
+                [_] => true,
+                [i, j] => *j == i + 1 && a[*i] == b[*j] && a[*j] == b[*i],
+                _ => false,
+            }
+        }
+        1 => {
+            let i = (0..short.len())
+                .find(|&i| short[i] != long[i])
+                .unwrap_or(short.len());
+            short[i..] == long[i + 1..]
+        }
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -374,6 +434,20 @@ mod tests {
                 .keys
                 .contains(&"huatongtechnology".to_string())
         );
+    }
+
+    #[test]
+    fn an_entry_matches_as_the_index_would() {
+        let e = contact(&[("name", "Jonathan Miller"), ("mobile", "13812345678")]);
+        for q in ["jonathan", "Jonathon", "jonat", "5678", "mil"] {
+            assert!(matches(&parse(q), &e), "{q}");
+        }
+        for q in ["smith", "1111", "zhang"] {
+            assert!(!matches(&parse(q), &e), "{q}");
+        }
+        assert!(within_one("jonahtan", "jonathan"));
+        assert!(within_one("miler", "miller"));
+        assert!(!within_one("mlr", "miller"));
     }
 
     #[test]

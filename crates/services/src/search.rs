@@ -350,6 +350,19 @@ impl Crm {
             Some(readable.iter().map(|d| d.name.clone()).collect())
         };
         let index = self.search_index()?.index.clone();
+        let parsed = guanxi_search::analysis::parse(q);
+        // Objects where the searcher may not read some searched field: a candidate must
+        // match on what they may read, or search would reveal the hidden value.
+        let partly_hidden: Vec<String> = readable
+            .iter()
+            .filter(|d| {
+                let access = self.access(actor, d);
+                d.fields
+                    .iter()
+                    .any(|f| guanxi_search::analysis::role(d, f).is_some() && access.hidden(&f.name))
+            })
+            .map(|d| d.name.clone())
+            .collect();
         let mut found: Vec<(Arc<ObjectDef>, Record, f32)> = Vec::new();
         let (mut offset, mut fetch) = (0usize, (limit * 2).max(20));
         // Ask for more candidates while permissions leave too few, up to a bound.
@@ -370,6 +383,12 @@ impl Crm {
                     break;
                 }
                 if let (Some(r), Some(def)) = (visible.remove(&h.id), schema.object(&h.object)) {
+                    if partly_hidden.contains(&def.name)
+                        && !guanxi_search::entry(def, &r)
+                            .is_some_and(|e| guanxi_search::analysis::matches(&parsed, &e))
+                    {
+                        continue;
+                    }
                     found.push((def.clone(), r, h.score));
                 }
             }
