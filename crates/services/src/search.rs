@@ -33,9 +33,6 @@ const GAP_AGE: Duration = Duration::from_secs(60);
 const MAX_GAPS: usize = 10_000;
 /// Records analysed and added at a time by a rebuild.
 const REBUILD_PAGE: usize = 5000;
-/// Transactions are assumed to end within this time: a rebuild's cursor is the last event
-/// written this long before it started, so nothing that committed late is skipped.
-const LONGEST_TRANSACTION: chrono::TimeDelta = chrono::TimeDelta::minutes(1);
 
 /// One found record, as the searcher may see it.
 #[derive(Clone, Debug, PartialEq)]
@@ -246,8 +243,20 @@ impl Crm {
     pub async fn rebuild_search(&self) -> Result<u64, ServiceError> {
         let search = self.search_index()?;
         let mut feed = search.feed.lock().await;
-        let started = self.now();
-        let seq = system::last_seq_before(self.db(), started - LONGEST_TRANSACTION).await?;
+        // The feed's end when the rebuild starts, and the numbers below it not committed
+        // yet: transactions still open, whose records the table scan may miss. They are
+        // waited for as gaps, like any the feed skips.
+        let seq = system::last_seq(self.db()).await?;
+        let window = seq.saturating_sub(MAX_GAPS as i64).max(0);
+        let present: std::collections::HashSet<i64> = system::seqs_between(self.db(), window, seq)
+            .await?
+            .into_iter()
+            .collect();
+        let now = Instant::now();
+        let open: BTreeMap<i64, Instant> = (window + 1..=seq)
+            .filter(|s| !present.contains(s))
+            .map(|s| (s, now))
+            .collect();
         let index = search.index.clone();
         index.clear().map_err(search_error)?;
         let mut count = 0u64;
@@ -279,9 +288,14 @@ impl Crm {
                 count += finish(p).await? as u64;
             }
         }
+        let rebuilt = Feed {
+            high: seq,
+            gaps: open,
+            committed: 0,
+        };
         let c = Cursor {
             format: 0,
-            seq,
+            seq: rebuilt.cursor(),
             built: true,
         };
         tokio::task::spawn_blocking(move || index.commit(&c))
@@ -289,9 +303,8 @@ impl Crm {
             .map_err(|e| ServiceError::Internal(e.to_string()))?
             .map_err(search_error)?;
         *feed = Feed {
-            high: seq,
-            gaps: BTreeMap::new(),
-            committed: seq,
+            committed: rebuilt.cursor(),
+            ..rebuilt
         };
         Ok(count)
     }

@@ -1590,16 +1590,28 @@ pub async fn changes_at(db: &Database, seqs: &[i64]) -> Result<Vec<FeedEvent>> {
     Ok(out)
 }
 
-/// The highest sequence number of an event written before `at` (0 when none): a position
-/// safely behind every transaction still open after `at`.
-pub async fn last_seq_before(db: &Database, at: DateTime<Utc>) -> Result<i64> {
-    let mut s = db.sql();
-    s.push("SELECT MAX(seq) FROM gx_changes WHERE at < ")
-        .bind(Arg::DateTime(at));
+/// The highest sequence number in the feed (0 when it is empty).
+pub async fn last_seq(db: &Database) -> Result<i64> {
+    let s = Sql::with(db.dialect(), "SELECT MAX(seq) FROM gx_changes");
     let rows = db.fetch(s, &[ColumnKind::Int]).await?;
     Ok(rows
         .first()
         .and_then(|r| r.first())
         .and_then(Arg::as_int)
         .unwrap_or(0))
+}
+
+/// The sequence numbers in `(after, upto]` that are in the feed (committed) now.
+pub async fn seqs_between(db: &Database, after: i64, upto: i64) -> Result<Vec<i64>> {
+    let mut s = db.sql();
+    s.push("SELECT seq FROM gx_changes WHERE seq > ")
+        .bind(Arg::Int(after))
+        .push(" AND seq <= ")
+        .bind(Arg::Int(upto));
+    Ok(db
+        .fetch(s, &[ColumnKind::Int])
+        .await?
+        .iter()
+        .filter_map(|r| r.first().and_then(Arg::as_int))
+        .collect())
 }

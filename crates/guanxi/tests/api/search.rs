@@ -506,3 +506,53 @@ async fn the_search_page_works_without_javascript_and_every_staff_page_has_the_b
     );
     app.stop().await;
 }
+
+/// The feed's pitfall: with concurrent transactions a lower sequence number can commit
+/// after a higher one was read. Simulated by writing the events by hand, out of order.
+#[tokio::test]
+async fn an_event_that_commits_late_with_a_lower_sequence_number_is_not_skipped() {
+    use guanxi_storage::{Arg, Sql};
+    let app = TestApp::spawn().await;
+    let a = app.create("contacts", json!({"name": "先到"})).await;
+    let b = app.create("contacts", json!({"name": "后到"})).await;
+    until_found(&app, &app.token, "后到", "后到").await;
+    let db = app.crm.db();
+    let last = guanxi_storage::system::last_seq(db).await.unwrap();
+    let event = |seq: i64, id: &str| {
+        let mut s = Sql::new(db.dialect());
+        s.push("INSERT INTO gx_changes (seq, id, object, record_id, operation, actor, fields, at) ");
+        if db.dialect() == guanxi_storage::Dialect::Postgres {
+            s.push("OVERRIDING SYSTEM VALUE ");
+        }
+        s.push("VALUES (")
+            .bind(Arg::Int(seq))
+            .push(", ")
+            .bind(Arg::Uuid(uuid::Uuid::now_v7()))
+            .push(", 'contact', ")
+            .bind(Arg::Uuid(id.parse().unwrap()))
+            .push(", 'update', ")
+            .bind(Arg::Uuid(uuid::Uuid::nil()))
+            .push(", '[\"name\"]', ")
+            .bind(Arg::DateTime(chrono::Utc::now()))
+            .push(")");
+        s
+    };
+    // B's row changes in a transaction that has taken its number but not committed yet…
+    let mut rename = Sql::new(db.dialect());
+    rename
+        .push("UPDATE contacts SET name = ")
+        .bind(Arg::Text("晚到的名字".into()))
+        .push(" WHERE id = ")
+        .bind(Arg::Uuid(b["id"].as_str().unwrap().parse().unwrap()));
+    // …while a later number commits and is read.
+    db.execute(event(last + 10, a["id"].as_str().unwrap()))
+        .await
+        .unwrap();
+    app.crm.follow_feed().await.unwrap();
+    db.execute(rename).await.unwrap();
+    db.execute(event(last + 5, b["id"].as_str().unwrap()))
+        .await
+        .unwrap();
+    until_found(&app, &app.token, "晚到的名字", "晚到的名字").await;
+    app.stop().await;
+}
