@@ -249,7 +249,10 @@ impl SearchIndex {
     }
 
     /// The best `limit` matches of `q` among the records of `objects` (all objects when
-    /// `None`), best first, skipping the first `offset`.
+    /// `None`), best first, skipping the first `offset`. Exact keys, key beginnings and
+    /// words come first; only when they find nothing are typos forgiven and unfinished
+    /// words completed — automata over millions of terms cost tens of milliseconds, which
+    /// most queries need not pay.
     pub fn search(
         &self,
         q: &str,
@@ -257,74 +260,93 @@ impl SearchIndex {
         limit: usize,
         offset: usize,
     ) -> Result<Vec<Hit>> {
-        let f = self.fields;
         let parsed = analysis::parse(q);
-        let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        let boosted = |q: Box<dyn Query>, b: f32| -> (Occur, Box<dyn Query>) {
-            (Occur::Should, Box::new(BoostQuery::new(q, b)))
-        };
-        for k in &parsed.keys {
-            should.push(boosted(
-                Box::new(TermQuery::new(
-                    Term::from_field_text(f.keys, k),
-                    IndexRecordOption::WithFreqs,
-                )),
-                4.0,
-            ));
-            should.push(boosted(
-                Box::new(TermQuery::new(
-                    Term::from_field_text(f.prefixes, k),
-                    IndexRecordOption::WithFreqs,
-                )),
-                2.0,
-            ));
-        }
-        for w in &parsed.words {
-            should.push(boosted(
-                Box::new(TermQuery::new(
-                    Term::from_field_text(f.text, w),
-                    IndexRecordOption::WithFreqs,
-                )),
-                1.0,
-            ));
-        }
-        // The word being typed: any word it begins (at least two letters, or one Chinese character).
-        if let Some(last) = parsed.words.last()
-            && (last.chars().count() >= 2 || guanxi_core::matching::has_han(last))
-        {
-            should.push(boosted(
-                Box::new(FuzzyTermQuery::new_prefix(
-                    Term::from_field_text(f.text, last),
-                    0,
-                    true,
-                )),
-                0.5,
-            ));
-        }
-        for w in &parsed.fuzzy {
-            should.push(boosted(
-                Box::new(FuzzyTermQuery::new(Term::from_field_text(f.text, w), 1, true)),
-                0.5,
-            ));
-            should.push(boosted(
-                Box::new(FuzzyTermQuery::new(Term::from_field_text(f.keys, w), 1, true)),
-                1.0,
-            ));
-        }
-        if let Some(k) = parsed.keys.first()
-            && k.chars().count() >= 5
-            && k.chars().all(|c| c.is_ascii_alphabetic())
-            && !parsed.fuzzy.contains(k)
-        {
-            // A pinyin name typed with a slip: zhangwie → zhangwei.
-            should.push(boosted(
-                Box::new(FuzzyTermQuery::new(Term::from_field_text(f.keys, k), 1, true)),
-                1.0,
-            ));
-        }
-        if should.is_empty() {
+        let exact = self.clauses(&parsed, false)?;
+        if exact.is_empty() {
             return Ok(Vec::new());
         }
+        let hits = self.run(exact, objects, limit, offset)?;
+        if !hits.is_empty()
+            || (offset > 0 && !self.run(self.clauses(&parsed, false)?, objects, 1, 0)?.is_empty())
+        {
+            return Ok(hits);
+        }
+        let mut all = self.clauses(&parsed, false)?;
+        all.extend(self.clauses(&parsed, true)?);
+        self.run(all, objects, limit, offset)
+    }
+
+    /// The alternatives a query matches by: exact keys, key beginnings and words — or
+    /// (`forgiving`) the beginning of the last word and one-typo variants of long words.
+    fn clauses(&self, parsed: &analysis::Parsed, forgiving: bool) -> Result<Vec<(Occur, Box<dyn Query>)>> {
+        let f = self.fields;
+        let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut add =
+            |q: Box<dyn Query>, b: f32| should.push((Occur::Should, Box::new(BoostQuery::new(q, b))));
+        if forgiving {
+            // The word being typed: any word it begins (two letters, or one Chinese character).
+            if let Some(last) = parsed.words.last()
+                && (last.chars().count() >= 2 || guanxi_core::matching::has_han(last))
+            {
+                add(
+                    Box::new(FuzzyTermQuery::new_prefix(
+                        Term::from_field_text(f.text, last),
+                        0,
+                        true,
+                    )),
+                    0.5,
+                );
+            }
+            for w in &parsed.fuzzy {
+                add(
+                    Box::new(FuzzyTermQuery::new(Term::from_field_text(f.text, w), 1, true)),
+                    0.5,
+                );
+            }
+            // A pinyin name typed with a slip: zhangwie → zhangwei.
+            if let Some(k) = parsed.keys.first()
+                && k.chars().count() >= 5
+                && k.chars().all(|c| c.is_ascii_alphabetic())
+            {
+                add(
+                    Box::new(FuzzyTermQuery::new(Term::from_field_text(f.keys, k), 1, true)),
+                    1.0,
+                );
+            }
+            return Ok(should);
+        }
+        let term = |field: Field, t: &str| -> Box<dyn Query> {
+            Box::new(TermQuery::new(
+                Term::from_field_text(field, t),
+                IndexRecordOption::WithFreqs,
+            ))
+        };
+        for k in &parsed.keys {
+            add(term(f.keys, k), 4.0);
+            add(term(f.prefixes, k), 2.0);
+        }
+        // Words in most records ("com" of an email, 有限公司) rank nothing and would make
+        // every search walk most of the index.
+        let searcher = self.reader.searcher();
+        let common = searcher.num_docs() / 20;
+        for w in &parsed.words {
+            let t = Term::from_field_text(f.text, w);
+            if common > 100 && searcher.doc_freq(&t)? > common {
+                continue;
+            }
+            add(term(f.text, w), 1.0);
+        }
+        Ok(should)
+    }
+
+    fn run(
+        &self,
+        should: Vec<(Occur, Box<dyn Query>)>,
+        objects: Option<&[String]>,
+        limit: usize,
+        offset: usize,
+    ) -> Result<Vec<Hit>> {
+        let f = self.fields;
         let matches: Box<dyn Query> = Box::new(BooleanQuery::new(should));
         let query: Box<dyn Query> = match objects {
             None => matches,
@@ -364,6 +386,19 @@ impl SearchIndex {
             }
         }
         Ok(hits)
+    }
+
+    /// Waits until background merges have finished and searches see the merged segments
+    /// (after a rebuild, so the first searches do not share the machine with merging).
+    pub fn settle(&self) -> Result<()> {
+        let mut guard = self.writer.lock().map_err(|_| SearchError::Poisoned)?;
+        if let Some(w) = guard.take() {
+            w.wait_merging_threads()?;
+            *guard = Some(writer(&self.index)?);
+        }
+        drop(guard);
+        self.reader.reload()?;
+        Ok(())
     }
 }
 

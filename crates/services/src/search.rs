@@ -298,7 +298,8 @@ impl Crm {
             seq: rebuilt.cursor(),
             built: true,
         };
-        tokio::task::spawn_blocking(move || index.commit(&c))
+        // The build ends when its segments are merged: searches then visit few.
+        tokio::task::spawn_blocking(move || index.commit(&c).and_then(|()| index.settle()))
             .await
             .map_err(|e| ServiceError::Internal(e.to_string()))?
             .map_err(search_error)?;
