@@ -124,6 +124,17 @@ try {
     await page.screenshot({ path: join(artifacts, "contact-1440.png"), fullPage: true });
   });
 
+  await step("the header's search box shows the contact as its pinyin initials are typed", async () => {
+    const box = page.getByRole("combobox", { name: "搜索" });
+    await box.pressSequentially("oyn", { delay: 50 });
+    const option = page.getByRole("option").filter({ hasText: "欧阳娜娜" });
+    await option.first().waitFor({ timeout: 10_000 });
+    await page.screenshot({ path: join(artifacts, "search-1440.png") });
+    await option.first().click();
+    await page.waitForURL(/\/o\/contacts\/[0-9a-f-]{36}$/);
+    assert.equal(await page.locator("h1").textContent(), "欧阳娜娜");
+  });
+
   await step("a cell of the list is edited in place; a bad value is refused beside it", async () => {
     await page.goto(`${url}/o/contacts?filter=${encodeURIComponent("name eq '欧阳娜娜'")}&col=name&col=email&col=city`);
     const row = page.locator("table.records tbody tr").first();

@@ -33,6 +33,9 @@ pub enum Which {
     Import,
     /// Duplicate detection over every contact and account (as `guanxi duplicates`).
     Duplicates,
+    /// The search index: its build from the tables, /api/v1/search over HTTP for a mix of
+    /// queries, and how soon a write is found.
+    Search,
 }
 
 #[derive(Debug, Args)]
@@ -64,6 +67,7 @@ pub async fn run(args: BenchArgs, storage: &Storage) -> anyhow_lite::Result<()> 
         Which::Ui => ui(&args, storage).await,
         Which::Import => import(&args, storage).await,
         Which::Duplicates => duplicates(&args, storage).await,
+        Which::Search => search(&args, storage).await,
     }
 }
 
@@ -387,7 +391,7 @@ async fn permissions(args: &BenchArgs, storage: &Storage) -> anyhow_lite::Result
 
     let admin_token = crm.create_token("bench@guanxi.local", "bench", Some(1)).await?;
     let rep_token = crm.create_token(&reps[0].0, "bench", Some(1)).await?;
-    let running = startup::spawn(crm.clone(), startup::bind("127.0.0.1:0").await?)?;
+    let running = startup::serve(crm.clone(), startup::bind("127.0.0.1:0").await?, false)?;
     let base = running.url();
     let client = reqwest::Client::builder().pool_max_idle_per_host(4).build()?;
     println!(
@@ -450,7 +454,7 @@ async fn read(args: &BenchArgs, storage: &Storage) -> anyhow_lite::Result<()> {
         .filter_map(|r| r.first().and_then(Arg::as_uuid))
         .collect();
     let token = crm.create_token("bench@guanxi.local", "bench", Some(1)).await?;
-    let running = startup::spawn(crm.clone(), startup::bind("127.0.0.1:0").await?)?;
+    let running = startup::serve(crm.clone(), startup::bind("127.0.0.1:0").await?, false)?;
     let base = running.url();
     let client = reqwest::Client::builder().pool_max_idle_per_host(4).build()?;
     let mut rng = rand::rngs::StdRng::seed_from_u64(1);
@@ -602,7 +606,7 @@ async fn ui(args: &BenchArgs, storage: &Storage) -> anyhow_lite::Result<()> {
         );
         crm.update(&admin, "contact", id, i + 1, patch).await?;
     }
-    let running = startup::spawn(crm.clone(), startup::bind("127.0.0.1:0").await?)?;
+    let running = startup::serve(crm.clone(), startup::bind("127.0.0.1:0").await?, false)?;
     let base = running.url();
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -801,5 +805,140 @@ async fn import(args: &BenchArgs, storage: &Storage) -> anyhow_lite::Result<()> 
         p.commit.as_secs_f64()
     );
     crm.db().close().await;
+    Ok(())
+}
+
+/// Text cells of a query over the database, for building search queries from real rows.
+async fn texts(crm: &Crm, sql: &str, columns: usize) -> anyhow_lite::Result<Vec<Vec<String>>> {
+    let kinds = vec![ColumnKind::Text; columns];
+    Ok(crm
+        .db()
+        .fetch(Sql::with(crm.db().dialect(), sql), &kinds)
+        .await?
+        .into_iter()
+        .map(|r| {
+            r.iter()
+                .map(|a| a.as_text().unwrap_or_default().to_string())
+                .collect()
+        })
+        .collect())
+}
+
+async fn search(args: &BenchArgs, storage: &Storage) -> anyhow_lite::Result<()> {
+    use guanxi_core::matching::{company_core, pinyin_initials, pinyin_readings};
+    let (crm, admin, _keep) = bench_crm(storage).await?;
+    let total = ensure_contacts(&crm, &admin, args.contacts).await?;
+    crm.open_search(guanxi_core::Locale::En)?;
+    let start = Instant::now();
+    let indexed = crm.rebuild_search().await?;
+    let took = start.elapsed();
+    println!(
+        "index build: {indexed} records ({total} contacts and the other objects) in {:.1}s = {:.0} records/s",
+        took.as_secs_f64(),
+        rate(indexed as usize, took)
+    );
+    // Queries from stored rows, spread over the table by a stride on id order.
+    let people = texts(
+        &crm,
+        "SELECT name, mobile, email FROM contacts WHERE mobile IS NOT NULL AND email IS NOT NULL \
+         AND deleted_at IS NULL ORDER BY id LIMIT 20000",
+        3,
+    )
+    .await?;
+    let companies = texts(&crm, "SELECT name FROM accounts ORDER BY id LIMIT 5000", 1).await?;
+    if people.is_empty() || companies.is_empty() {
+        return Err("no contacts or accounts to build queries from".into());
+    }
+    type Make = fn(&[String], &[String]) -> Option<String>;
+    let kinds: [(&str, Make); 6] = [
+        ("Chinese name", |p, _| p.first().cloned()),
+        ("full pinyin", |p, _| {
+            p.first().and_then(|n| pinyin_readings(n).into_iter().next())
+        }),
+        ("initials", |p, _| {
+            p.first().and_then(|n| pinyin_initials(n).into_iter().next())
+        }),
+        ("phone tail (last 4)", |p, _| {
+            p.get(1).map(|m| {
+                let d: Vec<char> = m.chars().filter(char::is_ascii_digit).collect();
+                d[d.len().saturating_sub(4)..].iter().collect()
+            })
+        }),
+        ("email", |p, _| p.get(2).cloned()),
+        ("company without legal form", |_, c| {
+            c.first().map(|n| company_core(n))
+        }),
+    ];
+    let token = crm.create_token("bench@guanxi.local", "bench", Some(1)).await?;
+    let running = startup::spawn(crm.clone(), startup::bind("127.0.0.1:0").await?)?;
+    let base = running.url();
+    let client = reqwest::Client::builder().pool_max_idle_per_host(4).build()?;
+    println!(
+        "dataset: {total} contacts; {} requests per query kind, one client, keep-alive, loopback, limit 10",
+        args.requests
+    );
+    let mut rng = rand::rngs::StdRng::seed_from_u64(5);
+    let mut all = Vec::new();
+    let mut empty = 0usize;
+    for (name, make) in kinds {
+        let mut samples = Vec::with_capacity(args.requests);
+        for i in 0..args.requests + 20 {
+            let p = &people[rng.gen_range(0..people.len())];
+            let c = &companies[rng.gen_range(0..companies.len())];
+            let Some(q) = make(p, c).filter(|q| !q.is_empty()) else {
+                continue;
+            };
+            let url = format!(
+                "{base}/api/v1/search?q={}&limit=10",
+                url::form_urlencoded::byte_serialize(q.as_bytes()).collect::<String>()
+            );
+            let (t, body) = timed_json(&client, &url, &token).await?;
+            if body["data"].as_array().is_none_or(|d| d.is_empty()) {
+                empty += 1;
+            }
+            if i >= 20 {
+                samples.push(t);
+            }
+        }
+        all.extend(samples.iter().copied());
+        report(&format!("search: {name}"), samples);
+    }
+    report("search: all kinds", all);
+    if empty > 0 {
+        println!("  ({empty} queries found nothing)");
+    }
+    // Write to searchable: create through the API, then search until it is found.
+    let mut lags = Vec::new();
+    for i in 0..20 {
+        let name = format!("检索延迟{i}号{}", rng.gen_range(100_000..999_999));
+        let t = Instant::now();
+        client
+            .post(format!("{base}/api/v1/contacts"))
+            .bearer_auth(&token)
+            .json(&serde_json::json!({"name": name}))
+            .send()
+            .await?
+            .error_for_status()?;
+        let url = format!(
+            "{base}/api/v1/search?q={}&object=contacts",
+            url::form_urlencoded::byte_serialize(name.as_bytes()).collect::<String>()
+        );
+        loop {
+            let (_, body) = timed_json(&client, &url, &token).await?;
+            if body["data"]
+                .as_array()
+                .is_some_and(|d| d.iter().any(|r| r["name"] == name.as_str()))
+            {
+                break;
+            }
+            if t.elapsed() > Duration::from_secs(10) {
+                return Err(format!("{name} not searchable after 10 s").into());
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        lags.push(t.elapsed());
+    }
+    report("write → searchable (POST until found)", lags);
+    running.stop().await;
     Ok(())
 }

@@ -111,8 +111,20 @@ enum Command {
         #[arg(long, short)]
         output: Option<PathBuf>,
     },
+    /// The search index in the data directory.
+    Search {
+        #[command(subcommand)]
+        command: SearchCommand,
+    },
     /// Benchmarks (build with --release).
     Bench(crate::bench::BenchArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum SearchCommand {
+    /// Rebuild the index from the database (stop the server using this data directory
+    /// first; it follows the change feed again when it starts).
+    Rebuild,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -546,6 +558,27 @@ async fn run(cli: Cli, file: FileConfig) -> anyhow_lite::Result<()> {
                 }
             }
             crm.db().close().await;
+            Ok(())
+        }
+        Command::Search {
+            command: SearchCommand::Rebuild,
+        } => {
+            let crm = open(&storage).await?;
+            crm.open_search(locale)?;
+            let start = std::time::Instant::now();
+            let count = crm.rebuild_search().await?;
+            crm.close_search();
+            crm.db().close().await;
+            println!(
+                "{}",
+                Msg::SearchRebuilt.format(
+                    locale,
+                    &[
+                        ("count", &count.to_string()),
+                        ("seconds", &format!("{:.1}", start.elapsed().as_secs_f64())),
+                    ]
+                )
+            );
             Ok(())
         }
         Command::Bench(args) => crate::bench::run(args, &storage).await,

@@ -18,7 +18,7 @@ pub async fn open(url: Option<&str>, data_dir: &Path) -> anyhow_lite::Result<Crm
     let db = Database::connect(url, data_dir).await?;
     Ok(Crm::open(db, Arc::new(SystemClock))
         .await?
-        .with_files_dir(data_dir))
+        .with_data_dir(data_dir))
 }
 
 /// A server running in this process.
@@ -39,6 +39,7 @@ impl Running {
             let _ = stop.send(());
         }
         let _ = (&mut self.task).await;
+        self.crm.close_search();
         self.crm.db().close().await;
     }
 
@@ -51,9 +52,22 @@ impl Running {
     }
 }
 
-/// Serves the application on an already-bound listener until `stop` fires.
+/// Serves the application on an already-bound listener until `stop` fires, keeping the
+/// node's search index current.
 pub fn spawn(crm: Crm, listener: TcpListener) -> std::io::Result<Running> {
+    serve(crm, listener, true)
+}
+
+/// `spawn`, with or without the search indexer (benchmarks of other things leave it out).
+pub fn serve(crm: Crm, listener: TcpListener, search: bool) -> std::io::Result<Running> {
     let addr = listener.local_addr()?;
+    let indexer = if search {
+        crm.open_search(guanxi_core::Locale::En)
+            .map_err(|e| std::io::Error::other(e.to_string()))?;
+        Some(tokio::spawn(crm.clone().run_indexer()))
+    } else {
+        None
+    };
     let (tx, rx) = oneshot::channel::<()>();
     let app = crate::api::router(crm.clone());
     let refresher = crm.clone();
@@ -91,6 +105,9 @@ pub fn spawn(crm: Crm, listener: TcpListener) -> std::io::Result<Running> {
             .await;
         refresh.abort();
         statistics.abort();
+        if let Some(i) = indexer {
+            i.abort();
+        }
         r
     });
     Ok(Running {

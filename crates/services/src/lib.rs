@@ -23,6 +23,7 @@ pub mod privacy;
 pub mod quality;
 pub mod records;
 pub mod rules;
+pub mod search;
 pub mod sessions;
 pub mod settings;
 pub mod vcard;
@@ -109,8 +110,11 @@ pub struct Crm {
     limiter: Arc<std::sync::Mutex<sessions::AddressLimiter>>,
     /// Every permission setting, with the version it was loaded at.
     policy: Arc<RwLock<(String, Arc<Policy>)>>,
-    /// The data directory files are kept in (uploads of imports), when there is one.
-    files: Option<Arc<std::path::PathBuf>>,
+    /// This node's search index, once opened (see `search`).
+    search: Arc<std::sync::OnceLock<Arc<search::Search>>>,
+    /// Where this node keeps its files (the search index, import uploads), when it has a
+    /// data directory.
+    data_dir: Option<std::path::PathBuf>,
 }
 
 impl Crm {
@@ -125,7 +129,8 @@ impl Crm {
             clock,
             limiter: Arc::default(),
             policy: Arc::new(RwLock::new((String::new(), Arc::new(Policy::default())))),
-            files: None,
+            search: Arc::default(),
+            data_dir: None,
         };
         crm.reload_schema().await?;
         crm.reload_policy().await?;
@@ -140,19 +145,20 @@ impl Crm {
         Ok(crm)
     }
 
+    /// The same services, keeping node-local files (the search index, import uploads)
+    /// in `dir`.
+    pub fn with_data_dir(mut self, dir: &std::path::Path) -> Crm {
+        self.data_dir = Some(dir.to_path_buf());
+        self
+    }
+
     pub fn db(&self) -> &Database {
         &self.db
     }
 
-    /// The same services, keeping files (import uploads) under `dir`.
-    pub fn with_files_dir(mut self, dir: &std::path::Path) -> Crm {
-        self.files = Some(Arc::new(dir.to_path_buf()));
-        self
-    }
-
-    /// Where files are kept, if anywhere.
+    /// Where this node keeps its files, if anywhere.
     pub fn files_dir(&self) -> Option<&std::path::Path> {
-        self.files.as_deref().map(std::path::PathBuf::as_path)
+        self.data_dir.as_deref()
     }
 
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {

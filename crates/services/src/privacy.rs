@@ -247,6 +247,10 @@ impl Crm {
         )
         .await?;
         tx.commit().await?;
+        // The old text leaves this node's search index now, not at the indexer's next turn.
+        if self.search.get().is_some() {
+            self.refresh_search().await?;
+        }
         Ok(erasure)
     }
 }

@@ -7,7 +7,7 @@ use guanxi_core::values::{Record, Value};
 use guanxi_core::{ColumnKind, FieldDef, ObjectDef};
 use uuid::Uuid;
 
-use crate::db::{Dialect, Tx};
+use crate::db::{Database, Dialect, Tx};
 use crate::schema::{columns, index_name};
 use crate::sql::{Arg, Sql, like_escape};
 use crate::{Result, StorageError};
@@ -770,6 +770,50 @@ pub async fn get_many_in(tx: &mut Tx, object: &ObjectDef, ids: &[Uuid]) -> Resul
         }
     }
     Ok(out)
+}
+
+/// Records of `object` with these ids (live or binned), read outside any transaction.
+pub async fn get_many(db: &Database, object: &ObjectDef, ids: &[Uuid]) -> Result<Vec<Record>> {
+    let mut out = Vec::with_capacity(ids.len());
+    let kinds = row_kinds(object);
+    for chunk in ids.chunks(500) {
+        let mut s = db.sql();
+        push_select(&mut s, object);
+        s.push(" WHERE ")
+            .ident("id")
+            .push(" IN (")
+            .bind_list(chunk.iter().map(|u| Arg::Uuid(*u)))
+            .push(")");
+        for row in db.fetch(s, &kinds).await? {
+            out.push(decode(object, row)?);
+        }
+    }
+    Ok(out)
+}
+
+/// Live records of `object` in id order after `after`, `limit` at a time: a walk over a
+/// whole table (the search index's rebuild) that never holds more than one page.
+pub async fn live_page(
+    db: &Database,
+    object: &ObjectDef,
+    after: Option<Uuid>,
+    limit: usize,
+) -> Result<Vec<Record>> {
+    let mut s = db.sql();
+    push_select(&mut s, object);
+    s.push(" WHERE ").ident("deleted_at").push(" IS NULL");
+    if let Some(after) = after {
+        s.push(" AND ").ident("id").push(" > ").bind(Arg::Uuid(after));
+    }
+    s.push(" ORDER BY ")
+        .ident("id")
+        .push(" LIMIT ")
+        .bind(Arg::Int(i64::try_from(limit).unwrap_or(i64::MAX)));
+    db.fetch(s, &row_kinds(object))
+        .await?
+        .into_iter()
+        .map(|r| decode(object, r))
+        .collect()
 }
 
 #[cfg(test)]

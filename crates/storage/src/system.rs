@@ -1545,3 +1545,75 @@ pub async fn next_in_sequence(tx: &mut Tx, key: &str) -> Result<i64> {
         .and_then(Arg::as_int)
         .ok_or_else(|| StorageError::Corrupt("sequence".into()))
 }
+
+/// One change event as a feed consumer needs it: its position and which record it is about.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FeedEvent {
+    pub seq: i64,
+    pub object: String,
+    pub record_id: Uuid,
+}
+
+const FEED_KINDS: [ColumnKind; 3] = [ColumnKind::Int, ColumnKind::Text, ColumnKind::Uuid];
+
+fn feed_events(rows: Vec<Vec<Arg>>) -> Vec<FeedEvent> {
+    rows.into_iter()
+        .filter_map(|r| {
+            let mut it = r.into_iter();
+            Some(FeedEvent {
+                seq: it.next()?.as_int()?,
+                object: it.next()?.as_text()?.to_string(),
+                record_id: it.next()?.as_uuid()?,
+            })
+        })
+        .collect()
+}
+
+/// The first `limit` change events after `seq`, in sequence order.
+pub async fn changes_after(db: &Database, seq: i64, limit: usize) -> Result<Vec<FeedEvent>> {
+    let mut s = db.sql();
+    s.push("SELECT seq, object, record_id FROM gx_changes WHERE seq > ")
+        .bind(Arg::Int(seq))
+        .push(" ORDER BY seq LIMIT ")
+        .bind(Arg::Int(i64::try_from(limit).unwrap_or(i64::MAX)));
+    Ok(feed_events(db.fetch(s, &FEED_KINDS).await?))
+}
+
+/// The change events with these sequence numbers that exist (by now).
+pub async fn changes_at(db: &Database, seqs: &[i64]) -> Result<Vec<FeedEvent>> {
+    let mut out = Vec::new();
+    for chunk in seqs.chunks(500) {
+        let mut s = db.sql();
+        s.push("SELECT seq, object, record_id FROM gx_changes WHERE seq IN (")
+            .bind_list(chunk.iter().map(|q| Arg::Int(*q)))
+            .push(")");
+        out.extend(feed_events(db.fetch(s, &FEED_KINDS).await?));
+    }
+    Ok(out)
+}
+
+/// The highest sequence number in the feed (0 when it is empty).
+pub async fn last_seq(db: &Database) -> Result<i64> {
+    let s = Sql::with(db.dialect(), "SELECT MAX(seq) FROM gx_changes");
+    let rows = db.fetch(s, &[ColumnKind::Int]).await?;
+    Ok(rows
+        .first()
+        .and_then(|r| r.first())
+        .and_then(Arg::as_int)
+        .unwrap_or(0))
+}
+
+/// The sequence numbers in `(after, upto]` that are in the feed (committed) now.
+pub async fn seqs_between(db: &Database, after: i64, upto: i64) -> Result<Vec<i64>> {
+    let mut s = db.sql();
+    s.push("SELECT seq FROM gx_changes WHERE seq > ")
+        .bind(Arg::Int(after))
+        .push(" AND seq <= ")
+        .bind(Arg::Int(upto));
+    Ok(db
+        .fetch(s, &[ColumnKind::Int])
+        .await?
+        .iter()
+        .filter_map(|r| r.first().and_then(Arg::as_int))
+        .collect())
+}

@@ -11,6 +11,7 @@ mod privacy;
 mod problem;
 mod quality;
 mod rules;
+pub(crate) mod search;
 mod views;
 
 use std::time::Duration;
@@ -66,6 +67,7 @@ pub fn router(crm: Crm) -> Router {
         .route("/api/v1/me/tokens", get(my_tokens))
         .route("/api/v1/me/tokens/{id}", axum::routing::delete(revoke_my_token))
         .route("/api/v1/audit", get(audit_trail))
+        .route("/api/v1/search", get(search::search))
         .route("/api/v1/admin/roles", get(list_roles).post(add_role))
         .route("/api/v1/admin/users", get(list_users))
         .route(

@@ -893,6 +893,33 @@ pub fn document(schema: &Schema) -> Json {
                 ("403", problem_response("Not an administrator, or the token lacks the admin scope")),
             ])}}),
     );
+    let objects: Vec<String> = schema.objects().iter().map(|o| o.plural.clone()).collect();
+    paths.insert(
+        "/api/v1/search".into(),
+        json!({"get": {"operationId": "search", "tags": ["Search"],
+            "summary": "Records of every object (or one) matching a query, best first, as the caller may read them",
+            "description": "Matches Chinese words (segmented), names also as full pinyin and initials (张伟: zhangwei, zw), \
+                simplified and traditional characters alike, phones in any format and by their last 4+ digits, emails, \
+                company names with or without legal form and city, Latin words with one typo, and beginnings of names as the user types.",
+            "parameters": [
+                {"name": "q", "in": "query", "required": true, "schema": {"type": "string", "minLength": 1, "maxLength": guanxi_services::search::MAX_QUERY}, "description": "What to look for"},
+                {"name": "object", "in": "query", "required": false, "schema": {"type": "string", "enum": objects}, "description": "Only records of this object (plural API name)"},
+                {"name": "limit", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1, "maximum": guanxi_services::search::MAX_LIMIT, "default": guanxi_services::search::DEFAULT_LIMIT}},
+            ],
+            "responses": responses(vec![
+                ("200", ok("Matches, best first", json!({"type": "object", "properties": {
+                    "data": {"type": "array", "items": {"type": "object", "properties": {
+                        "object": {"type": "string", "description": "Plural API name"},
+                        "id": {"type": "string", "format": "uuid"},
+                        "name": {"type": "string"},
+                        "secondary": {"type": ["string", "null"], "description": "Account, email or phone, as the caller may read them"},
+                        "score": {"type": "number"}},
+                        "required": ["object", "id", "name", "secondary", "score"]}}},
+                    "required": ["data"]}))),
+                ("403", problem_response("The caller may not read the object named")),
+                ("422", problem_response("q missing, empty or too long; unknown object; limit out of range")),
+            ])}}),
+    );
     paths.insert(
         "/api/v1/metadata/objects".into(),
         json!({

@@ -180,4 +180,97 @@
   if (document.querySelector("[data-running]")) {
     setTimeout(() => location.reload(), 1000);
   }
+
+  // The header's search box: results as the user types, from the same service as the
+  // search page (which the box submits to without JS). Arrow keys move through the
+  // results, Enter opens one, Escape closes them. Text goes in with textContent only.
+  const searchBox = document.getElementById("gx-search");
+  const searchList = document.getElementById("gx-search-results");
+  if (searchBox && searchList) {
+    let asked = 0;
+    let active = -1;
+    const items = () => [...searchList.querySelectorAll("li")];
+    const close = () => {
+      searchList.hidden = true;
+      searchBox.setAttribute("aria-expanded", "false");
+      searchBox.removeAttribute("aria-activedescendant");
+      active = -1;
+    };
+    const mark = (i) => {
+      const all = items();
+      if (!all.length) return;
+      active = (i + all.length) % all.length;
+      all.forEach((li, n) => li.setAttribute("aria-selected", String(n === active)));
+      searchBox.setAttribute("aria-activedescendant", all[active].id);
+    };
+    const show = (found, labels) => {
+      searchList.replaceChildren(
+        ...found.map((r, i) => {
+          const li = document.createElement("li");
+          li.id = `gx-search-${i}`;
+          li.setAttribute("role", "option");
+          const a = document.createElement("a");
+          a.href = `/o/${r.object}/${r.id}`;
+          a.tabIndex = -1;
+          const name = document.createElement("span");
+          name.textContent = r.name;
+          const kind = document.createElement("span");
+          kind.className = "kind";
+          kind.textContent = labels[r.object] ?? r.object;
+          a.append(name, kind);
+          if (r.secondary) {
+            const second = document.createElement("span");
+            second.className = "secondary";
+            second.textContent = r.secondary;
+            a.append(second);
+          }
+          li.append(a);
+          return li;
+        }),
+      );
+      const open = found.length > 0;
+      searchList.hidden = !open;
+      searchBox.setAttribute("aria-expanded", String(open));
+      active = -1;
+    };
+    // Object labels as the page's menu names them (plural → label).
+    const labels = {};
+    document.querySelectorAll("nav.modules a[href^='/o/']").forEach((a) => {
+      labels[a.getAttribute("href").slice(3)] = a.textContent.trim();
+    });
+    searchBox.addEventListener("input", () => {
+      clearTimeout(searchBox.gxTimer);
+      const q = searchBox.value.trim();
+      if (!q) {
+        close();
+        return;
+      }
+      searchBox.gxTimer = setTimeout(async () => {
+        const mine = ++asked;
+        const res = await fetch(`/api/v1/search?limit=8&q=${encodeURIComponent(q)}`, {
+          credentials: "same-origin",
+          headers: { accept: "application/json" },
+        });
+        // An older answer arriving late must not replace a newer one.
+        if (mine !== asked || !res.ok) return;
+        const body = await res.json();
+        show(body.data ?? [], labels);
+      }, 120);
+    });
+    searchBox.addEventListener("keydown", (e) => {
+      if (searchList.hidden) return;
+      if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+        e.preventDefault();
+        mark(active + (e.key === "ArrowDown" ? 1 : -1));
+      } else if (e.key === "Enter" && active >= 0) {
+        e.preventDefault();
+        location.href = items()[active].querySelector("a").href;
+      } else if (e.key === "Escape") {
+        close();
+      }
+    });
+    document.addEventListener("click", (e) => {
+      if (!e.target.closest?.("form.gx-search")) close();
+    });
+  }
 })();

@@ -15,6 +15,7 @@ mod pages;
 mod privacy;
 mod quality;
 mod record;
+mod search;
 mod settings;
 
 use axum::Form;
@@ -46,6 +47,7 @@ pub fn router() -> Router<Crm> {
         .route("/static/app.css", get(stylesheet))
         .route("/static/app.js", get(script))
         .route("/calendar", get(calendar::calendar))
+        .route("/search", get(search::search_page))
         .route("/o/{plural}", get(list::list))
         .route("/o/{plural}/bulk", post(list::bulk))
         .route("/o/{plural}/views", post(list::save_view))

@@ -66,6 +66,18 @@ pub(super) fn layout(
                             (t(locale, Msg::UiCalendar))
                         }
                     }
+                    @if viewer.is_some_and(|v| v.actor.kind != guanxi_core::access::UserKind::Portal) {
+                        // Without JS a plain GET form; app.js adds results as the user types.
+                        form.gx-search role="search" method="get" action="/search" {
+                            label.visually-hidden for="gx-search" { (t(locale, Msg::UiSearch)) }
+                            input #gx-search type="search" name="q" maxlength="200" autocomplete="off"
+                                placeholder=(t(locale, Msg::UiSearchPlaceholder))
+                                role="combobox" aria-expanded="false" aria-autocomplete="list"
+                                aria-controls="gx-search-results";
+                            button type="submit" { (t(locale, Msg::UiSearch)) }
+                            ul #gx-search-results role="listbox" hidden {}
+                        }
+                    }
                     div.me {
                         ul.langs aria-label=(t(locale, Msg::UiLanguage)) {
                             @for (l, name) in LANGS {

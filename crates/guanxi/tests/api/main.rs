@@ -26,6 +26,7 @@ mod privacy;
 mod quality;
 mod records;
 mod rules;
+mod search;
 mod sessions;
 mod sharing;
 mod validation;

@@ -125,6 +125,7 @@ async fn a_person_gets_everything_held_about_them_as_one_json_document() {
 async fn erasing_a_person_leaves_no_trace_in_record_history_activities_consents_or_exports() {
     let app = TestApp::spawn().await;
     let (account, id) = person(&app).await;
+    crate::search::until_found(&app, &app.token, "张伟", "张伟").await;
 
     // Erasure must be confirmed, and is for administrators only.
     let r = app.post(&format!("/api/v1/contacts/{id}/erase"), json!({})).await;
@@ -166,6 +167,15 @@ async fn erasing_a_person_leaves_no_trace_in_record_history_activities_consents_
         "name", "email", "mobile", "wechat", "birthday", "address", "title",
     ] {
         assert!(fields.contains(&f), "{f} erased: {fields:?}");
+    }
+
+    // Search forgets them at once: by name, pinyin, phone tail, email, WeChat id.
+    for q in ["张伟", "zhangwei", "8000", "zhang.wei@huatong.cn", "zw_huatong"] {
+        let found = crate::search::results(&app, &app.token, q, "").await;
+        assert!(
+            found.iter().all(|r| r["id"] != id.as_str()),
+            "{q} still finds the erased person: {found:?}"
+        );
     }
 
     // The record stays, anonymised: links and picklists kept, personal values gone.
