@@ -11,7 +11,7 @@ use std::collections::HashSet;
 
 use crate::Msg;
 use crate::i18n::Locale;
-use crate::matching::{compact, company_key, company_place, fold, name_keys, phone_national};
+use crate::matching::{compact, company_key, company_place, fold, has_han, name_keys, phone_national};
 
 /// What kind of thing the records describe: people (contacts, leads) or companies (accounts).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -150,6 +150,8 @@ mod points {
     pub const PHONE_COMPANY: i32 = 30;
     pub const SAME_NAME: i32 = 35;
     pub const SIMILAR_NAME: i32 = 28;
+    /// Two Chinese names that only sound alike (刘燕 / 陆艳, 陆 also read liù): other characters.
+    pub const HOMOPHONE_NAME: i32 = 10;
     pub const DIFFERENT_NAME: i32 = -40;
     pub const SAME_COMPANY: i32 = 20;
     pub const DIFFERENT_COMPANY: i32 = -30;
@@ -287,7 +289,12 @@ fn names(a: &Facts, b: &Facts, out: &mut Vec<Reason>) {
         let ka: HashSet<String> = name_keys(na).into_iter().collect();
         for nb in &b.names {
             if name_keys(nb).iter().any(|k| ka.contains(k)) {
-                out.push(Reason::new(ReasonCode::SimilarName, points::SIMILAR_NAME, na, nb));
+                let points = if has_han(na) && has_han(nb) {
+                    points::HOMOPHONE_NAME
+                } else {
+                    points::SIMILAR_NAME
+                };
+                out.push(Reason::new(ReasonCode::SimilarName, points, na, nb));
                 return;
             }
         }
@@ -515,6 +522,15 @@ mod tests {
         assert!(codes(&t).contains(&ReasonCode::DifferentPlace));
         let u = score(Kind::Company, &f("华通科技"), &f("远大机械"));
         assert_eq!(u.score, 0);
+    }
+
+    #[test]
+    fn chinese_names_that_only_sound_alike_are_weak_evidence() {
+        let a = person("刘燕", "华通科技", "", &[]);
+        let b = person("陆艳", "华通科技", "", &[]);
+        let s = score(Kind::Person, &a, &b);
+        assert!(s.score < 50, "{s:?}");
+        assert_eq!(codes(&s)[0], ReasonCode::SameCompany);
     }
 
     #[test]
