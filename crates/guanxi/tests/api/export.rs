@@ -30,32 +30,7 @@ async fn download(app: &TestApp, token: &str, path: &str, lang: &str) -> (u16, S
 #[tokio::test]
 async fn a_csv_export_is_the_list_the_user_sees_with_formulas_neutralised() {
     let app = TestApp::spawn().await;
-    let role = app.post("/api/v1/admin/roles", json!({"name": "Rep"})).await.id();
-    let me = app
-        .request_as(&app.user_token, Method::GET, "/api/v1/me", None, &[])
-        .await
-        .body["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let r = app
-        .request(
-            Method::PATCH,
-            &format!("/api/v1/admin/users/{me}"),
-            Some(json!({"role": role})),
-            &[],
-        )
-        .await;
-    assert_eq!(r.status, 204);
-    let r = app
-        .request(
-            Method::PUT,
-            "/api/v1/admin/access/contacts",
-            Some(json!({"sharing": "private", "fields": {role.clone(): {"email": "hidden"}}})),
-            &[],
-        )
-        .await;
-    assert_eq!(r.status, 200, "{}", r.body);
+    let (_, me) = app.rep_with_private_contacts_and_hidden_email().await;
     for (name, title) in [
         ("张伟", "=HYPERLINK(\"http://evil.example\",\"点我\")"),
         ("李娜", "@SUM(A1:A9)"),

@@ -274,6 +274,41 @@ impl TestApp {
         }
     }
 
+    /// Gives the representative a role "Rep" under which contacts are private and their
+    /// email hidden; returns (role id, the representative's user id).
+    pub async fn rep_with_private_contacts_and_hidden_email(&self) -> (String, String) {
+        let role = self
+            .post("/api/v1/admin/roles", json!({"name": "Rep"}))
+            .await
+            .id();
+        let me = self
+            .request_as(&self.user_token, Method::GET, "/api/v1/me", None, &[])
+            .await
+            .body["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let r = self
+            .request(
+                Method::PATCH,
+                &format!("/api/v1/admin/users/{me}"),
+                Some(json!({"role": role})),
+                &[],
+            )
+            .await;
+        assert_eq!(r.status, 204);
+        let r = self
+            .request(
+                Method::PUT,
+                "/api/v1/admin/access/contacts",
+                Some(json!({"sharing": "private", "fields": {role.clone(): {"email": "hidden"}}})),
+                &[],
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        (role, me)
+    }
+
     /// The actions in the audit trail, newest first (up to 1,000), as the administrator reads it.
     pub async fn audit_actions(&self) -> Vec<String> {
         let r = self.get("/api/v1/audit?limit=1000").await;

@@ -275,32 +275,7 @@ async fn search_covers_every_object_and_can_be_narrowed_to_one() {
 #[tokio::test]
 async fn search_shows_only_records_and_fields_the_searcher_may_read() {
     let app = TestApp::spawn().await;
-    let role = app.post("/api/v1/admin/roles", json!({"name": "Rep"})).await.id();
-    let me = app
-        .request_as(&app.user_token, Method::GET, "/api/v1/me", None, &[])
-        .await
-        .body["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let r = app
-        .request(
-            Method::PATCH,
-            &format!("/api/v1/admin/users/{me}"),
-            Some(json!({"role": role})),
-            &[],
-        )
-        .await;
-    assert_eq!(r.status, 204);
-    let r = app
-        .request(
-            Method::PUT,
-            "/api/v1/admin/access/contacts",
-            Some(json!({"sharing": "private", "fields": {role.clone(): {"email": "hidden"}}})),
-            &[],
-        )
-        .await;
-    assert_eq!(r.status, 200, "{}", r.body);
+    let (role, me) = app.rep_with_private_contacts_and_hidden_email().await;
     app.create(
         "contacts",
         json!({"name": "孙丽 (mine)", "email": "sun.li@secret.cn", "mobile": "137 1111 2222", "owner": me}),
