@@ -274,6 +274,27 @@ impl Crm {
         changes: &[Change],
         now: DateTime<Utc>,
     ) -> Result<Vec<ItemResult>, ServiceError> {
+        let plans = self
+            .validate_in(tx, actor, schema, object, changes, now, &HashSet::new())
+            .await?;
+        self.write_planned(tx, actor, object, plans, now).await
+    }
+
+    /// The first half of the write path: each change parsed, normalised, numbered and
+    /// checked (versions, permissions, validation rules, references, unique values), not
+    /// yet written. A lookup to one of `pending` passes as live: a record the same
+    /// transaction writes alongside (an import's new accounts).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn validate_in(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        schema: &Schema,
+        object: &Arc<ObjectDef>,
+        changes: &[Change],
+        now: DateTime<Utc>,
+        pending: &HashSet<Uuid>,
+    ) -> Result<Vec<Result<Planned, ServiceError>>, ServiceError> {
         let ctx = self.parse_context();
         let ids: Vec<Uuid> = changes
             .iter()
@@ -347,14 +368,35 @@ impl Crm {
 
         let t1 = std::time::Instant::now();
         // 2. References: lookups must point at live records, owners at active users.
-        self.check_references(tx, actor, schema, object, &mut plans)
+        self.check_references(tx, actor, schema, object, &mut plans, pending)
             .await?;
         let t2 = std::time::Instant::now();
         // 3. Unique fields: no clash within the batch or with stored records.
         check_unique(tx, object, &mut plans).await?;
-        let t3 = std::time::Instant::now();
+        tracing::debug!(
+            object = %object.name,
+            changes = changes.len(),
+            plan = ?(t1 - t0),
+            references = ?(t2 - t1),
+            unique = ?t2.elapsed(),
+            "write path checked"
+        );
+        Ok(plans)
+    }
 
-        // 4. Write rows, history and change events together.
+    /// The second half of the write path: rows, history and change events of the changes
+    /// `validate_in` let through, written together; the others answer with their error.
+    pub(crate) async fn write_planned(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        object: &Arc<ObjectDef>,
+        plans: Vec<Result<Planned, ServiceError>>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<ItemResult>, ServiceError> {
+        let access = self.access(actor, object);
+        let t3 = std::time::Instant::now();
+        let changes = plans.len();
         let mut inserts = Vec::new();
         let mut history = Vec::new();
         let mut events = Vec::new();
@@ -464,10 +506,7 @@ impl Crm {
         let t6 = std::time::Instant::now();
         tracing::debug!(
             object = %object.name,
-            changes = changes.len(),
-            plan = ?(t1 - t0),
-            references = ?(t2 - t1),
-            unique = ?(t3 - t2),
+            changes,
             updates = ?(t4 - t3),
             insert = ?(t5 - t4),
             history = ?(t6 - t5),
@@ -1154,6 +1193,7 @@ impl Crm {
         schema: &Schema,
         object: &ObjectDef,
         plans: &mut [Result<Planned, ServiceError>],
+        pending: &HashSet<Uuid>,
     ) -> Result<(), ServiceError> {
         // (field index) -> ids referenced
         let mut wanted: HashMap<usize, HashSet<Uuid>> = HashMap::new();
@@ -1163,6 +1203,7 @@ impl Crm {
                 if (matches!(f.field_type, FieldType::Lookup)
                     || (f.field_type == FieldType::User && i != sys::CREATED_BY))
                     && let Value::Uuid(u) = v
+                    && !pending.contains(u)
                 {
                     wanted.entry(i).or_default().insert(*u);
                 }
@@ -1191,6 +1232,7 @@ impl Crm {
                 for (i, v) in written_values(p) {
                     if let (Some(ok), Value::Uuid(u)) = (live.get(&i), v)
                         && !ok.contains(u)
+                        && !pending.contains(u)
                     {
                         let f = &object.fields[i];
                         let msg = if f.field_type == FieldType::User {
