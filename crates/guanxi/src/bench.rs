@@ -797,12 +797,13 @@ async fn import(args: &BenchArgs, storage: &Storage) -> anyhow_lite::Result<()> 
     );
     let p = &report.phases;
     println!(
-        "where the time went: read+map {:.2}s, duplicate matching {:.2}s, accounts {:.2}s, write path {:.2}s, commit+checkpoint {:.2}s",
+        "where the time went: read+map {:.2}s, duplicate matching {:.2}s, accounts {:.2}s, write path {:.2}s, commit+checkpoint {:.2}s, building deferred indexes {:.2}s",
         p.read.as_secs_f64(),
         p.matching.as_secs_f64(),
         p.accounts.as_secs_f64(),
         p.write.as_secs_f64(),
-        p.commit.as_secs_f64()
+        p.commit.as_secs_f64(),
+        p.indexes.as_secs_f64()
     );
     crm.db().close().await;
     Ok(())

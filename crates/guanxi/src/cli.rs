@@ -612,6 +612,7 @@ async fn import(crm: &Crm, args: ImportArgs, locale: Locale) -> anyhow_lite::Res
         errors_path: args.errors.clone(),
         state_path: None,
         stop_after_batches: args.stop_after_batches,
+        ..ImportOptions::default()
     };
     let terminal = std::io::stderr().is_terminal();
     let mut progress = |event: &Event| match event {

@@ -17,7 +17,8 @@ use guanxi_core::metadata::FieldType;
 use guanxi_core::values::{self, Record, Value};
 use guanxi_core::{Locale, Msg, ObjectDef, Schema};
 use guanxi_storage::records as store;
-use guanxi_storage::{StorageError, Tx};
+use guanxi_storage::schema as ddl;
+use guanxi_storage::{Dialect, StorageError, Tx};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value as Json, json};
 use sha2::{Digest, Sha256};
@@ -32,6 +33,10 @@ use crate::{Actor, Crm, ServiceError};
 pub const DEFAULT_BATCH: usize = 20_000;
 /// At most this many rows in one transaction.
 pub const MAX_BATCH: usize = 50_000;
+/// An import expected to write at least this many more rows (and at least half as many as
+/// the table holds) builds the object's plain sort indexes once at the end instead of
+/// inserting into them row by row (SQLite).
+pub const BULK_ROWS: f64 = 100_000.0;
 
 /// What to do with a row that matches a record already there (by email or mobile).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -70,6 +75,9 @@ pub struct ImportOptions {
     /// Stop after this many committed batches, as if interrupted (tests, and trying the
     /// resume on a real file).
     pub stop_after_batches: Option<u64>,
+    /// Rows still to come, after the first batch, from which the import is a bulk load
+    /// (see `BULK_ROWS`, the default).
+    pub bulk_rows: f64,
 }
 
 impl Default for ImportOptions {
@@ -82,6 +90,7 @@ impl Default for ImportOptions {
             errors_path: None,
             state_path: None,
             stop_after_batches: None,
+            bulk_rows: BULK_ROWS,
         }
     }
 }
@@ -141,6 +150,8 @@ pub struct Phases {
     pub write: Duration,
     /// Commits, checkpoints and the error file.
     pub commit: Duration,
+    /// Building the sort indexes a bulk load left out (see `BULK_ROWS`).
+    pub indexes: Duration,
 }
 
 /// What an import did (or, in a dry run, would do).
@@ -1241,6 +1252,34 @@ impl Run<'_> {
         Ok(deferred)
     }
 
+    /// Drops the object's plain sort indexes when about `rest` rows are still to come and
+    /// that is a bulk load (SQLite; see `BULK_ROWS`). The indexes duplicate matching reads
+    /// (email, mobile; unique ones) stay. Returns whether it dropped them.
+    async fn defer_indexes(&self, rest: f64) -> Result<bool, ServiceError> {
+        if self.crm.db().dialect() != Dialect::Sqlite || rest < self.options.bulk_rows {
+            return Ok(false);
+        }
+        let keep: Vec<&str> = [self.email_field, self.mobile_field]
+            .into_iter()
+            .flatten()
+            .map(|i| self.object.fields[i].column.as_str())
+            .collect();
+        let names = ddl::deferrable_indexes(&self.object, &keep);
+        if names.is_empty() {
+            return Ok(false);
+        }
+        let mut tx = self.crm.db().begin().await?;
+        let stored = ddl::count_rows(&mut tx, &self.object).await?;
+        if rest * 2.0 < stored as f64 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        ddl::drop_indexes(&mut tx, &names).await?;
+        tx.commit().await?;
+        tracing::info!(object = %self.object.name, indexes = ?names, "bulk load: these indexes are built at the end");
+        Ok(true)
+    }
+
     /// The row's values for the fields the record has empty (a merge never overwrites).
     fn fill(&self, record: &Record, input: &Map<String, Json>) -> Map<String, Json> {
         input
@@ -1311,16 +1350,24 @@ impl Crm {
         options: &ImportOptions,
         progress: &mut (dyn FnMut(&Event) + Send),
     ) -> Result<ImportReport, ImportError> {
-        let result = self.import_file(actor, object, path, options, progress).await;
-        // The batches gave the writer a bulk-load cache: give it back, however they ended.
+        let mut deferred = false;
+        let result = self
+            .import_file(actor, object, path, options, progress, &mut deferred)
+            .await;
+        // An import that stopped on an error still builds the indexes it left out (were
+        // the process killed instead, startup builds them), and the batches gave the writer
+        // a bulk-load cache: give it back, however they ended.
         let restored = async {
             let mut tx = self.db().begin().await?;
+            if deferred && let Some(def) = self.schema().named(object) {
+                ddl::rebuild_indexes(&mut tx, def).await?;
+            }
             tx.bulk_cache(false).await?;
-            tx.rollback().await
+            tx.commit().await
         }
         .await;
         if let Err(e) = restored {
-            tracing::warn!(error = %e, "could not restore the page cache after an import");
+            tracing::warn!(error = %e, "could not restore indexes or the page cache after an import");
         }
         result
     }
@@ -1332,6 +1379,7 @@ impl Crm {
         path: &Path,
         options: &ImportOptions,
         progress: &mut (dyn FnMut(&Event) + Send),
+        deferred: &mut bool,
     ) -> Result<ImportReport, ImportError> {
         let started = Instant::now();
         let schema = self.schema();
@@ -1503,6 +1551,7 @@ impl Crm {
         let run_counts_start = counts.rows();
         loop {
             let t = Instant::now();
+            let fraction_before = rows.fraction();
             let mut rows_in = Vec::with_capacity(batch_size);
             let mut through = last_row;
             while rows_in.len() < batch_size {
@@ -1586,6 +1635,16 @@ impl Crm {
                 })?;
             }
             run.time(t, |p| &mut p.commit);
+            // After the first batch the file says how much is left: a bulk load builds its
+            // plain indexes at the end.
+            let f = rows.fraction();
+            if processed_here == 0 && !options.dry_run && f > fraction_before && f < 1.0 {
+                let rest = n_rows as f64 * (1.0 - f) / (f - fraction_before);
+                *deferred = run
+                    .defer_indexes(rest)
+                    .await
+                    .map_err(|cause| ImportError::Stopped { row: through, cause })?;
+            }
             counts = after;
             committed_row = through;
             last_row = through;
@@ -1604,6 +1663,21 @@ impl Crm {
             }
         }
         let _ = run_counts_start;
+        if *deferred {
+            let t = Instant::now();
+            let rebuilt = async {
+                let mut tx = self.db().begin().await?;
+                ddl::rebuild_indexes(&mut tx, &def).await?;
+                tx.commit().await
+            }
+            .await;
+            rebuilt.map_err(|e| ImportError::Stopped {
+                row: committed_row,
+                cause: e.into(),
+            })?;
+            *deferred = false;
+            run.time(t, |p| &mut p.indexes);
+        }
         if !options.dry_run && !stopped {
             let _ = std::fs::remove_file(&state_path);
         }

@@ -611,7 +611,10 @@ pub async fn sort_index_for(
         })
         .collect();
     if selective.is_empty() {
-        return Ok(walk_when_unfiltered.then_some(index));
+        return Ok(match walk_when_unfiltered {
+            true => present(db, index).await?,
+            false => None,
+        });
     }
     let mut s = Sql::new(Dialect::Sqlite);
     s.push("SELECT COUNT(*) FROM (SELECT 1 FROM ")
@@ -629,7 +632,26 @@ pub async fn sort_index_for(
         .first()
         .and_then(|r| r.first())
         .and_then(Arg::as_int);
-    Ok((n.unwrap_or(0) > SELECTIVE).then_some(index))
+    match n.unwrap_or(0) > SELECTIVE {
+        true => present(db, index).await,
+        false => Ok(None),
+    }
+}
+
+/// The index, if it is there: a bulk import drops plain sort indexes while it runs (and
+/// builds them again at the end), and `INDEXED BY` a missing index is an error.
+async fn present(db: &crate::Database, index: String) -> Result<Option<String>> {
+    let mut s = Sql::new(Dialect::Sqlite);
+    s.push("SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = ")
+        .bind(Arg::Text(index.clone()));
+    let n = db.fetch(s, &[ColumnKind::Int]).await?;
+    let found = n
+        .first()
+        .and_then(|r| r.first())
+        .and_then(Arg::as_int)
+        .unwrap_or(0)
+        > 0;
+    Ok(found.then_some(index))
 }
 
 fn push_expr(s: &mut Sql, expr: &Expr<Cond>) {

@@ -122,6 +122,64 @@ pub async fn ensure_table(tx: &mut Tx, object: &ObjectDef) -> Result<()> {
     tx.execute_plain(&statements).await
 }
 
+/// The plain sort indexes of `object` but those on the `keep` columns: what a bulk load may
+/// drop first and build once at the end. Unique indexes stay (they guard values). A
+/// million inserts at random places in an index cost far more than building it from the
+/// sorted rows afterwards.
+pub fn deferrable_indexes(object: &ObjectDef, keep: &[&str]) -> Vec<String> {
+    object
+        .fields
+        .iter()
+        .filter(|f| f.indexed && !f.unique && !f.external_id && f.name != "id")
+        .filter(|f| !keep.contains(&f.column.as_str()))
+        .map(|f| index_name(owner_prefix(object, f), &object.table, &f.column))
+        .collect()
+}
+
+/// Drops the named indexes (those `deferrable_indexes` gave).
+pub async fn drop_indexes(tx: &mut Tx, names: &[String]) -> Result<()> {
+    let dialect = tx.dialect();
+    let statements: Vec<String> = names
+        .iter()
+        .map(|n| {
+            let mut s = Sql::new(dialect);
+            s.push("DROP INDEX IF EXISTS ").ident(n);
+            s.text
+        })
+        .collect();
+    tx.execute_plain(&statements).await
+}
+
+/// Builds the object's missing indexes (those a bulk load dropped) and, on SQLite, gives
+/// the planner sampled statistics for the table at once; the periodic refresh makes them
+/// exact later.
+pub async fn rebuild_indexes(tx: &mut Tx, object: &ObjectDef) -> Result<()> {
+    ensure_table(tx, object).await?;
+    if tx.dialect() == Dialect::Sqlite {
+        let mut s = Sql::new(Dialect::Sqlite);
+        s.push("ANALYZE ").ident(&object.table);
+        tx.execute_plain(&[
+            "PRAGMA analysis_limit = 1000".into(),
+            s.text,
+            "PRAGMA analysis_limit = 0".into(),
+        ])
+        .await?;
+    }
+    Ok(())
+}
+
+/// Live and binned rows in the object's table.
+pub async fn count_rows(tx: &mut Tx, object: &ObjectDef) -> Result<i64> {
+    let mut s = tx.sql();
+    s.push("SELECT COUNT(*) FROM ").ident(&object.table);
+    let rows = tx.fetch(s, &[ColumnKind::Int]).await?;
+    Ok(rows
+        .first()
+        .and_then(|r| r.first())
+        .and_then(Arg::as_int)
+        .unwrap_or(0))
+}
+
 /// The index a sorted list of `object` by `field` walks, if there is one.
 pub fn sort_index(object: &ObjectDef, field: &FieldDef) -> Option<String> {
     if field.name == "id" {

@@ -630,3 +630,101 @@ async fn two_rows_matching_one_record_by_different_keys_both_merge() {
         (Some("北京"), Some("经理"))
     );
 }
+
+/// The plain sort indexes of the contacts table that are there (SQLite).
+async fn sort_indexes(app: &TestApp) -> Vec<String> {
+    let sql = guanxi_storage::Sql::with(
+        guanxi_storage::Dialect::Sqlite,
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'contacts' AND name LIKE 'ixo_%' ORDER BY name",
+    );
+    let rows = app
+        .crm
+        .db()
+        .fetch(sql, &[guanxi_core::ColumnKind::Text])
+        .await
+        .unwrap();
+    rows.into_iter()
+        .filter_map(|r| r.into_iter().next().and_then(|a| a.as_text().map(str::to_string)))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_bulk_load_builds_its_sort_indexes_once_at_the_end_and_lists_work_meanwhile() {
+    let app = TestApp::spawn().await;
+    let sqlite = app.crm.db().dialect() == guanxi_storage::Dialect::Sqlite;
+    let before = if sqlite {
+        sort_indexes(&app).await
+    } else {
+        Vec::new()
+    };
+    for name in ["丙", "甲", "乙"] {
+        app.create("contacts", json!({"name": name})).await;
+    }
+    if sqlite {
+        assert!(before.contains(&"ixo_contacts_name".to_string()), "{before:?}");
+        // While a bulk load has the name index out, a list sorted by name still answers.
+        let mut tx = app.crm.db().begin().await.unwrap();
+        guanxi_storage::schema::drop_indexes(&mut tx, &["ixo_contacts_name".to_string()])
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let names: Vec<Value> = contacts(&app).await.iter().map(|c| c["name"].clone()).collect();
+        assert_eq!(names.len(), 3);
+    }
+
+    // Twelve rows, three at a time, and a bulk load from the first row on; rows 5 and 11
+    // repeat an email (matched through the index the load keeps), row 8 is bad.
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from(HEADER);
+    for i in 0..12 {
+        let email = match i {
+            5 => "p1@example.com".to_string(),
+            11 => "p2@example.com".to_string(),
+            _ => format!("p{i}@example.com"),
+        };
+        let mobile = if i == 8 { "12" } else { "" };
+        text.push_str(&format!("批量{i:02},{mobile},{email},公司{},苏州,经理\n", i % 4));
+    }
+    let file = write(dir.path(), "bulk.csv", &bom(&text));
+    let options = ImportOptions {
+        batch_size: 3,
+        bulk_rows: 1.0,
+        ..Default::default()
+    };
+    // Stopped after two batches, it has built its indexes again all the same.
+    let r = import(
+        &app,
+        &file,
+        ImportOptions {
+            stop_after_batches: Some(2),
+            ..options.clone()
+        },
+    )
+    .await;
+    assert!(r.stopped);
+    if sqlite {
+        assert_eq!(sort_indexes(&app).await, before, "{r:?}");
+        assert!(r.phases.indexes > std::time::Duration::ZERO);
+    }
+    let r = import(&app, &file, options).await;
+    assert_eq!(r.resumed_after, Some(7));
+    assert_eq!(
+        (
+            r.counts.created,
+            r.counts.skipped,
+            r.counts.errors,
+            r.counts.accounts
+        ),
+        (9, 2, 1, 4),
+        "{r:?}"
+    );
+    if sqlite {
+        assert_eq!(sort_indexes(&app).await, before);
+    }
+    let all = contacts(&app).await;
+    assert_eq!(all.len(), 12);
+    let names: Vec<&str> = all.iter().filter_map(|c| c["name"].as_str()).collect();
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(names, sorted, "listed in name order");
+}
