@@ -652,6 +652,132 @@ enum Plan {
     Fail(ServiceError, Option<String>),
 }
 
+/// What reading and keying a row needs, owned: rows are read on a thread of their own, a
+/// batch ahead of the one being written.
+struct RowReader {
+    object: Arc<ObjectDef>,
+    targets: Vec<Option<Target>>,
+    ctx: values::ParseContext,
+    ext_field: Option<usize>,
+    email_field: Option<usize>,
+    mobile_field: Option<usize>,
+    on_duplicate: OnDuplicate,
+}
+
+/// One batch of rows read ahead, with where the file stood before and after it.
+struct ReadBatch {
+    rows: Vec<Prepared>,
+    /// The last row of the file the batch covers (empty rows and skipped ones included).
+    through: u64,
+    fraction_before: f64,
+    fraction: f64,
+}
+
+impl RowReader {
+    fn prepare(&self, row: u64, cells: Vec<String>) -> Option<Prepared> {
+        if cells.iter().all(|c| c.trim().is_empty()) {
+            return None;
+        }
+        let ctx = self.ctx;
+        let mut input = Map::new();
+        let mut company = None;
+        for (cell, target) in cells.iter().zip(&self.targets) {
+            let text = cell.trim();
+            if text.is_empty() {
+                continue;
+            }
+            match target {
+                Some(Target::Field(i)) => {
+                    input.insert(
+                        self.object.fields[*i].name.clone(),
+                        Json::String(text.to_string()),
+                    );
+                }
+                Some(Target::Company(i)) => match Uuid::parse_str(text) {
+                    Ok(id) => {
+                        input.insert(self.object.fields[*i].name.clone(), Json::String(id.to_string()));
+                    }
+                    Err(_) => company = Some((mapping::company_key(text), text.to_string())),
+                },
+                None => {}
+            }
+        }
+        let key = |i: Option<usize>| {
+            let f = &self.object.fields[i?];
+            match values::parse_input(f, input.get(&f.name)?, &ctx) {
+                Ok(Value::Text(s)) => Some(s),
+                _ => None,
+            }
+        };
+        let ext = key(self.ext_field);
+        let (email, mobile) = match self.on_duplicate {
+            OnDuplicate::Create => (None, None),
+            _ => (key(self.email_field), key(self.mobile_field)),
+        };
+        Some(Prepared {
+            row,
+            cells,
+            input,
+            company,
+            ext,
+            email,
+            mobile,
+        })
+    }
+
+    /// Reads batches of `size` rows after `committed_row` on a blocking thread, one batch
+    /// ahead; the channel closes at the end of the file (or after an unreadable row).
+    fn spawn(
+        self,
+        mut rows: Rows,
+        size: usize,
+        committed_row: u64,
+    ) -> tokio::sync::mpsc::Receiver<Result<ReadBatch, String>> {
+        let (tx, rx) = tokio::sync::mpsc::channel(1);
+        tokio::task::spawn_blocking(move || {
+            let mut last = committed_row;
+            loop {
+                let fraction_before = rows.fraction();
+                let mut batch = Vec::with_capacity(size);
+                let mut through = last;
+                while batch.len() < size {
+                    match rows.next_row() {
+                        Err(reason) => {
+                            let _ = tx.blocking_send(Err(reason));
+                            return;
+                        }
+                        Ok(None) => break,
+                        Ok(Some((n, cells))) => {
+                            through = n;
+                            if n <= committed_row {
+                                continue;
+                            }
+                            if let Some(p) = self.prepare(n, cells) {
+                                batch.push(p);
+                            }
+                        }
+                    }
+                }
+                if through == last {
+                    return;
+                }
+                last = through;
+                let read = ReadBatch {
+                    rows: batch,
+                    through,
+                    fraction_before,
+                    fraction: rows.fraction(),
+                };
+                // The import stopped listening (it stopped, or failed): read no further.
+                if tx.blocking_send(Ok(read)).is_err() {
+                    return;
+                }
+            }
+        });
+        rx
+    }
+}
+
 /// Everything one run keeps between batches.
 struct Run<'a> {
     crm: &'a Crm,
@@ -696,57 +822,6 @@ struct Batch {
 }
 
 impl Run<'_> {
-    fn prepare(&self, row: u64, cells: Vec<String>) -> Option<Prepared> {
-        if cells.iter().all(|c| c.trim().is_empty()) {
-            return None;
-        }
-        let ctx = self.crm.parse_context();
-        let mut input = Map::new();
-        let mut company = None;
-        for (cell, target) in cells.iter().zip(&self.map.targets) {
-            let text = cell.trim();
-            if text.is_empty() {
-                continue;
-            }
-            match target {
-                Some(Target::Field(i)) => {
-                    input.insert(
-                        self.object.fields[*i].name.clone(),
-                        Json::String(text.to_string()),
-                    );
-                }
-                Some(Target::Company(i)) => match Uuid::parse_str(text) {
-                    Ok(id) => {
-                        input.insert(self.object.fields[*i].name.clone(), Json::String(id.to_string()));
-                    }
-                    Err(_) => company = Some((mapping::company_key(text), text.to_string())),
-                },
-                None => {}
-            }
-        }
-        let key = |i: Option<usize>| {
-            let f = &self.object.fields[i?];
-            match values::parse_input(f, input.get(&f.name)?, &ctx) {
-                Ok(Value::Text(s)) => Some(s),
-                _ => None,
-            }
-        };
-        let ext = key(self.ext_field);
-        let (email, mobile) = match self.options.on_duplicate {
-            OnDuplicate::Create => (None, None),
-            _ => (key(self.email_field), key(self.mobile_field)),
-        };
-        Some(Prepared {
-            row,
-            cells,
-            input,
-            company,
-            ext,
-            email,
-            mobile,
-        })
-    }
-
     fn keys(p: &Prepared) -> impl Iterator<Item = String> + '_ {
         let tag = |t: &'static str, v: &Option<String>| v.as_ref().map(move |v| format!("{t}:{v}"));
         [tag("x", &p.ext), tag("e", &p.email), tag("m", &p.mobile)]
@@ -1404,7 +1479,7 @@ impl Crm {
             .ok_or_else(|| ImportError::Empty(path.to_path_buf()))?;
         let Sheet {
             headers,
-            mut rows,
+            rows,
             format,
             encoding,
         } = sheet;
@@ -1549,31 +1624,31 @@ impl Crm {
         let mut last_row = committed_row;
         let mut stopped = false;
         let run_counts_start = counts.rows();
+        let mut incoming = RowReader {
+            object: def.clone(),
+            targets: run.map.targets.clone(),
+            ctx: self.parse_context(),
+            ext_field,
+            email_field,
+            mobile_field,
+            on_duplicate: options.on_duplicate,
+        }
+        .spawn(rows, batch_size, committed_row);
         loop {
+            // Waiting for the reader is what reading costs the import.
             let t = Instant::now();
-            let fraction_before = rows.fraction();
-            let mut rows_in = Vec::with_capacity(batch_size);
-            let mut through = last_row;
-            while rows_in.len() < batch_size {
-                let Some((n, cells)) = rows.next_row().map_err(|reason| ImportError::Stopped {
-                    row: committed_row,
-                    cause: ServiceError::Internal(reason),
-                })?
-                else {
-                    break;
-                };
-                through = n;
-                if n <= committed_row {
-                    continue;
-                }
-                if let Some(p) = run.prepare(n, cells) {
-                    rows_in.push(p);
-                }
-            }
+            let next = incoming.recv().await;
             run.time(t, |p| &mut p.read);
-            if through == last_row {
-                break;
-            }
+            let Some(next) = next else { break };
+            let ReadBatch {
+                rows: rows_in,
+                through,
+                fraction_before,
+                fraction,
+            } = next.map_err(|reason| ImportError::Stopped {
+                row: committed_row,
+                cause: ServiceError::Internal(reason),
+            })?;
             let n_rows = rows_in.len() as u64;
             let batch = match run.batch(rows_in).await {
                 Ok(b) => b,
@@ -1637,7 +1712,7 @@ impl Crm {
             run.time(t, |p| &mut p.commit);
             // After the first batch the file says how much is left: a bulk load builds its
             // plain indexes at the end.
-            let f = rows.fraction();
+            let f = fraction;
             if processed_here == 0 && !options.dry_run && f > fraction_before && f < 1.0 {
                 let rest = n_rows as f64 * (1.0 - f) / (f - fraction_before);
                 *deferred = run
@@ -1653,7 +1728,7 @@ impl Crm {
             let elapsed = started.elapsed();
             progress(&Event::Batch(Progress {
                 rows: counts.rows(),
-                fraction: rows.fraction(),
+                fraction,
                 elapsed,
                 rate: processed_here as f64 / elapsed.as_secs_f64().max(1e-9),
             }));

@@ -240,6 +240,21 @@ impl Tx {
         Ok(())
     }
 
+    /// Runs the statements `build` gives until it gives none, building each while the
+    /// engine runs the one before: SQLite works on a thread of its own, PostgreSQL on its
+    /// server, so a bulk write keeps both this thread and the engine busy.
+    pub async fn execute_built(&mut self, mut build: impl FnMut(Dialect) -> Option<Sql>) -> Result<()> {
+        let dialect = self.dialect();
+        let mut next = build(dialect);
+        while let Some(sql) = next {
+            // Polled in order: the statement is handed to the engine first.
+            let (done, following) = tokio::join!(biased; self.execute(sql), async { build(dialect) });
+            done?;
+            next = following;
+        }
+        Ok(())
+    }
+
     /// Runs statements without arguments, one by one (DDL).
     pub async fn execute_plain(&mut self, statements: &[String]) -> Result<()> {
         for s in statements {

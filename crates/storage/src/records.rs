@@ -109,8 +109,10 @@ pub fn decode(object: &ObjectDef, row: Vec<Arg>) -> Result<Record> {
 pub async fn insert(tx: &mut Tx, object: &ObjectDef, records: &[Record]) -> Result<()> {
     let cols = columns(object);
     let per_chunk = (30_000 / cols.len().max(1)).clamp(1, 500);
-    for chunk in records.chunks(per_chunk) {
-        let mut s = tx.sql();
+    let mut chunks = records.chunks(per_chunk);
+    tx.execute_built(|dialect| {
+        let chunk = chunks.next()?;
+        let mut s = Sql::new(dialect);
         s.push("INSERT INTO ").ident(&object.table).push(" (");
         for (i, (name, _)) in cols.iter().enumerate() {
             if i > 0 {
@@ -132,9 +134,9 @@ pub async fn insert(tx: &mut Tx, object: &ObjectDef, records: &[Record]) -> Resu
             s.bind_list(args);
             s.push(")");
         }
-        tx.execute(s).await?;
-    }
-    Ok(())
+        Some(s)
+    })
+    .await
 }
 
 /// Updates the given fields if the record is live and still at `expected_version`;

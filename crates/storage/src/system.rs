@@ -13,8 +13,9 @@ use crate::{Result, StorageError};
 pub async fn insert_rows(tx: &mut Tx, table: &str, cols: &[&str], rows: Vec<Vec<Arg>>) -> Result<()> {
     let per_chunk = (30_000 / cols.len().max(1)).clamp(1, 1000);
     let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        let mut s = tx.sql();
+    tx.execute_built(|dialect| {
+        rows.peek()?;
+        let mut s = Sql::new(dialect);
         s.push("INSERT INTO ").ident(table).push(" (");
         for (i, c) in cols.iter().enumerate() {
             if i > 0 {
@@ -29,9 +30,9 @@ pub async fn insert_rows(tx: &mut Tx, table: &str, cols: &[&str], rows: Vec<Vec<
             }
             s.push("(").bind_list(row).push(")");
         }
-        tx.execute(s).await?;
-    }
-    Ok(())
+        Some(s)
+    })
+    .await
 }
 
 #[derive(Clone, Debug, PartialEq)]
