@@ -33,6 +33,47 @@ async fn bulk_create_reports_each_record_and_stores_the_valid_ones() {
 }
 
 #[tokio::test]
+async fn a_big_bulk_create_answers_each_record_in_its_place_with_ids_in_sending_order() {
+    // Thousands at once (many 500-row INSERTs, built while the one before runs): the
+    // answers, the errors and the ids follow the order the records were sent in.
+    let app = TestApp::spawn().await;
+    let records: Vec<Value> = (0..6000)
+        .map(|i| match i {
+            1234 | 4321 => json!({"name": format!("坏{i}"), "email": "not an email"}),
+            _ => json!({"name": format!("批{i:04}"), "mobile": format!("138{i:08}")}),
+        })
+        .collect();
+    let r = app
+        .post("/api/v1/contacts/bulk", json!({"records": records}))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(
+        (r.body["created"].clone(), r.body["failed"].clone()),
+        (json!(5998), json!(2))
+    );
+    let results = r.body["results"].as_array().unwrap();
+    let failed: Vec<usize> = (0..results.len())
+        .filter(|i| results[*i]["status"] == "error")
+        .collect();
+    assert_eq!(failed, [1234, 4321]);
+    assert_eq!(results[4321]["problem"]["errors"][0]["field"], "email");
+    let ids: Vec<&str> = results.iter().filter_map(|x| x["id"].as_str()).collect();
+    assert_eq!(ids.len(), 5998);
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "ids ascend in sending order");
+    let last = app
+        .get(&format!(
+            "/api/v1/contacts/{}",
+            results[5999]["id"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(
+        (last.body["name"].as_str(), last.body["mobile"].as_str()),
+        (Some("批5999"), Some("+8613800005999"))
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn upsert_by_external_id_updates_matches_and_creates_the_rest() {
     let app = TestApp::spawn().await;
     let first: Vec<Value> = (0..250)

@@ -720,6 +720,20 @@ async fn a_bulk_load_builds_its_sort_indexes_once_at_the_end_and_lists_work_mean
     );
     if sqlite {
         assert_eq!(sort_indexes(&app).await, before);
+        // Were the process killed mid-load, opening the database builds them again.
+        let mut tx = app.crm.db().begin().await.unwrap();
+        guanxi_storage::schema::drop_indexes(&mut tx, &["ixo_contacts_city".to_string()])
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        assert_ne!(sort_indexes(&app).await, before);
+        guanxi_services::Crm::open(
+            app.crm.db().clone(),
+            std::sync::Arc::new(guanxi_services::clock::SystemClock),
+        )
+        .await
+        .unwrap();
+        assert_eq!(sort_indexes(&app).await, before);
     }
     let all = contacts(&app).await;
     assert_eq!(all.len(), 12);
