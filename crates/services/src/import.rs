@@ -929,6 +929,7 @@ impl Run<'_> {
     /// Runs one batch in a fresh transaction (committed or rolled back by the caller).
     async fn batch(&self, rows: Vec<Prepared>) -> Result<Batch, ServiceError> {
         let mut tx = self.crm.db().begin().await?;
+        // Per batch, not once: the pool may have replaced the writer connection since.
         tx.bulk_cache(true).await?;
         let mut out = Acc::default();
         let mut pending = rows;
@@ -1154,7 +1155,6 @@ impl Run<'_> {
         //    row never leaves an account behind, and nothing has to be rolled back.
         let now = self.crm.now();
         let mut planned_accounts: HashMap<String, crate::records::Planned> = HashMap::new();
-        let mut pending: HashMap<String, Uuid> = HashMap::new();
         let mut refused: HashMap<String, ServiceError> = HashMap::new();
         if let (Some(accounts), false) = (&self.accounts, wanted.is_empty()) {
             let changes: Vec<Change> = wanted
@@ -1182,9 +1182,6 @@ impl Run<'_> {
             for ((key, _), r) in wanted.iter().zip(checked) {
                 match r {
                     Ok(planned) => {
-                        if let crate::records::Planned::Insert(rec) = &planned {
-                            pending.insert(key.clone(), rec.id().unwrap_or_default());
-                        }
                         planned_accounts.insert(key.clone(), planned);
                     }
                     Err(e) => {
@@ -1194,6 +1191,10 @@ impl Run<'_> {
             }
         }
         // 2. The rows, each with its account's id (stored, or about to be).
+        let pending = |key: &String| match planned_accounts.get(key) {
+            Some(crate::records::Planned::Insert(rec)) => rec.id(),
+            _ => None,
+        };
         let mut changes = Vec::new();
         let mut slots: Vec<Option<usize>> = Vec::with_capacity(rows.len());
         // The company key of each row whose account could not be made.
@@ -1209,7 +1210,8 @@ impl Run<'_> {
                     .account_ids
                     .get(key)
                     .or_else(|| out.new_accounts.get(key))
-                    .or_else(|| pending.get(key));
+                    .copied()
+                    .or_else(|| pending(key));
                 match id {
                     Some(id) => {
                         input.insert(self.object.fields[i].name.clone(), Json::String(id.to_string()));
@@ -1236,7 +1238,7 @@ impl Run<'_> {
         let mut results: Vec<Option<crate::records::ItemResult>> = if changes.is_empty() {
             Vec::new()
         } else {
-            let ids: HashSet<Uuid> = pending.values().copied().collect();
+            let ids: HashSet<Uuid> = planned_accounts.keys().filter_map(pending).collect();
             let checked = self
                 .crm
                 .validate_in(tx, self.actor, &self.schema, &self.object, &changes, now, &ids)

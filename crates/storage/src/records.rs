@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use crate::db::{Database, Dialect, Tx};
 use crate::schema::{columns, index_name};
-use crate::sql::{Arg, Sql, like_escape};
+use crate::sql::{Arg, Sql, first_int, like_escape};
 use crate::{Result, StorageError};
 
 /// The arguments a field's value binds to (two for money: amount and currency).
@@ -628,13 +628,8 @@ pub async fn sort_index_for(
         push_cond(&mut s, cond);
     }
     s.push(" LIMIT ").push(&(SELECTIVE + 1).to_string()).push(")");
-    let n = db
-        .fetch(s, &[ColumnKind::Int])
-        .await?
-        .first()
-        .and_then(|r| r.first())
-        .and_then(Arg::as_int);
-    match n.unwrap_or(0) > SELECTIVE {
+    let n = first_int(&db.fetch(s, &[ColumnKind::Int]).await?).unwrap_or(0);
+    match n > SELECTIVE {
         true => present(db, index).await,
         false => Ok(None),
     }
@@ -646,13 +641,7 @@ async fn present(db: &crate::Database, index: String) -> Result<Option<String>> 
     let mut s = Sql::new(Dialect::Sqlite);
     s.push("SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = ")
         .bind(Arg::Text(index.clone()));
-    let n = db.fetch(s, &[ColumnKind::Int]).await?;
-    let found = n
-        .first()
-        .and_then(|r| r.first())
-        .and_then(Arg::as_int)
-        .unwrap_or(0)
-        > 0;
+    let found = first_int(&db.fetch(s, &[ColumnKind::Int]).await?).unwrap_or(0) > 0;
     Ok(found.then_some(index))
 }
 

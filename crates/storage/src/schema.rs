@@ -7,7 +7,7 @@ use guanxi_core::{ColumnKind, FieldDef, ObjectDef};
 
 use crate::Result;
 use crate::db::{Dialect, Tx};
-use crate::sql::{Arg, Sql};
+use crate::sql::{Arg, Sql, first_int};
 
 pub fn column_type(dialect: Dialect, kind: ColumnKind) -> String {
     match (dialect, kind) {
@@ -173,11 +173,7 @@ pub async fn count_rows(tx: &mut Tx, object: &ObjectDef) -> Result<i64> {
     let mut s = tx.sql();
     s.push("SELECT COUNT(*) FROM ").ident(&object.table);
     let rows = tx.fetch(s, &[ColumnKind::Int]).await?;
-    Ok(rows
-        .first()
-        .and_then(|r| r.first())
-        .and_then(Arg::as_int)
-        .unwrap_or(0))
+    Ok(first_int(&rows).unwrap_or(0))
 }
 
 /// The index a sorted list of `object` by `field` walks, if there is one.
@@ -264,11 +260,7 @@ pub async fn refresh_statistics(db: &crate::Database, tables: &[String]) -> Resu
         let mut s = Sql::new(Dialect::Sqlite);
         s.push("SELECT COUNT(*) FROM ").ident(table);
         let rows = db.fetch(s, &[ColumnKind::Int]).await?;
-        let now = rows
-            .first()
-            .and_then(|r| r.first())
-            .and_then(Arg::as_int)
-            .unwrap_or(0);
+        let now = first_int(&rows).unwrap_or(0);
         let key = format!("stats:{table}");
         let mut s = Sql::new(Dialect::Sqlite);
         s.push("SELECT value FROM gx_settings WHERE key = ")

@@ -140,6 +140,11 @@ pub(crate) fn scaled(d: &Decimal, scale: u32) -> Option<i64> {
 }
 
 /// Escapes `%`, `_` and `\` for a LIKE pattern with `ESCAPE '\'`.
+/// The integer in the first column of the first row: a `COUNT`, a `MAX`, a `RETURNING`.
+pub fn first_int(rows: &[Vec<Arg>]) -> Option<i64> {
+    rows.first().and_then(|r| r.first()).and_then(Arg::as_int)
+}
+
 pub fn like_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {

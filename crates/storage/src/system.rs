@@ -6,7 +6,7 @@ use guanxi_core::ColumnKind;
 use uuid::Uuid;
 
 use crate::db::{Database, Tx};
-use crate::sql::{Arg, Sql};
+use crate::sql::{Arg, Sql, first_int};
 use crate::{Result, StorageError};
 
 /// Multi-row INSERT in chunks under the bind limits.
@@ -161,11 +161,7 @@ pub async fn count_users(db: &Database) -> Result<i64> {
             &[ColumnKind::Int],
         )
         .await?;
-    Ok(rows
-        .first()
-        .and_then(|r| r.first())
-        .and_then(Arg::as_int)
-        .unwrap_or(0))
+    Ok(first_int(&rows).unwrap_or(0))
 }
 
 /// Which of `ids` are active users.
@@ -448,11 +444,7 @@ pub async fn count_audit_for_email(
         .push(" AND at >= ")
         .bind(Arg::DateTime(since));
     let rows = db.fetch(s, &[ColumnKind::Int]).await?;
-    Ok(rows
-        .first()
-        .and_then(|r| r.first())
-        .and_then(Arg::as_int)
-        .unwrap_or(0))
+    Ok(first_int(&rows).unwrap_or(0))
 }
 
 /// When `action` last happened for this email (the last successful sign-in).
@@ -1541,10 +1533,7 @@ pub async fn next_in_sequence(tx: &mut Tx, key: &str) -> Result<i64> {
         .bind(Arg::Text(key.into()))
         .push(", 1) ON CONFLICT (counter) DO UPDATE SET value = gx_sequences.value + 1 RETURNING value");
     let rows = tx.fetch(s, &[ColumnKind::Int]).await?;
-    rows.first()
-        .and_then(|r| r.first())
-        .and_then(Arg::as_int)
-        .ok_or_else(|| StorageError::Corrupt("sequence".into()))
+    first_int(&rows).ok_or_else(|| StorageError::Corrupt("sequence".into()))
 }
 
 /// One change event as a feed consumer needs it: its position and which record it is about.
@@ -1597,11 +1586,7 @@ pub async fn changes_at(db: &Database, seqs: &[i64]) -> Result<Vec<FeedEvent>> {
 pub async fn last_seq(db: &Database) -> Result<i64> {
     let s = Sql::with(db.dialect(), "SELECT MAX(seq) FROM gx_changes");
     let rows = db.fetch(s, &[ColumnKind::Int]).await?;
-    Ok(rows
-        .first()
-        .and_then(|r| r.first())
-        .and_then(Arg::as_int)
-        .unwrap_or(0))
+    Ok(first_int(&rows).unwrap_or(0))
 }
 
 /// The sequence numbers in `(after, upto]` that are in the feed (committed) now.
