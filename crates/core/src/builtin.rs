@@ -374,6 +374,29 @@ fn opportunity() -> ObjectDef {
             .required()
             .indexed(),
             probability,
+            text("process", 60, l("Sales process", "销售流程", "銷售流程")).indexed(),
+            picklist(
+                "forecast_category",
+                l("Forecast category", "预测类别", "預測類別"),
+                &[
+                    ("pipeline", "Pipeline", "管道", "管道"),
+                    ("best_case", "Best case", "乐观", "樂觀"),
+                    ("commit", "Commit", "承诺", "承諾"),
+                    ("closed", "Closed", "已成交", "已成交"),
+                    ("omitted", "Omitted", "不计入", "不計入"),
+                ],
+            )
+            .indexed(),
+            field(
+                "stage_entered_at",
+                FieldType::Datetime,
+                l("In stage since", "进入阶段时间", "進入階段時間"),
+            ),
+            field(
+                "checklist",
+                FieldType::Tags,
+                l("Stage checklist", "阶段检查项", "階段檢查項"),
+            ),
             picklist(
                 "type",
                 l("Type", "商机类型", "商機類型"),
@@ -394,6 +417,18 @@ fn opportunity() -> ObjectDef {
                     ("no_budget", "No budget", "无预算", "無預算"),
                     ("no_decision", "No decision", "未决策", "未決策"),
                     ("product_fit", "Product fit", "产品不匹配", "產品不符"),
+                    ("other", "Other", "其他", "其他"),
+                ],
+            ),
+            picklist(
+                "win_reason",
+                l("Win reason", "赢单原因", "贏單原因"),
+                &[
+                    ("price", "Price", "价格", "價格"),
+                    ("product_fit", "Product fit", "产品契合", "產品契合"),
+                    ("relationship", "Relationship", "客户关系", "客戶關係"),
+                    ("service", "Service", "服务", "服務"),
+                    ("delivery", "Delivery time", "交期", "交期"),
                     ("other", "Other", "其他", "其他"),
                 ],
             ),

@@ -12,6 +12,7 @@ pub mod import;
 pub mod matching;
 pub mod metadata;
 pub mod normalize;
+pub mod process;
 pub mod quality;
 pub mod query;
 pub mod rules;

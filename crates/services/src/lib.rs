@@ -20,6 +20,7 @@ pub mod merge;
 pub mod metadata;
 pub mod permissions;
 pub mod privacy;
+pub mod processes;
 pub mod quality;
 pub mod records;
 pub mod rules;

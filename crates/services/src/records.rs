@@ -362,6 +362,8 @@ impl Crm {
 
         // Coded fields left empty get their next number (in this transaction).
         self.assign_codes(tx, object, &mut plans, now).await?;
+        // Opportunities follow their sales process (stage moves, derived probability).
+        self.follow_processes(tx, actor, object, &mut plans, now).await?;
         // The object's validation rules, on each record as it would be written.
         let rules = self.rules_for(tx, object).await?;
         crate::rules::enforce(&rules, object, &mut plans);

@@ -218,6 +218,16 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: &[],
         postgres: &[],
     },
+    Migration {
+        version: 15,
+        name: "sales processes: pipelines of opportunity stages with entry and exit criteria",
+        statements: &[
+            "CREATE TABLE gx_sales_processes (id {uuid} PRIMARY KEY NOT NULL, name {text} NOT NULL, object {text}, \
+             definition {text} NOT NULL, created_at {ts} NOT NULL, updated_at {ts} NOT NULL)",
+        ],
+        sqlite: &[],
+        postgres: &[],
+    },
 ];
 
 pub fn latest_version() -> i64 {

@@ -829,6 +829,54 @@ pub async fn live_page(
         .collect()
 }
 
+/// Distinct values of the text field `field` among live records of `object` whose
+/// lookup `by` is `id` and whose `when.0` equals `when.1` — e.g. the types of the
+/// completed activities on one opportunity.
+pub async fn distinct_texts_where(
+    tx: &mut Tx,
+    object: &ObjectDef,
+    field: &str,
+    by: (&str, Uuid),
+    when: (&str, &str),
+) -> Result<Vec<String>> {
+    let mut s = tx.sql();
+    s.push("SELECT DISTINCT ")
+        .ident(field)
+        .push(" FROM ")
+        .ident(&object.table)
+        .push(" WHERE ")
+        .ident(by.0)
+        .push(" = ")
+        .bind(Arg::Uuid(by.1))
+        .push(" AND ")
+        .ident(when.0)
+        .push(" = ")
+        .bind(Arg::Text(when.1.into()))
+        .push(" AND ")
+        .ident("deleted_at")
+        .push(" IS NULL");
+    let rows = tx.fetch(s, &[ColumnKind::Text]).await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| r.into_iter().next().and_then(|a| a.as_text().map(str::to_string)))
+        .collect())
+}
+
+/// How many live records of `object` have the text `value` in `field`.
+pub async fn count_with(tx: &mut Tx, object: &ObjectDef, field: &str, value: &str) -> Result<i64> {
+    let mut s = tx.sql();
+    s.push("SELECT COUNT(*) FROM ")
+        .ident(&object.table)
+        .push(" WHERE ")
+        .ident(field)
+        .push(" = ")
+        .bind(Arg::Text(value.into()))
+        .push(" AND ")
+        .ident("deleted_at")
+        .push(" IS NULL");
+    Ok(first_int(&tx.fetch(s, &[ColumnKind::Int]).await?).unwrap_or(0))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1147,7 +1147,7 @@ pub struct Definition {
     pub definition: String,
 }
 
-const DEFINITION_TABLES: [&str; 7] = [
+const DEFINITION_TABLES: [&str; 8] = [
     "gx_teams",
     "gx_sharing_rules",
     "gx_territories",
@@ -1155,6 +1155,7 @@ const DEFINITION_TABLES: [&str; 7] = [
     "gx_coding_rules",
     "gx_quality_settings",
     "gx_duplicate_rules",
+    "gx_sales_processes",
 ];
 
 fn definition_table(table: &str) -> Result<&'static str> {

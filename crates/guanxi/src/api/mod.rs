@@ -9,6 +9,7 @@ pub(crate) mod imports;
 mod openapi;
 mod privacy;
 mod problem;
+mod processes;
 mod quality;
 mod rules;
 pub(crate) mod search;
@@ -84,6 +85,15 @@ pub fn router(crm: Crm) -> Router {
             "/api/v1/admin/validation-rules/{id}",
             axum::routing::delete(rules::delete_rule),
         )
+        .route(
+            "/api/v1/sales-processes",
+            get(processes::list).post(processes::add),
+        )
+        .route(
+            "/api/v1/sales-processes/{id}",
+            get(processes::read).put(processes::put).delete(processes::delete),
+        )
+        .route("/api/v1/{plural}/{id}/guidance", get(processes::guidance))
         .route(
             "/api/v1/admin/coding-rules",
             get(rules::list_coding_rules).post(rules::add_coding_rule),

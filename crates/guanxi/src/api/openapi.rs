@@ -488,6 +488,66 @@ fn privacy_paths(paths: &mut Map<String, Json>) {
 }
 
 /// Teams, sharing rules and territories (administration) and records shared by hand.
+fn process_paths(paths: &mut Map<String, Json>) {
+    let uuid = json!({"type": "string", "format": "uuid"});
+    let id_param = json!({"name": "id", "in": "path", "required": true, "schema": uuid});
+    let label = json!({"type": "object", "required": ["en", "zh-CN", "zh-TW"], "properties": {
+        "en": {"type": "string"}, "zh-CN": {"type": "string"}, "zh-TW": {"type": "string"}}});
+    let names = json!({"type": "array", "items": {"type": "string"}});
+    let stage = json!({"type": "object", "required": ["stage", "probability", "forecast"], "properties": {
+        "stage": {"type": "string", "description": "A value of the opportunity's stage picklist"},
+        "probability": {"type": ["number", "string"], "description": "0–100, set on entering the stage"},
+        "forecast": {"type": "string", "enum": ["pipeline", "best_case", "commit", "closed", "omitted"]},
+        "outcome": {"type": "string", "enum": ["open", "won", "lost"], "default": "open"},
+        "entry_fields": names.clone(), "exit_fields": names.clone(),
+        "exit_activities": {"type": "array", "items": {"type": "string"}, "description": "Activity types; one completed on the opportunity each"},
+        "checklist": {"type": "array", "items": {"type": "object", "required": ["key", "label"], "properties": {"key": {"type": "string"}, "label": label}}},
+        "guidance": label}});
+    let process = json!({"type": "object", "required": ["name", "label", "stages"], "properties": {
+        "id": {"type": "string", "format": "uuid", "readOnly": true},
+        "name": {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,59}$"}, "label": label,
+        "stages": {"type": "array", "items": stage},
+        "may_skip": {"type": "array", "items": uuid, "description": "Roles whose users may skip stages and reopen closed opportunities"},
+        "default": {"type": "boolean"}, "active": {"type": "boolean", "default": true}}});
+    let list = json!({"type": "object", "properties": {"data": {"type": "array", "items": process}}});
+    let op = |id: &str, summary: &str, status: &str, body: Option<&Json>, resp: Json| {
+        let mut o = json!({"operationId": id, "tags": ["Sales"], "summary": summary,
+            "responses": responses(vec![(status, resp), ("403", problem_response("Not allowed")), ("422", problem_response("The definition names its faults"))])});
+        if let Some(b) = body {
+            o["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": b}}});
+        }
+        o
+    };
+    paths.insert(
+        "/api/v1/sales-processes".into(),
+        json!({"get": op("listSalesProcesses", "Sales processes (any staff user)", "200", None, ok("Processes", list)),
+               "post": op("addSalesProcess", "Add a sales process (administrators)", "201", Some(&process), ok("Created", process.clone()))}),
+    );
+    paths.insert(
+        "/api/v1/sales-processes/{id}".into(),
+        json!({"parameters": [id_param.clone()],
+               "get": op("getSalesProcess", "One sales process", "200", None, ok("Process", process.clone())),
+               "put": op("putSalesProcess", "Replace a sales process (administrators)", "200", Some(&process), ok("Process", process.clone())),
+               "delete": op("deleteSalesProcess", "Delete a process no live opportunity follows", "204", None, json!({"description": "Done"}))}),
+    );
+    let guidance = json!({"type": "object", "properties": {
+        "process": {"type": "string"}, "process_label": {"type": "string"}, "stage": {"type": ["string", "null"]},
+        "stages": {"type": "array", "items": {"type": "object"}}, "next": {"type": ["object", "null"]},
+        "requirements": {"type": "array", "items": {"type": "object", "properties": {
+            "kind": {"type": "string", "enum": ["field", "activity", "checklist"]}, "name": {"type": "string"},
+            "label": {"type": "string"}, "met": {"type": "boolean"}, "when": {"type": "string", "enum": ["entry", "exit"]}}}},
+        "guidance": {"type": ["string", "null"]}, "may_skip": {"type": "boolean"},
+        "in_stage_since": {"type": ["string", "null"], "format": "date-time"},
+        "history": {"type": "array", "items": {"type": "object"}}}});
+    paths.insert(
+        "/api/v1/opportunities/{id}/guidance".into(),
+        json!({"parameters": [id_param],
+               "get": {"operationId": "getStageGuidance", "tags": ["Sales"],
+                       "summary": "The opportunity's process path, what moving on requires, and its stage history",
+                       "responses": responses(vec![("200", ok("Guidance", guidance)), ("404", problem_response("No such opportunity, or no process applies"))])}}),
+    );
+}
+
 fn sharing_paths(paths: &mut Map<String, Json>) {
     let uuid = json!({"type": "string", "format": "uuid"});
     let id_param = json!({"name": "id", "in": "path", "required": true, "schema": uuid});
@@ -807,6 +867,7 @@ pub fn document(schema: &Schema) -> Json {
     import_paths(&mut paths);
     duplicate_paths(schema, &mut paths);
     customer_paths(&mut paths);
+    process_paths(&mut paths);
     let mut put_access = admin(
         "setObjectAccess",
         "Set an object's sharing default and roles' permissions on it",

@@ -23,6 +23,7 @@ mod openapi;
 mod pagination;
 mod permissions;
 mod privacy;
+mod processes;
 mod quality;
 mod records;
 mod rules;
