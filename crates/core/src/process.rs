@@ -366,6 +366,14 @@ fn stage_params(e: FieldError, prefix: &str, label: &Label) -> FieldError {
         .with(&format!("{prefix}_zh_tw"), &label.zh_tw)
 }
 
+/// The three-language label of a picklist value (the value itself if it has none).
+fn option_label(field: Option<&crate::FieldDef>, value: &str) -> Label {
+    field
+        .and_then(|f| f.options.iter().find(|o| o.value == value))
+        .map(|o| o.label.clone())
+        .unwrap_or_else(|| Label::new(value, value, value))
+}
+
 /// The refusals a requirement list turns into, each beside its field.
 fn refusals(
     object: &ObjectDef,
@@ -375,12 +383,10 @@ fn refusals(
     reqs: &[Requirement],
 ) -> Vec<FieldError> {
     let stage_label = |s: Option<&Stage>| {
-        let value = s.map(|s| s.stage.as_str()).unwrap_or_default();
-        object
-            .field(STAGE)
-            .and_then(|f| f.options.iter().find(|o| o.value == value))
-            .map(|o| o.label.clone())
-            .unwrap_or_else(|| Label::new(value, value, value))
+        option_label(
+            object.field(STAGE),
+            s.map(|s| s.stage.as_str()).unwrap_or_default(),
+        )
     };
     reqs.iter()
         .filter(|r| !r.met)
@@ -401,11 +407,7 @@ fn refusals(
                     stage_params(FieldError::new(&r.name, msg), "stage", &stage)
                 }
                 "activity" => {
-                    let label = activity
-                        .and_then(|a| a.field("type"))
-                        .and_then(|f| f.options.iter().find(|o| o.value == r.name))
-                        .map(|o| o.label.clone())
-                        .unwrap_or_else(|| Label::new(&r.name, &r.name, &r.name));
+                    let label = option_label(activity.and_then(|a| a.field("type")), &r.name);
                     let e = stage_params(FieldError::new(STAGE, Msg::StageExitActivity), "stage", &stage);
                     stage_params(e, "activity", &label)
                 }
@@ -484,10 +486,7 @@ pub fn decide(
             let first = process.first().map(|s| s.stage.as_str());
             if first != Some(stage) && !facts.may_skip {
                 let e = FieldError::new(STAGE, Msg::StageSkip);
-                let label = first
-                    .and_then(|v| object.field(STAGE)?.options.iter().find(|o| o.value == v))
-                    .map(|o| o.label.clone())
-                    .unwrap_or_else(|| Label::new(stage, stage, stage));
+                let label = option_label(object.field(STAGE), first.unwrap_or(stage));
                 errors.push(stage_params(e, "stage", &label));
             }
             let reqs = requirements(object, after, None, Some(target), &[]);
@@ -503,11 +502,7 @@ pub fn decide(
             if forward {
                 let skipped = process.skipped(i, to);
                 if let Some(next) = skipped.first().filter(|_| !facts.may_skip) {
-                    let label = object
-                        .field(STAGE)
-                        .and_then(|f| f.options.iter().find(|o| o.value == next.stage))
-                        .map(|o| o.label.clone())
-                        .unwrap_or_else(|| Label::new(&next.stage, &next.stage, &next.stage));
+                    let label = option_label(object.field(STAGE), &next.stage);
                     errors.push(stage_params(
                         FieldError::new(STAGE, Msg::StageSkip),
                         "stage",
@@ -727,69 +722,32 @@ mod tests {
         let (o, a) = objects();
         let p = project();
         let at = |s: &str| record(&o, &[("process", t("project")), ("stage", t(s))]);
+        let step = |from: &str, to: &Record| decide(&p, &o, Some(&a), Some(&at(from)), to, facts(&[]));
         assert_eq!(
-            refused_fields(decide(
-                &p,
-                &o,
-                Some(&a),
-                Some(&at("prospecting")),
-                &at("negotiation"),
-                facts(&[])
-            )),
+            refused_fields(step("prospecting", &at("negotiation"))),
             [("stage".to_string(), Msg::StageSkip)]
         );
         assert!(matches!(
-            decide(
-                &p,
-                &o,
-                Some(&a),
-                Some(&at("negotiation")),
-                &at("prospecting"),
-                facts(&[])
-            ),
+            step("negotiation", &at("prospecting")),
             Verdict::Allowed { .. }
         ));
         // Lost from anywhere, with its reason.
         assert_eq!(
-            refused_fields(decide(
-                &p,
-                &o,
-                Some(&a),
-                Some(&at("prospecting")),
-                &at("closed_lost"),
-                facts(&[])
-            )),
+            refused_fields(step("prospecting", &at("closed_lost"))),
             [("loss_reason".to_string(), Msg::StageEntryField)]
         );
         let mut lost = at("closed_lost");
         let i = o.fields.iter().position(|f| f.name == "loss_reason").unwrap();
         lost.values[i] = t("price");
-        assert!(matches!(
-            decide(&p, &o, Some(&a), Some(&at("prospecting")), &lost, facts(&[])),
-            Verdict::Allowed { .. }
-        ));
+        assert!(matches!(step("prospecting", &lost), Verdict::Allowed { .. }));
         // Won straight after the last open stage is not a skip.
         assert!(matches!(
-            decide(
-                &p,
-                &o,
-                Some(&a),
-                Some(&at("negotiation")),
-                &at("closed_won"),
-                facts(&[])
-            ),
+            step("negotiation", &at("closed_won")),
             Verdict::Allowed { .. }
         ));
         // A closed opportunity is reopened only by someone who may skip.
         assert_eq!(
-            refused_fields(decide(
-                &p,
-                &o,
-                Some(&a),
-                Some(&at("closed_won")),
-                &at("negotiation"),
-                facts(&[])
-            )),
+            refused_fields(step("closed_won", &at("negotiation"))),
             [("stage".to_string(), Msg::StageReopen)]
         );
     }

@@ -259,8 +259,7 @@ impl Crm {
                 .is_some_and(|b| b.values[i_stage] != after.values[i_stage]);
             let done = match (&activity, after.id()) {
                 (Some(a), Some(id)) if moving_on && before.is_some() => {
-                    store::distinct_texts_where(tx, a, "type", ("opportunity", id), ("status", "completed"))
-                        .await?
+                    completed_activity_types(tx, a, id).await?
                 }
                 _ => Vec::new(),
             };
@@ -363,14 +362,7 @@ impl Crm {
         let done = match &activity {
             Some(a) if next.is_some() => {
                 let mut tx = self.db().begin().await?;
-                let d = store::distinct_texts_where(
-                    &mut tx,
-                    a,
-                    "type",
-                    ("opportunity", id),
-                    ("status", "completed"),
-                )
-                .await?;
+                let d = completed_activity_types(&mut tx, a, id).await?;
                 tx.rollback().await?;
                 d
             }
@@ -486,6 +478,22 @@ fn spell(
         left_at: until,
         seconds: (until.unwrap_or(now) - since).num_seconds().max(0),
     }
+}
+
+/// The types of the activities completed on one opportunity.
+async fn completed_activity_types(
+    tx: &mut Tx,
+    activity: &ObjectDef,
+    opportunity: Uuid,
+) -> Result<Vec<String>, ServiceError> {
+    Ok(store::distinct_texts_where(
+        tx,
+        activity,
+        "type",
+        (process::OBJECT, opportunity),
+        ("status", "completed"),
+    )
+    .await?)
 }
 
 /// Puts derived values into a plan: a new record takes them, an update gains the ones
