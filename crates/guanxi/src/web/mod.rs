@@ -13,6 +13,7 @@ mod list;
 mod lookup;
 mod pages;
 mod privacy;
+mod process;
 mod quality;
 mod record;
 mod search;

@@ -146,6 +146,16 @@ async fn page(
         },
         _ => None,
     };
+    // An opportunity's sales process: where it is, and what moving on needs.
+    let guidance = match object.name.as_str() {
+        guanxi_core::process::OBJECT => match crm.stage_guidance(&v.actor, id, v.locale).await {
+            Ok(g) => Some(super::process::card(v, &g, crm.now())),
+            // No process applies, or (partner users) the processes are not theirs to read.
+            Err(ServiceError::NotFound | ServiceError::Validation(_) | ServiceError::Forbidden(_)) => None,
+            Err(e) => return failure(e, v.locale, Some(v)),
+        },
+        _ => None,
+    };
     // A contact's channel preferences and consent.
     let channels = match object.name.as_str() {
         "contact" => match super::channels::card(crm, v, id).await {
@@ -173,6 +183,7 @@ async fn page(
         @if linkable {
             (quick_actions(crm, v, object, id, quick.as_ref()))
         }
+        @if let Some(card) = &guidance { (card) }
         @if let Some(card) = &glance { (card) }
         @if let Some(card) = &channels { (card) }
         @if let Some(card) = &quality { (card) }

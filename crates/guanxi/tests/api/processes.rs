@@ -381,3 +381,45 @@ async fn without_any_process_opportunities_move_freely() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_opportunity_page_shows_the_path_and_what_the_next_stage_needs() {
+    let app = TestApp::spawn().await;
+    assert_eq!(
+        app.post("/api/v1/sales-processes", project_sales()).await.status,
+        201
+    );
+    let opp = app
+        .create(
+            "opportunities",
+            json!({"name": "深圳新科 CRM", "stage": "prospecting", "close_date": "2026-12-31"}),
+        )
+        .await;
+    let id = opp["id"].as_str().unwrap().to_string();
+    assert_eq!(
+        move_to(&app, &app.token, &id, json!({"stage": "qualification"}))
+            .await
+            .status,
+        200
+    );
+    let mut b = crate::web::Browser::new(&app);
+    b.post(
+        "/login",
+        &[("email", "admin@example.com"), ("password", "admin-password")],
+    )
+    .await;
+    let (status, _, page) = b.get(&format!("/o/opportunities/{id}")).await;
+    assert_eq!(status, 200);
+    // The path, with the current stage marked for screen readers too.
+    assert!(page.contains("项目销售"), "{page}");
+    let current = page.find(r#"aria-current="step""#).expect("current stage");
+    let marked: String = page[current..].chars().take(40).collect();
+    assert!(marked.contains("需求确认"), "{marked}");
+    // What moving on to proposal needs, each missing.
+    assert!(page.contains("推进到“方案报价”需要"), "{page}");
+    for needed in ["拜访", "预算已确认", "金额"] {
+        assert!(page.contains(needed), "{needed}");
+    }
+    assert!(page.contains("Visit the customer and confirm the budget."));
+    app.stop().await;
+}
