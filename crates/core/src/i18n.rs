@@ -514,6 +514,9 @@ pub enum Msg {
     UiStageHistory,
     UiStageMaySkip,
     UiWeightedTotal,
+    UiOpenPipeline,
+    UiVelocitySummary,
+    UiVelocityPerDay,
     UnsupportedDatabase,
     AdminCreated,
     AdminPasswordGenerated,
@@ -1909,6 +1912,17 @@ impl Msg {
             UiStageHistory => ("Stage history", "阶段历史", "階段歷史"),
             UiStageMaySkip => ("You may skip stages.", "你可以跳过阶段。", "你可以跳過階段。"),
             UiWeightedTotal => ("Weighted", "加权金额", "加權金額"),
+            UiOpenPipeline => ("Open pipeline", "在途商机", "在途商機"),
+            UiVelocitySummary => (
+                "Last {days} days: {won} won, {lost} lost · win rate {rate}% · average cycle {cycle} days",
+                "近 {days} 天：赢单 {won}，输单 {lost} · 赢率 {rate}% · 平均成交周期 {cycle} 天",
+                "近 {days} 天：贏單 {won}，輸單 {lost} · 贏率 {rate}% · 平均成交週期 {cycle} 天",
+            ),
+            UiVelocityPerDay => (
+                "velocity {amount} per day",
+                "销售速度 每天 {amount}",
+                "銷售速度 每天 {amount}",
+            ),
             UnsupportedDatabase => (
                 "Unsupported database URL '{url}': use sqlite://PATH or postgres://USER@HOST/DB.",
                 "不支持的数据库地址“{url}”：请使用 sqlite://路径 或 postgres://用户@主机/数据库。",

@@ -213,6 +213,7 @@ impl Crm {
                 Some(&format!("{link} eq '{id}' and stage eq 'closed_won'")),
                 "stage",
                 Some("amount"),
+                None,
             )
             .await
         {

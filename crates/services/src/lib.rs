@@ -19,6 +19,7 @@ pub mod layouts;
 pub mod merge;
 pub mod metadata;
 pub mod permissions;
+pub mod pipeline;
 pub mod privacy;
 pub mod processes;
 pub mod quality;

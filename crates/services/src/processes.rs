@@ -19,9 +19,9 @@ use uuid::Uuid;
 use crate::records::Planned;
 use crate::{Actor, Crm, ServiceError};
 
-const TABLE: &str = "gx_sales_processes";
+pub(crate) const TABLE: &str = "gx_sales_processes";
 
-fn stored(d: &Definition) -> Option<Process> {
+pub(crate) fn stored(d: &Definition) -> Option<Process> {
     let mut p: Process = serde_json::from_str(&d.definition).ok()?;
     p.id = Some(d.id);
     Some(p)

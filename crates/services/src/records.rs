@@ -79,6 +79,8 @@ pub struct Page {
 pub struct Total {
     pub key: Option<String>,
     pub currency: Option<String>,
+    /// The value of the `by` field these records share, when totals were asked by one.
+    pub by: Option<rust_decimal::Decimal>,
     pub count: i64,
     pub sum: Option<rust_decimal::Decimal>,
 }
@@ -848,7 +850,8 @@ impl Crm {
 
     /// Counts (and sums of a money or number field) of the records the actor may read that
     /// match `filter`, grouped by a field's value — a board's column totals. Money is summed
-    /// per currency; every other group has one row.
+    /// per currency; every other group has one row, unless `by` names a number field to
+    /// split it by too (a probability, so the caller can weight each sum exactly).
     pub async fn totals(
         &self,
         actor: &Actor,
@@ -856,6 +859,7 @@ impl Crm {
         filter: Option<&str>,
         group: &str,
         sum: Option<&str>,
+        by: Option<&str>,
     ) -> Result<Vec<Total>, ServiceError> {
         let (_, object) = self.object(object)?;
         let access = self.access(actor, &object);
@@ -887,12 +891,26 @@ impl Crm {
                     .ok_or_else(|| ServiceError::field("sum", Msg::UnknownField))?,
             ),
         };
+        let by = match by {
+            None => None,
+            Some(name) => Some(
+                visible
+                    .field(name)
+                    .filter(|f| {
+                        matches!(
+                            f.field_type,
+                            FieldType::Percent | FieldType::Integer | FieldType::Decimal
+                        )
+                    })
+                    .ok_or_else(|| ServiceError::field("by", Msg::UnknownField))?,
+            ),
+        };
         let mut parts: Vec<Expr<Cond>> = filter.into_iter().collect();
         if let Some(b) = read_branches(&access, &object) {
             parts.push(Expr::Or(b));
         }
         let predicate = Expr::And(parts);
-        let (sql, kinds) = store::totals_sql(self.db().dialect(), &object, &predicate, group, sum);
+        let (sql, kinds) = store::totals_sql(self.db().dialect(), &object, &predicate, group, sum, by);
         let rows = self.db().fetch(sql, &kinds).await?;
         Ok(rows
             .into_iter()
@@ -905,15 +923,21 @@ impl Crm {
                     }
                     _ => None,
                 };
-                let count = row.next().and_then(|a| a.as_int()).unwrap_or(0);
-                let sum = row.next().and_then(|a| match a {
+                let number = |a: Arg| match a {
                     Arg::Decimal(d, _) => Some(d),
                     Arg::Int(i) => Some(rust_decimal::Decimal::from(i)),
                     _ => None,
-                });
+                };
+                let by = match by {
+                    Some(_) => row.next().and_then(number),
+                    None => None,
+                };
+                let count = row.next().and_then(|a| a.as_int()).unwrap_or(0);
+                let sum = row.next().and_then(number);
                 Total {
                     key,
                     currency,
+                    by,
                     count,
                     sum,
                 }

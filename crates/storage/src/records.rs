@@ -387,14 +387,16 @@ pub fn union_list_sql(dialect: Dialect, object: &ObjectDef, branches: &[ListSpec
 }
 
 /// Live records matching `filter`, counted (and `sum` summed, per currency for money) by
-/// the value of `group`. Returns the statement and its column kinds: group value,
-/// currency (money only), count, sum (if asked).
+/// the value of `group`, and by the value of `by` too when given (a weight the caller
+/// multiplies each sum by, exactly, in decimal). Returns the statement and its column
+/// kinds: group value, currency (money only), `by` value (if asked), count, sum (if asked).
 pub fn totals_sql(
     dialect: Dialect,
     object: &ObjectDef,
     filter: &Expr<Cond>,
     group: &FieldDef,
     sum: Option<&FieldDef>,
+    by: Option<&FieldDef>,
 ) -> (Sql, Vec<ColumnKind>) {
     let mut s = Sql::new(dialect);
     let mut kinds = vec![group.column_kind()];
@@ -405,6 +407,11 @@ pub fn totals_sql(
         s.push(", ").ident(c);
         kinds.push(ColumnKind::Text);
         keys.push(c.clone());
+    }
+    if let Some(b) = by {
+        s.push(", ").ident(&b.column);
+        kinds.push(b.column_kind());
+        keys.push(b.column.clone());
     }
     s.push(", COUNT(*)");
     kinds.push(ColumnKind::Int);

@@ -94,6 +94,8 @@ pub fn router(crm: Crm) -> Router {
             get(processes::read).put(processes::put).delete(processes::delete),
         )
         .route("/api/v1/{plural}/{id}/guidance", get(processes::guidance))
+        .route("/api/v1/pipeline", get(processes::pipeline))
+        .route("/api/v1/pipeline/velocity", get(processes::velocity))
         .route(
             "/api/v1/admin/coding-rules",
             get(rules::list_coding_rules).post(rules::add_coding_rule),

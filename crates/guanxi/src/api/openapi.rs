@@ -546,6 +546,38 @@ fn process_paths(paths: &mut Map<String, Json>) {
                        "summary": "The opportunity's process path, what moving on requires, and its stage history",
                        "responses": responses(vec![("200", ok("Guidance", guidance)), ("404", problem_response("No such opportunity, or no process applies"))])}}),
     );
+    let amount = json!({"type": "object", "properties": {"currency": {"type": "string"},
+        "sum": {"type": "string", "description": "Decimal"}, "weighted": {"type": "string", "description": "Each amount times its probability, summed"}}});
+    let amounts = json!({"type": "array", "items": amount});
+    let process_q = json!({"name": "process", "in": "query", "schema": {"type": "string"}, "description": "A process's name; the default process when absent"});
+    let pipeline = json!({"type": "object", "properties": {
+        "process": {"type": "string"}, "process_label": {"type": "string"},
+        "processes": {"type": "array", "items": {"type": "object"}}, "filter": {"type": "string"},
+        "columns": {"type": "array", "items": {"type": "object", "properties": {
+            "stage": {"type": ["string", "null"]}, "label": {"type": "string"}, "probability": {"type": ["string", "null"]},
+            "forecast": {"type": ["string", "null"]}, "outcome": {"type": ["string", "null"]}, "in_process": {"type": "boolean"},
+            "count": {"type": "integer"}, "amounts": amounts.clone(), "filter": {"type": "string"}}}},
+        "open_count": {"type": "integer"}, "open": amounts}});
+    paths.insert(
+        "/api/v1/pipeline".into(),
+        json!({"get": {"operationId": "getPipeline", "tags": ["Sales"],
+                       "summary": "A process's stages with counts, amounts and weighted amounts over the opportunities the reader may read",
+                       "parameters": [process_q.clone(), {"name": "filter", "in": "query", "schema": {"type": "string"}}],
+                       "responses": responses(vec![("200", ok("Pipeline", pipeline)), ("404", problem_response("No sales process is defined")), ("422", problem_response("Unknown process or bad filter"))])}}),
+    );
+    let velocity = json!({"type": "object", "properties": {
+        "process": {"type": "string"}, "days": {"type": "integer"}, "since": {"type": "string", "format": "date-time"},
+        "open_count": {"type": "integer"}, "won": {"type": "integer"}, "lost": {"type": "integer"},
+        "win_rate": {"type": ["string", "null"]}, "average_cycle_days": {"type": ["string", "null"]},
+        "currencies": {"type": "array", "items": {"type": "object"}},
+        "win_reasons": {"type": "array", "items": {"type": "object"}}, "loss_reasons": {"type": "array", "items": {"type": "object"}}}});
+    paths.insert(
+        "/api/v1/pipeline/velocity".into(),
+        json!({"get": {"operationId": "getPipelineVelocity", "tags": ["Sales"],
+                       "summary": "Open count × win rate × average won amount ÷ sales cycle, over deals closed in the last `days` days; with win and loss reasons",
+                       "parameters": [process_q, {"name": "days", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 730, "default": 90}}],
+                       "responses": responses(vec![("200", ok("Velocity", velocity)), ("404", problem_response("No sales process is defined")), ("422", problem_response("Bad days or unknown process"))])}}),
+    );
 }
 
 fn sharing_paths(paths: &mut Map<String, Json>) {

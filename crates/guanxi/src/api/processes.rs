@@ -1,11 +1,13 @@
-//! Sales processes (administrators define them; staff read them) and the stage guidance
-//! of one opportunity.
+//! Sales processes (administrators define them; staff read them), the stage guidance of
+//! one opportunity, and the pipeline and velocity of a process.
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
-use guanxi_services::Crm;
+use guanxi_core::{FieldError, Msg};
+use guanxi_services::pipeline::MAX_VELOCITY_DAYS;
+use guanxi_services::{Crm, ServiceError};
 use serde_json::{Value, json};
 
 use super::{Ctx, Problem, fail, parse_body, parse_id};
@@ -82,4 +84,46 @@ pub(super) async fn guidance(
         .await
         .map_err(fail(&ctx))?;
     Ok(Json(json!(g)))
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+pub(super) struct PipelineParams {
+    process: Option<String>,
+    filter: Option<String>,
+    days: Option<String>,
+}
+
+/// The pipeline of a process (`?process=`, else the default one): its stages with counts,
+/// amounts and weighted amounts over what the reader may read (`?filter=` narrows it).
+pub(super) async fn pipeline(
+    State(crm): State<Crm>,
+    Extension(ctx): Extension<Ctx>,
+    Query(p): Query<PipelineParams>,
+) -> Result<Json<Value>, Problem> {
+    let pipeline = crm
+        .pipeline(&ctx.actor, p.process.as_deref(), p.filter.as_deref(), ctx.locale)
+        .await
+        .map_err(fail(&ctx))?;
+    Ok(Json(json!(pipeline)))
+}
+
+/// How fast a process turns pipeline into won business over the last `?days=` (90).
+pub(super) async fn velocity(
+    State(crm): State<Crm>,
+    Extension(ctx): Extension<Ctx>,
+    Query(p): Query<PipelineParams>,
+) -> Result<Json<Value>, Problem> {
+    let days = match p.days.as_deref().map(str::trim) {
+        None | Some("") => 90,
+        Some(d) => d.parse::<i64>().map_err(|_| {
+            fail(&ctx)(ServiceError::Validation(vec![
+                FieldError::new("days", Msg::InvalidLimit).with("max", MAX_VELOCITY_DAYS),
+            ]))
+        })?,
+    };
+    let v = crm
+        .velocity(&ctx.actor, p.process.as_deref(), days, ctx.locale)
+        .await
+        .map_err(fail(&ctx))?;
+    Ok(Json(json!(v)))
 }

@@ -2,13 +2,20 @@
 //! opportunity's stage by default), each with its count and sum over every matching record
 //! the viewer may read, and its first cards. A card moves by drag and drop (the page
 //! script) or by its arrow buttons (plain forms): both post the version the board showed.
+//!
+//! Opportunities by stage, once sales processes exist, show one process at a time: its
+//! stages in order, each with its weighted amount, the open pipeline's totals and the
+//! process's velocity; a card moves only as the process allows (the write path decides).
 
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use guanxi_core::metadata::FieldType;
+use guanxi_core::process;
 use guanxi_core::values::Record;
+use guanxi_core::values::Value;
 use guanxi_core::{FieldDef, Locale, Msg, ObjectDef, Schema};
+use guanxi_services::pipeline::{Amount, Pipeline, Velocity};
 use guanxi_services::records::{ListQuery, Total};
 use guanxi_services::{Crm, ServiceError};
 use maud::{Markup, html};
@@ -24,6 +31,7 @@ const CARDS: usize = 25;
 pub(super) struct BoardParams {
     pub field: Option<String>,
     pub filter: Option<String>,
+    pub process: Option<String>,
 }
 
 /// One column: the value (none: records without one), its totals and first cards.
@@ -32,6 +40,8 @@ struct Column {
     label: String,
     count: i64,
     sums: Vec<(String, rust_decimal::Decimal)>,
+    /// Weighted sums (amount × probability), for a process's stages.
+    weighted: Vec<(String, rust_decimal::Decimal)>,
     cards: Vec<Record>,
     filter: String,
 }
@@ -49,6 +59,12 @@ fn group_field<'a>(object: &'a ObjectDef, wanted: Option<&str>) -> Option<&'a Fi
         .iter()
         .find_map(|n| object.field(n).filter(|f| f.field_type == FieldType::Picklist))
         .or_else(|| picklists.next())
+}
+
+/// What a board shows besides its columns when it draws a sales process.
+struct ProcessView {
+    pipeline: Pipeline,
+    velocity: Option<Velocity>,
 }
 
 pub(super) async fn board(
@@ -72,34 +88,125 @@ pub(super) async fn board(
         .find(|f| f.field_type == FieldType::Money)
         .cloned();
     let user_filter = params.filter.as_deref().map(str::trim).filter(|f| !f.is_empty());
-    let totals = match crm
+    let by_process = full.name == process::OBJECT && field.name == process::STAGE;
+    let mut shown: Option<ProcessView> = None;
+    let columns = match by_process {
+        true => match crm
+            .pipeline(&v.actor, params.process.as_deref(), user_filter, v.locale)
+            .await
+        {
+            Ok(p) => {
+                let columns = process_columns(&p);
+                // Velocity is a summary: a reader who may not run it still gets the board.
+                let velocity = crm
+                    .velocity(&v.actor, Some(&p.process), VELOCITY_DAYS, v.locale)
+                    .await
+                    .ok();
+                shown = Some(ProcessView {
+                    pipeline: p,
+                    velocity,
+                });
+                Ok(columns)
+            }
+            Err(ServiceError::NotFound) => {
+                picklist_columns(&crm, &v, &full, &field, sum.as_ref(), user_filter).await
+            }
+            Err(e) => Err(e),
+        },
+        false => picklist_columns(&crm, &v, &full, &field, sum.as_ref(), user_filter).await,
+    };
+    let board = Board {
+        full: &full,
+        object: &visible,
+        field: &field,
+        sum: sum.as_ref(),
+        params: &params,
+        process: shown.as_ref(),
+        now: crm.now(),
+    };
+    let mut columns = match columns {
+        Ok(c) => c,
+        Err(ServiceError::Validation(errors)) => {
+            let page = page(&v, &schema, &board, &[], Some(&errors));
+            return html(StatusCode::UNPROCESSABLE_ENTITY, page);
+        }
+        Err(e) => return failure(e, v.locale, Some(&v)),
+    };
+    let sort = match &sum {
+        Some(f) if f.indexed => format!("-{}", f.name),
+        _ => "-created_at".to_string(),
+    };
+    let pages_read = futures_util::future::join_all(columns.iter().filter(|c| c.count > 0).map(|c| {
+        let q = ListQuery {
+            filter: Some(c.filter.clone()),
+            sort: Some(sort.clone()),
+            cursor: None,
+            limit: Some(CARDS),
+            deleted: false,
+        };
+        let (crm, actor, object) = (&crm, &v.actor, &full.name);
+        async move { crm.list(actor, object, &q).await }
+    }))
+    .await;
+    let mut read = pages_read.into_iter();
+    for c in columns.iter_mut().filter(|c| c.count > 0) {
+        match read.next() {
+            Some(Ok(p)) => c.cards = p.records,
+            Some(Err(e)) => return failure(e, v.locale, Some(&v)),
+            None => {}
+        }
+    }
+    let page = page(&v, &schema, &board, &columns, None);
+    html(StatusCode::OK, page)
+}
+
+/// Days the board's velocity looks back over.
+const VELOCITY_DAYS: i64 = 90;
+
+/// A process's columns: its stages in order, then any stage its records hold that it no
+/// longer has.
+fn process_columns(p: &Pipeline) -> Vec<Column> {
+    let pairs = |f: fn(&Amount) -> rust_decimal::Decimal, c: &guanxi_services::pipeline::Column| {
+        c.amounts
+            .iter()
+            .map(|a| (a.currency.clone(), f(a)))
+            .collect::<Vec<_>>()
+    };
+    p.columns
+        .iter()
+        .map(|c| Column {
+            value: c.stage.clone(),
+            label: c.label.clone(),
+            count: c.count,
+            sums: pairs(|a| a.sum, c),
+            weighted: pairs(|a| a.weighted, c),
+            cards: Vec::new(),
+            filter: c.filter.clone(),
+        })
+        .collect()
+}
+
+/// One column per option of the picklist (retired ones while records hold them), then
+/// records without a value or with one no longer offered.
+async fn picklist_columns(
+    crm: &Crm,
+    v: &Viewer,
+    full: &ObjectDef,
+    field: &FieldDef,
+    sum: Option<&FieldDef>,
+    user_filter: Option<&str>,
+) -> Result<Vec<Column>, ServiceError> {
+    let totals = crm
         .totals(
             &v.actor,
             &full.name,
             user_filter,
             &field.name,
-            sum.as_ref().map(|f| f.name.as_str()),
+            sum.map(|f| f.name.as_str()),
+            None,
         )
-        .await
-    {
-        Ok(t) => t,
-        Err(ServiceError::Validation(errors)) => {
-            let page = page(
-                &v,
-                &schema,
-                &full,
-                &visible,
-                &field,
-                sum.as_ref(),
-                &params,
-                &[],
-                Some(&errors),
-            );
-            return html(StatusCode::UNPROCESSABLE_ENTITY, page);
-        }
-        Err(e) => return failure(e, v.locale, Some(&v)),
-    };
-    let mut columns: Vec<Column> = field
+        .await?;
+    let columns: Vec<Column> = field
         .options
         .iter()
         // A retired value keeps its column (and label) while records still hold it.
@@ -142,6 +249,7 @@ pub(super) async fn board(
                 };
                 let of: Vec<&Total> = totals.iter().filter(|t| t.key == value).collect();
                 acc.push(Column {
+                    weighted: Vec::new(),
                     count: of.iter().map(|t| t.count).sum(),
                     sums: of
                         .iter()
@@ -155,72 +263,112 @@ pub(super) async fn board(
             }
             acc
         });
-    let sort = match &sum {
-        Some(f) if f.indexed => format!("-{}", f.name),
-        _ => "-created_at".to_string(),
-    };
-    let pages_read = futures_util::future::join_all(columns.iter().filter(|c| c.count > 0).map(|c| {
-        let q = ListQuery {
-            filter: Some(c.filter.clone()),
-            sort: Some(sort.clone()),
-            cursor: None,
-            limit: Some(CARDS),
-            deleted: false,
-        };
-        let (crm, actor, object) = (&crm, &v.actor, &full.name);
-        async move { crm.list(actor, object, &q).await }
-    }))
-    .await;
-    let mut read = pages_read.into_iter();
-    for c in columns.iter_mut().filter(|c| c.count > 0) {
-        match read.next() {
-            Some(Ok(p)) => c.cards = p.records,
-            Some(Err(e)) => return failure(e, v.locale, Some(&v)),
-            None => {}
+    Ok(columns)
+}
+
+fn money(f: &FieldDef, amount: rust_decimal::Decimal, currency: &str, v: &Viewer) -> String {
+    display(
+        f,
+        &Value::Money {
+            amount,
+            currency: currency.to_string(),
+        },
+        v.fmt(),
+    )
+}
+
+/// Whole days since the opportunity entered its stage.
+fn days_in_stage(full: &ObjectDef, r: &Record, now: chrono::DateTime<chrono::Utc>) -> Option<i64> {
+    match r.get(full, process::STAGE_ENTERED) {
+        Some(Value::DateTime(at)) => Some((now - *at).num_days().max(0)),
+        _ => None,
+    }
+}
+
+/// The open pipeline of the process and how fast it turns into won business.
+fn summary(v: &Viewer, amount: &FieldDef, s: &ProcessView) -> Markup {
+    let locale = v.locale;
+    let p = &s.pipeline;
+    html! {
+        section.pipeline-summary aria-label=(t(locale, Msg::UiOpenPipeline)) {
+            p {
+                strong { (t(locale, Msg::UiOpenPipeline)) } " "
+                (Msg::UiRecordCount.format(locale, &[("count", &p.open_count.to_string())]))
+                @for a in &p.open {
+                    " · " span.psum { (money(amount, a.sum, &a.currency, v)) }
+                    " · " span.pweighted { (t(locale, Msg::UiWeightedTotal)) " " (money(amount, a.weighted, &a.currency, v)) }
+                }
+            }
+            @if let Some(vel) = &s.velocity {
+                p.hint.pvelocity {
+                    (Msg::UiVelocitySummary.format(locale, &[
+                        ("days", &vel.days.to_string()),
+                        ("won", &vel.won.to_string()),
+                        ("lost", &vel.lost.to_string()),
+                        ("rate", &vel.win_rate.map(|r| r.to_string()).unwrap_or_else(|| "—".into())),
+                        ("cycle", &vel.average_cycle_days.map(|c| c.to_string()).unwrap_or_else(|| "—".into())),
+                    ]))
+                    @for c in vel.currencies.iter().filter(|c| c.per_day.is_some()) {
+                        " · " (Msg::UiVelocityPerDay.format(locale, &[("amount", &money(amount, c.per_day.unwrap_or_default(), &c.currency, v))]))
+                    }
+                }
+            }
         }
     }
-    let page = page(
-        &v,
-        &schema,
-        &full,
-        &visible,
-        &field,
-        sum.as_ref(),
-        &params,
-        &columns,
-        None,
-    );
-    html(StatusCode::OK, page)
 }
 
 fn t_no_value(locale: Locale) -> String {
     t(locale, Msg::UiNoValue).to_string()
 }
 
-fn board_query(field: &str, filter: Option<&str>) -> String {
+fn board_query(field: &str, filter: Option<&str>, process: Option<&str>) -> String {
     let mut q = format!("?field={}", pages::enc(field));
     if let Some(f) = filter.filter(|f| !f.trim().is_empty()) {
         q.push_str(&format!("&filter={}", pages::enc(f)));
     }
+    if let Some(p) = process.filter(|p| !p.trim().is_empty()) {
+        q.push_str(&format!("&process={}", pages::enc(p)));
+    }
     q
 }
 
-#[allow(clippy::too_many_arguments)]
+/// What the page draws the board of.
+struct Board<'a> {
+    full: &'a ObjectDef,
+    object: &'a ObjectDef,
+    field: &'a FieldDef,
+    sum: Option<&'a FieldDef>,
+    params: &'a BoardParams,
+    process: Option<&'a ProcessView>,
+    now: chrono::DateTime<chrono::Utc>,
+}
+
 fn page(
     v: &Viewer,
     schema: &Schema,
-    full: &ObjectDef,
-    object: &ObjectDef,
-    field: &FieldDef,
-    sum: Option<&FieldDef>,
-    params: &BoardParams,
+    board: &Board<'_>,
     columns: &[Column],
     errors: Option<&[guanxi_core::FieldError]>,
 ) -> Markup {
+    let Board {
+        full,
+        object,
+        field,
+        sum,
+        params,
+        process: shown,
+        now,
+    } = *board;
     let locale = v.locale;
     let filter = params.filter.as_deref().unwrap_or("");
+    let process_name = shown
+        .map(|s| s.pipeline.process.as_str())
+        .or(params.process.as_deref());
     let base = format!("/o/{}", object.plural);
-    let here = format!("{base}/board{}", board_query(&field.name, Some(filter)));
+    let here = format!(
+        "{base}/board{}",
+        board_query(&field.name, Some(filter), process_name)
+    );
     let title = format!(
         "{} · {}",
         object.plural_label.get(locale),
@@ -235,7 +383,8 @@ fn page(
         .fields
         .iter()
         .find(|f| f.field_type == FieldType::Date && !f.system);
-    let filter_error = errors.and_then(|e| e.first());
+    let process_error = errors.and_then(|e| e.iter().find(|e| e.field == process::PROCESS));
+    let filter_error = errors.and_then(|e| e.iter().find(|e| e.field != process::PROCESS));
     // The columns a card can move to with its buttons: those with a value.
     let targets: Vec<(usize, &Column)> = columns
         .iter()
@@ -259,8 +408,27 @@ fn page(
                     }
                 }
             }
+            @if let Some(s) = shown {
+                div.field.narrow {
+                    label for="process" { (t(locale, Msg::UiSalesProcess)) }
+                    select #process name="process" aria-invalid=[process_error.map(|_| "true")] {
+                        @for c in &s.pipeline.processes {
+                            option value=(c.name) selected[c.name == s.pipeline.process] { (c.label) }
+                        }
+                    }
+                }
+            } @else if let Some(e) = process_error {
+                div.field.narrow {
+                    label for="process" { (t(locale, Msg::UiSalesProcess)) }
+                    input #process name="process" value=(params.process.as_deref().unwrap_or("")) aria-invalid="true" aria-describedby="process-error";
+                    p.error #process-error role="alert" { (e.message(locale)) }
+                }
+            }
             (pages::filter_field(locale, filter, filter_error, Msg::UiBoardHint))
             button.primary type="submit" { (t(locale, Msg::UiApply)) }
+        }
+        @if let (Some(s), Some(f)) = (shown, sum) {
+            (summary(v, f, s))
         }
         p #board-status .status role="status" aria-live="polite" {}
         div.board data-plural=(object.plural) data-field=(field.name) {
@@ -272,7 +440,13 @@ fn page(
                             span.kcount { (Msg::UiRecordCount.format(locale, &[("count", &col.count.to_string())])) }
                             @for (currency, amount) in &col.sums {
                                 @if let Some(f) = sum {
-                                    " · " span.ksum { (display(f, &guanxi_core::values::Value::Money { amount: *amount, currency: currency.clone() }, v.fmt())) }
+                                    " · " span.ksum { (money(f, *amount, currency, v)) }
+                                }
+                            }
+                            @for (currency, amount) in &col.weighted {
+                                @if let Some(f) = sum {
+                                    br;
+                                    span.kweighted { (t(locale, Msg::UiWeightedTotal)) " " (money(f, *amount, currency, v)) }
                                 }
                             }
                         }
@@ -290,6 +464,11 @@ fn page(
                                 @if let Some(d) = date {
                                     @let shown = display(d, field_value(full, r, &d.name), v.fmt());
                                     @if !shown.is_empty() { p.hint { (d.label.get(locale)) " " (shown) } }
+                                }
+                                @if shown.is_some() {
+                                    @if let Some(days) = days_in_stage(full, r, now) {
+                                        p.hint.kdays { (Msg::UiStageDaysIn.format(locale, &[("days", &days.to_string())])) }
+                                    }
                                 }
                                 form.kmove method="post" action={ (base) "/" (id) "/set" } {
                                     input type="hidden" name="csrf" value=(v.csrf);

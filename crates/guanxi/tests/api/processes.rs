@@ -423,3 +423,262 @@ async fn the_opportunity_page_shows_the_path_and_what_the_next_stage_needs() {
     assert!(page.contains("Visit the customer and confirm the budget."));
     app.stop().await;
 }
+
+fn retail_sales() -> Value {
+    json!({
+        "name": "retail", "label": {"en": "Retail", "zh-CN": "零售", "zh-TW": "零售"},
+        "stages": [
+            {"stage": "prospecting", "probability": 30, "forecast": "pipeline"},
+            {"stage": "closed_won", "probability": 100, "forecast": "closed", "outcome": "won"},
+            {"stage": "closed_lost", "probability": 0, "forecast": "omitted", "outcome": "lost"}
+        ]
+    })
+}
+
+fn number(v: &Value) -> rust_decimal::Decimal {
+    v.as_str()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("not a decimal: {v}"))
+}
+
+fn column<'a>(pipeline: &'a Value, stage: &str) -> &'a Value {
+    pipeline["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["stage"] == stage)
+        .unwrap_or_else(|| panic!("no column {stage}: {pipeline}"))
+}
+
+fn amount<'a>(amounts: &'a Value, currency: &str) -> &'a Value {
+    amounts
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["currency"] == currency)
+        .unwrap_or_else(|| panic!("no {currency}: {amounts}"))
+}
+
+#[tokio::test]
+async fn the_pipeline_of_a_process_shows_its_stages_with_exact_weighted_amounts() {
+    let app = TestApp::spawn().await;
+    // An opportunity from before processes existed counts in the default process.
+    app.create(
+        "opportunities",
+        json!({"name": "旧商机", "stage": "proposal", "close_date": "2026-12-31",
+               "amount": {"amount": "100.00", "currency": "CNY"}}),
+    )
+    .await;
+    assert_eq!(
+        app.post("/api/v1/sales-processes", project_sales()).await.status,
+        201
+    );
+    assert_eq!(
+        app.post("/api/v1/sales-processes", retail_sales()).await.status,
+        201
+    );
+    let opp = |name: &str, process: &str, stage: &str, amount: &str, currency: &str| {
+        json!({"name": name, "process": process, "stage": stage, "close_date": "2026-12-31",
+               "amount": {"amount": amount, "currency": currency}})
+    };
+    app.create(
+        "opportunities",
+        opp("华通", "project", "prospecting", "1000.00", "CNY"),
+    )
+    .await;
+    // A rep's own probability weighs instead of the stage's.
+    let mut own = opp("新科", "project", "prospecting", "333.33", "CNY");
+    own["probability"] = json!("33.33");
+    app.create("opportunities", own).await;
+    app.create(
+        "opportunities",
+        opp("Acme", "project", "qualification", "500.00", "USD"),
+    )
+    .await;
+    app.create(
+        "opportunities",
+        opp("门店", "retail", "prospecting", "200.00", "CNY"),
+    )
+    .await;
+
+    let r = app.get("/api/v1/pipeline").await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let p = &r.body;
+    assert_eq!(p["process"], "project");
+    let stages: Vec<&str> = p["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["stage"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        stages,
+        [
+            "prospecting",
+            "qualification",
+            "proposal",
+            "negotiation",
+            "closed_won",
+            "closed_lost"
+        ]
+    );
+    let prospecting = column(p, "prospecting");
+    assert_eq!(prospecting["count"], 2);
+    let cny = amount(&prospecting["amounts"], "CNY");
+    assert_eq!(number(&cny["sum"]), "1333.33".parse().unwrap());
+    // 1000.00 × 10% + 333.33 × 33.33% = 100 + 111.098889, rounded once at the end.
+    assert_eq!(number(&cny["weighted"]), "211.10".parse().unwrap());
+    let usd = amount(&column(p, "qualification")["amounts"], "USD");
+    assert_eq!(number(&usd["weighted"]), "100.00".parse().unwrap());
+    // The old opportunity, without a probability of its own, weighs at its stage's 50%.
+    let proposal = column(p, "proposal");
+    assert_eq!(proposal["count"], 1);
+    assert_eq!(
+        number(&amount(&proposal["amounts"], "CNY")["weighted"]),
+        "50.00".parse().unwrap()
+    );
+    assert_eq!(p["open_count"], 4);
+    let open = amount(&p["open"], "CNY");
+    assert_eq!(number(&open["sum"]), "1433.33".parse().unwrap());
+    assert_eq!(number(&open["weighted"]), "261.10".parse().unwrap());
+
+    // Another process shows only its own stages and opportunities.
+    let r = app.get("/api/v1/pipeline?process=retail").await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["columns"].as_array().unwrap().len(), 3);
+    assert_eq!(r.body["open_count"], 1);
+    assert_eq!(
+        number(&amount(&column(&r.body, "prospecting")["amounts"], "CNY")["weighted"]),
+        "60.00".parse().unwrap()
+    );
+    // A filter narrows; a bad process or filter is named.
+    let r = app.get("/api/v1/pipeline?filter=amount%20gt%20400").await;
+    assert_eq!(r.body["open_count"], 2, "{}", r.body);
+    app.get("/api/v1/pipeline?process=nowhere")
+        .await
+        .assert_problem(422, "process");
+    app.get("/api/v1/pipeline?filter=amount%20wibble%201")
+        .await
+        .assert_problem(422, "filter.amount");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn velocity_is_open_deals_times_win_rate_times_average_won_over_the_cycle() {
+    let app = TestApp::spawn().await;
+    app.get("/api/v1/pipeline").await.assert_problem_status(404);
+    assert_eq!(
+        app.post("/api/v1/sales-processes", project_sales()).await.status,
+        201
+    );
+    let now = chrono::Utc::now();
+    let ten_days_on = (now + chrono::Duration::days(10)).to_rfc3339();
+    let close = |name: &str, stage: &str, amount: &str, extra: Value| {
+        let mut body = json!({"name": name, "stage": stage, "close_date": "2026-12-31",
+               "amount": {"amount": amount, "currency": "CNY"}});
+        for (k, v) in extra.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        body
+    };
+    // Administrators may skip stages: these deals close straight away, ten days after
+    // they were made (the time they entered the closing stage is given).
+    for (name, amount) in [("赢一", "1000.00"), ("赢二", "3000.00")] {
+        app.create(
+            "opportunities",
+            close(
+                name,
+                "closed_won",
+                amount,
+                json!({"win_reason": "price", "stage_entered_at": ten_days_on}),
+            ),
+        )
+        .await;
+    }
+    app.create(
+        "opportunities",
+        close(
+            "输一",
+            "closed_lost",
+            "500.00",
+            json!({"loss_reason": "competitor", "stage_entered_at": ten_days_on}),
+        ),
+    )
+    .await;
+    for (name, amount) in [("开一", "100.00"), ("开二", "200.00")] {
+        app.create("opportunities", close(name, "prospecting", amount, json!({})))
+            .await;
+    }
+    let r = app.get("/api/v1/pipeline/velocity?days=30").await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let v = &r.body;
+    assert_eq!(
+        (v["won"].as_i64(), v["lost"].as_i64(), v["open_count"].as_i64()),
+        (Some(2), Some(1), Some(2))
+    );
+    assert_eq!(number(&v["win_rate"]), "66.7".parse().unwrap());
+    assert_eq!(number(&v["average_cycle_days"]), "10.0".parse().unwrap());
+    let cny = &v["currencies"][0];
+    assert_eq!(cny["currency"], "CNY");
+    assert_eq!(number(&cny["average_won"]), "2000.00".parse().unwrap());
+    // 2 open × 2/3 × 2000 ÷ 10 days.
+    assert_eq!(number(&cny["per_day"]), "266.67".parse().unwrap());
+    assert_eq!(v["win_reasons"][0]["reason"], "price");
+    assert_eq!(v["win_reasons"][0]["count"], 2);
+    assert_eq!(v["loss_reasons"][0]["reason"], "competitor");
+    for bad in ["0", "731", "soon"] {
+        app.get(&format!("/api/v1/pipeline/velocity?days={bad}"))
+            .await
+            .assert_problem(422, "days");
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_board_shows_one_process_at_a_time_with_weighted_totals() {
+    let app = TestApp::spawn().await;
+    assert_eq!(
+        app.post("/api/v1/sales-processes", project_sales()).await.status,
+        201
+    );
+    assert_eq!(
+        app.post("/api/v1/sales-processes", retail_sales()).await.status,
+        201
+    );
+    for (name, process) in [("华通 ERP 项目", "project"), ("门店补货", "retail")] {
+        app.create(
+            "opportunities",
+            json!({"name": name, "process": process, "stage": "prospecting", "close_date": "2026-12-31",
+                   "amount": {"amount": "1000.00", "currency": "CNY"}}),
+        )
+        .await;
+    }
+    let mut b = crate::web::Browser::new(&app);
+    b.post(
+        "/login",
+        &[("email", "admin@example.com"), ("password", "admin-password")],
+    )
+    .await;
+    let (status, _, page) = b.get("/o/opportunities/board").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("项目销售") && page.contains("在途商机"), "{page}");
+    assert!(
+        page.contains("华通 ERP 项目") && !page.contains("门店补货"),
+        "{page}"
+    );
+    assert!(page.contains("加权金额"), "{page}");
+    assert!(page.contains("商务谈判"), "project stages: {page}");
+    let (status, _, page) = b.get("/o/opportunities/board?process=retail").await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("门店补货") && !page.contains("华通 ERP 项目"),
+        "{page}"
+    );
+    // Retail has no negotiation stage: no column for it.
+    assert!(!page.contains("商务谈判"), "{page}");
+    assert!(page.contains("已在此阶段 0 天"), "{page}");
+    let (status, _, page) = b.get("/o/opportunities/board?process=nowhere").await;
+    assert_eq!(status, 422);
+    assert!(page.contains("没有名为“nowhere”的有效销售流程"), "{page}");
+    app.stop().await;
+}
