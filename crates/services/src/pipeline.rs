@@ -375,10 +375,13 @@ impl Crm {
                 .await?;
             for r in &page.records {
                 let created = &r.values[guanxi_core::values::sys::CREATED_AT];
+                // A deal won before its record was made (imported history) has no known
+                // cycle: it is left out rather than counted as zero days.
                 if let (Value::DateTime(c), Some(Value::DateTime(w))) =
                     (created, r.get(o, process::STAGE_ENTERED))
+                    && w > c
                 {
-                    cycle_total += Decimal::from((*w - *c).num_seconds().max(0)) / Decimal::from(86_400);
+                    cycle_total += Decimal::from((*w - *c).num_seconds()) / Decimal::from(86_400);
                     cycle_n += 1;
                 }
             }

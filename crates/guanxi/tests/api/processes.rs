@@ -682,3 +682,30 @@ async fn the_board_shows_one_process_at_a_time_with_weighted_totals() {
     assert!(page.contains("没有名为“nowhere”的有效销售流程"), "{page}");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn every_demo_deal_follows_one_of_the_demo_companys_three_processes() {
+    let app = TestApp::spawn().await;
+    let admin = app.crm.actor_for_email("admin@example.com").await.expect("admin");
+    let summary = guanxi_services::demo::load(&app.crm, &admin, &guanxi_services::demo::Size::small(), 2026)
+        .await
+        .expect("demo");
+    assert_eq!(summary.rejected, 0, "{summary:?}");
+    let mut counted = 0;
+    for (process, stages) in [("project", 6), ("channel", 5), ("retail", 4)] {
+        let r = app.get(&format!("/api/v1/pipeline?process={process}")).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        let columns = r.body["columns"].as_array().unwrap();
+        // Only the process's own stages: no deal sits in a stage its process lacks.
+        assert_eq!(columns.len(), stages, "{process}: {}", r.body);
+        assert!(columns.iter().all(|c| c["in_process"] == true));
+        counted += columns.iter().map(|c| c["count"].as_i64().unwrap()).sum::<i64>();
+    }
+    assert_eq!(counted, summary.opportunities as i64);
+    // Closed deals carry their reasons, so velocity has something to say.
+    let r = app.get("/api/v1/pipeline/velocity?days=730").await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body["won"].as_i64().unwrap() > 0, "{}", r.body);
+    assert!(r.body["win_reasons"].as_array().unwrap().len() > 1, "{}", r.body);
+    app.stop().await;
+}

@@ -488,13 +488,60 @@ const PROJECTS: &[(&str, u32, u32, bool)] = &[
 ];
 
 /// Stage, probability, weight.
-const STAGES: &[((&str, u32), u32)] = &[
-    (("prospecting", 10), 15),
-    (("qualification", 20), 15),
-    (("proposal", 50), 15),
-    (("negotiation", 70), 12),
-    (("closed_won", 100), 25),
-    (("closed_lost", 0), 18),
+type Stages = &'static [((&'static str, u32), u32)];
+
+/// The demo company's sales processes (defined in full by `demo::sales_processes`), how
+/// often a deal follows each, and for each its stages with their default probability and
+/// how often deals are found in them.
+pub const PROCESSES: &[((&str, Stages), u32)] = &[
+    (
+        (
+            "project",
+            &[
+                (("prospecting", 10), 15),
+                (("qualification", 20), 15),
+                (("proposal", 50), 15),
+                (("negotiation", 70), 12),
+                (("closed_won", 100), 25),
+                (("closed_lost", 0), 18),
+            ],
+        ),
+        50,
+    ),
+    (
+        (
+            "channel",
+            &[
+                (("prospecting", 10), 20),
+                (("qualification", 25), 20),
+                (("proposal", 60), 15),
+                (("closed_won", 100), 25),
+                (("closed_lost", 0), 20),
+            ],
+        ),
+        30,
+    ),
+    (
+        (
+            "retail",
+            &[
+                (("prospecting", 30), 30),
+                (("proposal", 60), 20),
+                (("closed_won", 100), 30),
+                (("closed_lost", 0), 20),
+            ],
+        ),
+        20,
+    ),
+];
+
+const WIN_REASONS: &[(&str, u32)] = &[
+    ("product_fit", 30),
+    ("relationship", 25),
+    ("price", 20),
+    ("service", 12),
+    ("delivery", 10),
+    ("other", 3),
 ];
 
 const OPP_TYPES: &[(&str, u32)] = &[("new_business", 55), ("existing_business", 45)];
@@ -1496,7 +1543,9 @@ impl Generator {
             _ => money_obj(cents * 10 / 78 / 10_000 * 10_000, "EUR"),
         };
         put(&mut m, "amount", amount);
-        let (stage, probability) = *weighted(rng, STAGES);
+        let (process, stages) = *weighted(rng, PROCESSES);
+        let (stage, probability) = *weighted(rng, stages);
+        put(&mut m, "process", process);
         put(&mut m, "stage", stage);
         put(&mut m, "probability", probability);
         let closed = stage.starts_with("closed");
@@ -1507,6 +1556,18 @@ impl Generator {
         };
         let close = add_days(today, offset);
         put(&mut m, "close_date", fmt_date(close));
+        // A closed deal entered its closing stage on its close date; an open one has been
+        // in its stage for up to six weeks.
+        let entered = if closed {
+            close
+        } else {
+            add_days(today, -rng.gen_range(0..=42i64))
+        };
+        put(
+            &mut m,
+            "stage_entered_at",
+            cat(&[&fmt_date(entered), "T10:00:00+08:00"]),
+        );
         // The account's name is not known here (only its id), so the deal is named after the
         // project; callers who want "华通精密 - …" prefix the account's short name.
         let name = match rng.gen_range(0..10u32) {
@@ -1533,6 +1594,9 @@ impl Generator {
         }
         if stage == "closed_lost" {
             put(&mut m, "loss_reason", *weighted(rng, LOSS_REASONS));
+        }
+        if stage == "closed_won" {
+            put(&mut m, "win_reason", *weighted(rng, WIN_REASONS));
         }
         if chance(rng, 30) {
             put(&mut m, "description", *pick(rng, OPP_DESCRIPTIONS));
@@ -2566,20 +2630,27 @@ mod tests {
         let parsed = check("opportunity", &records);
         unique(&records, "external_id");
         let mut stages = HashSet::new();
+        let mut processes = HashSet::new();
         let mut currencies = HashSet::new();
         for (r, p) in records.iter().zip(&parsed) {
             let stage = text(r, "stage").expect("stage");
             stages.insert(stage.to_string());
-            let expected = match stage {
-                "prospecting" => 10,
-                "qualification" => 20,
-                "proposal" => 50,
-                "negotiation" => 70,
-                "closed_won" => 100,
-                "closed_lost" => 0,
-                other => panic!("stage {other}"),
-            };
+            // Each deal is at a stage of its process, at that stage's probability.
+            let process = text(r, "process").expect("process");
+            processes.insert(process.to_string());
+            let (_, of) = PROCESSES
+                .iter()
+                .map(|p| p.0)
+                .find(|p| p.0 == process)
+                .expect("known process");
+            let expected = of
+                .iter()
+                .find(|s| s.0.0 == stage)
+                .map(|s| i64::from(s.0.1))
+                .unwrap_or_else(|| panic!("{stage} is not a stage of {process}"));
             assert_eq!(r.get("probability").and_then(Json::as_i64), Some(expected));
+            assert_eq!(stage == "closed_won", r.contains_key("win_reason"));
+            assert!(p.get("stage_entered_at").is_some(), "{r:?}");
             let Some(Value::Date(close)) = p.get("close_date") else {
                 panic!("close_date")
             };
@@ -2594,6 +2665,7 @@ mod tests {
             currencies.insert(currency.clone());
         }
         assert_eq!(stages.len(), 6);
+        assert_eq!(processes.len(), 3);
         assert_eq!(currencies.len(), 3, "{currencies:?}");
     }
 

@@ -4,7 +4,7 @@
 pub mod generate;
 
 use chrono::Utc;
-use serde_json::{Map, Value as Json};
+use serde_json::{Map, Value as Json, json};
 use uuid::Uuid;
 
 use crate::records::MAX_BULK;
@@ -85,6 +85,76 @@ async fn load_many(
     Ok(ids)
 }
 
+fn label(en: &str, zh_cn: &str, zh_tw: &str) -> Json {
+    json!({"en": en, "zh-CN": zh_cn, "zh-TW": zh_tw})
+}
+
+/// The demo company's three ways of selling (the generator's `PROCESSES` places deals in
+/// their stages): project sales with site visits and a technical proposal, channel sales
+/// through registered partner deals, and short retail deals.
+pub fn sales_processes() -> Vec<Json> {
+    let won = json!({"stage": "closed_won", "probability": 100, "forecast": "closed", "outcome": "won",
+        "guidance": label("Hand over to delivery and ask for a reference.", "移交交付团队，并邀请客户做案例推荐。", "移交交付團隊，並邀請客戶做案例推薦。")});
+    let lost = json!({"stage": "closed_lost", "probability": 0, "forecast": "omitted", "outcome": "lost",
+        "entry_fields": ["loss_reason"],
+        "guidance": label("Record why, and plan when to call again.", "记录输单原因，并安排回访时间。", "記錄輸單原因，並安排回訪時間。")});
+    vec![
+        json!({
+            "name": "project", "default": true,
+            "label": label("Project sales", "项目销售", "專案銷售"),
+            "stages": [
+                {"stage": "prospecting", "probability": 10, "forecast": "pipeline",
+                 "guidance": label("Find the decision makers and the project's timetable.", "找到决策人，了解项目时间表。", "找到決策者，了解專案時間表。")},
+                {"stage": "qualification", "probability": 20, "forecast": "pipeline",
+                 "exit_activities": ["visit"],
+                 "checklist": [{"key": "budget_confirmed", "label": label("Budget confirmed", "预算已确认", "預算已確認")}],
+                 "guidance": label("Visit the site; confirm the budget, the need and the timeline.", "上门拜访，确认预算、需求和时间。", "登門拜訪，確認預算、需求和時程。")},
+                {"stage": "proposal", "probability": 50, "forecast": "best_case", "entry_fields": ["amount"],
+                 "guidance": label("Send the solution and the quotation; arrange a technical exchange.", "提交方案和报价，安排技术交流。", "提交方案和報價，安排技術交流。")},
+                {"stage": "negotiation", "probability": 70, "forecast": "commit", "entry_fields": ["amount"],
+                 "guidance": label("Agree price and terms; take the contract through review.", "谈定价格和条款，推动合同评审。", "談定價格和條款，推動合約審查。")},
+                won.clone(), lost.clone()
+            ]
+        }),
+        json!({
+            "name": "channel",
+            "label": label("Channel sales", "渠道销售", "通路銷售"),
+            "stages": [
+                {"stage": "prospecting", "probability": 10, "forecast": "pipeline",
+                 "guidance": label("The partner registers the deal; check it against other channels.", "渠道伙伴报备商机，核对是否与其他渠道冲突。", "通路夥伴報備商機，核對是否與其他通路衝突。")},
+                {"stage": "qualification", "probability": 25, "forecast": "pipeline",
+                 "checklist": [{"key": "registration_approved", "label": label("Deal registration approved", "报备已批准", "報備已核准")}],
+                 "guidance": label("Approve the registration and agree who leads the deal.", "批准报备，明确由谁主导。", "核准報備，明確由誰主導。")},
+                {"stage": "proposal", "probability": 60, "forecast": "best_case", "entry_fields": ["amount"],
+                 "guidance": label("The partner quotes from the partner price book.", "渠道伙伴按渠道价目表报价。", "通路夥伴依通路價目表報價。")},
+                won.clone(), lost.clone()
+            ]
+        }),
+        json!({
+            "name": "retail",
+            "label": label("Retail", "零售", "零售"),
+            "stages": [
+                {"stage": "prospecting", "probability": 30, "forecast": "pipeline",
+                 "guidance": label("Answer within the day and send the catalogue.", "当天回复，并发送产品目录。", "當天回覆，並寄送產品目錄。")},
+                {"stage": "proposal", "probability": 60, "forecast": "commit", "entry_fields": ["amount"],
+                 "guidance": label("Quote from the retail price book and follow up in three days.", "按零售价目表报价，三天内跟进。", "依零售價目表報價，三天內跟進。")},
+                won, lost
+            ]
+        }),
+    ]
+}
+
+/// Defines the demo sales processes unless some are defined already.
+async fn define_processes(crm: &Crm, actor: &Actor) -> Result<(), ServiceError> {
+    if !crm.sales_processes(actor).await?.is_empty() {
+        return Ok(());
+    }
+    for p in sales_processes() {
+        crm.save_sales_process(actor, None, p).await?;
+    }
+    Ok(())
+}
+
 /// Loads the demo company unless the database already has accounts.
 pub async fn load_if_empty(
     crm: &Crm,
@@ -137,6 +207,7 @@ pub async fn load(crm: &Crm, actor: &Actor, size: &Size, seed: u64) -> Result<Su
     let leads: Vec<_> = (0..size.leads).map(|i| g.lead(i)).collect();
     s.leads = load_many(crm, actor, "lead", leads, &mut s.rejected).await?.len();
 
+    define_processes(crm, actor).await?;
     let mut opportunities = Vec::new();
     let mut opportunity_accounts = Vec::new();
     let mut n = 0;
@@ -188,4 +259,30 @@ pub async fn load(crm: &Crm, actor: &Actor, size: &Size, seed: u64) -> Result<Su
         .collect();
     s.cases = load_many(crm, actor, "case", cases, &mut s.rejected).await?.len();
     Ok(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use guanxi_core::process::Process;
+
+    #[test]
+    fn the_generator_places_deals_in_the_stages_the_demo_processes_define() {
+        let defined: Vec<Process> = sales_processes()
+            .into_iter()
+            .map(|p| serde_json::from_value(p).expect("a process"))
+            .collect();
+        assert_eq!(defined.len(), generate::PROCESSES.len());
+        for ((name, stages), _) in generate::PROCESSES {
+            let p = defined.iter().find(|p| p.name == *name).expect("defined");
+            let generated: Vec<(&str, rust_decimal::Decimal)> =
+                stages.iter().map(|((s, pr), _)| (*s, (*pr).into())).collect();
+            let defined: Vec<(&str, rust_decimal::Decimal)> = p
+                .stages
+                .iter()
+                .map(|s| (s.stage.as_str(), s.probability))
+                .collect();
+            assert_eq!(generated, defined, "{name}");
+        }
+    }
 }
