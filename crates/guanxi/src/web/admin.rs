@@ -27,11 +27,14 @@ use uuid::Uuid;
 use super::pages::{self, t};
 use super::{Viewer, csrf_ok, csrf_refused, failure, signed_in};
 
+mod processes;
+
 type Fields = HashMap<String, String>;
 
 /// The setup areas, in the order the pages list them.
-const AREAS: [(&str, Msg); 11] = [
+const AREAS: [(&str, Msg); 12] = [
     ("/admin/objects", Msg::UiObjectsAndFields),
+    ("/admin/sales-processes", Msg::UiSalesProcesses),
     ("/admin/validation-rules", Msg::UiValidationRules),
     ("/admin/coding-rules", Msg::UiCodingRules),
     ("/admin/data-quality", Msg::UiDataQuality),
@@ -105,6 +108,16 @@ pub(super) fn router() -> Router<Crm> {
             "/admin/data-quality/{plural}",
             get(object_quality).post(save_quality_fields),
         )
+        .route(
+            "/admin/sales-processes",
+            get(processes::list).post(processes::add),
+        )
+        .route("/admin/sales-processes/new", get(processes::new))
+        .route(
+            "/admin/sales-processes/{id}",
+            get(processes::edit).post(processes::update),
+        )
+        .route("/admin/sales-processes/{id}/delete", post(processes::delete))
         .route("/admin/duplicate-rules", get(duplicate_rules))
         .route("/admin/duplicate-rules/{object}", post(set_duplicate_rule))
 }

@@ -709,3 +709,110 @@ async fn every_demo_deal_follows_one_of_the_demo_companys_three_processes() {
     assert!(r.body["win_reasons"].as_array().unwrap().len() > 1, "{}", r.body);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn administrators_build_a_process_in_setup_and_each_problem_shows_beside_its_input() {
+    let app = TestApp::spawn().await;
+    let mut b = crate::web::Browser::signed_in(&app, "admin@example.com", "admin-password").await;
+    let (status, _, page) = b.get("/admin/sales-processes").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("尚无销售流程"), "{page}");
+    let (status, _, page) = b.get("/admin/sales-processes/new").await;
+    assert_eq!(status, 200);
+    let token = crate::web::csrf(&page);
+    // One row per stage value: prospecting is row 0, closed_won 4, closed_lost 5.
+    assert!(page.contains(r#"name="s5_entry""#), "{page}");
+    let mut form: Vec<(&str, &str)> = vec![
+        ("csrf", &token),
+        ("name", "retail"),
+        ("label_en", "Retail"),
+        ("label_zh_cn", "零售"),
+        ("label_zh_tw", "零售"),
+        ("active", "on"),
+        ("s0_use", "on"),
+        ("s0_order", "1"),
+        ("s0_probability", "30"),
+        ("s0_forecast", "pipeline"),
+        ("s0_outcome", "open"),
+        ("s0_exit", "amount"),
+        ("s0_exit", "contact"),
+        ("s0_activities", "call"),
+        ("s0_checklist", "quoted | Catalogue sent | 已发目录 | 已寄目錄"),
+        ("s0_guidance_zh_cn", "当天回复客户。"),
+        ("s4_use", "on"),
+        ("s4_order", "2"),
+        ("s4_probability", "100"),
+        ("s4_forecast", "closed"),
+        ("s4_outcome", "won"),
+        ("s5_use", "on"),
+        ("s5_order", "3"),
+        ("s5_probability", "0"),
+        ("s5_forecast", "omitted"),
+        ("s5_outcome", "lost"),
+        ("s5_entry", "loss_reason"),
+    ];
+    // A probability that is not a number is named beside its input; nothing is saved.
+    let mut bad = form.clone();
+    bad.retain(|(k, _)| *k != "s4_probability");
+    bad.push(("s4_probability", "很多"));
+    let (status, _, page) = b.post("/admin/sales-processes", &bad).await;
+    assert_eq!(status, 422, "{page}");
+    assert!(page.contains(r#"id="stage-4-s4_probability-error""#), "{page}");
+    // So is a probability the service refuses, and a bad key.
+    let mut bad = form.clone();
+    bad.retain(|(k, _)| *k != "s4_probability" && *k != "name");
+    bad.push(("s4_probability", "150"));
+    bad.push(("name", "Retail Sales"));
+    let (status, _, page) = b.post("/admin/sales-processes", &bad).await;
+    assert_eq!(status, 422, "{page}");
+    assert!(page.contains(r#"id="stage-4-s4_probability-error""#), "{page}");
+    assert!(page.contains(r#"id="process-name-error""#), "{page}");
+    assert!(
+        page.contains("很多") || page.contains("150"),
+        "the input is kept: {page}"
+    );
+    assert_eq!(app.get("/api/v1/sales-processes").await.body["data"], json!([]));
+
+    let (status, to, _) = b.post("/admin/sales-processes", &form).await;
+    assert_eq!(status, 303);
+    assert!(to.ends_with("?saved=1"), "{to}");
+    let saved = app.get("/api/v1/sales-processes").await.body["data"][0].clone();
+    assert_eq!(saved["name"], "retail");
+    let stages: Vec<&str> = saved["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["stage"].as_str().unwrap())
+        .collect();
+    assert_eq!(stages, ["prospecting", "closed_won", "closed_lost"]);
+    assert_eq!(saved["stages"][0]["exit_fields"], json!(["amount", "contact"]));
+    assert_eq!(saved["stages"][0]["exit_activities"], json!(["call"]));
+    assert_eq!(saved["stages"][0]["checklist"][0]["label"]["zh-TW"], "已寄目錄");
+    // A guidance typed in one language serves all three until translated.
+    assert_eq!(saved["stages"][0]["guidance"]["en"], "当天回复客户。");
+    assert_eq!(saved["stages"][2]["entry_fields"], json!(["loss_reason"]));
+
+    // The edit page shows what is stored; changing the order moves the stage.
+    let (status, _, page) = b.get(&to).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("已保存"), "{page}");
+    assert!(page.contains("已发目录"), "{page}");
+    let id = saved["id"].as_str().unwrap();
+    form.retain(|(k, _)| *k != "s5_order");
+    form.push(("s5_order", "2"));
+    form.retain(|(k, _)| *k != "s4_order");
+    form.push(("s4_order", "3"));
+    let path = format!("/admin/sales-processes/{id}");
+    let (status, _, _) = b.post(&path, &form).await;
+    assert_eq!(status, 303);
+    let saved = app.get(&format!("/api/v1/sales-processes/{id}")).await.body;
+    assert_eq!(saved["stages"][1]["stage"], "closed_lost");
+    let (_, _, page) = b.get("/admin/sales-processes").await;
+    assert!(page.contains("初步接洽 → 输单 → 赢单"), "{page}");
+
+    // Deleting it from setup.
+    let (status, to, _) = b.post(&format!("{path}/delete"), &[("csrf", &token)]).await;
+    assert_eq!((status, to.as_str()), (303, "/admin/sales-processes"));
+    assert_eq!(app.get("/api/v1/sales-processes").await.body["data"], json!([]));
+    app.stop().await;
+}

@@ -72,6 +72,8 @@ async fn only_administrators_reach_the_setup_pages() {
         "/admin/sharing-rules",
         "/admin/tokens",
         "/admin/audit",
+        "/admin/sales-processes",
+        "/admin/sales-processes/new",
     ] {
         let (status, _, page) = rep.get(path).await;
         assert_eq!(status, 403, "{path}");
