@@ -36,6 +36,9 @@ pub enum Which {
     /// The search index: its build from the tables, /api/v1/search over HTTP for a mix of
     /// queries, and how soon a write is found.
     Search,
+    /// A sales process with 10,000 open opportunities (and deals closed in the last 90
+    /// days): the board page, the pipeline and its velocity.
+    Pipeline,
 }
 
 #[derive(Debug, Args)]
@@ -68,6 +71,7 @@ pub async fn run(args: BenchArgs, storage: &Storage) -> anyhow_lite::Result<()> 
         Which::Import => import(&args, storage).await,
         Which::Duplicates => duplicates(&args, storage).await,
         Which::Search => search(&args, storage).await,
+        Which::Pipeline => pipeline(&args, storage).await,
     }
 }
 
@@ -608,21 +612,7 @@ async fn ui(args: &BenchArgs, storage: &Storage) -> anyhow_lite::Result<()> {
     }
     let running = startup::serve(crm.clone(), startup::bind("127.0.0.1:0").await?, false)?;
     let base = running.url();
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()?;
-    let res = client
-        .post(format!("{base}/login"))
-        .form(&[("email", "bench@guanxi.local"), ("password", "bench-password")])
-        .send()
-        .await?;
-    let cookie = res
-        .headers()
-        .get("set-cookie")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .map(str::to_string)
-        .ok_or("sign-in failed")?;
+    let (client, cookie) = signed_in(&base).await?;
     println!(
         "dataset: {total} contacts, {} opportunities; {} requests per page",
         count(&crm, "opportunities").await?,
@@ -653,14 +643,48 @@ async fn ui(args: &BenchArgs, storage: &Storage) -> anyhow_lite::Result<()> {
         let body = client.get(format!("{base}{asset}")).send().await?.bytes().await?;
         println!("{asset}: {:.1} KB", body.len() as f64 / 1024.0);
     }
+    time_pages(&client, &base, &cookie, &pages, args.requests).await?;
+    running.stop().await;
+    Ok(())
+}
+
+/// A client signed in through the browser session as the bench administrator, and its
+/// session cookie.
+async fn signed_in(base: &str) -> anyhow_lite::Result<(reqwest::Client, String)> {
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
+    let res = client
+        .post(format!("{base}/login"))
+        .form(&[("email", "bench@guanxi.local"), ("password", "bench-password")])
+        .send()
+        .await?;
+    let cookie = res
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(str::to_string)
+        .ok_or("sign-in failed")?;
+    Ok((client, cookie))
+}
+
+/// Each page `requests` times after 20 warm-up requests, until its whole body was read.
+async fn time_pages(
+    client: &reqwest::Client,
+    base: &str,
+    cookie: &str,
+    pages: &[(&str, String)],
+    requests: usize,
+) -> anyhow_lite::Result<()> {
     for (name, path) in pages {
-        let mut samples = Vec::with_capacity(args.requests);
+        let mut samples = Vec::with_capacity(requests);
         let mut bytes = 0;
-        for i in 0..args.requests + 20 {
+        for i in 0..requests + 20 {
             let t = Instant::now();
             let res = client
                 .get(format!("{base}{path}"))
-                .header("Cookie", &cookie)
+                .header("Cookie", cookie)
                 .send()
                 .await?
                 .error_for_status()?;
@@ -671,6 +695,112 @@ async fn ui(args: &BenchArgs, storage: &Storage) -> anyhow_lite::Result<()> {
             bytes = body.len();
         }
         report(&format!("{name} ({:.1} KB)", bytes as f64 / 1024.0), samples);
+    }
+    Ok(())
+}
+
+/// The demo company's processes with 10,000 open project opportunities spread over the
+/// open stages, in three currencies with reps' own probabilities on some, and 2,000 deals
+/// won or lost in the last 90 days: the board page (columns, weighted totals, cards and
+/// velocity), the pipeline API and the velocity API.
+async fn pipeline(args: &BenchArgs, storage: &Storage) -> anyhow_lite::Result<()> {
+    let (crm, admin, _keep) = bench_crm(storage).await?;
+    if crm.sales_processes(&admin).await?.is_empty() {
+        for p in guanxi_services::demo::sales_processes() {
+            crm.save_sales_process(&admin, None, p).await?;
+        }
+    }
+    let open_now = crm
+        .pipeline(&admin, Some("project"), None, guanxi_core::Locale::ZhCn)
+        .await?
+        .open_count as usize;
+    if open_now < 10_000 {
+        let stages = ["prospecting", "qualification", "proposal", "negotiation"];
+        let currencies = ["CNY", "CNY", "CNY", "USD", "EUR"];
+        let batch: Vec<Map<String, Json>> = (open_now..10_000)
+            .map(|i| {
+                let mut o = Map::new();
+                o.insert("name".into(), Json::String(format!("项目商机 {i:05}")));
+                o.insert("process".into(), Json::String("project".into()));
+                o.insert("stage".into(), Json::String(stages[i % stages.len()].into()));
+                o.insert("close_date".into(), Json::String("2027-03-31".into()));
+                o.insert(
+                    "amount".into(),
+                    serde_json::json!({"amount": format!("{}.{:02}", 10_000 + (i * 7919) % 990_000, i % 100),
+                                       "currency": currencies[i % currencies.len()]}),
+                );
+                if i % 3 == 0 {
+                    o.insert("probability".into(), Json::String(format!("{}", 5 + i % 90)));
+                }
+                o
+            })
+            .collect();
+        for chunk in batch.chunks(5_000) {
+            crm.bulk(&admin, "opportunity", chunk.to_vec(), None).await?;
+        }
+        let recent = (crm.now() - chrono::Duration::days(30)).to_rfc3339();
+        let closed: Vec<Map<String, Json>> = (0..2_000)
+            .map(|i| {
+                let mut o = Map::new();
+                o.insert("name".into(), Json::String(format!("已结商机 {i:05}")));
+                o.insert("process".into(), Json::String("project".into()));
+                let won = i % 5 < 2;
+                o.insert(
+                    "stage".into(),
+                    Json::String(if won { "closed_won" } else { "closed_lost" }.into()),
+                );
+                if won {
+                    o.insert("win_reason".into(), Json::String("product_fit".into()));
+                } else {
+                    o.insert("loss_reason".into(), Json::String("price".into()));
+                }
+                o.insert("stage_entered_at".into(), Json::String(recent.clone()));
+                o.insert("close_date".into(), Json::String("2026-11-01".into()));
+                o.insert(
+                    "amount".into(),
+                    serde_json::json!({"amount": format!("{}", 50_000 + i * 13), "currency": "CNY"}),
+                );
+                o
+            })
+            .collect();
+        crm.bulk(&admin, "opportunity", closed, None).await?;
+    }
+    let running = startup::serve(crm.clone(), startup::bind("127.0.0.1:0").await?, false)?;
+    let base = running.url();
+    let (client, cookie) = signed_in(&base).await?;
+    println!(
+        "dataset: {} opportunities ({} open in project sales); {} requests per page",
+        count(&crm, "opportunities").await?,
+        crm.pipeline(&admin, Some("project"), None, guanxi_core::Locale::ZhCn)
+            .await?
+            .open_count,
+        args.requests
+    );
+    let big: String = url::form_urlencoded::byte_serialize(b"amount gt 500000").collect();
+    let pages = [
+        (
+            "board page: project sales, 10,000 open (columns, weighted totals, cards, velocity)",
+            "/o/opportunities/board?process=project".to_string(),
+        ),
+        (
+            "board page filtered (amount gt 500000)",
+            format!("/o/opportunities/board?process=project&filter={big}"),
+        ),
+    ];
+    time_pages(&client, &base, &cookie, &pages, args.requests).await?;
+    let token = crm.create_token("bench@guanxi.local", "bench", Some(1)).await?;
+    for path in [
+        "/api/v1/pipeline?process=project",
+        "/api/v1/pipeline/velocity?process=project&days=90",
+    ] {
+        let mut samples = Vec::with_capacity(args.requests);
+        for i in 0..args.requests + 20 {
+            let (d, _) = timed_json(&client, &format!("{base}{path}"), &token).await?;
+            if i >= 20 {
+                samples.push(d);
+            }
+        }
+        report(&format!("GET {path}"), samples);
     }
     running.stop().await;
     Ok(())
