@@ -320,12 +320,47 @@ fn lead() -> ObjectDef {
                 ],
             ),
             budget,
+            text("campaign", 100, l("Campaign", "营销活动", "行銷活動")).indexed(),
+            picklist(
+                "product_interest",
+                l("Product interest", "意向产品线", "意向產品線"),
+                PRODUCT_FAMILIES,
+            ),
+            lookup(
+                "converted_account",
+                "account",
+                l("Converted to account", "转化后的客户", "轉化後的客戶"),
+            ),
+            lookup(
+                "converted_contact",
+                "contact",
+                l("Converted to contact", "转化后的联系人", "轉化後的聯絡人"),
+            ),
+            lookup(
+                "converted_opportunity",
+                "opportunity",
+                l("Converted to opportunity", "转化后的商机", "轉化後的商機"),
+            ),
+            field(
+                "converted_at",
+                FieldType::Datetime,
+                l("Converted at", "转化时间", "轉化時間"),
+            ),
             description(),
             tags(),
             external_id(),
         ],
     )
 }
+
+const PRODUCT_FAMILIES: &[(&str, &str, &str, &str)] = &[
+    ("hardware", "Hardware", "硬件", "硬體"),
+    ("software", "Software", "软件", "軟體"),
+    ("service", "Service", "服务", "服務"),
+    ("consumables", "Consumables", "耗材", "耗材"),
+    ("spare_parts", "Spare parts", "备件", "備件"),
+    ("subscription", "Subscription", "订阅", "訂閱"),
+];
 
 fn opportunity() -> ObjectDef {
     let mut amount = field("amount", FieldType::Money, l("Amount", "金额", "金額")).indexed();
@@ -631,14 +666,7 @@ fn product() -> ObjectDef {
             picklist(
                 "family",
                 l("Product family", "产品线", "產品線"),
-                &[
-                    ("hardware", "Hardware", "硬件", "硬體"),
-                    ("software", "Software", "软件", "軟體"),
-                    ("service", "Service", "服务", "服務"),
-                    ("consumables", "Consumables", "耗材", "耗材"),
-                    ("spare_parts", "Spare parts", "备件", "備件"),
-                    ("subscription", "Subscription", "订阅", "訂閱"),
-                ],
+                PRODUCT_FAMILIES,
             )
             .indexed(),
             picklist(

@@ -538,6 +538,9 @@ pub enum Msg {
     UiChecklist,
     UiChecklistHint,
     UiGuidanceIn,
+    InvalidLink,
+    LeadConvertedReadOnly,
+    LeadConvertOnly,
     UnsupportedDatabase,
     AdminCreated,
     AdminPasswordGenerated,
@@ -1992,6 +1995,21 @@ impl Msg {
                 "Guidance ({language})",
                 "阶段指引（{language}）",
                 "階段指引（{language}）",
+            ),
+            InvalidLink => (
+                "Give “auto”, “new” or the id of a record.",
+                "请填写“auto”、“new”或记录的 ID。",
+                "請填寫「auto」、「new」或記錄的 ID。",
+            ),
+            LeadConvertedReadOnly => (
+                "This lead has been converted and can no longer be changed.",
+                "此线索已转化，不能再修改。",
+                "此線索已轉化，不能再修改。",
+            ),
+            LeadConvertOnly => (
+                "Only converting the lead sets this.",
+                "只能通过转化线索设置此项。",
+                "只能透過轉化線索設定此項。",
             ),
             UnsupportedDatabase => (
                 "Unsupported database URL '{url}': use sqlite://PATH or postgres://USER@HOST/DB.",

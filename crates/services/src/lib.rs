@@ -16,6 +16,7 @@ pub mod identity;
 pub mod import;
 pub mod import_jobs;
 pub mod layouts;
+pub mod leads;
 pub mod merge;
 pub mod metadata;
 pub mod permissions;

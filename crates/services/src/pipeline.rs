@@ -158,7 +158,7 @@ fn rounded(mut amounts: Vec<Amount>) -> Vec<Amount> {
 impl Crm {
     /// The active processes, for any reader of opportunities (partners move their deals
     /// through stages too).
-    async fn active_processes(&self) -> Result<Vec<Process>, ServiceError> {
+    pub(crate) async fn active_processes(&self) -> Result<Vec<Process>, ServiceError> {
         Ok(system::definitions(self.db(), crate::processes::TABLE)
             .await?
             .iter()

@@ -366,6 +366,8 @@ impl Crm {
         self.assign_codes(tx, object, &mut plans, now).await?;
         // Opportunities follow their sales process (stage moves, derived probability).
         self.follow_processes(tx, actor, object, &mut plans, now).await?;
+        // Converted leads are read-only; only a conversion converts.
+        Self::guard_leads(object, &mut plans);
         // The object's validation rules, on each record as it would be written.
         let rules = self.rules_for(tx, object).await?;
         crate::rules::enforce(&rules, object, &mut plans);

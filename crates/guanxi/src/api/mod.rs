@@ -6,6 +6,7 @@ mod channels;
 mod customer;
 mod duplicates;
 pub(crate) mod imports;
+mod leads;
 mod openapi;
 mod privacy;
 mod problem;
@@ -94,6 +95,8 @@ pub fn router(crm: Crm) -> Router {
             get(processes::read).put(processes::put).delete(processes::delete),
         )
         .route("/api/v1/{plural}/{id}/guidance", get(processes::guidance))
+        .route("/api/v1/{plural}/{id}/conversion", get(leads::plan))
+        .route("/api/v1/{plural}/{id}/convert", post(leads::convert))
         .route("/api/v1/pipeline", get(processes::pipeline))
         .route("/api/v1/pipeline/velocity", get(processes::velocity))
         .route(

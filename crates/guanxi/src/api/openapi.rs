@@ -578,6 +578,34 @@ fn process_paths(paths: &mut Map<String, Json>) {
                        "parameters": [process_q, {"name": "days", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 730, "default": 90}}],
                        "responses": responses(vec![("200", ok("Velocity", velocity)), ("404", problem_response("No sales process is defined")), ("422", problem_response("Bad days or unknown process"))])}}),
     );
+    let lead_id = json!({"name": "id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}});
+    let look_alike = json!({"type": "object", "properties": {"id": {"type": "string", "format": "uuid"}, "name": {"type": "string"},
+        "score": {"type": "integer"}, "reasons": {"type": "array", "items": {"type": "object"}}}});
+    paths.insert(
+        "/api/v1/leads/{id}/conversion".into(),
+        json!({"parameters": [lead_id.clone()],
+               "get": {"operationId": "getLeadConversion", "tags": ["Sales"],
+                       "summary": "What converting the lead would link to: look-alike accounts and contacts with score and reasons, the ones chosen by default, and the opportunity it would open",
+                       "responses": responses(vec![("200", ok("Conversion plan", json!({"type": "object", "properties": {
+                           "account": {"type": ["string", "null"]}, "contact": {"type": ["string", "null"]},
+                           "accounts": {"type": "array", "items": look_alike.clone()}, "contacts": {"type": "array", "items": look_alike},
+                           "opportunity": {"type": "object"}}}))),
+                           ("404", problem_response("No such lead")), ("422", problem_response("The lead is converted already"))])}}),
+    );
+    let link = json!({"type": "string", "description": "auto (the best look-alike, else new), new, or a record id", "default": "auto"});
+    paths.insert(
+        "/api/v1/leads/{id}/convert".into(),
+        json!({"parameters": [lead_id],
+               "post": {"operationId": "convertLead", "tags": ["Sales"],
+                        "summary": "Convert the lead into account, contact and opportunity in one transaction, linking to existing look-alikes",
+                        "requestBody": {"required": false, "content": {"application/json": {"schema": {"type": "object", "properties": {
+                            "account": link.clone(), "contact": link,
+                            "opportunity": {"oneOf": [{"type": "boolean", "const": false}, {"type": "object"}], "description": "false: none; fields override the lead's defaults"}}}}}},
+                        "responses": responses(vec![("201", ok("Converted", json!({"type": "object", "properties": {
+                            "lead": {"type": "object"}, "account": {"type": ["object", "null"]}, "account_created": {"type": "boolean"},
+                            "contact": {"type": "object"}, "contact_created": {"type": "boolean"}, "opportunity": {"type": ["object", "null"]}}}))),
+                            ("404", problem_response("No such lead")), ("422", problem_response("Names what stops the conversion (account, contact.email, opportunity.close_date…)"))])}}),
+    );
 }
 
 fn sharing_paths(paths: &mut Map<String, Json>) {

@@ -17,6 +17,7 @@ mod export;
 mod filters;
 mod import;
 mod import_jobs;
+mod leads;
 mod lifecycle;
 mod metadata_edit;
 mod openapi;
