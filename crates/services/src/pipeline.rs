@@ -167,6 +167,16 @@ impl Crm {
             .collect())
     }
 
+    /// The active processes' names and labels, the default one first: what a form offers.
+    pub async fn pipeline_processes(&self, locale: Locale) -> Result<Vec<(String, String)>, ServiceError> {
+        let mut all = self.active_processes().await?;
+        all.sort_by_key(|p| !p.default);
+        Ok(all
+            .into_iter()
+            .map(|p| (p.name, p.label.get(locale).to_string()))
+            .collect())
+    }
+
     /// The process named (else the default one) and the filter of its opportunities:
     /// those of the default process include the ones that name none.
     async fn process_scope(

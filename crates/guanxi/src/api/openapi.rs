@@ -578,7 +578,8 @@ fn process_paths(paths: &mut Map<String, Json>) {
                        "parameters": [process_q, {"name": "days", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 730, "default": 90}}],
                        "responses": responses(vec![("200", ok("Velocity", velocity)), ("404", problem_response("No sales process is defined")), ("422", problem_response("Bad days or unknown process"))])}}),
     );
-    let lead_id = json!({"name": "id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}});
+    let lead_id =
+        json!({"name": "id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}});
     let look_alike = json!({"type": "object", "properties": {"id": {"type": "string", "format": "uuid"}, "name": {"type": "string"},
         "score": {"type": "integer"}, "reasons": {"type": "array", "items": {"type": "object"}}}});
     paths.insert(

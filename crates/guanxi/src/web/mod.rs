@@ -9,6 +9,7 @@ mod channels;
 mod duplicates;
 mod edit;
 mod imports;
+mod leads;
 mod list;
 mod lookup;
 mod pages;
@@ -71,6 +72,7 @@ pub fn router() -> Router<Crm> {
         .route("/o/{plural}/{id}/channels", post(channels::save))
         .route("/o/{plural}/{id}/consents", post(channels::consent))
         .route("/o/{plural}/{id}/restore", post(record::restore))
+        .route("/o/{plural}/{id}/convert", get(leads::form).post(leads::convert))
         .route("/o/{plural}/{id}/personal-data", get(privacy::download))
         .route("/o/{plural}/{id}/erase", post(privacy::erase))
         .route("/o/{plural}/new", get(new_form).post(create))

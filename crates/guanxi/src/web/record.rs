@@ -178,7 +178,9 @@ async fn page(
         Ok(card) => card,
         Err(e) => return failure(e, v.locale, Some(v)),
     };
+    let conversion = super::leads::card(v, object, &record, &names);
     let extra = html! {
+        @if let Some(card) = &conversion { (card) }
         @if let Some(card) = &duplicates { (card) }
         @if linkable {
             (quick_actions(crm, v, object, id, quick.as_ref()))

@@ -223,3 +223,61 @@ async fn the_opportunity_starts_at_the_first_stage_of_the_default_process() {
     assert_eq!(r.body["opportunity"]["stage"], "prospecting");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_rep_converts_a_lead_in_the_browser_choosing_what_to_link() {
+    let app = TestApp::spawn().await;
+    let account = app
+        .create("accounts", json!({"name": "华通精密机械有限公司"}))
+        .await;
+    let lead = app
+        .create(
+            "leads",
+            json!({"status": "qualified", "name": "赵敏", "company": "华通精密机械（上海）", "mobile": "13700001111"}),
+        )
+        .await;
+    let lead_id = id(&lead);
+    let mut b = crate::web::Browser::signed_in(&app, "admin@example.com", "admin-password").await;
+    let (status, _, page) = b.get(&format!("/o/leads/{lead_id}")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains(&format!("/o/leads/{lead_id}/convert")), "{page}");
+    let (status, _, page) = b.get(&format!("/o/leads/{lead_id}/convert")).await;
+    assert_eq!(status, 200);
+    // The known account is offered, chosen, with its score; a new one is the other choice.
+    let offered = format!(
+        r#"id="account-{}" name="account" value="{}" checked"#,
+        id(&account),
+        id(&account)
+    );
+    assert!(page.contains(&offered), "{page}");
+    assert!(page.contains("新建：华通精密机械（上海）"), "{page}");
+    let token = crate::web::csrf(&page);
+    let account_id = id(&account);
+    let mut form = vec![
+        ("csrf", token.as_str()),
+        ("account", account_id.as_str()),
+        ("contact", "new"),
+        ("opportunity", "on"),
+        ("opp_name", "华通 视觉检测"),
+        ("opp_amount", "120000"),
+        ("opp_close_date", "明年"),
+    ];
+    let (status, _, page) = b.post(&format!("/o/leads/{lead_id}/convert"), &form).await;
+    assert_eq!(status, 422, "{page}");
+    assert!(page.contains(r#"id="opp_close_date-error""#), "{page}");
+    assert_eq!(app.list_all("contacts", "").await.len(), 0);
+    form.pop();
+    form.push(("opp_close_date", "2027-03-31"));
+    let (status, to, _) = b.post(&format!("/o/leads/{lead_id}/convert"), &form).await;
+    assert_eq!(status, 303);
+    assert!(to.starts_with("/o/opportunities/"), "{to}");
+    let (_, _, page) = b.get(&to).await;
+    assert!(page.contains("华通 视觉检测"), "{page}");
+    let (_, _, page) = b.get(&format!("/o/leads/{lead_id}")).await;
+    assert!(
+        page.contains("已转化") && page.contains("华通精密机械有限公司"),
+        "{page}"
+    );
+    assert!(!page.contains(&format!("/o/leads/{lead_id}/convert")), "{page}");
+    app.stop().await;
+}
