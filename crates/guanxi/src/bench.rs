@@ -36,6 +36,9 @@ pub enum Which {
     /// The search index: its build from the tables, /api/v1/search over HTTP for a mix of
     /// queries, and how soon a write is found.
     Search,
+    /// Lead conversion with its duplicate check over the contacts (and their accounts):
+    /// half the leads are people and companies already known, half are new.
+    Convert,
     /// A sales process with 10,000 open opportunities (and deals closed in the last 90
     /// days): the board page, the pipeline and its velocity.
     Pipeline,
@@ -72,6 +75,7 @@ pub async fn run(args: BenchArgs, storage: &Storage) -> anyhow_lite::Result<()> 
         Which::Duplicates => duplicates(&args, storage).await,
         Which::Search => search(&args, storage).await,
         Which::Pipeline => pipeline(&args, storage).await,
+        Which::Convert => convert(&args, storage).await,
     }
 }
 
@@ -696,6 +700,93 @@ async fn time_pages(
         }
         report(&format!("{name} ({:.1} KB)", bytes as f64 / 1024.0), samples);
     }
+    Ok(())
+}
+
+/// Converts `requests` leads, half of a known person at a known company (their mobile,
+/// their company's name without its legal suffix), half new, each through the whole
+/// conversion: the look-alike search over accounts and contacts, then account, contact
+/// and opportunity written in one transaction. Times the plan (the duplicate check alone,
+/// as the conversion page asks for it) and the conversion, in the service.
+async fn convert(args: &BenchArgs, storage: &Storage) -> anyhow_lite::Result<()> {
+    let (crm, admin, _keep) = bench_crm(storage).await?;
+    let total = ensure_contacts(&crm, &admin, args.contacts).await?;
+    let known = texts(
+        &crm,
+        "SELECT c.name, c.mobile, a.name FROM contacts c JOIN accounts a ON a.id = c.account \
+         WHERE c.mobile IS NOT NULL AND c.deleted_at IS NULL ORDER BY c.id LIMIT 20000",
+        3,
+    )
+    .await?;
+    if known.is_empty() {
+        return Err("no contacts with an account to convert leads of".into());
+    }
+    let n = args.requests;
+    let stride = (known.len() / n.max(1)).max(1);
+    let leads: Vec<Map<String, Json>> = (0..n)
+        .map(|i| {
+            let mut l = Map::new();
+            l.insert("status".into(), Json::String("qualified".into()));
+            if i % 2 == 0 {
+                let k = &known[(i * stride) % known.len()];
+                l.insert("name".into(), Json::String(k[0].clone()));
+                l.insert("mobile".into(), Json::String(k[1].clone()));
+                let core = k[2].trim_end_matches("有限公司").trim_end_matches("股份");
+                l.insert("company".into(), Json::String(core.to_string()));
+            } else {
+                l.insert("name".into(), Json::String(format!("新客户{i:05}")));
+                l.insert("mobile".into(), Json::String(format!("1990{:07}", i * 7 + 1)));
+                l.insert(
+                    "company".into(),
+                    Json::String(format!("新航{i:05}智能装备有限公司")),
+                );
+            }
+            l
+        })
+        .collect();
+    let mut ids = Vec::with_capacity(n);
+    for chunk in leads.chunks(5_000) {
+        for r in crm.bulk(&admin, "lead", chunk.to_vec(), None).await? {
+            if let Ok((record, _)) = r {
+                ids.extend(record.id());
+            }
+        }
+    }
+    println!(
+        "dataset: {total} contacts, {} accounts; converting {} leads",
+        count(&crm, "accounts").await?,
+        ids.len()
+    );
+    let (mut plans, mut conversions) = (Vec::with_capacity(n), Vec::with_capacity(n));
+    let (mut linked_accounts, mut linked_contacts) = (0, 0);
+    for id in &ids {
+        let t = Instant::now();
+        crm.conversion_plan(&admin, *id).await?;
+        plans.push(t.elapsed());
+        let t = Instant::now();
+        let done = crm
+            .convert_lead(
+                &admin,
+                *id,
+                guanxi_services::leads::Conversion {
+                    opportunity: Some(Map::new()),
+                    ..Default::default()
+                },
+            )
+            .await?;
+        conversions.push(t.elapsed());
+        linked_accounts += usize::from(done.account.as_ref().is_some_and(|a| !a.1));
+        linked_contacts += usize::from(!done.contact.1);
+    }
+    report("conversion plan (duplicate check of company and person)", plans);
+    report(
+        "lead conversion (check, then account, contact, opportunity, lead in one transaction)",
+        conversions,
+    );
+    println!(
+        "linked to existing: {linked_accounts} accounts, {linked_contacts} contacts of {} leads",
+        ids.len()
+    );
     Ok(())
 }
 
