@@ -552,6 +552,8 @@ pub enum Msg {
     UiConvertNoCompany,
     UiLinkTo,
     UiCreateNewNamed,
+    UnknownTerritory,
+    AssignNobody,
     UnsupportedDatabase,
     AdminCreated,
     AdminPasswordGenerated,
@@ -2041,6 +2043,12 @@ impl Msg {
             ),
             UiLinkTo => ("Link to", "关联到", "關聯到"),
             UiCreateNewNamed => ("Create new: {name}", "新建：{name}", "新建：{name}"),
+            UnknownTerritory => ("There is no such territory.", "没有这个区域。", "沒有這個轄區。"),
+            AssignNobody => (
+                "Name at least one active user, a team or a territory with members.",
+                "请至少指定一个在职用户，或有成员的团队或区域。",
+                "請至少指定一位在職使用者，或有成員的團隊或轄區。",
+            ),
             UnsupportedDatabase => (
                 "Unsupported database URL '{url}': use sqlite://PATH or postgres://USER@HOST/DB.",
                 "不支持的数据库地址“{url}”：请使用 sqlite://路径 或 postgres://用户@主机/数据库。",

@@ -746,10 +746,13 @@ async fn convert(args: &BenchArgs, storage: &Storage) -> anyhow_lite::Result<()>
         .collect();
     let mut ids = Vec::with_capacity(n);
     for chunk in leads.chunks(5_000) {
-        for r in crm.bulk(&admin, "lead", chunk.to_vec(), None).await? {
-            if let Ok((record, _)) = r {
-                ids.extend(record.id());
-            }
+        for (record, _) in crm
+            .bulk(&admin, "lead", chunk.to_vec(), None)
+            .await?
+            .into_iter()
+            .flatten()
+        {
+            ids.extend(record.id());
         }
     }
     println!(

@@ -1428,9 +1428,16 @@ impl Crm {
         progress: &mut (dyn FnMut(&Event) + Send),
     ) -> Result<ImportReport, ImportError> {
         let mut deferred = false;
-        let result = self
-            .import_file(actor, object, path, options, progress, &mut deferred)
-            .await;
+        // Imported records without an owner go where the assignment rules say.
+        let result = crate::assignment::with_rules(self.import_file(
+            actor,
+            object,
+            path,
+            options,
+            progress,
+            &mut deferred,
+        ))
+        .await;
         // An import that stopped on an error still builds the indexes it left out (were
         // the process killed instead, startup builds them), and the batches gave the writer
         // a bulk-load cache: give it back, however they ended.

@@ -2,6 +2,7 @@
 //! later the web UI) call: it owns the write path for records, identity, metadata
 //! administration and demo data. Adapters hold no business rules.
 
+pub mod assignment;
 pub mod audit;
 pub mod channels;
 pub mod clock;

@@ -368,6 +368,8 @@ impl Crm {
         self.follow_processes(tx, actor, object, &mut plans, now).await?;
         // Converted leads are read-only; only a conversion converts.
         Self::guard_leads(object, &mut plans);
+        // New records without an owner go where the assignment rules say (when asked).
+        self.assign_owners(tx, object, changes, &mut plans).await?;
         // The object's validation rules, on each record as it would be written.
         let rules = self.rules_for(tx, object).await?;
         crate::rules::enforce(&rules, object, &mut plans);

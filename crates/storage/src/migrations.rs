@@ -228,6 +228,16 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: &[],
         postgres: &[],
     },
+    Migration {
+        version: 16,
+        name: "assignment rules: who owns new leads, in turn",
+        statements: &[
+            "CREATE TABLE gx_assignment_rules (id {uuid} PRIMARY KEY NOT NULL, name {text} NOT NULL, object {text}, \
+             definition {text} NOT NULL, created_at {ts} NOT NULL, updated_at {ts} NOT NULL)",
+        ],
+        sqlite: &[],
+        postgres: &[],
+    },
 ];
 
 pub fn latest_version() -> i64 {

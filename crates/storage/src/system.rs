@@ -1147,7 +1147,7 @@ pub struct Definition {
     pub definition: String,
 }
 
-const DEFINITION_TABLES: [&str; 8] = [
+const DEFINITION_TABLES: [&str; 9] = [
     "gx_teams",
     "gx_sharing_rules",
     "gx_territories",
@@ -1156,6 +1156,7 @@ const DEFINITION_TABLES: [&str; 8] = [
     "gx_quality_settings",
     "gx_duplicate_rules",
     "gx_sales_processes",
+    "gx_assignment_rules",
 ];
 
 fn definition_table(table: &str) -> Result<&'static str> {

@@ -1,5 +1,5 @@
-//! Lead conversion: what converting a lead would link to (its look-alikes among accounts
-//! and contacts), and the conversion itself. Handlers translate; `guanxi_services::leads`
+//! Leads: what converting a lead would link to (its look-alikes among accounts and
+//! contacts), the conversion itself, and the assignment rules that say who owns new ones. Handlers translate; `guanxi_services::leads`
 //! decides.
 
 use axum::body::Bytes;
@@ -115,4 +115,52 @@ pub(super) async fn convert(
             "opportunity": done.opportunity.as_ref().map(|r| json_of("opportunity", r)),
         })),
     ))
+}
+
+pub(super) async fn list_rules(
+    State(crm): State<Crm>,
+    Extension(ctx): Extension<Ctx>,
+) -> Result<Json<Value>, Problem> {
+    let rules = crm.assignment_rules(&ctx.actor).await.map_err(fail(&ctx))?;
+    Ok(Json(json!({"data": rules})))
+}
+
+pub(super) async fn add_rule(
+    State(crm): State<Crm>,
+    Extension(ctx): Extension<Ctx>,
+    body: Bytes,
+) -> Result<(StatusCode, Json<Value>), Problem> {
+    let input = parse_body(ctx.locale, &body)?;
+    let rule = crm
+        .save_assignment_rule(&ctx.actor, None, input)
+        .await
+        .map_err(fail(&ctx))?;
+    Ok((StatusCode::CREATED, Json(json!(rule))))
+}
+
+pub(super) async fn put_rule(
+    State(crm): State<Crm>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Json<Value>, Problem> {
+    let id = parse_id(&ctx, &id)?;
+    let input = parse_body(ctx.locale, &body)?;
+    let rule = crm
+        .save_assignment_rule(&ctx.actor, Some(id), input)
+        .await
+        .map_err(fail(&ctx))?;
+    Ok(Json(json!(rule)))
+}
+
+pub(super) async fn delete_rule(
+    State(crm): State<Crm>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+) -> Result<StatusCode, Problem> {
+    let id = parse_id(&ctx, &id)?;
+    crm.delete_assignment_rule(&ctx.actor, id)
+        .await
+        .map_err(fail(&ctx))?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -96,6 +96,14 @@ pub fn router(crm: Crm) -> Router {
         )
         .route("/api/v1/{plural}/{id}/guidance", get(processes::guidance))
         .route("/api/v1/{plural}/{id}/conversion", get(leads::plan))
+        .route(
+            "/api/v1/admin/assignment-rules",
+            get(leads::list_rules).post(leads::add_rule),
+        )
+        .route(
+            "/api/v1/admin/assignment-rules/{id}",
+            axum::routing::put(leads::put_rule).delete(leads::delete_rule),
+        )
         .route("/api/v1/{plural}/{id}/convert", post(leads::convert))
         .route("/api/v1/pipeline", get(processes::pipeline))
         .route("/api/v1/pipeline/velocity", get(processes::velocity))
@@ -1030,16 +1038,31 @@ async fn export(
     Ok(res)
 }
 
+/// `?assign=true`: the new records without an owner go where the assignment rules say.
+#[derive(Debug, Default, Deserialize)]
+struct AssignParams {
+    assign: Option<String>,
+}
+
+/// Runs a write with the assignment rules when the caller asked for them.
+async fn maybe_assigned<F: std::future::Future>(params: &AssignParams, f: F) -> F::Output {
+    if flag(params.assign.as_deref()) {
+        guanxi_services::assignment::with_rules(f).await
+    } else {
+        f.await
+    }
+}
+
 async fn create(
     State(crm): State<Crm>,
     Extension(ctx): Extension<Ctx>,
     Path(plural): Path<String>,
+    Query(params): Query<AssignParams>,
     body: Bytes,
 ) -> Result<Response, Problem> {
     let object = object_for(&crm, &ctx, &plural)?;
     let input = parse_object_body(ctx.locale, &body)?;
-    let (record, duplicates) = crm
-        .create_checked(&ctx.actor, &object.name, input)
+    let (record, duplicates) = maybe_assigned(&params, crm.create_checked(&ctx.actor, &object.name, input))
         .await
         .map_err(|e| Problem::from_service(e, ctx.locale, false))?;
     let keep = shown(&crm, &ctx, &object);
@@ -1215,6 +1238,7 @@ async fn bulk(
     State(crm): State<Crm>,
     Extension(ctx): Extension<Ctx>,
     Path(plural): Path<String>,
+    Query(params): Query<AssignParams>,
     body: Bytes,
 ) -> Result<Json<Value>, Problem> {
     let object = object_for(&crm, &ctx, &plural)?;
@@ -1258,10 +1282,12 @@ async fn bulk(
             }
         }
     }
-    let results = crm
-        .bulk(&ctx.actor, &object.name, inputs, upsert_on.as_deref())
-        .await
-        .map_err(|e| Problem::from_service(e, ctx.locale, false))?;
+    let results = maybe_assigned(
+        &params,
+        crm.bulk(&ctx.actor, &object.name, inputs, upsert_on.as_deref()),
+    )
+    .await
+    .map_err(|e| Problem::from_service(e, ctx.locale, false))?;
     Ok(Json(bulk_answer(&ctx, results)))
 }
 

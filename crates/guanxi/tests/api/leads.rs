@@ -281,3 +281,176 @@ async fn a_rep_converts_a_lead_in_the_browser_choosing_what_to_link() {
     assert!(!page.contains(&format!("/o/leads/{lead_id}/convert")), "{page}");
     app.stop().await;
 }
+
+async fn user(app: &TestApp, email: &str, name: &str) -> String {
+    app.crm
+        .create_user(guanxi_services::identity::NewUser {
+            email: email.into(),
+            name: name.into(),
+            password: Some("secret-password".into()),
+            is_admin: false,
+            locale: guanxi_core::Locale::ZhCn,
+        })
+        .await
+        .expect("user")
+        .id
+        .to_string()
+}
+
+async fn owner_of(app: &TestApp, body: Value) -> String {
+    let r = app.post("/api/v1/leads?assign=true", body).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    r.body["owner"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn assignment_rules_route_new_leads_by_criteria_in_order_and_in_turn() {
+    let app = TestApp::spawn().await;
+    let east = user(&app, "east@example.com", "华东销售").await;
+    let (b, c) = (
+        user(&app, "b@example.com", "软件一").await,
+        user(&app, "c@example.com", "软件二").await,
+    );
+    let d = user(&app, "d@example.com", "值班").await;
+    let team = app
+        .post("/api/v1/admin/teams", json!({"name": "线索池", "members": [d]}))
+        .await
+        .id();
+    for rule in [
+        json!({"name": "华东制造业", "object": "lead", "order": 1,
+               "criteria": "region eq 'east' and industry eq 'manufacturing'", "users": [east]}),
+        json!({"name": "软件意向", "object": "lead", "order": 2,
+               "criteria": "product_interest eq 'software'", "users": [b, c]}),
+        json!({"name": "其余", "object": "lead", "order": 3, "team": team}),
+    ] {
+        let r = app.post("/api/v1/admin/assignment-rules", rule).await;
+        assert_eq!(r.status, 201, "{}", r.body);
+    }
+    let lead = |extra: Value| {
+        let mut l = json!({"name": "客户", "status": "new"});
+        for (k, v) in extra.as_object().unwrap() {
+            l[k] = v.clone();
+        }
+        l
+    };
+    // The first rule that matches decides.
+    assert_eq!(
+        owner_of(
+            &app,
+            lead(json!({"region": "east", "industry": "manufacturing", "product_interest": "software"}))
+        )
+        .await,
+        east
+    );
+    // In turn among the rule's users.
+    let turns = [
+        owner_of(&app, lead(json!({"product_interest": "software"}))).await,
+        owner_of(&app, lead(json!({"product_interest": "software"}))).await,
+        owner_of(&app, lead(json!({"product_interest": "software"}))).await,
+    ];
+    assert_eq!(turns, [b.clone(), c.clone(), b.clone()]);
+    // The catch-all hands the rest to the team.
+    assert_eq!(owner_of(&app, lead(json!({"region": "north"}))).await, d);
+    // An owner given is kept; without ?assign the creator owns it.
+    assert_eq!(
+        owner_of(&app, lead(json!({"owner": c, "product_interest": "software"}))).await,
+        c
+    );
+    let mine = app
+        .create("leads", lead(json!({"product_interest": "software"})))
+        .await;
+    let me = app
+        .crm
+        .actor_for_email("admin@example.com")
+        .await
+        .unwrap()
+        .user_id
+        .to_string();
+    assert_eq!(mine["owner"], me);
+
+    // Imports follow the rules too.
+    let file = app.dir.path().join("leads.csv");
+    std::fs::write(&file, "姓名,状态,大区,行业\n周杰,new,east,manufacturing\n").unwrap();
+    let admin = app.crm.actor_for_email("admin@example.com").await.unwrap();
+    let report = app
+        .crm
+        .import(
+            &admin,
+            "leads",
+            &file,
+            &guanxi_services::import::ImportOptions::default(),
+            &mut |_: &guanxi_services::import::Event| {},
+        )
+        .await
+        .map_err(|e| e.message(guanxi_core::Locale::En))
+        .unwrap();
+    assert_eq!(report.counts.created, 1, "{report:?}");
+    let imported = app.list_all("leads", "filter=name%20eq%20'周杰'").await;
+    assert_eq!(imported[0]["owner"], east);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn assignment_rules_are_checked_and_only_administrators_set_them() {
+    let app = TestApp::spawn().await;
+    let rep = app.crm.actor_for_email("rep@example.com").await.unwrap().user_id;
+    let r = app
+        .request_as(
+            &app.user_token,
+            Method::POST,
+            "/api/v1/admin/assignment-rules",
+            Some(json!({"name": "x", "object": "lead", "users": [rep]})),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 403);
+    let post = |body: Value| app.post("/api/v1/admin/assignment-rules", body);
+    post(json!({"name": "x", "object": "lead", "criteria": "wibble eq 1", "users": [rep]}))
+        .await
+        .assert_problem(422, "criteria.wibble");
+    post(json!({"name": "x", "object": "lead", "users": [uuid::Uuid::now_v7()]}))
+        .await
+        .assert_problem(422, "users[0]");
+    post(json!({"name": "x", "object": "lead"}))
+        .await
+        .assert_problem(422, "users");
+    post(json!({"name": "x", "object": "nothing", "users": [rep]}))
+        .await
+        .assert_problem(422, "object");
+    let r = post(json!({"name": "x", "object": "lead", "users": [rep]})).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    post(json!({"name": "x", "object": "lead", "users": [rep]}))
+        .await
+        .assert_problem(422, "name");
+    let id = r.id();
+    let r = app
+        .request_as(
+            &app.token,
+            Method::PUT,
+            &format!("/api/v1/admin/assignment-rules/{id}"),
+            Some(json!({"name": "x", "object": "lead", "users": [rep], "active": false})),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    // An inactive rule assigns nothing.
+    let r = app
+        .post(
+            "/api/v1/leads?assign=true",
+            json!({"name": "无人", "status": "new"}),
+        )
+        .await;
+    assert_ne!(r.body["owner"], json!(rep.to_string()));
+    assert_eq!(
+        app.delete(&format!("/api/v1/admin/assignment-rules/{id}"))
+            .await
+            .status,
+        204
+    );
+    let actions = app.audit_actions().await;
+    assert!(
+        actions.iter().any(|a| a == "metadata.assignment_rule.add"),
+        "{actions:?}"
+    );
+    app.stop().await;
+}
