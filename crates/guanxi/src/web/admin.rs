@@ -27,14 +27,16 @@ use uuid::Uuid;
 use super::pages::{self, t};
 use super::{Viewer, csrf_ok, csrf_refused, failure, signed_in};
 
+mod assignment;
 mod processes;
 
 type Fields = HashMap<String, String>;
 
 /// The setup areas, in the order the pages list them.
-const AREAS: [(&str, Msg); 12] = [
+const AREAS: [(&str, Msg); 13] = [
     ("/admin/objects", Msg::UiObjectsAndFields),
     ("/admin/sales-processes", Msg::UiSalesProcesses),
+    ("/admin/assignment-rules", Msg::UiAssignmentRules),
     ("/admin/validation-rules", Msg::UiValidationRules),
     ("/admin/coding-rules", Msg::UiCodingRules),
     ("/admin/data-quality", Msg::UiDataQuality),
@@ -113,6 +115,11 @@ pub(super) fn router() -> Router<Crm> {
             get(processes::list).post(processes::add),
         )
         .route("/admin/sales-processes/new", get(processes::new))
+        .route(
+            "/admin/assignment-rules",
+            get(assignment::list).post(assignment::add),
+        )
+        .route("/admin/assignment-rules/{id}/delete", post(assignment::delete))
         .route(
             "/admin/sales-processes/{id}",
             get(processes::edit).post(processes::update),

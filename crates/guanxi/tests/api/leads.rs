@@ -454,3 +454,54 @@ async fn assignment_rules_are_checked_and_only_administrators_set_them() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn administrators_set_assignment_rules_in_setup() {
+    let app = TestApp::spawn().await;
+    let east = user(&app, "east@example.com", "华东销售").await;
+    let mut b = crate::web::Browser::signed_in(&app, "admin@example.com", "admin-password").await;
+    let (status, _, page) = b.get("/admin/assignment-rules").await;
+    assert_eq!(status, 200);
+    let token = crate::web::csrf(&page);
+    let mut form = vec![
+        ("csrf", token.as_str()),
+        ("name", "华东"),
+        ("object", "lead"),
+        ("order", "1"),
+        ("criteria", "regoin eq 'east'"),
+        ("users", east.as_str()),
+        ("active", "on"),
+    ];
+    let (status, _, page) = b.post("/admin/assignment-rules", &form).await;
+    assert_eq!(status, 422, "{page}");
+    assert!(page.contains(r#"id="rule-criteria-error""#), "{page}");
+    assert!(page.contains("regoin eq"), "the input is kept: {page}");
+    form.retain(|(k, _)| *k != "criteria");
+    form.push(("criteria", "region eq 'east'"));
+    let (status, to, _) = b.post("/admin/assignment-rules", &form).await;
+    assert_eq!((status, to.as_str()), (303, "/admin/assignment-rules"));
+    let (_, _, page) = b.get("/admin/assignment-rules").await;
+    assert!(
+        page.contains("region eq &#39;east&#39;") || page.contains("region eq 'east'"),
+        "{page}"
+    );
+    assert!(page.contains("华东销售"), "{page}");
+    assert_eq!(
+        owner_of(&app, json!({"name": "客户", "status": "new", "region": "east"})).await,
+        east
+    );
+    let rules = app.get("/api/v1/admin/assignment-rules").await.body["data"].clone();
+    let id = rules[0]["id"].as_str().unwrap().to_string();
+    let (status, _, _) = b
+        .post(
+            &format!("/admin/assignment-rules/{id}/delete"),
+            &[("csrf", &token)],
+        )
+        .await;
+    assert_eq!(status, 303);
+    assert_eq!(
+        app.get("/api/v1/admin/assignment-rules").await.body["data"],
+        json!([])
+    );
+    app.stop().await;
+}

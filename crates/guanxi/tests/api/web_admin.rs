@@ -74,6 +74,7 @@ async fn only_administrators_reach_the_setup_pages() {
         "/admin/audit",
         "/admin/sales-processes",
         "/admin/sales-processes/new",
+        "/admin/assignment-rules",
     ] {
         let (status, _, page) = rep.get(path).await;
         assert_eq!(status, 403, "{path}");

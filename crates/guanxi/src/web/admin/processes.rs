@@ -50,13 +50,13 @@ const OUTCOMES: [(Outcome, &str, Msg); 3] = [
 
 /// A submitted (or prefilled) form: single values, and the choices of multiple selects.
 #[derive(Default)]
-struct Posted {
-    one: Fields,
+pub(super) struct Posted {
+    pub(super) one: Fields,
     many: HashMap<String, Vec<String>>,
 }
 
 impl Posted {
-    fn parse(body: &[u8]) -> Posted {
+    pub(super) fn parse(body: &[u8]) -> Posted {
         let mut p = Posted::default();
         for (k, v) in url::form_urlencoded::parse(body) {
             p.many.entry(k.to_string()).or_default().push(v.to_string());
@@ -65,7 +65,7 @@ impl Posted {
         p
     }
 
-    fn chosen(&self, name: &str) -> &[String] {
+    pub(super) fn chosen(&self, name: &str) -> &[String] {
         self.many.get(name).map_or(&[], Vec::as_slice)
     }
 }
