@@ -165,6 +165,15 @@ impl Crm {
         self.data_dir.as_deref()
     }
 
+    /// Counts one use of `key` against a limit per window (in memory, per node).
+    pub(crate) fn over_limit(&self, key: &str, window: chrono::Duration, limit: u32) -> Option<u64> {
+        let now = self.now();
+        match self.limiter.lock() {
+            Ok(mut l) => l.hit_within(key, now, window, limit),
+            Err(poisoned) => poisoned.into_inner().hit_within(key, now, window, limit),
+        }
+    }
+
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
         clock::truncate(self.clock.now())
     }

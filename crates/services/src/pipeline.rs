@@ -11,20 +11,16 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Duration, Utc};
 use guanxi_core::process::{self, Forecast, Outcome, Process};
 use guanxi_core::query::quote;
-use guanxi_core::values::Value;
 use guanxi_core::{FieldError, Locale, Msg};
 use guanxi_storage::system;
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
 
-use crate::records::{ListQuery, MAX_PAGE, Total};
+use crate::records::Total;
 use crate::{Actor, Crm, ServiceError};
 
 /// Longest window velocity looks back over, in days.
 pub const MAX_VELOCITY_DAYS: i64 = 730;
-/// Won opportunities read to measure the sales cycle; beyond this many in the window the
-/// cycle is measured on a sample of them.
-const CYCLE_SAMPLE: usize = 20 * MAX_PAGE;
 
 /// Money in one currency: the sum of the amounts and of the weighted amounts.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -365,41 +361,18 @@ impl Crm {
         let win_rate = (won_n + lost_n > 0)
             .then(|| Decimal::from(won_n) * Decimal::ONE_HUNDRED / Decimal::from(won_n + lost_n));
         // The sales cycle: days from creation to winning, over the deals won in the window.
-        let mut cycle_total = Decimal::ZERO;
-        let mut cycle_n = 0i64;
-        let mut cursor = None;
-        let object = self.schema().object(process::OBJECT).cloned();
-        while let Some(o) = &object {
-            let page = self
-                .list(
-                    actor,
-                    process::OBJECT,
-                    &ListQuery {
-                        filter: Some(format!("{scope} and {won_f} and {closed_since}")),
-                        sort: None,
-                        cursor: cursor.take(),
-                        limit: Some(MAX_PAGE),
-                        deleted: false,
-                    },
-                )
-                .await?;
-            for r in &page.records {
-                let created = &r.values[guanxi_core::values::sys::CREATED_AT];
-                // A deal won before its record was made (imported history) has no known
-                // cycle: it is left out rather than counted as zero days.
-                if let (Value::DateTime(c), Some(Value::DateTime(w))) =
-                    (created, r.get(o, process::STAGE_ENTERED))
-                    && w > c
-                {
-                    cycle_total += Decimal::from((*w - *c).num_seconds()) / Decimal::from(86_400);
-                    cycle_n += 1;
-                }
-            }
-            cursor = page.next_cursor;
-            if cursor.is_none() || cycle_n as usize >= CYCLE_SAMPLE {
-                break;
-            }
-        }
+        // A deal won before its record was made (imported history) has no known cycle: it
+        // is left out rather than counted as zero days.
+        let (cycle_n, cycle_seconds) = self
+            .span_totals(
+                actor,
+                process::OBJECT,
+                Some(&format!("{scope} and {won_f} and {closed_since}")),
+                "created_at",
+                process::STAGE_ENTERED,
+            )
+            .await?;
+        let cycle_total = Decimal::from(cycle_seconds) / Decimal::from(86_400);
         let average_cycle_days = (cycle_n > 0).then(|| (cycle_total / Decimal::from(cycle_n)).round_dp(1));
         let mut currencies: BTreeMap<String, CurrencyVelocity> = BTreeMap::new();
         for (t, is_won) in open

@@ -852,6 +852,46 @@ impl Crm {
         }
     }
 
+    /// Of the records the actor may read that match `filter` and whose datetime `to` is
+    /// after their datetime `from`: how many, and the seconds between the two, summed.
+    pub async fn span_totals(
+        &self,
+        actor: &Actor,
+        object: &str,
+        filter: Option<&str>,
+        from: &str,
+        to: &str,
+    ) -> Result<(i64, i64), ServiceError> {
+        let (_, object) = self.object(object)?;
+        let access = self.access(actor, &object);
+        if !access.may(Operation::Read) {
+            return Err(no_permission());
+        }
+        let visible = access.visible_object(&object);
+        let filter = self.typed_filter(&visible, filter)?;
+        let column = |name: &str| {
+            visible
+                .field(name)
+                .filter(|f| f.field_type == FieldType::Datetime)
+                .map(|f| f.column.clone())
+                .ok_or_else(|| ServiceError::field(name, Msg::UnknownField))
+        };
+        let (from, to) = (column(from)?, column(to)?);
+        let mut parts: Vec<Expr<Cond>> = filter.into_iter().collect();
+        if let Some(b) = read_branches(&access, &object) {
+            parts.push(Expr::Or(b));
+        }
+        let sql = store::span_sql(self.db().dialect(), &object, &Expr::And(parts), &from, &to);
+        let rows = self
+            .db()
+            .fetch(sql, &[guanxi_core::ColumnKind::Int, guanxi_core::ColumnKind::Int])
+            .await?;
+        let mut row = rows.into_iter().next().unwrap_or_default().into_iter();
+        let count = row.next().and_then(|a| a.as_int()).unwrap_or(0);
+        let seconds = row.next().and_then(|a| a.as_int()).unwrap_or(0);
+        Ok((count, seconds))
+    }
+
     /// Counts (and sums of a money or number field) of the records the actor may read that
     /// match `filter`, grouped by a field's value — a board's column totals. Money is summed
     /// per currency; every other group has one row, unless `by` names a number field to

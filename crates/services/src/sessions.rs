@@ -37,18 +37,29 @@ pub struct AddressLimiter {
 }
 
 impl AddressLimiter {
-    /// Counts an attempt; `Some(seconds to wait)` when the address is over its limit.
+    /// Counts a sign-in attempt; `Some(seconds to wait)` when the address is over its limit.
     fn hit(&mut self, address: &str, now: DateTime<Utc>) -> Option<u64> {
+        self.hit_within(address, now, Duration::minutes(1), PER_ADDRESS_PER_MINUTE)
+    }
+
+    /// Counts one use of `key` in fixed windows of `window`; `Some(seconds to wait)` once
+    /// more than `limit` fall in the current one.
+    pub(crate) fn hit_within(
+        &mut self,
+        key: &str,
+        now: DateTime<Utc>,
+        window: Duration,
+        limit: u32,
+    ) -> Option<u64> {
         if self.window.len() > 100_000 {
-            self.window
-                .retain(|_, (start, _)| now - *start < Duration::minutes(1));
+            self.window.retain(|_, (start, _)| now - *start < window);
         }
-        let slot = self.window.entry(address.to_string()).or_insert((now, 0));
-        if now - slot.0 >= Duration::minutes(1) {
+        let slot = self.window.entry(key.to_string()).or_insert((now, 0));
+        if now - slot.0 >= window {
             *slot = (now, 0);
         }
         slot.1 += 1;
-        (slot.1 > PER_ADDRESS_PER_MINUTE).then(|| (60 - (now - slot.0).num_seconds()).max(1) as u64)
+        (slot.1 > limit).then(|| (window - (now - slot.0)).num_seconds().max(1) as u64)
     }
 }
 

@@ -440,6 +440,40 @@ pub fn totals_sql(
     (s, kinds)
 }
 
+/// Over the live records matching `filter` whose `to` time is after their `from` time:
+/// how many, and the seconds between the two summed (columns: count, seconds).
+pub fn span_sql(dialect: Dialect, object: &ObjectDef, filter: &Expr<Cond>, from: &str, to: &str) -> Sql {
+    let mut s = Sql::new(dialect);
+    s.push("SELECT COUNT(*), ");
+    match dialect {
+        Dialect::Sqlite => {
+            s.push("CAST(SUM((julianday(")
+                .ident(to)
+                .push(") - julianday(")
+                .ident(from);
+            s.push(")) * 86400) AS INTEGER)");
+        }
+        Dialect::Postgres => {
+            s.push("CAST(SUM(EXTRACT(EPOCH FROM (")
+                .ident(to)
+                .push(" - ")
+                .ident(from);
+            s.push("))) AS BIGINT)");
+        }
+    }
+    s.push(" FROM ")
+        .ident(&object.table)
+        .push(" WHERE ")
+        .ident("deleted_at")
+        .push(" IS NULL AND ")
+        .ident(to)
+        .push(" > ")
+        .ident(from)
+        .push(" AND ");
+    push_expr(&mut s, filter);
+    s
+}
+
 /// How many live records match `filter`.
 pub fn count_sql(dialect: Dialect, object: &ObjectDef, filter: &Expr<Cond>) -> Sql {
     let mut s = Sql::new(dialect);

@@ -874,6 +874,11 @@ fn field_selection(ctx: &Ctx, shown: Vec<String>, fields: Option<&str>) -> Resul
     Ok(out)
 }
 
+/// A service error as problem+json, for handlers outside `/api` (the public lead form).
+pub(crate) fn problem_response(locale: Locale, e: guanxi_services::ServiceError) -> Response {
+    Problem::from_service(e, locale, false).into_response()
+}
+
 fn record_json(object: &ObjectDef, record: &Record, keep: &[String]) -> Value {
     let mut map = record.to_json(object);
     map.retain(|k, _| keep.iter().any(|f| f == k));

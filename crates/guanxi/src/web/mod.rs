@@ -8,6 +8,7 @@ mod calendar;
 mod channels;
 mod duplicates;
 mod edit;
+mod forms;
 mod imports;
 mod leads;
 mod list;
@@ -44,6 +45,8 @@ pub fn router() -> Router<Crm> {
     Router::new()
         .route("/", get(home))
         .route("/login", get(sign_in_page).post(sign_in))
+        .route("/forms/lead", get(forms::show).post(forms::submit))
+        .route("/forms/lead/thanks", get(forms::thanks))
         .route("/logout", post(sign_out))
         .route("/lang/{tag}", get(set_language))
         .route("/static/app.css", get(stylesheet))

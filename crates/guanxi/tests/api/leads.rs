@@ -505,3 +505,102 @@ async fn administrators_set_assignment_rules_in_setup() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_public_lead_form_takes_leads_and_keeps_robots_and_floods_out() {
+    let app = TestApp::spawn().await;
+    let mut visitor = crate::web::Browser::new(&app);
+    let (status, _, page) = visitor.get("/forms/lead?campaign=expo-2026").await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("联系我们") && page.contains(r#"name="website_url""#),
+        "{page}"
+    );
+    assert!(page.contains(r#"name="campaign" value="expo-2026""#), "{page}");
+
+    // 1. A person.
+    let (status, to, _) = visitor
+        .post(
+            "/forms/lead",
+            &[
+                ("name", "孙丽"),
+                ("company", "宁波海川模具有限公司"),
+                ("mobile", "13655556666"),
+                ("product_interest", "software"),
+                ("description", "想了解 MES 方案"),
+                ("campaign", "expo-2026"),
+                ("website_url", ""),
+                ("submit", "提交"),
+            ],
+        )
+        .await;
+    assert_eq!((status, to.as_str()), (303, "/forms/lead/thanks"));
+    let leads = app.list_all("leads", "").await;
+    assert_eq!(leads.len(), 1);
+    let lead = &leads[0];
+    assert_eq!(lead["source"], "website");
+    assert_eq!(lead["status"], "new");
+    assert_eq!(lead["campaign"], "expo-2026");
+    assert_eq!(lead["product_interest"], "software");
+    assert_eq!(lead["mobile"], "+8613655556666");
+
+    // 2. A robot fills the hidden field: thanked, not stored.
+    let (status, to, _) = visitor
+        .post(
+            "/forms/lead",
+            &[
+                ("name", "Buy now"),
+                ("email", "spam@example.com"),
+                ("website_url", "http://spam.example"),
+            ],
+        )
+        .await;
+    assert_eq!((status, to.as_str()), (303, "/forms/lead/thanks"));
+    assert_eq!(app.list_all("leads", "").await.len(), 1);
+
+    // 3. No way to reach them: said beside the email input, the rest kept.
+    let (status, _, page) = visitor
+        .post("/forms/lead", &[("name", "无名"), ("company", "某厂")])
+        .await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains(r#"id="email-error""#) && page.contains("请留下手机、电话或邮箱"),
+        "{page}"
+    );
+    assert!(page.contains(r#"value="某厂""#), "{page}");
+
+    // 4 and 5. A website's script posts JSON; problems name the field.
+    let post_json = |body: Value| {
+        app.client
+            .post(format!("{}/forms/lead", app.url))
+            .header("Accept-Language", "en")
+            .json(&body)
+            .send()
+    };
+    let r = post_json(json!({"name": "Li Lei", "email": "li.lei@example.com"}))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202);
+    let r = post_json(json!({"name": "Han Meimei", "email": "not-an-email"}))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    assert_eq!(
+        r.headers().get("content-type").unwrap(),
+        "application/problem+json"
+    );
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["errors"][0]["field"], "email", "{body}");
+    assert_eq!(app.list_all("leads", "").await.len(), 2);
+
+    // 6. The sixth submission from one address within ten minutes is refused.
+    let (status, _, page) = visitor
+        .post("/forms/lead", &[("name", "第六"), ("mobile", "13700000006")])
+        .await;
+    assert_eq!(status, 429, "{page}");
+    assert_eq!(app.list_all("leads", "").await.len(), 2);
+    let (status, _, page) = visitor.get("/forms/lead/thanks").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("我们已收到"), "{page}");
+    app.stop().await;
+}
