@@ -7,6 +7,7 @@ pub mod builtin;
 pub mod channels;
 pub mod coding;
 pub mod dedupe;
+pub mod forecast;
 pub mod i18n;
 pub mod import;
 pub mod matching;

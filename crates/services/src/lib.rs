@@ -13,6 +13,7 @@ mod definitions;
 pub mod demo;
 mod error;
 pub mod export;
+pub mod forecasts;
 pub mod identity;
 pub mod import;
 pub mod import_jobs;

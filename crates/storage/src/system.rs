@@ -1147,7 +1147,7 @@ pub struct Definition {
     pub definition: String,
 }
 
-const DEFINITION_TABLES: [&str; 9] = [
+const DEFINITION_TABLES: [&str; 10] = [
     "gx_teams",
     "gx_sharing_rules",
     "gx_territories",
@@ -1157,6 +1157,7 @@ const DEFINITION_TABLES: [&str; 9] = [
     "gx_duplicate_rules",
     "gx_sales_processes",
     "gx_assignment_rules",
+    "gx_quotas",
 ];
 
 fn definition_table(table: &str) -> Result<&'static str> {

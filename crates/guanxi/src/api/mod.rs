@@ -5,6 +5,7 @@ mod access;
 mod channels;
 mod customer;
 mod duplicates;
+pub(crate) mod forecasts;
 pub(crate) mod imports;
 mod leads;
 mod openapi;
@@ -106,6 +107,8 @@ pub fn router(crm: Crm) -> Router {
         )
         .route("/api/v1/{plural}/{id}/convert", post(leads::convert))
         .route("/api/v1/pipeline", get(processes::pipeline))
+        .route("/api/v1/forecasts", get(forecasts::forecast))
+        .route("/api/v1/quotas", get(forecasts::quotas).put(forecasts::put_quota))
         .route("/api/v1/pipeline/velocity", get(processes::velocity))
         .route(
             "/api/v1/admin/coding-rules",

@@ -607,6 +607,32 @@ fn process_paths(paths: &mut Map<String, Json>) {
                             "contact": {"type": "object"}, "contact_created": {"type": "boolean"}, "opportunity": {"type": ["object", "null"]}}}))),
                             ("404", problem_response("No such lead")), ("422", problem_response("Names what stops the conversion (account, contact.email, opportunity.close_date…)"))])}}),
     );
+    let period = json!({"name": "period", "in": "query", "schema": {"type": "string", "pattern": "^[0-9]{4}-(0[1-9]|1[0-2]|[Qq][1-4])$"}, "description": "A month (2026-11) or quarter (2026-Q4); the current quarter when absent"});
+    let figures = json!({"type": "object", "properties": {"pipeline": {"type": "string"}, "best_case": {"type": "string"},
+        "commit": {"type": "string"}, "closed": {"type": "string"}, "quota": {"type": ["string", "null"]}}});
+    paths.insert(
+        "/api/v1/forecasts".into(),
+        json!({"get": {"operationId": "getForecast", "tags": ["Sales"],
+                       "summary": "Per role (its whole branch) and rep: pipeline, best case, commit and closed of the opportunities closing in the period, in one currency, against quota",
+                       "parameters": [period.clone(), {"name": "currency", "in": "query", "schema": {"type": "string"}, "description": "ISO 4217; the caller's currency when absent"}],
+                       "responses": responses(vec![("200", ok("Forecast", json!({"type": "object", "properties": {
+                           "period": {"type": "string"}, "currency": {"type": "string"}, "other_currencies": {"type": "integer"},
+                           "lines": {"type": "array", "items": {"type": "object", "properties": {
+                               "role": {"type": ["string", "null"]}, "name": {"type": "string"}, "depth": {"type": "integer"},
+                               "total": figures, "forecast": {"type": "string"}, "attainment": {"type": ["string", "null"]},
+                               "people": {"type": "array", "items": {"type": "object"}}}}}}}))),
+                           ("422", problem_response("Bad period"))])}}),
+    );
+    let quota = json!({"type": "object", "required": ["user", "period"], "properties": {"user": {"type": "string", "format": "uuid"},
+        "period": {"type": "string"}, "amount": {"type": ["string", "number", "null"], "description": "null removes the quota"}, "currency": {"type": "string"}}});
+    paths.insert(
+        "/api/v1/quotas".into(),
+        json!({"get": {"operationId": "listQuotas", "tags": ["Sales"], "summary": "The quotas of a period (administrators)", "parameters": [period],
+                       "responses": responses(vec![("200", ok("Quotas", json!({"type": "object", "properties": {"data": {"type": "array", "items": quota.clone()}}}))), ("403", problem_response("Not allowed"))])},
+               "put": {"operationId": "putQuota", "tags": ["Sales"], "summary": "Set or remove a rep's quota for a month or quarter (administrators; audited)",
+                       "requestBody": {"required": true, "content": {"application/json": {"schema": quota}}},
+                       "responses": responses(vec![("200", ok("Quota", json!({"type": "object"}))), ("403", problem_response("Not allowed")), ("422", problem_response("Names the bad field"))])}}),
+    );
 }
 
 fn sharing_paths(paths: &mut Map<String, Json>) {

@@ -266,7 +266,7 @@ async fn picklist_columns(
     Ok(columns)
 }
 
-fn money(f: &FieldDef, amount: rust_decimal::Decimal, currency: &str, v: &Viewer) -> String {
+pub(super) fn money(f: &FieldDef, amount: rust_decimal::Decimal, currency: &str, v: &Viewer) -> String {
     display(
         f,
         &Value::Money {

@@ -8,6 +8,7 @@ mod calendar;
 mod channels;
 mod duplicates;
 mod edit;
+mod forecasts;
 mod forms;
 mod imports;
 mod leads;
@@ -52,6 +53,8 @@ pub fn router() -> Router<Crm> {
         .route("/static/app.css", get(stylesheet))
         .route("/static/app.js", get(script))
         .route("/calendar", get(calendar::calendar))
+        .route("/forecasts", get(forecasts::forecast))
+        .route("/forecasts/quota", post(forecasts::set_quota))
         .route("/search", get(search::search_page))
         .route("/o/{plural}", get(list::list))
         .route("/o/{plural}/bulk", post(list::bulk))

@@ -65,6 +65,11 @@ pub(super) fn layout(
                         a.cal-link href="/calendar" aria-current=[here.starts_with("/calendar").then_some("page")] {
                             (t(locale, Msg::UiCalendar))
                         }
+                        @if viewer.is_some_and(|v| v.actor.kind == guanxi_core::access::UserKind::Internal) {
+                            a.cal-link href="/forecasts" aria-current=[here.starts_with("/forecasts").then_some("page")] {
+                                (t(locale, Msg::UiForecasts))
+                            }
+                        }
                     }
                     @if viewer.is_some_and(|v| v.actor.kind != guanxi_core::access::UserKind::Portal) {
                         // Without JS a plain GET form; app.js adds results as the user types.

@@ -15,6 +15,7 @@ mod customer360;
 mod duplicates;
 mod export;
 mod filters;
+mod forecasts;
 mod import;
 mod import_jobs;
 mod leads;
