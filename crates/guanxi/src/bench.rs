@@ -721,6 +721,18 @@ async fn convert(args: &BenchArgs, storage: &Storage) -> anyhow_lite::Result<()>
     if known.is_empty() {
         return Err("no contacts with an account to convert leads of".into());
     }
+    // As a server runs: the search index open (it proposes companies by name) and kept
+    // current from the change feed.
+    crm.open_search(guanxi_core::Locale::En)?;
+    if !crm.search_built() {
+        let start = Instant::now();
+        let n = crm.rebuild_search().await?;
+        eprintln!(
+            "search index built: {n} records in {:.1}s",
+            start.elapsed().as_secs_f64()
+        );
+    }
+    let indexer = tokio::spawn(crm.clone().run_indexer());
     let n = args.requests;
     let stride = (known.len() / n.max(1)).max(1);
     let leads: Vec<Map<String, Json>> = (0..n)
@@ -790,6 +802,8 @@ async fn convert(args: &BenchArgs, storage: &Storage) -> anyhow_lite::Result<()>
         "linked to existing: {linked_accounts} accounts, {linked_contacts} contacts of {} leads",
         ids.len()
     );
+    indexer.abort();
+    crm.close_search();
     Ok(())
 }
 

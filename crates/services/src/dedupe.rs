@@ -21,6 +21,9 @@ use crate::{Actor, Crm, ServiceError};
 
 const TABLE: &str = "gx_duplicate_rules";
 
+/// Records the search index proposes for a company's core name (scored like the others).
+const CANDIDATES_FROM_SEARCH: usize = 50;
+
 /// Pairs scoring at least this are duplicates unless a rule for the object says otherwise.
 pub const DEFAULT_THRESHOLD: u8 = 50;
 
@@ -522,7 +525,20 @@ impl Crm {
         if let (Some(i), Some(c)) = (company_field, company) {
             let core = guanxi_core::matching::company_core(&c);
             if core.chars().count() >= 2 {
-                conds.push(format!("{} contains {}", def.fields[i].name, quote(&core)));
+                let name = &def.fields[i].name;
+                // Names that begin with the core are an index range; names with a city or
+                // another word before it come from the search index, which knows every
+                // word of every name. Without one (the command line) the table is
+                // searched for the core anywhere in the name.
+                conds.push(format!("{name} starts_with {}", quote(&core)));
+                match self.search_candidates(&def.name, &core, CANDIDATES_FROM_SEARCH) {
+                    Some(ids) if !ids.is_empty() => {
+                        let list: Vec<String> = ids.iter().map(|id| format!("'{id}'")).collect();
+                        conds.push(format!("id in ({})", list.join(", ")));
+                    }
+                    Some(_) => {}
+                    None => conds.push(format!("{name} contains {}", quote(&core))),
+                }
             }
         }
         conds.sort();

@@ -106,6 +106,11 @@ impl Crm {
         Ok(self.search.get_or_init(|| s).clone())
     }
 
+    /// Whether this node's index is open and was built from the tables.
+    pub fn search_built(&self) -> bool {
+        self.search.get().is_some_and(|s| s.index.cursor().built)
+    }
+
     /// Stops writing to the index and releases its directory (at shutdown).
     pub fn close_search(&self) {
         if let Some(s) = self.search.get() {
@@ -413,6 +418,14 @@ impl Crm {
             fetch *= 4;
         }
         self.describe(actor, found).await
+    }
+
+    /// Ids of one object's records the index finds for `q`, best first; `None` when this
+    /// node has no index open (the command line), or it cannot answer.
+    pub(crate) fn search_candidates(&self, object: &str, q: &str, limit: usize) -> Option<Vec<Uuid>> {
+        let s = self.search.get()?;
+        let hits = s.index.search(q, Some(&[object.to_string()]), limit, 0).ok()?;
+        Some(hits.into_iter().map(|h| h.id).collect())
     }
 
     /// The records with these ids the actor may read, with the fields they may not read blanked.
