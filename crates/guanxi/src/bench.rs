@@ -60,6 +60,10 @@ pub struct BenchArgs {
     /// import: write the file in GB18030 (as Excel in China saves CSV) instead of UTF-8.
     #[arg(long)]
     gb18030: bool,
+    /// convert: keep the search index as built instead of following the writes (shows what
+    /// the indexer's commits cost the conversions running beside them).
+    #[arg(long)]
+    no_indexer: bool,
 }
 
 pub async fn run(args: BenchArgs, storage: &Storage) -> anyhow_lite::Result<()> {
@@ -732,7 +736,7 @@ async fn convert(args: &BenchArgs, storage: &Storage) -> anyhow_lite::Result<()>
             start.elapsed().as_secs_f64()
         );
     }
-    let indexer = tokio::spawn(crm.clone().run_indexer());
+    let indexer = (!args.no_indexer).then(|| tokio::spawn(crm.clone().run_indexer()));
     let n = args.requests;
     let stride = (known.len() / n.max(1)).max(1);
     let leads: Vec<Map<String, Json>> = (0..n)
@@ -802,7 +806,9 @@ async fn convert(args: &BenchArgs, storage: &Storage) -> anyhow_lite::Result<()>
         "linked to existing: {linked_accounts} accounts, {linked_contacts} contacts of {} leads",
         ids.len()
     );
-    indexer.abort();
+    if let Some(i) = indexer {
+        i.abort();
+    }
     crm.close_search();
     Ok(())
 }

@@ -552,10 +552,17 @@ impl Crm {
         for cond in conds {
             let q = ListQuery {
                 filter: Some(cond),
-                limit: Some(MAX_PAGE),
+                limit: Some(MAX_BLOCK + 1),
                 ..Default::default()
             };
-            for r in self.list(actor, &def.name, &q).await?.records {
+            let records = self.list(actor, &def.name, &q).await?.records;
+            // As with blocks: a value shared by more records than a block holds (a common
+            // name, a switchboard) is no evidence by itself; a true look-alike also shares
+            // something rarer, and is found through that.
+            if records.len() > MAX_BLOCK {
+                continue;
+            }
+            for r in records {
                 let Some(id) = r.id() else { continue };
                 if Some(id) == own || !seen.insert(id) {
                     continue;

@@ -604,3 +604,43 @@ async fn the_public_lead_form_takes_leads_and_keeps_robots_and_floods_out() {
     assert!(page.contains("我们已收到"), "{page}");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_name_hundreds_share_is_no_evidence_but_the_mobile_still_finds_the_person() {
+    let app = TestApp::spawn().await;
+    let records: Vec<Value> = (0..205)
+        .map(|i| json!({"name": "张伟", "mobile": format!("1380000{i:04}")}))
+        .collect();
+    let r = app
+        .post("/api/v1/contacts/bulk", json!({"records": records}))
+        .await;
+    assert_eq!(r.body["created"], 205, "{}", r.body);
+    let known = app
+        .list_all("contacts", "filter=mobile%20eq%20'+8613800000150'")
+        .await;
+    let lead = app
+        .create(
+            "leads",
+            json!({"status": "new", "name": "张伟", "mobile": "13800000150"}),
+        )
+        .await;
+    let plan = app.get(&format!("/api/v1/leads/{}/conversion", id(&lead))).await;
+    assert_eq!(plan.body["contact"], known[0]["id"], "{}", plan.body);
+    assert_eq!(
+        plan.body["contacts"].as_array().unwrap().len(),
+        1,
+        "{}",
+        plan.body
+    );
+    let stranger = app
+        .create(
+            "leads",
+            json!({"status": "new", "name": "张伟", "mobile": "13999999999"}),
+        )
+        .await;
+    let plan = app
+        .get(&format!("/api/v1/leads/{}/conversion", id(&stranger)))
+        .await;
+    assert!(plan.body["contact"].is_null(), "{}", plan.body);
+    app.stop().await;
+}
