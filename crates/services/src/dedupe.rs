@@ -562,18 +562,25 @@ impl Crm {
             if records.len() > MAX_BLOCK {
                 continue;
             }
+            let records: Vec<Record> = records
+                .into_iter()
+                .filter(|r| r.id().is_some_and(|id| Some(id) != own && seen.insert(id)))
+                .collect();
+            // The candidates' companies, read together rather than one query each.
+            let unknown: std::collections::HashSet<Uuid> = records
+                .iter()
+                .filter_map(|r| match layout.account.and_then(|i| r.values.get(i)) {
+                    Some(Value::Uuid(a)) if !accounts.contains_key(a) => Some(*a),
+                    _ => None,
+                })
+                .collect();
+            if !unknown.is_empty() {
+                let ids: Vec<Uuid> = unknown.into_iter().collect();
+                accounts.extend(self.names_of(actor, "account", &ids).await?);
+            }
             for r in records {
                 let Some(id) = r.id() else { continue };
-                if Some(id) == own || !seen.insert(id) {
-                    continue;
-                }
-                let mut acc = accounts.clone();
-                if let Some(Value::Uuid(a)) = layout.account.and_then(|i| r.values.get(i))
-                    && !acc.contains_key(a)
-                {
-                    acc.extend(self.names_of(actor, "account", &[*a]).await?);
-                }
-                let s = dedupe::score(layout.kind, &facts, &layout.facts(&r, &acc));
+                let s = dedupe::score(layout.kind, &facts, &layout.facts(&r, &accounts));
                 if s.score >= threshold {
                     let (name, external_id) = layout.label(&r);
                     out.push(Match {

@@ -333,10 +333,12 @@ impl Crm {
             )]));
         }
         let (account_input, mut contact_input) = self.conversion_inputs(&lead_def, &lead);
+        let started = std::time::Instant::now();
         let accounts = match &account_input {
             Some(a) => self.look_alikes(actor, "account", a).await?,
             None => Vec::new(),
         };
+        let accounts_took = started.elapsed();
         let account = accounts.first().map(|m| m.id);
         if let Some(a) = account {
             // Colleagues at the matched company count as evidence for the person.
@@ -344,6 +346,12 @@ impl Crm {
         }
         let contacts = self.look_alikes(actor, "contact", &contact_input).await?;
         let contact = contacts.first().map(|m| m.id);
+        tracing::debug!(
+            lead = %id,
+            accounts = ?accounts_took,
+            contacts = ?(started.elapsed() - accounts_took),
+            "conversion look-alikes"
+        );
         let mut opportunity = self.opportunity_defaults(&lead_def, &lead);
         if let Some(stage) = self.first_stage(None).await? {
             opportunity.insert("stage".into(), json!(stage));
