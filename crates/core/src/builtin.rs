@@ -560,6 +560,15 @@ fn activity() -> ObjectDef {
                 FieldType::Integer,
                 l("Duration (minutes)", "时长（分钟）", "時長（分鐘）"),
             ),
+            field(
+                "reminder_minutes",
+                FieldType::Integer,
+                l(
+                    "Reminder (minutes before)",
+                    "提前提醒（分钟）",
+                    "提前提醒（分鐘）",
+                ),
+            ),
             lookup("account", "account", l("Account", "客户", "客戶")),
             lookup("contact", "contact", l("Contact", "联系人", "聯絡人")),
             lookup("lead", "lead", l("Lead", "线索", "線索")),

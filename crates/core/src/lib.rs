@@ -9,6 +9,7 @@ pub mod coding;
 pub mod dedupe;
 pub mod forecast;
 pub mod i18n;
+pub mod ical;
 pub mod import;
 pub mod matching;
 pub mod metadata;

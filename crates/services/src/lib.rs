@@ -4,6 +4,7 @@
 
 pub mod assignment;
 pub mod audit;
+pub mod calendar;
 pub mod channels;
 pub mod clock;
 pub mod coding;

@@ -248,6 +248,16 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: &[],
         postgres: &[],
     },
+    Migration {
+        version: 18,
+        name: "calendar feeds at secret URLs (only a hash of each secret is kept)",
+        statements: &[
+            "CREATE TABLE gx_calendar_feeds (id {uuid} PRIMARY KEY NOT NULL, name {text} NOT NULL, object {text}, \
+             definition {text} NOT NULL, created_at {ts} NOT NULL, updated_at {ts} NOT NULL)",
+        ],
+        sqlite: &[],
+        postgres: &[],
+    },
 ];
 
 pub fn latest_version() -> i64 {

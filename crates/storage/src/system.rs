@@ -1147,7 +1147,7 @@ pub struct Definition {
     pub definition: String,
 }
 
-const DEFINITION_TABLES: [&str; 10] = [
+const DEFINITION_TABLES: [&str; 11] = [
     "gx_teams",
     "gx_sharing_rules",
     "gx_territories",
@@ -1158,6 +1158,7 @@ const DEFINITION_TABLES: [&str; 10] = [
     "gx_sales_processes",
     "gx_assignment_rules",
     "gx_quotas",
+    "gx_calendar_feeds",
 ];
 
 fn definition_table(table: &str) -> Result<&'static str> {

@@ -2,6 +2,7 @@
 //! results to JSON or problem+json; they hold no business rules.
 
 mod access;
+pub(crate) mod calendar;
 mod channels;
 mod customer;
 mod duplicates;
@@ -108,6 +109,15 @@ pub fn router(crm: Crm) -> Router {
         .route("/api/v1/{plural}/{id}/convert", post(leads::convert))
         .route("/api/v1/pipeline", get(processes::pipeline))
         .route("/api/v1/forecasts", get(forecasts::forecast))
+        .route("/api/v1/me/calendar.ics", get(calendar::mine))
+        .route(
+            "/api/v1/me/calendar-feeds",
+            get(calendar::feeds).post(calendar::create_feed),
+        )
+        .route(
+            "/api/v1/me/calendar-feeds/{id}",
+            axum::routing::delete(calendar::revoke_feed),
+        )
         .route("/api/v1/quotas", get(forecasts::quotas).put(forecasts::put_quota))
         .route("/api/v1/pipeline/velocity", get(processes::velocity))
         .route(

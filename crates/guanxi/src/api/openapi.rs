@@ -633,6 +633,31 @@ fn process_paths(paths: &mut Map<String, Json>) {
                        "requestBody": {"required": true, "content": {"application/json": {"schema": quota}}},
                        "responses": responses(vec![("200", ok("Quota", json!({"type": "object"}))), ("403", problem_response("Not allowed")), ("422", problem_response("Names the bad field"))])}}),
     );
+    let scope = json!({"name": "scope", "in": "query", "schema": {"type": "string", "enum": ["mine", "team"], "default": "mine"}});
+    paths.insert(
+        "/api/v1/me/calendar.ics".into(),
+        json!({"get": {"operationId": "getMyCalendar", "tags": ["Activities"],
+                       "summary": "The caller's (or their team's) activities from 30 days back to 180 ahead as iCalendar (RFC 5545): times in UTC, tasks as all-day items, reminders as alarms",
+                       "parameters": [scope],
+                       "responses": responses(vec![("200", json!({"description": "iCalendar", "content": {"text/calendar": {"schema": {"type": "string"}}}})),
+                                                   ("422", problem_response("Bad scope"))])}}),
+    );
+    let feed = json!({"type": "object", "properties": {"id": {"type": "string", "format": "uuid"}, "scope": {"type": "string", "enum": ["mine", "team"]},
+        "created_at": {"type": "string", "format": "date-time"}, "url": {"type": "string", "description": "Only in the answer to POST: the secret link, shown once"}}});
+    paths.insert(
+        "/api/v1/me/calendar-feeds".into(),
+        json!({"get": {"operationId": "listCalendarFeeds", "tags": ["Activities"], "summary": "The caller's feed links (without their secrets)",
+                       "responses": responses(vec![("200", ok("Feeds", json!({"type": "object", "properties": {"data": {"type": "array", "items": feed.clone()}}})))])},
+               "post": {"operationId": "createCalendarFeed", "tags": ["Activities"], "summary": "A secret link /ical/{secret}.ics calendar apps read without signing in",
+                        "requestBody": {"required": false, "content": {"application/json": {"schema": {"type": "object", "properties": {"scope": {"type": "string", "enum": ["mine", "team"]}}}}}},
+                        "responses": responses(vec![("201", ok("Feed", feed)), ("422", problem_response("Bad scope"))])}}),
+    );
+    paths.insert(
+        "/api/v1/me/calendar-feeds/{id}".into(),
+        json!({"parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}}],
+               "delete": {"operationId": "revokeCalendarFeed", "tags": ["Activities"], "summary": "Revoke a feed link: it answers 404 from then on",
+                          "responses": responses(vec![("204", json!({"description": "Revoked"})), ("404", problem_response("No such feed of the caller's"))])}}),
+    );
 }
 
 fn sharing_paths(paths: &mut Map<String, Json>) {

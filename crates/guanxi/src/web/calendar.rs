@@ -12,7 +12,7 @@ use chrono::{DateTime, Datelike, Duration, Months, NaiveDate, NaiveTime, TimeZon
 use chrono_tz::Tz;
 use guanxi_core::values::{Record, Value};
 use guanxi_core::{Locale, Msg, ObjectDef, Schema};
-use guanxi_services::records::ListQuery;
+use guanxi_services::calendar::CAP;
 use guanxi_services::{Crm, ServiceError};
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -20,11 +20,6 @@ use uuid::Uuid;
 
 use super::pages::{field_value, layout, t};
 use super::{Viewer, failure, html, signed_in};
-
-/// Most activities one page reads; beyond it the page says it shows only these.
-const CAP: usize = 2000;
-/// Owners per query: a filter is at most 4,000 characters and an id takes about 40.
-const OWNERS_PER_QUERY: usize = 60;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum View {
@@ -285,82 +280,18 @@ fn place(items: &[Item], first: NaiveDate, end: NaiveDate) -> BTreeMap<NaiveDate
     days
 }
 
-/// The activities of these owners shown from `first` to `end` that the actor may read, at
-/// most `CAP` (and whether there were more). Timed ones by their start (including those
-/// that began earlier and run into the period), tasks with only a due date by that date.
+/// The activities of the shown days (`first` up to, not including, `end`) where the viewer
+/// is, read as the calendar feeds read them; and whether there were more than a page shows.
 async fn read(
     crm: &Crm,
     v: &Viewer,
-    full: &ObjectDef,
     owners: &[Uuid],
     (first, end): (NaiveDate, NaiveDate),
     offset: Tz,
 ) -> Result<(Vec<Record>, bool), ServiceError> {
-    // Filters see only the fields the viewer sees: a hidden date field is left out.
-    let visible = crm.visible_object(&v.actor, full);
-    let has = |name: &str| visible.field(name).is_some();
-    let sort_by = |name: &str| {
-        visible
-            .field(name)
-            .filter(|f| f.indexed)
-            .map_or("id".to_string(), |f| f.name.clone())
-    };
     let (from, until) = (midnight(first, offset), midnight(end, offset));
-    let mut wanted: Vec<(String, String)> = Vec::new();
-    if has("starts_at") {
-        let runs_in = if has("ends_at") {
-            format!(" or ends_at gt '{from}'")
-        } else {
-            String::new()
-        };
-        wanted.push((
-            format!("starts_at lt '{until}' and (starts_at gte '{from}'{runs_in})"),
-            sort_by("starts_at"),
-        ));
-    }
-    if has("due_date") {
-        let untimed = if has("starts_at") {
-            "starts_at is_null and "
-        } else {
-            ""
-        };
-        wanted.push((
-            format!("{untimed}due_date gte '{first}' and due_date lt '{end}'"),
-            sort_by("due_date"),
-        ));
-    }
-    let mut out = Vec::new();
-    for chunk in owners.chunks(OWNERS_PER_QUERY) {
-        let who = chunk
-            .iter()
-            .map(|u| format!("'{u}'"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        for (when, sort) in &wanted {
-            let mut cursor = None;
-            loop {
-                if out.len() > CAP {
-                    break;
-                }
-                let q = ListQuery {
-                    filter: Some(format!("owner in ({who}) and {when}")),
-                    sort: Some(sort.clone()),
-                    cursor: cursor.take(),
-                    limit: Some((CAP + 1 - out.len()).min(500)),
-                    deleted: false,
-                };
-                let page = crm.list(&v.actor, &full.name, &q).await?;
-                out.extend(page.records);
-                match page.next_cursor {
-                    Some(c) => cursor = Some(c),
-                    None => break,
-                }
-            }
-        }
-    }
-    let capped = out.len() > CAP;
-    out.truncate(CAP);
-    Ok((out, capped))
+    crm.activities_between(&v.actor, owners, (&from, &until), (first, end))
+        .await
 }
 
 pub(super) async fn calendar(
@@ -386,7 +317,7 @@ pub(super) async fn calendar(
         vec![v.actor.user_id]
     };
     let range = shown_days(w.view, w.date);
-    let (records, capped) = match read(&crm, &v, &full, &owners, range, offset).await {
+    let (records, capped) = match read(&crm, &v, &owners, range, offset).await {
         Ok(x) => x,
         Err(e) => return failure(e, v.locale, Some(&v)),
     };
@@ -524,6 +455,7 @@ fn page(cal: &Cal, schema: &Schema) -> Markup {
         div.titlebar {
             h1 #cal-title { (heading) }
             div.actions {
+                a href="/calendar/feeds" { (t(locale, Msg::UiCalendarFeeds)) }
                 a.button href="/o/activities/new" { (t(locale, Msg::UiCalNewActivity)) }
             }
         }

@@ -8,6 +8,7 @@ mod calendar;
 mod channels;
 mod duplicates;
 mod edit;
+mod feeds;
 mod forecasts;
 mod forms;
 mod imports;
@@ -53,6 +54,9 @@ pub fn router() -> Router<Crm> {
         .route("/static/app.css", get(stylesheet))
         .route("/static/app.js", get(script))
         .route("/calendar", get(calendar::calendar))
+        .route("/calendar/feeds", get(feeds::list).post(feeds::create))
+        .route("/calendar/feeds/{id}/revoke", post(feeds::revoke))
+        .route("/ical/{file}", get(feeds::public))
         .route("/forecasts", get(forecasts::forecast))
         .route("/forecasts/quota", post(forecasts::set_quota))
         .route("/search", get(search::search_page))

@@ -16,6 +16,7 @@ mod duplicates;
 mod export;
 mod filters;
 mod forecasts;
+mod ical;
 mod import;
 mod import_jobs;
 mod leads;

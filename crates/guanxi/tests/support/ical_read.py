@@ -1,0 +1,45 @@
+"""Reads an iCalendar file with a real parser (Python's `icalendar`) and prints its events
+as JSON: uid, summary, start and end (ISO 8601; timed ones converted to UTC, all-day ones
+as dates), location, description, status, and alarm triggers in minutes.
+
+    python3 ical_read.py FEED.ics
+"""
+import datetime
+import json
+import sys
+
+import icalendar
+
+with open(sys.argv[1], "rb") as f:
+    cal = icalendar.Calendar.from_ical(f.read())
+
+
+def when(prop):
+    if prop is None:
+        return None
+    v = prop.dt
+    if isinstance(v, datetime.datetime):
+        if v.tzinfo is None:
+            raise SystemExit("a floating time: " + str(v))
+        return v.astimezone(datetime.timezone.utc).isoformat()
+    return v.isoformat()
+
+
+events = []
+for e in cal.walk("VEVENT"):
+    alarms = []
+    for a in e.walk("VALARM"):
+        alarms.append(int(-a.get("TRIGGER").dt.total_seconds() // 60))
+    events.append(
+        {
+            "uid": str(e.get("UID")),
+            "summary": str(e.get("SUMMARY")),
+            "start": when(e.get("DTSTART")),
+            "end": when(e.get("DTEND")),
+            "location": str(e.get("LOCATION")) if e.get("LOCATION") else None,
+            "description": str(e.get("DESCRIPTION")) if e.get("DESCRIPTION") else None,
+            "status": str(e.get("STATUS")),
+            "alarms": alarms,
+        }
+    )
+print(json.dumps({"name": str(cal.get("X-WR-CALNAME")), "events": events}, ensure_ascii=False))
