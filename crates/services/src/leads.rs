@@ -95,6 +95,25 @@ pub struct Conversion {
     pub opportunity: Option<Map<String, Json>>,
 }
 
+impl Conversion {
+    /// A conversion from the account and contact choices as typed (`auto`, `new` or an
+    /// id) and the opportunity to open; each bad choice is named.
+    pub fn from_choices(
+        account: Option<&str>,
+        contact: Option<&str>,
+        opportunity: Option<Map<String, Json>>,
+    ) -> Result<Conversion, Vec<FieldError>> {
+        match (Link::parse(account, "account"), Link::parse(contact, "contact")) {
+            (Ok(account), Ok(contact)) => Ok(Conversion {
+                account,
+                contact,
+                opportunity,
+            }),
+            (a, c) => Err([a.err(), c.err()].into_iter().flatten().collect()),
+        }
+    }
+}
+
 /// What conversion would link to, before it is done: the look-alikes of the lead's
 /// company among accounts and of the person among contacts, best first, and the ones
 /// `Link::Auto` would take.

@@ -921,34 +921,25 @@ impl Crm {
                 )
             })
             .ok_or_else(|| ServiceError::field("group", Msg::UnknownField))?;
-        let sum = match sum {
-            None => None,
-            Some(name) => Some(
-                visible
-                    .field(name)
-                    .filter(|f| {
-                        matches!(
-                            f.field_type,
-                            FieldType::Money | FieldType::Integer | FieldType::Decimal
-                        )
-                    })
-                    .ok_or_else(|| ServiceError::field("sum", Msg::UnknownField))?,
-            ),
+        // A field of one of `types`, named under `key` when it is not one.
+        let numeric = |name: Option<&str>, key: &str, types: &[FieldType]| match name {
+            None => Ok(None),
+            Some(name) => visible
+                .field(name)
+                .filter(|f| types.contains(&f.field_type))
+                .map(Some)
+                .ok_or_else(|| ServiceError::field(key, Msg::UnknownField)),
         };
-        let by = match by {
-            None => None,
-            Some(name) => Some(
-                visible
-                    .field(name)
-                    .filter(|f| {
-                        matches!(
-                            f.field_type,
-                            FieldType::Percent | FieldType::Integer | FieldType::Decimal
-                        )
-                    })
-                    .ok_or_else(|| ServiceError::field("by", Msg::UnknownField))?,
-            ),
-        };
+        let sum = numeric(
+            sum,
+            "sum",
+            &[FieldType::Money, FieldType::Integer, FieldType::Decimal],
+        )?;
+        let by = numeric(
+            by,
+            "by",
+            &[FieldType::Percent, FieldType::Integer, FieldType::Decimal],
+        )?;
         let mut parts: Vec<Expr<Cond>> = filter.into_iter().collect();
         if let Some(b) = read_branches(&access, &object) {
             parts.push(Expr::Or(b));

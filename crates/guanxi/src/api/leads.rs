@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::{Extension, Json};
 use guanxi_core::{FieldError, Msg};
 use guanxi_services::Crm;
-use guanxi_services::leads::{Conversion, LEAD, Link};
+use guanxi_services::leads::{Conversion, LEAD};
 use serde_json::{Value, json};
 
 use super::{Ctx, Problem, fail, parse_body, parse_id};
@@ -58,19 +58,12 @@ pub(super) async fn convert(
             &[FieldError::new("body", Msg::InvalidJson).with("reason", "an object")],
         ));
     };
-    let mut errors = Vec::new();
-    let mut link = |name: &str| {
-        let text = match input.get(name) {
-            None | Some(Value::Null) => None,
-            Some(Value::String(s)) => Some(s.clone()),
-            Some(other) => Some(other.to_string()),
-        };
-        Link::parse(text.as_deref(), name).unwrap_or_else(|e| {
-            errors.push(e);
-            Link::Auto
-        })
+    let text = |name: &str| match input.get(name) {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(other) => Some(other.to_string()),
     };
-    let (account, contact) = (link("account"), link("contact"));
+    let mut errors = Vec::new();
     let opportunity = match input.get("opportunity") {
         None => Some(serde_json::Map::new()),
         Some(Value::Bool(false)) | Some(Value::Null) => None,
@@ -82,21 +75,20 @@ pub(super) async fn convert(
             None
         }
     };
-    if !errors.is_empty() {
-        return Err(Problem::validation(ctx.locale, &errors));
-    }
-    let done = crm
-        .convert_lead(
-            &ctx.actor,
-            id,
-            Conversion {
-                account,
-                contact,
-                opportunity,
-            },
-        )
-        .await
-        .map_err(fail(&ctx))?;
+    let how = Conversion::from_choices(
+        text("account").as_deref(),
+        text("contact").as_deref(),
+        opportunity,
+    );
+    let how = match how {
+        Ok(how) if errors.is_empty() => how,
+        Ok(_) => return Err(Problem::validation(ctx.locale, &errors)),
+        Err(mut more) => {
+            more.extend(errors);
+            return Err(Problem::validation(ctx.locale, &more));
+        }
+    };
+    let done = crm.convert_lead(&ctx.actor, id, how).await.map_err(fail(&ctx))?;
     let schema = crm.schema();
     let json_of = |object: &str, r: &guanxi_core::values::Record| {
         schema

@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use guanxi_core::values::{Record, Value};
 use guanxi_core::{FieldError, Locale, Msg, ObjectDef};
 use guanxi_services::dedupe::Match;
-use guanxi_services::leads::{CONVERTED, Conversion, LEAD, Link, Plan};
+use guanxi_services::leads::{CONVERTED, Conversion, LEAD, Plan};
 use guanxi_services::{Crm, ServiceError};
 use maud::{Markup, html};
 use serde_json::{Map, Value as Json, json};
@@ -323,14 +323,6 @@ pub(super) async fn convert(
     if object.name != LEAD {
         return failure(ServiceError::NotFound, v.locale, Some(&v));
     }
-    let mut errors = Vec::new();
-    let mut link = |name: &str| {
-        Link::parse(form.get(name).map(String::as_str), name).unwrap_or_else(|e| {
-            errors.push(e);
-            Link::Auto
-        })
-    };
-    let (account, contact) = (link("account"), link("contact"));
     let opportunity = (form.get("opportunity").map(String::as_str) == Some("on")).then(|| {
         let mut o = Map::new();
         for k in ["name", "close_date", "process"] {
@@ -347,30 +339,18 @@ pub(super) async fn convert(
         }
         o
     });
-    if !errors.is_empty() {
-        return show(
-            &crm,
-            &v,
-            &object,
-            id,
-            &form,
-            &errors,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
-    }
-    match crm
-        .convert_lead(
-            &v.actor,
-            id,
-            Conversion {
-                account,
-                contact,
-                opportunity,
-            },
-        )
-        .await
-    {
+    let how = match Conversion::from_choices(
+        form.get("account").map(String::as_str),
+        form.get("contact").map(String::as_str),
+        opportunity,
+    ) {
+        Ok(how) => how,
+        Err(errors) => {
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            return show(&crm, &v, &object, id, &form, &errors, status).await;
+        }
+    };
+    match crm.convert_lead(&v.actor, id, how).await {
         Ok(done) => {
             let to = match (&done.opportunity, done.contact.0.id()) {
                 (Some(o), _) => format!("/o/opportunities/{}", o.id().unwrap_or_default()),

@@ -16,28 +16,18 @@ async fn role(app: &TestApp, name: &str, parent: Option<&str>) -> String {
 
 async fn person(app: &TestApp, name: &str, role: &str) -> (String, String) {
     let email = format!("{name}@example.org");
-    let u = app
-        .crm
-        .create_user(guanxi_services::identity::NewUser {
-            email: email.clone(),
-            name: name.into(),
-            password: Some("forecast-password".into()),
-            is_admin: false,
-            locale: guanxi_core::Locale::ZhCn,
-        })
-        .await
-        .unwrap();
+    let id = app.add_user(&email, name).await;
     let r = app
         .request(
             Method::PATCH,
-            &format!("/api/v1/admin/users/{}", u.id),
+            &format!("/api/v1/admin/users/{id}"),
             Some(json!({"role": role})),
             &[],
         )
         .await;
     assert_eq!(r.status, 204, "{}", r.body);
     let token = app.crm.create_token(&email, "test", None).await.unwrap();
-    (u.id.to_string(), token)
+    (id, token)
 }
 
 async fn deal(

@@ -249,6 +249,22 @@ impl TestApp {
     }
 
     /// Creates a record and returns it, failing the test if that is refused.
+    /// A staff user (no administrator) who signs in with `secret-password`; its id.
+    pub async fn add_user(&self, email: &str, name: &str) -> String {
+        self.crm
+            .create_user(guanxi_services::identity::NewUser {
+                email: email.into(),
+                name: name.into(),
+                password: Some("secret-password".into()),
+                is_admin: false,
+                locale: guanxi_core::Locale::ZhCn,
+            })
+            .await
+            .expect("user")
+            .id
+            .to_string()
+    }
+
     pub async fn create(&self, plural: &str, body: Value) -> Value {
         let r = self.post(&format!("/api/v1/{plural}"), body).await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);

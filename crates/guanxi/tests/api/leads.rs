@@ -283,18 +283,7 @@ async fn a_rep_converts_a_lead_in_the_browser_choosing_what_to_link() {
 }
 
 async fn user(app: &TestApp, email: &str, name: &str) -> String {
-    app.crm
-        .create_user(guanxi_services::identity::NewUser {
-            email: email.into(),
-            name: name.into(),
-            password: Some("secret-password".into()),
-            is_admin: false,
-            locale: guanxi_core::Locale::ZhCn,
-        })
-        .await
-        .expect("user")
-        .id
-        .to_string()
+    app.add_user(email, name).await
 }
 
 async fn owner_of(app: &TestApp, body: Value) -> String {

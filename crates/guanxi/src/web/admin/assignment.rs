@@ -12,12 +12,12 @@ use maud::html;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::processes::Posted;
+use super::processes::{Posted, posted_form};
 use super::{
     administrator, checkbox, csrf, error_for, failure, frame, input, respond, see_other, select, summary, t,
     text, val, yes_no,
 };
-use crate::web::{Viewer, csrf_ok, csrf_refused};
+use crate::web::Viewer;
 
 const HERE: &str = "/admin/assignment-rules";
 
@@ -157,14 +157,10 @@ pub(super) async fn list(State(crm): State<Crm>, headers: HeaderMap) -> Response
 }
 
 pub(super) async fn add(State(crm): State<Crm>, headers: HeaderMap, body: Bytes) -> Response {
-    let v = match administrator(&crm, &headers).await {
-        Ok(v) => v,
+    let (v, form) = match posted_form(&crm, &headers, &body).await {
+        Ok(x) => x,
         Err(r) => return r,
     };
-    let form = Posted::parse(&body);
-    if !csrf_ok(&v, &form.one) {
-        return csrf_refused(&v);
-    }
     let one = &form.one;
     let id_or_none = |k: &str| match val(one, k) {
         "" => Ok(None),
@@ -224,13 +220,10 @@ pub(super) async fn delete(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Response {
-    let v = match administrator(&crm, &headers).await {
-        Ok(v) => v,
+    let v = match posted_form(&crm, &headers, &body).await {
+        Ok((v, _)) => v,
         Err(r) => return r,
     };
-    if !csrf_ok(&v, &Posted::parse(&body).one) {
-        return csrf_refused(&v);
-    }
     let Ok(id) = Uuid::parse_str(&id) else {
         return failure(ServiceError::NotFound, v.locale, Some(&v));
     };

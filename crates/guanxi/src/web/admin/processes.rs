@@ -70,6 +70,21 @@ impl Posted {
     }
 }
 
+/// A submitted setup form of an administrator, with the session's CSRF token checked.
+pub(super) async fn posted_form(
+    crm: &Crm,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(Viewer, Posted), Response> {
+    let v = administrator(crm, headers).await?;
+    let form = Posted::parse(body);
+    if csrf_ok(&v, &form.one) {
+        Ok((v, form))
+    } else {
+        Err(csrf_refused(&v))
+    }
+}
+
 fn opportunity(crm: &Crm) -> Option<std::sync::Arc<ObjectDef>> {
     crm.schema().object(process::OBJECT).cloned()
 }
@@ -525,14 +540,10 @@ pub(super) async fn edit(
 }
 
 async fn save(crm: &Crm, headers: &HeaderMap, id: Option<Uuid>, body: &[u8]) -> Response {
-    let v = match administrator(crm, headers).await {
-        Ok(v) => v,
+    let (v, form) = match posted_form(crm, headers, body).await {
+        Ok(x) => x,
         Err(r) => return r,
     };
-    let form = Posted::parse(body);
-    if !csrf_ok(&v, &form.one) {
-        return csrf_refused(&v);
-    }
     let stages = opportunity(crm).map(|o| stage_values(&o)).unwrap_or_default();
     let status = StatusCode::UNPROCESSABLE_ENTITY;
     let (def, rows) = match definition(&form, &stages) {
@@ -573,14 +584,10 @@ pub(super) async fn delete(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Response {
-    let v = match administrator(&crm, &headers).await {
-        Ok(v) => v,
+    let v = match posted_form(&crm, &headers, &body).await {
+        Ok((v, _)) => v,
         Err(r) => return r,
     };
-    let form = Posted::parse(&body);
-    if !csrf_ok(&v, &form.one) {
-        return csrf_refused(&v);
-    }
     let Ok(id) = Uuid::parse_str(&id) else {
         return failure(ServiceError::NotFound, v.locale, Some(&v));
     };
