@@ -486,7 +486,7 @@ pub(super) fn display(field: &FieldDef, value: &Value, fmt: Fmt) -> String {
         }
         Value::Text(s) => s.clone(),
         Value::Int(i) => grouped(&i.to_string()),
-        Value::Decimal(d) if field.field_type == FieldType::Percent => format!("{d}%"),
+        Value::Decimal(d) if field.field_type == FieldType::Percent => format!("{}%", d.normalize()),
         Value::Decimal(d) => grouped(&d.to_string()),
         Value::Money { amount, currency } => {
             let symbol = currency_symbol(currency, locale);

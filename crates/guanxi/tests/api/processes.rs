@@ -421,6 +421,8 @@ async fn the_opportunity_page_shows_the_path_and_what_the_next_stage_needs() {
         assert!(page.contains(needed), "{needed}");
     }
     assert!(page.contains("Visit the customer and confirm the budget."));
+    // Percentages read as people write them.
+    assert!(page.contains("20%") && !page.contains("20.00%"), "{page}");
     app.stop().await;
 }
 
