@@ -23,6 +23,9 @@ const TABLE: &str = "gx_duplicate_rules";
 
 /// Records the search index proposes for a company's core name (scored like the others).
 const CANDIDATES_FROM_SEARCH: usize = 50;
+/// The newest records whose name begins with the core, read from the table beside the
+/// index (which may not have them yet).
+const NEWEST_CANDIDATES: usize = 20;
 
 /// Pairs scoring at least this are duplicates unless a rule for the object says otherwise.
 pub const DEFAULT_THRESHOLD: u8 = 50;
@@ -522,44 +525,57 @@ impl Crm {
             Kind::Company => facts.names.first().cloned(),
             Kind::Person => facts.company.clone().filter(|_| layout.company_text.is_some()),
         };
+        // Candidates read newest first, a few, without the block rule.
+        let mut newest: Option<String> = None;
         if let (Some(i), Some(c)) = (company_field, company) {
             let core = guanxi_core::matching::company_core(&c);
             if core.chars().count() >= 2 {
                 let name = &def.fields[i].name;
-                // Names that begin with the core are an index range; names with a city or
-                // another word before it come from the search index, which knows every
-                // word of every name. Without one (the command line) the table is
-                // searched for the core anywhere in the name.
-                conds.push(format!("{name} starts_with {}", quote(&core)));
+                let begins = format!("{name} starts_with {}", quote(&core));
+                // The search index knows every word of every name (a city or another word
+                // before the core too) and ranks them; it follows writes within a second,
+                // so the newest names that begin with the core are read from the table as
+                // well. Without an index (the command line) the table is searched for the
+                // core anywhere in the name.
                 match self.search_candidates(&def.name, &core, CANDIDATES_FROM_SEARCH) {
-                    Some(ids) if !ids.is_empty() => {
-                        let list: Vec<String> = ids.iter().map(|id| format!("'{id}'")).collect();
-                        conds.push(format!("id in ({})", list.join(", ")));
+                    Some(ids) => {
+                        if !ids.is_empty() {
+                            let list: Vec<String> = ids.iter().map(|id| format!("'{id}'")).collect();
+                            conds.push(format!("id in ({})", list.join(", ")));
+                        }
+                        newest = Some(begins);
                     }
-                    Some(_) => {}
-                    None => conds.push(format!("{name} contains {}", quote(&core))),
+                    None => {
+                        conds.push(begins);
+                        conds.push(format!("{name} contains {}", quote(&core)));
+                    }
                 }
             }
         }
         conds.sort();
         conds.dedup();
-        if conds.is_empty() {
+        if conds.is_empty() && newest.is_none() {
             return Ok(Vec::new());
         }
         let own = record.id();
         let mut out = Vec::new();
         let mut seen = std::collections::HashSet::new();
-        for cond in conds {
+        let queries = conds
+            .into_iter()
+            .map(|c| (c, false))
+            .chain(newest.map(|c| (c, true)));
+        for (cond, recent) in queries {
             let q = ListQuery {
                 filter: Some(cond),
-                limit: Some(MAX_BLOCK + 1),
+                sort: recent.then(|| "-id".to_string()),
+                limit: Some(if recent { NEWEST_CANDIDATES } else { MAX_BLOCK + 1 }),
                 ..Default::default()
             };
             let records = self.list(actor, &def.name, &q).await?.records;
             // As with blocks: a value shared by more records than a block holds (a common
             // name, a switchboard) is no evidence by itself; a true look-alike also shares
             // something rarer, and is found through that.
-            if records.len() > MAX_BLOCK {
+            if !recent && records.len() > MAX_BLOCK {
                 continue;
             }
             let records: Vec<Record> = records
