@@ -126,7 +126,8 @@ impl Figures {
         }
     }
 
-    fn absorb(&mut self, other: &Figures) {
+    /// Adds another line's figures (quotas too) into these.
+    pub fn absorb(&mut self, other: &Figures) {
         self.pipeline += other.pipeline;
         self.best_case += other.best_case;
         self.commit += other.commit;

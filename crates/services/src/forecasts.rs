@@ -155,7 +155,8 @@ impl Crm {
     }
 
     /// The forecast of a period in one currency, as the actor may see it: administrators
-    /// the whole hierarchy, managers their branch, a rep without a role their own line.
+    /// the whole hierarchy, anyone else their own line and the roles below theirs (not
+    /// their peers').
     pub async fn forecast(
         &self,
         actor: &Actor,
@@ -241,7 +242,23 @@ impl Crm {
         let lines: Vec<RoleLine> = if actor.administers() {
             roll_up(&tree, &user_roles, &figures, None)
         } else if let Some(role) = actor.role_id {
-            roll_up(&tree, &user_roles, &figures, Some(&[role].into()))
+            // A manager's branch: their own line (not their peers' in the same role) and
+            // every role below, with the total of all of it.
+            let mut lines = roll_up(&tree, &user_roles, &figures, Some(&[role].into()));
+            let below: Vec<Figures> = lines
+                .iter()
+                .filter(|l| l.depth == 1)
+                .map(|l| l.total.clone())
+                .collect();
+            if let Some(first) = lines.first_mut() {
+                first.users.retain(|(u, _)| *u == actor.user_id);
+                let mut total = first.users.first().map(|(_, f)| f.clone()).unwrap_or_default();
+                for b in &below {
+                    total.absorb(b);
+                }
+                first.total = total;
+            }
+            lines
         } else {
             let mine = figures.get(&actor.user_id).cloned().unwrap_or_default();
             vec![RoleLine {

@@ -212,6 +212,12 @@ async fn a_forecast_rolls_each_category_up_the_hierarchy_against_quota() {
         .map(|l| l["name"].as_str().unwrap())
         .collect();
     assert_eq!(names, ["华东区"]);
+    // Their own line, not their peer's.
+    let own = &r.body["lines"][0];
+    assert_eq!(own["people"].as_array().unwrap().len(), 1, "{own}");
+    assert_eq!(own["people"][0]["name"], "华东一");
+    assert_eq!(num(&own["total"]["closed"]), 100.0);
+    assert_eq!(num(&own["total"]["quota"]), 200.0);
     // Only administrators set quotas; bad input is named.
     let r = app
         .request_as(
