@@ -537,13 +537,21 @@ impl Crm {
                 // so the newest names that begin with the core are read from the table as
                 // well. Without an index (the command line) the table is searched for the
                 // core anywhere in the name.
-                match self.search_candidates(&def.name, &core, CANDIDATES_FROM_SEARCH) {
+                let asked = std::time::Instant::now();
+                let found = self.search_candidates(&def.name, &core, CANDIDATES_FROM_SEARCH);
+                tracing::debug!(object = %def.name, core = %core, took = ?asked.elapsed(), "look-alike candidates from the search index");
+                match found {
                     Some(ids) => {
                         if !ids.is_empty() {
                             let list: Vec<String> = ids.iter().map(|id| format!("'{id}'")).collect();
                             conds.push(format!("id in ({})", list.join(", ")));
                         }
-                        newest = Some(begins);
+                        // A prefix with upper and lower case (a Latin name) is no index range
+                        // but a scan: the index, which folds case, answers for those alone.
+                        let caseless = core.chars().all(|c| !c.is_lowercase() && !c.is_uppercase());
+                        if caseless {
+                            newest = Some(begins);
+                        }
                     }
                     None => {
                         conds.push(begins);
@@ -571,7 +579,9 @@ impl Crm {
                 limit: Some(if recent { NEWEST_CANDIDATES } else { MAX_BLOCK + 1 }),
                 ..Default::default()
             };
+            let asked = std::time::Instant::now();
             let records = self.list(actor, &def.name, &q).await?.records;
+            tracing::debug!(object = %def.name, filter = ?q.filter, found = records.len(), took = ?asked.elapsed(), "look-alike candidates");
             // As with blocks: a value shared by more records than a block holds (a common
             // name, a switchboard) is no evidence by itself; a true look-alike also shares
             // something rarer, and is found through that.
