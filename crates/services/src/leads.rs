@@ -515,6 +515,11 @@ impl Crm {
                     None => None,
                     Some(given) => {
                         let mut input = plan.opportunity.clone();
+                        // The plan's stage is the default process's first: a process the
+                        // user names starts at its own first stage.
+                        if given.contains_key("process") && !given.contains_key("stage") {
+                            input.remove("stage");
+                        }
                         for (k, v) in given {
                             input.insert(k.clone(), v.clone());
                         }

@@ -633,3 +633,32 @@ async fn a_name_hundreds_share_is_no_evidence_but_the_mobile_still_finds_the_per
     assert!(plan.body["contact"].is_null(), "{}", plan.body);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn an_opportunity_in_a_chosen_process_starts_at_that_process_first_stage() {
+    let app = TestApp::spawn().await;
+    for p in guanxi_services::demo::sales_processes() {
+        assert_eq!(app.post("/api/v1/sales-processes", p).await.status, 201);
+    }
+    // Renewals skip prospecting: they start at qualification.
+    let renewal = json!({
+        "name": "renewal", "label": {"en": "Renewals", "zh-CN": "续约", "zh-TW": "續約"},
+        "stages": [
+            {"stage": "qualification", "probability": 60, "forecast": "commit"},
+            {"stage": "closed_won", "probability": 100, "forecast": "closed", "outcome": "won"},
+            {"stage": "closed_lost", "probability": 0, "forecast": "omitted", "outcome": "lost"}
+        ]
+    });
+    assert_eq!(app.post("/api/v1/sales-processes", renewal).await.status, 201);
+    let lead = app
+        .create(
+            "leads",
+            json!({"status": "new", "name": "钱进", "company": "常州老客户"}),
+        )
+        .await;
+    let r = convert(&app, &id(&lead), json!({"opportunity": {"process": "renewal"}})).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.body["opportunity"]["process"], "renewal");
+    assert_eq!(r.body["opportunity"]["stage"], "qualification");
+    app.stop().await;
+}
