@@ -219,7 +219,7 @@ fn parse_with(
             let Some(amount) = amount else {
                 return Ok(Value::Null);
             };
-            if !(currency.len() == 3 && currency.chars().all(|c| c.is_ascii_uppercase())) {
+            if !is_currency_code(&currency) {
                 return Err(err(Msg::InvalidCurrency));
             }
             Value::Money { amount, currency }
@@ -687,6 +687,11 @@ mod tests {
             }
         }
     }
+}
+
+/// An ISO 4217 code as Guanxi stores it: three capital letters.
+pub fn is_currency_code(code: &str) -> bool {
+    code.len() == 3 && code.chars().all(|c| c.is_ascii_uppercase())
 }
 
 /// One record's values, aligned with its object's `fields` (system fields first).

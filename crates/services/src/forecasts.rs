@@ -120,7 +120,7 @@ impl Crm {
             errors.push(FieldError::new("amount", Msg::QuotaNegative));
         }
         let currency = currency.trim().to_uppercase();
-        if currency.len() != 3 || !currency.chars().all(|c| c.is_ascii_uppercase()) {
+        if !guanxi_core::values::is_currency_code(&currency) {
             errors.push(FieldError::new("currency", Msg::InvalidCurrency));
         }
         let Some(p) = p.filter(|_| errors.is_empty()) else {

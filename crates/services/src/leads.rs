@@ -125,6 +125,11 @@ pub struct Plan {
     pub accounts: Vec<Match>,
     #[serde(skip)]
     pub contacts: Vec<Match>,
+    /// The account and contact the lead's data would make (write-path input).
+    #[serde(skip)]
+    pub account_input: Option<Map<String, Json>>,
+    #[serde(skip)]
+    pub contact_input: Map<String, Json>,
     pub account: Option<Uuid>,
     pub contact: Option<Uuid>,
     pub opportunity: Map<String, Json>,
@@ -351,7 +356,7 @@ impl Crm {
                 Msg::LeadConvertedReadOnly,
             )]));
         }
-        let (account_input, mut contact_input) = self.conversion_inputs(&lead_def, &lead);
+        let (account_input, contact_input) = self.conversion_inputs(&lead_def, &lead);
         let started = std::time::Instant::now();
         let accounts = match &account_input {
             Some(a) => self.look_alikes(actor, "account", a).await?,
@@ -359,11 +364,12 @@ impl Crm {
         };
         let accounts_took = started.elapsed();
         let account = accounts.first().map(|m| m.id);
+        let mut person = contact_input.clone();
         if let Some(a) = account {
             // Colleagues at the matched company count as evidence for the person.
-            contact_input.insert("account".into(), json!(a));
+            person.insert("account".into(), json!(a));
         }
-        let contacts = self.look_alikes(actor, "contact", &contact_input).await?;
+        let contacts = self.look_alikes(actor, "contact", &person).await?;
         let contact = contacts.first().map(|m| m.id);
         tracing::debug!(
             lead = %id,
@@ -379,6 +385,8 @@ impl Crm {
             lead,
             accounts,
             contacts,
+            account_input,
+            contact_input,
             account,
             contact,
             opportunity,
@@ -432,7 +440,7 @@ impl Crm {
         let plan = self.conversion_plan(actor, id).await?;
         let (_, lead_def) = self.object(LEAD)?;
         let lead = plan.lead.clone();
-        let (account_input, contact_input) = self.conversion_inputs(&lead_def, &lead);
+        let (account_input, contact_input) = (plan.account_input.clone(), plan.contact_input.clone());
         let schema = self.schema();
         let now = self.now();
         CONVERTING

@@ -37,7 +37,7 @@ impl Crm {
             errors.push(FieldError::new("time_zone", Msg::UnknownTimeZone));
         }
         let currency = currency.trim().to_ascii_uppercase();
-        if !(currency.len() == 3 && currency.chars().all(|c| c.is_ascii_uppercase())) {
+        if !guanxi_core::values::is_currency_code(&currency) {
             errors.push(FieldError::new("currency", Msg::InvalidCurrency));
         }
         if !errors.is_empty() {

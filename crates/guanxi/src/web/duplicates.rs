@@ -20,7 +20,8 @@ use uuid::Uuid;
 use super::pages::{self, display, t};
 use super::{Viewer, failure, html, posted};
 
-fn reasons(m: &Match, locale: Locale) -> String {
+/// A look-alike's reasons that count for it, as one line.
+pub(super) fn reasons(m: &Match, locale: Locale) -> String {
     m.reasons
         .iter()
         .filter(|r| r.points > 0)

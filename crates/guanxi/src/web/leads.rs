@@ -18,19 +18,11 @@ use maud::{Markup, html};
 use serde_json::{Map, Value as Json, json};
 use uuid::Uuid;
 
+use super::duplicates::reasons;
 use super::pages::{self, t};
 use super::{Viewer, failure, html, posted_record};
 
 type Fields = HashMap<String, String>;
-
-fn reasons(m: &Match, locale: Locale) -> String {
-    m.reasons
-        .iter()
-        .filter(|r| r.points > 0)
-        .map(|r| r.render(locale))
-        .collect::<Vec<_>>()
-        .join("；")
-}
 
 fn is_converted(object: &ObjectDef, r: &Record) -> bool {
     matches!(r.get(object, "status"), Some(Value::Text(s)) if s == CONVERTED)

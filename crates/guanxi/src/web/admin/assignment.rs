@@ -14,8 +14,8 @@ use uuid::Uuid;
 
 use super::processes::{Posted, posted_form};
 use super::{
-    administrator, checkbox, csrf, error_for, failure, frame, input, respond, see_other, select, summary, t,
-    text, val, yes_no,
+    administrator, checkbox, csrf, error_for, failure, frame, input, optional_id, respond, see_other, select,
+    summary, t, text, val, yes_no,
 };
 use crate::web::Viewer;
 
@@ -162,19 +162,13 @@ pub(super) async fn add(State(crm): State<Crm>, headers: HeaderMap, body: Bytes)
         Err(r) => return r,
     };
     let one = &form.one;
-    let id_or_none = |k: &str| match val(one, k) {
-        "" => Ok(None),
-        s => Uuid::parse_str(s)
-            .map(Some)
-            .map_err(|_| FieldError::new(k, Msg::InvalidId)),
-    };
     let order = match val(one, "order") {
         "" => Ok(0),
         s => s
             .parse::<i64>()
             .map_err(|_| FieldError::new("order", Msg::NotNumber)),
     };
-    let (team, territory) = (id_or_none("team"), id_or_none("territory"));
+    let (team, territory) = (optional_id(one, "team"), optional_id(one, "territory"));
     let status = StatusCode::UNPROCESSABLE_ENTITY;
     let (order, team, territory) = match (order, team, territory) {
         (Ok(o), Ok(t), Ok(r)) => (o, t, r),
