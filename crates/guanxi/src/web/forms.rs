@@ -119,6 +119,11 @@ fn page(crm: &Crm, locale: Locale, values: &Map<String, Json>, errors: &[FieldEr
             div.actions { button.primary type="submit" { (t(locale, Msg::UiWebFormSend)) } }
         }
     };
+    framed(locale, content)
+}
+
+/// A page of the public form: the company's layout, no navigation.
+fn framed(locale: Locale, content: Markup) -> Markup {
     pages::layout(
         locale,
         None,
@@ -149,18 +154,7 @@ pub(super) async fn thanks(headers: HeaderMap) -> Response {
         h1 { (t(locale, Msg::UiWebFormTitle)) }
         p.notice role="status" { (t(locale, Msg::UiWebFormThanks)) }
     };
-    html(
-        StatusCode::OK,
-        pages::layout(
-            locale,
-            None,
-            None,
-            None,
-            HERE,
-            t(locale, Msg::UiWebFormTitle),
-            content,
-        ),
-    )
+    html(StatusCode::OK, framed(locale, content))
 }
 
 /// Takes a submission as form fields (a browser) or JSON (a website's script).
@@ -205,18 +199,7 @@ pub(super) async fn submit(
                 h1 { (t(locale, Msg::UiWebFormTitle)) }
                 p.error role="alert" { (text) }
             };
-            let mut res = html(
-                StatusCode::TOO_MANY_REQUESTS,
-                pages::layout(
-                    locale,
-                    None,
-                    None,
-                    None,
-                    HERE,
-                    t(locale, Msg::UiWebFormTitle),
-                    content,
-                ),
-            );
+            let mut res = html(StatusCode::TOO_MANY_REQUESTS, framed(locale, content));
             if let Ok(v) = header::HeaderValue::from_str(&retry_after.to_string()) {
                 res.headers_mut().insert(header::RETRY_AFTER, v);
             }
