@@ -320,6 +320,47 @@ impl Policy {
         }
     }
 
+    /// The roles above `user`'s, nearest first (a cycle is cut where it closes).
+    pub fn roles_above(&self, user: Uuid) -> Vec<Uuid> {
+        let parents: HashMap<Uuid, Option<Uuid>> = self.roles.iter().copied().collect();
+        let mut out = Vec::new();
+        let mut at = self.users.get(&user).and_then(|f| f.role);
+        let start = at;
+        while let Some(r) = at.and_then(|r| parents.get(&r).copied().flatten()) {
+            if Some(r) == start || out.contains(&r) {
+                break;
+            }
+            out.push(r);
+            at = Some(r);
+        }
+        out
+    }
+
+    /// Whether `manager` holds a role above `user`'s in the hierarchy.
+    pub fn is_above(&self, manager: Uuid, user: Uuid) -> bool {
+        let Some(role) = self.users.get(&manager).and_then(|f| f.role) else {
+            return false;
+        };
+        self.roles_above(user).contains(&role)
+    }
+
+    /// `user`'s managers: the staff in the nearest role above theirs that has any.
+    pub fn managers_of(&self, user: Uuid) -> Vec<Uuid> {
+        for role in self.roles_above(user) {
+            let mut found: Vec<Uuid> = self
+                .users
+                .iter()
+                .filter(|(u, f)| f.role == Some(role) && f.kind == UserKind::Internal && **u != user)
+                .map(|(u, _)| *u)
+                .collect();
+            if !found.is_empty() {
+                found.sort();
+                return found;
+            }
+        }
+        Vec::new()
+    }
+
     fn users_in_roles(&self, roles: &HashSet<Uuid>) -> HashSet<Uuid> {
         self.users
             .iter()
@@ -969,5 +1010,32 @@ mod tests {
         assert_eq!(eval_on("region in ('east', 'north')", Some("north")), Some(true));
         assert_eq!(eval_on("region eq 'east' and region eq 'north'", None), None);
         assert!(parse_criteria("name contains '华'", &w.account, &w.ctx).is_err());
+    }
+
+    #[test]
+    fn managers_are_the_nearest_role_above_with_people_in_it() {
+        let (ceo, vp, mgr, rep) = (Uuid::from_u128(1), Uuid::from_u128(2), Uuid::from_u128(3), Uuid::from_u128(4));
+        let (u_ceo, u_rep, u_peer) = (Uuid::from_u128(11), Uuid::from_u128(14), Uuid::from_u128(15));
+        let mut p = Policy {
+            // The manager's role is empty: approvals go up to the CEO; `vp` closes a cycle.
+            roles: vec![(ceo, None), (vp, None), (mgr, Some(ceo)), (rep, Some(mgr))],
+            ..Policy::default()
+        };
+        let staff = |role| UserFacts {
+            role: Some(role),
+            kind: UserKind::Internal,
+            partner: None,
+        };
+        p.users.insert(u_ceo, staff(ceo));
+        p.users.insert(u_rep, staff(rep));
+        p.users.insert(u_peer, staff(rep));
+        assert_eq!(p.roles_above(u_rep), vec![mgr, ceo]);
+        assert_eq!(p.managers_of(u_rep), vec![u_ceo]);
+        assert!(p.is_above(u_ceo, u_rep));
+        assert!(!p.is_above(u_peer, u_rep), "a peer is not above");
+        assert!(!p.is_above(u_rep, u_ceo));
+        assert!(p.managers_of(u_ceo).is_empty());
+        p.roles = vec![(mgr, Some(rep)), (rep, Some(mgr))];
+        assert_eq!(p.roles_above(u_rep), vec![mgr], "a cycle ends");
     }
 }

@@ -187,16 +187,7 @@ fn account() -> ObjectDef {
             )
             .indexed(),
             picklist("industry", l("Industry", "行业", "行業"), INDUSTRIES).indexed(),
-            picklist(
-                "tier",
-                l("Tier", "客户等级", "客戶等級"),
-                &[
-                    ("strategic", "Strategic", "战略客户", "戰略客戶"),
-                    ("key", "Key", "重点客户", "重點客戶"),
-                    ("standard", "Standard", "普通客户", "普通客戶"),
-                    ("small", "Small", "小微客户", "小微客戶"),
-                ],
-            )
+            picklist("tier", l("Tier", "客户等级", "客戶等級"), ACCOUNT_TIERS)
             .indexed(),
             picklist("region", l("Region", "大区", "大區"), REGIONS).indexed(),
             text("country", 60, l("Country", "国家", "國家")),
@@ -678,19 +669,7 @@ fn product() -> ObjectDef {
                 PRODUCT_FAMILIES,
             )
             .indexed(),
-            picklist(
-                "unit",
-                l("Unit", "单位", "單位"),
-                &[
-                    ("piece", "Piece", "个", "個"),
-                    ("set", "Set", "套", "套"),
-                    ("box", "Box", "箱", "箱"),
-                    ("kg", "Kilogram", "千克", "公斤"),
-                    ("meter", "Meter", "米", "公尺"),
-                    ("hour", "Hour", "小时", "小時"),
-                    ("year", "Year", "年", "年"),
-                ],
-            ),
+            picklist("unit", l("Unit", "单位", "單位"), UNITS),
             price,
             field("tax_rate", FieldType::Percent, l("Tax rate", "税率", "稅率")),
             field("active", FieldType::Boolean, l("Active", "启用", "啟用")),
@@ -699,6 +678,251 @@ fn product() -> ObjectDef {
             tags(),
             external_id(),
         ],
+    )
+}
+
+/// Where a sale is made: the channels price books are kept for and conflicts are
+/// looked for between.
+pub const SALES_CHANNELS: &[(&str, &str, &str, &str)] = &[
+    ("direct", "Direct sales", "直销", "直銷"),
+    ("partner", "Partner", "渠道伙伴", "渠道夥伴"),
+    ("online", "Web / e-shop", "官网/电商", "官網/電商"),
+    ("retail", "Retail", "零售", "零售"),
+];
+
+const UNITS: &[(&str, &str, &str, &str)] = &[
+    ("piece", "Piece", "个", "個"),
+    ("set", "Set", "套", "套"),
+    ("box", "Box", "箱", "箱"),
+    ("kg", "Kilogram", "千克", "公斤"),
+    ("meter", "Meter", "米", "公尺"),
+    ("hour", "Hour", "小时", "小時"),
+    ("year", "Year", "年", "年"),
+];
+
+const ACCOUNT_TIERS: &[(&str, &str, &str, &str)] = &[
+    ("strategic", "Strategic", "战略客户", "戰略客戶"),
+    ("key", "Key", "重点客户", "重點客戶"),
+    ("standard", "Standard", "普通客户", "普通客戶"),
+    ("small", "Small", "小微客户", "小微客戶"),
+];
+
+fn money(name: &str, label: Label) -> FieldDef {
+    let mut f = field(name, FieldType::Money, label);
+    f.scale = Some(2);
+    f
+}
+
+fn quantity() -> FieldDef {
+    let mut f = field("quantity", FieldType::Decimal, l("Quantity", "数量", "數量"));
+    f.scale = Some(4);
+    f.required = true;
+    f
+}
+
+fn price_book() -> ObjectDef {
+    object(
+        "price_book",
+        "price_books",
+        l("Price book", "价格表", "價目表"),
+        l("Price books", "价格表", "價目表"),
+        "name",
+        vec![
+            text("name", 200, l("Price book name", "价格表名称", "價目表名稱"))
+                .required()
+                .indexed(),
+            text("currency", 3, l("Currency", "币种", "幣別")).required(),
+            picklist("channel", l("Sales channel", "销售渠道", "銷售管道"), SALES_CHANNELS).indexed(),
+            picklist("segment", l("Customer tier", "客户等级", "客戶等級"), ACCOUNT_TIERS),
+            field(
+                "prices_include_tax",
+                FieldType::Boolean,
+                l("Prices include tax", "含税价", "含稅價"),
+            ),
+            field("active", FieldType::Boolean, l("Active", "启用", "啟用")),
+            field("valid_from", FieldType::Date, l("Valid from", "生效日期", "生效日期")),
+            field("valid_to", FieldType::Date, l("Valid to", "失效日期", "失效日期")),
+            description(),
+            external_id(),
+        ],
+    )
+}
+
+fn price_book_entry() -> ObjectDef {
+    object(
+        "price_book_entry",
+        "price_book_entries",
+        l("Price book entry", "价格条目", "價目條目"),
+        l("Price book entries", "价格条目", "價目條目"),
+        "product",
+        vec![
+            lookup("price_book", "price_book", l("Price book", "价格表", "價目表")).required(),
+            lookup("product", "product", l("Product", "产品", "產品")).required(),
+            money("unit_price", l("Unit price", "单价", "單價")).required(),
+            field("active", FieldType::Boolean, l("Active", "启用", "啟用")),
+            external_id(),
+        ],
+    )
+}
+
+/// The status of a quote (and the only ones approval and ordering set).
+const QUOTE_STATUSES: &[(&str, &str, &str, &str)] = &[
+    ("draft", "Draft", "草稿", "草稿"),
+    ("in_review", "In review", "审批中", "審批中"),
+    ("approved", "Approved", "已批准", "已核准"),
+    ("rejected", "Rejected", "已驳回", "已駁回"),
+    ("presented", "Presented", "已报送客户", "已報送客戶"),
+    ("accepted", "Accepted", "客户已接受", "客戶已接受"),
+    ("denied", "Denied", "客户已拒绝", "客戶已拒絕"),
+    ("ordered", "Ordered", "已下单", "已下單"),
+];
+
+/// What a quote and an order both carry: the customer, the prices' source and the totals
+/// their lines add up to.
+fn deal_fields(fields: &mut Vec<FieldDef>) {
+    fields.extend([
+        lookup("account", "account", l("Account", "客户", "客戶")),
+        lookup("contact", "contact", l("Contact", "联系人", "聯絡人")),
+        lookup("opportunity", "opportunity", l("Opportunity", "商机", "商機")),
+        lookup("price_book", "price_book", l("Price book", "价格表", "價目表")),
+        text("currency", 3, l("Currency", "币种", "幣別")),
+        picklist("channel", l("Sales channel", "销售渠道", "銷售管道"), SALES_CHANNELS).indexed(),
+        field(
+            "prices_include_tax",
+            FieldType::Boolean,
+            l("Prices include tax", "含税价", "含稅價"),
+        ),
+        money("subtotal", l("Subtotal", "小计", "小計")),
+        money("discount_amount", l("Discount", "折扣金额", "折扣金額")),
+        money("tax_amount", l("Tax", "税额", "稅額")),
+        money("total", l("Total", "总计", "總計")).indexed(),
+        field(
+            "max_discount",
+            FieldType::Percent,
+            l("Largest discount", "最大折扣率", "最大折扣率"),
+        ),
+    ]);
+}
+
+fn quote() -> ObjectDef {
+    let mut fields = vec![
+        text("name", 200, l("Quote name", "报价单名称", "報價單名稱"))
+            .required()
+            .indexed(),
+        text("number", 40, l("Quote number", "报价单号", "報價單號")).unique(),
+        picklist("status", l("Status", "状态", "狀態"), QUOTE_STATUSES).indexed(),
+        field("valid_until", FieldType::Date, l("Valid until", "有效期至", "有效期至")),
+    ];
+    deal_fields(&mut fields);
+    fields.extend([
+        field(
+            "submitted_at",
+            FieldType::Datetime,
+            l("Submitted for approval", "提交审批时间", "提交審批時間"),
+        ),
+        field("approved_by", FieldType::User, l("Decided by", "审批人", "審批人")),
+        field("approved_at", FieldType::Datetime, l("Decided at", "审批时间", "審批時間")),
+        field(
+            "approval_comment",
+            FieldType::LongText,
+            l("Approval comment", "审批意见", "審批意見"),
+        ),
+        field("terms", FieldType::LongText, l("Terms", "条款", "條款")),
+        description(),
+        tags(),
+        external_id(),
+    ]);
+    object(
+        "quote",
+        "quotes",
+        l("Quote", "报价单", "報價單"),
+        l("Quotes", "报价单", "報價單"),
+        "name",
+        fields,
+    )
+}
+
+/// The fields of a quote's and an order's lines.
+fn line_fields(parent: FieldDef) -> Vec<FieldDef> {
+    vec![
+        parent.required(),
+        lookup("product", "product", l("Product", "产品", "產品")).required(),
+        text("name", 200, l("Item", "品名", "品名")),
+        field("position", FieldType::Integer, l("Line", "行号", "行號")),
+        quantity(),
+        picklist("unit", l("Unit", "单位", "單位"), UNITS),
+        money("list_price", l("List price", "目录价", "目錄價")),
+        money("unit_price", l("Unit price", "单价", "單價")),
+        field("discount", FieldType::Percent, l("Discount", "折扣", "折扣")),
+        field("tax_rate", FieldType::Percent, l("Tax rate", "税率", "稅率")),
+        money("amount", l("Amount", "金额", "金額")),
+        money("tax_amount", l("Tax", "税额", "稅額")),
+        money("total", l("Total", "价税合计", "價稅合計")),
+        field(
+            "effective_discount",
+            FieldType::Percent,
+            l("Discount from list", "相对目录价折扣", "相對目錄價折扣"),
+        ),
+        text("line_description", 500, l("Line note", "备注", "備註")),
+    ]
+}
+
+fn quote_line() -> ObjectDef {
+    object(
+        "quote_line",
+        "quote_lines",
+        l("Quote line", "报价明细", "報價明細"),
+        l("Quote lines", "报价明细", "報價明細"),
+        "name",
+        line_fields(lookup("quote", "quote", l("Quote", "报价单", "報價單"))),
+    )
+}
+
+fn order() -> ObjectDef {
+    let mut fields = vec![
+        text("name", 200, l("Order name", "订单名称", "訂單名稱"))
+            .required()
+            .indexed(),
+        text("number", 40, l("Order number", "订单号", "訂單號")).unique(),
+        picklist(
+            "status",
+            l("Status", "状态", "狀態"),
+            &[
+                ("draft", "Draft", "草稿", "草稿"),
+                ("confirmed", "Confirmed", "已确认", "已確認"),
+                ("fulfilled", "Fulfilled", "已交付", "已交付"),
+                ("cancelled", "Cancelled", "已取消", "已取消"),
+            ],
+        )
+        .indexed(),
+        field("order_date", FieldType::Date, l("Order date", "下单日期", "下單日期")).indexed(),
+        lookup("quote", "quote", l("Quote", "报价单", "報價單")),
+    ];
+    deal_fields(&mut fields);
+    fields.extend([
+        field("terms", FieldType::LongText, l("Terms", "条款", "條款")),
+        description(),
+        tags(),
+        external_id(),
+    ]);
+    object(
+        "order",
+        "orders",
+        l("Order", "订单", "訂單"),
+        l("Orders", "订单", "訂單"),
+        "name",
+        fields,
+    )
+}
+
+fn order_line() -> ObjectDef {
+    object(
+        "order_line",
+        "order_lines",
+        l("Order line", "订单明细", "訂單明細"),
+        l("Order lines", "订单明细", "訂單明細"),
+        "name",
+        line_fields(lookup("order", "order", l("Order", "订单", "訂單"))),
     )
 }
 
@@ -712,6 +936,12 @@ pub fn standard_objects() -> Vec<ObjectDef> {
         product(),
         case(),
         activity(),
+        price_book(),
+        price_book_entry(),
+        quote(),
+        quote_line(),
+        order(),
+        order_line(),
     ]
 }
 

@@ -17,6 +17,7 @@ pub mod normalize;
 pub mod process;
 pub mod quality;
 pub mod query;
+pub mod quote;
 pub mod rules;
 pub mod values;
 pub mod vcard;

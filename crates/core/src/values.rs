@@ -719,6 +719,13 @@ impl Record {
         }
     }
 
+    pub fn owner(&self) -> Option<Uuid> {
+        match self.values.get(sys::OWNER) {
+            Some(Value::Uuid(u)) => Some(*u),
+            _ => None,
+        }
+    }
+
     pub fn version(&self) -> i64 {
         match self.values.get(sys::VERSION) {
             Some(Value::Int(v)) => *v,

@@ -30,6 +30,12 @@ pub struct CodingRule {
     pub pattern: String,
 }
 
+/// Codes fields get when no rule of the administrator's says otherwise.
+const BUILT_IN: [(&str, &str, &str); 2] = [
+    ("quote", "number", "BJ-{yyyy}-{seq:5}"),
+    ("order", "number", "DD-{yyyy}-{seq:5}"),
+];
+
 fn stored(d: &Definition) -> Option<CodingRule> {
     let mut r: CodingRule = serde_json::from_str(&d.definition).ok()?;
     r.id = Some(d.id);
@@ -108,7 +114,7 @@ impl Crm {
         if !plans.iter().any(|p| matches!(p, Ok(Planned::Insert(_)))) {
             return Ok(());
         }
-        let rules: Vec<(usize, Pattern)> = system::definitions_in(tx, TABLE)
+        let mut rules: Vec<(usize, Pattern)> = system::definitions_in(tx, TABLE)
             .await?
             .iter()
             .filter_map(stored)
@@ -118,6 +124,15 @@ impl Crm {
                 Some((i, Pattern::parse(&r.pattern).ok()?))
             })
             .collect();
+        // Quotes and orders are numbered even before an administrator says how.
+        for (o, field, pattern) in BUILT_IN {
+            let Some(i) = object.fields.iter().position(|f| f.name == *field) else {
+                continue;
+            };
+            if object.name == *o && !rules.iter().any(|(j, _)| *j == i) {
+                rules.extend(Pattern::parse(pattern).ok().map(|p| (i, p)));
+            }
+        }
         if rules.is_empty() {
             return Ok(());
         }

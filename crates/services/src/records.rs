@@ -107,6 +107,47 @@ pub(crate) enum Planned {
     },
 }
 
+impl Planned {
+    /// The record as this plan would leave it (inserts and updates only).
+    pub(crate) fn after(&self) -> Option<Record> {
+        match self {
+            Planned::Insert(r) => Some(r.clone()),
+            Planned::Update { before, changes } => {
+                let mut r = before.clone();
+                for (i, v) in changes {
+                    r.values[*i] = v.clone();
+                }
+                Some(r)
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether the plan writes field `i` (a new record: any value in it).
+    pub(crate) fn writes(&self, i: usize) -> bool {
+        match self {
+            Planned::Insert(r) => !r.values[i].is_null(),
+            Planned::Update { changes, .. } => changes.iter().any(|(j, _)| *j == i),
+            _ => false,
+        }
+    }
+
+    /// Makes the plan write `value` into field `i` (an update that comes back to the
+    /// stored value no longer changes it).
+    pub(crate) fn set(&mut self, i: usize, value: Value) {
+        match self {
+            Planned::Insert(r) => r.values[i] = value,
+            Planned::Update { before, changes } => {
+                changes.retain(|(j, _)| *j != i);
+                if before.values[i] != value {
+                    changes.push((i, value));
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
 impl Crm {
     pub(crate) fn object(
         &self,
@@ -368,6 +409,8 @@ impl Crm {
         self.follow_processes(tx, actor, object, &mut plans, now).await?;
         // Converted leads are read-only; only a conversion converts.
         Self::guard_leads(object, &mut plans);
+        // Price books, quotes, orders and their lines: prices, amounts and statuses.
+        self.price_deals(tx, actor, object, &mut plans).await?;
         // New records without an owner go where the assignment rules say (when asked).
         self.assign_owners(tx, object, changes, &mut plans).await?;
         // The object's validation rules, on each record as it would be written.
@@ -520,6 +563,8 @@ impl Crm {
             history = ?(t6 - t5),
             "write path"
         );
+        // Lines written: their quotes and orders add up again.
+        self.add_up_lines(tx, actor, object, &results, now).await?;
         // What the actor may not see is not in the answer either.
         for (record, _) in results.iter_mut().flatten() {
             access.redact(object, record);

@@ -3,7 +3,6 @@
 //! holds for the API, the web forms, bulk and imports alike.
 
 use guanxi_core::rules::{self, Compiled, Rule};
-use guanxi_core::values::Record;
 use guanxi_core::{FieldError, Msg, ObjectDef};
 use guanxi_storage::Tx;
 use guanxi_storage::system::{self, Definition};
@@ -109,18 +108,9 @@ pub(crate) fn enforce(rules: &[Compiled], object: &ObjectDef, plans: &mut [Resul
         return;
     }
     for plan in plans.iter_mut() {
-        let after: Option<Record> = match plan {
-            Ok(Planned::Insert(r)) => Some(r.clone()),
-            Ok(Planned::Update { before, changes }) => {
-                let mut r = before.clone();
-                for (i, v) in changes.iter() {
-                    r.values[*i] = v.clone();
-                }
-                Some(r)
-            }
-            _ => None,
+        let Some(record) = plan.as_ref().ok().and_then(Planned::after) else {
+            continue;
         };
-        let Some(record) = after else { continue };
         let errors: Vec<FieldError> = rules.iter().filter_map(|r| r.check(object, &record)).collect();
         if !errors.is_empty() {
             *plan = Err(ServiceError::Validation(errors));

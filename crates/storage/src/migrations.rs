@@ -258,6 +258,18 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: &[],
         postgres: &[],
     },
+    Migration {
+        version: 19,
+        name: "notifications: what a user is told (an approval to give, a decision, a conflict)",
+        statements: &[
+            "CREATE TABLE gx_notifications (id {uuid} PRIMARY KEY NOT NULL, user_id {uuid} NOT NULL, \
+             kind {text} NOT NULL, object {text}, record_id {uuid}, detail {text} NOT NULL, \
+             created_at {ts} NOT NULL, read_at {ts})",
+            "CREATE INDEX gx_notifications_user ON gx_notifications (user_id, created_at)",
+        ],
+        sqlite: &[],
+        postgres: &[],
+    },
 ];
 
 pub fn latest_version() -> i64 {

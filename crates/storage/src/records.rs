@@ -826,6 +826,29 @@ pub async fn get_many_in(tx: &mut Tx, object: &ObjectDef, ids: &[Uuid]) -> Resul
     Ok(out)
 }
 
+/// Live records of `object` whose lookup `field` points at `id` (a quote's lines), in
+/// the transaction.
+pub async fn live_children(tx: &mut Tx, object: &ObjectDef, field: &str, id: Uuid) -> Result<Vec<Record>> {
+    let Some(f) = object.field(field) else {
+        return Ok(Vec::new());
+    };
+    let mut s = tx.sql();
+    push_select(&mut s, object);
+    s.push(" WHERE ")
+        .ident(&f.column)
+        .push(" = ")
+        .bind(Arg::Uuid(id))
+        .push(" AND ")
+        .ident("deleted_at")
+        .push(" IS NULL ORDER BY ")
+        .ident("id");
+    tx.fetch(s, &row_kinds(object))
+        .await?
+        .into_iter()
+        .map(|r| decode(object, r))
+        .collect()
+}
+
 /// Records of `object` with these ids (live or binned), read outside any transaction.
 pub async fn get_many(db: &Database, object: &ObjectDef, ids: &[Uuid]) -> Result<Vec<Record>> {
     let mut out = Vec::with_capacity(ids.len());

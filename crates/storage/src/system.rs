@@ -1607,3 +1607,149 @@ pub async fn seqs_between(db: &Database, after: i64, upto: i64) -> Result<Vec<i6
         .filter_map(|r| r.first().and_then(Arg::as_int))
         .collect())
 }
+
+/// A setting of the organisation's (`gx_settings`), if set.
+pub async fn setting_in(tx: &mut Tx, key: &str) -> Result<Option<String>> {
+    let mut s = tx.sql();
+    s.push("SELECT value FROM gx_settings WHERE key = ")
+        .bind(Arg::Text(key.into()));
+    let rows = tx.fetch(s, &[ColumnKind::Text]).await?;
+    Ok(rows
+        .first()
+        .and_then(|r| r.first())
+        .and_then(|a| a.as_text().map(str::to_string)))
+}
+
+/// Sets a setting of the organisation's.
+pub async fn put_setting(tx: &mut Tx, key: &str, value: &str) -> Result<()> {
+    let mut s = tx.sql();
+    s.push("INSERT INTO gx_settings (key, value) VALUES (")
+        .bind(Arg::Text(key.into()))
+        .push(", ")
+        .bind(Arg::Text(value.into()))
+        .push(") ON CONFLICT (key) DO UPDATE SET value = ")
+        .bind(Arg::Text(value.into()));
+    tx.execute(s).await?;
+    Ok(())
+}
+
+/// Something a user is told: a quote to approve, a decision on theirs, a conflict.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NotificationRow {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub kind: String,
+    pub object: Option<String>,
+    pub record_id: Option<Uuid>,
+    /// JSON: what the message says (names, amounts, who acted).
+    pub detail: String,
+    pub created_at: DateTime<Utc>,
+    pub read_at: Option<DateTime<Utc>>,
+}
+
+const NOTIFICATION_COLS: [&str; 8] = [
+    "id",
+    "user_id",
+    "kind",
+    "object",
+    "record_id",
+    "detail",
+    "created_at",
+    "read_at",
+];
+
+pub async fn insert_notifications(tx: &mut Tx, rows: &[NotificationRow]) -> Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let rows = rows
+        .iter()
+        .map(|n| {
+            vec![
+                Arg::Uuid(n.id),
+                Arg::Uuid(n.user_id),
+                Arg::Text(n.kind.clone()),
+                Arg::opt_text(n.object.clone()),
+                Arg::opt_uuid(n.record_id),
+                Arg::Text(n.detail.clone()),
+                Arg::DateTime(n.created_at),
+                Arg::opt_datetime(n.read_at),
+            ]
+        })
+        .collect();
+    insert_rows(tx, "gx_notifications", &NOTIFICATION_COLS, rows).await
+}
+
+/// A user's notifications, newest first (`unread`: only those not yet read).
+pub async fn notifications(db: &Database, user: Uuid, unread: bool, limit: i64) -> Result<Vec<NotificationRow>> {
+    let mut s = db.sql();
+    s.push("SELECT ")
+        .push(&NOTIFICATION_COLS.join(", "))
+        .push(" FROM gx_notifications WHERE user_id = ")
+        .bind(Arg::Uuid(user));
+    if unread {
+        s.push(" AND read_at IS NULL");
+    }
+    s.push(" ORDER BY created_at DESC, id DESC LIMIT ").bind(Arg::Int(limit));
+    let kinds = [
+        ColumnKind::Uuid,
+        ColumnKind::Uuid,
+        ColumnKind::Text,
+        ColumnKind::Text,
+        ColumnKind::Uuid,
+        ColumnKind::Text,
+        ColumnKind::DateTime,
+        ColumnKind::DateTime,
+    ];
+    let rows = db.fetch(s, &kinds).await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| {
+            let mut it = r.into_iter();
+            let (id, user_id, kind, object, record_id, detail, created_at, read_at) = (
+                it.next()?,
+                it.next()?,
+                it.next()?,
+                it.next()?,
+                it.next()?,
+                it.next()?,
+                it.next()?,
+                it.next()?,
+            );
+            Some(NotificationRow {
+                id: id.as_uuid()?,
+                user_id: user_id.as_uuid()?,
+                kind: kind.as_text()?.to_string(),
+                object: object.as_text().map(str::to_string),
+                record_id: record_id.as_uuid(),
+                detail: detail.as_text()?.to_string(),
+                created_at: created_at.as_datetime()?,
+                read_at: read_at.as_datetime(),
+            })
+        })
+        .collect())
+}
+
+/// How many of a user's notifications are unread.
+pub async fn unread_notifications(db: &Database, user: Uuid) -> Result<i64> {
+    let mut s = db.sql();
+    s.push("SELECT COUNT(*) FROM gx_notifications WHERE user_id = ")
+        .bind(Arg::Uuid(user))
+        .push(" AND read_at IS NULL");
+    let rows = db.fetch(s, &[ColumnKind::Int]).await?;
+    Ok(rows.first().and_then(|r| r.first()).and_then(Arg::as_int).unwrap_or(0))
+}
+
+/// Marks a user's notifications read: one (`id`) or all. Returns how many changed.
+pub async fn read_notifications(tx: &mut Tx, user: Uuid, id: Option<Uuid>, now: DateTime<Utc>) -> Result<u64> {
+    let mut s = tx.sql();
+    s.push("UPDATE gx_notifications SET read_at = ")
+        .bind(Arg::DateTime(now))
+        .push(" WHERE user_id = ")
+        .bind(Arg::Uuid(user))
+        .push(" AND read_at IS NULL");
+    if let Some(id) = id {
+        s.push(" AND id = ").bind(Arg::Uuid(id));
+    }
+    tx.execute(s).await
+}

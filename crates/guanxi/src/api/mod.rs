@@ -14,6 +14,7 @@ mod privacy;
 mod problem;
 mod processes;
 mod quality;
+mod quotes;
 mod rules;
 pub(crate) mod search;
 mod views;
@@ -108,6 +109,18 @@ pub fn router(crm: Crm) -> Router {
         )
         .route("/api/v1/{plural}/{id}/convert", post(leads::convert))
         .route("/api/v1/pipeline", get(processes::pipeline))
+        .route("/api/v1/{plural}/{id}/approval", get(quotes::approval))
+        .route("/api/v1/{plural}/{id}/submit", post(quotes::submit))
+        .route("/api/v1/{plural}/{id}/approve", post(quotes::approve))
+        .route("/api/v1/{plural}/{id}/reject", post(quotes::reject))
+        .route("/api/v1/{plural}/{id}/order", post(quotes::order))
+        .route("/api/v1/approvals", get(quotes::approvals))
+        .route(
+            "/api/v1/admin/quote-settings",
+            get(quotes::settings).put(quotes::put_settings),
+        )
+        .route("/api/v1/me/notifications", get(quotes::notifications))
+        .route("/api/v1/me/notifications/read", post(quotes::read_notifications))
         .route("/api/v1/forecasts", get(forecasts::forecast))
         .route("/api/v1/me/calendar.ics", get(calendar::mine))
         .route(

@@ -660,6 +660,85 @@ fn process_paths(paths: &mut Map<String, Json>) {
     );
 }
 
+fn quote_paths(paths: &mut Map<String, Json>) {
+    let quote_id = json!({"name": "id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}});
+    let comment = |required: bool| {
+        let mut body = json!({"type": "object", "properties": {"comment": {"type": "string"}}});
+        if required {
+            body["required"] = json!(["comment"]);
+        }
+        json!({"required": required, "content": {"application/json": {"schema": body}}})
+    };
+    let person = json!({"type": "object", "properties": {"id": {"type": "string", "format": "uuid"}, "name": {"type": "string"}}});
+    paths.insert(
+        "/api/v1/quotes/{id}/approval".into(),
+        json!({"parameters": [quote_id.clone()],
+               "get": {"operationId": "getQuoteApproval", "tags": ["Sales"],
+                       "summary": "Where the quote's discount approval stands: largest discount from list, the threshold, who approves, the last decision",
+                       "responses": responses(vec![("200", ok("Approval", json!({"type": "object", "properties": {
+                           "status": {"type": "string"}, "max_discount": {"type": "string"}, "threshold": {"type": "string"},
+                           "needs_approval": {"type": "boolean"}, "approvers": {"type": "array", "items": person.clone()},
+                           "may_decide": {"type": "boolean"}, "submitted_at": {"type": ["string", "null"]},
+                           "decided_by": {"oneOf": [person, {"type": "null"}]}, "decided_at": {"type": ["string", "null"]},
+                           "comment": {"type": ["string", "null"]}}}))), ("404", problem_response("No such quote"))])}}),
+    );
+    for (path, id, summary, required, what) in [
+        ("submit", "submitQuote", "Submit a quote discounted beyond the threshold for approval; the owner's managers are notified (audited)", false,
+         "Not a draft or rejected quote, no lines, or no approval needed"),
+        ("approve", "approveQuote", "Approve a quote in review (a manager above its owner in the role hierarchy, or an administrator; audited)", false,
+         "The quote is not in review"),
+        ("reject", "rejectQuote", "Reject a quote in review with a comment saying why (audited)", true,
+         "The quote is not in review, or no comment"),
+    ] {
+        paths.insert(
+            format!("/api/v1/quotes/{{id}}/{path}"),
+            json!({"parameters": [quote_id.clone()],
+                   "post": {"operationId": id, "tags": ["Sales"], "summary": summary, "requestBody": comment(required),
+                            "responses": responses(vec![("200", ok("The quote", json!({"type": "object"}))),
+                                ("403", problem_response("Not the caller's to decide")), ("404", problem_response("No such quote")),
+                                ("422", problem_response(what))])}}),
+        );
+    }
+    paths.insert(
+        "/api/v1/quotes/{id}/order".into(),
+        json!({"parameters": [quote_id],
+               "post": {"operationId": "orderQuote", "tags": ["Sales"],
+                        "summary": "Make an order of an approved, presented or accepted quote (or a draft within the discount limit): the order copies its customer, prices and lines",
+                        "responses": responses(vec![("201", ok("The order", json!({"type": "object"}))), ("404", problem_response("No such quote")),
+                            ("422", problem_response("The quote's status does not allow an order, or it has no lines"))])}}),
+    );
+    paths.insert(
+        "/api/v1/approvals".into(),
+        json!({"get": {"operationId": "listApprovals", "tags": ["Sales"], "summary": "Quotes awaiting the caller's decision",
+                       "responses": responses(vec![("200", ok("Quotes", json!({"type": "object", "properties": {"data": {"type": "array", "items": {"type": "object"}}}})))])}}),
+    );
+    let settings = json!({"type": "object", "required": ["discount_threshold"], "properties": {"discount_threshold": {"type": ["string", "number"], "description": "Percent below list above which a quote needs approval"}}});
+    paths.insert(
+        "/api/v1/admin/quote-settings".into(),
+        json!({"get": {"operationId": "getQuoteSettings", "tags": ["Administration"], "summary": "The discount threshold for quote approval",
+                       "responses": responses(vec![("200", ok("Settings", settings.clone()))])},
+               "put": {"operationId": "putQuoteSettings", "tags": ["Administration"], "summary": "Set the discount threshold (administrators; audited)",
+                       "requestBody": {"required": true, "content": {"application/json": {"schema": settings.clone()}}},
+                       "responses": responses(vec![("200", ok("Settings", settings)), ("403", problem_response("Not allowed")), ("422", problem_response("Not a percent from 0 to 100"))])}}),
+    );
+    let notification = json!({"type": "object", "properties": {"id": {"type": "string", "format": "uuid"}, "kind": {"type": "string"},
+        "object": {"type": ["string", "null"]}, "record_id": {"type": ["string", "null"]}, "text": {"type": "string"},
+        "created_at": {"type": "string"}, "read": {"type": "boolean"}}});
+    paths.insert(
+        "/api/v1/me/notifications".into(),
+        json!({"get": {"operationId": "listNotifications", "tags": ["Users"], "summary": "The caller's notifications, newest first, in their language",
+                       "parameters": [{"name": "unread", "in": "query", "schema": {"type": "boolean"}}],
+                       "responses": responses(vec![("200", ok("Notifications", json!({"type": "object", "properties": {
+                           "data": {"type": "array", "items": notification}, "unread": {"type": "integer"}}})))])}}),
+    );
+    paths.insert(
+        "/api/v1/me/notifications/read".into(),
+        json!({"post": {"operationId": "readNotifications", "tags": ["Users"], "summary": "Mark one notification (id) or all read",
+                        "requestBody": {"required": false, "content": {"application/json": {"schema": {"type": "object", "properties": {"id": {"type": "string", "format": "uuid"}}}}}},
+                        "responses": responses(vec![("200", ok("How many were marked", json!({"type": "object", "properties": {"read": {"type": "integer"}}}))), ("422", problem_response("Bad id"))])}}),
+    );
+}
+
 fn sharing_paths(paths: &mut Map<String, Json>) {
     let uuid = json!({"type": "string", "format": "uuid"});
     let id_param = json!({"name": "id", "in": "path", "required": true, "schema": uuid});
@@ -980,6 +1059,7 @@ pub fn document(schema: &Schema) -> Json {
     duplicate_paths(schema, &mut paths);
     customer_paths(&mut paths);
     process_paths(&mut paths);
+    quote_paths(&mut paths);
     let mut put_access = admin(
         "setObjectAccess",
         "Set an object's sharing default and roles' permissions on it",

@@ -6,30 +6,6 @@ use serde_json::{Value, json};
 
 use crate::helpers::TestApp;
 
-async fn role(app: &TestApp, name: &str, parent: Option<&str>) -> String {
-    let r = app
-        .post("/api/v1/admin/roles", json!({"name": name, "parent": parent}))
-        .await;
-    assert_eq!(r.status, 201, "{}", r.body);
-    r.id()
-}
-
-async fn person(app: &TestApp, name: &str, role: &str) -> (String, String) {
-    let email = format!("{name}@example.org");
-    let id = app.add_user(&email, name).await;
-    let r = app
-        .request(
-            Method::PATCH,
-            &format!("/api/v1/admin/users/{id}"),
-            Some(json!({"role": role})),
-            &[],
-        )
-        .await;
-    assert_eq!(r.status, 204, "{}", r.body);
-    let token = app.crm.create_token(&email, "test", None).await.unwrap();
-    (id, token)
-}
-
 async fn deal(
     app: &TestApp,
     owner: &str,
@@ -66,12 +42,12 @@ fn line<'a>(f: &'a Value, name: &str) -> &'a Value {
 #[tokio::test]
 async fn a_forecast_rolls_each_category_up_the_hierarchy_against_quota() {
     let app = TestApp::spawn().await;
-    let vp = role(&app, "销售副总", None).await;
-    let east = role(&app, "华东区", Some(&vp)).await;
-    let north = role(&app, "华北区", Some(&vp)).await;
-    let (e1, e1_token) = person(&app, "华东一", &east).await;
-    let (e2, _) = person(&app, "华东二", &east).await;
-    let (n1, _) = person(&app, "华北一", &north).await;
+    let vp = app.add_role("销售副总", None).await;
+    let east = app.add_role("华东区", Some(&vp)).await;
+    let north = app.add_role("华北区", Some(&vp)).await;
+    let (e1, e1_token) = app.person("华东一", Some(&east)).await;
+    let (e2, _) = app.person("华东二", Some(&east)).await;
+    let (n1, _) = app.person("华北一", Some(&north)).await;
     deal(
         &app,
         &e1,

@@ -265,6 +265,35 @@ impl TestApp {
             .to_string()
     }
 
+    /// A role in the hierarchy (below `parent`, if given); its id.
+    pub async fn add_role(&self, name: &str, parent: Option<&str>) -> String {
+        let r = self
+            .post("/api/v1/admin/roles", json!({"name": name, "parent": parent}))
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        r.id()
+    }
+
+    /// A staff user `{name}@example.org` (in `role`, if given) with an API token; returns
+    /// (id, token).
+    pub async fn person(&self, name: &str, role: Option<&str>) -> (String, String) {
+        let email = format!("{name}@example.org");
+        let id = self.add_user(&email, name).await;
+        if let Some(role) = role {
+            let r = self
+                .request(
+                    Method::PATCH,
+                    &format!("/api/v1/admin/users/{id}"),
+                    Some(json!({ "role": role })),
+                    &[],
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+        }
+        let token = self.crm.create_token(&email, "test", None).await.unwrap();
+        (id, token)
+    }
+
     pub async fn create(&self, plural: &str, body: Value) -> Value {
         let r = self.post(&format!("/api/v1/{plural}"), body).await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);

@@ -28,6 +28,7 @@ mod permissions;
 mod privacy;
 mod processes;
 mod quality;
+mod quotes;
 mod records;
 mod rules;
 mod search;

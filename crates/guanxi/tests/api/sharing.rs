@@ -6,41 +6,6 @@ use serde_json::{Value, json};
 
 use crate::helpers::TestApp;
 
-/// A user with a token, in a role if given; returns (id, token).
-async fn person(app: &TestApp, name: &str, role: Option<&str>) -> (String, String) {
-    let email = format!("{name}@example.org");
-    let u = app
-        .crm
-        .create_user(guanxi_services::identity::NewUser {
-            email: email.clone(),
-            name: name.into(),
-            password: None,
-            is_admin: false,
-            locale: guanxi_core::Locale::En,
-        })
-        .await
-        .unwrap();
-    if let Some(role) = role {
-        let r = app
-            .request(
-                Method::PATCH,
-                &format!("/api/v1/admin/users/{}", u.id),
-                Some(json!({ "role": role })),
-                &[],
-            )
-            .await;
-        assert_eq!(r.status, 204, "{}", r.body);
-    }
-    let token = app.crm.create_token(&email, "test", None).await.unwrap();
-    (u.id.to_string(), token)
-}
-
-async fn role(app: &TestApp, name: &str) -> String {
-    let r = app.post("/api/v1/admin/roles", json!({ "name": name })).await;
-    assert_eq!(r.status, 201, "{}", r.body);
-    r.id()
-}
-
 async fn set_access(app: &TestApp, object: &str, body: Value) {
     let r = app
         .request(
@@ -75,11 +40,11 @@ async fn account_owned_by(app: &TestApp, owner: &str, name: &str, region: &str) 
 #[tokio::test]
 async fn criteria_rules_and_territories_share_matching_records_and_follow_their_changes() {
     let app = TestApp::spawn().await;
-    let sales = role(&app, "Sales").await;
-    let service = role(&app, "Service").await;
-    let (seller, _) = person(&app, "seller", Some(&sales)).await;
-    let (_, agent) = person(&app, "agent", Some(&service)).await;
-    let (roamer_id, roamer) = person(&app, "roamer", None).await;
+    let sales = app.add_role("Sales", None).await;
+    let service = app.add_role("Service", None).await;
+    let (seller, _) = app.person("seller", Some(&sales)).await;
+    let (_, agent) = app.person("agent", Some(&service)).await;
+    let (roamer_id, roamer) = app.person("roamer", None).await;
     for object in ["accounts", "leads"] {
         set_access(&app, object, json!({"sharing": "private"})).await;
     }
@@ -229,7 +194,7 @@ async fn criteria_rules_and_territories_share_matching_records_and_follow_their_
 #[tokio::test]
 async fn bad_sharing_settings_are_refused_naming_the_field() {
     let app = TestApp::spawn().await;
-    let r = role(&app, "Sales").await;
+    let r = app.add_role("Sales", None).await;
     let post = |body: Value| app.post("/api/v1/admin/sharing-rules", body);
     post(json!({"object": "accounts", "name": "x", "criteria": "name contains '华'", "to": {"role": r}, "level": "read"}))
         .await
@@ -305,9 +270,9 @@ async fn bad_sharing_settings_are_refused_naming_the_field() {
 async fn records_shared_by_hand_reach_users_and_teams_until_unshared() {
     let app = TestApp::spawn().await;
     set_access(&app, "opportunities", json!({"sharing": "private"})).await;
-    let (owner_id, owner) = person(&app, "owner", None).await;
-    let (friend_id, friend) = person(&app, "friend", None).await;
-    let (_, stranger) = person(&app, "stranger", None).await;
+    let (owner_id, owner) = app.person("owner", None).await;
+    let (friend_id, friend) = app.person("friend", None).await;
+    let (_, stranger) = app.person("stranger", None).await;
     let r = app
         .request_as(
             &owner,
@@ -477,8 +442,8 @@ async fn records_shared_by_hand_reach_users_and_teams_until_unshared() {
 #[tokio::test]
 async fn hidden_fields_never_appear_and_read_only_fields_refuse_changes() {
     let app = TestApp::spawn().await;
-    let rep_role = role(&app, "Rep").await;
-    let (rep_id, rep) = person(&app, "rep", Some(&rep_role)).await;
+    let rep_role = app.add_role("Rep", None).await;
+    let (rep_id, rep) = app.person("rep", Some(&rep_role)).await;
     set_access(
         &app,
         "accounts",
@@ -591,10 +556,10 @@ async fn partner_users_see_their_company_and_what_is_shared_with_it_never_anothe
         .to_string();
     let dist_a = account_owned_by(&app, &admin_id, "华强经销商", "华南").await;
     let dist_b = account_owned_by(&app, &admin_id, "北辰代理", "华北").await;
-    let (a1_id, a1) = person(&app, "a1", None).await;
-    let (a2_id, a2) = person(&app, "a2", None).await;
-    let (b1_id, b1) = person(&app, "b1", None).await;
-    let (_, staff) = person(&app, "staff", None).await;
+    let (a1_id, a1) = app.person("a1", None).await;
+    let (a2_id, a2) = app.person("a2", None).await;
+    let (b1_id, b1) = app.person("b1", None).await;
+    let (_, staff) = app.person("staff", None).await;
     for (id, account) in [(&a1_id, &dist_a), (&a2_id, &dist_a), (&b1_id, &dist_b)] {
         let r = app
             .request(
@@ -763,7 +728,7 @@ async fn partner_users_see_their_company_and_what_is_shared_with_it_never_anothe
 async fn an_upsert_key_held_by_a_record_out_of_sight_reads_as_taken() {
     let app = TestApp::spawn().await;
     set_access(&app, "contacts", json!({"sharing": "private"})).await;
-    let (_, rep) = person(&app, "rep", None).await;
+    let (_, rep) = app.person("rep", None).await;
     app.create("contacts", json!({"name": "张伟", "external_id": "ERP-1"}))
         .await;
     let r = app
@@ -789,7 +754,7 @@ async fn an_upsert_key_held_by_a_record_out_of_sight_reads_as_taken() {
 async fn a_lookup_may_only_point_at_a_record_its_writer_can_read() {
     let app = TestApp::spawn().await;
     set_access(&app, "accounts", json!({"sharing": "private"})).await;
-    let (rep_id, rep) = person(&app, "rep", None).await;
+    let (rep_id, rep) = app.person("rep", None).await;
     let admin_id = app.get("/api/v1/me").await.body["id"]
         .as_str()
         .unwrap()
@@ -817,9 +782,9 @@ async fn a_lookup_may_only_point_at_a_record_its_writer_can_read() {
 async fn a_restricted_reader_pages_through_every_visible_record_once_in_order() {
     let app = TestApp::spawn().await;
     set_access(&app, "accounts", json!({"sharing": "private"})).await;
-    let sales = role(&app, "Sales").await;
-    let (rep_id, rep) = person(&app, "rep", Some(&sales)).await;
-    let (other_id, _) = person(&app, "other", None).await;
+    let sales = app.add_role("Sales", None).await;
+    let (rep_id, rep) = app.person("rep", Some(&sales)).await;
+    let (other_id, _) = app.person("other", None).await;
     let r = app
         .post(
             "/api/v1/admin/sharing-rules",
