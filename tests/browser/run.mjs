@@ -274,6 +274,50 @@ try {
     assert.ok((await page.locator("main").textContent()).includes("诸葛明"));
   });
 
+  await step("a quote is built in its editor; a bad quantity is refused beside it; it prints in Chinese", async () => {
+    const found = await api(url, token, "GET", "/api/v1/quotes?filter=" + encodeURIComponent("name eq '大客户特价报价'"));
+    const id = found.data[0].id;
+    await page.goto(`${url}/o/quotes/${id}`);
+    const editor = page.locator("section.quote-editor");
+    await editor.waitFor();
+    assert.ok((await editor.textContent()).includes("Needs approval"), "the discount is beyond the threshold");
+    const rows = page.locator("table.lines tbody tr");
+    const before = await rows.count();
+    const totalBefore = await page.locator("table.lines tfoot tr").last().textContent();
+    await page.locator("#new-product").selectOption({ index: 2 });
+    await page.locator("#new-quantity").fill("three");
+    await page.getByRole("button", { name: "Add line" }).click();
+    await page.locator("#new-quantity-error").waitFor();
+    assert.equal(await page.locator("#new-quantity").getAttribute("aria-invalid"), "true");
+    assert.equal(await rows.count(), before, "nothing added");
+    await page.locator("#new-product").selectOption({ index: 2 });
+    await page.locator("#new-quantity").fill("3");
+    await page.getByRole("button", { name: "Add line" }).click();
+    await page.waitForURL(new RegExp(`/o/quotes/${id}$`));
+    assert.equal(await rows.count(), before + 1);
+    assert.notEqual(await page.locator("table.lines tfoot tr").last().textContent(), totalBefore, "the total follows");
+    await page.screenshot({ path: join(artifacts, "quote-1440.png"), fullPage: true });
+    await page.getByRole("link", { name: "Print view" }).click();
+    await page.waitForURL(/\/print/);
+    assert.equal(await page.locator("h1").textContent(), "Quotation");
+    await page.getByRole("link", { name: "简体中文" }).click();
+    await page.waitForURL(/lang=zh-CN/);
+    assert.equal(await page.locator("h1").textContent(), "报价单");
+    assert.match(await page.locator("p.in-words").textContent(), /元/);
+    await page.screenshot({ path: join(artifacts, "quote-print-zh.png"), fullPage: true });
+    await page.emulateMedia({ media: "print" });
+    assert.ok(!(await page.locator(".print-tools").isVisible()), "no buttons on paper");
+    await page.emulateMedia({ media: "screen" });
+    const phone = await browser.newContext({ viewport: { width: 375, height: 800 }, storageState: await desk.storageState() });
+    const p = await phone.newPage();
+    await p.goto(`${url}/o/quotes/${id}`);
+    const widest = await p.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(widest <= 375, `the quote page fits a phone (${widest} px)`);
+    await p.screenshot({ path: join(artifacts, "quote-375.png"), fullPage: true });
+    await phone.close();
+    await page.goto(`${url}/o/quotes/${id}`);
+  });
+
   await step("a rep cannot open a record of someone else's that is not shared", async () => {
     const repContext = await browser.newContext({ viewport: { width: 1440, height: 900 } });
     const p = await repContext.newPage();

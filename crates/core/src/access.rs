@@ -1014,7 +1014,12 @@ mod tests {
 
     #[test]
     fn managers_are_the_nearest_role_above_with_people_in_it() {
-        let (ceo, vp, mgr, rep) = (Uuid::from_u128(1), Uuid::from_u128(2), Uuid::from_u128(3), Uuid::from_u128(4));
+        let (ceo, vp, mgr, rep) = (
+            Uuid::from_u128(1),
+            Uuid::from_u128(2),
+            Uuid::from_u128(3),
+            Uuid::from_u128(4),
+        );
         let (u_ceo, u_rep, u_peer) = (Uuid::from_u128(11), Uuid::from_u128(14), Uuid::from_u128(15));
         let mut p = Policy {
             // The manager's role is empty: approvals go up to the CEO; `vp` closes a cycle.

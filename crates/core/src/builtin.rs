@@ -187,8 +187,7 @@ fn account() -> ObjectDef {
             )
             .indexed(),
             picklist("industry", l("Industry", "行业", "行業"), INDUSTRIES).indexed(),
-            picklist("tier", l("Tier", "客户等级", "客戶等級"), ACCOUNT_TIERS)
-            .indexed(),
+            picklist("tier", l("Tier", "客户等级", "客戶等級"), ACCOUNT_TIERS).indexed(),
             picklist("region", l("Region", "大区", "大區"), REGIONS).indexed(),
             text("country", 60, l("Country", "国家", "國家")),
             text("province", 40, l("Province", "省份", "省份")).indexed(),
@@ -732,15 +731,28 @@ fn price_book() -> ObjectDef {
                 .required()
                 .indexed(),
             text("currency", 3, l("Currency", "币种", "幣別")).required(),
-            picklist("channel", l("Sales channel", "销售渠道", "銷售管道"), SALES_CHANNELS).indexed(),
-            picklist("segment", l("Customer tier", "客户等级", "客戶等級"), ACCOUNT_TIERS),
+            picklist(
+                "channel",
+                l("Sales channel", "销售渠道", "銷售管道"),
+                SALES_CHANNELS,
+            )
+            .indexed(),
+            picklist(
+                "segment",
+                l("Customer tier", "客户等级", "客戶等級"),
+                ACCOUNT_TIERS,
+            ),
             field(
                 "prices_include_tax",
                 FieldType::Boolean,
                 l("Prices include tax", "含税价", "含稅價"),
             ),
             field("active", FieldType::Boolean, l("Active", "启用", "啟用")),
-            field("valid_from", FieldType::Date, l("Valid from", "生效日期", "生效日期")),
+            field(
+                "valid_from",
+                FieldType::Date,
+                l("Valid from", "生效日期", "生效日期"),
+            ),
             field("valid_to", FieldType::Date, l("Valid to", "失效日期", "失效日期")),
             description(),
             external_id(),
@@ -786,7 +798,12 @@ fn deal_fields(fields: &mut Vec<FieldDef>) {
         lookup("opportunity", "opportunity", l("Opportunity", "商机", "商機")),
         lookup("price_book", "price_book", l("Price book", "价格表", "價目表")),
         text("currency", 3, l("Currency", "币种", "幣別")),
-        picklist("channel", l("Sales channel", "销售渠道", "銷售管道"), SALES_CHANNELS).indexed(),
+        picklist(
+            "channel",
+            l("Sales channel", "销售渠道", "銷售管道"),
+            SALES_CHANNELS,
+        )
+        .indexed(),
         field(
             "prices_include_tax",
             FieldType::Boolean,
@@ -811,7 +828,11 @@ fn quote() -> ObjectDef {
             .indexed(),
         text("number", 40, l("Quote number", "报价单号", "報價單號")).unique(),
         picklist("status", l("Status", "状态", "狀態"), QUOTE_STATUSES).indexed(),
-        field("valid_until", FieldType::Date, l("Valid until", "有效期至", "有效期至")),
+        field(
+            "valid_until",
+            FieldType::Date,
+            l("Valid until", "有效期至", "有效期至"),
+        ),
     ];
     deal_fields(&mut fields);
     fields.extend([
@@ -820,8 +841,16 @@ fn quote() -> ObjectDef {
             FieldType::Datetime,
             l("Submitted for approval", "提交审批时间", "提交審批時間"),
         ),
-        field("approved_by", FieldType::User, l("Decided by", "审批人", "審批人")),
-        field("approved_at", FieldType::Datetime, l("Decided at", "审批时间", "審批時間")),
+        field(
+            "approved_by",
+            FieldType::User,
+            l("Decided by", "审批人", "審批人"),
+        ),
+        field(
+            "approved_at",
+            FieldType::Datetime,
+            l("Decided at", "审批时间", "審批時間"),
+        ),
         field(
             "approval_comment",
             FieldType::LongText,
@@ -895,7 +924,12 @@ fn order() -> ObjectDef {
             ],
         )
         .indexed(),
-        field("order_date", FieldType::Date, l("Order date", "下单日期", "下單日期")).indexed(),
+        field(
+            "order_date",
+            FieldType::Date,
+            l("Order date", "下单日期", "下單日期"),
+        )
+        .indexed(),
         lookup("quote", "quote", l("Quote", "报价单", "報價單")),
     ];
     deal_fields(&mut fields);
@@ -924,6 +958,15 @@ fn order_line() -> ObjectDef {
         "name",
         line_fields(lookup("order", "order", l("Order", "订单", "訂單"))),
     )
+}
+
+/// Objects that live inside another (a quote's lines, a price book's prices): reached
+/// from their parent's page, not from the navigation.
+const DETAIL_OBJECTS: [&str; 3] = ["price_book_entry", "quote_line", "order_line"];
+
+/// Whether an object has its own entry in the navigation.
+pub fn in_navigation(name: &str) -> bool {
+    !DETAIL_OBJECTS.contains(&name)
 }
 
 /// The standard objects, in dependency order (lookup targets first where possible).

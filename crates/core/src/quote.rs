@@ -31,7 +31,13 @@ pub const DERIVED_FIELDS: [&str; 9] = [
 ];
 
 /// The fields of a line the system computes from the others.
-pub const LINE_DERIVED: [&str; 5] = ["list_price", "amount", "tax_amount", "total", "effective_discount"];
+pub const LINE_DERIVED: [&str; 5] = [
+    "list_price",
+    "amount",
+    "tax_amount",
+    "total",
+    "effective_discount",
+];
 
 /// A quote's status.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -82,7 +88,10 @@ impl Status {
 
     /// Set only by submitting, deciding or ordering, never by editing the status.
     pub fn by_action(self) -> bool {
-        matches!(self, Status::InReview | Status::Approved | Status::Rejected | Status::Ordered)
+        matches!(
+            self,
+            Status::InReview | Status::Approved | Status::Rejected | Status::Ordered
+        )
     }
 }
 
@@ -258,7 +267,7 @@ pub fn capital_amount(amount: Decimal) -> String {
                 out.push(DIGITS[*d]);
                 out.push_str(UNITS[p % 4]);
             }
-            if p % 4 == 0 && p > 0 {
+            if p.is_multiple_of(4) && p > 0 {
                 if group {
                     out.push_str(GROUPS[(p / 4).min(GROUPS.len() - 1)]);
                 }
@@ -348,7 +357,10 @@ mod tests {
 
     #[test]
     fn totals_add_lines_and_keep_the_largest_discount() {
-        let a = line(&input(d("1"), Some(d("1000")), d("1000"), d("20"), d("13")), false);
+        let a = line(
+            &input(d("1"), Some(d("1000")), d("1000"), d("20"), d("13")),
+            false,
+        );
         let b = line(&input(d("10"), Some(d("50")), d("50"), d("0"), d("6")), false);
         let t = totals([&a, &b]);
         assert_eq!(t.subtotal, d("1500.00"));
@@ -365,10 +377,42 @@ mod tests {
     fn bad_line_numbers_name_their_field() {
         let ok = input(d("1"), None, d("1"), d("0"), d("13"));
         assert!(check_line(&ok).is_ok());
-        assert_eq!(check_line(&LineInput { quantity: d("0"), ..ok }).unwrap_err().0, "quantity");
-        assert_eq!(check_line(&LineInput { unit_price: d("-1"), ..ok }).unwrap_err().0, "unit_price");
-        assert_eq!(check_line(&LineInput { discount: d("101"), ..ok }).unwrap_err().0, "discount");
-        assert_eq!(check_line(&LineInput { tax_rate: d("-3"), ..ok }).unwrap_err().0, "tax_rate");
+        assert_eq!(
+            check_line(&LineInput {
+                quantity: d("0"),
+                ..ok
+            })
+            .unwrap_err()
+            .0,
+            "quantity"
+        );
+        assert_eq!(
+            check_line(&LineInput {
+                unit_price: d("-1"),
+                ..ok
+            })
+            .unwrap_err()
+            .0,
+            "unit_price"
+        );
+        assert_eq!(
+            check_line(&LineInput {
+                discount: d("101"),
+                ..ok
+            })
+            .unwrap_err()
+            .0,
+            "discount"
+        );
+        assert_eq!(
+            check_line(&LineInput {
+                tax_rate: d("-3"),
+                ..ok
+            })
+            .unwrap_err()
+            .0,
+            "tax_rate"
+        );
     }
 
     #[test]

@@ -57,15 +57,20 @@ pub fn render(kind: &str, detail: &str, locale: Locale) -> String {
     }
 }
 
-/// Tells `users` (each once, never the one who acted) about `record_id` of `object`.
+/// What a notification tells of: its kind, the record, and the facts its text names.
+pub(crate) struct Notice<'a> {
+    pub kind: &'a str,
+    pub object: &'a str,
+    pub record_id: Uuid,
+    pub detail: Json,
+}
+
+/// Tells `users` (each once, never the one who acted) the notice.
 pub(crate) async fn notify(
     tx: &mut Tx,
     actor: &Actor,
     users: &[Uuid],
-    kind: &str,
-    object: &str,
-    record_id: Uuid,
-    detail: &Json,
+    notice: &Notice<'_>,
     now: DateTime<Utc>,
 ) -> Result<(), ServiceError> {
     let mut seen = std::collections::HashSet::new();
@@ -75,10 +80,10 @@ pub(crate) async fn notify(
         .map(|u| NotificationRow {
             id: Uuid::now_v7(),
             user_id: *u,
-            kind: kind.into(),
-            object: Some(object.into()),
-            record_id: Some(record_id),
-            detail: detail.to_string(),
+            kind: notice.kind.into(),
+            object: Some(notice.object.into()),
+            record_id: Some(notice.record_id),
+            detail: notice.detail.to_string(),
             created_at: now,
             read_at: None,
         })
@@ -89,7 +94,11 @@ pub(crate) async fn notify(
 
 impl Crm {
     /// The actor's notifications, newest first, in their language.
-    pub async fn notifications(&self, actor: &Actor, unread_only: bool) -> Result<Vec<Notification>, ServiceError> {
+    pub async fn notifications(
+        &self,
+        actor: &Actor,
+        unread_only: bool,
+    ) -> Result<Vec<Notification>, ServiceError> {
         let rows = system::notifications(self.db(), actor.user_id, unread_only, SHOWN).await?;
         Ok(rows
             .into_iter()

@@ -25,11 +25,16 @@ use serde::Serialize;
 use serde_json::{Map, Value as Json, json};
 use uuid::Uuid;
 
+use crate::notifications::Notice;
 use crate::records::{Change, ItemResult, Planned};
 use crate::{Actor, Crm, ServiceError};
 
 /// The setting that holds the discount (percent below list) above which quotes need approval.
 pub const THRESHOLD_SETTING: &str = "quotes.discount_threshold";
+/// The setting that holds the seller's name printed on quotes.
+pub const COMPANY_SETTING: &str = "quotes.company_name";
+/// The longest seller name.
+pub const MAX_COMPANY_NAME: usize = 200;
 /// The threshold until an administrator sets one.
 pub const DEFAULT_THRESHOLD: Decimal = Decimal::from_parts(15, 0, 0, false, 0);
 
@@ -50,6 +55,8 @@ type Boxed<'a, T> = Pin<Box<dyn Future<Output = Result<T, ServiceError>> + Send 
 pub struct QuoteSettings {
     /// Percent below list above which a quote needs approval.
     pub discount_threshold: Decimal,
+    /// The seller, as printed quotes name it.
+    pub company_name: String,
 }
 
 /// Where a quote's approval stands.
@@ -178,36 +185,67 @@ impl Crm {
             .await?
             .and_then(|s| Decimal::from_str(&s).ok())
             .unwrap_or(DEFAULT_THRESHOLD);
+        let company_name = system::setting_in(tx, COMPANY_SETTING).await?.unwrap_or_default();
         Ok(QuoteSettings {
             discount_threshold: threshold,
+            company_name,
         })
     }
 
-    /// Sets the discount threshold (administrators; audited).
-    pub async fn set_quote_settings(&self, actor: &Actor, threshold: &str) -> Result<QuoteSettings, ServiceError> {
+    /// Sets the discount threshold and the seller's name (administrators; audited); what
+    /// is not given stays as it is.
+    pub async fn set_quote_settings(
+        &self,
+        actor: &Actor,
+        threshold: Option<&str>,
+        company_name: Option<&str>,
+    ) -> Result<QuoteSettings, ServiceError> {
         crate::definitions::admin_only(actor)?;
-        let t = Decimal::from_str(threshold.trim().trim_end_matches('%').trim())
-            .map_err(|_| ServiceError::field("discount_threshold", Msg::NotNumber))?;
-        if t < Decimal::ZERO || t > Decimal::ONE_HUNDRED {
-            return Err(ServiceError::field("discount_threshold", Msg::PercentOutOfRange));
+        let threshold = match threshold {
+            None => None,
+            Some(text) => {
+                let t = Decimal::from_str(text.trim().trim_end_matches('%').trim())
+                    .map_err(|_| ServiceError::field("discount_threshold", Msg::NotNumber))?;
+                if t < Decimal::ZERO || t > Decimal::ONE_HUNDRED {
+                    return Err(ServiceError::field("discount_threshold", Msg::PercentOutOfRange));
+                }
+                Some(t.normalize())
+            }
+        };
+        let company_name = company_name.map(str::trim);
+        if company_name.is_some_and(|c| c.chars().count() > MAX_COMPANY_NAME) {
+            return Err(ServiceError::Validation(vec![
+                FieldError::new("company_name", Msg::TooLong).with("max", MAX_COMPANY_NAME),
+            ]));
         }
-        let t = t.normalize();
         let mut tx = self.db().begin().await?;
-        system::put_setting(&mut tx, THRESHOLD_SETTING, &t.to_string()).await?;
+        if let Some(t) = threshold {
+            system::put_setting(&mut tx, THRESHOLD_SETTING, &t.to_string()).await?;
+        }
+        if let Some(c) = company_name {
+            system::put_setting(&mut tx, COMPANY_SETTING, c).await?;
+        }
+        let settings = self.quote_settings_in(&mut tx).await?;
         crate::audit::record(
             &mut tx,
             Some(actor),
             "quote.settings",
             None,
             None,
-            json!({"discount_threshold": t.to_string()}),
+            json!({"discount_threshold": settings.discount_threshold.to_string(), "company_name": settings.company_name}),
             self.now(),
         )
         .await?;
         tx.commit().await?;
-        Ok(QuoteSettings {
-            discount_threshold: t,
-        })
+        Ok(settings)
+    }
+
+    /// A user's name, for pages that show who did something.
+    pub async fn user_label(&self, id: Uuid) -> Result<String, ServiceError> {
+        Ok(system::user_by_id(self.db(), id)
+            .await?
+            .map(|u| u.name)
+            .unwrap_or_default())
     }
 
     /// The write path's pricing step for price books, their entries, quotes, orders and
@@ -244,14 +282,19 @@ impl Crm {
                 continue;
             }
             let after = p.after().unwrap_or_else(|| Record { values: Vec::new() });
-            let code = text(object, &after, "currency").unwrap_or_default().trim().to_ascii_uppercase();
+            let code = text(object, &after, "currency")
+                .unwrap_or_default()
+                .trim()
+                .to_ascii_uppercase();
             if !guanxi_core::values::is_currency_code(&code) {
                 refuse(plan, FieldError::new("currency", Msg::InvalidCurrency));
                 continue;
             }
             if let Planned::Update { before, .. } = &*p
                 && let Some(id) = before.id()
-                && !store::live_children(tx, &entries, "price_book", id).await?.is_empty()
+                && !store::live_children(tx, &entries, "price_book", id)
+                    .await?
+                    .is_empty()
             {
                 refuse(plan, FieldError::new("currency", Msg::PricesFixed));
                 continue;
@@ -306,12 +349,16 @@ impl Crm {
             let (Ok(p), Some(after)) = (&mut *plan, after) else {
                 continue;
             };
-            let (Some(book_id), Some(product)) = (id_of(object, &after, "price_book"), id_of(object, &after, "product"))
-            else {
+            let (Some(book_id), Some(product)) = (
+                id_of(object, &after, "price_book"),
+                id_of(object, &after, "product"),
+            ) else {
                 continue;
             };
             // A missing book is for the reference check to name.
-            let Some(book) = book_of.get(&book_id) else { continue };
+            let Some(book) = book_of.get(&book_id) else {
+                continue;
+            };
             let currency = text(&books, book, "currency").unwrap_or_default();
             // Prices are in their book's currency.
             if let Some(amount) = number(object, &after, "unit_price") {
@@ -362,7 +409,8 @@ impl Crm {
                 Value::Date(d) => Some(*d),
                 _ => None,
             };
-            if dated("valid_from").is_some_and(|d| d > today) || dated("valid_to").is_some_and(|d| d < today) {
+            if dated("valid_from").is_some_and(|d| d > today) || dated("valid_to").is_some_and(|d| d < today)
+            {
                 continue;
             }
             let fits = |field: &str, wanted: Option<&str>| match (text(&books, &b, field), wanted) {
@@ -398,9 +446,12 @@ impl Crm {
         let (_, lines) = self.object(line_object(&object.name))?;
         let threshold = self.quote_settings_in(tx).await?.discount_threshold;
         let at = |name: &str| index(object, name);
-        let (Some(i_status), Some(i_book), Some(i_currency), Some(i_tax)) =
-            (at("status"), at("price_book"), at("currency"), at("prices_include_tax"))
-        else {
+        let (Some(i_status), Some(i_book), Some(i_currency), Some(i_tax)) = (
+            at("status"),
+            at("price_book"),
+            at("currency"),
+            at("prices_include_tax"),
+        ) else {
             return Ok(());
         };
         let derived: Vec<usize> = quote::DERIVED_FIELDS.iter().filter_map(|n| at(n)).collect();
@@ -421,20 +472,30 @@ impl Crm {
                 let status = text(object, &after, "status");
                 if status.is_none() {
                     p.set(i_status, Value::Text("draft".into()));
-                } else if is_quote && !acting() && status.as_deref().and_then(Status::parse).is_some_and(Status::by_action)
+                } else if is_quote
+                    && !acting()
+                    && status
+                        .as_deref()
+                        .and_then(Status::parse)
+                        .is_some_and(Status::by_action)
                 {
                     refuse(plan, FieldError::new("status", Msg::QuoteStatusByAction));
                     continue;
                 }
             } else if is_quote && p.writes(i_status) && !acting() {
-                let Planned::Update { before, .. } = &*p else { continue };
+                let Planned::Update { before, .. } = &*p else {
+                    continue;
+                };
                 let (from, to) = (status_of(object, before), status_of(object, &after));
                 let discount = number(object, &after, "max_discount").unwrap_or_default();
                 if let Err(msg) = quote::may_move(from, to, quote::needs_approval(discount, threshold)) {
                     let e = FieldError::new("status", msg)
                         .with("discount", discount.normalize())
                         .with("threshold", threshold.normalize())
-                        .with("from", option_label(object, "status", from.as_str(), actor.locale))
+                        .with(
+                            "from",
+                            option_label(object, "status", from.as_str(), actor.locale),
+                        )
                         .with("to", option_label(object, "status", to.as_str(), actor.locale));
                     refuse(plan, e);
                     continue;
@@ -448,9 +509,13 @@ impl Crm {
             }
             // Prices: the book sets the currency and whether prices hold tax.
             if !insert && pricing.iter().any(|i| p.writes(*i)) {
-                let Planned::Update { before, .. } = &*p else { continue };
+                let Planned::Update { before, .. } = &*p else {
+                    continue;
+                };
                 if let Some(id) = before.id()
-                    && !store::live_children(tx, &lines, &object.name, id).await?.is_empty()
+                    && !store::live_children(tx, &lines, &object.name, id)
+                        .await?
+                        .is_empty()
                 {
                     let i = pricing.iter().find(|i| p.writes(**i)).copied().unwrap_or(i_book);
                     refuse(plan, FieldError::new(&object.fields[i].name, Msg::PricesFixed));
@@ -484,7 +549,10 @@ impl Crm {
                     Some(b) => {
                         let c = text(&books, b, "currency").unwrap_or_default();
                         if given.as_ref().is_some_and(|g| *g != c) {
-                            refuse(plan, FieldError::new("currency", Msg::PriceBookCurrency).with("currency", &c));
+                            refuse(
+                                plan,
+                                FieldError::new("currency", Msg::PriceBookCurrency).with("currency", &c),
+                            );
                             continue;
                         }
                         p.set(i_tax, Value::Bool(flag(&books, b, "prices_include_tax")));
@@ -560,7 +628,10 @@ impl Crm {
             .collect();
         // Each parent's price book: its name, and the active price of each product in it.
         let mut book_prices: HashMap<Uuid, (String, HashMap<Uuid, Decimal>)> = HashMap::new();
-        for b in parent_of.values().filter_map(|p| id_of(&parents, p, "price_book")) {
+        for b in parent_of
+            .values()
+            .filter_map(|p| id_of(&parents, p, "price_book"))
+        {
             if book_prices.contains_key(&b) {
                 continue;
             }
@@ -573,7 +644,9 @@ impl Crm {
                 if matches!(value(&entries, &e, "active"), Value::Bool(false)) {
                     continue;
                 }
-                if let (Some(prod), Some(price)) = (id_of(&entries, &e, "product"), number(&entries, &e, "unit_price")) {
+                if let (Some(prod), Some(price)) =
+                    (id_of(&entries, &e, "product"), number(&entries, &e, "unit_price"))
+                {
                     prices.insert(prod, price);
                 }
             }
@@ -642,7 +715,10 @@ impl Crm {
                         Some((name, prices)) => match prices.get(&product.id().unwrap_or_default()) {
                             Some(price) => Some(*price),
                             None => {
-                                refuse(plan, FieldError::new("product", Msg::NotInPriceBook).with("book", name));
+                                refuse(
+                                    plan,
+                                    FieldError::new("product", Msg::NotInPriceBook).with("book", name),
+                                );
                                 continue;
                             }
                         },
@@ -667,7 +743,10 @@ impl Crm {
                 match input.list_price {
                     Some(l) => input.unit_price = l,
                     None => {
-                        refuse(plan, FieldError::new("unit_price", Msg::NoListPrice).with("currency", &currency));
+                        refuse(
+                            plan,
+                            FieldError::new("unit_price", Msg::NoListPrice).with("currency", &currency),
+                        );
                         continue;
                     }
                 }
@@ -865,7 +944,12 @@ impl Crm {
 
     /// Submits a quote whose discount is above the threshold for approval: its owner's
     /// managers are told.
-    pub async fn submit_quote(&self, actor: &Actor, id: Uuid, comment: Option<&str>) -> Result<Record, ServiceError> {
+    pub async fn submit_quote(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        comment: Option<&str>,
+    ) -> Result<Record, ServiceError> {
         let q = self.get(actor, quote::QUOTE, id, false).await?;
         let (_, object) = self.object(quote::QUOTE)?;
         if !matches!(status_of(&object, &q), Status::Draft | Status::Rejected) {
@@ -874,7 +958,10 @@ impl Crm {
         let mut tx = self.db().begin().await?;
         let threshold = self.quote_settings_in(&mut tx).await?.discount_threshold;
         let (_, lines) = self.object(quote::QUOTE_LINE)?;
-        if store::live_children(&mut tx, &lines, quote::QUOTE, id).await?.is_empty() {
+        if store::live_children(&mut tx, &lines, quote::QUOTE, id)
+            .await?
+            .is_empty()
+        {
             return Err(ServiceError::field("lines", Msg::QuoteHasNoLines));
         }
         let discount = number(&object, &q, "max_discount").unwrap_or_default();
@@ -891,7 +978,10 @@ impl Crm {
         let comment = comment.map(str::trim).filter(|c| !c.is_empty());
         let mut patch = Map::new();
         patch.insert("status".into(), json!("in_review"));
-        patch.insert("submitted_at".into(), json!(guanxi_core::values::format_datetime(&now)));
+        patch.insert(
+            "submitted_at".into(),
+            json!(guanxi_core::values::format_datetime(&now)),
+        );
         patch.insert("approved_by".into(), Json::Null);
         patch.insert("approved_at".into(), Json::Null);
         patch.insert("approval_comment".into(), json!(comment));
@@ -910,8 +1000,19 @@ impl Crm {
         .await?;
         let detail = json!({"actor": self.actor_name(actor).await?, "quote": name,
                             "discount": discount.normalize().to_string()});
-        crate::notifications::notify(&mut tx, actor, &approvers, "quote.submitted", quote::QUOTE, id, &detail, now)
-            .await?;
+        crate::notifications::notify(
+            &mut tx,
+            actor,
+            &approvers,
+            &Notice {
+                kind: "quote.submitted",
+                object: quote::QUOTE,
+                record_id: id,
+                detail,
+            },
+            now,
+        )
+        .await?;
         tx.commit().await?;
         Ok(written)
     }
@@ -938,9 +1039,15 @@ impl Crm {
         }
         let now = self.now();
         let mut patch = Map::new();
-        patch.insert("status".into(), json!(if approve { "approved" } else { "rejected" }));
+        patch.insert(
+            "status".into(),
+            json!(if approve { "approved" } else { "rejected" }),
+        );
         patch.insert("approved_by".into(), json!(actor.user_id));
-        patch.insert("approved_at".into(), json!(guanxi_core::values::format_datetime(&now)));
+        patch.insert(
+            "approved_at".into(),
+            json!(guanxi_core::values::format_datetime(&now)),
+        );
         patch.insert("approval_comment".into(), json!(comment));
         let mut tx = self.db().begin().await?;
         let written = self.act_on_quote(&mut tx, actor, &q, patch).await?;
@@ -958,8 +1065,24 @@ impl Crm {
         .await?;
         let detail = json!({"actor": self.actor_name(actor).await?, "quote": self.quote_label(&object, &q),
                             "comment": comment.unwrap_or_default()});
-        let kind = if approve { "quote.approved" } else { "quote.rejected" };
-        crate::notifications::notify(&mut tx, actor, &[owner], kind, quote::QUOTE, id, &detail, now).await?;
+        let kind = if approve {
+            "quote.approved"
+        } else {
+            "quote.rejected"
+        };
+        crate::notifications::notify(
+            &mut tx,
+            actor,
+            &[owner],
+            &Notice {
+                kind,
+                object: quote::QUOTE,
+                record_id: id,
+                detail,
+            },
+            now,
+        )
+        .await?;
         tx.commit().await?;
         Ok(written)
     }
@@ -1118,7 +1241,12 @@ impl Crm {
     }
 
     /// A quote's lines in their order, as the actor may see them.
-    pub async fn quote_lines(&self, actor: &Actor, object: &str, id: Uuid) -> Result<Vec<Record>, ServiceError> {
+    pub async fn quote_lines(
+        &self,
+        actor: &Actor,
+        object: &str,
+        id: Uuid,
+    ) -> Result<Vec<Record>, ServiceError> {
         let line = line_object(object);
         let q = crate::records::ListQuery {
             filter: Some(format!("{object} eq '{id}'")),

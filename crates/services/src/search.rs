@@ -351,7 +351,13 @@ impl Crm {
         }
         let candidates: Vec<Arc<ObjectDef>> = match &only {
             Some(def) => vec![def.clone()],
-            None => schema.objects().to_vec(),
+            // A quote's lines are found through their quote, not among customers and deals.
+            None => schema
+                .objects()
+                .iter()
+                .filter(|d| guanxi_core::builtin::in_navigation(&d.name))
+                .cloned()
+                .collect(),
         };
         let readable: Vec<Arc<ObjectDef>> = candidates
             .into_iter()

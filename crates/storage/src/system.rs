@@ -1681,7 +1681,12 @@ pub async fn insert_notifications(tx: &mut Tx, rows: &[NotificationRow]) -> Resu
 }
 
 /// A user's notifications, newest first (`unread`: only those not yet read).
-pub async fn notifications(db: &Database, user: Uuid, unread: bool, limit: i64) -> Result<Vec<NotificationRow>> {
+pub async fn notifications(
+    db: &Database,
+    user: Uuid,
+    unread: bool,
+    limit: i64,
+) -> Result<Vec<NotificationRow>> {
     let mut s = db.sql();
     s.push("SELECT ")
         .push(&NOTIFICATION_COLS.join(", "))
@@ -1690,7 +1695,8 @@ pub async fn notifications(db: &Database, user: Uuid, unread: bool, limit: i64) 
     if unread {
         s.push(" AND read_at IS NULL");
     }
-    s.push(" ORDER BY created_at DESC, id DESC LIMIT ").bind(Arg::Int(limit));
+    s.push(" ORDER BY created_at DESC, id DESC LIMIT ")
+        .bind(Arg::Int(limit));
     let kinds = [
         ColumnKind::Uuid,
         ColumnKind::Uuid,
@@ -1737,11 +1743,20 @@ pub async fn unread_notifications(db: &Database, user: Uuid) -> Result<i64> {
         .bind(Arg::Uuid(user))
         .push(" AND read_at IS NULL");
     let rows = db.fetch(s, &[ColumnKind::Int]).await?;
-    Ok(rows.first().and_then(|r| r.first()).and_then(Arg::as_int).unwrap_or(0))
+    Ok(rows
+        .first()
+        .and_then(|r| r.first())
+        .and_then(Arg::as_int)
+        .unwrap_or(0))
 }
 
 /// Marks a user's notifications read: one (`id`) or all. Returns how many changed.
-pub async fn read_notifications(tx: &mut Tx, user: Uuid, id: Option<Uuid>, now: DateTime<Utc>) -> Result<u64> {
+pub async fn read_notifications(
+    tx: &mut Tx,
+    user: Uuid,
+    id: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> Result<u64> {
     let mut s = tx.sql();
     s.push("UPDATE gx_notifications SET read_at = ")
         .bind(Arg::DateTime(now))

@@ -661,7 +661,8 @@ fn process_paths(paths: &mut Map<String, Json>) {
 }
 
 fn quote_paths(paths: &mut Map<String, Json>) {
-    let quote_id = json!({"name": "id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}});
+    let quote_id =
+        json!({"name": "id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}});
     let comment = |required: bool| {
         let mut body = json!({"type": "object", "properties": {"comment": {"type": "string"}}});
         if required {
@@ -683,12 +684,27 @@ fn quote_paths(paths: &mut Map<String, Json>) {
                            "comment": {"type": ["string", "null"]}}}))), ("404", problem_response("No such quote"))])}}),
     );
     for (path, id, summary, required, what) in [
-        ("submit", "submitQuote", "Submit a quote discounted beyond the threshold for approval; the owner's managers are notified (audited)", false,
-         "Not a draft or rejected quote, no lines, or no approval needed"),
-        ("approve", "approveQuote", "Approve a quote in review (a manager above its owner in the role hierarchy, or an administrator; audited)", false,
-         "The quote is not in review"),
-        ("reject", "rejectQuote", "Reject a quote in review with a comment saying why (audited)", true,
-         "The quote is not in review, or no comment"),
+        (
+            "submit",
+            "submitQuote",
+            "Submit a quote discounted beyond the threshold for approval; the owner's managers are notified (audited)",
+            false,
+            "Not a draft or rejected quote, no lines, or no approval needed",
+        ),
+        (
+            "approve",
+            "approveQuote",
+            "Approve a quote in review (a manager above its owner in the role hierarchy, or an administrator; audited)",
+            false,
+            "The quote is not in review",
+        ),
+        (
+            "reject",
+            "rejectQuote",
+            "Reject a quote in review with a comment saying why (audited)",
+            true,
+            "The quote is not in review, or no comment",
+        ),
     ] {
         paths.insert(
             format!("/api/v1/quotes/{{id}}/{path}"),
@@ -712,12 +728,13 @@ fn quote_paths(paths: &mut Map<String, Json>) {
         json!({"get": {"operationId": "listApprovals", "tags": ["Sales"], "summary": "Quotes awaiting the caller's decision",
                        "responses": responses(vec![("200", ok("Quotes", json!({"type": "object", "properties": {"data": {"type": "array", "items": {"type": "object"}}}})))])}}),
     );
-    let settings = json!({"type": "object", "required": ["discount_threshold"], "properties": {"discount_threshold": {"type": ["string", "number"], "description": "Percent below list above which a quote needs approval"}}});
+    let settings = json!({"type": "object", "properties": {"discount_threshold": {"type": ["string", "number"], "description": "Percent below list above which a quote needs approval"},
+        "company_name": {"type": "string", "description": "The seller, as printed quotes name it"}}});
     paths.insert(
         "/api/v1/admin/quote-settings".into(),
-        json!({"get": {"operationId": "getQuoteSettings", "tags": ["Administration"], "summary": "The discount threshold for quote approval",
+        json!({"get": {"operationId": "getQuoteSettings", "tags": ["Administration"], "summary": "The discount threshold for quote approval and the seller's name on printed quotes",
                        "responses": responses(vec![("200", ok("Settings", settings.clone()))])},
-               "put": {"operationId": "putQuoteSettings", "tags": ["Administration"], "summary": "Set the discount threshold (administrators; audited)",
+               "put": {"operationId": "putQuoteSettings", "tags": ["Administration"], "summary": "Set the discount threshold and the seller's name on printed quotes (administrators; audited)",
                        "requestBody": {"required": true, "content": {"application/json": {"schema": settings.clone()}}},
                        "responses": responses(vec![("200", ok("Settings", settings)), ("403", problem_response("Not allowed")), ("422", problem_response("Not a percent from 0 to 100"))])}}),
     );

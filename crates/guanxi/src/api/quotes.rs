@@ -58,7 +58,12 @@ pub(super) async fn approval(
     Ok(Json(json!(a)))
 }
 
-async fn answer(crm: &Crm, ctx: &Ctx, object: &str, r: &guanxi_core::values::Record) -> Result<Response, Problem> {
+async fn answer(
+    crm: &Crm,
+    ctx: &Ctx,
+    object: &str,
+    r: &guanxi_core::values::Record,
+) -> Result<Response, Problem> {
     let def = crm
         .schema()
         .object(object)
@@ -104,7 +109,14 @@ pub(super) async fn reject(
     decide(crm, ctx, plural, id, body, false).await
 }
 
-async fn decide(crm: Crm, ctx: Ctx, plural: String, id: String, body: Bytes, approve: bool) -> Result<Response, Problem> {
+async fn decide(
+    crm: Crm,
+    ctx: Ctx,
+    plural: String,
+    id: String,
+    body: Bytes,
+    approve: bool,
+) -> Result<Response, Problem> {
     quote_only(&crm, &ctx, &plural)?;
     let id = parse_id(&ctx, &id)?;
     let comment = comment(&ctx, &body)?;
@@ -128,7 +140,10 @@ pub(super) async fn order(
 }
 
 /// Quotes awaiting the caller's decision.
-pub(super) async fn approvals(State(crm): State<Crm>, Extension(ctx): Extension<Ctx>) -> Result<Json<Value>, Problem> {
+pub(super) async fn approvals(
+    State(crm): State<Crm>,
+    Extension(ctx): Extension<Ctx>,
+) -> Result<Json<Value>, Problem> {
     let list = crm.approvals(&ctx.actor).await.map_err(fail(&ctx))?;
     let def = crm
         .schema()
@@ -136,19 +151,23 @@ pub(super) async fn approvals(State(crm): State<Crm>, Extension(ctx): Extension<
         .cloned()
         .ok_or_else(|| Problem::not_found(ctx.locale))?;
     let keep = shown(&crm, &ctx, &def);
-    let data: Vec<Value> = list
-        .iter()
-        .map(|r| super::record_json(&def, r, &keep))
-        .collect();
+    let data: Vec<Value> = list.iter().map(|r| super::record_json(&def, r, &keep)).collect();
     Ok(Json(json!({"data": data})))
 }
 
-pub(super) async fn settings(State(crm): State<Crm>, Extension(ctx): Extension<Ctx>) -> Result<Json<Value>, Problem> {
-    let s = crm.quote_settings().await.map_err(fail(&ctx))?;
-    Ok(Json(json!({"discount_threshold": s.discount_threshold.normalize().to_string()})))
+fn settings_json(s: &guanxi_services::quotes::QuoteSettings) -> Value {
+    json!({"discount_threshold": s.discount_threshold.normalize().to_string(), "company_name": s.company_name})
 }
 
-/// `{"discount_threshold": "15"}` (administrators).
+pub(super) async fn settings(
+    State(crm): State<Crm>,
+    Extension(ctx): Extension<Ctx>,
+) -> Result<Json<Value>, Problem> {
+    let s = crm.quote_settings().await.map_err(fail(&ctx))?;
+    Ok(Json(settings_json(&s)))
+}
+
+/// `{"discount_threshold"?: "15", "company_name"?: "…"}` (administrators).
 pub(super) async fn put_settings(
     State(crm): State<Crm>,
     Extension(ctx): Extension<Ctx>,
@@ -156,20 +175,31 @@ pub(super) async fn put_settings(
 ) -> Result<Json<Value>, Problem> {
     let input = object_body(&ctx, &body)?;
     let threshold = match input.get("discount_threshold") {
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Number(n)) => n.to_string(),
-        _ => {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(Value::Number(n)) => Some(n.to_string()),
+        Some(_) => {
             return Err(Problem::validation(
                 ctx.locale,
-                &[FieldError::new("discount_threshold", Msg::Required)],
+                &[FieldError::new("discount_threshold", Msg::NotNumber)],
+            ));
+        }
+    };
+    let company = match input.get("company_name") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(_) => {
+            return Err(Problem::validation(
+                ctx.locale,
+                &[FieldError::new("company_name", Msg::InvalidJson).with("reason", "a string")],
             ));
         }
     };
     let s = crm
-        .set_quote_settings(&ctx.actor, &threshold)
+        .set_quote_settings(&ctx.actor, threshold.as_deref(), company.as_deref())
         .await
         .map_err(fail(&ctx))?;
-    Ok(Json(json!({"discount_threshold": s.discount_threshold.to_string()})))
+    Ok(Json(settings_json(&s)))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -203,7 +233,12 @@ pub(super) async fn read_notifications(
             uuid::Uuid::parse_str(s)
                 .map_err(|_| Problem::validation(ctx.locale, &[FieldError::new("id", Msg::InvalidId)]))?,
         ),
-        Some(_) => return Err(Problem::validation(ctx.locale, &[FieldError::new("id", Msg::InvalidId)])),
+        Some(_) => {
+            return Err(Problem::validation(
+                ctx.locale,
+                &[FieldError::new("id", Msg::InvalidId)],
+            ));
+        }
     };
     let n = crm.read_notifications(&ctx.actor, id).await.map_err(fail(&ctx))?;
     Ok(Json(json!({"read": n})))

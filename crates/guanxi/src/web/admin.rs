@@ -29,14 +29,16 @@ use super::{Viewer, csrf_ok, csrf_refused, failure, signed_in};
 
 mod assignment;
 mod processes;
+mod quotes;
 
 type Fields = HashMap<String, String>;
 
 /// The setup areas, in the order the pages list them.
-const AREAS: [(&str, Msg); 13] = [
+const AREAS: [(&str, Msg); 14] = [
     ("/admin/objects", Msg::UiObjectsAndFields),
     ("/admin/sales-processes", Msg::UiSalesProcesses),
     ("/admin/assignment-rules", Msg::UiAssignmentRules),
+    ("/admin/quotes", Msg::UiQuoteSettings),
     ("/admin/validation-rules", Msg::UiValidationRules),
     ("/admin/coding-rules", Msg::UiCodingRules),
     ("/admin/data-quality", Msg::UiDataQuality),
@@ -125,6 +127,7 @@ pub(super) fn router() -> Router<Crm> {
             get(processes::edit).post(processes::update),
         )
         .route("/admin/sales-processes/{id}/delete", post(processes::delete))
+        .route("/admin/quotes", get(quotes::show).post(quotes::save))
         .route("/admin/duplicate-rules", get(duplicate_rules))
         .route("/admin/duplicate-rules/{object}", post(set_duplicate_rule))
 }

@@ -273,4 +273,9 @@
       if (!e.target.closest?.("form.gx-search")) close();
     });
   }
+
+  // A printable page's Print button (the page prints, or saves as PDF, without it too).
+  for (const button of document.querySelectorAll("[data-print]")) {
+    button.addEventListener("click", () => window.print());
+  }
 })();

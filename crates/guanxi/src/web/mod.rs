@@ -19,6 +19,7 @@ mod pages;
 mod privacy;
 mod process;
 mod quality;
+mod quotes;
 mod record;
 mod search;
 mod settings;
@@ -83,6 +84,11 @@ pub fn router() -> Router<Crm> {
         .route("/o/{plural}/{id}/consents", post(channels::consent))
         .route("/o/{plural}/{id}/restore", post(record::restore))
         .route("/o/{plural}/{id}/convert", get(leads::form).post(leads::convert))
+        .route("/o/{plural}/{id}/lines", post(quotes::act))
+        .route("/o/{plural}/{id}/print", get(quotes::print))
+        .route("/approvals", get(quotes::approvals))
+        .route("/notifications", get(quotes::notifications))
+        .route("/notifications/read", post(quotes::read))
         .route("/o/{plural}/{id}/personal-data", get(privacy::download))
         .route("/o/{plural}/{id}/erase", post(privacy::erase))
         .route("/o/{plural}/new", get(new_form).post(create))
@@ -104,6 +110,8 @@ pub(crate) struct Viewer {
     pub locale: Locale,
     /// The user's time zone: times are shown and entered in it.
     pub tz: chrono_tz::Tz,
+    /// How many of the user's notifications are unread.
+    pub unread: i64,
 }
 
 impl Viewer {
@@ -129,16 +137,18 @@ async fn viewer(crm: &Crm, headers: &HeaderMap) -> Result<Option<Viewer>, Servic
     let Some(secret) = session_cookie(headers) else {
         return Ok(None);
     };
-    Ok(crm
-        .authenticate_session(&secret)
-        .await?
-        .map(|(actor, session, csrf)| Viewer {
-            locale: page_locale(headers, Some(actor.locale)),
-            tz: actor.time_zone.parse().unwrap_or(chrono_tz::Asia::Shanghai),
-            actor,
-            session,
-            csrf,
-        }))
+    let Some((actor, session, csrf)) = crm.authenticate_session(&secret).await? else {
+        return Ok(None);
+    };
+    let unread = crm.unread_notifications(&actor).await?;
+    Ok(Some(Viewer {
+        locale: page_locale(headers, Some(actor.locale)),
+        tz: actor.time_zone.parse().unwrap_or(chrono_tz::Asia::Shanghai),
+        actor,
+        session,
+        csrf,
+        unread,
+    }))
 }
 
 fn html(status: StatusCode, body: maud::Markup) -> Response {

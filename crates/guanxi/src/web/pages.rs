@@ -52,7 +52,7 @@ pub(super) fn layout(
                     @if let Some(schema) = schema {
                         nav.modules aria-label=(t(locale, Msg::UiModules)) {
                             ul {
-                                @for o in schema.objects() {
+                                @for o in schema.objects().iter().filter(|o| guanxi_core::builtin::in_navigation(&o.name)) {
                                     li {
                                         a href={ "/o/" (o.plural) }
                                           aria-current=[(current == Some(o.name.as_str())).then_some("page")] {
@@ -68,6 +68,15 @@ pub(super) fn layout(
                         @if viewer.is_some_and(|v| v.actor.kind == guanxi_core::access::UserKind::Internal) {
                             a.cal-link href="/forecasts" aria-current=[here.starts_with("/forecasts").then_some("page")] {
                                 (t(locale, Msg::UiForecasts))
+                            }
+                            a.cal-link href="/approvals" aria-current=[here.starts_with("/approvals").then_some("page")] {
+                                (t(locale, Msg::UiApprovals))
+                            }
+                        }
+                        @if let Some(v) = viewer {
+                            a.cal-link.notices href="/notifications" aria-current=[here.starts_with("/notifications").then_some("page")] {
+                                (t(locale, Msg::UiNotifications))
+                                @if v.unread > 0 { " " span.badge { (v.unread) } }
                             }
                         }
                     }

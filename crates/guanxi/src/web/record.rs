@@ -179,7 +179,18 @@ async fn page(
         Err(e) => return failure(e, v.locale, Some(v)),
     };
     let conversion = super::leads::card(v, object, &record, &names);
+    // A quote's or an order's lines, totals, approval and next steps.
+    let quote = match super::quotes::card(crm, v, object, &record, channel_errors).await {
+        Ok(card) => card,
+        Err(e) => return failure(e, v.locale, Some(v)),
+    };
+    // The card shows the lines; their related list would say it twice.
+    let mut others = others;
+    if quote.is_some() {
+        others.retain(|r| !r.object.name.ends_with("_line"));
+    }
     let extra = html! {
+        @if let Some(card) = &quote { (card) }
         @if let Some(card) = &conversion { (card) }
         @if let Some(card) = &duplicates { (card) }
         @if linkable {

@@ -93,6 +93,7 @@ pub(super) async fn save(
                 actor,
                 session: v.session,
                 csrf: v.csrf.clone(),
+                unread: v.unread,
             };
             let shown = Shown {
                 notice: Some(Msg::UiSettingsSaved),

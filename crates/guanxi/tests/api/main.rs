@@ -41,5 +41,6 @@ mod web;
 mod web_admin;
 mod web_calendar;
 mod web_lists;
+mod web_quotes;
 mod web_record;
 mod web_settings;

@@ -8,7 +8,10 @@ use serde_json::{Value, json};
 use crate::helpers::TestApp;
 
 fn amount(v: &Value) -> String {
-    v["amount"].as_str().unwrap_or_else(|| panic!("no amount in {v}")).to_string()
+    v["amount"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no amount in {v}"))
+        .to_string()
 }
 
 async fn product(app: &TestApp, name: &str, code: &str, list: &str, tax: &str) -> String {
@@ -24,7 +27,10 @@ async fn product(app: &TestApp, name: &str, code: &str, list: &str, tax: &str) -
 }
 
 async fn book(app: &TestApp, body: Value) -> String {
-    app.create("price_books", body).await["id"].as_str().unwrap().to_string()
+    app.create("price_books", body).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
 }
 
 async fn price(app: &TestApp, book: &str, product: &str, price: &str) {
@@ -49,15 +55,15 @@ async fn quote(app: &TestApp, id: &str) -> Value {
 }
 
 /// Three price books for three kinds of customer, two products.
-struct Catalogue {
-    server: String,
-    install: String,
-    general: String,
-    partner: String,
-    key: String,
+pub(crate) struct Catalogue {
+    pub(crate) server: String,
+    pub(crate) install: String,
+    pub(crate) general: String,
+    pub(crate) partner: String,
+    pub(crate) key: String,
 }
 
-async fn catalogue(app: &TestApp) -> Catalogue {
+pub(crate) async fn catalogue(app: &TestApp) -> Catalogue {
     let server = product(app, "工控服务器", "SRV-1", "12000", "13").await;
     let install = product(app, "安装调试", "SVC-1", "800", "6").await;
     let general = book(
@@ -124,7 +130,11 @@ async fn a_quote_takes_the_price_book_of_its_channel_and_customer_tier() {
             json!({"name": "渠道报价", "account": key_account, "channel": "partner"}),
         )
         .await;
-    assert_eq!(q["price_book"], json!(c.partner), "a channel's book before a tier's");
+    assert_eq!(
+        q["price_book"],
+        json!(c.partner),
+        "a channel's book before a tier's"
+    );
     let q = app
         .create("quotes", json!({"name": "零星采购", "account": small_account}))
         .await;
@@ -145,7 +155,13 @@ async fn a_quote_takes_the_price_book_of_its_channel_and_customer_tier() {
         .await;
     assert!(usd["price_book"].is_null());
     let usd_id = usd["id"].as_str().unwrap();
-    let r = line_as(&app, &app.token, usd_id, json!({"product": c.server, "quantity": 1})).await;
+    let r = line_as(
+        &app,
+        &app.token,
+        usd_id,
+        json!({"product": c.server, "quantity": 1}),
+    )
+    .await;
     r.assert_problem(422, "unit_price");
     let r = line_as(
         &app,
@@ -241,7 +257,11 @@ async fn lines_are_priced_and_added_up_in_decimal_money() {
         )
         .await;
     r.assert_problem(422, "amount");
-    for (field, value) in [("quantity", json!(0)), ("discount", json!("120")), ("unit_price", json!("-5"))] {
+    for (field, value) in [
+        ("quantity", json!(0)),
+        ("discount", json!("120")),
+        ("unit_price", json!("-5")),
+    ] {
         let r = line_as(
             &app,
             &app.token,
@@ -268,7 +288,12 @@ async fn lines_are_priced_and_added_up_in_decimal_money() {
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(amount(&quote(&app, &id).await["total"]), "31140.70");
     let first_id = first.body["id"].as_str().unwrap();
-    assert_eq!(app.delete(&format!("/api/v1/quote_lines/{first_id}")).await.status, 200);
+    assert_eq!(
+        app.delete(&format!("/api/v1/quote_lines/{first_id}"))
+            .await
+            .status,
+        200
+    );
     let q = quote(&app, &id).await;
     assert_eq!(amount(&q["total"]), "630.70");
     assert_eq!(q["max_discount"], "15.00");
@@ -311,7 +336,10 @@ async fn a_discount_beyond_the_threshold_needs_a_managers_approval() {
     let (rep_id, rep) = app.person("rep", Some(&reps)).await;
     let (_, peer) = app.person("peer", Some(&reps)).await;
     let account = app
-        .create("accounts", json!({"name": "华通机电", "tier": "key", "owner": rep_id}))
+        .create(
+            "accounts",
+            json!({"name": "华通机电", "tier": "key", "owner": rep_id}),
+        )
         .await["id"]
         .clone();
     let r = app
@@ -335,7 +363,9 @@ async fn a_discount_beyond_the_threshold_needs_a_managers_approval() {
     .await;
     assert_eq!(line.status, 201, "{}", line.body);
 
-    let approval = app.request_as(&rep, Method::GET, &path("/approval"), None, &[]).await;
+    let approval = app
+        .request_as(&rep, Method::GET, &path("/approval"), None, &[])
+        .await;
     assert_eq!(approval.body["needs_approval"], true, "{}", approval.body);
     assert_eq!(approval.body["threshold"], "15");
     assert_eq!(approval.body["approvers"][0]["id"], json!(boss_id));
@@ -354,11 +384,19 @@ async fn a_discount_beyond_the_threshold_needs_a_managers_approval() {
             .await;
         r.assert_problem(422, "status");
     }
-    let r = app.request_as(&rep, Method::POST, &path("/order"), None, &[]).await;
+    let r = app
+        .request_as(&rep, Method::POST, &path("/order"), None, &[])
+        .await;
     r.assert_problem(422, "status");
 
     let r = app
-        .request_as(&rep, Method::POST, &path("/submit"), Some(json!({"comment": "战略客户"})), &[])
+        .request_as(
+            &rep,
+            Method::POST,
+            &path("/submit"),
+            Some(json!({"comment": "战略客户"})),
+            &[],
+        )
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.body["status"], "in_review");
@@ -369,7 +407,13 @@ async fn a_discount_beyond_the_threshold_needs_a_managers_approval() {
 
     // The manager is told; the quote waits in their approvals.
     let n = app
-        .request_as(&boss, Method::GET, "/api/v1/me/notifications?unread=true", None, &[])
+        .request_as(
+            &boss,
+            Method::GET,
+            "/api/v1/me/notifications?unread=true",
+            None,
+            &[],
+        )
         .await;
     assert_eq!(n.body["unread"], 1, "{}", n.body);
     assert!(
@@ -377,18 +421,32 @@ async fn a_discount_beyond_the_threshold_needs_a_managers_approval() {
         "{}",
         n.body
     );
-    let waiting = app.request_as(&boss, Method::GET, "/api/v1/approvals", None, &[]).await;
+    let waiting = app
+        .request_as(&boss, Method::GET, "/api/v1/approvals", None, &[])
+        .await;
     assert_eq!(waiting.body["data"][0]["id"], json!(id), "{}", waiting.body);
-    let none = app.request_as(&peer, Method::GET, "/api/v1/approvals", None, &[]).await;
+    let none = app
+        .request_as(&peer, Method::GET, "/api/v1/approvals", None, &[])
+        .await;
     assert_eq!(none.body["data"], json!([]));
 
     // Neither a peer nor the owner decides; a rejection says why.
-    let r = app.request_as(&peer, Method::POST, &path("/approve"), None, &[]).await;
-    r.assert_problem_status(403);
-    let r = app.request_as(&rep, Method::POST, &path("/approve"), None, &[]).await;
+    let r = app
+        .request_as(&peer, Method::POST, &path("/approve"), None, &[])
+        .await;
     r.assert_problem_status(403);
     let r = app
-        .request_as(&boss, Method::POST, &path("/reject"), Some(json!({"comment": " "})), &[])
+        .request_as(&rep, Method::POST, &path("/approve"), None, &[])
+        .await;
+    r.assert_problem_status(403);
+    let r = app
+        .request_as(
+            &boss,
+            Method::POST,
+            &path("/reject"),
+            Some(json!({"comment": " "})),
+            &[],
+        )
         .await;
     r.assert_problem(422, "comment");
     let r = app
@@ -407,7 +465,10 @@ async fn a_discount_beyond_the_threshold_needs_a_managers_approval() {
         .request_as(&rep, Method::GET, "/api/v1/me/notifications", None, &[])
         .await;
     assert!(
-        n.body["data"][0]["text"].as_str().unwrap().contains("折扣最多18%"),
+        n.body["data"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("折扣最多18%"),
         "{}",
         n.body
     );
@@ -423,15 +484,25 @@ async fn a_discount_beyond_the_threshold_needs_a_managers_approval() {
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
-    let r = app.request_as(&rep, Method::POST, &path("/submit"), None, &[]).await;
+    let r = app
+        .request_as(&rep, Method::POST, &path("/submit"), None, &[])
+        .await;
     assert_eq!(r.status, 200, "{}", r.body);
     let r = app
-        .request_as(&boss, Method::POST, &path("/approve"), Some(json!({"comment": "同意"})), &[])
+        .request_as(
+            &boss,
+            Method::POST,
+            &path("/approve"),
+            Some(json!({"comment": "同意"})),
+            &[],
+        )
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.body["status"], "approved");
     assert_eq!(r.body["approved_by"], json!(boss_id));
-    let approval = app.request_as(&rep, Method::GET, &path("/approval"), None, &[]).await;
+    let approval = app
+        .request_as(&rep, Method::GET, &path("/approval"), None, &[])
+        .await;
     assert_eq!(approval.body["decided_by"]["name"], "boss");
 
     // Approved: presented to the customer, accepted, ordered.
@@ -449,7 +520,9 @@ async fn a_discount_beyond_the_threshold_needs_a_managers_approval() {
         assert_eq!(r.status, 200, "{status}: {}", r.body);
     }
     let q = quote(&app, &id).await;
-    let r = app.request_as(&rep, Method::POST, &path("/order"), None, &[]).await;
+    let r = app
+        .request_as(&rep, Method::POST, &path("/order"), None, &[])
+        .await;
     assert_eq!(r.status, 201, "{}", r.body);
     let order = r.body;
     assert_eq!(order["quote"], json!(id));
@@ -459,7 +532,10 @@ async fn a_discount_beyond_the_threshold_needs_a_managers_approval() {
     assert_eq!(amount(&order["total"]), amount(&q["total"]));
     assert_eq!(order["max_discount"], q["max_discount"]);
     let lines = app
-        .list_all("order_lines", &format!("filter=order%20eq%20'{}'", order["id"].as_str().unwrap()))
+        .list_all(
+            "order_lines",
+            &format!("filter=order%20eq%20'{}'", order["id"].as_str().unwrap()),
+        )
         .await;
     assert_eq!(lines.len(), 1);
     assert_eq!(amount(&lines[0]["list_price"]), "10000.00");
@@ -476,7 +552,9 @@ async fn a_discount_beyond_the_threshold_needs_a_managers_approval() {
         )
         .await;
     r.assert_problem(422, "order");
-    let r = app.request_as(&rep, Method::POST, &path("/order"), None, &[]).await;
+    let r = app
+        .request_as(&rep, Method::POST, &path("/order"), None, &[])
+        .await;
     r.assert_problem(422, "status");
 
     let actions = app.audit_actions().await;
@@ -489,7 +567,9 @@ async fn a_discount_beyond_the_threshold_needs_a_managers_approval() {
 async fn within_the_threshold_a_quote_needs_no_approval_and_admins_set_the_threshold() {
     let app = TestApp::spawn().await;
     let c = catalogue(&app).await;
-    let q = app.create("quotes", json!({"name": "小额", "price_book": c.key})).await;
+    let q = app
+        .create("quotes", json!({"name": "小额", "price_book": c.key}))
+        .await;
     let id = q["id"].as_str().unwrap().to_string();
     let r = line_as(
         &app,
@@ -529,7 +609,10 @@ async fn within_the_threshold_a_quote_needs_no_approval_and_admins_set_the_thres
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
-    assert_eq!(app.get("/api/v1/admin/quote-settings").await.body["discount_threshold"], "25");
+    assert_eq!(
+        app.get("/api/v1/admin/quote-settings").await.body["discount_threshold"],
+        "25"
+    );
 
     let r = app.post(&format!("/api/v1/quotes/{id}/submit"), json!({})).await;
     r.assert_problem(422, "status");
@@ -543,8 +626,71 @@ async fn within_the_threshold_a_quote_needs_no_approval_and_admins_set_the_thres
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
     // Presented, its lines are fixed until it goes back to draft.
-    line_as(&app, &app.token, &id, json!({"product": c.install, "quantity": 1}))
-        .await
-        .assert_problem(422, "quote");
+    line_as(
+        &app,
+        &app.token,
+        &id,
+        json!({"product": c.install, "quantity": 1}),
+    )
+    .await
+    .assert_problem(422, "quote");
     assert!(app.audit_actions().await.iter().any(|a| a == "quote.settings"));
+}
+
+#[tokio::test]
+async fn the_demo_company_quotes_from_its_price_books_and_some_quotes_became_orders() {
+    let app = TestApp::spawn().await;
+    let admin = app.crm.actor_for_email("admin@example.com").await.expect("admin");
+    let summary = guanxi_services::demo::load(&app.crm, &admin, &guanxi_services::demo::Size::small(), 2026)
+        .await
+        .expect("demo");
+    assert_eq!(summary.rejected, 0, "{summary:?}");
+    assert_eq!(summary.price_books, 4);
+    let quotes = app.list_all("quotes", "limit=200").await;
+    assert_eq!(quotes.len(), summary.quotes);
+    assert!(quotes.len() > 20);
+    for q in &quotes {
+        assert!(!q["price_book"].is_null(), "every quote prices from a book: {q}");
+        let total: f64 = amount(&q["total"]).parse().unwrap();
+        assert!(total > 0.0, "{q}");
+    }
+    let statuses: std::collections::HashSet<&str> =
+        quotes.iter().filter_map(|q| q["status"].as_str()).collect();
+    for s in ["draft", "presented", "ordered"] {
+        assert!(statuses.contains(s), "{s} among {statuses:?}");
+    }
+    let orders = app.list_all("orders", "limit=200").await;
+    assert!(!orders.is_empty());
+    assert!(orders.iter().all(|o| !o["quote"].is_null()));
+    // The special price waits for approval.
+    let special = quotes
+        .iter()
+        .find(|q| q["name"] == "大客户特价报价")
+        .expect("special price");
+    let approval = app
+        .get(&format!(
+            "/api/v1/quotes/{}/approval",
+            special["id"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(approval.body["needs_approval"], true, "{}", approval.body);
+}
+
+#[tokio::test]
+async fn search_finds_a_product_not_every_quote_line_named_after_it() {
+    let app = TestApp::spawn().await;
+    let c = catalogue(&app).await;
+    let q = app
+        .create("quotes", json!({"name": "产线改造", "price_book": c.key}))
+        .await;
+    let id = q["id"].as_str().unwrap();
+    let r = line_as(&app, &app.token, id, json!({"product": c.server, "quantity": 1})).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    crate::search::until_found(&app, &app.token, "产线改造", "产线改造").await;
+    let found = crate::search::results(&app, &app.token, "工控服务器", "").await;
+    let objects: Vec<&str> = found.iter().filter_map(|f| f["object"].as_str()).collect();
+    assert_eq!(objects, vec!["products"], "{found:?}");
+    // Asked for by name, lines are found.
+    let lines = crate::search::results(&app, &app.token, "工控服务器", "&object=quote_lines").await;
+    assert_eq!(lines.len(), 1, "{lines:?}");
 }

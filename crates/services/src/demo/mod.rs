@@ -56,6 +56,8 @@ pub struct Summary {
     pub leads: usize,
     pub opportunities: usize,
     pub products: usize,
+    pub price_books: usize,
+    pub quotes: usize,
     pub activities: usize,
     pub cases: usize,
     pub rejected: usize,
@@ -185,8 +187,9 @@ pub async fn load(crm: &Crm, actor: &Actor, size: &Size, seed: u64) -> Result<Su
     let now = Utc::now();
     let today = now.date_naive();
     let products: Vec<_> = (0..Generator::products_len()).map(|i| g.product(i)).collect();
-    let product_ids = load_many(crm, actor, "product", products, &mut s.rejected).await?;
+    let product_ids = load_many(crm, actor, "product", products.clone(), &mut s.rejected).await?;
     s.products = product_ids.len();
+    let books = load_price_books(crm, actor, &products, &product_ids, &mut s).await?;
     let accounts: Vec<_> = (0..size.accounts).map(|i| g.account(i)).collect();
     let account_ids = load_many(crm, actor, "account", accounts, &mut s.rejected).await?;
     s.accounts = account_ids.len();
@@ -210,17 +213,30 @@ pub async fn load(crm: &Crm, actor: &Actor, size: &Size, seed: u64) -> Result<Su
     define_processes(crm, actor).await?;
     let mut opportunities = Vec::new();
     let mut opportunity_accounts = Vec::new();
+    let mut opportunity_contacts = Vec::new();
     let mut n = 0;
     for (a, account) in account_ids.iter().enumerate() {
         let contact = contact_ids.get(a * size.contacts_per_account.max(1)).copied();
         for _ in 0..size.opportunities_per_account {
             opportunities.push(g.opportunity(n, *account, contact, today));
             opportunity_accounts.push(*account);
+            opportunity_contacts.push(contact);
             n += 1;
         }
     }
     let opportunity_ids = load_many(crm, actor, "opportunity", opportunities, &mut s.rejected).await?;
     s.opportunities = opportunity_ids.len();
+    let deals: Vec<Deal> = opportunity_ids
+        .iter()
+        .zip(opportunity_accounts.iter().zip(&opportunity_contacts))
+        .take(QUOTES)
+        .map(|(o, (a, c))| Deal {
+            opportunity: *o,
+            account: *a,
+            contact: *c,
+        })
+        .collect();
+    s.quotes = load_quotes(crm, actor, &books, &deals, &mut s.rejected).await?;
 
     let mut activities = Vec::new();
     let mut n = 0;
@@ -259,6 +275,211 @@ pub async fn load(crm: &Crm, actor: &Actor, size: &Size, seed: u64) -> Result<Su
         .collect();
     s.cases = load_many(crm, actor, "case", cases, &mut s.rejected).await?.len();
     Ok(s)
+}
+
+/// How many of the first opportunities get a quote.
+const QUOTES: usize = 24;
+
+/// One of the demo's price books.
+struct DemoBook {
+    name: &'static str,
+    channel: Option<&'static str>,
+    tier: Option<&'static str>,
+    /// Its prices as a share of the list price, in percent.
+    share: i64,
+    with_tax: bool,
+}
+
+const fn book(
+    name: &'static str,
+    channel: Option<&'static str>,
+    tier: Option<&'static str>,
+    share: i64,
+    with_tax: bool,
+) -> DemoBook {
+    DemoBook {
+        name,
+        channel,
+        tier,
+        share,
+        with_tax,
+    }
+}
+
+/// The demo's price books: for everyone, for distributors, for key and strategic customers.
+const PRICE_BOOKS: [DemoBook; 4] = [
+    book("标准价格表", None, None, 100, true),
+    book("渠道价格表（经销商）", Some("partner"), None, 82, false),
+    book("重点客户价格表", None, Some("key"), 93, true),
+    book("战略客户价格表", None, Some("strategic"), 88, true),
+];
+
+/// The standard price book and the products priced in it: (product, list price).
+struct Books {
+    standard: Option<Uuid>,
+    priced: Vec<(Uuid, rust_decimal::Decimal)>,
+}
+
+struct Deal {
+    opportunity: Uuid,
+    account: Uuid,
+    contact: Option<Uuid>,
+}
+
+/// Price books for the general public, distributors, key and strategic customers, with a
+/// price for every active product of the catalogue.
+async fn load_price_books(
+    crm: &Crm,
+    actor: &Actor,
+    products: &[Map<String, Json>],
+    ids: &[Uuid],
+    s: &mut Summary,
+) -> Result<Books, ServiceError> {
+    use std::str::FromStr;
+    let active: Vec<(Uuid, rust_decimal::Decimal)> = products
+        .iter()
+        .zip(ids)
+        .filter(|(p, _)| p.get("active") == Some(&Json::Bool(true)))
+        .filter_map(|(p, id)| {
+            let price = p.get("list_price")?.as_str()?;
+            Some((*id, rust_decimal::Decimal::from_str(price).ok()?))
+        })
+        .collect();
+    let mut books = Books {
+        standard: None,
+        priced: active.clone(),
+    };
+    for DemoBook {
+        name,
+        channel,
+        tier,
+        share,
+        with_tax,
+    } in PRICE_BOOKS
+    {
+        let book = json!({"name": name, "currency": "CNY", "channel": channel, "segment": tier,
+                          "active": true, "prices_include_tax": with_tax});
+        let Some(book) = load_many(
+            crm,
+            actor,
+            "price_book",
+            vec![book.as_object().cloned().unwrap_or_default()],
+            &mut s.rejected,
+        )
+        .await?
+        .pop() else {
+            continue;
+        };
+        s.price_books += 1;
+        if channel.is_none() && tier.is_none() {
+            books.standard = Some(book);
+        }
+        let entries = active
+            .iter()
+            .map(|(product, list)| {
+                let price = (*list * rust_decimal::Decimal::new(share, 2)).round_dp(2);
+                json!({"price_book": book, "product": product, "unit_price": price.to_string(), "active": true})
+                    .as_object()
+                    .cloned()
+                    .unwrap_or_default()
+            })
+            .collect();
+        load_many(crm, actor, "price_book_entry", entries, &mut s.rejected).await?;
+    }
+    Ok(books)
+}
+
+/// Quotes for the first opportunities: one to three lines each with the discounts reps
+/// give; some presented, some accepted and ordered, one discounted beyond the approval
+/// threshold and waiting as a draft.
+async fn load_quotes(
+    crm: &Crm,
+    actor: &Actor,
+    books: &Books,
+    deals: &[Deal],
+    rejected: &mut usize,
+) -> Result<usize, ServiceError> {
+    if books.priced.is_empty() {
+        return Ok(0);
+    }
+    let mut made = 0;
+    for (i, d) in deals.iter().enumerate() {
+        let quote = json!({"name": format!("报价 {}", i + 1), "opportunity": d.opportunity, "account": d.account,
+                           "contact": d.contact, "terms": "报价有效期 30 天；合同签订后 30 日内交货；运费由卖方承担。"});
+        let Some(id) = load_many(
+            crm,
+            actor,
+            "quote",
+            vec![quote.as_object().cloned().unwrap_or_default()],
+            rejected,
+        )
+        .await?
+        .pop() else {
+            continue;
+        };
+        made += 1;
+        let lines: Vec<Map<String, Json>> = (0..1 + i % 3)
+            .map(|k| {
+                let (product, _) = books.priced[(i * 5 + k * 3) % books.priced.len()];
+                let discount = [0, 5, 10, 0, 8, 12][(i + k) % 6];
+                json!({"quote": id, "product": product, "quantity": 1 + (i + k) % 4, "discount": discount})
+                    .as_object()
+                    .cloned()
+                    .unwrap_or_default()
+            })
+            .collect();
+        let written = load_many(crm, actor, "quote_line", lines, rejected).await?;
+        if written.is_empty() {
+            continue;
+        }
+        let status = match i % 6 {
+            1 | 4 => Some("presented"),
+            2 => Some("accepted"),
+            _ => None,
+        };
+        if let Some(status) = status {
+            let change = crate::records::Change::Update {
+                id,
+                version: None,
+                patch: json!({"status": status}).as_object().cloned().unwrap_or_default(),
+            };
+            for r in crm.apply(actor, "quote", vec![change]).await? {
+                if let Err(e) = r {
+                    *rejected += 1;
+                    tracing::warn!(error = %e, "demo quote status rejected");
+                }
+            }
+        }
+        if i % 12 == 2 {
+            crm.order_quote(actor, id).await?;
+        }
+    }
+    // One quote discounted beyond the approval threshold, waiting to be submitted.
+    if let (Some(d), Some((product, _))) = (deals.first(), books.priced.first()) {
+        let quote = json!({"name": "大客户特价报价", "opportunity": d.opportunity, "account": d.account, "price_book": books.standard});
+        if let Some(id) = load_many(
+            crm,
+            actor,
+            "quote",
+            vec![quote.as_object().cloned().unwrap_or_default()],
+            rejected,
+        )
+        .await?
+        .pop()
+        {
+            made += 1;
+            let line = json!({"quote": id, "product": product, "quantity": 2, "discount": 22});
+            load_many(
+                crm,
+                actor,
+                "quote_line",
+                vec![line.as_object().cloned().unwrap_or_default()],
+                rejected,
+            )
+            .await?;
+        }
+    }
+    Ok(made)
 }
 
 #[cfg(test)]
