@@ -245,6 +245,9 @@ pub struct UserFacts {
     pub partner: Option<Uuid>,
 }
 
+/// The company's catalogue: products and their prices, read by partners who quote them.
+pub const CATALOGUE: [&str; 3] = ["product", "price_book", "price_book_entry"];
+
 /// Who is asking.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Subject {
@@ -438,8 +441,22 @@ impl Policy {
             // Nobody outside the company sees everything.
             access.permissions.view_all = false;
             access.permissions.modify_all = false;
+            // Partners quote from the catalogue: they read it, they do not change it.
+            if CATALOGUE.contains(&object.name.as_str()) {
+                access.sharing = Sharing::PublicRead;
+                access.permissions = ObjectPermissions {
+                    read: access.permissions.read,
+                    ..ObjectPermissions::NONE
+                };
+            }
             if let Some(p) = facts.partner {
                 access.grantees.push(p);
+                // A partner user reads their own company's account (their deals name it).
+                if object.name == "account"
+                    && let Ok(expr) = parse_criteria(&format!("id eq '{p}'"), object, ctx)
+                {
+                    access.criteria.push((expr, Level::Read));
+                }
                 for (u, f) in &self.users {
                     if *u != who.user && f.partner == Some(p) && f.kind == UserKind::Partner {
                         access.grant_owner(*u, Level::Read);

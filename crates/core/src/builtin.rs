@@ -18,12 +18,7 @@ fn text(name: &str, max: u32, label: Label) -> FieldDef {
 }
 
 fn picklist(name: &str, label: Label, options: &[(&str, &str, &str, &str)]) -> FieldDef {
-    let mut f = field(name, FieldType::Picklist, label);
-    f.options = options
-        .iter()
-        .map(|(v, en, cn, tw)| PicklistOption::new(v, l(en, cn, tw)))
-        .collect();
-    f
+    field(name, FieldType::Picklist, label).with_options(options)
 }
 
 fn lookup(name: &str, target: &str, label: Label) -> FieldDef {
@@ -34,12 +29,20 @@ fn lookup(name: &str, target: &str, label: Label) -> FieldDef {
 }
 
 trait Flags {
+    fn with_options(self, options: &[(&str, &str, &str, &str)]) -> Self;
     fn required(self) -> Self;
     fn indexed(self) -> Self;
     fn unique(self) -> Self;
 }
 
 impl Flags for FieldDef {
+    fn with_options(mut self, options: &[(&str, &str, &str, &str)]) -> Self {
+        self.options = options
+            .iter()
+            .map(|(v, en, cn, tw)| PicklistOption::new(v, l(en, cn, tw)))
+            .collect();
+        self
+    }
     fn required(mut self) -> Self {
         self.required = true;
         self
@@ -187,6 +190,15 @@ fn account() -> ObjectDef {
             )
             .indexed(),
             picklist("industry", l("Industry", "行业", "行業"), INDUSTRIES).indexed(),
+            picklist(
+                "partner_type",
+                l("Partner type", "渠道类型", "管道類型"),
+                &[
+                    ("distributor", "Distributor", "分销商", "分銷商"),
+                    ("reseller", "Reseller", "经销商", "經銷商"),
+                    ("agent", "Agent", "代理商", "代理商"),
+                ],
+            ),
             picklist("tier", l("Tier", "客户等级", "客戶等級"), ACCOUNT_TIERS).indexed(),
             picklist("region", l("Region", "大区", "大區"), REGIONS).indexed(),
             text("country", 60, l("Country", "国家", "國家")),
@@ -286,6 +298,7 @@ fn lead() -> ObjectDef {
             text("city", 40, l("City", "城市", "城市")),
             text("address", 300, l("Address", "地址", "地址")),
             picklist("source", l("Source", "线索来源", "線索來源"), SOURCES).indexed(),
+            lookup("partner", "account", l("Partner", "渠道伙伴", "管道夥伴")),
             picklist(
                 "status",
                 l("Status", "状态", "狀態"),
@@ -400,6 +413,13 @@ fn opportunity() -> ObjectDef {
             .indexed(),
             probability,
             text("process", 60, l("Sales process", "销售流程", "銷售流程")).indexed(),
+            picklist(
+                "channel",
+                l("Sales channel", "销售渠道", "銷售管道"),
+                SALES_CHANNELS,
+            )
+            .indexed(),
+            lookup("partner", "account", l("Partner", "渠道伙伴", "管道夥伴")),
             picklist(
                 "forecast_category",
                 l("Forecast category", "预测类别", "預測類別"),
@@ -804,6 +824,7 @@ fn deal_fields(fields: &mut Vec<FieldDef>) {
             SALES_CHANNELS,
         )
         .indexed(),
+        lookup("partner", "account", l("Partner", "渠道伙伴", "管道夥伴")),
         field(
             "prices_include_tax",
             FieldType::Boolean,
@@ -960,9 +981,121 @@ fn order_line() -> ObjectDef {
     )
 }
 
+fn channel_conflict() -> ObjectDef {
+    object(
+        "channel_conflict",
+        "channel_conflicts",
+        l("Channel conflict", "渠道冲突", "管道衝突"),
+        l("Channel conflicts", "渠道冲突", "管道衝突"),
+        "name",
+        vec![
+            text("name", 300, l("Conflict", "冲突", "衝突")).required(),
+            lookup("account", "account", l("Customer", "客户", "客戶")),
+            picklist(
+                "kind",
+                l("Kind", "类型", "類型"),
+                &[
+                    ("channels", "Several channels", "多渠道跟进", "多管道跟進"),
+                    ("price", "Price difference", "跨渠道价差", "跨管道價差"),
+                ],
+            )
+            .indexed(),
+            picklist(
+                "status",
+                l("Status", "状态", "狀態"),
+                &[
+                    ("open", "Open", "待处理", "待處理"),
+                    ("resolved", "Resolved", "已处理", "已處理"),
+                ],
+            )
+            .indexed(),
+            field(
+                "channels",
+                FieldType::MultiPicklist,
+                l("Channels", "涉及渠道", "涉及管道"),
+            )
+            .with_options(SALES_CHANNELS),
+            lookup("product", "product", l("Product", "产品", "產品")),
+            money("low_price", l("Lowest price", "最低报价", "最低報價")),
+            money("high_price", l("Highest price", "最高报价", "最高報價")),
+            field(
+                "price_spread",
+                FieldType::Percent,
+                l("Price spread", "价差", "價差"),
+            ),
+            field(
+                "detected_at",
+                FieldType::Datetime,
+                l("Detected", "发现时间", "發現時間"),
+            )
+            .indexed(),
+            picklist(
+                "decision",
+                l("Decision", "处理决定", "處理決定"),
+                &[
+                    (
+                        "direct_keeps",
+                        "The direct team keeps it",
+                        "由直销跟进",
+                        "由直銷跟進",
+                    ),
+                    (
+                        "partner_keeps",
+                        "The partner keeps it",
+                        "由渠道伙伴跟进",
+                        "由管道夥伴跟進",
+                    ),
+                    ("shared", "Worked together", "共同跟进", "共同跟進"),
+                    ("price_aligned", "Prices aligned", "价格已统一", "價格已統一"),
+                    ("not_a_conflict", "Not a conflict", "非冲突", "非衝突"),
+                ],
+            ),
+            field(
+                "resolution",
+                FieldType::LongText,
+                l("Resolution", "处理说明", "處理說明"),
+            ),
+            field(
+                "resolved_by",
+                FieldType::User,
+                l("Resolved by", "处理人", "處理人"),
+            ),
+            field(
+                "resolved_at",
+                FieldType::Datetime,
+                l("Resolved at", "处理时间", "處理時間"),
+            ),
+        ],
+    )
+}
+
+fn conflict_party() -> ObjectDef {
+    object(
+        "conflict_party",
+        "conflict_parties",
+        l("Conflict party", "冲突涉及记录", "衝突涉及記錄"),
+        l("Conflict parties", "冲突涉及记录", "衝突涉及記錄"),
+        "name",
+        vec![
+            text("name", 300, l("Record", "记录", "記錄")),
+            lookup("conflict", "channel_conflict", l("Conflict", "冲突", "衝突")).required(),
+            lookup("opportunity", "opportunity", l("Opportunity", "商机", "商機")),
+            lookup("quote", "quote", l("Quote", "报价单", "報價單")),
+            lookup("account", "account", l("Account", "客户", "客戶")),
+            picklist(
+                "channel",
+                l("Sales channel", "销售渠道", "銷售管道"),
+                SALES_CHANNELS,
+            ),
+            lookup("partner", "account", l("Partner", "渠道伙伴", "管道夥伴")),
+            money("price", l("Net unit price", "折后单价", "折後單價")),
+        ],
+    )
+}
+
 /// Objects that live inside another (a quote's lines, a price book's prices): reached
 /// from their parent's page, not from the navigation.
-const DETAIL_OBJECTS: [&str; 3] = ["price_book_entry", "quote_line", "order_line"];
+const DETAIL_OBJECTS: [&str; 4] = ["price_book_entry", "quote_line", "order_line", "conflict_party"];
 
 /// Whether an object has its own entry in the navigation.
 pub fn in_navigation(name: &str) -> bool {
@@ -985,6 +1118,8 @@ pub fn standard_objects() -> Vec<ObjectDef> {
         quote_line(),
         order(),
         order_line(),
+        channel_conflict(),
+        conflict_party(),
     ]
 }
 

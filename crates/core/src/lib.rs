@@ -6,6 +6,7 @@ pub mod access;
 pub mod builtin;
 pub mod channels;
 pub mod coding;
+pub mod conflict;
 pub mod dedupe;
 pub mod forecast;
 pub mod i18n;

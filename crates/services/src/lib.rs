@@ -8,6 +8,7 @@ pub mod calendar;
 pub mod channels;
 pub mod clock;
 pub mod coding;
+pub mod conflicts;
 pub mod customer;
 pub mod dedupe;
 mod definitions;

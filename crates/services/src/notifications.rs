@@ -34,6 +34,8 @@ fn message(kind: &str) -> Option<Msg> {
         "quote.submitted" => Msg::NotifyQuoteSubmitted,
         "quote.approved" => Msg::NotifyQuoteApproved,
         "quote.rejected" => Msg::NotifyQuoteRejected,
+        "conflict.raised" => Msg::NotifyConflictRaised,
+        "conflict.resolved" => Msg::NotifyConflictResolved,
         _ => return None,
     })
 }
@@ -45,6 +47,8 @@ pub fn render(kind: &str, detail: &str, locale: Locale) -> String {
         .map(|(k, v)| {
             let v = match v {
                 Json::String(s) => s.clone(),
+                // What a conflict is about reads in the reader's language.
+                Json::Object(_) if kind == "conflict.raised" => crate::conflicts::describe(v, locale),
                 other => other.to_string(),
             };
             (k.clone(), v)

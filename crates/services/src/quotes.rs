@@ -48,7 +48,7 @@ fn acting() -> bool {
     ACTING.try_with(|a| *a).unwrap_or(false)
 }
 
-type Boxed<'a, T> = Pin<Box<dyn Future<Output = Result<T, ServiceError>> + Send + 'a>>;
+pub(crate) type Boxed<'a, T> = Pin<Box<dyn Future<Output = Result<T, ServiceError>> + Send + 'a>>;
 
 /// The company's quote settings.
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]

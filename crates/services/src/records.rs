@@ -409,6 +409,8 @@ impl Crm {
         self.follow_processes(tx, actor, object, &mut plans, now).await?;
         // Converted leads are read-only; only a conversion converts.
         Self::guard_leads(object, &mut plans);
+        // Who sells: partner users for their partner, quotes as their opportunity.
+        self.mark_channels(tx, actor, object, &mut plans).await?;
         // Price books, quotes, orders and their lines: prices, amounts and statuses.
         self.price_deals(tx, actor, object, &mut plans).await?;
         // New records without an owner go where the assignment rules say (when asked).
@@ -565,6 +567,8 @@ impl Crm {
         );
         // Lines written: their quotes and orders add up again.
         self.add_up_lines(tx, actor, object, &results, now).await?;
+        // Deals and quotes written: is their customer worked through conflicting channels?
+        self.detect_conflicts(tx, object, &results, now).await?;
         // What the actor may not see is not in the answer either.
         for (record, _) in results.iter_mut().flatten() {
             access.redact(object, record);

@@ -115,6 +115,11 @@ pub fn router(crm: Crm) -> Router {
         .route("/api/v1/{plural}/{id}/reject", post(quotes::reject))
         .route("/api/v1/{plural}/{id}/order", post(quotes::order))
         .route("/api/v1/approvals", get(quotes::approvals))
+        .route("/api/v1/{plural}/{id}/resolve", post(quotes::resolve))
+        .route(
+            "/api/v1/admin/conflict-rules",
+            get(quotes::conflict_rules).put(quotes::put_conflict_rules),
+        )
         .route(
             "/api/v1/admin/quote-settings",
             get(quotes::settings).put(quotes::put_settings),

@@ -738,6 +738,26 @@ fn quote_paths(paths: &mut Map<String, Json>) {
                        "requestBody": {"required": true, "content": {"application/json": {"schema": settings.clone()}}},
                        "responses": responses(vec![("200", ok("Settings", settings)), ("403", problem_response("Not allowed")), ("422", problem_response("Not a percent from 0 to 100"))])}}),
     );
+    let rules = json!({"type": "object", "properties": {"enabled": {"type": "boolean"},
+        "pairs": {"type": "array", "items": {"type": "array", "items": {"type": "string", "enum": ["direct", "partner", "online", "retail"]}, "minItems": 2, "maxItems": 2}},
+        "partners_conflict": {"type": "boolean"}, "price_tolerance": {"type": ["string", "number"]}}});
+    paths.insert(
+        "/api/v1/admin/conflict-rules".into(),
+        json!({"get": {"operationId": "getConflictRules", "tags": ["Administration"], "summary": "Which sales channels conflict on one customer, whether two partners do, and the price tolerance across channels",
+                       "responses": responses(vec![("200", ok("Rules", rules.clone()))])},
+               "put": {"operationId": "putConflictRules", "tags": ["Administration"], "summary": "Set the channel conflict rules (administrators; audited); what is not given stays",
+                       "requestBody": {"required": true, "content": {"application/json": {"schema": rules.clone()}}},
+                       "responses": responses(vec![("200", ok("Rules", rules)), ("403", problem_response("Not allowed")), ("422", problem_response("Names the bad field (pairs[i], price_tolerance…)"))])}}),
+    );
+    paths.insert(
+        "/api/v1/channel_conflicts/{id}/resolve".into(),
+        json!({"parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}}],
+               "post": {"operationId": "resolveChannelConflict", "tags": ["Sales"], "summary": "Resolve an open channel conflict with a decision (administrators; audited; the owners are notified)",
+                        "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["decision"], "properties": {
+                            "decision": {"type": "string", "enum": ["direct_keeps", "partner_keeps", "shared", "price_aligned", "not_a_conflict"]}, "resolution": {"type": "string"}}}}}},
+                        "responses": responses(vec![("200", ok("The conflict", json!({"type": "object"}))), ("403", problem_response("Not allowed")),
+                            ("404", problem_response("No such conflict")), ("422", problem_response("No or an unknown decision, or resolved already"))])}}),
+    );
     let notification = json!({"type": "object", "properties": {"id": {"type": "string", "format": "uuid"}, "kind": {"type": "string"},
         "object": {"type": ["string", "null"]}, "record_id": {"type": ["string", "null"]}, "text": {"type": "string"},
         "created_at": {"type": "string"}, "read": {"type": "boolean"}}});

@@ -243,3 +243,55 @@ pub(super) async fn read_notifications(
     let n = crm.read_notifications(&ctx.actor, id).await.map_err(fail(&ctx))?;
     Ok(Json(json!({"read": n})))
 }
+
+pub(super) async fn conflict_rules(
+    State(crm): State<Crm>,
+    Extension(ctx): Extension<Ctx>,
+) -> Result<Json<Value>, Problem> {
+    let r = crm.conflict_rules().await.map_err(fail(&ctx))?;
+    Ok(Json(json!(r)))
+}
+
+/// `{"enabled"?, "pairs"?: [["direct", "partner"], …], "partners_conflict"?, "price_tolerance"?}`.
+pub(super) async fn put_conflict_rules(
+    State(crm): State<Crm>,
+    Extension(ctx): Extension<Ctx>,
+    body: Bytes,
+) -> Result<Json<Value>, Problem> {
+    let input = object_body(&ctx, &body)?;
+    let r = crm
+        .set_conflict_rules(&ctx.actor, Value::Object(input))
+        .await
+        .map_err(fail(&ctx))?;
+    Ok(Json(json!(r)))
+}
+
+/// `{"decision", "resolution"?}`: resolves an open channel conflict (administrators).
+pub(super) async fn resolve(
+    State(crm): State<Crm>,
+    Extension(ctx): Extension<Ctx>,
+    Path((plural, id)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<Response, Problem> {
+    match crm.schema().by_plural(&plural) {
+        Some(o) if o.name == guanxi_core::conflict::OBJECT => {}
+        _ => return Err(Problem::not_found(ctx.locale)),
+    }
+    let id = parse_id(&ctx, &id)?;
+    let input = object_body(&ctx, &body)?;
+    let text = |k: &str| match input.get(k) {
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        None | Some(Value::Null) => Ok(None),
+        Some(_) => Err(Problem::validation(
+            ctx.locale,
+            &[FieldError::new(k, Msg::InvalidJson).with("reason", "a string")],
+        )),
+    };
+    let decision = text("decision")?.unwrap_or_default();
+    let note = text("resolution")?;
+    let r = crm
+        .resolve_conflict(&ctx.actor, id, &decision, note.as_deref())
+        .await
+        .map_err(fail(&ctx))?;
+    answer(&crm, &ctx, guanxi_core::conflict::OBJECT, &r).await
+}

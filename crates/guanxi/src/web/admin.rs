@@ -28,17 +28,19 @@ use super::pages::{self, t};
 use super::{Viewer, csrf_ok, csrf_refused, failure, signed_in};
 
 mod assignment;
+mod conflicts;
 mod processes;
 mod quotes;
 
 type Fields = HashMap<String, String>;
 
 /// The setup areas, in the order the pages list them.
-const AREAS: [(&str, Msg); 14] = [
+const AREAS: [(&str, Msg); 15] = [
     ("/admin/objects", Msg::UiObjectsAndFields),
     ("/admin/sales-processes", Msg::UiSalesProcesses),
     ("/admin/assignment-rules", Msg::UiAssignmentRules),
     ("/admin/quotes", Msg::UiQuoteSettings),
+    ("/admin/conflict-rules", Msg::UiConflictRules),
     ("/admin/validation-rules", Msg::UiValidationRules),
     ("/admin/coding-rules", Msg::UiCodingRules),
     ("/admin/data-quality", Msg::UiDataQuality),
@@ -128,6 +130,10 @@ pub(super) fn router() -> Router<Crm> {
         )
         .route("/admin/sales-processes/{id}/delete", post(processes::delete))
         .route("/admin/quotes", get(quotes::show).post(quotes::save))
+        .route(
+            "/admin/conflict-rules",
+            get(conflicts::show).post(conflicts::save),
+        )
         .route("/admin/duplicate-rules", get(duplicate_rules))
         .route("/admin/duplicate-rules/{object}", post(set_duplicate_rule))
 }

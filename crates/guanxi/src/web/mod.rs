@@ -6,6 +6,7 @@ mod admin;
 mod board;
 mod calendar;
 mod channels;
+mod conflicts;
 mod duplicates;
 mod edit;
 mod feeds;
@@ -86,6 +87,7 @@ pub fn router() -> Router<Crm> {
         .route("/o/{plural}/{id}/convert", get(leads::form).post(leads::convert))
         .route("/o/{plural}/{id}/lines", post(quotes::act))
         .route("/o/{plural}/{id}/print", get(quotes::print))
+        .route("/o/{plural}/{id}/resolve", post(conflicts::resolve))
         .route("/approvals", get(quotes::approvals))
         .route("/notifications", get(quotes::notifications))
         .route("/notifications/read", post(quotes::read))

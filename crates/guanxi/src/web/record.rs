@@ -184,12 +184,18 @@ async fn page(
         Ok(card) => card,
         Err(e) => return failure(e, v.locale, Some(v)),
     };
+    // Open channel conflicts on the customer or the deal; resolving one (administrators).
+    let conflicts = match super::conflicts::card(crm, v, object, &record, channel_errors).await {
+        Ok(card) => card,
+        Err(e) => return failure(e, v.locale, Some(v)),
+    };
     // The card shows the lines; their related list would say it twice.
     let mut others = others;
     if quote.is_some() {
         others.retain(|r| !r.object.name.ends_with("_line"));
     }
     let extra = html! {
+        @if let Some(card) = &conflicts { (card) }
         @if let Some(card) = &quote { (card) }
         @if let Some(card) = &conversion { (card) }
         @if let Some(card) = &duplicates { (card) }

@@ -10,6 +10,7 @@ mod auth;
 mod bulk;
 mod channels;
 mod cli;
+mod conflicts;
 mod custom;
 mod customer360;
 mod duplicates;

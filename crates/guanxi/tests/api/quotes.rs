@@ -84,6 +84,7 @@ pub(crate) async fn catalogue(app: &TestApp) -> Catalogue {
     price(app, &general, &server, "11300").await;
     price(app, &general, &install, "1060").await;
     price(app, &partner, &server, "9000").await;
+    price(app, &partner, &install, "650").await;
     price(app, &key, &server, "10000").await;
     price(app, &key, &install, "700").await;
     Catalogue {
@@ -662,6 +663,17 @@ async fn the_demo_company_quotes_from_its_price_books_and_some_quotes_became_ord
     let orders = app.list_all("orders", "limit=200").await;
     assert!(!orders.is_empty());
     assert!(orders.iter().all(|o| !o["quote"].is_null()));
+    // Channel sales go through the demo's partners; where the direct team works the same
+    // customer, a conflict waits to be resolved.
+    let partner_deals = app
+        .list_all("opportunities", "filter=channel%20eq%20'partner'")
+        .await;
+    assert!(!partner_deals.is_empty());
+    assert!(partner_deals.iter().all(|o| !o["partner"].is_null()));
+    let open = app
+        .list_all("channel_conflicts", "filter=status%20eq%20'open'")
+        .await;
+    assert!(!open.is_empty(), "the demo shows channel conflicts");
     // The special price waits for approval.
     let special = quotes
         .iter()

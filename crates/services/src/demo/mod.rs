@@ -211,6 +211,8 @@ pub async fn load(crm: &Crm, actor: &Actor, size: &Size, seed: u64) -> Result<Su
     s.leads = load_many(crm, actor, "lead", leads, &mut s.rejected).await?.len();
 
     define_processes(crm, actor).await?;
+    // The distributors and agents the channel sales process sells through.
+    let partners = load_many(crm, actor, "account", partner_accounts(), &mut s.rejected).await?;
     let mut opportunities = Vec::new();
     let mut opportunity_accounts = Vec::new();
     let mut opportunity_contacts = Vec::new();
@@ -218,7 +220,13 @@ pub async fn load(crm: &Crm, actor: &Actor, size: &Size, seed: u64) -> Result<Su
     for (a, account) in account_ids.iter().enumerate() {
         let contact = contact_ids.get(a * size.contacts_per_account.max(1)).copied();
         for _ in 0..size.opportunities_per_account {
-            opportunities.push(g.opportunity(n, *account, contact, today));
+            let mut o = g.opportunity(n, *account, contact, today);
+            // Channel sales go through a partner; the rest is the company's own.
+            if o.get("process").and_then(Json::as_str) == Some("channel") && !partners.is_empty() {
+                o.insert("channel".into(), json!("partner"));
+                o.insert("partner".into(), json!(partners[n % partners.len()]));
+            }
+            opportunities.push(o);
             opportunity_accounts.push(*account);
             opportunity_contacts.push(contact);
             n += 1;
@@ -275,6 +283,22 @@ pub async fn load(crm: &Crm, actor: &Actor, size: &Size, seed: u64) -> Result<Su
         .collect();
     s.cases = load_many(crm, actor, "case", cases, &mut s.rejected).await?.len();
     Ok(s)
+}
+
+/// The demo company's partners: a distributor and an agent.
+fn partner_accounts() -> Vec<Map<String, Json>> {
+    [
+        ("苏州恒通分销有限公司", "distributor", "east", "苏州"),
+        ("北辰科技代理（北京）有限公司", "agent", "north", "北京"),
+    ]
+    .into_iter()
+    .filter_map(|(name, kind, region, city)| {
+        json!({"name": name, "type": "distributor", "partner_type": kind, "region": region, "city": city,
+               "tags": ["渠道伙伴"]})
+        .as_object()
+        .cloned()
+    })
+    .collect()
 }
 
 /// How many of the first opportunities get a quote.
