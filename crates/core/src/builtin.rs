@@ -981,6 +981,37 @@ fn order_line() -> ObjectDef {
     )
 }
 
+fn activity_attendee() -> ObjectDef {
+    object(
+        "activity_attendee",
+        "activity_attendees",
+        l("Attendee", "参与人", "參與人"),
+        l("Attendees", "参与人", "參與人"),
+        "name",
+        vec![
+            text("name", 200, l("Name", "姓名", "姓名")),
+            lookup("activity", "activity", l("Activity", "活动", "活動")).required(),
+            field("user", FieldType::User, l("Colleague", "同事", "同事")).indexed(),
+            lookup("contact", "contact", l("Contact", "联系人", "聯絡人")),
+            picklist(
+                "response",
+                l("Response", "答复", "答覆"),
+                &[
+                    ("needs_action", "Awaiting reply", "待回复", "待回覆"),
+                    ("accepted", "Accepted", "接受", "接受"),
+                    ("tentative", "Tentative", "暂定", "暫定"),
+                    ("declined", "Declined", "拒绝", "拒絕"),
+                ],
+            ),
+            field(
+                "optional",
+                FieldType::Boolean,
+                l("Optional", "可选参加", "可選參加"),
+            ),
+        ],
+    )
+}
+
 fn channel_conflict() -> ObjectDef {
     object(
         "channel_conflict",
@@ -1095,7 +1126,13 @@ fn conflict_party() -> ObjectDef {
 
 /// Objects that live inside another (a quote's lines, a price book's prices): reached
 /// from their parent's page, not from the navigation.
-const DETAIL_OBJECTS: [&str; 4] = ["price_book_entry", "quote_line", "order_line", "conflict_party"];
+const DETAIL_OBJECTS: [&str; 5] = [
+    "price_book_entry",
+    "quote_line",
+    "order_line",
+    "conflict_party",
+    "activity_attendee",
+];
 
 /// Whether an object has its own entry in the navigation.
 pub fn in_navigation(name: &str) -> bool {
@@ -1120,6 +1157,7 @@ pub fn standard_objects() -> Vec<ObjectDef> {
         order_line(),
         channel_conflict(),
         conflict_party(),
+        activity_attendee(),
     ]
 }
 

@@ -19,6 +19,50 @@ pub struct Event {
     /// Minutes before the start an alarm goes off.
     pub reminder_minutes: Option<i64>,
     pub updated: DateTime<Utc>,
+    /// Who organises it (its owner), if known.
+    pub organizer: Option<Attendee>,
+    pub attendees: Vec<Attendee>,
+}
+
+/// A person taking part in an event.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Attendee {
+    /// The user or contact.
+    pub id: Uuid,
+    pub name: String,
+    pub email: Option<String>,
+    /// `needs_action`, `accepted`, `tentative` or `declined`.
+    pub response: String,
+    pub optional: bool,
+}
+
+impl Attendee {
+    /// The person as a calendar address: their email, else a URN of their id.
+    fn address(&self) -> String {
+        match self.email.as_deref().filter(|e| e.contains('@')) {
+            Some(e) => format!("mailto:{e}"),
+            None => format!("urn:uuid:{}", self.id),
+        }
+    }
+
+    /// `CN` as a parameter value: quoted, without the characters a quoted value cannot hold.
+    fn common_name(&self) -> String {
+        let clean: String = self
+            .name
+            .chars()
+            .filter(|c| *c != '"' && !c.is_control())
+            .collect();
+        format!("\"{clean}\"")
+    }
+
+    fn partstat(&self) -> &'static str {
+        match self.response.as_str() {
+            "accepted" => "ACCEPTED",
+            "tentative" => "TENTATIVE",
+            "declined" => "DECLINED",
+            _ => "NEEDS-ACTION",
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -116,6 +160,28 @@ pub fn calendar(name: &str, zone: &str, events: &[Event], now: DateTime<Utc>) ->
                 "STATUS:CONFIRMED"
             },
         );
+        if let Some(o) = &e.organizer {
+            line(
+                &mut out,
+                &format!("ORGANIZER;CN={}:{}", o.common_name(), o.address()),
+            );
+        }
+        for a in &e.attendees {
+            let role = if a.optional {
+                "OPT-PARTICIPANT"
+            } else {
+                "REQ-PARTICIPANT"
+            };
+            line(
+                &mut out,
+                &format!(
+                    "ATTENDEE;CN={};ROLE={role};PARTSTAT={}:{}",
+                    a.common_name(),
+                    a.partstat(),
+                    a.address()
+                ),
+            );
+        }
         if let Some(m) = e.reminder_minutes.filter(|m| *m >= 0) {
             line(&mut out, "BEGIN:VALARM");
             line(&mut out, "ACTION:DISPLAY");
@@ -170,6 +236,20 @@ mod tests {
                     cancelled: false,
                     reminder_minutes: Some(15),
                     updated: now,
+                    organizer: Some(Attendee {
+                        id: Uuid::from_u128(7),
+                        name: "王\"芳".into(),
+                        email: Some("wang@example.com".into()),
+                        response: "accepted".into(),
+                        optional: false,
+                    }),
+                    attendees: vec![Attendee {
+                        id: Uuid::from_u128(8),
+                        name: "张伟; 采购".into(),
+                        email: None,
+                        response: "tentative".into(),
+                        optional: true,
+                    }],
                 },
                 Event {
                     id: Uuid::from_u128(1),
@@ -181,6 +261,8 @@ mod tests {
                     cancelled: true,
                     reminder_minutes: None,
                     updated: now,
+                    organizer: None,
+                    attendees: Vec::new(),
                 },
             ],
             now,
@@ -189,6 +271,17 @@ mod tests {
         assert!(text.contains("TRIGGER:-PT15M\r\n"));
         assert!(text.contains("DTSTART;VALUE=DATE:20261231\r\nDTEND;VALUE=DATE:20270101\r\n"));
         assert!(text.contains("STATUS:CANCELLED"));
+        assert!(
+            text.contains("ORGANIZER;CN=\"王芳\":mailto:wang@example.com\r\n"),
+            "{text}"
+        );
+        // Long lines fold; unfolded, the attendee reads whole.
+        assert!(
+            text.replace("\r\n ", "").contains(
+                "ATTENDEE;CN=\"张伟; 采购\";ROLE=OPT-PARTICIPANT;PARTSTAT=TENTATIVE:urn:uuid:00000000-0000-0000-0000-000000000008\r\n"
+            ),
+            "{text}"
+        );
         assert!(text.ends_with("END:VCALENDAR\r\n"));
     }
 }

@@ -121,6 +121,34 @@ impl Crm {
                 }
             }
         }
+        // What they attend without owning it is on their calendars too.
+        let mut seen: std::collections::HashSet<Uuid> = out.iter().filter_map(Record::id).collect();
+        let attended: Vec<Uuid> = self
+            .attended_by(actor, owners)
+            .await?
+            .into_iter()
+            .filter(|id| !seen.contains(id))
+            .collect();
+        for chunk in attended.chunks(OWNERS_PER_QUERY) {
+            let ids = chunk
+                .iter()
+                .map(|u| format!("'{u}'"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            for (when, sort) in &wanted {
+                let q = ListQuery {
+                    filter: Some(format!("id in ({ids}) and {when}")),
+                    sort: Some(sort.clone()),
+                    limit: Some(crate::records::MAX_PAGE),
+                    ..Default::default()
+                };
+                for r in self.list(actor, &full.name, &q).await?.records {
+                    if r.id().is_some_and(|id| seen.insert(id)) {
+                        out.push(r);
+                    }
+                }
+            }
+        }
         let capped = out.len() > CAP;
         out.truncate(CAP);
         Ok((out, capped))
@@ -213,9 +241,32 @@ impl Crm {
                 (from.date_naive(), until.date_naive()),
             )
             .await?;
+        let ids: Vec<Uuid> = records.iter().filter_map(Record::id).collect();
+        let mut attendees = self.attendees_of(actor, &ids).await?;
+        let people: std::collections::HashMap<Uuid, (String, String)> = system::users(self.db())
+            .await?
+            .into_iter()
+            .map(|u| (u.id, (u.name, u.email)))
+            .collect();
         let events: Vec<Event> = records
             .iter()
-            .filter_map(|r| event(&full, r, actor.locale))
+            .filter_map(|r| {
+                let mut e = event(&full, r, actor.locale)?;
+                e.attendees = attendees.remove(&e.id).unwrap_or_default();
+                // The owner organises: listed once their colleagues are invited.
+                if !e.attendees.is_empty()
+                    && let Some((name, email)) = r.owner().and_then(|o| people.get(&o))
+                {
+                    e.organizer = Some(ical::Attendee {
+                        id: r.owner().unwrap_or_default(),
+                        name: name.clone(),
+                        email: Some(email.clone()),
+                        response: "accepted".into(),
+                        optional: false,
+                    });
+                }
+                Some(e)
+            })
             .collect();
         let name = match scope {
             Scope::Mine => Msg::UiFeedNameMine.format(actor.locale, &[("name", &actor.email)]),
@@ -272,6 +323,8 @@ fn event(full: &ObjectDef, r: &Record, locale: guanxi_core::Locale) -> Option<Ev
             Value::DateTime(t) => *t,
             _ => Utc::now(),
         },
+        organizer: None,
+        attendees: Vec::new(),
     })
 }
 

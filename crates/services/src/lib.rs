@@ -3,6 +3,7 @@
 //! administration and demo data. Adapters hold no business rules.
 
 pub mod assignment;
+pub mod attendees;
 pub mod audit;
 pub mod calendar;
 pub mod channels;

@@ -409,6 +409,8 @@ impl Crm {
         self.follow_processes(tx, actor, object, &mut plans, now).await?;
         // Converted leads are read-only; only a conversion converts.
         Self::guard_leads(object, &mut plans);
+        // Attendees: one colleague or contact each, once per activity.
+        self.check_attendees(tx, object, &mut plans).await?;
         // Who sells: partner users for their partner, quotes as their opportunity.
         self.mark_channels(tx, actor, object, &mut plans).await?;
         // Price books, quotes, orders and their lines: prices, amounts and statuses.

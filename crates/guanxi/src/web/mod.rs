@@ -3,6 +3,7 @@
 //! permissions, validation and audit apply. Every string comes from the catalogue.
 
 mod admin;
+mod attendees;
 mod board;
 mod calendar;
 mod channels;
@@ -88,6 +89,7 @@ pub fn router() -> Router<Crm> {
         .route("/o/{plural}/{id}/lines", post(quotes::act))
         .route("/o/{plural}/{id}/print", get(quotes::print))
         .route("/o/{plural}/{id}/resolve", post(conflicts::resolve))
+        .route("/o/{plural}/{id}/attendees", post(attendees::act))
         .route("/approvals", get(quotes::approvals))
         .route("/notifications", get(quotes::notifications))
         .route("/notifications/read", post(quotes::read))

@@ -189,13 +189,22 @@ async fn page(
         Ok(card) => card,
         Err(e) => return failure(e, v.locale, Some(v)),
     };
-    // The card shows the lines; their related list would say it twice.
+    // An activity's attendees and the viewer's reply.
+    let attendees = match super::attendees::card(crm, v, object, &record, channel_errors).await {
+        Ok(card) => card,
+        Err(e) => return failure(e, v.locale, Some(v)),
+    };
+    // The cards show the lines and the attendees; their related lists would say it twice.
     let mut others = others;
     if quote.is_some() {
         others.retain(|r| !r.object.name.ends_with("_line"));
     }
+    if attendees.is_some() {
+        others.retain(|r| r.object.name != guanxi_services::attendees::OBJECT);
+    }
     let extra = html! {
         @if let Some(card) = &conflicts { (card) }
+        @if let Some(card) = &attendees { (card) }
         @if let Some(card) = &quote { (card) }
         @if let Some(card) = &conversion { (card) }
         @if let Some(card) = &duplicates { (card) }

@@ -164,3 +164,132 @@ async fn a_secret_feed_link_works_without_signing_in_until_revoked() {
     assert!(page.contains("/ical/") && page.contains("只显示这一次"), "{page}");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn an_invited_colleague_has_the_meeting_in_their_feed_with_its_organizer_and_attendees() {
+    let app = TestApp::spawn().await;
+    let soon = (chrono::Utc::now() + chrono::Duration::days(2)).date_naive();
+    let (_, colleague) = app.person("lina", None).await;
+    let account = app.create("accounts", json!({"name": "华通机电"})).await;
+    let buyer = app
+        .create(
+            "contacts",
+            json!({"name": "张伟", "account": account["id"], "email": "zhang.wei@huatong.example"}),
+        )
+        .await;
+    let meeting = app
+        .create(
+            "activities",
+            json!({"subject": "技术交流会", "type": "meeting", "status": "planned", "account": account["id"],
+                   "starts_at": format!("{soon}T14:00:00+08:00"), "ends_at": format!("{soon}T15:00:00+08:00")}),
+        )
+        .await;
+    let users = app.get("/api/v1/admin/users").await.body;
+    let lina = users["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["email"] == "lina@example.org")
+        .unwrap()["id"]
+        .clone();
+    let invite = |who: Value| {
+        let mut body = who;
+        body["activity"] = meeting["id"].clone();
+        body
+    };
+    let r = app
+        .post("/api/v1/activity_attendees", invite(json!({"user": lina})))
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.body["name"], "lina", "named after the colleague");
+    assert_eq!(r.body["response"], "needs_action");
+    let r = app
+        .post(
+            "/api/v1/activity_attendees",
+            invite(json!({"contact": buyer["id"], "optional": true})),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    // One person once; a colleague or a contact, not both, not neither.
+    app.post("/api/v1/activity_attendees", invite(json!({"user": lina})))
+        .await
+        .assert_problem(422, "user");
+    app.post("/api/v1/activity_attendees", invite(json!({})))
+        .await
+        .assert_problem(422, "user");
+    app.post(
+        "/api/v1/activity_attendees",
+        invite(json!({"user": lina, "contact": buyer["id"]})),
+    )
+    .await
+    .assert_problem(422, "user");
+
+    // The colleague replies; the meeting is in their own feed, read by a real parser.
+    let mine = app
+        .request_as(
+            &colleague,
+            Method::GET,
+            &format!(
+                "/api/v1/activity_attendees?filter={}",
+                crate::helpers::enc(&format!("user eq '{}'", lina.as_str().unwrap()))
+            ),
+            None,
+            &[],
+        )
+        .await;
+    let attendee = &mine.body["data"][0];
+    let r = app
+        .request_as(
+            &colleague,
+            Method::PATCH,
+            &format!("/api/v1/activity_attendees/{}", attendee["id"].as_str().unwrap()),
+            Some(json!({"response": "accepted"})),
+            &[("If-Match", &attendee["version"].to_string())],
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = app
+        .request_as(&colleague, Method::GET, "/api/v1/me/calendar.ics", None, &[])
+        .await;
+    assert_eq!(r.status, 200);
+    let feed = through_icalendar(r.body.as_str().unwrap());
+    let event = feed["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["summary"].as_str().unwrap().contains("技术交流会"))
+        .unwrap_or_else(|| panic!("the invited colleague's feed has the meeting: {feed}"));
+    assert_eq!(event["organizer"]["address"], "mailto:admin@example.com");
+    let attendees = event["attendees"].as_array().unwrap();
+    assert_eq!(attendees.len(), 2, "{event}");
+    let by_address = |a: &str| {
+        attendees
+            .iter()
+            .find(|x| x["address"] == a)
+            .unwrap_or_else(|| panic!("{a}: {event}"))
+    };
+    assert_eq!(by_address("mailto:lina@example.org")["reply"], "ACCEPTED");
+    let zhang = by_address("mailto:zhang.wei@huatong.example");
+    assert_eq!(zhang["name"], "张伟");
+    assert_eq!(zhang["role"], "OPT-PARTICIPANT");
+    assert_eq!(zhang["reply"], "NEEDS-ACTION");
+
+    // Declined, it leaves their calendar.
+    let r = app
+        .request_as(
+            &colleague,
+            Method::PATCH,
+            &format!("/api/v1/activity_attendees/{}", attendee["id"].as_str().unwrap()),
+            Some(json!({"response": "declined"})),
+            &[(
+                "If-Match",
+                &(attendee["version"].as_i64().unwrap() + 1).to_string(),
+            )],
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = app
+        .request_as(&colleague, Method::GET, "/api/v1/me/calendar.ics", None, &[])
+        .await;
+    assert!(!r.body.as_str().unwrap().contains("技术交流会"));
+}

@@ -6,7 +6,7 @@ use reqwest::Method;
 use serde_json::json;
 
 use crate::helpers::TestApp;
-use crate::web::Browser;
+use crate::web::{Browser, csrf};
 
 /// A colleague who can sign in; returns their id.
 async fn colleague(app: &TestApp, email: &str, name: &str) -> String {
@@ -471,4 +471,69 @@ async fn headings_follow_the_language_chinese_and_english() {
     let (_, _, _) = b.get("/lang/zh-TW?back=/calendar").await;
     let (_, _, page) = b.get("/calendar?view=month&date=2026-11-23").await;
     assert!(page.contains("<h1 id=\"cal-title\">2026年11月</h1>") && page.contains(">行事曆</a>"));
+}
+
+#[tokio::test]
+async fn an_invited_colleague_replies_on_the_activity_page_and_has_it_in_their_week() {
+    let app = TestApp::spawn().await;
+    let (lina, _) = app.person("lina", None).await;
+    let id = activity(
+        &app,
+        &rep_id(&app).await,
+        serde_json::json!({"subject": "联合拜访华通", "type": "visit", "status": "planned",
+                           "starts_at": "2026-11-24T10:00:00+08:00", "ends_at": "2026-11-24T11:30:00+08:00"}),
+    )
+    .await;
+    let page_path = format!("/o/activities/{id}");
+    let mut admin = signed_in(&app, "admin@example.com", "admin-password").await;
+    let (status, _, page) = admin.get(&page_path).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("参与人"));
+    let token = csrf(&page);
+    // Nobody chosen: said beside the choice.
+    let (status, _, page) = admin
+        .post(
+            &format!("{page_path}/attendees"),
+            &[("csrf", &token), ("action", "add")],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(page.contains("id=\"attendee-error\""), "{page}");
+    let (status, _, _) = admin
+        .post(
+            &format!("{page_path}/attendees"),
+            &[("csrf", &token), ("action", "add"), ("user", &lina)],
+        )
+        .await;
+    assert_eq!(status, 303);
+
+    let mut b = signed_in(&app, "lina@example.org", "secret-password").await;
+    let (_, _, page) = b.get(&page_path).await;
+    assert!(page.contains("您的答复"), "{page}");
+    let token = csrf(&page);
+    let attendee = app
+        .list_all("activity_attendees", &format!("filter=user%20eq%20'{lina}'"))
+        .await[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (status, _, _) = b
+        .post(
+            &format!("{page_path}/attendees"),
+            &[
+                ("csrf", &token),
+                ("action", "respond"),
+                ("attendee", &attendee),
+                ("response", "accepted"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let (_, _, page) = b.get(&page_path).await;
+    assert!(page.contains("lina · 接受"), "{page}");
+    let (_, _, week) = b.get("/calendar?view=week&date=2026-11-24").await;
+    assert!(
+        week.contains("联合拜访华通"),
+        "on the invited colleague's calendar"
+    );
 }

@@ -1,6 +1,7 @@
 """Reads an iCalendar file with a real parser (Python's `icalendar`) and prints its events
 as JSON: uid, summary, start and end (ISO 8601; timed ones converted to UTC, all-day ones
-as dates), location, description, status, and alarm triggers in minutes.
+as dates), location, description, status, alarm triggers in minutes, and the organizer
+and attendees (address, name, role, reply).
 
     python3 ical_read.py FEED.ics
 """
@@ -25,6 +26,24 @@ def when(prop):
     return v.isoformat()
 
 
+def person(prop):
+    return {
+        "address": str(prop),
+        "name": str(prop.params.get("CN", "")),
+        "role": str(prop.params.get("ROLE", "")),
+        "reply": str(prop.params.get("PARTSTAT", "")),
+    }
+
+
+def people(e):
+    found = e.get("ATTENDEE")
+    if found is None:
+        return []
+    if not isinstance(found, list):
+        found = [found]
+    return [person(a) for a in found]
+
+
 events = []
 for e in cal.walk("VEVENT"):
     alarms = []
@@ -40,6 +59,8 @@ for e in cal.walk("VEVENT"):
             "description": str(e.get("DESCRIPTION")) if e.get("DESCRIPTION") else None,
             "status": str(e.get("STATUS")),
             "alarms": alarms,
+            "organizer": person(e.get("ORGANIZER")) if e.get("ORGANIZER") else None,
+            "attendees": people(e),
         }
     )
 print(json.dumps({"name": str(cal.get("X-WR-CALNAME")), "events": events}, ensure_ascii=False))
