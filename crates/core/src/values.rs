@@ -438,6 +438,37 @@ pub fn parse_datetime(s: &str, local: FixedOffset) -> Option<DateTime<Utc>> {
         .map(|dt| dt.with_timezone(&Utc))
 }
 
+/// A field's value in a record of `object` (`Null` when the object has no such field).
+pub fn field<'a>(object: &crate::ObjectDef, r: &'a Record, name: &str) -> &'a Value {
+    r.get(object, name).unwrap_or(&Value::Null)
+}
+
+/// A text (or picklist) field's value.
+pub fn field_text(object: &crate::ObjectDef, r: &Record, name: &str) -> Option<String> {
+    match field(object, r, name) {
+        Value::Text(t) => Some(t.clone()),
+        _ => None,
+    }
+}
+
+/// A lookup's (or user field's) id.
+pub fn field_id(object: &crate::ObjectDef, r: &Record, name: &str) -> Option<Uuid> {
+    match field(object, r, name) {
+        Value::Uuid(u) => Some(*u),
+        _ => None,
+    }
+}
+
+/// A number field's value: a decimal or percent, a money amount, an integer.
+pub fn field_number(object: &crate::ObjectDef, r: &Record, name: &str) -> Option<Decimal> {
+    match field(object, r, name) {
+        Value::Decimal(d) => Some(*d),
+        Value::Money { amount, .. } => Some(*amount),
+        Value::Int(i) => Some(Decimal::from(*i)),
+        _ => None,
+    }
+}
+
 /// Renders a value as the API shows it.
 pub fn to_json(field: &FieldDef, value: &Value) -> Json {
     match value {

@@ -6,7 +6,8 @@
 use std::collections::{HashMap, HashSet};
 
 use guanxi_core::ical::Attendee;
-use guanxi_core::values::{Record, Value};
+use guanxi_core::values::Value;
+use guanxi_core::values::{field as value, field_id as id_of};
 use guanxi_core::{FieldError, Msg, ObjectDef};
 use guanxi_storage::records as store;
 use guanxi_storage::{Tx, system};
@@ -18,17 +19,6 @@ use crate::{Actor, Crm, ServiceError};
 pub const OBJECT: &str = "activity_attendee";
 /// Ids per filter: a filter is at most 4,000 characters and an id takes about 40.
 const IDS_PER_QUERY: usize = 60;
-
-fn value<'a>(object: &ObjectDef, r: &'a Record, name: &str) -> &'a Value {
-    r.get(object, name).unwrap_or(&Value::Null)
-}
-
-fn id_of(object: &ObjectDef, r: &Record, name: &str) -> Option<Uuid> {
-    match value(object, r, name) {
-        Value::Uuid(u) => Some(*u),
-        _ => None,
-    }
-}
 
 fn quoted(ids: &[Uuid]) -> String {
     ids.iter()

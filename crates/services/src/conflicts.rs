@@ -19,6 +19,7 @@ use chrono::{DateTime, Utc};
 use guanxi_core::access::UserKind;
 use guanxi_core::conflict::{self, Engagement, Lane, Quoted, Rules};
 use guanxi_core::values::{Record, Value};
+use guanxi_core::values::{field as value, field_id as id_of, field_text as text};
 use guanxi_core::{FieldError, Msg, ObjectDef};
 use guanxi_storage::records as store;
 use guanxi_storage::{Tx, system};
@@ -54,24 +55,6 @@ tokio::task_local! {
 
 fn raising() -> bool {
     RAISING.try_with(|r| *r).unwrap_or(false)
-}
-
-fn value<'a>(object: &ObjectDef, r: &'a Record, name: &str) -> &'a Value {
-    r.get(object, name).unwrap_or(&Value::Null)
-}
-
-fn text(object: &ObjectDef, r: &Record, name: &str) -> Option<String> {
-    match value(object, r, name) {
-        Value::Text(t) => Some(t.clone()),
-        _ => None,
-    }
-}
-
-fn id_of(object: &ObjectDef, r: &Record, name: &str) -> Option<Uuid> {
-    match value(object, r, name) {
-        Value::Uuid(u) => Some(*u),
-        _ => None,
-    }
 }
 
 fn amount(object: &ObjectDef, r: &Record, name: &str) -> Option<(Decimal, String)> {

@@ -17,6 +17,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use guanxi_core::quote::{self, LineInput, Status};
 use guanxi_core::values::{Record, Value};
+use guanxi_core::values::{field as value, field_id as id_of, field_number as number, field_text as text};
 use guanxi_core::{FieldError, Locale, Msg, ObjectDef};
 use guanxi_storage::records as store;
 use guanxi_storage::{Tx, system};
@@ -84,33 +85,6 @@ pub struct Person {
 
 fn index(object: &ObjectDef, name: &str) -> Option<usize> {
     object.fields.iter().position(|f| f.name == name)
-}
-
-fn value<'a>(object: &ObjectDef, r: &'a Record, name: &str) -> &'a Value {
-    r.get(object, name).unwrap_or(&Value::Null)
-}
-
-fn text(object: &ObjectDef, r: &Record, name: &str) -> Option<String> {
-    match value(object, r, name) {
-        Value::Text(t) => Some(t.clone()),
-        _ => None,
-    }
-}
-
-fn id_of(object: &ObjectDef, r: &Record, name: &str) -> Option<Uuid> {
-    match value(object, r, name) {
-        Value::Uuid(u) => Some(*u),
-        _ => None,
-    }
-}
-
-fn number(object: &ObjectDef, r: &Record, name: &str) -> Option<Decimal> {
-    match value(object, r, name) {
-        Value::Decimal(d) => Some(*d),
-        Value::Money { amount, .. } => Some(*amount),
-        Value::Int(i) => Some(Decimal::from(*i)),
-        _ => None,
-    }
 }
 
 fn flag(object: &ObjectDef, r: &Record, name: &str) -> bool {

@@ -8,6 +8,7 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
+use guanxi_core::values::field_id as id_of;
 use guanxi_core::values::{Record, Value};
 use guanxi_core::{FieldError, Msg, ObjectDef};
 use guanxi_services::attendees::OBJECT;
@@ -24,13 +25,6 @@ type Fields = HashMap<String, String>;
 
 /// How many contacts of the activity's customer the invite form offers.
 const CONTACT_CHOICES: usize = 200;
-
-fn id_of(object: &ObjectDef, r: &Record, name: &str) -> Option<Uuid> {
-    match r.get(object, name) {
-        Some(Value::Uuid(u)) => Some(*u),
-        _ => None,
-    }
-}
 
 fn text(object: &ObjectDef, r: &Record, name: &str) -> String {
     match r.get(object, name) {
