@@ -83,6 +83,8 @@ pub fn serve(crm: Crm, listener: TcpListener, search: bool) -> std::io::Result<R
             }
         }
     });
+    // Customers whose deals or quotes changed are checked for channel conflicts.
+    let checks = tokio::spawn(crm.clone().run_conflict_checks());
     // Planner statistics follow the data: shortly after start, then every ten minutes.
     let analyser = crm.clone();
     let statistics = tokio::spawn(async move {
@@ -105,6 +107,7 @@ pub fn serve(crm: Crm, listener: TcpListener, search: bool) -> std::io::Result<R
             .await;
         refresh.abort();
         statistics.abort();
+        checks.abort();
         if let Some(i) = indexer {
             i.abort();
         }

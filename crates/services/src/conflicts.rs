@@ -2,10 +2,11 @@
 //!
 //! Every new opportunity, lead, quote and order records who sells: a partner user's deals
 //! are their partner's (channel `partner`), a quote follows its opportunity, anything else
-//! is direct unless said otherwise. After each write of an opportunity or a quote, the
-//! customer — the account and the accounts that look like it (after duplicate
-//! resolution a customer is one account; before it, the look-alikes are the same
-//! customer) — is checked against the company's rules (`guanxi_core::conflict`): open
+//! is direct unless said otherwise. Each write of an opportunity or a quote queues its
+//! customer (in the write's transaction) for the conflict worker, which checks it after
+//! the commit, off the request: the customer — the account and the accounts that look
+//! like it (after duplicate resolution a customer is one account; before it, the
+//! look-alikes are the same customer) — is checked against the company's rules (`guanxi_core::conflict`): open
 //! deals through conflicting channels, or one product quoted at prices further apart
 //! across channels than the tolerance, raise a conflict record listing what is involved.
 //! The staff owning those records and their managers are told (partner users are not:
@@ -33,9 +34,16 @@ use crate::{Actor, Crm, ServiceError};
 
 /// The setting that holds the company's conflict rules (JSON).
 pub const RULES_SETTING: &str = "channels.conflict_rules";
-/// Beyond this many customers in one write (a bulk load), look-alike customers are not
-/// looked up: each customer is checked as the one account it is.
-const LOOK_ALIKE_LIMIT: usize = 20;
+/// How many queued customers one transaction of the worker checks.
+const CHECK_BATCH: i64 = 50;
+
+/// The conflict worker's wake-up call and its one-at-a-time lock (per node; nodes share
+/// the queue through the database).
+#[derive(Default)]
+pub struct Checks {
+    nudge: tokio::sync::Notify,
+    running: tokio::sync::Mutex<()>,
+}
 /// Opportunity stages that are over.
 const CLOSED_STAGES: [&str; 2] = ["closed_won", "closed_lost"];
 /// Quote statuses still in play.
@@ -275,55 +283,99 @@ impl Crm {
         Ok(())
     }
 
-    /// After opportunities or quotes are written: their customers are checked for
-    /// conflicts.
-    pub(crate) fn detect_conflicts<'a>(
-        &'a self,
-        tx: &'a mut Tx,
-        object: &'a ObjectDef,
-        results: &'a [ItemResult],
+    /// After opportunities or quotes are written: their customers are queued, in the same
+    /// transaction, for a conflict check the background worker makes after the commit
+    /// (so the write does not wait for it, and a check is never lost with a crash).
+    pub(crate) async fn queue_conflict_checks(
+        &self,
+        tx: &mut Tx,
+        object: &ObjectDef,
+        results: &[ItemResult],
         now: DateTime<Utc>,
-    ) -> crate::quotes::Boxed<'a, ()> {
-        Box::pin(async move {
-            if raising() || !matches!(object.name.as_str(), "opportunity" | "quote") {
-                return Ok(());
-            }
-            let accounts: BTreeSet<Uuid> = results
-                .iter()
-                .flatten()
-                .filter(|(_, o)| !matches!(o, Outcome::Unchanged))
-                .filter_map(|(r, _)| id_of(object, r, "account"))
-                .collect();
-            if accounts.is_empty() {
-                return Ok(());
-            }
-            let rules = self.conflict_rules_in(tx).await?;
-            if !rules.enabled {
-                return Ok(());
-            }
-            let expand = accounts.len() <= LOOK_ALIKE_LIMIT;
-            let mut done = HashSet::new();
-            for account in accounts {
-                if done.contains(&account) {
-                    continue;
-                }
-                let group = self.customer(tx, account, expand).await?;
-                done.extend(group.iter().copied());
-                RAISING
-                    .scope(true, self.look_for_conflicts(tx, &rules, &group, now))
-                    .await?;
-            }
-            Ok(())
-        })
+    ) -> Result<(), ServiceError> {
+        if raising() || !matches!(object.name.as_str(), "opportunity" | "quote") {
+            return Ok(());
+        }
+        let accounts: Vec<Uuid> = results
+            .iter()
+            .flatten()
+            .filter(|(_, o)| !matches!(o, Outcome::Unchanged))
+            .filter_map(|(r, _)| id_of(object, r, "account"))
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        if !accounts.is_empty() {
+            system::queue_conflict_checks(tx, &accounts, now).await?;
+        }
+        Ok(())
     }
 
-    /// The customer an account is: it and, unless a bulk load, the accounts that look
-    /// like it at the duplicate rule's threshold.
-    async fn customer(&self, tx: &mut Tx, account: Uuid, expand: bool) -> Result<Vec<Uuid>, ServiceError> {
-        let mut group = vec![account];
-        if !expand {
-            return Ok(group);
+    /// Wakes the conflict worker (after a commit that queued checks).
+    pub(crate) fn nudge_conflict_checks(&self) {
+        self.conflicts.nudge.notify_one();
+    }
+
+    /// Checks the queued customers, a batch at a time, until none is left: what the worker
+    /// does when woken, and what tests and the demo call to have every check done.
+    pub async fn settle_conflict_checks(&self) -> Result<usize, ServiceError> {
+        let mut done = 0;
+        loop {
+            let n = self.check_queued_conflicts().await?;
+            if n == 0 {
+                return Ok(done);
+            }
+            done += n;
         }
+    }
+
+    /// The conflict worker: checks what is queued whenever woken, and every second (for
+    /// writes made on other nodes or through paths that do not wake it).
+    pub async fn run_conflict_checks(self) {
+        loop {
+            if let Err(e) = self.settle_conflict_checks().await {
+                tracing::warn!(error = %e, "channel conflict check failed");
+            }
+            tokio::select! {
+                _ = self.conflicts.nudge.notified() => {}
+                _ = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
+            }
+        }
+    }
+
+    /// One batch of queued customers, checked and removed from the queue in one
+    /// transaction; how many.
+    async fn check_queued_conflicts(&self) -> Result<usize, ServiceError> {
+        let _one_at_a_time = self.conflicts.running.lock().await;
+        let mut tx = self.db().begin().await?;
+        let accounts = system::claim_conflict_checks(&mut tx, CHECK_BATCH).await?;
+        if accounts.is_empty() {
+            tx.commit().await?;
+            return Ok(0);
+        }
+        let rules = self.conflict_rules_in(&mut tx).await?;
+        let now = self.now();
+        if rules.enabled {
+            let mut done = HashSet::new();
+            for account in &accounts {
+                if done.contains(account) {
+                    continue;
+                }
+                let group = self.customer(&mut tx, *account).await?;
+                done.extend(group.iter().copied());
+                RAISING
+                    .scope(true, self.look_for_conflicts(&mut tx, &rules, &group, now))
+                    .await?;
+            }
+        }
+        system::done_conflict_checks(&mut tx, &accounts).await?;
+        tx.commit().await?;
+        Ok(accounts.len())
+    }
+
+    /// The customer an account is: it and the accounts that look like it at the duplicate
+    /// rule's threshold.
+    async fn customer(&self, tx: &mut Tx, account: Uuid) -> Result<Vec<Uuid>, ServiceError> {
+        let mut group = vec![account];
         let (_, accounts) = self.object("account")?;
         let Some(record) = store::get_in(tx, &accounts, account).await? else {
             return Ok(group);

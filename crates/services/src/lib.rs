@@ -125,6 +125,8 @@ pub struct Crm {
     /// Where this node keeps its files (the search index, import uploads), when it has a
     /// data directory.
     data_dir: Option<std::path::PathBuf>,
+    /// The channel conflict worker's wake-up call and lock.
+    conflicts: Arc<conflicts::Checks>,
 }
 
 impl Crm {
@@ -141,6 +143,7 @@ impl Crm {
             policy: Arc::new(RwLock::new((String::new(), Arc::new(Policy::default())))),
             search: Arc::default(),
             data_dir: None,
+            conflicts: Arc::default(),
         };
         crm.reload_schema().await?;
         crm.reload_policy().await?;

@@ -301,6 +301,9 @@ impl Crm {
         let t = std::time::Instant::now();
         tx.commit().await?;
         tracing::debug!(object = %object.name, commit = ?t.elapsed(), "write path committed");
+        if matches!(object.name.as_str(), "opportunity" | "quote" | "quote_line") {
+            self.nudge_conflict_checks();
+        }
         Ok(results)
     }
 
@@ -570,7 +573,7 @@ impl Crm {
         // Lines written: their quotes and orders add up again.
         self.add_up_lines(tx, actor, object, &results, now).await?;
         // Deals and quotes written: is their customer worked through conflicting channels?
-        self.detect_conflicts(tx, object, &results, now).await?;
+        self.queue_conflict_checks(tx, object, &results, now).await?;
         // What the actor may not see is not in the answer either.
         for (record, _) in results.iter_mut().flatten() {
             access.redact(object, record);

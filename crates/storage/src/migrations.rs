@@ -270,6 +270,15 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: &[],
         postgres: &[],
     },
+    Migration {
+        version: 20,
+        name: "customers to check for channel conflicts, queued by the writes that touched them",
+        statements: &[
+            "CREATE TABLE gx_conflict_checks (account_id {uuid} PRIMARY KEY NOT NULL, queued_at {ts} NOT NULL)",
+        ],
+        sqlite: &[],
+        postgres: &[],
+    },
 ];
 
 pub fn latest_version() -> i64 {

@@ -1768,3 +1768,52 @@ pub async fn read_notifications(
     }
     tx.execute(s).await
 }
+
+/// Queues customers (accounts) for a channel conflict check, once each however often.
+pub async fn queue_conflict_checks(tx: &mut Tx, accounts: &[Uuid], now: DateTime<Utc>) -> Result<()> {
+    for chunk in accounts.chunks(200) {
+        let mut s = tx.sql();
+        s.push("INSERT INTO gx_conflict_checks (account_id, queued_at) VALUES ");
+        for (i, a) in chunk.iter().enumerate() {
+            if i > 0 {
+                s.push(", ");
+            }
+            s.push("(")
+                .bind(Arg::Uuid(*a))
+                .push(", ")
+                .bind(Arg::DateTime(now))
+                .push(")");
+        }
+        s.push(" ON CONFLICT (account_id) DO NOTHING");
+        tx.execute(s).await?;
+    }
+    Ok(())
+}
+
+/// Takes up to `limit` queued customers, oldest first; on PostgreSQL rows another node
+/// holds are skipped, so nodes share the queue.
+pub async fn claim_conflict_checks(tx: &mut Tx, limit: i64) -> Result<Vec<Uuid>> {
+    let mut s = tx.sql();
+    s.push("SELECT account_id FROM gx_conflict_checks ORDER BY queued_at, account_id LIMIT ")
+        .bind(Arg::Int(limit));
+    if tx.dialect() == crate::Dialect::Postgres {
+        s.push(" FOR UPDATE SKIP LOCKED");
+    }
+    let rows = tx.fetch(s, &[ColumnKind::Uuid]).await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| r.first().and_then(Arg::as_uuid))
+        .collect())
+}
+
+/// Removes checked customers from the queue.
+pub async fn done_conflict_checks(tx: &mut Tx, accounts: &[Uuid]) -> Result<()> {
+    for chunk in accounts.chunks(500) {
+        let mut s = tx.sql();
+        s.push("DELETE FROM gx_conflict_checks WHERE account_id IN (")
+            .bind_list(chunk.iter().map(|a| Arg::Uuid(*a)))
+            .push(")");
+        tx.execute(s).await?;
+    }
+    Ok(())
+}

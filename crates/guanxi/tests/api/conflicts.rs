@@ -41,7 +41,9 @@ async fn create_as(app: &TestApp, token: &str, plural: &str, body: Value) -> Val
     r.body
 }
 
+/// The open conflicts once the conflict worker has checked every customer queued so far.
 async fn conflicts(app: &TestApp, filter: &str) -> Vec<Value> {
+    app.crm.settle_conflict_checks().await.expect("conflict checks");
     app.list_all(
         "channel_conflicts",
         &format!("filter={}", crate::helpers::enc(filter)),
@@ -50,6 +52,7 @@ async fn conflicts(app: &TestApp, filter: &str) -> Vec<Value> {
 }
 
 async fn unread(app: &TestApp, token: &str) -> Vec<String> {
+    app.crm.settle_conflict_checks().await.expect("conflict checks");
     let r = app
         .request_as(
             token,
@@ -556,4 +559,35 @@ async fn the_conflict_shows_on_the_customer_and_the_deal_and_is_resolved_and_rul
     assert_eq!(rules["pairs"], json!([["direct", "partner"]]));
     assert_eq!(rules["partners_conflict"], false, "unticked");
     assert_eq!(rules["price_tolerance"], "8");
+}
+
+#[tokio::test]
+async fn the_conflict_worker_checks_customers_after_the_write_without_being_asked() {
+    let app = TestApp::spawn().await;
+    let (_, rep) = app.person("rep", None).await;
+    let (_, _, dist_user) = partner(&app, "苏州恒通分销", "dist").await;
+    let customer = create_as(&app, &rep, "accounts", json!({"name": "华通机电"})).await;
+    create_as(
+        &app,
+        &rep,
+        "opportunities",
+        json!({"name": "产线改造", "account": customer["id"], "stage": "prospecting", "close_date": "2027-03-31"}),
+    )
+    .await;
+    let theirs = create_as(&app, &dist_user, "accounts", json!({"name": "华通机电有限公司"})).await;
+    create_as(
+        &app,
+        &dist_user,
+        "opportunities",
+        json!({"name": "恒通报备", "account": theirs["id"], "stage": "prospecting", "close_date": "2027-03-31"}),
+    )
+    .await;
+    // No settling here: the server's own worker, woken by the commit, finds it.
+    for _ in 0..100 {
+        if !app.list_all("channel_conflicts", "").await.is_empty() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the worker did not raise the conflict within 5 s");
 }

@@ -282,6 +282,8 @@ pub async fn load(crm: &Crm, actor: &Actor, size: &Size, seed: u64) -> Result<Su
         })
         .collect();
     s.cases = load_many(crm, actor, "case", cases, &mut s.rejected).await?.len();
+    // The demo opens with its channel conflicts already found.
+    crm.settle_conflict_checks().await?;
     Ok(s)
 }
 
