@@ -342,42 +342,50 @@ impl Crm {
         }
     }
 
-    /// One batch of queued customers, checked and removed from the queue in one
-    /// transaction; how many.
+    /// One batch of queued customers, checked and removed from the queue; how many. The
+    /// look-alike search runs before the write transaction, so writers do not wait for it.
     async fn check_queued_conflicts(&self) -> Result<usize, ServiceError> {
         let _one_at_a_time = self.conflicts.running.lock().await;
-        let mut tx = self.db().begin().await?;
-        let accounts = system::claim_conflict_checks(&mut tx, CHECK_BATCH).await?;
-        if accounts.is_empty() {
-            tx.commit().await?;
+        let queued = system::queued_conflict_checks(self.db(), CHECK_BATCH).await?;
+        if queued.is_empty() {
             return Ok(0);
         }
+        let mut groups: Vec<Vec<Uuid>> = Vec::new();
+        let mut grouped = HashSet::new();
+        for account in &queued {
+            if grouped.contains(account) {
+                continue;
+            }
+            let group = self.customer(*account).await?;
+            grouped.extend(group.iter().copied());
+            groups.push(group);
+        }
+        let mut tx = self.db().begin().await?;
+        let claimed: HashSet<Uuid> = system::claim_conflict_checks(&mut tx, &queued)
+            .await?
+            .into_iter()
+            .collect();
         let rules = self.conflict_rules_in(&mut tx).await?;
         let now = self.now();
         if rules.enabled {
-            let mut done = HashSet::new();
-            for account in &accounts {
-                if done.contains(account) {
-                    continue;
-                }
-                let group = self.customer(&mut tx, *account).await?;
-                done.extend(group.iter().copied());
+            for group in groups.iter().filter(|g| g.iter().any(|a| claimed.contains(a))) {
                 RAISING
-                    .scope(true, self.look_for_conflicts(&mut tx, &rules, &group, now))
+                    .scope(true, self.look_for_conflicts(&mut tx, &rules, group, now))
                     .await?;
             }
         }
-        system::done_conflict_checks(&mut tx, &accounts).await?;
+        let claimed: Vec<Uuid> = claimed.into_iter().collect();
+        system::done_conflict_checks(&mut tx, &claimed).await?;
         tx.commit().await?;
-        Ok(accounts.len())
+        Ok(claimed.len())
     }
 
     /// The customer an account is: it and the accounts that look like it at the duplicate
     /// rule's threshold.
-    async fn customer(&self, tx: &mut Tx, account: Uuid) -> Result<Vec<Uuid>, ServiceError> {
+    async fn customer(&self, account: Uuid) -> Result<Vec<Uuid>, ServiceError> {
         let mut group = vec![account];
         let (_, accounts) = self.object("account")?;
-        let Some(record) = store::get_in(tx, &accounts, account).await? else {
+        let Some(record) = store::get_many(self.db(), &accounts, &[account]).await?.pop() else {
             return Ok(group);
         };
         let system = Actor::system(guanxi_core::Locale::default());

@@ -1790,12 +1790,28 @@ pub async fn queue_conflict_checks(tx: &mut Tx, accounts: &[Uuid], now: DateTime
     Ok(())
 }
 
-/// Takes up to `limit` queued customers, oldest first; on PostgreSQL rows another node
-/// holds are skipped, so nodes share the queue.
-pub async fn claim_conflict_checks(tx: &mut Tx, limit: i64) -> Result<Vec<Uuid>> {
-    let mut s = tx.sql();
+/// Up to `limit` queued customers, oldest first (read without taking them).
+pub async fn queued_conflict_checks(db: &Database, limit: i64) -> Result<Vec<Uuid>> {
+    let mut s = db.sql();
     s.push("SELECT account_id FROM gx_conflict_checks ORDER BY queued_at, account_id LIMIT ")
         .bind(Arg::Int(limit));
+    let rows = db.fetch(s, &[ColumnKind::Uuid]).await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| r.first().and_then(Arg::as_uuid))
+        .collect())
+}
+
+/// Takes those of `accounts` still queued; on PostgreSQL rows another node holds are
+/// skipped, so nodes share the queue.
+pub async fn claim_conflict_checks(tx: &mut Tx, accounts: &[Uuid]) -> Result<Vec<Uuid>> {
+    if accounts.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut s = tx.sql();
+    s.push("SELECT account_id FROM gx_conflict_checks WHERE account_id IN (")
+        .bind_list(accounts.iter().map(|a| Arg::Uuid(*a)))
+        .push(")");
     if tx.dialect() == crate::Dialect::Postgres {
         s.push(" FOR UPDATE SKIP LOCKED");
     }
