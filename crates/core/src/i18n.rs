@@ -676,6 +676,7 @@ pub enum Msg {
     UiAddAttendee,
     UiYourResponse,
     UiNoAttendees,
+    NotifyActivityReminder,
     UnsupportedDatabase,
     AdminCreated,
     AdminPasswordGenerated,
@@ -2541,6 +2542,11 @@ impl Msg {
             UiAddAttendee => ("Invite", "邀请", "邀請"),
             UiYourResponse => ("Your response", "您的答复", "您的答覆"),
             UiNoAttendees => ("No one else is invited.", "暂无其他参与人。", "暫無其他參與人。"),
+            NotifyActivityReminder => (
+                "{subject} starts in {minutes} minutes.",
+                "{subject} 将于 {minutes} 分钟后开始。",
+                "{subject} 將於 {minutes} 分鐘後開始。",
+            ),
             UnsupportedDatabase => (
                 "Unsupported database URL '{url}': use sqlite://PATH or postgres://USER@HOST/DB.",
                 "不支持的数据库地址“{url}”：请使用 sqlite://路径 或 postgres://用户@主机/数据库。",

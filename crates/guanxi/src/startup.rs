@@ -85,6 +85,8 @@ pub fn serve(crm: Crm, listener: TcpListener, search: bool) -> std::io::Result<R
     });
     // Customers whose deals or quotes changed are checked for channel conflicts.
     let checks = tokio::spawn(crm.clone().run_conflict_checks());
+    // Activities about to start remind their people.
+    let reminders = tokio::spawn(crm.clone().run_reminders());
     // Planner statistics follow the data: shortly after start, then every ten minutes.
     let analyser = crm.clone();
     let statistics = tokio::spawn(async move {
@@ -108,6 +110,7 @@ pub fn serve(crm: Crm, listener: TcpListener, search: bool) -> std::io::Result<R
         refresh.abort();
         statistics.abort();
         checks.abort();
+        reminders.abort();
         if let Some(i) = indexer {
             i.abort();
         }

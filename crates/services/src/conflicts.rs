@@ -350,9 +350,10 @@ impl Crm {
         if queued.is_empty() {
             return Ok(0);
         }
+        let enabled = self.conflict_rules().await?.enabled;
         let mut groups: Vec<Vec<Uuid>> = Vec::new();
         let mut grouped = HashSet::new();
-        for account in &queued {
+        for account in queued.iter().filter(|_| enabled) {
             if grouped.contains(account) {
                 continue;
             }

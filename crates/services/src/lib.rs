@@ -32,6 +32,7 @@ pub mod processes;
 pub mod quality;
 pub mod quotes;
 pub mod records;
+pub mod reminders;
 pub mod rules;
 pub mod search;
 pub mod sessions;

@@ -1,4 +1,5 @@
-//! What a user is told: a quote awaiting their approval, the decision on theirs. Each
+//! What a user is told: a quote awaiting their approval, the decision on theirs, a channel
+//! conflict, an activity about to start. Each
 //! notification is written in the same transaction as what it tells of, keeps the facts
 //! (names, amounts) as JSON and is rendered in the reader's language when read.
 
@@ -36,6 +37,7 @@ fn message(kind: &str) -> Option<Msg> {
         "quote.rejected" => Msg::NotifyQuoteRejected,
         "conflict.raised" => Msg::NotifyConflictRaised,
         "conflict.resolved" => Msg::NotifyConflictResolved,
+        "activity.reminder" => Msg::NotifyActivityReminder,
         _ => return None,
     })
 }

@@ -279,6 +279,16 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: &[],
         postgres: &[],
     },
+    Migration {
+        version: 21,
+        name: "activity reminders sent: one per activity and reminder moment, however many nodes",
+        statements: &[
+            "CREATE TABLE gx_reminders_sent (activity_id {uuid} NOT NULL, due_at {ts} NOT NULL, \
+             sent_at {ts} NOT NULL, PRIMARY KEY (activity_id, due_at))",
+        ],
+        sqlite: &[],
+        postgres: &[],
+    },
 ];
 
 pub fn latest_version() -> i64 {

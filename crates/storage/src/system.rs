@@ -1833,3 +1833,22 @@ pub async fn done_conflict_checks(tx: &mut Tx, accounts: &[Uuid]) -> Result<()> 
     }
     Ok(())
 }
+
+/// Records that an activity's reminder for `due_at` is sent; false when it was already
+/// (by this node or another), so each reminder goes out once.
+pub async fn mark_reminder_sent(
+    tx: &mut Tx,
+    activity: Uuid,
+    due_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let mut s = tx.sql();
+    s.push("INSERT INTO gx_reminders_sent (activity_id, due_at, sent_at) VALUES (")
+        .bind(Arg::Uuid(activity))
+        .push(", ")
+        .bind(Arg::DateTime(due_at))
+        .push(", ")
+        .bind(Arg::DateTime(now))
+        .push(") ON CONFLICT (activity_id, due_at) DO NOTHING");
+    Ok(tx.execute(s).await? == 1)
+}

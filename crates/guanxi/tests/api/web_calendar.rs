@@ -537,3 +537,77 @@ async fn an_invited_colleague_replies_on_the_activity_page_and_has_it_in_their_w
         "on the invited colleague's calendar"
     );
 }
+
+#[tokio::test]
+async fn an_activity_about_to_start_reminds_its_owner_and_attendees_once() {
+    let app = TestApp::spawn().await;
+    let (lina, lina_token) = app.person("lina", None).await;
+    let (_, declined_token) = app.person("wang", None).await;
+    let now = chrono::Utc::now();
+    let at = |minutes: i64| (now + chrono::Duration::minutes(minutes)).to_rfc3339();
+    let soon = app
+        .create(
+            "activities",
+            json!({"subject": "客户电话会", "type": "call", "status": "planned",
+                   "starts_at": at(10), "reminder_minutes": 15}),
+        )
+        .await;
+    // Not yet: its reminder is 5 minutes before, 10 minutes away.
+    app.create(
+        "activities",
+        json!({"subject": "稍后拜访", "type": "visit", "status": "planned",
+               "starts_at": at(10), "reminder_minutes": 5}),
+    )
+    .await;
+    // Cancelled: no reminder.
+    app.create(
+        "activities",
+        json!({"subject": "已取消会议", "type": "meeting", "status": "cancelled",
+               "starts_at": at(10), "reminder_minutes": 30}),
+    )
+    .await;
+    let users = app.get("/api/v1/admin/users").await.body;
+    let id_of = |email: &str| {
+        users["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["email"] == email)
+            .unwrap()["id"]
+            .clone()
+    };
+    for (user, response) in [(json!(lina), "accepted"), (id_of("wang@example.org"), "declined")] {
+        let r = app
+            .post(
+                "/api/v1/activity_attendees",
+                json!({"activity": soon["id"], "user": user, "response": response}),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.body);
+    }
+    // (The server's own sweep may have been first; either way each goes out once.)
+    assert!(app.crm.send_due_reminders().await.unwrap() <= 1);
+    assert_eq!(app.crm.send_due_reminders().await.unwrap(), 0, "once");
+    let texts = |token: String| {
+        let app = &app;
+        async move {
+            let r = app
+                .request_as(&token, Method::GET, "/api/v1/me/notifications", None, &[])
+                .await;
+            r.body["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|n| n["text"].as_str().unwrap().to_string())
+                .collect::<Vec<_>>()
+        }
+    };
+    let mine = texts(app.token.clone()).await;
+    assert_eq!(mine.len(), 1, "{mine:?}");
+    assert!(
+        mine[0].contains("客户电话会") && mine[0].contains("分钟后开始"),
+        "{mine:?}"
+    );
+    assert_eq!(texts(lina_token).await.len(), 1, "the attending colleague");
+    assert!(texts(declined_token).await.is_empty(), "not who declined");
+}
