@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use axum::Form;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use guanxi_core::values::field_id as id_of;
 use guanxi_core::values::{Record, Value};
@@ -19,7 +19,7 @@ use serde_json::{Map, json};
 use uuid::Uuid;
 
 use super::pages::t;
-use super::{Viewer, failure, posted_record};
+use super::{Viewer, failure, posted_record_of};
 
 type Fields = HashMap<String, String>;
 
@@ -176,13 +176,10 @@ pub(super) async fn act(
     Path((plural, id)): Path<(String, String)>,
     Form(form): Form<Fields>,
 ) -> Response {
-    let (v, object, id) = match posted_record(&crm, &headers, &plural, &form, &id).await {
+    let (v, object, id) = match posted_record_of(&crm, &headers, (&plural, &id), &form, &["activity"]).await {
         Ok(x) => x,
         Err(r) => return r,
     };
-    if object.name != "activity" {
-        return failure(ServiceError::NotFound, v.locale, Some(&v));
-    }
     let pick = |k: &str| form.get(k).and_then(|s| Uuid::parse_str(s.trim()).ok());
     let change = match form.get("action").map(String::as_str) {
         Some("add") => {
@@ -223,11 +220,7 @@ pub(super) async fn act(
     };
     match result {
         Ok(()) => Redirect::to(&format!("/o/activities/{id}")).into_response(),
-        Err(ServiceError::Validation(errors)) => {
-            let mut res = super::record::page_with(&crm, &v, &object, id, &errors, None).await;
-            *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            res
-        }
+        Err(ServiceError::Validation(errors)) => super::record::refused(&crm, &v, &object, id, &errors).await,
         Err(e) => failure(e, v.locale, Some(&v)),
     }
 }

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use axum::Form;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use guanxi_core::conflict::OBJECT;
 use guanxi_core::values::{Record, Value};
@@ -16,7 +16,7 @@ use guanxi_services::{Crm, ServiceError};
 use maud::{Markup, html};
 
 use super::pages::t;
-use super::{Viewer, failure, posted_record};
+use super::{Viewer, failure, posted_record_of};
 
 type Fields = HashMap<String, String>;
 
@@ -111,22 +111,15 @@ pub(super) async fn resolve(
     Path((plural, id)): Path<(String, String)>,
     Form(form): Form<Fields>,
 ) -> Response {
-    let (v, object, id) = match posted_record(&crm, &headers, &plural, &form, &id).await {
+    let (v, object, id) = match posted_record_of(&crm, &headers, (&plural, &id), &form, &[OBJECT]).await {
         Ok(x) => x,
         Err(r) => return r,
     };
-    if object.name != OBJECT {
-        return failure(ServiceError::NotFound, v.locale, Some(&v));
-    }
     let decision = form.get("decision").map(String::as_str).unwrap_or("");
     let note = form.get("resolution").map(String::as_str);
     match crm.resolve_conflict(&v.actor, id, decision, note).await {
         Ok(_) => Redirect::to(&format!("/o/{}/{id}", object.plural)).into_response(),
-        Err(ServiceError::Validation(errors)) => {
-            let mut res = super::record::page_with(&crm, &v, &object, id, &errors, None).await;
-            *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            res
-        }
+        Err(ServiceError::Validation(errors)) => super::record::refused(&crm, &v, &object, id, &errors).await,
         Err(e) => failure(e, v.locale, Some(&v)),
     }
 }

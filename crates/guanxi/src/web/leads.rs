@@ -20,7 +20,7 @@ use uuid::Uuid;
 
 use super::duplicates::reasons;
 use super::pages::{self, t};
-use super::{Viewer, failure, html, posted_record};
+use super::{Viewer, failure, html, posted_record_of};
 
 type Fields = HashMap<String, String>;
 
@@ -308,13 +308,10 @@ pub(super) async fn convert(
     Path((plural, id)): Path<(String, String)>,
     Form(form): Form<Fields>,
 ) -> Response {
-    let (v, object, id) = match posted_record(&crm, &headers, &plural, &form, &id).await {
+    let (v, object, id) = match posted_record_of(&crm, &headers, (&plural, &id), &form, &[LEAD]).await {
         Ok(x) => x,
         Err(r) => return r,
     };
-    if object.name != LEAD {
-        return failure(ServiceError::NotFound, v.locale, Some(&v));
-    }
     let opportunity = (form.get("opportunity").map(String::as_str) == Some("on")).then(|| {
         let mut o = Map::new();
         for k in ["name", "close_date", "process"] {

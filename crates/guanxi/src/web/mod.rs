@@ -630,6 +630,21 @@ async fn posted_record(
     Ok((v, object, id.unwrap_or_default()))
 }
 
+/// A form posted about one record of one of `objects` (anything else is not found).
+async fn posted_record_of(
+    crm: &Crm,
+    headers: &HeaderMap,
+    (plural, id): (&str, &str),
+    form: &std::collections::HashMap<String, String>,
+    objects: &[&str],
+) -> Result<(Viewer, std::sync::Arc<guanxi_core::ObjectDef>, Uuid), Response> {
+    let (v, object, id) = posted_record(crm, headers, plural, form, id).await?;
+    if !objects.contains(&object.name.as_str()) {
+        return Err(failure(ServiceError::NotFound, v.locale, Some(&v)));
+    }
+    Ok((v, object, id))
+}
+
 /// The record form as an answer, with the users it offers as owners.
 #[allow(clippy::too_many_arguments)]
 async fn form_page(

@@ -119,11 +119,7 @@ pub(super) async fn erase(
     };
     if form.get("confirm").map(String::as_str) != Some("true") {
         let errors = [FieldError::new("confirm", Msg::DetailConfirmErase)];
-        let mut res = super::record::page_with(&crm, &v, &object, id, &errors, None).await;
-        if res.status() == StatusCode::OK {
-            *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-        }
-        return res;
+        return super::record::refused(&crm, &v, &object, id, &errors).await;
     }
     match crm
         .erase_person(&v.actor, &object.name, id, erased_name(v.locale))

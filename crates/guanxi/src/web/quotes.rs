@@ -21,7 +21,7 @@ use serde_json::{Map, Value as Json, json};
 use uuid::Uuid;
 
 use super::pages::{self, Fmt, t};
-use super::{Viewer, failure, html, posted_record};
+use super::{Viewer, failure, html, posted_record_of};
 
 type Fields = HashMap<String, String>;
 
@@ -517,13 +517,11 @@ pub(super) async fn act(
     Path((plural, id)): Path<(String, String)>,
     Form(form): Form<Fields>,
 ) -> Response {
-    let (v, object, id) = match posted_record(&crm, &headers, &plural, &form, &id).await {
+    let (v, object, id) = match posted_record_of(&crm, &headers, (&plural, &id), &form, &[QUOTE, ORDER]).await
+    {
         Ok(x) => x,
         Err(r) => return r,
     };
-    if object.name != QUOTE && object.name != ORDER {
-        return failure(ServiceError::NotFound, v.locale, Some(&v));
-    }
     let line_object = if object.name == QUOTE {
         quote::QUOTE_LINE
     } else {
@@ -544,8 +542,7 @@ pub(super) async fn act(
                 }
                 None => {
                     let e = FieldError::new("product", Msg::Required);
-                    return super::record::page_with(&crm, &v, &object, id, &prefixed(vec![e], "new"), None)
-                        .await;
+                    return super::record::refused(&crm, &v, &object, id, &prefixed(vec![e], "new")).await;
                 }
             }
             input.insert(
@@ -627,10 +624,7 @@ pub(super) async fn act(
                 ("line", Some(l)) => format!("line-{l}"),
                 (n, _) => n.to_string(),
             };
-            let errors = prefixed(errors, &name);
-            let mut res = super::record::page_with(&crm, &v, &object, id, &errors, None).await;
-            *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            res
+            super::record::refused(&crm, &v, &object, id, &prefixed(errors, &name)).await
         }
         Err((e, _)) => failure(e, v.locale, Some(&v)),
     }

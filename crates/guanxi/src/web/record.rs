@@ -94,6 +94,22 @@ pub(super) async fn page_with(
     page(crm, v, object, id, None, errors, erased).await
 }
 
+/// The record's page again with the problems of a form on it beside their inputs: 422,
+/// unless the page itself cannot be shown (then its own answer).
+pub(super) async fn refused(
+    crm: &Crm,
+    v: &Viewer,
+    object: &ObjectDef,
+    id: Uuid,
+    errors: &[FieldError],
+) -> Response {
+    let mut res = page_with(crm, v, object, id, errors, None).await;
+    if res.status() == StatusCode::OK {
+        *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    res
+}
+
 async fn page(
     crm: &Crm,
     v: &Viewer,

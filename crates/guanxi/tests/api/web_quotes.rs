@@ -57,7 +57,15 @@ async fn a_rep_builds_a_quote_its_manager_approves_it_and_it_prints_in_chinese_a
     );
     let token = csrf(&page);
 
-    // A bad quantity is named beside its input; nothing is added.
+    // No product chosen, or a bad quantity: named beside the input; nothing is added.
+    let (status, _, page) = rep
+        .post(
+            &lines_path,
+            &[("csrf", &token), ("action", "add"), ("quantity", "2")],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(page.contains("id=\"new-product-error\""), "{page}");
     let (status, _, page) = rep
         .post(
             &lines_path,
