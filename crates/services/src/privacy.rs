@@ -225,6 +225,26 @@ impl Crm {
             }
         }
 
+        // An attendee row carries the name of the person it stands for.
+        if let Some(attendee) = schema.object(crate::attendees::OBJECT) {
+            let wiped = vec!["name".to_string()];
+            for field in attendee
+                .fields
+                .iter()
+                .filter(|f| f.field_type == FieldType::Lookup && f.target.as_deref() == Some(&object.name))
+            {
+                for aid in pointing_at(&mut tx, attendee, field, id).await? {
+                    let Some(a) = store::get_in(&mut tx, attendee, aid).await? else {
+                        continue;
+                    };
+                    let changed = anonymise_fields(&mut tx, attendee, &a, &wiped, "name", name, now).await?;
+                    scrub_store::delete_history(&mut tx, &attendee.name, aid, Some(&wiped)).await?;
+                    let names: Vec<&str> = changed.iter().map(String::as_str).collect();
+                    events.push(change_row(attendee, aid, "update", &names, actor, now));
+                }
+            }
+        }
+
         let erasure = Erasure {
             object: object.plural.clone(),
             id,

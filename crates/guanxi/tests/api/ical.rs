@@ -274,6 +274,26 @@ async fn an_invited_colleague_has_the_meeting_in_their_feed_with_its_organizer_a
     assert_eq!(zhang["role"], "OPT-PARTICIPANT");
     assert_eq!(zhang["reply"], "NEEDS-ACTION");
 
+    // Erasing the contact leaves no copy of their name on the attendee row.
+    let r = app
+        .post(
+            &format!("/api/v1/contacts/{}/erase", buyer["id"].as_str().unwrap()),
+            json!({"confirm": true}),
+        )
+        .await;
+    assert!(r.status.is_success(), "{}", r.body);
+    let rows = app
+        .list_all(
+            "activity_attendees",
+            &format!(
+                "filter={}",
+                crate::helpers::enc(&format!("contact eq '{}'", buyer["id"].as_str().unwrap()))
+            ),
+        )
+        .await;
+    assert_eq!(rows.len(), 1);
+    assert_ne!(rows[0]["name"], "张伟", "{rows:?}");
+
     // Declined, it leaves their calendar.
     let r = app
         .request_as(
