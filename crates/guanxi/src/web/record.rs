@@ -218,6 +218,10 @@ async fn page(
     if attendees.is_some() {
         others.retain(|r| r.object.name != guanxi_services::attendees::OBJECT);
     }
+    // A deal's or a quote's conflicts show as the warning card, not as rows of parties.
+    others.retain(|r| {
+        r.object.name != guanxi_core::conflict::PARTY || object.name == guanxi_core::conflict::OBJECT
+    });
     let extra = html! {
         @if let Some(card) = &conflicts { (card) }
         @if let Some(card) = &attendees { (card) }

@@ -491,6 +491,10 @@ async fn the_conflict_shows_on_the_customer_and_the_deal_and_is_resolved_and_rul
         assert_eq!(status, 200);
         assert!(page.contains("未处理的渠道冲突"), "{path}");
         assert!(
+            !page.contains("冲突涉及记录"),
+            "the card, not rows of parties: {path}"
+        );
+        assert!(
             page.contains(&format!("/o/channel_conflicts/{conflict}")),
             "{path}"
         );
@@ -504,6 +508,7 @@ async fn the_conflict_shows_on_the_customer_and_the_deal_and_is_resolved_and_rul
     let path = format!("/o/channel_conflicts/{conflict}");
     let (_, _, page) = admin.get(&path).await;
     assert!(page.contains("处理冲突"), "the resolve form");
+    assert!(page.contains("冲突涉及记录"), "what is involved, listed");
     let token = crate::web::csrf(&page);
     let (status, _, page) = admin
         .post(&format!("{path}/resolve"), &[("csrf", &token), ("decision", "")])
