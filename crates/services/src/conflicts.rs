@@ -329,15 +329,31 @@ impl Crm {
     }
 
     /// The conflict worker: checks what is queued whenever woken, and every second (for
-    /// writes made on other nodes or through paths that do not wake it).
+    /// writes made on other nodes or through paths that do not wake it). After a failed
+    /// check it waits longer each time (up to a minute), so a check that keeps failing
+    /// does not keep the machine busy.
     pub async fn run_conflict_checks(self) {
+        let mut failures: u32 = 0;
         loop {
-            if let Err(e) = self.settle_conflict_checks().await {
-                tracing::warn!(error = %e, "channel conflict check failed");
+            let pause = match self.settle_conflict_checks().await {
+                Ok(_) => {
+                    failures = 0;
+                    std::time::Duration::from_secs(1)
+                }
+                Err(e) => {
+                    failures = failures.saturating_add(1);
+                    tracing::warn!(error = %e, failures, "channel conflict check failed");
+                    retry_pause(failures)
+                }
+            };
+            if failures > 0 {
+                // Not woken early: the same check would fail again.
+                tokio::time::sleep(pause).await;
+                continue;
             }
             tokio::select! {
                 _ = self.conflicts.nudge.notified() => {}
-                _ = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
+                _ = tokio::time::sleep(pause) => {}
             }
         }
     }
@@ -864,6 +880,12 @@ impl Crm {
     }
 }
 
+/// How long the worker waits after its `failures`-th failure in a row: 2, 4, 8 … seconds,
+/// at most a minute.
+fn retry_pause(failures: u32) -> std::time::Duration {
+    std::time::Duration::from_secs(2u64.saturating_pow(failures.min(6)).min(60))
+}
+
 fn first(mut results: Vec<ItemResult>) -> Result<Record, ServiceError> {
     results
         .pop()
@@ -917,6 +939,15 @@ fn channel_label(value: &str, locale: guanxi_core::Locale) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_failing_check_is_retried_less_and_less_often() {
+        let secs: Vec<u64> = [1, 2, 3, 5, 6, 40]
+            .iter()
+            .map(|f| retry_pause(*f).as_secs())
+            .collect();
+        assert_eq!(secs, vec![2, 4, 8, 32, 60, 60]);
+    }
 
     #[test]
     fn notifications_describe_conflicts_in_the_readers_language() {
