@@ -709,6 +709,18 @@ pub const SALES_CHANNELS: &[(&str, &str, &str, &str)] = &[
     ("retail", "Retail", "零售", "零售"),
 ];
 
+/// A sales channel as the reader's language names it.
+pub fn sales_channel_label(value: &str, locale: crate::Locale) -> Option<&'static str> {
+    SALES_CHANNELS
+        .iter()
+        .find(|(v, ..)| *v == value)
+        .map(|(_, en, cn, tw)| match locale {
+            crate::Locale::En => *en,
+            crate::Locale::ZhTw => *tw,
+            _ => *cn,
+        })
+}
+
 const UNITS: &[(&str, &str, &str, &str)] = &[
     ("piece", "Piece", "个", "個"),
     ("set", "Set", "套", "套"),

@@ -16,19 +16,13 @@ pub const ORDER_LINE: &str = "order_line";
 pub const PRICE_BOOK: &str = "price_book";
 pub const PRICE_BOOK_ENTRY: &str = "price_book_entry";
 
-/// The fields of a quote or an order only the system writes: its lines' sums and the
-/// approval's record.
-pub const DERIVED_FIELDS: [&str; 9] = [
-    "subtotal",
-    "discount_amount",
-    "tax_amount",
-    "total",
-    "max_discount",
-    "submitted_at",
-    "approved_by",
-    "approved_at",
-    "approval_comment",
-];
+/// The money fields of a quote or an order that its lines add up to.
+pub const TOTAL_FIELDS: [&str; 4] = ["subtotal", "discount_amount", "tax_amount", "total"];
+/// The largest discount from list of any line (percent), added up with the totals.
+pub const MAX_DISCOUNT: &str = "max_discount";
+/// A quote's record of its approval: set by submitting and deciding, cleared when the
+/// quote goes back to draft.
+pub const DECISION_FIELDS: [&str; 4] = ["submitted_at", "approved_by", "approved_at", "approval_comment"];
 
 /// The fields of a line the system computes from the others.
 pub const LINE_DERIVED: [&str; 5] = [
@@ -84,6 +78,16 @@ impl Status {
     /// Whether the quote's lines and prices may still change.
     pub fn editable(self) -> bool {
         matches!(self, Status::Draft | Status::Rejected)
+    }
+
+    /// Whether a quote in this status may become an order: once approved, presented or
+    /// accepted, or as a draft whose discount needs no approval.
+    pub fn orderable(self, needs_approval: bool) -> bool {
+        match self {
+            Status::Approved | Status::Presented | Status::Accepted => true,
+            Status::Draft => !needs_approval,
+            _ => false,
+        }
     }
 
     /// Set only by submitting, deciding or ordering, never by editing the status.
@@ -434,6 +438,9 @@ mod tests {
         for s in Status::ALL {
             assert_eq!(Status::parse(s.as_str()), Some(s));
         }
+        assert!(Approved.orderable(true) && Accepted.orderable(true) && Presented.orderable(true));
+        assert!(Draft.orderable(false) && !Draft.orderable(true));
+        assert!(!Rejected.orderable(false) && !InReview.orderable(false) && !Ordered.orderable(false));
     }
 
     #[test]

@@ -29,7 +29,7 @@ use serde_json::{Map, Value as Json, json};
 use uuid::Uuid;
 
 use crate::notifications::Notice;
-use crate::records::{Change, ItemResult, Outcome, Planned};
+use crate::records::{Change, ItemResult, Outcome, Planned, only};
 use crate::{Actor, Crm, ServiceError};
 
 /// The setting that holds the company's conflict rules (JSON).
@@ -607,6 +607,8 @@ impl Crm {
             );
             fields.insert("price_spread".into(), json!(spread.to_string()));
         }
+        // The product's name, read once if a new conflict or its notification needs it.
+        let mut product_name: Option<String> = None;
         let (conflict_id, owner, known, created) = match &existing {
             Some(c) => {
                 let id = c.id().unwrap_or_default();
@@ -621,19 +623,19 @@ impl Crm {
                     version: None,
                     patch: fields,
                 };
-                first(
+                only(
                     self.apply_in(tx, &system, &schema, &conflicts, &[change], now)
                         .await?,
                 )?;
                 (id, owner, known, false)
             }
             None => {
-                let product_name = match product {
-                    Some(p) => self.names_of(&system, "product", &[p]).await?.remove(&p),
-                    None => None,
-                };
                 let what = match kind {
-                    "price" => product_name.clone().unwrap_or_default(),
+                    "price" => {
+                        let name = self.product_name(&system, product).await?;
+                        product_name = Some(name.clone());
+                        name
+                    }
                     _ => channels.join(" / "),
                 };
                 let owner = self.conflict_owner(customer_record.as_ref(), involved).await?;
@@ -648,7 +650,7 @@ impl Crm {
                     json!(guanxi_core::values::format_datetime(&now)),
                 );
                 input.insert("owner".into(), json!(owner));
-                let created = first(
+                let created = only(
                     self.apply_in(tx, &system, &schema, &conflicts, &[Change::Create(input)], now)
                         .await?,
                 )?;
@@ -694,13 +696,9 @@ impl Crm {
         }
         let what = match (&prices, kind) {
             (Some((low, high, spread, currency)), _) => {
-                let product_name = match product {
-                    Some(p) => self
-                        .names_of(&system, "product", &[p])
-                        .await?
-                        .remove(&p)
-                        .unwrap_or_default(),
-                    None => String::new(),
+                let product_name = match product_name {
+                    Some(name) => name,
+                    None => self.product_name(&system, product).await?,
                 };
                 json!({"kind": "price", "product": product_name, "low": format!("{currency} {low}"),
                        "high": format!("{currency} {high}"), "spread": spread.normalize().to_string()})
@@ -715,6 +713,17 @@ impl Crm {
         };
         crate::notifications::notify(tx, &system, &users, &notice, now).await?;
         Ok(())
+    }
+
+    async fn product_name(&self, actor: &Actor, product: Option<Uuid>) -> Result<String, ServiceError> {
+        Ok(match product {
+            Some(p) => self
+                .names_of(actor, "product", &[p])
+                .await?
+                .remove(&p)
+                .unwrap_or_default(),
+            None => String::new(),
+        })
     }
 
     /// Who owns a new conflict: the customer's owner if staff, else the first staff owner
@@ -778,7 +787,7 @@ impl Crm {
         let mut tx = self.db().begin().await?;
         let written = RAISING
             .scope(true, async {
-                first(
+                only(
                     self.apply_in(&mut tx, actor, &schema, &conflicts, &[change], now)
                         .await?,
                 )
@@ -886,13 +895,6 @@ fn retry_pause(failures: u32) -> std::time::Duration {
     std::time::Duration::from_secs(2u64.saturating_pow(failures.min(6)).min(60))
 }
 
-fn first(mut results: Vec<ItemResult>) -> Result<Record, ServiceError> {
-    results
-        .pop()
-        .unwrap_or(Err(ServiceError::NotFound))
-        .map(|(r, _)| r)
-}
-
 /// What a conflict notification says about the conflict, in the reader's language.
 pub(crate) fn describe(what: &Json, locale: guanxi_core::Locale) -> String {
     match what.get("kind").and_then(Json::as_str) {
@@ -915,25 +917,17 @@ pub(crate) fn describe(what: &Json, locale: guanxi_core::Locale) -> String {
                 .map(|a| {
                     a.iter()
                         .filter_map(Json::as_str)
-                        .map(|c| channel_label(c, locale))
+                        .map(|c| {
+                            guanxi_core::builtin::sales_channel_label(c, locale)
+                                .unwrap_or(c)
+                                .to_string()
+                        })
                         .collect()
                 })
                 .unwrap_or_default();
             Msg::ConflictChannelsWhat.format(locale, &[("channels", &channels.join(" / "))])
         }
     }
-}
-
-fn channel_label(value: &str, locale: guanxi_core::Locale) -> String {
-    guanxi_core::builtin::SALES_CHANNELS
-        .iter()
-        .find(|(v, ..)| *v == value)
-        .map(|(_, en, cn, tw)| match locale {
-            guanxi_core::Locale::En => en.to_string(),
-            guanxi_core::Locale::ZhTw => tw.to_string(),
-            _ => cn.to_string(),
-        })
-        .unwrap_or_else(|| value.to_string())
 }
 
 #[cfg(test)]

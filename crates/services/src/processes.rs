@@ -2,7 +2,6 @@
 //! opportunity follow its process (`guanxi_core::process` decides), whatever writes it —
 //! API, web form, kanban drag, bulk or import; reps read the guidance for their stage.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -220,19 +219,12 @@ impl Crm {
             return Ok(());
         };
         for plan in plans.iter_mut() {
-            let (before, mut after, set): (Option<Record>, Record, Vec<usize>) = match plan {
-                Ok(Planned::Insert(r)) => {
-                    let set = (0..r.values.len()).filter(|i| !r.values[*i].is_null()).collect();
-                    (None, r.clone(), set)
-                }
-                Ok(Planned::Update { before, changes }) => {
-                    let mut r = before.clone();
-                    for (i, v) in changes.iter() {
-                        r.values[*i] = v.clone();
-                    }
-                    (Some(before.clone()), r, changes.iter().map(|(i, _)| *i).collect())
-                }
-                _ => continue,
+            let Some(mut after) = plan.as_ref().ok().and_then(Planned::after) else {
+                continue;
+            };
+            let before: Option<Record> = match &*plan {
+                Ok(Planned::Update { before, .. }) => Some(before.clone()),
+                _ => None,
             };
             let named = match &after.values[i_process] {
                 Value::Text(t) => Some(t.clone()),
@@ -277,20 +269,21 @@ impl Crm {
             ) {
                 Verdict::Refused(errors) => *plan = Err(ServiceError::Validation(errors)),
                 Verdict::Allowed { entered } => {
-                    let mut derived: Vec<(usize, Value)> = vec![(i_process, after.values[i_process].clone())];
+                    let Ok(p) = plan else { continue };
+                    p.set(i_process, after.values[i_process].clone());
                     if let Some(stage) = entered {
+                        // What the write sets itself stays as written.
                         let mut put = |name: &str, v: Value| {
                             if let Some(i) = index(name)
-                                && !set.contains(&i)
+                                && !p.writes(i)
                             {
-                                derived.push((i, v));
+                                p.set(i, v);
                             }
                         };
                         put(process::PROBABILITY, Value::Decimal(stage.probability));
                         put(process::FORECAST, Value::Text(stage.forecast.as_str().into()));
                         put(process::STAGE_ENTERED, Value::DateTime(now));
                     }
-                    apply(plan, derived);
                 }
             }
         }
@@ -494,31 +487,4 @@ async fn completed_activity_types(
         ("status", "completed"),
     )
     .await?)
-}
-
-/// Puts derived values into a plan: a new record takes them, an update gains the ones
-/// that differ from what is stored.
-fn apply(plan: &mut Result<Planned, ServiceError>, derived: Vec<(usize, Value)>) {
-    match plan {
-        Ok(Planned::Insert(r)) => {
-            for (i, v) in derived {
-                r.values[i] = v;
-            }
-        }
-        Ok(Planned::Update { before, changes }) => {
-            let mut by_index: HashMap<usize, usize> =
-                changes.iter().enumerate().map(|(n, (i, _))| (*i, n)).collect();
-            for (i, v) in derived {
-                match by_index.get(&i) {
-                    Some(n) => changes[*n].1 = v,
-                    None if before.values[i] != v => {
-                        by_index.insert(i, changes.len());
-                        changes.push((i, v));
-                    }
-                    None => {}
-                }
-            }
-        }
-        _ => {}
-    }
 }

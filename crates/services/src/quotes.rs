@@ -27,7 +27,7 @@ use serde_json::{Map, Value as Json, json};
 use uuid::Uuid;
 
 use crate::notifications::Notice;
-use crate::records::{Change, ItemResult, Planned};
+use crate::records::{Change, ItemResult, Planned, only};
 use crate::{Actor, Crm, ServiceError};
 
 /// The setting that holds the discount (percent below list) above which quotes need approval.
@@ -418,7 +418,8 @@ impl Crm {
         let (_, books) = self.object(quote::PRICE_BOOK)?;
         let (_, accounts) = self.object("account")?;
         let (_, lines) = self.object(line_object(&object.name))?;
-        let threshold = self.quote_settings_in(tx).await?.discount_threshold;
+        // Read when a status moves, at most once a batch.
+        let mut threshold: Option<Decimal> = None;
         let at = |name: &str| index(object, name);
         let (Some(i_status), Some(i_book), Some(i_currency), Some(i_tax)) = (
             at("status"),
@@ -428,7 +429,11 @@ impl Crm {
         ) else {
             return Ok(());
         };
-        let derived: Vec<usize> = quote::DERIVED_FIELDS.iter().filter_map(|n| at(n)).collect();
+        let fields = |names: &[&str]| -> Vec<usize> { names.iter().filter_map(|n| at(n)).collect() };
+        let (totals, decision) = (fields(&quote::TOTAL_FIELDS), fields(&quote::DECISION_FIELDS));
+        let i_max = at(quote::MAX_DISCOUNT);
+        // What only the system writes: the sums, then the approval's record.
+        let derived: Vec<usize> = totals.iter().chain(&i_max).chain(&decision).copied().collect();
         let pricing = [i_book, i_currency, i_tax];
         for plan in plans.iter_mut() {
             let Ok(p) = plan else { continue };
@@ -462,6 +467,10 @@ impl Crm {
                 };
                 let (from, to) = (status_of(object, before), status_of(object, &after));
                 let discount = number(object, &after, "max_discount").unwrap_or_default();
+                let threshold = match threshold {
+                    Some(t) => t,
+                    None => *threshold.insert(self.quote_settings_in(tx).await?.discount_threshold),
+                };
                 if let Err(msg) = quote::may_move(from, to, quote::needs_approval(discount, threshold)) {
                     let e = FieldError::new("status", msg)
                         .with("discount", discount.normalize())
@@ -476,7 +485,7 @@ impl Crm {
                 }
                 if to == Status::Draft {
                     // Back to draft: the last decision no longer holds.
-                    for i in &derived[5..] {
+                    for i in &decision {
                         p.set(*i, Value::Null);
                     }
                 }
@@ -540,13 +549,13 @@ impl Crm {
                 }
                 p.set(i_currency, Value::Text(currency.clone()));
                 if insert {
-                    for i in &derived[..4] {
+                    for i in &totals {
                         if p.after().is_some_and(|r| r.values[*i].is_null()) {
                             p.set(*i, money(Decimal::ZERO, &currency));
                         }
                     }
-                    if let Some(i) = derived.get(4) {
-                        p.set(*i, Value::Decimal(Decimal::ZERO));
+                    if let Some(i) = i_max {
+                        p.set(i, Value::Decimal(Decimal::ZERO));
                     }
                 }
             }
@@ -907,13 +916,11 @@ impl Crm {
             patch,
         };
         let now = self.now();
-        let mut results = ACTING
-            .scope(true, self.apply_in(tx, actor, &schema, &object, &[change], now))
-            .await?;
-        results
-            .pop()
-            .unwrap_or(Err(ServiceError::NotFound))
-            .map(|(r, _)| r)
+        only(
+            ACTING
+                .scope(true, self.apply_in(tx, actor, &schema, &object, &[change], now))
+                .await?,
+        )
     }
 
     /// Submits a quote whose discount is above the threshold for approval: its owner's
@@ -1069,10 +1076,12 @@ impl Crm {
     }
 
     async fn actor_name(&self, actor: &Actor) -> Result<String, ServiceError> {
-        Ok(system::user_by_id(self.db(), actor.user_id)
-            .await?
-            .map(|u| u.name)
-            .unwrap_or_else(|| actor.email.clone()))
+        let name = self.user_label(actor.user_id).await?;
+        Ok(if name.is_empty() {
+            actor.email.clone()
+        } else {
+            name
+        })
     }
 
     /// Quotes awaiting `actor`'s decision: in review, owned by someone below them (any
@@ -1104,12 +1113,7 @@ impl Crm {
         let threshold = self.quote_settings_in(&mut tx).await?.discount_threshold;
         let status = status_of(&object, &q);
         let discount = number(&object, &q, "max_discount").unwrap_or_default();
-        let orderable = match status {
-            Status::Approved | Status::Presented | Status::Accepted => true,
-            Status::Draft => !quote::needs_approval(discount, threshold),
-            _ => false,
-        };
-        if !orderable {
+        if !status.orderable(quote::needs_approval(discount, threshold)) {
             let label = option_label(&object, "status", status.as_str(), actor.locale);
             return Err(ServiceError::Validation(vec![
                 FieldError::new("status", Msg::NotOrderable).with("status", label),
@@ -1156,12 +1160,10 @@ impl Crm {
         header.insert("order_date".into(), json!(today.format("%Y-%m-%d").to_string()));
         let written = ACTING
             .scope(true, async {
-                let created = self
-                    .apply_in(&mut tx, actor, &schema, &order, &[Change::Create(header)], now)
-                    .await?
-                    .pop()
-                    .unwrap_or(Err(ServiceError::NotFound))?
-                    .0;
+                let created = only(
+                    self.apply_in(&mut tx, actor, &schema, &order, &[Change::Create(header)], now)
+                        .await?,
+                )?;
                 let order_id = created.id().unwrap_or_default();
                 let copies: Vec<Change> = quote_lines
                     .iter()

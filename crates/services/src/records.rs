@@ -239,12 +239,14 @@ impl Crm {
         self.apply_one(actor, object, Change::Restore { id }).await
     }
 
-    async fn apply_one(&self, actor: &Actor, object: &str, change: Change) -> Result<Record, ServiceError> {
-        let mut results = self.apply(actor, object, vec![change]).await?;
-        match results.pop() {
-            Some(r) => r.map(|(record, _)| record),
-            None => Err(ServiceError::Internal("no result for a change".into())),
-        }
+    /// One change through the write path: its record, or why it was not written.
+    pub async fn apply_one(
+        &self,
+        actor: &Actor,
+        object: &str,
+        change: Change,
+    ) -> Result<Record, ServiceError> {
+        only(self.apply(actor, object, vec![change]).await?)
     }
 
     /// The one write path. Returns one result per change, in order; changes that fail
@@ -1282,6 +1284,14 @@ fn plan_update(
         before: current.clone(),
         changes,
     })
+}
+
+/// The record of the one result of a one-change write.
+pub(crate) fn only(mut results: Vec<ItemResult>) -> Result<Record, ServiceError> {
+    match results.pop() {
+        Some(r) => r.map(|(record, _)| record),
+        None => Err(ServiceError::Internal("no result for a change".into())),
+    }
 }
 
 /// Values a plan writes, by field index (new records: all non-null fields).

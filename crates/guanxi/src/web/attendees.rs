@@ -8,8 +8,8 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
+use guanxi_core::values::Record;
 use guanxi_core::values::field_id as id_of;
-use guanxi_core::values::{Record, Value};
 use guanxi_core::{FieldError, Msg, ObjectDef};
 use guanxi_services::attendees::OBJECT;
 use guanxi_services::records::{Change, ListQuery};
@@ -18,20 +18,13 @@ use maud::{Markup, html};
 use serde_json::{Map, json};
 use uuid::Uuid;
 
-use super::pages::t;
+use super::pages::{t, text_of as text};
 use super::{Viewer, failure, posted_record_of};
 
 type Fields = HashMap<String, String>;
 
 /// How many contacts of the activity's customer the invite form offers.
 const CONTACT_CHOICES: usize = 200;
-
-fn text(object: &ObjectDef, r: &Record, name: &str) -> String {
-    match r.get(object, name) {
-        Some(Value::Text(s)) => s.clone(),
-        _ => String::new(),
-    }
-}
 
 /// The attendees card of an activity's page.
 pub(super) async fn card(
@@ -214,12 +207,8 @@ pub(super) async fn act(
         },
         _ => return failure(ServiceError::NotFound, v.locale, Some(&v)),
     };
-    let result = match crm.apply(&v.actor, OBJECT, vec![change]).await {
-        Ok(mut r) => r.pop().unwrap_or(Err(ServiceError::NotFound)).map(|_| ()),
-        Err(e) => Err(e),
-    };
-    match result {
-        Ok(()) => Redirect::to(&format!("/o/activities/{id}")).into_response(),
+    match crm.apply_one(&v.actor, OBJECT, change).await {
+        Ok(_) => Redirect::to(&format!("/o/activities/{id}")).into_response(),
         Err(ServiceError::Validation(errors)) => super::record::refused(&crm, &v, &object, id, &errors).await,
         Err(e) => failure(e, v.locale, Some(&v)),
     }

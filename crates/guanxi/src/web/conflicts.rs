@@ -10,22 +10,15 @@ use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use guanxi_core::conflict::OBJECT;
-use guanxi_core::values::{Record, Value};
+use guanxi_core::values::Record;
 use guanxi_core::{FieldError, Msg, ObjectDef};
 use guanxi_services::{Crm, ServiceError};
 use maud::{Markup, html};
 
-use super::pages::t;
+use super::pages::{t, text_of as text};
 use super::{Viewer, failure, posted_record_of};
 
 type Fields = HashMap<String, String>;
-
-fn text(object: &ObjectDef, r: &Record, name: &str) -> String {
-    match r.get(object, name) {
-        Some(Value::Text(s)) => s.clone(),
-        _ => String::new(),
-    }
-}
 
 /// The card on an account's, an opportunity's or a quote's page (open conflicts), or on
 /// a conflict's page (the resolve form, for administrators while it is open).

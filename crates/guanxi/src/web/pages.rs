@@ -248,15 +248,12 @@ fn query_string(filter: Option<&str>, sort: Option<&str>, cursor: Option<&str>) 
 /// A record's value of a field, looked up by name: records are full width, so the
 /// position is the one in the whole object, not in what the viewer sees of it.
 pub(super) fn field_value<'a>(full: &ObjectDef, record: &'a Record, name: &str) -> &'a Value {
-    record.values.get(position(full, name)).unwrap_or(&Value::Null)
+    guanxi_core::values::field(full, record, name)
 }
 
-fn position(object: &ObjectDef, name: &str) -> usize {
-    object
-        .fields
-        .iter()
-        .position(|f| f.name == name)
-        .unwrap_or(usize::MAX)
+/// A text field's value as a page shows it (empty when none).
+pub(super) fn text_of(object: &ObjectDef, record: &Record, name: &str) -> String {
+    guanxi_core::values::field_text(object, record, name).unwrap_or_default()
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -10,7 +10,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use guanxi_core::quote::{self, ORDER, QUOTE, Status};
-use guanxi_core::values::{Record, Value};
+use guanxi_core::values::{Record, Value, field as val};
 use guanxi_core::{FieldError, Locale, Msg, ObjectDef};
 use guanxi_services::quotes::Approval;
 use guanxi_services::records::{Change, ListQuery};
@@ -29,10 +29,6 @@ type Fields = HashMap<String, String>;
 const LINE_INPUTS: [&str; 4] = ["quantity", "unit_price", "discount", "tax_rate"];
 /// How many products the add-line list offers.
 const PRODUCT_CHOICES: usize = 1000;
-
-fn val<'a>(object: &ObjectDef, r: &'a Record, name: &str) -> &'a Value {
-    r.get(object, name).unwrap_or(&Value::Null)
-}
 
 fn shown(object: &ObjectDef, r: &Record, name: &str, fmt: Fmt) -> String {
     match (object.field(name), val(object, r, name)) {
@@ -132,12 +128,7 @@ pub(super) async fn card(
     let (approval, editable, orderable) = if object.name == QUOTE {
         let a = crm.quote_approval(&v.actor, id).await?;
         let s = Status::parse(&status).unwrap_or(Status::Draft);
-        let orderable = !lines.is_empty()
-            && match s {
-                Status::Approved | Status::Presented | Status::Accepted => true,
-                Status::Draft => !a.needs_approval,
-                _ => false,
-            };
+        let orderable = !lines.is_empty() && s.orderable(a.needs_approval);
         (Some(a), s.editable(), orderable)
     } else {
         let from_quote = !val(object, record, "quote").is_null();
@@ -149,19 +140,20 @@ pub(super) async fn card(
         Vec::new()
     };
     // The order a quote became, if any.
-    let order = if status == "ordered" {
-        let q = ListQuery {
-            filter: Some(format!("quote eq '{id}'")),
-            limit: Some(1),
-            ..Default::default()
-        };
-        crm.list(&v.actor, ORDER, &q)
-            .await?
-            .records
-            .first()
-            .and_then(|o| Some((o.id()?, text(crm, o, "number"))))
-    } else {
-        None
+    let order = match schema.object(ORDER) {
+        Some(order_def) if status == "ordered" => {
+            let q = ListQuery {
+                filter: Some(format!("quote eq '{id}'")),
+                limit: Some(1),
+                ..Default::default()
+            };
+            crm.list(&v.actor, ORDER, &q)
+                .await?
+                .records
+                .first()
+                .and_then(|o| Some((o.id()?, pages::text_of(order_def, o, "number"))))
+        }
+        _ => None,
     };
     let editor = Editor {
         v,
@@ -176,14 +168,6 @@ pub(super) async fn card(
         order,
     };
     Ok(Some(editor.render(errors)))
-}
-
-fn text(crm: &Crm, r: &Record, name: &str) -> String {
-    let schema = crm.schema();
-    match schema.object(ORDER).and_then(|o| r.get(o, name)) {
-        Some(Value::Text(s)) => s.clone(),
-        _ => String::new(),
-    }
 }
 
 /// The products a line may be added for: those priced in the quote's book, else the
@@ -554,12 +538,10 @@ pub(super) async fn act(
                     input.insert(k.into(), n);
                 }
             }
-            single(
-                crm.apply(&v.actor, line_object, vec![Change::Create(input)])
-                    .await,
-            )
-            .map(|_| None)
-            .map_err(|e| (e, "new"))
+            crm.apply_one(&v.actor, line_object, Change::Create(input))
+                .await
+                .map(|_| None)
+                .map_err(|e| (e, "new"))
         }
         "save" | "remove" => {
             let Some(line) = line else {
@@ -579,7 +561,8 @@ pub(super) async fn act(
                 }
             };
             let form_name = if action == "save" { "line" } else { "quote" };
-            single(crm.apply(&v.actor, line_object, vec![change]).await)
+            crm.apply_one(&v.actor, line_object, change)
+                .await
                 .map(|_| None)
                 .map_err(|e| (e, form_name))
         }
@@ -589,16 +572,10 @@ pub(super) async fn act(
                 "status".into(),
                 json!(form.get("status").cloned().unwrap_or_default()),
             );
-            single(
-                crm.apply(
-                    &v.actor,
-                    &object.name,
-                    vec![Change::Update { id, version, patch }],
-                )
-                .await,
-            )
-            .map(|_| None)
-            .map_err(|e| (e, "approval"))
+            crm.apply_one(&v.actor, &object.name, Change::Update { id, version, patch })
+                .await
+                .map(|_| None)
+                .map_err(|e| (e, "approval"))
         }
         "submit" => crm
             .submit_quote(&v.actor, id, comment)
@@ -628,15 +605,6 @@ pub(super) async fn act(
         }
         Err((e, _)) => failure(e, v.locale, Some(&v)),
     }
-}
-
-fn single(
-    results: Result<Vec<guanxi_services::records::ItemResult>, ServiceError>,
-) -> Result<Record, ServiceError> {
-    results?
-        .pop()
-        .unwrap_or(Err(ServiceError::NotFound))
-        .map(|(r, _)| r)
 }
 
 #[derive(Debug, Default, Deserialize)]

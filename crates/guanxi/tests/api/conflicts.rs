@@ -21,15 +21,7 @@ async fn partner(app: &TestApp, company: &str, user: &str) -> (String, String, S
         .unwrap()
         .to_string();
     let (id, token) = app.person(user, None).await;
-    let r = app
-        .request(
-            Method::PATCH,
-            &format!("/api/v1/admin/users/{id}"),
-            Some(json!({"kind": "partner", "partner_account": account})),
-            &[],
-        )
-        .await;
-    assert_eq!(r.status, 204, "{}", r.body);
+    app.make_partner(&id, &account).await;
     (account, id, token)
 }
 

@@ -294,6 +294,19 @@ impl TestApp {
         (id, token)
     }
 
+    /// Makes user `id` a partner user of the partner company `account`.
+    pub async fn make_partner(&self, id: &str, account: &str) {
+        let r = self
+            .request(
+                Method::PATCH,
+                &format!("/api/v1/admin/users/{id}"),
+                Some(json!({"kind": "partner", "partner_account": account})),
+                &[],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    }
+
     pub async fn create(&self, plural: &str, body: Value) -> Value {
         let r = self.post(&format!("/api/v1/{plural}"), body).await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);

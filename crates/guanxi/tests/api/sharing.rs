@@ -561,15 +561,7 @@ async fn partner_users_see_their_company_and_what_is_shared_with_it_never_anothe
     let (b1_id, b1) = app.person("b1", None).await;
     let (_, staff) = app.person("staff", None).await;
     for (id, account) in [(&a1_id, &dist_a), (&a2_id, &dist_a), (&b1_id, &dist_b)] {
-        let r = app
-            .request(
-                Method::PATCH,
-                &format!("/api/v1/admin/users/{id}"),
-                Some(json!({"kind": "partner", "partner_account": account})),
-                &[],
-            )
-            .await;
-        assert_eq!(r.status, 204, "{}", r.body);
+        app.make_partner(id, account).await;
     }
     let users = app.get("/api/v1/admin/users").await;
     assert!(

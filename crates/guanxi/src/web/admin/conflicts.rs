@@ -6,7 +6,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use guanxi_core::builtin::SALES_CHANNELS;
+use guanxi_core::builtin::{SALES_CHANNELS, sales_channel_label};
 use guanxi_core::conflict::Rules;
 use guanxi_core::{FieldError, Msg};
 use guanxi_services::{Crm, ServiceError};
@@ -30,18 +30,6 @@ fn all_pairs() -> Vec<(&'static str, &'static str)> {
         }
     }
     out
-}
-
-fn channel_label(value: &str, l: guanxi_core::Locale) -> &'static str {
-    SALES_CHANNELS
-        .iter()
-        .find(|c| c.0 == value)
-        .map(|(_, en, cn, tw)| match l {
-            guanxi_core::Locale::En => *en,
-            guanxi_core::Locale::ZhTw => *tw,
-            _ => *cn,
-        })
-        .unwrap_or("")
 }
 
 fn page(
@@ -85,7 +73,7 @@ fn page(
                     @let id = format!("pair-{a}-{b}");
                     div.field.check {
                         input id=(id) type="checkbox" name="pairs" value=(value) checked[checked];
-                        label for=(id) { (channel_label(a, l)) " ↔ " (channel_label(b, l)) }
+                        label for=(id) { (sales_channel_label(a, l).unwrap_or_default()) " ↔ " (sales_channel_label(b, l).unwrap_or_default()) }
                     }
                 }
             }
