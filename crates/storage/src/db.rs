@@ -428,6 +428,56 @@ mod tests {
         }
     }
 
+    /// Bulk inserts skip SQLite's statement journal (`INSERT OR FAIL`): a clash still fails
+    /// the write with the column named, and the rolled-back transaction leaves nothing.
+    #[tokio::test]
+    async fn a_bulk_insert_that_clashes_is_refused_and_rolled_back_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Database::connect(None, dir.path()).await.unwrap();
+        let mut tx = db.begin().await.unwrap();
+        tx.execute_plain(&[
+            "CREATE TABLE t (id INTEGER PRIMARY KEY, code TEXT NOT NULL)".into(),
+            "CREATE UNIQUE INDEX ux_t_code ON t (code)".into(),
+        ])
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        let rows = |codes: &[&str]| -> Vec<Vec<Arg>> {
+            codes.iter().map(|c| vec![Arg::Text(c.to_string())]).collect()
+        };
+        let mut tx = db.begin().await.unwrap();
+        let e = crate::system::insert_rows(&mut tx, "t", &["code"], rows(&["a", "b", "a", "c"]))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&e, StorageError::Unique { field } if field.contains("code")),
+            "{e:?}"
+        );
+        tx.rollback().await.unwrap();
+        let count = db
+            .fetch(
+                Sql::with(Dialect::Sqlite, "SELECT count(*) FROM t"),
+                &[ColumnKind::Int],
+            )
+            .await
+            .unwrap();
+        assert_eq!(crate::sql::first_int(&count), Some(0));
+        // And a clean batch goes in whole.
+        let mut tx = db.begin().await.unwrap();
+        crate::system::insert_rows(&mut tx, "t", &["code"], rows(&["a", "b", "c"]))
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let count = db
+            .fetch(
+                Sql::with(Dialect::Sqlite, "SELECT count(*) FROM t"),
+                &[ColumnKind::Int],
+            )
+            .await
+            .unwrap();
+        assert_eq!(crate::sql::first_int(&count), Some(3));
+    }
+
     #[test]
     fn passwords_are_redacted_from_messages() {
         assert_eq!(redact("postgres://u:secret@h/db"), "postgres://***@h/db");

@@ -113,7 +113,7 @@ pub async fn insert(tx: &mut Tx, object: &ObjectDef, records: &[Record]) -> Resu
     tx.execute_built(|dialect| {
         let chunk = chunks.next()?;
         let mut s = Sql::new(dialect);
-        s.push("INSERT INTO ").ident(&object.table).push(" (");
+        s.insert_into(&object.table).push(" (");
         for (i, (name, _)) in cols.iter().enumerate() {
             if i > 0 {
                 s.push(", ");

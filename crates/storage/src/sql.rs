@@ -95,6 +95,19 @@ impl Sql {
         self
     }
 
+    /// `INSERT INTO "table"` for a multi-row insert whose failure fails its whole
+    /// transaction. On SQLite it is `INSERT OR FAIL`: the default (ABORT) keeps a statement
+    /// journal of every page the statement touches so it can undo just that statement — a
+    /// copy a bulk write pays for on each page and never uses, because a failed write
+    /// rolls its transaction back anyway.
+    pub fn insert_into(&mut self, table: &str) -> &mut Self {
+        self.push(match self.dialect {
+            Dialect::Sqlite => "INSERT OR FAIL INTO ",
+            Dialect::Postgres => "INSERT INTO ",
+        })
+        .ident(table)
+    }
+
     /// A quoted identifier. Names come from metadata (validated API names), never from input.
     pub fn ident(&mut self, name: &str) -> &mut Self {
         self.text.push('"');

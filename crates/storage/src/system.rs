@@ -16,7 +16,7 @@ pub async fn insert_rows(tx: &mut Tx, table: &str, cols: &[&str], rows: Vec<Vec<
     tx.execute_built(|dialect| {
         rows.peek()?;
         let mut s = Sql::new(dialect);
-        s.push("INSERT INTO ").ident(table).push(" (");
+        s.insert_into(table).push(" (");
         for (i, c) in cols.iter().enumerate() {
             if i > 0 {
                 s.push(", ");
