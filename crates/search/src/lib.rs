@@ -24,10 +24,27 @@ pub use analysis::{Entry, entry};
 /// rebuilt rather than read.
 const FORMAT: u32 = 1;
 const TOKENIZER: &str = "gx_words";
-/// The writer's memory budget, shared by its threads: large segments from a rebuild mean
-/// fewer segments for each search to visit. Memory is taken as documents arrive.
-const WRITER_HEAP: usize = 400_000_000;
-const WRITER_THREADS: usize = 2;
+/// How the writer is set up for what it does.
+#[derive(Clone, Copy, Debug)]
+enum Mode {
+    /// Following the change feed: a few documents a second. One thread and the smallest
+    /// budget tantivy takes, so each commit makes one small segment and walks a small
+    /// table of terms (a commit's work grows with the budget, not with the documents).
+    Follow,
+    /// Building from the tables: two threads and a large budget (memory is taken as
+    /// documents arrive), so a rebuild leaves few large segments for searches to visit.
+    Build,
+}
+
+impl Mode {
+    /// Threads and their shared memory budget in bytes.
+    fn budget(self) -> (usize, usize) {
+        match self {
+            Mode::Follow => (1, 20_000_000),
+            Mode::Build => (2, 400_000_000),
+        }
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum SearchError {
@@ -130,7 +147,7 @@ impl SearchIndex {
                 }
                 let index = Index::create_in_dir(dir, schema)?;
                 register(&index);
-                let mut writer = writer(&index)?;
+                let mut writer = writer(&index, Mode::Follow)?;
                 commit(
                     &mut writer,
                     &Cursor {
@@ -144,7 +161,10 @@ impl SearchIndex {
             }
         };
         register(&index);
-        let writer = writer(&index)?;
+        // The segmentation dictionary loads on first use (a few hundred milliseconds):
+        // here, rather than in the first search or write after startup.
+        analysis::words("北京华通");
+        let writer = writer(&index, Mode::Follow)?;
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
@@ -168,26 +188,36 @@ impl SearchIndex {
     pub fn apply(&self, entries: &[Entry], gone: &[(String, Uuid)], cursor: &Cursor) -> Result<()> {
         let mut guard = self.writer.lock().map_err(|_| SearchError::Poisoned)?;
         let w = guard.as_mut().ok_or(SearchError::Closed)?;
-        for (object, id) in gone {
-            w.delete_term(Term::from_field_text(self.fields.key, &doc_key(object, *id)));
-        }
-        for e in entries {
-            w.delete_term(Term::from_field_text(self.fields.key, &doc_key(&e.object, e.id)));
-            w.add_document(self.document(e))?;
-        }
-        commit(w, cursor)?;
+        in_background(|| {
+            for (object, id) in gone {
+                w.delete_term(Term::from_field_text(self.fields.key, &doc_key(object, *id)));
+            }
+            for e in entries {
+                w.delete_term(Term::from_field_text(self.fields.key, &doc_key(&e.object, e.id)));
+                w.add_document(self.document(e))?;
+            }
+            commit(w, cursor)
+        })?;
         drop(guard);
         self.reader.reload()?;
         Ok(())
     }
 
-    /// Starts a rebuild: every document goes (not yet committed).
+    /// Starts a rebuild: every document goes (not yet committed), and the writer is set up
+    /// for building until [`SearchIndex::settle`].
     pub fn clear(&self) -> Result<()> {
-        let guard = self.writer.lock().map_err(|_| SearchError::Poisoned)?;
-        guard
-            .as_ref()
-            .ok_or(SearchError::Closed)?
-            .delete_all_documents()?;
+        let mut guard = self.writer.lock().map_err(|_| SearchError::Poisoned)?;
+        // The following writer lets go of the directory before the building one takes it.
+        guard.take().ok_or(SearchError::Closed)?;
+        let building = match writer(&self.index, Mode::Build) {
+            Ok(w) => w,
+            Err(e) => {
+                *guard = writer(&self.index, Mode::Follow).ok();
+                return Err(e);
+            }
+        };
+        building.delete_all_documents()?;
+        *guard = Some(building);
         Ok(())
     }
 
@@ -274,6 +304,18 @@ impl SearchIndex {
         let mut all = self.clauses(&parsed, false)?;
         all.extend(self.clauses(&parsed, true)?);
         self.run(all, objects, limit, offset)
+    }
+
+    /// The best `limit` records of `objects` sharing an exact key or word with `q`, best
+    /// first — never typos forgiven or words completed. For a complete text looked for
+    /// among records (a company's name among possible duplicates), where those automata
+    /// would cost tens of milliseconds each time the name is new.
+    pub fn search_exact(&self, q: &str, objects: Option<&[String]>, limit: usize) -> Result<Vec<Hit>> {
+        let exact = self.clauses(&analysis::parse(q), false)?;
+        if exact.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.run(exact, objects, limit, 0)
     }
 
     /// The alternatives a query matches by: exact keys, key beginnings and words — or
@@ -389,12 +431,13 @@ impl SearchIndex {
     }
 
     /// Waits until background merges have finished and searches see the merged segments
-    /// (after a rebuild, so the first searches do not share the machine with merging).
+    /// (after a rebuild, so the first searches do not share the machine with merging); the
+    /// writer follows the feed again.
     pub fn settle(&self) -> Result<()> {
         let mut guard = self.writer.lock().map_err(|_| SearchError::Poisoned)?;
         if let Some(w) = guard.take() {
             w.wait_merging_threads()?;
-            *guard = Some(writer(&self.index)?);
+            *guard = Some(writer(&self.index, Mode::Follow)?);
         }
         drop(guard);
         self.reader.reload()?;
@@ -410,13 +453,46 @@ fn register(index: &Index) {
     index.tokenizers().register(TOKENIZER, analysis::WordTokenizer);
 }
 
-fn writer(index: &Index) -> Result<IndexWriter> {
-    match index.writer_with_num_threads(WRITER_THREADS, WRITER_HEAP) {
+fn writer(index: &Index, mode: Mode) -> Result<IndexWriter> {
+    let (threads, budget) = mode.budget();
+    in_background(|| match index.writer_with_num_threads(threads, budget) {
         Ok(w) => Ok(w),
         Err(tantivy::TantivyError::LockFailure(..)) => Err(SearchError::Busy),
         Err(e) => Err(e.into()),
+    })
+}
+
+/// Runs `f` on a thread of its own at a lower CPU priority (ten steps nicer on Unix). The
+/// writer's threads — indexing, merging segments — are started from here (when the writer
+/// is made and after each commit) and inherit it, so keeping the index current yields the
+/// processor to requests on a busy machine and still has all of an idle one. Merging a
+/// million documents' segments otherwise takes a core from the requests for seconds.
+fn in_background<R: Send>(f: impl FnOnce() -> Result<R> + Send) -> Result<R> {
+    std::thread::scope(|s| {
+        let worker = std::thread::Builder::new()
+            .name("gx-search-write".into())
+            .spawn_scoped(s, || {
+                lower_priority();
+                f()
+            })?;
+        worker
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })
+}
+
+#[cfg(unix)]
+fn lower_priority() {
+    use rustix::process::{getpriority_process, setpriority_process};
+    // The calling thread only (Linux keeps a nice value per thread). Not being allowed to
+    // is no reason to fail: the index is then written at the usual priority.
+    if let Ok(nice) = getpriority_process(None) {
+        let _ = setpriority_process(None, (nice + 10).min(19));
     }
 }
+
+#[cfg(not(unix))]
+fn lower_priority() {}
 
 fn commit(w: &mut IndexWriter, cursor: &Cursor) -> Result<()> {
     let payload = serde_json::to_string(&Cursor {
@@ -437,4 +513,24 @@ fn read_cursor(index: &Index) -> Cursor {
         .and_then(|m| m.payload)
         .and_then(|p| serde_json::from_str(&p).ok())
         .unwrap_or_default()
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_index_is_written_at_a_lower_priority_than_requests_are_served() {
+        use rustix::process::getpriority_process;
+        let here = getpriority_process(None).unwrap();
+        let there = in_background(|| Ok(getpriority_process(None).unwrap())).unwrap();
+        assert_eq!(there, (here + 10).min(19));
+        // The caller keeps its own.
+        assert_eq!(getpriority_process(None).unwrap(), here);
+        // Errors come back from the background thread as they are.
+        assert!(matches!(
+            in_background::<()>(|| Err(SearchError::Closed)),
+            Err(SearchError::Closed)
+        ));
+    }
 }

@@ -11,6 +11,7 @@ use guanxi_core::metadata::FieldType;
 use guanxi_core::query::quote;
 use guanxi_core::values::{Record, Value};
 use guanxi_core::{FieldError, Locale, Msg, ObjectDef};
+use guanxi_storage::records as store;
 use guanxi_storage::system::{self, Definition};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value as Json, json};
@@ -491,6 +492,9 @@ impl Crm {
             f.indexed || f.unique || f.external_id
         };
         let mut conds = Vec::new();
+        // Conditions on a value many records may share (a name, a company's colleagues),
+        // with the field and value: how common it is is counted before records are read.
+        let mut shared: HashMap<String, (usize, Value)> = HashMap::new();
         for &i in layout
             .emails
             .iter()
@@ -505,16 +509,20 @@ impl Crm {
             } else {
                 vec![i]
             };
+            let common = layout.names.contains(&i) || layout.account == Some(i);
             for j in sources {
-                match record.values.get(j) {
-                    Some(Value::Text(t)) if !t.is_empty() && indexed(i) => {
-                        conds.push(format!("{} eq {}", def.fields[i].name, quote(t)))
+                let (cond, value) = match record.values.get(j) {
+                    Some(v @ Value::Text(t)) if !t.is_empty() && indexed(i) => {
+                        (format!("{} eq {}", def.fields[i].name, quote(t)), v)
                     }
-                    Some(Value::Uuid(u)) if indexed(i) => {
-                        conds.push(format!("{} eq '{u}'", def.fields[i].name))
-                    }
-                    _ => {}
+                    Some(v @ Value::Uuid(u)) if indexed(i) => (format!("{} eq '{u}'", def.fields[i].name), v),
+                    _ => continue,
+                };
+                let f = &def.fields[i];
+                if common && !f.unique && !f.external_id {
+                    shared.insert(cond.clone(), (i, value.clone()));
                 }
+                conds.push(cond);
             }
         }
         let company_field = match layout.kind {
@@ -573,6 +581,16 @@ impl Crm {
             .map(|c| (c, false))
             .chain(newest.map(|c| (c, true)));
         for (cond, recent) in queries {
+            // As with blocks: a value shared by more records than a block holds (a common
+            // name, a switchboard, a large customer's staff) is no evidence by itself; a true
+            // look-alike also shares something rarer, and is found through that. Counted on
+            // the index first, so a common name costs no reading of its records.
+            if let Some((i, value)) = shared.get(&cond)
+                && store::count_holding(self.db(), def, &def.fields[*i], value, MAX_BLOCK + 1).await?
+                    > MAX_BLOCK
+            {
+                continue;
+            }
             let q = ListQuery {
                 filter: Some(cond),
                 sort: recent.then(|| "-id".to_string()),
@@ -582,9 +600,7 @@ impl Crm {
             let asked = std::time::Instant::now();
             let records = self.list(actor, &def.name, &q).await?.records;
             tracing::debug!(object = %def.name, filter = ?q.filter, found = records.len(), took = ?asked.elapsed(), "look-alike candidates");
-            // As with blocks: a value shared by more records than a block holds (a common
-            // name, a switchboard) is no evidence by itself; a true look-alike also shares
-            // something rarer, and is found through that.
+            // The same for values not counted first (phones, emails), among what was read.
             if !recent && records.len() > MAX_BLOCK {
                 continue;
             }

@@ -426,11 +426,12 @@ impl Crm {
         self.describe(actor, found).await
     }
 
-    /// Ids of one object's records the index finds for `q`, best first; `None` when this
-    /// node has no index open (the command line), or it cannot answer.
+    /// Ids of one object's records sharing a key or word with `q` (no typo forgiven), best
+    /// first; `None` when this node has no index open (the command line), or it cannot
+    /// answer.
     pub(crate) fn search_candidates(&self, object: &str, q: &str, limit: usize) -> Option<Vec<Uuid>> {
         let s = self.search.get()?;
-        let hits = s.index.search(q, Some(&[object.to_string()]), limit, 0).ok()?;
+        let hits = s.index.search_exact(q, Some(&[object.to_string()]), limit).ok()?;
         Some(hits.into_iter().map(|h| h.id).collect())
     }
 

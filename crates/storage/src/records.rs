@@ -941,6 +941,36 @@ pub async fn count_with(tx: &mut Tx, object: &ObjectDef, field: &str, value: &st
     Ok(first_int(&tx.fetch(s, &[ColumnKind::Int]).await?).unwrap_or(0))
 }
 
+/// How many live records of `object` hold `value` in `field`, counted no further than
+/// `cap`: a walk of the field's index that stops there, however common the value.
+pub async fn count_holding(
+    db: &Database,
+    object: &ObjectDef,
+    field: &FieldDef,
+    value: &Value,
+    cap: usize,
+) -> Result<usize> {
+    let (Some((column, _)), Some(arg)) = (
+        crate::schema::field_columns(field).into_iter().next(),
+        field_args(field, value).into_iter().next(),
+    ) else {
+        return Ok(0);
+    };
+    let mut s = db.sql();
+    s.push("SELECT COUNT(*) FROM (SELECT 1 FROM ")
+        .ident(&object.table)
+        .push(" WHERE ")
+        .ident(&column)
+        .push(" = ")
+        .bind(arg)
+        .push(" AND ")
+        .ident("deleted_at")
+        .push(" IS NULL LIMIT ")
+        .push(&cap.to_string())
+        .push(") AS held");
+    Ok(first_int(&db.fetch(s, &[ColumnKind::Int]).await?).unwrap_or(0) as usize)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
