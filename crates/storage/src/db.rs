@@ -21,6 +21,12 @@ use crate::{Result, StorageError};
 /// The SQLite page cache of each connection, in KiB, and of the writer during a bulk load.
 const CACHE_KIB: u32 = 65_536;
 const BULK_CACHE_KIB: u32 = 524_288;
+/// Write-ahead log pages (8 KiB each) after which a commit checkpoints them into the
+/// database file: usually 128 MB, during a bulk load 1 GB. Bulk writes dirty the same
+/// index pages again and again, and a checkpoint copies each page once however many
+/// commits changed it; after the load the log is cut back to the usual size.
+const CHECKPOINT_PAGES: u32 = 16_384;
+const BULK_CHECKPOINT_PAGES: u32 = 131_072;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Dialect {
@@ -90,9 +96,13 @@ impl Database {
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .page_size(8192)
-            // Checkpoint less often: bulk writes dirty the same index pages again and again,
-            // and a checkpoint writes each page once however many commits changed it.
-            .pragma("wal_autocheckpoint", "16384")
+            // Checkpoint less often than the default (4 MB): see `CHECKPOINT_PAGES`.
+            .pragma("wal_autocheckpoint", CHECKPOINT_PAGES.to_string())
+            // A log that grew during a bulk load is cut back when it next starts over.
+            .pragma(
+                "journal_size_limit",
+                (u64::from(CHECKPOINT_PAGES) * 8192).to_string(),
+            )
             .busy_timeout(Duration::from_secs(10))
             .pragma("cache_size", format!("-{CACHE_KIB}"))
             .pragma("temp_store", "memory");
@@ -225,17 +235,28 @@ impl Tx {
         }
     }
 
-    /// Sizes the SQLite write connection's page cache for a bulk load (`true`: 512 MB) or
-    /// back to its usual 64 MB. An import's batches touch index pages all over the file;
-    /// with the usual cache they are read back again and again. The setting outlives the
-    /// transaction (it belongs to the connection). Nothing on PostgreSQL.
-    pub async fn bulk_cache(&mut self, bulk: bool) -> Result<()> {
+    /// Sets the SQLite write connection up for a bulk load (`true`: a 512 MB page cache,
+    /// a checkpoint every 1 GB of log) or back as usual (64 MB, 128 MB). An import's
+    /// batches touch index pages all over the file: with the usual cache they are read
+    /// back again and again, and with the usual checkpoints copied into the file again
+    /// and again. The settings outlive the transaction (they belong to the connection).
+    /// Nothing on PostgreSQL.
+    pub async fn bulk_load(&mut self, bulk: bool) -> Result<()> {
         if let Tx::Sqlite(tx) = self {
-            let kib = if bulk { BULK_CACHE_KIB } else { CACHE_KIB };
-            sqlx::query(&format!("PRAGMA cache_size = -{kib}"))
-                .execute(&mut **tx)
-                .await
-                .map_err(map_err)?;
+            let (kib, pages) = if bulk {
+                (BULK_CACHE_KIB, BULK_CHECKPOINT_PAGES)
+            } else {
+                (CACHE_KIB, CHECKPOINT_PAGES)
+            };
+            for pragma in [
+                format!("PRAGMA cache_size = -{kib}"),
+                format!("PRAGMA wal_autocheckpoint = {pages}"),
+            ] {
+                sqlx::query(&pragma)
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(map_err)?;
+            }
         }
         Ok(())
     }
