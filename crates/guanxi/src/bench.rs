@@ -183,7 +183,8 @@ async fn write(args: &BenchArgs, storage: &Storage) -> anyhow_lite::Result<()> {
     let start = Instant::now();
     for chunk in raw.chunks(args.batch) {
         let mut tx = target.db().begin().await?;
-        guanxi_storage::records::insert(&mut tx, &object, chunk).await?;
+        let rows: Vec<&Record> = chunk.iter().collect();
+        guanxi_storage::records::insert(&mut tx, &object, &rows).await?;
         tx.commit().await?;
     }
     let took_raw = start.elapsed();

@@ -457,6 +457,7 @@ impl Crm {
         let access = self.access(actor, object);
         let t3 = std::time::Instant::now();
         let changes = plans.len();
+        // Where in `results` the records to insert are (written from there, not copied).
         let mut inserts = Vec::new();
         let mut history = Vec::new();
         let mut events = Vec::new();
@@ -477,7 +478,7 @@ impl Crm {
                         .collect();
                     history.push(history_row(object, id, "create", None, None, None, actor, now));
                     events.push(change_row(object, id, "create", &fields, actor, now));
-                    inserts.push(record.clone());
+                    inserts.push(results.len());
                     Ok((record, Outcome::Created))
                 }
                 Ok(Planned::Update { before, changes }) => {
@@ -555,7 +556,11 @@ impl Crm {
         }
         let t4 = std::time::Instant::now();
         if !inserts.is_empty() {
-            store::insert(tx, object, &inserts).await?;
+            let rows: Vec<&Record> = inserts
+                .iter()
+                .filter_map(|&i| results[i].as_ref().ok().map(|(r, _)| r))
+                .collect();
+            store::insert(tx, object, &rows).await?;
         }
         let t5 = std::time::Instant::now();
         system::insert_history(tx, &history).await?;

@@ -106,7 +106,7 @@ pub fn decode(object: &ObjectDef, row: Vec<Arg>) -> Result<Record> {
 }
 
 /// Multi-row INSERTs of whole records, in chunks that stay under the engines' bind limits.
-pub async fn insert(tx: &mut Tx, object: &ObjectDef, records: &[Record]) -> Result<()> {
+pub async fn insert(tx: &mut Tx, object: &ObjectDef, records: &[&Record]) -> Result<()> {
     let cols = columns(object);
     let per_chunk = (30_000 / cols.len().max(1)).clamp(1, 500);
     let mut chunks = records.chunks(per_chunk);
