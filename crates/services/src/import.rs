@@ -11,10 +11,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use guanxi_core::access::Operation;
+use guanxi_core::access::{Access, Operation};
 use guanxi_core::import::{self as mapping, ColumnMap, Mapped, Target};
 use guanxi_core::metadata::FieldType;
-use guanxi_core::values::{self, Record, Value};
+use guanxi_core::values::{self, Record, Value, sys};
 use guanxi_core::{Locale, Msg, ObjectDef, Schema};
 use guanxi_storage::records as store;
 use guanxi_storage::schema as ddl;
@@ -24,7 +24,7 @@ use serde_json::{Map, Value as Json, json};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::records::{Change, ListQuery, Outcome};
+use crate::records::{Change, ListQuery, Outcome, Planned, plan_create};
 use crate::{Actor, Crm, ServiceError};
 
 /// Rows per transaction (and per checkpoint). Bigger batches write each index page fewer
@@ -628,6 +628,10 @@ struct Prepared {
     row: u64,
     cells: Vec<String>,
     input: Map<String, Json>,
+    /// The record the input makes if the row is created, planned as the row was read
+    /// (its company's account and the time are filled in when it is written); `None` when
+    /// the reader was not asked to, or the row names its account twice.
+    planned: Option<Result<Planned, ServiceError>>,
     /// Company key and the name as written, for the company column.
     company: Option<(String, String)>,
     ext: Option<String>,
@@ -662,6 +666,9 @@ struct RowReader {
     email_field: Option<usize>,
     mobile_field: Option<usize>,
     on_duplicate: OnDuplicate,
+    /// Who imports, and what they may do with the object: rows are planned as they are
+    /// read (parsing and normalising a row is most of what writing it costs this thread).
+    planner: Option<(Actor, Access)>,
 }
 
 /// One batch of rows read ahead, with where the file stood before and after it.
@@ -714,14 +721,42 @@ impl RowReader {
             OnDuplicate::Create => (None, None),
             _ => (key(self.email_field), key(self.mobile_field)),
         };
+        let planned = self.planner.as_ref().and_then(|(actor, access)| {
+            // The company's account is not known yet: planned with a stand-in id, which
+            // parses as any id does, and replaced when the row is written.
+            let stand_in = match (&company, self.company_field()) {
+                (None, _) => None,
+                (Some(_), Some(i)) if !input.contains_key(&self.object.fields[i].name) => {
+                    Some(self.object.fields[i].name.clone())
+                }
+                (Some(_), _) => return None,
+            };
+            if let Some(name) = &stand_in {
+                input.insert(name.clone(), Json::String(Uuid::nil().to_string()));
+            }
+            let planned = plan_create(&self.object, &input, actor, chrono::Utc::now(), &ctx, access);
+            if let Some(name) = &stand_in {
+                input.remove(name);
+            }
+            Some(planned)
+        });
         Some(Prepared {
             row,
             cells,
             input,
+            planned,
             company,
             ext,
             email,
             mobile,
+        })
+    }
+
+    /// The account lookup the company column fills.
+    fn company_field(&self) -> Option<usize> {
+        self.targets.iter().flatten().find_map(|t| match t {
+            Target::Company(i) => Some(*i),
+            _ => None,
         })
     }
 
@@ -1107,16 +1142,21 @@ impl Run<'_> {
                 plans.push(plan);
             }
         }
-        let rows = kept;
-        // Each row's input and the company key it needs, for the rows still on; and the
+        let mut rows = kept;
+        // Each row's input (taken out of the row: only its number, cells and company are
+        // needed after this) and the company key it needs, for the rows still on; and the
         // companies no account exists for yet.
         let mut wanted: Vec<(String, String)> = Vec::new();
         let mut inputs: Vec<Option<RowInput>> = Vec::with_capacity(rows.len());
-        for (p, plan) in rows.iter().zip(&plans) {
+        for (p, plan) in rows.iter_mut().zip(&plans) {
+            let planned = match plan {
+                Plan::Create | Plan::Pretend => p.planned.take(),
+                _ => None,
+            };
             let input = match plan {
-                Plan::Create | Plan::Pretend => Some(p.input.clone()),
+                Plan::Create | Plan::Pretend => Some(std::mem::take(&mut p.input)),
                 Plan::Update { fill_only: false, .. } => {
-                    let mut patch = p.input.clone();
+                    let mut patch = std::mem::take(&mut p.input);
                     if let Some(i) = self.ext_field {
                         patch.remove(&self.object.fields[i].name);
                     }
@@ -1148,7 +1188,7 @@ impl Run<'_> {
             {
                 wanted.push((key.clone(), shown.clone()));
             }
-            inputs.push(input.map(|i| (i, company)));
+            inputs.push(input.map(|i| (i, company, planned)));
         }
         // 1. The accounts those companies need, checked but not written: each gets its id
         //    now, and is written below only if a row that passes uses it — so a failing
@@ -1199,12 +1239,18 @@ impl Run<'_> {
         let mut slots: Vec<Option<usize>> = Vec::with_capacity(rows.len());
         // The company key of each row whose account could not be made.
         let mut failed_company: Vec<Option<String>> = Vec::with_capacity(rows.len());
+        // The creates' records as planned when read (all of them, or planning them here).
+        let mut creates: Option<Vec<Result<Planned, ServiceError>>> = Some(Vec::new());
         for (input, plan) in inputs.into_iter().zip(&plans) {
-            let Some((mut input, company)) = input else {
+            let Some((mut input, company, mut planned)) = input else {
                 slots.push(None);
                 failed_company.push(None);
                 continue;
             };
+            if let Some(Ok(Planned::Insert(record))) = &mut planned {
+                record.values[sys::CREATED_AT] = Value::DateTime(now);
+                record.values[sys::UPDATED_AT] = Value::DateTime(now);
+            }
             if let (Some(key), Some(i)) = (&company, self.company_field) {
                 let id = self
                     .account_ids
@@ -1215,6 +1261,9 @@ impl Run<'_> {
                 match id {
                     Some(id) => {
                         input.insert(self.object.fields[i].name.clone(), Json::String(id.to_string()));
+                        if let Some(Ok(Planned::Insert(record))) = &mut planned {
+                            record.values[i] = Value::Uuid(id);
+                        }
                     }
                     None => {
                         slots.push(None);
@@ -1225,6 +1274,12 @@ impl Run<'_> {
             }
             failed_company.push(None);
             slots.push(Some(changes.len()));
+            if !matches!(plan, Plan::Update { .. }) {
+                match (&mut creates, planned) {
+                    (Some(all), Some(p)) => all.push(p),
+                    (all, _) => *all = None,
+                }
+            }
             changes.push(match plan {
                 Plan::Update { id, version, .. } => Change::Update {
                     id: *id,
@@ -1239,10 +1294,27 @@ impl Run<'_> {
             Vec::new()
         } else {
             let ids: HashSet<Uuid> = planned_accounts.keys().filter_map(pending).collect();
-            let checked = self
-                .crm
-                .validate_in(tx, self.actor, &self.schema, &self.object, &changes, now, &ids)
-                .await?;
+            let checked = match creates {
+                Some(creates) => {
+                    self.crm
+                        .validate_planned_in(
+                            tx,
+                            self.actor,
+                            &self.schema,
+                            &self.object,
+                            &changes,
+                            creates,
+                            now,
+                            &ids,
+                        )
+                        .await?
+                }
+                None => {
+                    self.crm
+                        .validate_in(tx, self.actor, &self.schema, &self.object, &changes, now, &ids)
+                        .await?
+                }
+            };
             self.crm
                 .write_planned(tx, self.actor, &self.object, checked, now)
                 .await?
@@ -1373,8 +1445,13 @@ impl Run<'_> {
     }
 }
 
-/// A row's field values and the company key it needs an account for.
-type RowInput = (Map<String, Json>, Option<String>);
+/// A row's field values, the company key it needs an account for, and (for a create) the
+/// record planned when it was read.
+type RowInput = (
+    Map<String, Json>,
+    Option<String>,
+    Option<Result<Planned, ServiceError>>,
+);
 
 /// What the rounds of a batch add up to.
 #[derive(Default)]
@@ -1641,6 +1718,7 @@ impl Crm {
             email_field,
             mobile_field,
             on_duplicate: options.on_duplicate,
+            planner: Some((actor.clone(), self.access(actor, &def))),
         }
         .spawn(rows, batch_size, committed_row);
         loop {

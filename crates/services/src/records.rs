@@ -343,6 +343,33 @@ impl Crm {
         now: DateTime<Utc>,
         pending: &HashSet<Uuid>,
     ) -> Result<Vec<Result<Planned, ServiceError>>, ServiceError> {
+        let creates = plan_creates(
+            object,
+            changes,
+            actor,
+            now,
+            &self.parse_context(),
+            &self.access(actor, object),
+        );
+        self.validate_planned_in(tx, actor, schema, object, changes, creates, now, pending)
+            .await
+    }
+
+    /// [`Crm::validate_in`] for changes whose creates were planned already, one plan per
+    /// `Change::Create` in order ([`plan_create`] of the same input, at `now`): an import
+    /// plans its rows on the thread that reads them, ahead of the batch being written.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn validate_planned_in(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        schema: &Schema,
+        object: &Arc<ObjectDef>,
+        changes: &[Change],
+        creates: Vec<Result<Planned, ServiceError>>,
+        now: DateTime<Utc>,
+        pending: &HashSet<Uuid>,
+    ) -> Result<Vec<Result<Planned, ServiceError>>, ServiceError> {
         let ctx = self.parse_context();
         let ids: Vec<Uuid> = changes
             .iter()
@@ -360,10 +387,10 @@ impl Crm {
             }
         }
 
-        // 1. Plan each change: parse, normalise, check versions.
+        // 1. Plan each change: parse, normalise, check versions (creates came planned).
         let t0 = std::time::Instant::now();
         let access = self.access(actor, object);
-        let mut creates = plan_creates(object, changes, actor, now, &ctx, &access).into_iter();
+        let mut creates = creates.into_iter();
         let mut plans: Vec<Result<Planned, ServiceError>> = Vec::with_capacity(changes.len());
         let mut touched: HashSet<Uuid> = HashSet::new();
         for change in changes {

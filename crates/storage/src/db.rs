@@ -252,10 +252,7 @@ impl Tx {
                 format!("PRAGMA cache_size = -{kib}"),
                 format!("PRAGMA wal_autocheckpoint = {pages}"),
             ] {
-                sqlx::query(&pragma)
-                    .execute(&mut **tx)
-                    .await
-                    .map_err(map_err)?;
+                sqlx::query(&pragma).execute(&mut **tx).await.map_err(map_err)?;
             }
         }
         Ok(())

@@ -200,7 +200,10 @@ mod tests {
             ("0999-03-04T05:06:07.000001Z", "0999-03-04T05:06:07.000001Z"),
         ] {
             assert_eq!(datetime_text(&at(time)), text);
-            assert_eq!(datetime_text(&at(time)), at(time).format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string());
+            assert_eq!(
+                datetime_text(&at(time)),
+                at(time).format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+            );
         }
         let earlier = Utc.with_ymd_and_hms(2026, 9, 30, 23, 59, 59).unwrap();
         let later = Utc.with_ymd_and_hms(2026, 10, 1, 0, 0, 0).unwrap();
