@@ -1825,37 +1825,28 @@ impl Crm {
             }
         }
         let _ = run_counts_start;
-        if *deferred {
-            let t = Instant::now();
-            let rebuilt = async {
-                let mut tx = self.db().begin().await?;
+        // The indexes a bulk load left out, and the writer as usual again: the commit, past
+        // the usual checkpoint interval, copies the load's log into the database file —
+        // both part of the import's time.
+        let finished = async {
+            let mut tx = self.db().begin().await?;
+            if *deferred {
+                let t = Instant::now();
                 ddl::rebuild_indexes(&mut tx, &def).await?;
-                tx.commit().await
+                run.time(t, |p| &mut p.indexes);
             }
-            .await;
-            rebuilt.map_err(|e| ImportError::Stopped {
-                row: committed_row,
-                cause: e.into(),
-            })?;
-            *deferred = false;
-            run.time(t, |p| &mut p.indexes);
-        }
-        if !options.dry_run {
-            // The writer as usual again: this commit, past the usual checkpoint interval,
-            // copies the load's log into the database file — part of the import's time.
             let t = Instant::now();
-            let restored = async {
-                let mut tx = self.db().begin().await?;
-                tx.bulk_load(false).await?;
-                tx.commit().await
-            }
-            .await;
-            restored.map_err(|e| ImportError::Stopped {
-                row: committed_row,
-                cause: e.into(),
-            })?;
+            tx.bulk_load(false).await?;
+            tx.commit().await?;
             run.time(t, |p| &mut p.commit);
+            Ok::<_, StorageError>(())
         }
+        .await;
+        finished.map_err(|e| ImportError::Stopped {
+            row: committed_row,
+            cause: e.into(),
+        })?;
+        *deferred = false;
         if !options.dry_run && !stopped {
             let _ = std::fs::remove_file(&state_path);
         }

@@ -472,28 +472,24 @@ mod tests {
             "{e:?}"
         );
         tx.rollback().await.unwrap();
-        let count = db
-            .fetch(
-                Sql::with(Dialect::Sqlite, "SELECT count(*) FROM t"),
-                &[ColumnKind::Int],
-            )
-            .await
-            .unwrap();
-        assert_eq!(crate::sql::first_int(&count), Some(0));
+        let count = || async {
+            let rows = db
+                .fetch(
+                    Sql::with(Dialect::Sqlite, "SELECT count(*) FROM t"),
+                    &[ColumnKind::Int],
+                )
+                .await
+                .unwrap();
+            crate::sql::first_int(&rows)
+        };
+        assert_eq!(count().await, Some(0));
         // And a clean batch goes in whole.
         let mut tx = db.begin().await.unwrap();
         crate::system::insert_rows(&mut tx, "t", &["code"], rows(&["a", "b", "c"]))
             .await
             .unwrap();
         tx.commit().await.unwrap();
-        let count = db
-            .fetch(
-                Sql::with(Dialect::Sqlite, "SELECT count(*) FROM t"),
-                &[ColumnKind::Int],
-            )
-            .await
-            .unwrap();
-        assert_eq!(crate::sql::first_int(&count), Some(3));
+        assert_eq!(count().await, Some(3));
     }
 
     #[test]
