@@ -1294,27 +1294,19 @@ impl Run<'_> {
             Vec::new()
         } else {
             let ids: HashSet<Uuid> = planned_accounts.keys().filter_map(pending).collect();
-            let checked = match creates {
-                Some(creates) => {
-                    self.crm
-                        .validate_planned_in(
-                            tx,
-                            self.actor,
-                            &self.schema,
-                            &self.object,
-                            &changes,
-                            creates,
-                            now,
-                            &ids,
-                        )
-                        .await?
-                }
-                None => {
-                    self.crm
-                        .validate_in(tx, self.actor, &self.schema, &self.object, &changes, now, &ids)
-                        .await?
-                }
-            };
+            let checked = self
+                .crm
+                .validate_planned_in(
+                    tx,
+                    self.actor,
+                    &self.schema,
+                    &self.object,
+                    &changes,
+                    creates,
+                    now,
+                    &ids,
+                )
+                .await?;
             self.crm
                 .write_planned(tx, self.actor, &self.object, checked, now)
                 .await?

@@ -343,21 +343,14 @@ impl Crm {
         now: DateTime<Utc>,
         pending: &HashSet<Uuid>,
     ) -> Result<Vec<Result<Planned, ServiceError>>, ServiceError> {
-        let creates = plan_creates(
-            object,
-            changes,
-            actor,
-            now,
-            &self.parse_context(),
-            &self.access(actor, object),
-        );
-        self.validate_planned_in(tx, actor, schema, object, changes, creates, now, pending)
+        self.validate_planned_in(tx, actor, schema, object, changes, None, now, pending)
             .await
     }
 
-    /// [`Crm::validate_in`] for changes whose creates were planned already, one plan per
-    /// `Change::Create` in order ([`plan_create`] of the same input, at `now`): an import
-    /// plans its rows on the thread that reads them, ahead of the batch being written.
+    /// [`Crm::validate_in`], for changes whose creates may have been planned already: one
+    /// plan per `Change::Create` in order ([`plan_create`] of the same input, at `now`) — an
+    /// import plans its rows on the thread that reads them, ahead of the batch being
+    /// written. `None`: planned here.
     #[allow(clippy::too_many_arguments)]
     pub(crate) async fn validate_planned_in(
         &self,
@@ -366,7 +359,7 @@ impl Crm {
         schema: &Schema,
         object: &Arc<ObjectDef>,
         changes: &[Change],
-        creates: Vec<Result<Planned, ServiceError>>,
+        creates: Option<Vec<Result<Planned, ServiceError>>>,
         now: DateTime<Utc>,
         pending: &HashSet<Uuid>,
     ) -> Result<Vec<Result<Planned, ServiceError>>, ServiceError> {
@@ -390,6 +383,7 @@ impl Crm {
         // 1. Plan each change: parse, normalise, check versions (creates came planned).
         let t0 = std::time::Instant::now();
         let access = self.access(actor, object);
+        let creates = creates.unwrap_or_else(|| plan_creates(object, changes, actor, now, &ctx, &access));
         let mut creates = creates.into_iter();
         let mut plans: Vec<Result<Planned, ServiceError>> = Vec::with_capacity(changes.len());
         let mut touched: HashSet<Uuid> = HashSet::new();
