@@ -632,7 +632,7 @@ impl Crm {
             None => {
                 let what = match kind {
                     "price" => {
-                        let name = self.product_name(&system, product).await?;
+                        let name = self.name_of(&system, "product", product).await?;
                         product_name = Some(name.clone());
                         name
                     }
@@ -698,7 +698,7 @@ impl Crm {
             (Some((low, high, spread, currency)), _) => {
                 let product_name = match product_name {
                     Some(name) => name,
-                    None => self.product_name(&system, product).await?,
+                    None => self.name_of(&system, "product", product).await?,
                 };
                 json!({"kind": "price", "product": product_name, "low": format!("{currency} {low}"),
                        "high": format!("{currency} {high}"), "spread": spread.normalize().to_string()})
@@ -715,12 +715,13 @@ impl Crm {
         Ok(())
     }
 
-    async fn product_name(&self, actor: &Actor, product: Option<Uuid>) -> Result<String, ServiceError> {
-        Ok(match product {
-            Some(p) => self
-                .names_of(actor, "product", &[p])
+    /// The name of one record of `object` the actor may read (empty when none is named).
+    async fn name_of(&self, actor: &Actor, object: &str, id: Option<Uuid>) -> Result<String, ServiceError> {
+        Ok(match id {
+            Some(id) => self
+                .names_of(actor, object, &[id])
                 .await?
-                .remove(&p)
+                .remove(&id)
                 .unwrap_or_default(),
             None => String::new(),
         })
@@ -825,14 +826,7 @@ impl Crm {
             .map(|f| f.option_label(decision, actor.locale).to_string())
             .unwrap_or_else(|| decision.to_string());
         let customer = id_of(&conflicts, &c, "account");
-        let customer_name = match customer {
-            Some(a) => self
-                .names_of(actor, "account", &[a])
-                .await?
-                .remove(&a)
-                .unwrap_or_default(),
-            None => String::new(),
-        };
+        let customer_name = self.name_of(actor, "account", customer).await?;
         let actor_name = self.user_label(actor.user_id).await?;
         let notice = Notice {
             kind: "conflict.resolved",
