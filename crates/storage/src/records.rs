@@ -928,16 +928,7 @@ pub async fn distinct_texts_where(
 
 /// How many live records of `object` have the text `value` in `field`.
 pub async fn count_with(tx: &mut Tx, object: &ObjectDef, field: &str, value: &str) -> Result<i64> {
-    let mut s = tx.sql();
-    s.push("SELECT COUNT(*) FROM ")
-        .ident(&object.table)
-        .push(" WHERE ")
-        .ident(field)
-        .push(" = ")
-        .bind(Arg::Text(value.into()))
-        .push(" AND ")
-        .ident("deleted_at")
-        .push(" IS NULL");
+    let s = holders_count(tx.dialect(), object, field, Arg::Text(value.into()), None);
     Ok(first_int(&tx.fetch(s, &[ColumnKind::Int]).await?).unwrap_or(0))
 }
 
@@ -956,19 +947,27 @@ pub async fn count_holding(
     ) else {
         return Ok(0);
     };
-    let mut s = db.sql();
+    let s = holders_count(db.dialect(), object, &column, arg, Some(cap));
+    Ok(first_int(&db.fetch(s, &[ColumnKind::Int]).await?).unwrap_or(0) as usize)
+}
+
+/// `SELECT COUNT(*)` of the live rows holding `value` in `column`, of at most `cap` of them.
+fn holders_count(dialect: Dialect, object: &ObjectDef, column: &str, value: Arg, cap: Option<usize>) -> Sql {
+    let mut s = Sql::new(dialect);
     s.push("SELECT COUNT(*) FROM (SELECT 1 FROM ")
         .ident(&object.table)
         .push(" WHERE ")
-        .ident(&column)
+        .ident(column)
         .push(" = ")
-        .bind(arg)
+        .bind(value)
         .push(" AND ")
         .ident("deleted_at")
-        .push(" IS NULL LIMIT ")
-        .push(&cap.to_string())
-        .push(") AS held");
-    Ok(first_int(&db.fetch(s, &[ColumnKind::Int]).await?).unwrap_or(0) as usize)
+        .push(" IS NULL");
+    if let Some(cap) = cap {
+        s.push(" LIMIT ").push(&cap.to_string());
+    }
+    s.push(") AS held");
+    s
 }
 
 #[cfg(test)]
