@@ -43,6 +43,30 @@ async fn conflicts(app: &TestApp, filter: &str) -> Vec<Value> {
     .await
 }
 
+/// A rep's deal on 华通机电 and a distributor's deal on its own record of the same company
+/// (华通机电有限公司): the customer and the rep's deal.
+async fn deals_through_both_channels(app: &TestApp) -> (Value, Value) {
+    let (_, rep) = app.person("rep", None).await;
+    let (_, _, dist_user) = partner(app, "苏州恒通分销", "dist").await;
+    let customer = create_as(app, &rep, "accounts", json!({"name": "华通机电"})).await;
+    let direct = create_as(
+        app,
+        &rep,
+        "opportunities",
+        json!({"name": "产线改造", "account": customer["id"], "stage": "prospecting", "close_date": "2027-03-31"}),
+    )
+    .await;
+    let theirs = create_as(app, &dist_user, "accounts", json!({"name": "华通机电有限公司"})).await;
+    create_as(
+        app,
+        &dist_user,
+        "opportunities",
+        json!({"name": "恒通报备", "account": theirs["id"], "stage": "prospecting", "close_date": "2027-03-31"}),
+    )
+    .await;
+    (customer, direct)
+}
+
 async fn unread(app: &TestApp, token: &str) -> Vec<String> {
     app.crm.settle_conflict_checks().await.expect("conflict checks");
     let r = app
@@ -451,24 +475,7 @@ async fn one_product_quoted_too_far_apart_across_channels_is_a_price_conflict() 
 #[tokio::test]
 async fn the_conflict_shows_on_the_customer_and_the_deal_and_is_resolved_and_ruled_in_setup() {
     let app = TestApp::spawn().await;
-    let (_, rep) = app.person("rep", None).await;
-    let (_, _, dist_user) = partner(&app, "苏州恒通分销", "dist").await;
-    let customer = create_as(&app, &rep, "accounts", json!({"name": "华通机电"})).await;
-    let direct = create_as(
-        &app,
-        &rep,
-        "opportunities",
-        json!({"name": "产线改造", "account": customer["id"], "stage": "prospecting", "close_date": "2027-03-31"}),
-    )
-    .await;
-    let theirs = create_as(&app, &dist_user, "accounts", json!({"name": "华通机电有限公司"})).await;
-    create_as(
-        &app,
-        &dist_user,
-        "opportunities",
-        json!({"name": "恒通报备", "account": theirs["id"], "stage": "prospecting", "close_date": "2027-03-31"}),
-    )
-    .await;
+    let (customer, direct) = deals_through_both_channels(&app).await;
     let conflict = conflicts(&app, "status eq 'open'").await[0]["id"]
         .as_str()
         .unwrap()
@@ -561,24 +568,7 @@ async fn the_conflict_shows_on_the_customer_and_the_deal_and_is_resolved_and_rul
 #[tokio::test]
 async fn the_conflict_worker_checks_customers_after_the_write_without_being_asked() {
     let app = TestApp::spawn().await;
-    let (_, rep) = app.person("rep", None).await;
-    let (_, _, dist_user) = partner(&app, "苏州恒通分销", "dist").await;
-    let customer = create_as(&app, &rep, "accounts", json!({"name": "华通机电"})).await;
-    create_as(
-        &app,
-        &rep,
-        "opportunities",
-        json!({"name": "产线改造", "account": customer["id"], "stage": "prospecting", "close_date": "2027-03-31"}),
-    )
-    .await;
-    let theirs = create_as(&app, &dist_user, "accounts", json!({"name": "华通机电有限公司"})).await;
-    create_as(
-        &app,
-        &dist_user,
-        "opportunities",
-        json!({"name": "恒通报备", "account": theirs["id"], "stage": "prospecting", "close_date": "2027-03-31"}),
-    )
-    .await;
+    deals_through_both_channels(&app).await;
     // No settling here: the server's own worker, woken by the commit, finds it.
     for _ in 0..100 {
         if !app.list_all("channel_conflicts", "").await.is_empty() {
