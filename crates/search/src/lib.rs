@@ -133,8 +133,10 @@ impl SearchIndex {
         let (schema, fields) = schema();
         let existing = tantivy::directory::MmapDirectory::open(dir)
             .map_err(|e| SearchError::Open(dir.to_path_buf(), e))?;
-        let index = match Index::open(existing) {
-            Ok(index) if index.schema() == schema && read_cursor(&index).format == FORMAT => index,
+        // A new index keeps the writer that made it: letting go of the directory's lock and
+        // taking it again at once can find it still held.
+        let (index, made) = match Index::open(existing) {
+            Ok(index) if index.schema() == schema && read_cursor(&index).format == FORMAT => (index, None),
             Ok(_) | Err(_) => {
                 // Unknown format or damaged: start again; the caller rebuilds from the tables.
                 for entry in std::fs::read_dir(dir)? {
@@ -156,15 +158,17 @@ impl SearchIndex {
                         built: false,
                     },
                 )?;
-                drop(writer);
-                index
+                (index, Some(writer))
             }
         };
         register(&index);
         // The segmentation dictionary loads on first use (a few hundred milliseconds):
         // here, rather than in the first search or write after startup.
         analysis::words("北京华通");
-        let writer = writer(&index, Mode::Follow)?;
+        let writer = match made {
+            Some(w) => w,
+            None => writer(&index, Mode::Follow)?,
+        };
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
