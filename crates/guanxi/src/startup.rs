@@ -81,6 +81,9 @@ pub fn serve(crm: Crm, listener: TcpListener, search: bool) -> std::io::Result<R
             if let Err(e) = refresher.refresh_policy().await {
                 tracing::warn!(error = %e, "permission refresh failed");
             }
+            if let Err(e) = refresher.refresh_definitions().await {
+                tracing::warn!(error = %e, "definition refresh failed");
+            }
         }
     });
     // Customers whose deals or quotes changed are checked for channel conflicts.

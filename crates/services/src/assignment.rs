@@ -235,7 +235,8 @@ impl Crm {
         if !assigning() {
             return Ok(());
         }
-        let mut rules: Vec<AssignmentRule> = system::definitions_in(tx, TABLE)
+        let mut rules: Vec<AssignmentRule> = self
+            .definitions_in(tx, TABLE)
             .await?
             .iter()
             .filter_map(stored)

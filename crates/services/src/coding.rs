@@ -114,7 +114,8 @@ impl Crm {
         if !plans.iter().any(|p| matches!(p, Ok(Planned::Insert(_)))) {
             return Ok(());
         }
-        let mut rules: Vec<(usize, Pattern)> = system::definitions_in(tx, TABLE)
+        let mut rules: Vec<(usize, Pattern)> = self
+            .definitions_in(tx, TABLE)
             .await?
             .iter()
             .filter_map(stored)

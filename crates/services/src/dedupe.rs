@@ -280,7 +280,8 @@ impl Crm {
     pub async fn duplicate_rule(&self, object: &str) -> Result<DuplicateRule, ServiceError> {
         let (_, def) = self.object(object)?;
         kind_of(&def).ok_or_else(unsupported)?;
-        Ok(system::definitions(self.db(), TABLE)
+        Ok(self
+            .definitions(TABLE)
             .await?
             .iter()
             .filter_map(stored)

@@ -128,6 +128,8 @@ pub struct Crm {
     data_dir: Option<std::path::PathBuf>,
     /// The channel conflict worker's wake-up call and lock.
     conflicts: Arc<conflicts::Checks>,
+    /// Definitions read on every write or conversion (duplicate rules, sales processes).
+    definitions: Arc<definitions::Cache>,
 }
 
 impl Crm {
@@ -145,6 +147,7 @@ impl Crm {
             search: Arc::default(),
             data_dir: None,
             conflicts: Arc::default(),
+            definitions: Arc::default(),
         };
         crm.reload_schema().await?;
         crm.reload_policy().await?;

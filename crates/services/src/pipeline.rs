@@ -12,7 +12,6 @@ use chrono::{DateTime, Duration, Utc};
 use guanxi_core::process::{self, Forecast, Outcome, Process};
 use guanxi_core::query::quote;
 use guanxi_core::{FieldError, Locale, Msg};
-use guanxi_storage::system;
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
 
@@ -155,7 +154,8 @@ impl Crm {
     /// The active processes, for any reader of opportunities (partners move their deals
     /// through stages too).
     pub(crate) async fn active_processes(&self) -> Result<Vec<Process>, ServiceError> {
-        Ok(system::definitions(self.db(), crate::processes::TABLE)
+        Ok(self
+            .definitions(crate::processes::TABLE)
             .await?
             .iter()
             .filter_map(crate::processes::stored)

@@ -185,7 +185,8 @@ impl Crm {
 
     /// The processes in force, read in the writing transaction.
     async fn processes_in(&self, tx: &mut Tx) -> Result<Vec<Process>, ServiceError> {
-        Ok(system::definitions_in(tx, TABLE)
+        Ok(self
+            .definitions_in(tx, TABLE)
             .await?
             .iter()
             .filter_map(stored)

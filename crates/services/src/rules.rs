@@ -83,11 +83,11 @@ impl Crm {
     ) -> Result<Vec<Compiled>, ServiceError> {
         let ctx = self.parse_context();
         let mut out = Vec::new();
-        for d in system::definitions_in(tx, TABLE).await? {
+        for d in self.definitions_in(tx, TABLE).await?.iter() {
             if d.object.as_deref() != Some(object.name.as_str()) {
                 continue;
             }
-            let Some(rule) = stored(&d).filter(|r| r.active) else {
+            let Some(rule) = stored(d).filter(|r| r.active) else {
                 continue;
             };
             match rules::compile(rule, object, &ctx) {

@@ -289,6 +289,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: &[],
         postgres: &[],
     },
+    Migration {
+        version: 22,
+        name: "definition version: nodes that keep administrator definitions in memory know when to read them again",
+        statements: &["INSERT INTO gx_settings (key, value) VALUES ('definition_version', '1')"],
+        sqlite: &[],
+        postgres: &[],
+    },
 ];
 
 pub fn latest_version() -> i64 {

@@ -850,6 +850,12 @@ pub async fn permission_version(db: &Database) -> Result<String> {
     counter(db, "permission_version").await
 }
 
+/// Bumped by every definition saved or deleted, so nodes that keep some in memory know
+/// to read them again.
+pub async fn definition_version(db: &Database) -> Result<String> {
+    counter(db, "definition_version").await
+}
+
 /// A role in the hierarchy: a manager's role is the parent of their reports' roles.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RoleRow {
@@ -1232,7 +1238,7 @@ pub async fn put_definition(tx: &mut Tx, table: &str, d: &Definition, now: DateT
            definition = excluded.definition, updated_at = excluded.updated_at",
     );
     tx.execute(s).await?;
-    Ok(())
+    bump_counter(tx, "definition_version").await
 }
 
 pub async fn delete_definition(tx: &mut Tx, table: &str, id: Uuid) -> Result<bool> {
@@ -1240,7 +1246,11 @@ pub async fn delete_definition(tx: &mut Tx, table: &str, id: Uuid) -> Result<boo
     let mut s = tx.sql();
     s.push(&format!("DELETE FROM {table} WHERE id = "))
         .bind(Arg::Uuid(id));
-    Ok(tx.execute(s).await? == 1)
+    let deleted = tx.execute(s).await? == 1;
+    if deleted {
+        bump_counter(tx, "definition_version").await?;
+    }
+    Ok(deleted)
 }
 
 /// One record shared by hand with a user, a team or a partner account.

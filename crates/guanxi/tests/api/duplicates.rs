@@ -139,6 +139,49 @@ async fn duplicates_only_among_records_the_actor_may_read() {
 }
 
 #[tokio::test]
+async fn a_rule_changed_on_one_node_is_in_force_on_another_after_its_refresh() {
+    use guanxi_services::dedupe::Action;
+    let app = TestApp::spawn().await;
+    // A second node on the same database, which has read the rule already.
+    let other = guanxi_services::Crm::open(
+        app.crm.db().clone(),
+        std::sync::Arc::new(guanxi_services::clock::SystemClock),
+    )
+    .await
+    .unwrap();
+    other.refresh_definitions().await.unwrap();
+    assert_eq!(
+        other.duplicate_rule("contact").await.unwrap().action,
+        Action::Warn
+    );
+    assert!(!other.refresh_definitions().await.unwrap(), "nothing changed yet");
+
+    let r = app
+        .request(
+            reqwest::Method::PUT,
+            "/api/v1/admin/duplicate-rules/contacts",
+            Some(json!({"action": "block"})),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    // The node that saved it blocks at once; the other one once it looks again.
+    assert_eq!(
+        app.crm.duplicate_rule("contact").await.unwrap().action,
+        Action::Block
+    );
+    assert!(
+        other.refresh_definitions().await.unwrap(),
+        "the change is noticed"
+    );
+    assert_eq!(
+        other.duplicate_rule("contact").await.unwrap().action,
+        Action::Block
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn duplicate_rules_warn_or_block_on_create() {
     let app = TestApp::spawn().await;
     people(&app).await;
