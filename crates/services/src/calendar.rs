@@ -111,6 +111,7 @@ impl Crm {
                         cursor: cursor.take(),
                         limit: Some((CAP + 1 - out.len()).min(500)),
                         deleted: false,
+                        few: false,
                     };
                     let page = self.list(actor, &full.name, &q).await?;
                     out.extend(page.records);

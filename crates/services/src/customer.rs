@@ -77,6 +77,7 @@ impl Crm {
             cursor: None,
             limit: Some(limit),
             deleted: false,
+            few: false,
         };
         match self.list(actor, object, &q).await {
             // An object this role may not read is simply not part of their view.

@@ -23,7 +23,7 @@ use crate::{Actor, Crm, ServiceError};
 const TABLE: &str = "gx_duplicate_rules";
 
 /// Records the search index proposes for a company's core name (scored like the others).
-const CANDIDATES_FROM_SEARCH: usize = 50;
+const CANDIDATES_FROM_SEARCH: usize = 20;
 /// The newest records whose name begins with the core, read from the table beside the
 /// index (which may not have them yet).
 const NEWEST_CANDIDATES: usize = 20;
@@ -596,6 +596,7 @@ impl Crm {
                 filter: Some(cond),
                 sort: recent.then(|| "-id".to_string()),
                 limit: Some(if recent { NEWEST_CANDIDATES } else { MAX_BLOCK + 1 }),
+                few: !recent,
                 ..Default::default()
             };
             let asked = std::time::Instant::now();

@@ -192,6 +192,7 @@ impl Crm {
                         cursor,
                         limit: Some(MAX_PAGE),
                         deleted: false,
+                        few: false,
                     },
                 )
                 .await?;

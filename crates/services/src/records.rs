@@ -92,6 +92,10 @@ pub struct ListQuery {
     pub cursor: Option<String>,
     pub limit: Option<usize>,
     pub deleted: bool,
+    /// The caller knows the filter matches few records (look-alike candidates): they are
+    /// read through the filter's own index, never by walking the sort order, and no query
+    /// is spent on finding out which way is faster.
+    pub few: bool,
 }
 
 pub(crate) enum Planned {
@@ -784,6 +788,7 @@ impl Crm {
                 cursor: None,
                 limit: Some(chunk.len()),
                 deleted: false,
+                few: false,
             };
             let page = match self.list(actor, &def.name, &q).await {
                 Ok(p) => p,
@@ -876,6 +881,7 @@ impl Crm {
         for (f, owners) in &parts {
             let index = match (live, owners) {
                 (false, _) => None,
+                (true, _) if q.few => None,
                 (true, true) => {
                     store::sort_index_for(self.db(), &object, filter.as_ref(), &sort, true).await?
                 }

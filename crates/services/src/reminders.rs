@@ -41,6 +41,7 @@ impl Crm {
                 cursor: cursor.take(),
                 limit: Some(PAGE),
                 deleted: false,
+                few: false,
             };
             let page = self.list(&system_actor, "activity", &q).await?;
             for a in &page.records {

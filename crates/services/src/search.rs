@@ -456,6 +456,7 @@ impl Crm {
                 cursor: None,
                 limit: Some(chunk.len()),
                 deleted: false,
+                few: false,
             };
             let page = match self.list(actor, object, &q).await {
                 Ok(p) => p,

@@ -112,6 +112,7 @@ impl Crm {
                 cursor: None,
                 limit: Some(1),
                 deleted: false,
+                few: false,
             };
             let found = match self.list(actor, "account", &q).await {
                 Ok(page) => page.records.first().and_then(Record::id),

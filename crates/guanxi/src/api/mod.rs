@@ -964,6 +964,7 @@ async fn list(
         cursor: params.cursor,
         limit,
         deleted: flag(params.deleted.as_deref()),
+        few: false,
     };
     let page = crm
         .list(&ctx.actor, &object.name, &q)
@@ -1049,6 +1050,7 @@ async fn export(
         cursor: None,
         limit: None,
         deleted: flag(params.deleted.as_deref()),
+        few: false,
     };
     let file = crm
         .export(

@@ -143,6 +143,7 @@ pub(super) async fn board(
             cursor: None,
             limit: Some(CARDS),
             deleted: false,
+            few: false,
         };
         let (crm, actor, object) = (&crm, &v.actor, &full.name);
         async move { crm.list(actor, object, &q).await }

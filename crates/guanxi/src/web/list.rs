@@ -141,6 +141,7 @@ pub(super) async fn list(
         cursor: shown.params.cursor.clone(),
         limit: Some(50),
         deleted: false,
+        few: false,
     };
     let views = match crm.views(&v.actor, &full.name).await {
         Ok(vs) => vs,

@@ -67,6 +67,7 @@ pub(super) async fn suggest(
         cursor: None,
         limit: Some(SUGGESTIONS),
         deleted: false,
+        few: false,
     };
     // A name field that cannot be sorted by is still searched, in id order.
     let page = match crm.list(&v.actor, &object.name, &query).await {
@@ -131,6 +132,7 @@ pub(super) async fn resolve(
             cursor: None,
             limit: Some(2),
             deleted: false,
+            few: false,
         };
         match crm.list(&v.actor, &target.name, &q).await {
             Ok(page) => match page.records.as_slice() {

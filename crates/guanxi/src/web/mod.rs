@@ -244,6 +244,7 @@ async fn home(State(crm): State<Crm>, headers: HeaderMap) -> Response {
             cursor: None,
             limit: Some(10),
             deleted: false,
+            few: false,
         };
         match crm.list(&v.actor, name, &q).await {
             Ok(page) => {
@@ -980,6 +981,7 @@ async fn related_lists(
                 10
             }),
             deleted: false,
+            few: false,
         };
         async move { crm.list(actor, &other.name, &q).await }
     }))

@@ -579,6 +579,7 @@ pub(super) async fn bin(
         cursor: cursor.clone(),
         limit: Some(50),
         deleted: true,
+        few: false,
     };
     let page = match crm.list(&v.actor, &full.name, &q).await {
         Ok(p) => p,
