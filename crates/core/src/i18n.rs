@@ -677,6 +677,8 @@ pub enum Msg {
     UiYourResponse,
     UiNoAttendees,
     NotifyActivityReminder,
+    InvalidWorkingHours,
+    InvalidCalendarDay,
     UnsupportedDatabase,
     AdminCreated,
     AdminPasswordGenerated,
@@ -2546,6 +2548,16 @@ impl Msg {
                 "{subject} starts in {minutes} minutes.",
                 "{subject} 将于 {minutes} 分钟后开始。",
                 "{subject} 將於 {minutes} 分鐘後開始。",
+            ),
+            InvalidWorkingHours => (
+                "“{value}” are not working hours: write them as 09:00-12:00, 13:00-18:00 (in order, not overlapping; empty for a day off).",
+                "“{value}”不是有效的工作时间：请写成 09:00-12:00, 13:00-18:00（按先后顺序、互不重叠；休息日留空）。",
+                "「{value}」不是有效的工作時間：請寫成 09:00-12:00, 13:00-18:00（按先後順序、互不重疊；休息日留空）。",
+            ),
+            InvalidCalendarDay => (
+                "Line {line} “{value}” is not a calendar day: write “off 2026-02-15..2026-02-23 name” or “work 2026-02-14 name”, and no day both off and worked.",
+                "第 {line} 行“{value}”不是有效的日历日：请写成“off 2026-02-15..2026-02-23 名称”或“work 2026-02-14 名称”，同一天不能既放假又上班。",
+                "第 {line} 行「{value}」不是有效的日曆日：請寫成「off 2026-02-15..2026-02-23 名稱」或「work 2026-02-14 名稱」，同一天不能既放假又上班。",
             ),
             UnsupportedDatabase => (
                 "Unsupported database URL '{url}': use sqlite://PATH or postgres://USER@HOST/DB.",

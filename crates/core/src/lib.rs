@@ -20,6 +20,7 @@ pub mod quality;
 pub mod query;
 pub mod quote;
 pub mod rules;
+pub mod sla;
 pub mod values;
 pub mod vcard;
 
