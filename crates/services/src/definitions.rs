@@ -35,6 +35,15 @@ impl Cache {
         self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// The definitions of `table` in memory, else the generation to read them at.
+    fn known(&self, table: &str) -> Result<Arc<Vec<Definition>>, u64> {
+        let state = self.state();
+        match state.tables.get(table) {
+            Some(found) => Ok(found.clone()),
+            None => Err(state.generation),
+        }
+    }
+
     /// Keeps what was read unless something was forgotten since the read began.
     fn keep(&self, table: &'static str, generation: u64, read: Arc<Vec<Definition>>) -> Arc<Vec<Definition>> {
         let mut state = self.state();
@@ -68,12 +77,9 @@ impl Crm {
         &self,
         table: &'static str,
     ) -> Result<Arc<Vec<Definition>>, ServiceError> {
-        let generation = {
-            let state = self.definitions.state();
-            if let Some(found) = state.tables.get(table) {
-                return Ok(found.clone());
-            }
-            state.generation
+        let generation = match self.definitions.known(table) {
+            Ok(found) => return Ok(found),
+            Err(generation) => generation,
         };
         let read = Arc::new(system::definitions(self.db(), table).await?);
         Ok(self.definitions.keep(table, generation, read))
@@ -87,12 +93,9 @@ impl Crm {
         tx: &mut guanxi_storage::Tx,
         table: &'static str,
     ) -> Result<Arc<Vec<Definition>>, ServiceError> {
-        let generation = {
-            let state = self.definitions.state();
-            if let Some(found) = state.tables.get(table) {
-                return Ok(found.clone());
-            }
-            state.generation
+        let generation = match self.definitions.known(table) {
+            Ok(found) => return Ok(found),
+            Err(generation) => generation,
         };
         let read = Arc::new(system::definitions_in(tx, table).await?);
         Ok(self.definitions.keep(table, generation, read))
