@@ -318,6 +318,31 @@ try {
     await page.goto(`${url}/o/quotes/${id}`);
   });
 
+  await step("a customer files a case on the public form from a phone; it reaches their record", async () => {
+    const visitor = await browser.newContext({ viewport: { width: 375, height: 800 }, locale: "zh-CN" });
+    const p = await visitor.newPage();
+    await p.goto(`${url}/forms/case`);
+    assert.equal(await p.locator("h1").textContent(), "联系客服");
+    await p.getByLabel("邮箱").fill("NANA@example.com");
+    await p.getByLabel("类型").selectOption("problem");
+    await p.getByRole("button", { name: "提交" }).click();
+    await p.locator("#subject-error").waitFor();
+    assert.equal(await p.getByLabel("主题").getAttribute("aria-invalid"), "true");
+    assert.equal(await p.getByLabel("邮箱").inputValue(), "NANA@example.com", "what was typed stays");
+    await p.screenshot({ path: join(artifacts, "case-form-error-375.png"), fullPage: true });
+    await p.getByLabel("主题").fill("扫码枪无法连接");
+    await p.getByRole("button", { name: "提交" }).click();
+    await p.waitForURL(/\/forms\/case\/thanks$/);
+    const widest = await p.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(widest <= 375, `the form fits a phone (${widest} px)`);
+    await p.screenshot({ path: join(artifacts, "case-form-375.png"), fullPage: true });
+    await visitor.close();
+    const found = await api(url, token, "GET", "/api/v1/cases?filter=" + encodeURIComponent("subject eq '扫码枪无法连接'"));
+    assert.equal(found.data.length, 1);
+    assert.equal(found.data[0].contact, contact.id, "linked to the contact with that email");
+    assert.equal(found.data[0].origin, "web");
+  });
+
   await step("a rep cannot open a record of someone else's that is not shared", async () => {
     const repContext = await browser.newContext({ viewport: { width: 1440, height: 900 } });
     const p = await repContext.newPage();

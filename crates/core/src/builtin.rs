@@ -658,6 +658,24 @@ fn case() -> ObjectDef {
                 FieldType::LongText,
                 l("Resolution", "解决方案", "解決方案"),
             ),
+            // What a web form's visitor said about themselves, kept whether or not they
+            // were found among the contacts.
+            text("supplied_name", 100, l("Name given", "提交人", "提交人")),
+            text(
+                "supplied_company",
+                200,
+                l("Company given", "提交单位", "提交單位"),
+            ),
+            field(
+                "supplied_email",
+                FieldType::Email,
+                l("Email given", "提交邮箱", "提交電子郵件"),
+            ),
+            field(
+                "supplied_phone",
+                FieldType::Phone,
+                l("Phone given", "提交电话", "提交電話"),
+            ),
             tags(),
             external_id(),
         ],

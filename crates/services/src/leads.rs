@@ -17,6 +17,7 @@ use uuid::Uuid;
 
 use crate::dedupe::Match;
 use crate::records::{Change, Planned, plan_create};
+use crate::web_forms::{Submission, filled};
 use crate::{Actor, Crm, ServiceError};
 
 pub const LEAD: &str = "lead";
@@ -34,11 +35,6 @@ tokio::task_local! {
     static CONVERTING: bool;
 }
 
-/// The web form's hidden field: people leave it empty, form-filling robots do not.
-pub const HONEYPOT: &str = "website_url";
-/// Web form submissions one address may make per `WEB_FORM_WINDOW_MINUTES`.
-pub const WEB_FORM_LIMIT: u32 = 5;
-pub const WEB_FORM_WINDOW_MINUTES: i64 = 10;
 /// What a visitor may fill in on the public form; anything else posted is ignored.
 pub const WEB_FORM_FIELDS: [&str; 12] = [
     "name",
@@ -54,14 +50,6 @@ pub const WEB_FORM_FIELDS: [&str; 12] = [
     "description",
     "campaign",
 ];
-
-/// What a web form submission came to.
-#[derive(Clone, Debug)]
-pub enum WebLead {
-    Created(Record),
-    /// A robot filled the hidden field: answered like a success, nothing stored.
-    Discarded,
-}
 
 /// What to link the lead to: the best existing match (if any scores at the duplicate
 /// threshold, else a new record), always a new record, or a record the user chose.
@@ -182,55 +170,27 @@ fn under(prefix: &str, e: ServiceError) -> ServiceError {
 }
 
 impl Crm {
-    /// A lead from the public web form at `address`: at most `WEB_FORM_LIMIT` per address
-    /// per window (`TooManyAttempts` beyond), silently discarded when the honeypot is
-    /// filled, and otherwise written as a new website lead — owned by whom the assignment
-    /// rules say, else by the first administrator, on whose behalf the form writes.
+    /// A lead from the public web form at `address` (screened as `screen_submission`
+    /// says), written as a new website lead — owned by whom the assignment rules say,
+    /// else by the first administrator, on whose behalf the form writes.
     pub async fn web_lead(
         &self,
         address: Option<&str>,
         input: &Map<String, Json>,
-    ) -> Result<WebLead, ServiceError> {
-        if let Some(a) = address
-            && let Some(retry_after) = self.over_limit(
-                &format!("web-form:{a}"),
-                Duration::minutes(WEB_FORM_WINDOW_MINUTES),
-                WEB_FORM_LIMIT,
-            )
-        {
-            return Err(ServiceError::TooManyAttempts { retry_after });
-        }
-        let filled = |k: &str| match input.get(k) {
-            Some(Json::String(s)) => !s.trim().is_empty(),
-            Some(Json::Null) | None => false,
-            Some(_) => true,
-        };
-        if filled(HONEYPOT) {
-            tracing::info!(address, "web form honeypot filled: submission discarded");
-            return Ok(WebLead::Discarded);
-        }
-        if !["mobile", "phone", "email"].iter().any(|k| filled(k)) {
-            return Err(ServiceError::Validation(vec![FieldError::new(
-                "email",
-                Msg::WebFormNeedsContact,
-            )]));
+    ) -> Result<Submission, ServiceError> {
+        if !self.screen_submission("lead", address, input)? {
+            return Ok(Submission::Discarded);
         }
         let mut lead: Map<String, Json> = WEB_FORM_FIELDS
             .iter()
-            .filter(|k| filled(k))
+            .filter(|k| filled(input, k))
             .filter_map(|k| input.get(*k).map(|v| ((*k).to_string(), v.clone())))
             .collect();
         lead.insert("status".into(), json!("new"));
         lead.insert("source".into(), json!("website"));
-        let owner = guanxi_storage::system::users(self.db())
-            .await?
-            .into_iter()
-            .filter(|u| u.is_admin && u.active)
-            .min_by_key(|u| u.created_at)
-            .ok_or(ServiceError::NotFound)?;
-        let actor = self.actor_for_email(&owner.email).await?;
+        let actor = self.form_writer().await?;
         let record = crate::assignment::with_rules(self.create(&actor, LEAD, lead)).await?;
-        Ok(WebLead::Created(record))
+        Ok(Submission::Created(record))
     }
 
     /// Whether the current write is a conversion's.

@@ -6,6 +6,7 @@ pub mod assignment;
 pub mod attendees;
 pub mod audit;
 pub mod calendar;
+pub mod cases;
 pub mod channels;
 pub mod clock;
 pub mod coding;
@@ -39,6 +40,7 @@ pub mod sessions;
 pub mod settings;
 pub mod vcard;
 pub mod views;
+pub mod web_forms;
 
 use std::sync::{Arc, RwLock};
 

@@ -8,6 +8,7 @@ mod helpers;
 mod audit;
 mod auth;
 mod bulk;
+mod cases;
 mod channels;
 mod cli;
 mod conflicts;

@@ -1,0 +1,119 @@
+//! Service cases as they arrive: the public case form (`web_case`) takes a visitor's
+//! problem, finds them among the contacts by email or mobile to link the case to them
+//! and their company, and keeps what they said about themselves either way.
+
+use guanxi_core::FieldError;
+use guanxi_core::values::{Record, Value};
+use serde_json::{Map, Value as Json, json};
+
+use crate::records::ListQuery;
+use crate::web_forms::{Submission, filled};
+use crate::{Actor, Crm, ServiceError};
+
+pub const CASE: &str = "case";
+
+/// The case form's inputs and the case fields they fill.
+pub const CASE_FORM_FIELDS: [(&str, &str); 8] = [
+    ("name", "supplied_name"),
+    ("company", "supplied_company"),
+    ("email", "supplied_email"),
+    ("mobile", "supplied_phone"),
+    ("phone", "supplied_phone"),
+    ("type", "type"),
+    ("subject", "subject"),
+    ("description", "description"),
+];
+
+impl Crm {
+    /// A case from the public case form at `address` (screened as `screen_submission`
+    /// says): new, from the web, linked to the contact whose email or mobile the visitor
+    /// gave (and that contact's company) when exactly one has it. Owned by whom the
+    /// assignment rules say, else by the first administrator. Problems name the form's
+    /// inputs, not the case's fields.
+    pub async fn web_case(
+        &self,
+        address: Option<&str>,
+        input: &Map<String, Json>,
+    ) -> Result<Submission, ServiceError> {
+        if !self.screen_submission(CASE, address, input)? {
+            return Ok(Submission::Discarded);
+        }
+        let mut case = Map::new();
+        for (from, to) in CASE_FORM_FIELDS {
+            if filled(input, from)
+                && !case.contains_key(to)
+                && let Some(v) = input.get(from)
+            {
+                case.insert(to.to_string(), v.clone());
+            }
+        }
+        case.insert("status".into(), json!("new"));
+        case.insert("origin".into(), json!("web"));
+        let actor = self.form_writer().await?;
+        if let Some(contact) = self.contact_reached_by(&actor, input).await? {
+            let (_, def) = self.object("contact")?;
+            case.insert("contact".into(), json!(contact.id()));
+            let account = def.fields.iter().position(|f| f.name == "account");
+            if let Some(Value::Uuid(account)) = account.and_then(|i| contact.values.get(i)) {
+                case.insert("account".into(), json!(account));
+            }
+        }
+        match crate::assignment::with_rules(self.create(&actor, CASE, case)).await {
+            Ok(record) => Ok(Submission::Created(record)),
+            Err(ServiceError::Validation(errors)) => Err(ServiceError::Validation(
+                errors.into_iter().map(as_input).collect(),
+            )),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The one live contact with the email (else the mobile) a visitor gave; none when
+    /// nobody or several have it.
+    async fn contact_reached_by(
+        &self,
+        actor: &Actor,
+        input: &Map<String, Json>,
+    ) -> Result<Option<Record>, ServiceError> {
+        let text = |k: &str| {
+            input
+                .get(k)
+                .and_then(Json::as_str)
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+        };
+        let region = self.parse_context().default_region;
+        let asks = [
+            text("email")
+                .and_then(guanxi_core::normalize::email)
+                .map(|e| ("email", e)),
+            text("mobile")
+                .or_else(|| text("phone"))
+                .and_then(|p| guanxi_core::normalize::phone(p, region))
+                .map(|p| ("mobile", p)),
+        ];
+        for (field, value) in asks.into_iter().flatten() {
+            let q = ListQuery {
+                filter: Some(format!("{field} eq {}", guanxi_core::query::quote(&value))),
+                limit: Some(2),
+                few: true,
+                ..Default::default()
+            };
+            let mut found = self.list(actor, "contact", &q).await?.records;
+            if found.len() == 1 {
+                return Ok(found.pop());
+            }
+        }
+        Ok(None)
+    }
+}
+
+/// A case field's problem, named after the form input that filled it.
+fn as_input(mut e: FieldError) -> FieldError {
+    if let Some((from, _)) = CASE_FORM_FIELDS
+        .iter()
+        .find(|(from, to)| *to == e.field && *from != "phone")
+    {
+        e.field = (*from).to_string();
+    }
+    e
+}
