@@ -318,6 +318,29 @@ try {
     await page.goto(`${url}/o/quotes/${id}`);
   });
 
+  await step("service levels are set on the setup page; a bad target is refused beside it", async () => {
+    await page.goto(`${url}/admin/service-levels`);
+    assert.equal(await page.locator("h1").textContent(), "Service levels");
+    await page.getByLabel("Type 1").selectOption("problem");
+    await page.getByLabel("First response (min) 1").fill("120");
+    await page.getByLabel("Resolution (min) 1").fill("two days");
+    await page.getByRole("button", { name: "Save" }).click();
+    await page.locator("#sla-0-resolution-error").waitFor();
+    assert.equal(await page.getByLabel("Resolution (min) 1").getAttribute("aria-invalid"), "true");
+    await page.getByLabel("Resolution (min) 1").fill("960");
+    await page.getByRole("button", { name: "Save" }).click();
+    await page.waitForURL(/\/admin\/service-levels$/);
+    assert.equal(await page.getByLabel("Resolution (min) 1").inputValue(), "960");
+    await page.screenshot({ path: join(artifacts, "service-levels-1440.png"), fullPage: true });
+    const phone = await browser.newContext({ viewport: { width: 375, height: 800 }, storageState: await desk.storageState() });
+    const p = await phone.newPage();
+    await p.goto(`${url}/admin/service-levels`);
+    const widest = await p.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(widest <= 375, `the setup page fits a phone (${widest} px)`);
+    await p.screenshot({ path: join(artifacts, "service-levels-375.png"), fullPage: true });
+    await phone.close();
+  });
+
   await step("a customer files a case on the public form from a phone; it reaches their record", async () => {
     const visitor = await browser.newContext({ viewport: { width: 375, height: 800 }, locale: "zh-CN" });
     const p = await visitor.newPage();
@@ -341,6 +364,7 @@ try {
     assert.equal(found.data.length, 1);
     assert.equal(found.data[0].contact, contact.id, "linked to the contact with that email");
     assert.equal(found.data[0].origin, "web");
+    assert.ok(found.data[0].first_response_due, "timed by the service level set above");
   });
 
   await step("a rep cannot open a record of someone else's that is not shared", async () => {

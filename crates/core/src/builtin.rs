@@ -647,6 +647,23 @@ fn case() -> ObjectDef {
             ),
             picklist("origin", l("Origin", "来源渠道", "來源管道"), CHANNELS),
             field("due_at", FieldType::Datetime, l("Due", "截止时间", "截止時間")).indexed(),
+            // Set by the service level policy (business time), see `sla`.
+            field(
+                "first_response_due",
+                FieldType::Datetime,
+                l("First response due", "首次响应时限", "首次回應時限"),
+            )
+            .indexed(),
+            field(
+                "first_response_at",
+                FieldType::Datetime,
+                l("First response", "首次响应时间", "首次回應時間"),
+            ),
+            field(
+                "sla_paused_at",
+                FieldType::Datetime,
+                l("Waiting since", "等待客户起始", "等待客戶起始"),
+            ),
             field(
                 "closed_at",
                 FieldType::Datetime,

@@ -358,6 +358,157 @@ pub fn target_for<'a>(
     best.map(|(_, t)| t)
 }
 
+/// The weekdays as a policy names them, Monday first.
+pub const WEEKDAYS: [&str; 7] = [
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+];
+/// The longest target: a year of business time, in minutes.
+pub const MAX_TARGET_MINUTES: u64 = 525_600;
+
+/// A company's service levels: the calendar business time is counted on and the targets
+/// by tier, case type and priority. Read from and written as JSON:
+///
+/// ```json
+/// {"time_zone": "Asia/Shanghai",
+///  "hours": {"monday": "09:00-12:00, 13:00-18:00", …, "saturday": "", "sunday": ""},
+///  "china_holidays": true,
+///  "days": "off 2027-01-01 元旦\nwork 2027-01-04 元旦调休",
+///  "targets": [{"type": "complaint", "priority": "high", "first_response": 60,
+///               "resolution": 480, "warn_at": 80}]}
+/// ```
+///
+/// `china_holidays` adds mainland China's public holidays and 调休 days as shipped;
+/// `days` adds (or, for a day the shipped list has the other way, overrides) its own.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Policy {
+    pub calendar: Calendar,
+    pub targets: Vec<Target>,
+}
+
+impl Policy {
+    /// The policy a JSON object describes; every bad member is named (`hours.monday`,
+    /// `targets[2].resolution`, `days` with its line). Tier, type and priority values are
+    /// the caller's to check against its picklists.
+    pub fn from_json(input: &serde_json::Value) -> Result<Policy, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let text = |k: &str| input.get(k).and_then(serde_json::Value::as_str).map(str::trim);
+        let time_zone = match text("time_zone").unwrap_or("Asia/Shanghai").parse::<Tz>() {
+            Ok(tz) => tz,
+            Err(_) => {
+                errors.push(FieldError::new("time_zone", Msg::UnknownTimeZone));
+                chrono_tz::Asia::Shanghai
+            }
+        };
+        let china = Calendar::china_mainland();
+        let mut week = china.week.clone();
+        if let Some(hours) = input.get("hours") {
+            for (i, day) in WEEKDAYS.iter().enumerate() {
+                let Some(v) = hours.get(*day) else { continue };
+                let field = format!("hours.{day}");
+                match v.as_str().map(|t| parse_hours(t, &field)) {
+                    Some(Ok(spans)) => week[i] = spans,
+                    Some(Err(e)) => errors.push(e),
+                    None => errors.push(FieldError::new(&field, Msg::InvalidWorkingHours).with("value", v)),
+                }
+            }
+        }
+        let mut calendar = Calendar::new(time_zone, week);
+        if input
+            .get("china_holidays")
+            .and_then(serde_json::Value::as_bool)
+            .unwrap_or(true)
+        {
+            calendar.holidays = china.holidays;
+            calendar.workdays = china.workdays;
+        }
+        match parse_days(text("days").unwrap_or(""), "days") {
+            Ok((off, work)) => {
+                for d in off {
+                    calendar.workdays.remove(&d);
+                    calendar.holidays.insert(d);
+                }
+                for d in work {
+                    calendar.holidays.remove(&d);
+                    calendar.workdays.insert(d);
+                }
+            }
+            Err(e) => errors.push(e),
+        }
+        let mut targets = Vec::new();
+        let rows = match input.get("targets") {
+            None => &[][..],
+            Some(serde_json::Value::Array(rows)) => &rows[..],
+            Some(_) => {
+                errors.push(FieldError::new("targets", Msg::InvalidJson).with("reason", "a list"));
+                &[][..]
+            }
+        };
+        for (n, row) in rows.iter().enumerate() {
+            let name = |k: &str| format!("targets[{n}].{k}");
+            let word = |k: &str| {
+                row.get(k)
+                    .and_then(serde_json::Value::as_str)
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+            };
+            let mut minutes = |k: &str| match row.get(k) {
+                None | Some(serde_json::Value::Null) => None,
+                Some(v) => match v.as_u64().filter(|m| (1..=MAX_TARGET_MINUTES).contains(m)) {
+                    Some(m) => Some(m as u32),
+                    None => {
+                        errors.push(
+                            FieldError::new(&name(k), Msg::SlaMinutesOutOfRange)
+                                .with("min", 1)
+                                .with("max", MAX_TARGET_MINUTES),
+                        );
+                        None
+                    }
+                },
+            };
+            let (first_response, resolution) = (minutes("first_response"), minutes("resolution"));
+            let warn_at = match row.get("warn_at") {
+                None | Some(serde_json::Value::Null) => 80,
+                Some(v) => match v.as_u64().filter(|w| (1..=99).contains(w)) {
+                    Some(w) => w as u8,
+                    None => {
+                        errors.push(
+                            FieldError::new(&name("warn_at"), Msg::SlaWarnOutOfRange)
+                                .with("min", 1)
+                                .with("max", 99),
+                        );
+                        80
+                    }
+                },
+            };
+            if first_response.is_none()
+                && resolution.is_none()
+                && !errors.iter().any(|e| e.field.starts_with(&name("")))
+            {
+                errors.push(FieldError::new(&name("resolution"), Msg::SlaTargetNeeded));
+            }
+            targets.push(Target {
+                tier: word("tier"),
+                case_type: word("type"),
+                priority: word("priority"),
+                first_response,
+                resolution,
+                warn_at,
+            });
+        }
+        match errors.is_empty() {
+            true => Ok(Policy { calendar, targets }),
+            false => Err(errors),
+        }
+    }
+}
+
 /// Working hours as written: `09:00-12:00, 13:00-18:00`; empty for a day off. Spans in
 /// order and apart; `24:00` ends a day. A bad text names `field`.
 pub fn parse_hours(text: &str, field: &str) -> Result<Vec<Span>, FieldError> {
@@ -717,6 +868,54 @@ mod tests {
         assert_eq!(res(None, "inquiry", "low"), Some(2400));
         assert_eq!(target_for(&rows[1..2], Some("a"), "inquiry", "low"), None);
         assert_eq!(rows[0].warning(600), TimeDelta::minutes(120));
+    }
+
+    #[test]
+    fn a_policy_is_read_from_json_with_every_bad_member_named() {
+        let p = Policy::from_json(&serde_json::json!({
+            "hours": {"saturday": "09:00-12:00"},
+            "days": "off 2026-11-27 公司年会\nwork 2026-10-05",
+            "targets": [{"type": "complaint", "first_response": 60, "resolution": 480},
+                        {"resolution": 2400, "warn_at": 90}]
+        }))
+        .unwrap();
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        assert!(p.calendar.works(day(2026, 11, 28)), "Saturday mornings worked");
+        assert!(!p.calendar.works(day(2026, 11, 27)), "the company's own day off");
+        assert!(
+            p.calendar.works(day(2026, 10, 5)),
+            "its own day overrides the shipped one"
+        );
+        assert!(!p.calendar.works(day(2026, 10, 6)), "the shipped holidays kept");
+        assert_eq!(p.targets.len(), 2);
+        assert_eq!(
+            (p.targets[0].case_type.as_deref(), p.targets[0].warn_at),
+            (Some("complaint"), 80)
+        );
+        let errors = Policy::from_json(&serde_json::json!({
+            "time_zone": "Mars/Olympus",
+            "hours": {"monday": "9-18"},
+            "days": "off 2026-13-01",
+            "targets": [{"resolution": 0}, {"type": "inquiry"}, {"resolution": 60, "warn_at": 100}]
+        }))
+        .unwrap_err();
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "time_zone",
+                "hours.monday",
+                "days",
+                "targets[0].resolution",
+                "targets[1].resolution",
+                "targets[2].warn_at"
+            ]
+        );
+        let without = Policy::from_json(&serde_json::json!({"china_holidays": false})).unwrap();
+        assert!(
+            without.calendar.works(day(2026, 10, 8))
+                && !without.calendar.holidays.contains(&day(2026, 10, 1))
+        );
     }
 
     #[test]

@@ -36,6 +36,7 @@ pub mod records;
 pub mod reminders;
 pub mod rules;
 pub mod search;
+pub mod service_levels;
 pub mod sessions;
 pub mod settings;
 pub mod vcard;

@@ -447,6 +447,8 @@ impl Crm {
         self.price_deals(tx, actor, object, &mut plans).await?;
         // New records without an owner go where the assignment rules say (when asked).
         self.assign_owners(tx, object, changes, &mut plans).await?;
+        // Cases get their service level due times; waiting on the customer stops them.
+        self.time_cases(tx, object, &mut plans, now).await?;
         // The object's validation rules, on each record as it would be written.
         let rules = self.rules_for(tx, object).await?;
         crate::rules::enforce(&rules, object, &mut plans);

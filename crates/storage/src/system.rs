@@ -1153,7 +1153,7 @@ pub struct Definition {
     pub definition: String,
 }
 
-const DEFINITION_TABLES: [&str; 11] = [
+const DEFINITION_TABLES: [&str; 12] = [
     "gx_teams",
     "gx_sharing_rules",
     "gx_territories",
@@ -1165,6 +1165,7 @@ const DEFINITION_TABLES: [&str; 11] = [
     "gx_assignment_rules",
     "gx_quotas",
     "gx_calendar_feeds",
+    "gx_sla_policies",
 ];
 
 fn definition_table(table: &str) -> Result<&'static str> {

@@ -17,6 +17,7 @@ mod quality;
 mod quotes;
 mod rules;
 pub(crate) mod search;
+mod service;
 mod views;
 
 use std::time::Duration;
@@ -99,6 +100,10 @@ pub fn router(crm: Crm) -> Router {
         )
         .route("/api/v1/{plural}/{id}/guidance", get(processes::guidance))
         .route("/api/v1/{plural}/{id}/conversion", get(leads::plan))
+        .route(
+            "/api/v1/admin/sla-policy",
+            get(service::read_policy).put(service::put_policy),
+        )
         .route(
             "/api/v1/admin/assignment-rules",
             get(leads::list_rules).post(leads::add_rule),

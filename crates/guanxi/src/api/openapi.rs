@@ -996,6 +996,26 @@ fn duplicate_paths(schema: &Schema, paths: &mut Map<String, Json>) {
                        "requestBody": {"required": true, "content": {"application/json": {"schema": rule}}},
                        "responses": responses(vec![("200", ok("Rule", rule.clone())), ("403", problem_response("Not an administrator"))])}}),
     );
+    let minutes = json!({"type": ["integer", "null"], "minimum": 1, "maximum": 525_600});
+    let word = json!({"type": ["string", "null"]});
+    let policy = json!({"type": "object", "properties": {
+        "time_zone": {"type": "string", "description": "IANA name; Asia/Shanghai when not given"},
+        "hours": {"type": "object", "description": "working hours per weekday (monday … sunday), e.g. \"09:00-12:00, 13:00-18:00\"; empty for a day off",
+                  "additionalProperties": {"type": "string"}},
+        "china_holidays": {"type": "boolean", "description": "count mainland China's public holidays and 调休 days as shipped"},
+        "days": {"type": "string", "description": "more days, one a line: off 2027-01-01..2027-01-03 name / work 2027-01-04 name"},
+        "targets": {"type": "array", "items": {"type": "object", "properties": {
+            "tier": word.clone(), "type": word.clone(), "priority": word,
+            "first_response": minutes.clone(), "resolution": minutes,
+            "warn_at": {"type": "integer", "minimum": 1, "maximum": 99}}}}}});
+    paths.insert(
+        "/api/v1/admin/sla-policy".into(),
+        json!({"get": {"operationId": "readSlaPolicy", "tags": ["Administration"], "summary": "The service level policy that times cases ({} when none is set)",
+                       "responses": responses(vec![("200", ok("Policy", policy.clone())), ("403", problem_response("Not an administrator"))])},
+               "put": {"operationId": "setSlaPolicy", "tags": ["Administration"], "summary": "Set the service level policy: business calendar and targets (minutes of business time) by tier, case type and priority; audited",
+                       "requestBody": {"required": true, "content": {"application/json": {"schema": policy.clone()}}},
+                       "responses": responses(vec![("200", ok("Policy", policy)), ("403", problem_response("Not an administrator"))])}}),
+    );
 }
 
 pub fn document(schema: &Schema) -> Json {

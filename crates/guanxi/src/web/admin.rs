@@ -31,16 +31,18 @@ mod assignment;
 mod conflicts;
 mod processes;
 mod quotes;
+mod service;
 
 type Fields = HashMap<String, String>;
 
 /// The setup areas, in the order the pages list them.
-const AREAS: [(&str, Msg); 15] = [
+const AREAS: [(&str, Msg); 16] = [
     ("/admin/objects", Msg::UiObjectsAndFields),
     ("/admin/sales-processes", Msg::UiSalesProcesses),
     ("/admin/assignment-rules", Msg::UiAssignmentRules),
     ("/admin/quotes", Msg::UiQuoteSettings),
     ("/admin/conflict-rules", Msg::UiConflictRules),
+    (service::HERE, Msg::UiServiceLevels),
     ("/admin/validation-rules", Msg::UiValidationRules),
     ("/admin/coding-rules", Msg::UiCodingRules),
     ("/admin/data-quality", Msg::UiDataQuality),
@@ -130,6 +132,7 @@ pub(super) fn router() -> Router<Crm> {
         )
         .route("/admin/sales-processes/{id}/delete", post(processes::delete))
         .route("/admin/quotes", get(quotes::show).post(quotes::save))
+        .route(service::HERE, get(service::show).post(service::save))
         .route(
             "/admin/conflict-rules",
             get(conflicts::show).post(conflicts::save),

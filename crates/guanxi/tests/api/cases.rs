@@ -151,3 +151,188 @@ async fn the_public_case_form_links_known_customers_and_keeps_what_visitors_say(
     assert!(page.contains("服务团队已收到"), "{page}");
     app.stop().await;
 }
+
+fn at(v: &Value) -> chrono::DateTime<chrono::Utc> {
+    v.as_str().unwrap().parse().unwrap()
+}
+
+#[tokio::test]
+async fn cases_are_timed_in_business_hours_by_the_service_level_policy() {
+    use chrono::TimeDelta;
+    use guanxi_core::sla::Policy;
+    let app = TestApp::spawn().await;
+    // No policy yet: cases are not timed.
+    let untimed = app
+        .create("cases", json!({"subject": "无策略", "status": "new"}))
+        .await;
+    assert_eq!(
+        (&untimed["due_at"], &untimed["first_response_due"]),
+        (&Value::Null, &Value::Null)
+    );
+
+    let put = |body: Value| app.request(reqwest::Method::PUT, "/api/v1/admin/sla-policy", Some(body), &[]);
+    // Every bad member named; nothing stored.
+    let r = put(json!({"hours": {"monday": "9-18"},
+                       "targets": [{"type": "grumble", "resolution": 60}, {"priority": "high"}]}))
+    .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    let mut fields = r.fields_at_fault();
+    fields.sort();
+    assert_eq!(
+        fields,
+        ["hours.monday", "targets[0].type", "targets[1].resolution"]
+    );
+    assert_eq!(app.get("/api/v1/admin/sla-policy").await.body, json!({}));
+    // Only administrators.
+    let r = app
+        .request_as(
+            &app.user_token,
+            reqwest::Method::GET,
+            "/api/v1/admin/sla-policy",
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 403);
+
+    let policy = json!({
+        "days": "off 2026-12-31 年终盘点",
+        "targets": [
+            {"resolution": 2400},
+            {"type": "complaint", "first_response": 60, "resolution": 480},
+            {"tier": "key", "type": "complaint", "first_response": 30, "resolution": 240}
+        ]
+    });
+    let r = put(policy.clone()).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(
+        app.audit_actions()
+            .await
+            .iter()
+            .any(|a| a == "service.sla_policy.set")
+    );
+    let calendar = Policy::from_json(&policy).unwrap().calendar;
+    let plus = |from: &Value, minutes: i64| calendar.add(at(from), TimeDelta::minutes(minutes)).unwrap();
+
+    // A complaint: an hour to answer, a working day to resolve — in business time.
+    let case = app
+        .create(
+            "cases",
+            json!({"subject": "交付延迟", "status": "new", "type": "complaint"}),
+        )
+        .await;
+    assert_eq!(at(&case["first_response_due"]), plus(&case["created_at"], 60));
+    assert_eq!(at(&case["due_at"]), plus(&case["created_at"], 480));
+    // A key customer's complaint has the stricter targets; anything else the default.
+    let key = app
+        .create("accounts", json!({"name": "重点客户甲", "tier": "key"}))
+        .await;
+    let strict = app
+        .create(
+            "cases",
+            json!({"subject": "再次延迟", "status": "new", "type": "complaint", "account": key["id"]}),
+        )
+        .await;
+    assert_eq!(at(&strict["due_at"]), plus(&strict["created_at"], 240));
+    let question = app
+        .create(
+            "cases",
+            json!({"subject": "发票", "status": "new", "type": "question"}),
+        )
+        .await;
+    assert_eq!(at(&question["due_at"]), plus(&question["created_at"], 2400));
+    assert_eq!(question["first_response_due"], Value::Null);
+
+    // Taking it up is the first response.
+    let id = case["id"].as_str().unwrap();
+    let path = format!("/api/v1/cases/{id}");
+    let taken = app
+        .patch(
+            &path,
+            json!({"status": "in_progress"}),
+            &app.get(&path).await.etag(),
+        )
+        .await;
+    assert_eq!(taken.status, 200, "{}", taken.body);
+    assert_eq!(taken.body["first_response_at"], taken.body["updated_at"]);
+    // Waiting on the customer stops the clock; when they answer it runs on from what
+    // was left.
+    let waiting = app
+        .patch(&path, json!({"status": "waiting_customer"}), &taken.etag())
+        .await;
+    assert_eq!(waiting.status, 200, "{}", waiting.body);
+    assert_eq!(waiting.body["sla_paused_at"], waiting.body["updated_at"]);
+    let back = app
+        .patch(&path, json!({"status": "in_progress"}), &waiting.etag())
+        .await;
+    assert_eq!(back.status, 200, "{}", back.body);
+    assert_eq!(back.body["sla_paused_at"], Value::Null);
+    let left = calendar.between(at(&waiting.body["sla_paused_at"]), at(&waiting.body["due_at"]));
+    assert_eq!(
+        at(&back.body["due_at"]),
+        calendar.add(at(&back.body["updated_at"]), left).unwrap()
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn administrators_set_service_levels_on_a_setup_page_with_problems_beside_their_inputs() {
+    let app = TestApp::spawn().await;
+    let mut b = crate::web::Browser::signed_in(&app, "admin@example.com", "admin-password").await;
+    let (status, _, page) = b.get("/admin/service-levels").await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains(r#"value="09:00-12:00, 13:00-18:00""#),
+        "the usual hours offered: {page}"
+    );
+    let token = crate::web::csrf(&page);
+    let form = |first_type: &'static str, resolution: &'static str| {
+        vec![
+            ("csrf", token.clone()),
+            ("time_zone", "Asia/Shanghai".to_string()),
+            ("hours.monday", "08:30-12:00, 13:00-17:30".to_string()),
+            ("hours.saturday", "".to_string()),
+            ("china_holidays", "on".to_string()),
+            ("days", "off 2026-12-31 年终盘点".to_string()),
+            // Row 0 left empty: removed. Row 1 is the first target sent.
+            ("targets[0].resolution", "".to_string()),
+            ("targets[1].type", first_type.to_string()),
+            ("targets[1].first_response", "60".to_string()),
+            ("targets[1].resolution", resolution.to_string()),
+            ("targets[2].resolution", "2400".to_string()),
+        ]
+    };
+    let bad = form("complaint", "ten");
+    let refs: Vec<(&str, &str)> = bad.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (status, _, page) = b.post("/admin/service-levels", &refs).await;
+    assert_eq!(status, 422);
+    // The problem is on the row it is about, not on the first row sent.
+    assert!(page.contains(r#"id="sla-1-resolution-error""#), "{page}");
+    assert!(
+        page.contains(r#"value="08:30-12:00, 13:00-17:30""#),
+        "what was typed stays"
+    );
+    assert_eq!(app.get("/api/v1/admin/sla-policy").await.body, json!({}));
+
+    let good = form("complaint", "480");
+    let refs: Vec<(&str, &str)> = good.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (status, to, _) = b.post("/admin/service-levels", &refs).await;
+    assert_eq!((status, to.as_str()), (303, "/admin/service-levels"));
+    let stored = app.get("/api/v1/admin/sla-policy").await.body;
+    assert_eq!(stored["hours"]["monday"], "08:30-12:00, 13:00-17:30");
+    assert_eq!(
+        stored["targets"],
+        json!([{"type": "complaint", "first_response": 60, "resolution": 480}, {"resolution": 2400}])
+    );
+    let (_, _, page) = b.get("/admin/service-levels").await;
+    assert!(page.contains(r#"id="sla-0-resolution" name="targets[0].resolution" type="text" inputmode="numeric" size="6" value="480""#), "{page}");
+    // A complaint is now timed.
+    let case = app
+        .create(
+            "cases",
+            json!({"subject": "投诉", "status": "new", "type": "complaint"}),
+        )
+        .await;
+    assert_ne!(case["first_response_due"], Value::Null);
+    app.stop().await;
+}

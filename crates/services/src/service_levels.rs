@@ -1,0 +1,277 @@
+//! Service level policies on cases: the company's business calendar and its targets by
+//! tier, case type and priority (`guanxi_core::sla`), stored as one definition, and the
+//! write path's part — a new case gets its first response and resolution due times in
+//! business time, taking it up records the first response, and waiting on the customer
+//! stops both clocks until the case moves on.
+
+use chrono::{DateTime, TimeDelta, Utc};
+use guanxi_core::sla::{self, Policy};
+use guanxi_core::values::Value;
+use guanxi_core::{FieldError, Msg, ObjectDef};
+use guanxi_storage::Tx;
+use guanxi_storage::system::Definition;
+use serde_json::{Value as Json, json};
+use uuid::Uuid;
+
+use crate::cases::CASE;
+use crate::records::Planned;
+use crate::{Actor, Crm, ServiceError};
+
+const TABLE: &str = "gx_sla_policies";
+const NAME: &str = "default";
+const NEW: &str = "new";
+const WAITING: &str = "waiting_customer";
+
+/// The case fields the policy keeps.
+struct Fields {
+    account: usize,
+    status: usize,
+    case_type: usize,
+    priority: usize,
+    due: usize,
+    first_due: usize,
+    first_at: usize,
+    paused: usize,
+}
+
+impl Fields {
+    fn of(object: &ObjectDef) -> Option<Fields> {
+        let at = |n: &str| object.fields.iter().position(|f| f.name == n);
+        Some(Fields {
+            account: at("account")?,
+            status: at("status")?,
+            case_type: at("type")?,
+            priority: at("priority")?,
+            due: at("due_at")?,
+            first_due: at("first_response_due")?,
+            first_at: at("first_response_at")?,
+            paused: at("sla_paused_at")?,
+        })
+    }
+}
+
+fn text(v: &Value) -> &str {
+    match v {
+        Value::Text(t) => t,
+        _ => "",
+    }
+}
+
+fn time(v: &Value) -> Option<DateTime<Utc>> {
+    match v {
+        Value::DateTime(t) => Some(*t),
+        _ => None,
+    }
+}
+
+/// Sets `field` in an update's changes unless the writer set it themselves.
+fn set(changes: &mut Vec<(usize, Value)>, field: usize, value: Value, theirs: &[usize]) {
+    if theirs.contains(&field) {
+        return;
+    }
+    match changes.iter_mut().find(|(i, _)| *i == field) {
+        Some(c) => c.1 = value,
+        None => changes.push((field, value)),
+    }
+}
+
+impl Crm {
+    /// The stored policy as written, if administrators set one.
+    pub async fn sla_policy(&self, actor: &Actor) -> Result<Option<Json>, ServiceError> {
+        crate::definitions::admin_only(actor)?;
+        let defs = self.definitions(TABLE).await?;
+        Ok(defs
+            .iter()
+            .find(|d| d.name == NAME)
+            .and_then(|d| serde_json::from_str(&d.definition).ok()))
+    }
+
+    /// Sets the service level policy (administrators; audited). Each bad member is named;
+    /// a tier, type or priority must be one of the picklist's values.
+    pub async fn set_sla_policy(&self, actor: &Actor, input: &Json) -> Result<Json, ServiceError> {
+        crate::definitions::admin_only(actor)?;
+        let policy = Policy::from_json(input);
+        let mut errors = policy.as_ref().err().cloned().unwrap_or_default();
+        let schema = self.schema();
+        let case = schema.object(CASE).ok_or(ServiceError::NotFound)?;
+        let account = schema.object("account");
+        let options = |object: Option<&ObjectDef>, field: &str| -> Vec<String> {
+            object
+                .and_then(|o| o.field(field))
+                .map(|f| f.options.iter().map(|o| o.value.clone()).collect())
+                .unwrap_or_default()
+        };
+        let rows = input
+            .get("targets")
+            .and_then(Json::as_array)
+            .cloned()
+            .unwrap_or_default();
+        for (n, row) in rows.iter().enumerate() {
+            for (key, allowed) in [
+                ("tier", options(account.map(|a| a.as_ref()), "tier")),
+                ("type", options(Some(case), "type")),
+                ("priority", options(Some(case), "priority")),
+            ] {
+                let Some(v) = row.get(key).filter(|v| !v.is_null()) else {
+                    continue;
+                };
+                let given = v.as_str().map(str::trim).unwrap_or_default();
+                if !given.is_empty() && !allowed.iter().any(|a| a == given) {
+                    errors.push(
+                        FieldError::new(&format!("targets[{n}].{key}"), Msg::NotInPicklist)
+                            .with("value", given),
+                    );
+                }
+            }
+        }
+        if !errors.is_empty() {
+            return Err(ServiceError::Validation(errors));
+        }
+        let stored: Json = json!({
+            "time_zone": input.get("time_zone").cloned().unwrap_or(json!("Asia/Shanghai")),
+            "hours": input.get("hours").cloned().unwrap_or(json!({})),
+            "china_holidays": input.get("china_holidays").cloned().unwrap_or(json!(true)),
+            "days": input.get("days").cloned().unwrap_or(json!("")),
+            "targets": rows,
+        });
+        let existing = guanxi_storage::system::definitions(self.db(), TABLE).await?;
+        let d = Definition {
+            id: existing
+                .iter()
+                .find(|d| d.name == NAME)
+                .map_or_else(Uuid::now_v7, |d| d.id),
+            name: NAME.into(),
+            object: Some(CASE.into()),
+            definition: stored.to_string(),
+        };
+        self.save_definition(actor, TABLE, &d, "service.sla_policy.set", stored.clone())
+            .await?;
+        Ok(stored)
+    }
+
+    /// The policy in force, read in the writing transaction.
+    async fn policy_in(&self, tx: &mut Tx) -> Result<Option<Policy>, ServiceError> {
+        let defs = self.definitions_in(tx, TABLE).await?;
+        Ok(defs
+            .iter()
+            .find(|d| d.name == NAME)
+            .and_then(|d| serde_json::from_str::<Json>(&d.definition).ok())
+            .and_then(|j| Policy::from_json(&j).ok()))
+    }
+
+    /// The write path's step for cases: due times as the policy says (see the module).
+    /// Without a policy, or for a case no target fits, nothing is set.
+    pub(crate) async fn time_cases(
+        &self,
+        tx: &mut Tx,
+        object: &ObjectDef,
+        plans: &mut [Result<Planned, ServiceError>],
+        now: DateTime<Utc>,
+    ) -> Result<(), ServiceError> {
+        if object.name != CASE || !plans.iter().any(|p| p.is_ok()) {
+            return Ok(());
+        }
+        let Some(f) = Fields::of(object) else {
+            return Ok(());
+        };
+        let Some(policy) = self.policy_in(tx).await? else {
+            return Ok(());
+        };
+        // The customers' tiers: the targets may differ by tier.
+        let mut tiers: std::collections::HashMap<Uuid, String> = std::collections::HashMap::new();
+        let accounts: Vec<Uuid> = plans
+            .iter()
+            .flatten()
+            .filter_map(|p| match p {
+                Planned::Insert(r) => match r.values[f.account] {
+                    Value::Uuid(a) => Some(a),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect();
+        let schema = self.schema();
+        if let (Some(account), false) = (schema.object("account"), accounts.is_empty())
+            && let Some(tier) = account.fields.iter().position(|x| x.name == "tier")
+        {
+            for r in guanxi_storage::records::get_many_in(tx, account, &accounts).await? {
+                if let Some(id) = r.id() {
+                    tiers.insert(id, text(&r.values[tier]).to_string());
+                }
+            }
+        }
+        let calendar = &policy.calendar;
+        let due = |minutes: Option<u32>| {
+            minutes
+                .and_then(|m| calendar.add(now, TimeDelta::minutes(i64::from(m))))
+                .map_or(Value::Null, Value::DateTime)
+        };
+        for plan in plans.iter_mut().flatten() {
+            match plan {
+                Planned::Insert(r) => {
+                    let v = &mut r.values;
+                    let status = text(&v[f.status]).to_string();
+                    if status == WAITING && v[f.paused].is_null() {
+                        v[f.paused] = Value::DateTime(now);
+                    }
+                    if status != NEW && v[f.first_at].is_null() {
+                        v[f.first_at] = Value::DateTime(now);
+                    }
+                    let tier = match &v[f.account] {
+                        Value::Uuid(a) => tiers.get(a).map(String::as_str).filter(|t| !t.is_empty()),
+                        _ => None,
+                    };
+                    let Some(target) =
+                        sla::target_for(&policy.targets, tier, text(&v[f.case_type]), text(&v[f.priority]))
+                    else {
+                        continue;
+                    };
+                    if v[f.first_at].is_null() && v[f.first_due].is_null() {
+                        v[f.first_due] = due(target.first_response);
+                    }
+                    if v[f.due].is_null() {
+                        v[f.due] = due(target.resolution);
+                    }
+                }
+                Planned::Update { before, changes } => {
+                    let theirs: Vec<usize> = changes.iter().map(|(i, _)| *i).collect();
+                    let Some(status) = changes
+                        .iter()
+                        .find(|(i, _)| *i == f.status)
+                        .map(|(_, v)| text(v).to_string())
+                    else {
+                        continue;
+                    };
+                    let was = text(&before.values[f.status]).to_string();
+                    if status == was {
+                        continue;
+                    }
+                    if was == NEW && before.values[f.first_at].is_null() {
+                        set(changes, f.first_at, Value::DateTime(now), &theirs);
+                    }
+                    if status == WAITING {
+                        set(changes, f.paused, Value::DateTime(now), &theirs);
+                    } else if was == WAITING {
+                        // The clocks start again with what was left when the wait began.
+                        if let Some(since) = time(&before.values[f.paused]) {
+                            for field in [f.due, f.first_due] {
+                                let met = field == f.first_due && !before.values[f.first_at].is_null();
+                                if let (Some(d), false) = (time(&before.values[field]), met) {
+                                    let left = calendar.between(since, d);
+                                    if left > TimeDelta::zero()
+                                        && let Some(moved) = calendar.add(now, left)
+                                    {
+                                        set(changes, field, Value::DateTime(moved), &theirs);
+                                    }
+                                }
+                            }
+                        }
+                        set(changes, f.paused, Value::Null, &theirs);
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+}
