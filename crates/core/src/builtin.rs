@@ -664,6 +664,18 @@ fn case() -> ObjectDef {
                 FieldType::Datetime,
                 l("Waiting since", "等待客户起始", "等待客戶起始"),
             ),
+            // The due time last warned of and escalated at: once per due time, however
+            // many nodes sweep; a due time moved by a pause is warned of again.
+            field(
+                "sla_warned_for",
+                FieldType::Datetime,
+                l("Warned of due", "已预警时限", "已預警時限"),
+            ),
+            field(
+                "sla_escalated_for",
+                FieldType::Datetime,
+                l("Escalated at due", "已升级时限", "已升級時限"),
+            ),
             field(
                 "closed_at",
                 FieldType::Datetime,

@@ -698,6 +698,10 @@ pub enum Msg {
     UiSlaResolution,
     UiSlaWarnAt,
     UiSlaAny,
+    NotifyCaseResponseWarning,
+    NotifyCaseResolutionWarning,
+    NotifyCaseResponseBreached,
+    NotifyCaseResolutionBreached,
     UnsupportedDatabase,
     AdminCreated,
     AdminPasswordGenerated,
@@ -2641,6 +2645,26 @@ impl Msg {
             UiSlaResolution => ("Resolution (min)", "解决（分钟）", "解決（分鐘）"),
             UiSlaWarnAt => ("Warn at (% used)", "预警（已用 %）", "預警（已用 %）"),
             UiSlaAny => ("Any", "任意", "任意"),
+            NotifyCaseResponseWarning => (
+                "Case “{subject}” needs a first response by {due}.",
+                "工单“{subject}”须在 {due} 前首次响应。",
+                "工單「{subject}」須在 {due} 前首次回應。",
+            ),
+            NotifyCaseResolutionWarning => (
+                "Case “{subject}” is due to be resolved by {due}.",
+                "工单“{subject}”须在 {due} 前解决。",
+                "工單「{subject}」須在 {due} 前解決。",
+            ),
+            NotifyCaseResponseBreached => (
+                "Case “{subject}” had no first response by {due} and is escalated.",
+                "工单“{subject}”未在 {due} 前首次响应，已升级。",
+                "工單「{subject}」未在 {due} 前首次回應，已升級。",
+            ),
+            NotifyCaseResolutionBreached => (
+                "Case “{subject}” was not resolved by {due} and is escalated.",
+                "工单“{subject}”未在 {due} 前解决，已升级。",
+                "工單「{subject}」未在 {due} 前解決，已升級。",
+            ),
             UnsupportedDatabase => (
                 "Unsupported database URL '{url}': use sqlite://PATH or postgres://USER@HOST/DB.",
                 "不支持的数据库地址“{url}”：请使用 sqlite://路径 或 postgres://用户@主机/数据库。",

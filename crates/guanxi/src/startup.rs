@@ -90,6 +90,8 @@ pub fn serve(crm: Crm, listener: TcpListener, search: bool) -> std::io::Result<R
     let checks = tokio::spawn(crm.clone().run_conflict_checks());
     // Activities about to start remind their people.
     let reminders = tokio::spawn(crm.clone().run_reminders());
+    // Cases near or past their service level targets warn and escalate.
+    let service_levels = tokio::spawn(crm.clone().run_service_levels());
     // Planner statistics follow the data: shortly after start, then every ten minutes.
     let analyser = crm.clone();
     let statistics = tokio::spawn(async move {
@@ -114,6 +116,7 @@ pub fn serve(crm: Crm, listener: TcpListener, search: bool) -> std::io::Result<R
         statistics.abort();
         checks.abort();
         reminders.abort();
+        service_levels.abort();
         if let Some(i) = indexer {
             i.abort();
         }

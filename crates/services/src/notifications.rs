@@ -38,6 +38,10 @@ fn message(kind: &str) -> Option<Msg> {
         "conflict.raised" => Msg::NotifyConflictRaised,
         "conflict.resolved" => Msg::NotifyConflictResolved,
         "activity.reminder" => Msg::NotifyActivityReminder,
+        "case.first_response.warning" => Msg::NotifyCaseResponseWarning,
+        "case.resolution.warning" => Msg::NotifyCaseResolutionWarning,
+        "case.first_response.breached" => Msg::NotifyCaseResponseBreached,
+        "case.resolution.breached" => Msg::NotifyCaseResolutionBreached,
         _ => return None,
     })
 }

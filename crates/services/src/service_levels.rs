@@ -4,6 +4,8 @@
 //! business time, taking it up records the first response, and waiting on the customer
 //! stops both clocks until the case moves on.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, TimeDelta, Utc};
 use guanxi_core::sla::{self, Policy};
 use guanxi_core::values::Value;
@@ -21,6 +23,11 @@ const TABLE: &str = "gx_sla_policies";
 const NAME: &str = "default";
 const NEW: &str = "new";
 const WAITING: &str = "waiting_customer";
+const ESCALATED: &str = "escalated";
+/// Statuses whose cases are no longer timed.
+const DONE: [&str; 2] = ["resolved", "closed"];
+/// Cases read per page by the sweep.
+const PAGE: usize = 500;
 
 /// The case fields the policy keeps.
 struct Fields {
@@ -64,6 +71,14 @@ fn time(v: &Value) -> Option<DateTime<Utc>> {
     }
 }
 
+/// The tier of the account a case is for, if it has one.
+fn tier_of<'a>(tiers: &'a HashMap<Uuid, String>, account: &Value) -> Option<&'a str> {
+    match account {
+        Value::Uuid(a) => tiers.get(a).map(String::as_str).filter(|t| !t.is_empty()),
+        _ => None,
+    }
+}
+
 /// Sets `field` in an update's changes unless the writer set it themselves.
 fn set(changes: &mut Vec<(usize, Value)>, field: usize, value: Value, theirs: &[usize]) {
     if theirs.contains(&field) {
@@ -76,6 +91,28 @@ fn set(changes: &mut Vec<(usize, Value)>, field: usize, value: Value, theirs: &[
 }
 
 impl Crm {
+    /// The tiers of these accounts (read in the writing transaction when there is one).
+    async fn tiers(&self, tx: Option<&mut Tx>, ids: &[Uuid]) -> Result<HashMap<Uuid, String>, ServiceError> {
+        let schema = self.schema();
+        let Some(account) = schema.object("account") else {
+            return Ok(HashMap::new());
+        };
+        let Some(tier) = account.fields.iter().position(|x| x.name == "tier") else {
+            return Ok(HashMap::new());
+        };
+        if ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let records = match tx {
+            Some(tx) => guanxi_storage::records::get_many_in(tx, account, ids).await?,
+            None => guanxi_storage::records::get_many(self.db(), account, ids).await?,
+        };
+        Ok(records
+            .into_iter()
+            .filter_map(|r| Some((r.id()?, text(&r.values[tier]).to_string())))
+            .collect())
+    }
+
     /// The stored policy as written, if administrators set one.
     pub async fn sla_policy(&self, actor: &Actor) -> Result<Option<Json>, ServiceError> {
         crate::definitions::admin_only(actor)?;
@@ -178,7 +215,6 @@ impl Crm {
             return Ok(());
         };
         // The customers' tiers: the targets may differ by tier.
-        let mut tiers: std::collections::HashMap<Uuid, String> = std::collections::HashMap::new();
         let accounts: Vec<Uuid> = plans
             .iter()
             .flatten()
@@ -190,16 +226,7 @@ impl Crm {
                 _ => None,
             })
             .collect();
-        let schema = self.schema();
-        if let (Some(account), false) = (schema.object("account"), accounts.is_empty())
-            && let Some(tier) = account.fields.iter().position(|x| x.name == "tier")
-        {
-            for r in guanxi_storage::records::get_many_in(tx, account, &accounts).await? {
-                if let Some(id) = r.id() {
-                    tiers.insert(id, text(&r.values[tier]).to_string());
-                }
-            }
-        }
+        let tiers = self.tiers(Some(tx), &accounts).await?;
         let calendar = &policy.calendar;
         let due = |minutes: Option<u32>| {
             minutes
@@ -214,16 +241,15 @@ impl Crm {
                     if status == WAITING && v[f.paused].is_null() {
                         v[f.paused] = Value::DateTime(now);
                     }
-                    if status != NEW && v[f.first_at].is_null() {
+                    if status != NEW && status != ESCALATED && v[f.first_at].is_null() {
                         v[f.first_at] = Value::DateTime(now);
                     }
-                    let tier = match &v[f.account] {
-                        Value::Uuid(a) => tiers.get(a).map(String::as_str).filter(|t| !t.is_empty()),
-                        _ => None,
-                    };
-                    let Some(target) =
-                        sla::target_for(&policy.targets, tier, text(&v[f.case_type]), text(&v[f.priority]))
-                    else {
+                    let Some(target) = sla::target_for(
+                        &policy.targets,
+                        tier_of(&tiers, &v[f.account]),
+                        text(&v[f.case_type]),
+                        text(&v[f.priority]),
+                    ) else {
                         continue;
                     };
                     if v[f.first_at].is_null() && v[f.first_due].is_null() {
@@ -246,7 +272,8 @@ impl Crm {
                     if status == was {
                         continue;
                     }
-                    if was == NEW && before.values[f.first_at].is_null() {
+                    // Escalating a case answers nobody: it is no first response.
+                    if was == NEW && status != ESCALATED && before.values[f.first_at].is_null() {
                         set(changes, f.first_at, Value::DateTime(now), &theirs);
                     }
                     if status == WAITING {
@@ -273,5 +300,174 @@ impl Crm {
             }
         }
         Ok(())
+    }
+}
+
+/// What one sweep did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Sweep {
+    pub warned: usize,
+    pub escalated: usize,
+}
+
+impl Crm {
+    /// Warns the owner of each open case whose next target (the first response until there
+    /// is one, then the resolution) is within its warning time, and escalates each case
+    /// past it: status `escalated`, the owner and their managers told. Once per due time,
+    /// whichever node sweeps first; cases waiting on the customer are left alone.
+    pub async fn sweep_service_levels(&self, now: DateTime<Utc>) -> Result<Sweep, ServiceError> {
+        let mut done = Sweep::default();
+        let defs = self.definitions(TABLE).await?;
+        let Some(policy) = defs
+            .iter()
+            .find(|d| d.name == NAME)
+            .and_then(|d| serde_json::from_str::<Json>(&d.definition).ok())
+            .and_then(|j| Policy::from_json(&j).ok())
+        else {
+            return Ok(done);
+        };
+        let calendar = &policy.calendar;
+        // Any case warned of now is due within the longest warning time.
+        let longest = policy
+            .targets
+            .iter()
+            .flat_map(|t| [t.first_response, t.resolution].map(|m| m.map(|m| t.warning(m))))
+            .flatten()
+            .max()
+            .unwrap_or_default();
+        let horizon = calendar.add(now, longest).unwrap_or(now);
+        let schema = self.schema();
+        let case = schema.object(CASE).ok_or(ServiceError::NotFound)?.clone();
+        let Some(f) = Fields::of(&case) else {
+            return Ok(done);
+        };
+        let at = |n: &str| case.fields.iter().position(|x| x.name == n);
+        let (Some(warned_for), Some(escalated_for), Some(subject)) =
+            (at("sla_warned_for"), at("sla_escalated_for"), at("subject"))
+        else {
+            return Ok(done);
+        };
+        let system = Actor::system(guanxi_core::Locale::default());
+        let open = DONE.map(|s| format!("not status eq '{s}'")).join(" and ");
+        let until = guanxi_core::values::format_datetime(&horizon);
+        let policy_rules = self.policy();
+        for filter in [
+            format!(
+                "{open} and sla_paused_at is_null and first_response_at is_null and first_response_due lte '{until}'"
+            ),
+            format!("{open} and sla_paused_at is_null and due_at lte '{until}'"),
+        ] {
+            let mut cursor = None;
+            loop {
+                let q = crate::records::ListQuery {
+                    filter: Some(filter.clone()),
+                    sort: Some("id".into()),
+                    cursor: cursor.take(),
+                    limit: Some(PAGE),
+                    ..Default::default()
+                };
+                let page = self.list(&system, CASE, &q).await?;
+                let accounts: Vec<Uuid> = page
+                    .records
+                    .iter()
+                    .filter_map(|r| match r.values[f.account] {
+                        Value::Uuid(a) => Some(a),
+                        _ => None,
+                    })
+                    .collect();
+                let tiers = self.tiers(None, &accounts).await?;
+                for r in &page.records {
+                    let v = &r.values;
+                    let (next, response) = match (time(&v[f.first_due]), v[f.first_at].is_null()) {
+                        (Some(d), true) => (d, true),
+                        _ => match time(&v[f.due]) {
+                            Some(d) => (d, false),
+                            None => continue,
+                        },
+                    };
+                    let target = sla::target_for(
+                        &policy.targets,
+                        tier_of(&tiers, &v[f.account]),
+                        text(&v[f.case_type]),
+                        text(&v[f.priority]),
+                    );
+                    let minutes = target.and_then(|t| if response { t.first_response } else { t.resolution });
+                    let warning = match (target, minutes) {
+                        (Some(t), Some(m)) => t.warning(m),
+                        _ => TimeDelta::zero(),
+                    };
+                    let breached = next <= now;
+                    let (mark, kind) = match (breached, response) {
+                        (true, true) => (escalated_for, "case.first_response.breached"),
+                        (true, false) => (escalated_for, "case.resolution.breached"),
+                        (false, true) => (warned_for, "case.first_response.warning"),
+                        (false, false) => (warned_for, "case.resolution.warning"),
+                    };
+                    if time(&v[mark]) == Some(next) || (!breached && calendar.between(now, next) > warning) {
+                        continue;
+                    }
+                    let (Some(id), Some(owner)) = (r.id(), r.owner()) else {
+                        continue;
+                    };
+                    let mut patch = serde_json::Map::new();
+                    patch.insert(case.fields[mark].name.clone(), json!(next));
+                    let mut told = vec![owner];
+                    if breached {
+                        patch.insert("sla_warned_for".into(), json!(next));
+                        if text(&v[f.status]) != ESCALATED {
+                            patch.insert("status".into(), json!(ESCALATED));
+                        }
+                        told.extend(policy_rules.managers_of(owner));
+                    }
+                    let mut tx = self.db().begin().await?;
+                    let change = crate::records::Change::Update {
+                        id,
+                        version: Some(r.version()),
+                        patch,
+                    };
+                    let written = self
+                        .apply_in(&mut tx, &system, &schema, &case, &[change], now)
+                        .await?;
+                    // Changed meanwhile (another node swept it, someone edited it): the
+                    // next sweep looks again.
+                    if !matches!(written.first(), Some(Ok(_))) {
+                        tx.rollback().await?;
+                        continue;
+                    }
+                    let due = next
+                        .with_timezone(&calendar.time_zone)
+                        .format("%Y-%m-%d %H:%M")
+                        .to_string();
+                    let notice = crate::notifications::Notice {
+                        kind,
+                        object: CASE,
+                        record_id: id,
+                        detail: json!({"subject": text(&v[subject]), "due": due}),
+                    };
+                    crate::notifications::notify(&mut tx, &system, &told, &notice, now).await?;
+                    tx.commit().await?;
+                    if breached {
+                        done.escalated += 1;
+                    } else {
+                        done.warned += 1;
+                    }
+                }
+                match page.next_cursor {
+                    Some(c) => cursor = Some(c),
+                    None => break,
+                }
+            }
+        }
+        Ok(done)
+    }
+
+    /// The service level sweep: every minute.
+    pub async fn run_service_levels(self) {
+        loop {
+            if let Err(e) = self.sweep_service_levels(self.now()).await {
+                tracing::warn!(error = %e, "service level sweep failed");
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+        }
     }
 }

@@ -336,3 +336,84 @@ async fn administrators_set_service_levels_on_a_setup_page_with_problems_beside_
     assert_ne!(case["first_response_due"], Value::Null);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_case_near_its_target_warns_its_owner_and_past_it_is_escalated_to_their_manager() {
+    use chrono::TimeDelta;
+    use guanxi_core::sla::Policy;
+    let app = TestApp::spawn().await;
+    let lead_role = app.add_role("客服主管", None).await;
+    let agent_role = app.add_role("客服专员", Some(&lead_role)).await;
+    let (_, manager_token) = app.person("zhuguan", Some(&lead_role)).await;
+    let (agent, agent_token) = app.person("zhuanyuan", Some(&agent_role)).await;
+    let policy =
+        json!({"targets": [{"type": "complaint", "first_response": 60, "resolution": 480, "warn_at": 80}]});
+    let r = app
+        .request(
+            reqwest::Method::PUT,
+            "/api/v1/admin/sla-policy",
+            Some(policy.clone()),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let calendar = Policy::from_json(&policy).unwrap().calendar;
+    let case = app
+        .create(
+            "cases",
+            json!({"subject": "交付延迟", "status": "new", "type": "complaint", "owner": agent}),
+        )
+        .await;
+    let created = at(&case["created_at"]);
+    let due = at(&case["first_response_due"]);
+    let notices = |token: String| {
+        let app = &app;
+        async move {
+            let r = app
+                .request_as(
+                    &token,
+                    reqwest::Method::GET,
+                    "/api/v1/me/notifications",
+                    None,
+                    &[],
+                )
+                .await;
+            assert_eq!(r.status, 200, "{}", r.body);
+            r.body["data"].as_array().cloned().unwrap_or_default()
+        }
+    };
+    let sweep = |minutes: i64| {
+        let now = calendar.add(created, TimeDelta::minutes(minutes)).unwrap();
+        app.crm.sweep_service_levels(now)
+    };
+
+    // Half the hour used: nothing yet.
+    assert_eq!(
+        sweep(30).await.unwrap(),
+        guanxi_services::service_levels::Sweep::default()
+    );
+    // 50 of 60 minutes used (warning at 80 %): the owner is warned, once.
+    let s = sweep(50).await.unwrap();
+    assert_eq!((s.warned, s.escalated), (1, 0));
+    assert_eq!(sweep(51).await.unwrap().warned, 0, "warned once per due time");
+    let told = notices(agent_token.clone()).await;
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert_eq!(told[0]["kind"], "case.first_response.warning");
+    assert!(told[0]["text"].as_str().unwrap().contains("交付延迟"), "{told:?}");
+    assert!(notices(manager_token.clone()).await.is_empty());
+
+    // Past it with no response: escalated, the owner and their manager told, once.
+    let s = sweep(61).await.unwrap();
+    assert_eq!((s.warned, s.escalated), (0, 1));
+    assert_eq!(sweep(62).await.unwrap().escalated, 0);
+    let id = case["id"].as_str().unwrap();
+    let now = app.get(&format!("/api/v1/cases/{id}")).await.body;
+    assert_eq!(now["status"], "escalated");
+    assert_eq!(at(&now["sla_escalated_for"]), due);
+    assert_eq!(now["first_response_at"], Value::Null, "escalating is no response");
+    let boss = notices(manager_token).await;
+    assert_eq!(boss.len(), 1, "{boss:?}");
+    assert_eq!(boss[0]["kind"], "case.first_response.breached");
+    assert_eq!(notices(agent_token).await.len(), 2);
+    app.stop().await;
+}
