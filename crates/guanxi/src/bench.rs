@@ -42,6 +42,9 @@ pub enum Which {
     /// A sales process with 10,000 open opportunities (and deals closed in the last 90
     /// days): the board page, the pipeline and its velocity.
     Pipeline,
+    /// Service cases (`--cases`, a tenth of them open, due times spread over 100 days)
+    /// timed by a service level policy: an agent's queue over HTTP and the SLA sweep.
+    Cases,
 }
 
 #[derive(Debug, Args)]
@@ -64,6 +67,9 @@ pub struct BenchArgs {
     /// the indexer's commits cost the conversions running beside them).
     #[arg(long)]
     no_indexer: bool,
+    /// cases: the cases to have in the database.
+    #[arg(long, default_value_t = 1_000_000)]
+    cases: usize,
 }
 
 pub async fn run(args: BenchArgs, storage: &Storage) -> anyhow_lite::Result<()> {
@@ -80,6 +86,7 @@ pub async fn run(args: BenchArgs, storage: &Storage) -> anyhow_lite::Result<()> 
         Which::Search => search(&args, storage).await,
         Which::Pipeline => pipeline(&args, storage).await,
         Which::Convert => convert(&args, storage).await,
+        Which::Cases => cases(&args, storage).await,
     }
 }
 
@@ -917,6 +924,150 @@ async fn pipeline(args: &BenchArgs, storage: &Storage) -> anyhow_lite::Result<()
         }
         report(&format!("GET {path}"), samples);
     }
+    running.stop().await;
+    Ok(())
+}
+
+/// Agents whose queues the cases are spread over.
+const AGENTS: usize = 20;
+
+async fn cases(args: &BenchArgs, storage: &Storage) -> anyhow_lite::Result<()> {
+    let (crm, admin, _keep) = bench_crm(storage).await?;
+    crm.set_sla_policy(
+        &admin,
+        &serde_json::json!({"targets": [
+            {"first_response": 240, "resolution": 2400},
+            {"type": "complaint", "first_response": 60, "resolution": 960},
+            {"priority": "urgent", "first_response": 30, "resolution": 480}
+        ]}),
+    )
+    .await?;
+    let mut agents = Vec::with_capacity(AGENTS);
+    for i in 0..AGENTS {
+        let email = format!("agent{i:02}@guanxi.local");
+        let id = match guanxi_storage::system::user_by_email(crm.db(), &email).await? {
+            Some(u) => u.id,
+            None => {
+                crm.create_user(guanxi_services::identity::NewUser {
+                    email: email.clone(),
+                    name: format!("客服 {i:02}"),
+                    password: None,
+                    is_admin: false,
+                    locale: guanxi_core::Locale::ZhCn,
+                })
+                .await?
+                .id
+            }
+        };
+        agents.push((id, email));
+    }
+    let have = count(&crm, "cases").await?;
+    if have < args.cases {
+        let t = Instant::now();
+        let now = crm.now();
+        let statuses = ["new", "in_progress", "waiting_customer", "escalated"];
+        let types = ["question", "problem", "complaint", "return"];
+        let priorities = ["low", "medium", "high", "urgent"];
+        let mut made = have;
+        while made < args.cases {
+            let n = (args.cases - made).min(5_000);
+            let batch: Vec<Map<String, Json>> = (made..made + n)
+                .map(|i| {
+                    let mut c = Map::new();
+                    c.insert("subject".into(), Json::String(format!("工单 {i:07}")));
+                    // A tenth open, the rest resolved or closed.
+                    let status = match i % 10 {
+                        0 => statuses[(i / 10) % statuses.len()],
+                        1..=5 => "closed",
+                        _ => "resolved",
+                    };
+                    c.insert("status".into(), Json::String(status.into()));
+                    c.insert("type".into(), Json::String(types[(i / 7) % types.len()].into()));
+                    c.insert(
+                        "priority".into(),
+                        Json::String(priorities[(i / 3) % priorities.len()].into()),
+                    );
+                    c.insert("owner".into(), Json::String(agents[i % AGENTS].0.to_string()));
+                    // Due times spread over the next 100 days (past ones for the closed).
+                    let minutes = (i as i64 * 7_919) % (100 * 24 * 60);
+                    let due = now + chrono::Duration::minutes(minutes);
+                    c.insert("due_at".into(), Json::String(due.to_rfc3339()));
+                    if status == "new" || status == "escalated" {
+                        c.insert(
+                            "first_response_due".into(),
+                            Json::String((due - chrono::Duration::hours(20)).to_rfc3339()),
+                        );
+                    }
+                    c
+                })
+                .collect();
+            crm.bulk(&admin, "case", batch, None).await?;
+            made += n;
+        }
+        eprintln!(
+            "created {} cases in {:.1} s",
+            args.cases - have,
+            t.elapsed().as_secs_f64()
+        );
+        crm.refresh_statistics().await?;
+    }
+    let open = format!(
+        "not status eq 'closed' and not status eq 'resolved' and owner eq '{}'",
+        agents[0].0
+    );
+    let running = startup::serve(crm.clone(), startup::bind("127.0.0.1:0").await?, false)?;
+    let base = running.url();
+    println!(
+        "dataset: {} cases, {AGENTS} agents, a tenth open; {} requests per list",
+        count(&crm, "cases").await?,
+        args.requests
+    );
+    let token = crm.create_token(&agents[0].1, "bench", Some(1)).await?;
+    let client = reqwest::Client::new();
+    let filter: String = url::form_urlencoded::byte_serialize(open.as_bytes()).collect();
+    for (name, path) in [
+        (
+            "an agent's open cases, soonest due first (GET /api/v1/cases, 50)",
+            format!("/api/v1/cases?filter={filter}&sort=due_at&limit=50"),
+        ),
+        (
+            "an agent's open cases, newest first (GET /api/v1/cases, 50)",
+            format!("/api/v1/cases?filter={filter}&sort=-created_at&limit=50"),
+        ),
+    ] {
+        let mut samples = Vec::with_capacity(args.requests);
+        for i in 0..args.requests + 20 {
+            let (d, body) = timed_json(&client, &format!("{base}{path}"), &token).await?;
+            if i == 0 && body["data"].as_array().is_none_or(|d| d.is_empty()) {
+                return Err(format!("{name}: no cases listed").into());
+            }
+            if i >= 20 {
+                samples.push(d);
+            }
+        }
+        report(name, samples);
+    }
+    // The sweep: the first one at a moment warns and escalates what is due; a sweep at the
+    // same moment again (as every minute: nothing new) shows what checking the timers costs.
+    let now = crm.now() + chrono::Duration::days(1);
+    let t = Instant::now();
+    let first = crm.sweep_service_levels(now).await?;
+    println!(
+        "SLA sweep, first at a moment (writes {} warnings, {} escalations): {:.1} ms",
+        first.warned,
+        first.escalated,
+        t.elapsed().as_secs_f64() * 1000.0
+    );
+    let mut samples = Vec::new();
+    for _ in 0..20 {
+        let t = Instant::now();
+        let again = crm.sweep_service_levels(now).await?;
+        samples.push(t.elapsed());
+        if again != Default::default() {
+            return Err("a repeated sweep wrote again".into());
+        }
+    }
+    report("SLA sweep over the open cases, nothing new to tell", samples);
     running.stop().await;
     Ok(())
 }

@@ -71,6 +71,13 @@ fn time(v: &Value) -> Option<DateTime<Utc>> {
     }
 }
 
+/// The policy as stored, if there is one.
+fn stored(defs: &[Definition]) -> Option<Json> {
+    defs.iter()
+        .find(|d| d.name == NAME)
+        .and_then(|d| serde_json::from_str(&d.definition).ok())
+}
+
 /// The tier of the account a case is for, if it has one.
 fn tier_of<'a>(tiers: &'a HashMap<Uuid, String>, account: &Value) -> Option<&'a str> {
     match account {
@@ -116,11 +123,7 @@ impl Crm {
     /// The stored policy as written, if administrators set one.
     pub async fn sla_policy(&self, actor: &Actor) -> Result<Option<Json>, ServiceError> {
         crate::definitions::admin_only(actor)?;
-        let defs = self.definitions(TABLE).await?;
-        Ok(defs
-            .iter()
-            .find(|d| d.name == NAME)
-            .and_then(|d| serde_json::from_str(&d.definition).ok()))
+        Ok(stored(&self.definitions(TABLE).await?))
     }
 
     /// Sets the service level policy (administrators; audited). Each bad member is named;
@@ -188,12 +191,7 @@ impl Crm {
 
     /// The policy in force, read in the writing transaction.
     async fn policy_in(&self, tx: &mut Tx) -> Result<Option<Policy>, ServiceError> {
-        let defs = self.definitions_in(tx, TABLE).await?;
-        Ok(defs
-            .iter()
-            .find(|d| d.name == NAME)
-            .and_then(|d| serde_json::from_str::<Json>(&d.definition).ok())
-            .and_then(|j| Policy::from_json(&j).ok()))
+        Ok(stored(&self.definitions_in(tx, TABLE).await?).and_then(|j| Policy::from_json(&j).ok()))
     }
 
     /// The write path's step for cases: due times as the policy says (see the module).
@@ -317,12 +315,7 @@ impl Crm {
     /// whichever node sweeps first; cases waiting on the customer are left alone.
     pub async fn sweep_service_levels(&self, now: DateTime<Utc>) -> Result<Sweep, ServiceError> {
         let mut done = Sweep::default();
-        let defs = self.definitions(TABLE).await?;
-        let Some(policy) = defs
-            .iter()
-            .find(|d| d.name == NAME)
-            .and_then(|d| serde_json::from_str::<Json>(&d.definition).ok())
-            .and_then(|j| Policy::from_json(&j).ok())
+        let Some(policy) = stored(&self.definitions(TABLE).await?).and_then(|j| Policy::from_json(&j).ok())
         else {
             return Ok(done);
         };
