@@ -365,6 +365,11 @@ try {
     assert.equal(found.data[0].contact, contact.id, "linked to the contact with that email");
     assert.equal(found.data[0].origin, "web");
     assert.ok(found.data[0].first_response_due, "timed by the service level set above");
+    await page.goto(`${url}/o/cases/${found.data[0].id}`);
+    const clocks = page.locator("section:has(#service-levels) dd");
+    assert.equal(await clocks.count(), 2, "first response and resolution shown");
+    assert.match(await clocks.first().textContent(), /left|overdue/i);
+    await page.screenshot({ path: join(artifacts, "case-1440.png"), fullPage: true });
   });
 
   await step("a rep cannot open a record of someone else's that is not shared", async () => {

@@ -464,3 +464,114 @@ impl Crm {
         }
     }
 }
+
+/// Where one of a case's targets stands, as its page shows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Clock {
+    /// Running; `warn` once only the warning share is left.
+    Running {
+        due: DateTime<Utc>,
+        left: TimeDelta,
+        warn: bool,
+    },
+    /// Waiting on the customer: stopped with `left` to go.
+    Paused {
+        left: TimeDelta,
+    },
+    /// Past its due time, by `over` of business time.
+    Overdue {
+        due: DateTime<Utc>,
+        over: TimeDelta,
+    },
+    Met {
+        at: DateTime<Utc>,
+        late: bool,
+    },
+}
+
+/// A case's first response and resolution targets, where it has them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Clocks {
+    pub first_response: Option<Clock>,
+    pub resolution: Option<Clock>,
+}
+
+impl Crm {
+    /// Where the case's targets stand at `now` on the policy's calendar; `None` without a
+    /// policy. Fields the viewer may not read count as not set.
+    pub async fn case_clocks(
+        &self,
+        case: &guanxi_core::values::Record,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Clocks>, ServiceError> {
+        let Some(policy) = stored(&self.definitions(TABLE).await?).and_then(|j| Policy::from_json(&j).ok())
+        else {
+            return Ok(None);
+        };
+        let schema = self.schema();
+        let Some(object) = schema.object(CASE) else {
+            return Ok(None);
+        };
+        let Some(f) = Fields::of(object) else {
+            return Ok(None);
+        };
+        let Some(closed_at) = object.fields.iter().position(|x| x.name == "closed_at") else {
+            return Ok(None);
+        };
+        let v = &case.values;
+        let calendar = &policy.calendar;
+        let tiers = match &v[f.account] {
+            Value::Uuid(a) => self.tiers(None, &[*a]).await?,
+            _ => HashMap::new(),
+        };
+        let target = sla::target_for(
+            &policy.targets,
+            tier_of(&tiers, &v[f.account]),
+            text(&v[f.case_type]),
+            text(&v[f.priority]),
+        );
+        let paused = time(&v[f.paused]);
+        let done = DONE.contains(&text(&v[f.status]));
+        let clock =
+            |due: Option<DateTime<Utc>>, met: Option<DateTime<Utc>>, minutes: Option<u32>| -> Option<Clock> {
+                let due = due?;
+                if let Some(at) = met {
+                    return Some(Clock::Met { at, late: at > due });
+                }
+                if let Some(since) = paused {
+                    return Some(Clock::Paused {
+                        left: calendar.between(since, due),
+                    });
+                }
+                if due <= now {
+                    return Some(Clock::Overdue {
+                        due,
+                        over: calendar.between(due, now),
+                    });
+                }
+                let left = calendar.between(now, due);
+                let warning = match (target, minutes) {
+                    (Some(t), Some(m)) => t.warning(m),
+                    _ => TimeDelta::zero(),
+                };
+                Some(Clock::Running {
+                    due,
+                    left,
+                    warn: left <= warning,
+                })
+            };
+        let resolved = match done {
+            // Resolved when closed, else (closed_at not kept) when last written.
+            true => time(&v[closed_at]).or_else(|| time(&v[guanxi_core::values::sys::UPDATED_AT])),
+            false => None,
+        };
+        Ok(Some(Clocks {
+            first_response: clock(
+                time(&v[f.first_due]),
+                time(&v[f.first_at]),
+                target.and_then(|t| t.first_response),
+            ),
+            resolution: clock(time(&v[f.due]), resolved, target.and_then(|t| t.resolution)),
+        }))
+    }
+}

@@ -24,6 +24,7 @@ mod quality;
 mod quotes;
 mod record;
 mod search;
+mod service;
 mod settings;
 
 use axum::Form;

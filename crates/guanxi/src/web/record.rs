@@ -205,6 +205,11 @@ async fn page(
         Ok(card) => card,
         Err(e) => return failure(e, v.locale, Some(v)),
     };
+    // A case's service levels: time left, stopped, overdue or met.
+    let service = match super::service::card(crm, v, object, &record).await {
+        Ok(card) => card,
+        Err(e) => return failure(e, v.locale, Some(v)),
+    };
     // An activity's attendees and the viewer's reply.
     let attendees = match super::attendees::card(crm, v, object, &record, channel_errors).await {
         Ok(card) => card,
@@ -224,6 +229,7 @@ async fn page(
     });
     let extra = html! {
         @if let Some(card) = &conflicts { (card) }
+        @if let Some(card) = &service { (card) }
         @if let Some(card) = &attendees { (card) }
         @if let Some(card) = &quote { (card) }
         @if let Some(card) = &conversion { (card) }

@@ -415,5 +415,19 @@ async fn a_case_near_its_target_warns_its_owner_and_past_it_is_escalated_to_thei
     assert_eq!(boss.len(), 1, "{boss:?}");
     assert_eq!(boss[0]["kind"], "case.first_response.breached");
     assert_eq!(notices(agent_token).await.len(), 2);
+
+    // The case's page shows where its targets stand: by now (real time) the first response
+    // is still to come or, past its due time, overdue; the resolution is running.
+    let mut b = crate::web::Browser::signed_in(&app, "admin@example.com", "admin-password").await;
+    let (status, _, page) = b.get(&format!("/o/cases/{id}")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains(r#"id="service-levels""#), "{page}");
+    let first = page.split("<dd class=\"").nth(1).unwrap_or_default();
+    assert!(
+        ["running", "warn", "overdue"]
+            .iter()
+            .any(|c| first.starts_with(c)),
+        "{page}"
+    );
     app.stop().await;
 }
