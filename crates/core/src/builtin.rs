@@ -687,6 +687,31 @@ fn case() -> ObjectDef {
                 FieldType::LongText,
                 l("Resolution", "解决方案", "解決方案"),
             ),
+            // A complaint is resolved only with its root cause and closing summary.
+            picklist(
+                "root_cause",
+                l("Root cause", "根本原因", "根本原因"),
+                &[
+                    ("product_defect", "Product defect", "产品缺陷", "產品缺陷"),
+                    ("service_error", "Service error", "服务失误", "服務失誤"),
+                    ("delivery", "Delivery or logistics", "交付或物流", "交付或物流"),
+                    ("billing", "Billing", "账单计费", "帳單計費"),
+                    (
+                        "expectation",
+                        "Expectation or misunderstanding",
+                        "期望不符或误解",
+                        "期望不符或誤解",
+                    ),
+                    ("third_party", "Third party", "第三方原因", "第三方原因"),
+                    ("other", "Other", "其他", "其他"),
+                ],
+            )
+            .indexed(),
+            field(
+                "closing_summary",
+                FieldType::LongText,
+                l("Closing summary", "结案总结", "結案總結"),
+            ),
             // What a web form's visitor said about themselves, kept whether or not they
             // were found among the contacts.
             text("supplied_name", 100, l("Name given", "提交人", "提交人")),

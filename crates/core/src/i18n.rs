@@ -711,6 +711,8 @@ pub enum Msg {
     UiSlaMetLate,
     UiSlaDuration,
     UiSlaBusinessTime,
+    ComplaintNeedsRootCause,
+    ComplaintNeedsSummary,
     UnsupportedDatabase,
     AdminCreated,
     AdminPasswordGenerated,
@@ -2702,6 +2704,16 @@ impl Msg {
                 "Times left and over count business hours on the service calendar.",
                 "剩余和超时均按服务日历的工作时间计算。",
                 "剩餘和逾時均按服務日曆的工作時間計算。",
+            ),
+            ComplaintNeedsRootCause => (
+                "A complaint is resolved or closed only with its root cause.",
+                "投诉须填写根本原因后才能解决或关闭。",
+                "投訴須填寫根本原因後才能解決或關閉。",
+            ),
+            ComplaintNeedsSummary => (
+                "A complaint is resolved or closed only with a closing summary.",
+                "投诉须填写结案总结后才能解决或关闭。",
+                "投訴須填寫結案總結後才能解決或關閉。",
             ),
             UnsupportedDatabase => (
                 "Unsupported database URL '{url}': use sqlite://PATH or postgres://USER@HOST/DB.",

@@ -1,12 +1,13 @@
-//! Service cases as they arrive: the public case form (`web_case`) takes a visitor's
-//! problem, finds them among the contacts by email or mobile to link the case to them
-//! and their company, and keeps what they said about themselves either way.
+//! Service cases as they arrive and as they close: the public case form (`web_case`)
+//! takes a visitor's problem, finds them among the contacts by email or mobile to link the
+//! case to them and their company, and keeps what they said about themselves either way;
+//! a complaint is resolved or closed only with its root cause and closing summary.
 
-use guanxi_core::FieldError;
 use guanxi_core::values::{Record, Value};
+use guanxi_core::{FieldError, Msg, ObjectDef};
 use serde_json::{Map, Value as Json, json};
 
-use crate::records::ListQuery;
+use crate::records::{ListQuery, Planned};
 use crate::web_forms::{Submission, filled};
 use crate::{Actor, Crm, ServiceError};
 
@@ -104,6 +105,55 @@ impl Crm {
             }
         }
         Ok(None)
+    }
+}
+
+/// Statuses that end a case.
+const ENDED: [&str; 2] = ["resolved", "closed"];
+
+impl Crm {
+    /// The write path's step for cases: a complaint resolved or closed (or whose root cause
+    /// or summary is cleared once it is) must have its root cause and closing summary,
+    /// each missing one named.
+    pub(crate) fn close_complaints(object: &ObjectDef, plans: &mut [Result<Planned, crate::ServiceError>]) {
+        if object.name != CASE {
+            return;
+        }
+        let at = |n: &str| object.fields.iter().position(|f| f.name == n);
+        let (Some(status), Some(kind), Some(cause), Some(summary)) =
+            (at("status"), at("type"), at("root_cause"), at("closing_summary"))
+        else {
+            return;
+        };
+        let text = |v: &Value| match v {
+            Value::Text(t) => t.trim().to_string(),
+            _ => String::new(),
+        };
+        for plan in plans.iter_mut() {
+            let Ok(p) = &*plan else { continue };
+            // An edit of an ended complaint that leaves these alone is not held up by them
+            // (complaints closed before the rule keep being editable).
+            if let Planned::Update { changes, .. } = p
+                && !changes.iter().any(|(i, _)| [status, cause, summary].contains(i))
+            {
+                continue;
+            }
+            let Some(after) = p.after() else { continue };
+            let v = &after.values;
+            if text(&v[kind]) != "complaint" || !ENDED.contains(&text(&v[status]).as_str()) {
+                continue;
+            }
+            let mut errors = Vec::new();
+            if text(&v[cause]).is_empty() {
+                errors.push(FieldError::new("root_cause", Msg::ComplaintNeedsRootCause));
+            }
+            if text(&v[summary]).is_empty() {
+                errors.push(FieldError::new("closing_summary", Msg::ComplaintNeedsSummary));
+            }
+            if !errors.is_empty() {
+                *plan = Err(ServiceError::Validation(errors));
+            }
+        }
     }
 }
 

@@ -431,3 +431,69 @@ async fn a_case_near_its_target_warns_its_owner_and_past_it_is_escalated_to_thei
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_complaint_is_resolved_only_with_its_root_cause_and_closing_summary() {
+    let app = TestApp::spawn().await;
+    let complaint = app
+        .create(
+            "cases",
+            json!({"subject": "包装破损", "status": "in_progress", "type": "complaint"}),
+        )
+        .await;
+    let path = format!("/api/v1/cases/{}", complaint["id"].as_str().unwrap());
+    let etag = app.get(&path).await.etag();
+    let r = app.patch(&path, json!({"status": "resolved"}), &etag).await;
+    r.assert_problem_status(422);
+    let mut fields = r.fields_at_fault();
+    fields.sort();
+    assert_eq!(fields, ["closing_summary", "root_cause"]);
+    let r = app
+        .patch(
+            &path,
+            json!({"status": "closed", "root_cause": "delivery"}),
+            &etag,
+        )
+        .await;
+    assert_eq!(r.fields_at_fault(), ["closing_summary"]);
+    assert_eq!(
+        app.get(&path).await.body["status"],
+        "in_progress",
+        "nothing written"
+    );
+    let r = app
+        .patch(
+            &path,
+            json!({"status": "resolved", "root_cause": "delivery", "closing_summary": "物流更换包装，补发新品"}),
+            &etag,
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    // Once resolved, the summary cannot be taken away; other edits go through.
+    let r = app.patch(&path, json!({"closing_summary": ""}), &r.etag()).await;
+    assert_eq!(r.fields_at_fault(), ["closing_summary"]);
+    let r = app
+        .patch(&path, json!({"tags": ["物流"]}), &app.get(&path).await.etag())
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    // Other cases close as before; a complaint created closed needs both too.
+    let question = app
+        .create(
+            "cases",
+            json!({"subject": "发票抬头", "status": "new", "type": "question"}),
+        )
+        .await;
+    let qpath = format!("/api/v1/cases/{}", question["id"].as_str().unwrap());
+    let r = app
+        .patch(&qpath, json!({"status": "closed"}), &app.get(&qpath).await.etag())
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = app
+        .post(
+            "/api/v1/cases",
+            json!({"subject": "旧投诉", "status": "closed", "type": "complaint"}),
+        )
+        .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    app.stop().await;
+}

@@ -1833,6 +1833,20 @@ impl Generator {
             }
             put(&mut m, "closed_at", fmt_china(closed));
             put(&mut m, "resolution", resolution);
+            // A complaint closes only with its root cause and closing summary.
+            if kind == "complaint" {
+                let cause = if subject.contains("发货") {
+                    "delivery"
+                } else {
+                    "service_error"
+                };
+                put(&mut m, "root_cause", cause);
+                put(
+                    &mut m,
+                    "closing_summary",
+                    cat(&["已回访客户确认满意。", resolution]),
+                );
+            }
         }
         put(&mut m, "description", description);
         if kind == "complaint" && chance(rng, 60) {
