@@ -98,19 +98,23 @@ impl Calendar {
 
     /// Mainland China: Monday to Friday 09:00–12:00 and 13:00–18:00 Beijing time, with the
     /// public holidays and 调休 days announced so far (`data/holidays-cn.txt`).
+    /// Read from the shipped file once: every policy starts from it.
     pub fn china_mainland() -> Calendar {
-        let day = vec![Span { from: 540, to: 720 }, Span { from: 780, to: 1080 }];
-        let mut week: [Vec<Span>; 7] = Default::default();
-        for d in week.iter_mut().take(5) {
-            *d = day.clone();
-        }
-        let mut calendar = Calendar::new(chrono_tz::Asia::Shanghai, week);
-        // The shipped file is checked by a test; a bad line could only come from an edit.
-        if let Ok((off, work)) = parse_days(include_str!("../data/holidays-cn.txt"), "days") {
-            calendar.holidays = off;
-            calendar.workdays = work;
-        }
-        calendar
+        static CHINA: std::sync::LazyLock<Calendar> = std::sync::LazyLock::new(|| {
+            let day = vec![Span { from: 540, to: 720 }, Span { from: 780, to: 1080 }];
+            let mut week: [Vec<Span>; 7] = Default::default();
+            for d in week.iter_mut().take(5) {
+                *d = day.clone();
+            }
+            let mut calendar = Calendar::new(chrono_tz::Asia::Shanghai, week);
+            // The shipped file is checked by a test; a bad line could only come from an edit.
+            if let Ok((off, work)) = parse_days(include_str!("../data/holidays-cn.txt"), "days") {
+                calendar.holidays = off;
+                calendar.workdays = work;
+            }
+            calendar
+        });
+        CHINA.clone()
     }
 
     /// The working spans of a local day.

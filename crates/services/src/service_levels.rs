@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, TimeDelta, Utc};
-use guanxi_core::sla::{self, Policy};
+use guanxi_core::sla::{self, Policy, Target};
 use guanxi_core::values::Value;
 use guanxi_core::{FieldError, Msg, ObjectDef};
 use guanxi_storage::Tx;
@@ -78,11 +78,56 @@ fn stored(defs: &[Definition]) -> Option<Json> {
         .and_then(|d| serde_json::from_str(&d.definition).ok())
 }
 
-/// The tier of the account a case is for, if it has one.
-fn tier_of<'a>(tiers: &'a HashMap<Uuid, String>, account: &Value) -> Option<&'a str> {
-    match account {
+/// The policy's target for a case (its values `v`): by its customer's tier, type and priority.
+fn target_of<'a>(
+    policy: &'a Policy,
+    f: &Fields,
+    tiers: &HashMap<Uuid, String>,
+    v: &[Value],
+) -> Option<&'a Target> {
+    let tier = match &v[f.account] {
         Value::Uuid(a) => tiers.get(a).map(String::as_str).filter(|t| !t.is_empty()),
         _ => None,
+    };
+    sla::target_for(&policy.targets, tier, text(&v[f.case_type]), text(&v[f.priority]))
+}
+
+/// How little business time left warns of a target of `minutes` (none without a target).
+fn warning_of(target: Option<&Target>, minutes: impl Fn(&Target) -> Option<u32>) -> TimeDelta {
+    target
+        .and_then(|t| minutes(t).map(|m| t.warning(m)))
+        .unwrap_or_default()
+}
+
+/// Where a target due at `due` stands at `now`: met at `met`, stopped since `paused`,
+/// overdue, or running (warned once no more than `warning` is left).
+fn clock(
+    calendar: &sla::Calendar,
+    due: DateTime<Utc>,
+    met: Option<DateTime<Utc>>,
+    paused: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+    warning: TimeDelta,
+) -> Clock {
+    if let Some(at) = met {
+        return Clock::Met { at, late: at > due };
+    }
+    if let Some(since) = paused {
+        return Clock::Paused {
+            left: calendar.between(since, due),
+        };
+    }
+    if due <= now {
+        return Clock::Overdue {
+            due,
+            over: calendar.between(due, now),
+        };
+    }
+    let left = calendar.between(now, due);
+    Clock::Running {
+        due,
+        left,
+        warn: left <= warning,
     }
 }
 
@@ -189,9 +234,13 @@ impl Crm {
         Ok(stored)
     }
 
-    /// The policy in force, read in the writing transaction.
-    async fn policy_in(&self, tx: &mut Tx) -> Result<Option<Policy>, ServiceError> {
-        Ok(stored(&self.definitions_in(tx, TABLE).await?).and_then(|j| Policy::from_json(&j).ok()))
+    /// The policy in force (read in the writing transaction when there is one).
+    async fn policy_in_force(&self, tx: Option<&mut Tx>) -> Result<Option<Policy>, ServiceError> {
+        let defs = match tx {
+            Some(tx) => self.definitions_in(tx, TABLE).await?,
+            None => self.definitions(TABLE).await?,
+        };
+        Ok(stored(&defs).and_then(|j| Policy::from_json(&j).ok()))
     }
 
     /// The write path's step for cases: due times as the policy says (see the module).
@@ -209,7 +258,7 @@ impl Crm {
         let Some(f) = Fields::of(object) else {
             return Ok(());
         };
-        let Some(policy) = self.policy_in(tx).await? else {
+        let Some(policy) = self.policy_in_force(Some(&mut *tx)).await? else {
             return Ok(());
         };
         // The customers' tiers: the targets may differ by tier.
@@ -242,12 +291,7 @@ impl Crm {
                     if status != NEW && status != ESCALATED && v[f.first_at].is_null() {
                         v[f.first_at] = Value::DateTime(now);
                     }
-                    let Some(target) = sla::target_for(
-                        &policy.targets,
-                        tier_of(&tiers, &v[f.account]),
-                        text(&v[f.case_type]),
-                        text(&v[f.priority]),
-                    ) else {
+                    let Some(target) = target_of(&policy, &f, &tiers, v) else {
                         continue;
                     };
                     if v[f.first_at].is_null() && v[f.first_due].is_null() {
@@ -315,8 +359,7 @@ impl Crm {
     /// whichever node sweeps first; cases waiting on the customer are left alone.
     pub async fn sweep_service_levels(&self, now: DateTime<Utc>) -> Result<Sweep, ServiceError> {
         let mut done = Sweep::default();
-        let Some(policy) = stored(&self.definitions(TABLE).await?).and_then(|j| Policy::from_json(&j).ok())
-        else {
+        let Some(policy) = self.policy_in_force(None).await? else {
             return Ok(done);
         };
         let calendar = &policy.calendar;
@@ -378,25 +421,24 @@ impl Crm {
                             None => continue,
                         },
                     };
-                    let target = sla::target_for(
-                        &policy.targets,
-                        tier_of(&tiers, &v[f.account]),
-                        text(&v[f.case_type]),
-                        text(&v[f.priority]),
-                    );
-                    let minutes = target.and_then(|t| if response { t.first_response } else { t.resolution });
-                    let warning = match (target, minutes) {
-                        (Some(t), Some(m)) => t.warning(m),
-                        _ => TimeDelta::zero(),
+                    let target = target_of(&policy, &f, &tiers, v);
+                    let warning = match response {
+                        true => warning_of(target, |t| t.first_response),
+                        false => warning_of(target, |t| t.resolution),
                     };
-                    let breached = next <= now;
+                    // Neither met nor paused: the sweep reads open cases not waiting.
+                    let breached = match clock(calendar, next, None, None, now, warning) {
+                        Clock::Overdue { .. } => true,
+                        Clock::Running { warn: true, .. } => false,
+                        _ => continue,
+                    };
                     let (mark, kind) = match (breached, response) {
                         (true, true) => (escalated_for, "case.first_response.breached"),
                         (true, false) => (escalated_for, "case.resolution.breached"),
                         (false, true) => (warned_for, "case.first_response.warning"),
                         (false, false) => (warned_for, "case.resolution.warning"),
                     };
-                    if time(&v[mark]) == Some(next) || (!breached && calendar.between(now, next) > warning) {
+                    if time(&v[mark]) == Some(next) {
                         continue;
                     }
                     let (Some(id), Some(owner)) = (r.id(), r.owner()) else {
@@ -504,8 +546,7 @@ impl Crm {
         case: &guanxi_core::values::Record,
         now: DateTime<Utc>,
     ) -> Result<Option<Clocks>, ServiceError> {
-        let Some(policy) = stored(&self.definitions(TABLE).await?).and_then(|j| Policy::from_json(&j).ok())
-        else {
+        let Some(policy) = self.policy_in_force(None).await? else {
             return Ok(None);
         };
         let schema = self.schema();
@@ -524,54 +565,21 @@ impl Crm {
             Value::Uuid(a) => self.tiers(None, &[*a]).await?,
             _ => HashMap::new(),
         };
-        let target = sla::target_for(
-            &policy.targets,
-            tier_of(&tiers, &v[f.account]),
-            text(&v[f.case_type]),
-            text(&v[f.priority]),
-        );
+        let target = target_of(&policy, &f, &tiers, v);
         let paused = time(&v[f.paused]);
         let done = DONE.contains(&text(&v[f.status]));
-        let clock =
-            |due: Option<DateTime<Utc>>, met: Option<DateTime<Utc>>, minutes: Option<u32>| -> Option<Clock> {
-                let due = due?;
-                if let Some(at) = met {
-                    return Some(Clock::Met { at, late: at > due });
-                }
-                if let Some(since) = paused {
-                    return Some(Clock::Paused {
-                        left: calendar.between(since, due),
-                    });
-                }
-                if due <= now {
-                    return Some(Clock::Overdue {
-                        due,
-                        over: calendar.between(due, now),
-                    });
-                }
-                let left = calendar.between(now, due);
-                let warning = match (target, minutes) {
-                    (Some(t), Some(m)) => t.warning(m),
-                    _ => TimeDelta::zero(),
-                };
-                Some(Clock::Running {
-                    due,
-                    left,
-                    warn: left <= warning,
-                })
-            };
         let resolved = match done {
             // Resolved when closed, else (closed_at not kept) when last written.
             true => time(&v[closed_at]).or_else(|| time(&v[guanxi_core::values::sys::UPDATED_AT])),
             false => None,
         };
+        let first_warning = warning_of(target, |t| t.first_response);
+        let resolution_warning = warning_of(target, |t| t.resolution);
         Ok(Some(Clocks {
-            first_response: clock(
-                time(&v[f.first_due]),
-                time(&v[f.first_at]),
-                target.and_then(|t| t.first_response),
-            ),
-            resolution: clock(time(&v[f.due]), resolved, target.and_then(|t| t.resolution)),
+            first_response: time(&v[f.first_due])
+                .map(|due| clock(calendar, due, time(&v[f.first_at]), paused, now, first_warning)),
+            resolution: time(&v[f.due])
+                .map(|due| clock(calendar, due, resolved, paused, now, resolution_warning)),
         }))
     }
 }
