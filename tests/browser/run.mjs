@@ -321,7 +321,7 @@ try {
   await step("service levels are set on the setup page; a bad target is refused beside it", async () => {
     await page.goto(`${url}/admin/service-levels`);
     assert.equal(await page.locator("h1").textContent(), "Service levels");
-    await page.getByLabel("Type 1").selectOption("problem");
+    await page.getByLabel("Type 1").selectOption("repair");
     await page.getByLabel("First response (min) 1").fill("120");
     await page.getByLabel("Resolution (min) 1").fill("two days");
     await page.getByRole("button", { name: "Save" }).click();
@@ -341,13 +341,39 @@ try {
     await phone.close();
   });
 
+  await step("customer tier rules are set on the setup page; saving regrades the accounts", async () => {
+    await page.goto(`${url}/admin/customer-tiers`);
+    assert.equal(await page.locator("h1").textContent(), "Customer tiers");
+    await page.getByLabel("Tier 1", { exact: true }).selectOption("key");
+    await page.getByLabel("Least revenue, last 12 months 1").fill("a lot");
+    await page.getByRole("button", { name: "Save" }).click();
+    await page.locator("#tier-0-min_revenue-error").waitFor();
+    assert.equal(await page.getByLabel("Least revenue, last 12 months 1").getAttribute("aria-invalid"), "true");
+    await page.getByLabel("Least revenue, last 12 months 1").fill("300000");
+    await page.getByLabel("Tier 2", { exact: true }).selectOption("standard");
+    await page.getByLabel("Service contract in force 2").check();
+    await page.getByLabel("When no rule fits").selectOption("small");
+    await page.getByRole("button", { name: "Save" }).click();
+    await page.waitForURL(/\/admin\/customer-tiers\?changed=\d+&accounts=\d+$/);
+    assert.match(await page.locator("p.notice").textContent(), /Regraded: \d+ of \d+ accounts changed/);
+    assert.equal(await page.getByLabel("Least revenue, last 12 months 1").inputValue(), "300000");
+    assert.ok(await page.getByLabel("Service contract in force 2").isChecked());
+    await page.screenshot({ path: join(artifacts, "customer-tiers-1440.png"), fullPage: true });
+    const phone = await browser.newContext({ viewport: { width: 375, height: 800 }, storageState: await desk.storageState() });
+    const p = await phone.newPage();
+    await p.goto(`${url}/admin/customer-tiers`);
+    const widest = await p.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(widest <= 375, `the setup page fits a phone (${widest} px)`);
+    await phone.close();
+  });
+
   await step("a customer files a case on the public form from a phone; it reaches their record", async () => {
     const visitor = await browser.newContext({ viewport: { width: 375, height: 800 }, locale: "zh-CN" });
     const p = await visitor.newPage();
     await p.goto(`${url}/forms/case`);
     assert.equal(await p.locator("h1").textContent(), "联系客服");
     await p.getByLabel("邮箱").fill("NANA@example.com");
-    await p.getByLabel("类型").selectOption("problem");
+    await p.getByLabel("类型").selectOption("repair");
     await p.getByRole("button", { name: "提交" }).click();
     await p.locator("#subject-error").waitFor();
     assert.equal(await p.getByLabel("主题").getAttribute("aria-invalid"), "true");

@@ -30,6 +30,7 @@ fn lookup(name: &str, target: &str, label: Label) -> FieldDef {
 
 trait Flags {
     fn with_options(self, options: &[(&str, &str, &str, &str)]) -> Self;
+    fn retiring(self, options: &[(&str, &str, &str, &str)]) -> Self;
     fn required(self) -> Self;
     fn indexed(self) -> Self;
     fn unique(self) -> Self;
@@ -41,6 +42,14 @@ impl Flags for FieldDef {
             .iter()
             .map(|(v, en, cn, tw)| PicklistOption::new(v, l(en, cn, tw)))
             .collect();
+        self
+    }
+    fn retiring(mut self, options: &[(&str, &str, &str, &str)]) -> Self {
+        self.options.extend(options.iter().map(|(v, en, cn, tw)| {
+            let mut o = PicklistOption::new(v, l(en, cn, tw));
+            o.active = false;
+            o
+        }));
         self
     }
     fn required(mut self) -> Self {
@@ -199,7 +208,23 @@ fn account() -> ObjectDef {
                     ("agent", "Agent", "代理商", "代理商"),
                 ],
             ),
+            // The tier in force: by the tier rules from what the customer bought and its
+            // contract, unless one is chosen by hand (see `tiers`).
             picklist("tier", l("Tier", "客户等级", "客戶等級"), ACCOUNT_TIERS).indexed(),
+            picklist(
+                "tier_override",
+                l("Tier chosen by hand", "手动指定等级", "手動指定等級"),
+                ACCOUNT_TIERS,
+            ),
+            money(
+                "revenue_12m",
+                l("Revenue, last 12 months", "近12个月成交额", "近12個月成交額"),
+            ),
+            field(
+                "contract_end",
+                FieldType::Date,
+                l("Service contract until", "服务合同到期日", "服務合約到期日"),
+            ),
             picklist("region", l("Region", "大区", "大區"), REGIONS).indexed(),
             text("country", 60, l("Country", "国家", "國家")),
             text("province", 40, l("Province", "省份", "省份")).indexed(),
@@ -638,13 +663,20 @@ fn case() -> ObjectDef {
                 "type",
                 l("Type", "类型", "類型"),
                 &[
-                    ("question", "Question", "咨询", "諮詢"),
-                    ("problem", "Problem", "故障", "故障"),
+                    ("inquiry", "Inquiry", "查询", "查詢"),
+                    ("consultation", "Consultation", "咨询", "諮詢"),
+                    ("repair", "Repair", "报修", "報修"),
                     ("complaint", "Complaint", "投诉", "投訴"),
-                    ("feature_request", "Feature request", "建议", "建議"),
                     ("return", "Return", "退换货", "退換貨"),
+                    ("feature_request", "Suggestion", "建议", "建議"),
                 ],
-            ),
+            )
+            // Types of earlier versions: still read and labelled on the cases that hold
+            // them, no longer offered.
+            .retiring(&[
+                ("question", "Question", "问题", "問題"),
+                ("problem", "Problem", "故障", "故障"),
+            ]),
             picklist("origin", l("Origin", "来源渠道", "來源管道"), CHANNELS),
             field("due_at", FieldType::Datetime, l("Due", "截止时间", "截止時間")).indexed(),
             // Set by the service level policy (business time), see `sla`.

@@ -21,6 +21,7 @@ pub mod query;
 pub mod quote;
 pub mod rules;
 pub mod sla;
+pub mod tiers;
 pub mod values;
 pub mod vcard;
 

@@ -966,7 +966,7 @@ async fn cases(args: &BenchArgs, storage: &Storage) -> anyhow_lite::Result<()> {
         let t = Instant::now();
         let now = crm.now();
         let statuses = ["new", "in_progress", "waiting_customer", "escalated"];
-        let types = ["question", "problem", "complaint", "return"];
+        let types = ["inquiry", "repair", "complaint", "return"];
         let priorities = ["low", "medium", "high", "urgent"];
         let mut made = have;
         while made < args.cases {

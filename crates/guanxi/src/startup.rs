@@ -92,6 +92,8 @@ pub fn serve(crm: Crm, listener: TcpListener, search: bool) -> std::io::Result<R
     let reminders = tokio::spawn(crm.clone().run_reminders());
     // Cases near or past their service level targets warn and escalate.
     let service_levels = tokio::spawn(crm.clone().run_service_levels());
+    // Customers are regraded into tiers as revenue and contracts come and go.
+    let tiers = tokio::spawn(crm.clone().run_tiers());
     // Planner statistics follow the data: shortly after start, then every ten minutes.
     let analyser = crm.clone();
     let statistics = tokio::spawn(async move {
@@ -117,6 +119,7 @@ pub fn serve(crm: Crm, listener: TcpListener, search: bool) -> std::io::Result<R
         checks.abort();
         reminders.abort();
         service_levels.abort();
+        tiers.abort();
         if let Some(i) = indexer {
             i.abort();
         }

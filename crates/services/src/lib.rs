@@ -39,6 +39,7 @@ pub mod search;
 pub mod service_levels;
 pub mod sessions;
 pub mod settings;
+pub mod tiers;
 pub mod vcard;
 pub mod views;
 pub mod web_forms;

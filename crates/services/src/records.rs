@@ -449,6 +449,8 @@ impl Crm {
         self.assign_owners(tx, object, changes, &mut plans).await?;
         // Cases get their service level due times; waiting on the customer stops them.
         self.time_cases(tx, object, &mut plans, now).await?;
+        // Accounts get the tier their rules give, unless one is chosen by hand.
+        self.grade_accounts(tx, actor, object, &mut plans, now).await?;
         // A complaint ends only with its root cause and closing summary.
         Self::close_complaints(object, &mut plans);
         // The object's validation rules, on each record as it would be written.

@@ -306,6 +306,16 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: &[],
         postgres: &[],
     },
+    Migration {
+        version: 24,
+        name: "customer tier rules: tiers by revenue in the last twelve months and service contracts",
+        statements: &[
+            "CREATE TABLE gx_tier_rules (id {uuid} PRIMARY KEY NOT NULL, name {text} NOT NULL, object {text}, \
+             definition {text} NOT NULL, created_at {ts} NOT NULL, updated_at {ts} NOT NULL)",
+        ],
+        sqlite: &[],
+        postgres: &[],
+    },
 ];
 
 pub fn latest_version() -> i64 {

@@ -1153,7 +1153,7 @@ pub struct Definition {
     pub definition: String,
 }
 
-const DEFINITION_TABLES: [&str; 12] = [
+const DEFINITION_TABLES: [&str; 13] = [
     "gx_teams",
     "gx_sharing_rules",
     "gx_territories",
@@ -1166,6 +1166,7 @@ const DEFINITION_TABLES: [&str; 12] = [
     "gx_quotas",
     "gx_calendar_feeds",
     "gx_sla_policies",
+    "gx_tier_rules",
 ];
 
 fn definition_table(table: &str) -> Result<&'static str> {

@@ -105,6 +105,11 @@ pub fn router(crm: Crm) -> Router {
             get(service::read_policy).put(service::put_policy),
         )
         .route(
+            "/api/v1/admin/tier-rules",
+            get(service::read_tier_rules).put(service::put_tier_rules),
+        )
+        .route("/api/v1/admin/tier-rules/regrade", post(service::regrade))
+        .route(
             "/api/v1/admin/assignment-rules",
             get(leads::list_rules).post(leads::add_rule),
         )

@@ -1016,6 +1016,32 @@ fn duplicate_paths(schema: &Schema, paths: &mut Map<String, Json>) {
                        "requestBody": {"required": true, "content": {"application/json": {"schema": policy.clone()}}},
                        "responses": responses(vec![("200", ok("Policy", policy)), ("403", problem_response("Not an administrator"))])}}),
     );
+    let regraded = json!({"type": "object", "required": ["accounts", "changed"], "properties": {
+        "accounts": {"type": "integer", "description": "accounts read"},
+        "changed": {"type": "integer", "description": "accounts whose revenue or tier changed"}}});
+    let tier_rules = json!({"type": "object", "properties": {
+        "currency": {"type": "string", "description": "revenue is counted in this currency; CNY when not given"},
+        "time_zone": {"type": "string", "description": "IANA name whose calendar day ends the twelve months; Asia/Shanghai when not given"},
+        "rules": {"type": "array", "description": "in order: the first whose every condition holds gives the tier",
+                  "items": {"type": "object", "required": ["tier"], "properties": {
+                      "tier": {"type": "string"},
+                      "min_revenue": {"type": ["string", "number", "null"], "description": "booked in the last twelve months, at least"},
+                      "contract": {"type": ["boolean", "null"], "description": "a service contract in force (contract_end today or later)"}}}},
+        "otherwise": {"type": ["string", "null"], "description": "the tier when no rule fits; none when not given"},
+        "regraded": regraded.clone()}});
+    paths.insert(
+        "/api/v1/admin/tier-rules".into(),
+        json!({"get": {"operationId": "readTierRules", "tags": ["Administration"], "summary": "The rules that grade customers into tiers ({} when none are set)",
+                       "responses": responses(vec![("200", ok("Rules", tier_rules.clone())), ("403", problem_response("Not an administrator"))])},
+               "put": {"operationId": "setTierRules", "tags": ["Administration"], "summary": "Set the customer tier rules and regrade every account by them; audited",
+                       "requestBody": {"required": true, "content": {"application/json": {"schema": tier_rules.clone()}}},
+                       "responses": responses(vec![("200", ok("Rules", tier_rules)), ("403", problem_response("Not an administrator"))])}}),
+    );
+    paths.insert(
+        "/api/v1/admin/tier-rules/regrade".into(),
+        json!({"post": {"operationId": "regradeCustomers", "tags": ["Administration"], "summary": "Recount every account's revenue of the last twelve months and set the tiers the rules give (also done every hour)",
+                       "responses": responses(vec![("200", ok("Regraded", regraded)), ("403", problem_response("Not an administrator"))])}}),
+    );
 }
 
 pub fn document(schema: &Schema) -> Json {

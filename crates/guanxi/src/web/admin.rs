@@ -32,17 +32,19 @@ mod conflicts;
 mod processes;
 mod quotes;
 mod service;
+mod tiers;
 
 type Fields = HashMap<String, String>;
 
 /// The setup areas, in the order the pages list them.
-const AREAS: [(&str, Msg); 16] = [
+const AREAS: [(&str, Msg); 17] = [
     ("/admin/objects", Msg::UiObjectsAndFields),
     ("/admin/sales-processes", Msg::UiSalesProcesses),
     ("/admin/assignment-rules", Msg::UiAssignmentRules),
     ("/admin/quotes", Msg::UiQuoteSettings),
     ("/admin/conflict-rules", Msg::UiConflictRules),
     (service::HERE, Msg::UiServiceLevels),
+    (tiers::HERE, Msg::UiCustomerTiers),
     ("/admin/validation-rules", Msg::UiValidationRules),
     ("/admin/coding-rules", Msg::UiCodingRules),
     ("/admin/data-quality", Msg::UiDataQuality),
@@ -133,6 +135,8 @@ pub(super) fn router() -> Router<Crm> {
         .route("/admin/sales-processes/{id}/delete", post(processes::delete))
         .route("/admin/quotes", get(quotes::show).post(quotes::save))
         .route(service::HERE, get(service::show).post(service::save))
+        .route(tiers::HERE, get(tiers::show).post(tiers::save))
+        .route("/admin/customer-tiers/regrade", post(tiers::regrade))
         .route(
             "/admin/conflict-rules",
             get(conflicts::show).post(conflicts::save),

@@ -202,7 +202,24 @@ impl Context<'_> {
             names.extend(super::lookup::names(self.crm, self.v, target, &ids).await);
         }
         names.extend(users.iter().cloned());
-        render(self, shown, page, errors, &editable, &users, &names)
+        // Customers show their tier beside their name.
+        let customers: Vec<Uuid> = shown
+            .columns
+            .iter()
+            .filter(|c| c.field_type == FieldType::Lookup && c.target.as_deref() == Some("account"))
+            .flat_map(|c| {
+                page.records
+                    .iter()
+                    .filter_map(|r| match field_value(self.full, r, &c.name) {
+                        guanxi_core::values::Value::Uuid(id) => Some(*id),
+                        _ => None,
+                    })
+            })
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let tiers = super::tier_labels(self.crm, self.v, &customers).await;
+        render(self, shown, page, errors, &editable, &users, &names, &tiers)
     }
 }
 
@@ -213,6 +230,7 @@ fn settable(editable: &[FieldDef]) -> impl Iterator<Item = &FieldDef> {
         .filter(|f| !matches!(f.field_type, FieldType::Money | FieldType::User) && f.name != "owner")
 }
 
+#[allow(clippy::too_many_arguments)]
 fn render(
     ctx: &Context<'_>,
     shown: &Shown<'_>,
@@ -221,6 +239,7 @@ fn render(
     editable: &[FieldDef],
     users: &[(Uuid, String)],
     names: &HashMap<Uuid, String>,
+    tiers: &HashMap<Uuid, String>,
 ) -> Markup {
     let (v, object, full) = (ctx.v, ctx.visible, ctx.full);
     let locale = v.locale;
@@ -377,6 +396,9 @@ fn render(
                                             }
                                         } @else if c.field_type == FieldType::User || c.field_type == FieldType::Lookup {
                                             span.v { (name_or_id(names, field_value(full, r, &c.name), &shown_value)) }
+                                            @if let (Some("account"), guanxi_core::values::Value::Uuid(to)) = (c.target.as_deref(), field_value(full, r, &c.name)) {
+                                                @if let Some(tier) = tiers.get(to) { " " span.tier { (tier) } }
+                                            }
                                         } @else {
                                             span.v { (shown_value) }
                                         }

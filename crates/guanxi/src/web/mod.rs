@@ -463,6 +463,28 @@ async fn names_for(
     Ok(names)
 }
 
+/// The tiers (labelled) of the accounts among `ids` the viewer may read: shown beside a
+/// customer's name wherever it appears.
+pub(crate) async fn tier_labels(
+    crm: &Crm,
+    v: &Viewer,
+    ids: &[Uuid],
+) -> std::collections::HashMap<Uuid, String> {
+    if ids.is_empty() {
+        return std::collections::HashMap::new();
+    }
+    let schema = crm.schema();
+    let Some(field) = schema.object("account").and_then(|a| a.field("tier").cloned()) else {
+        return std::collections::HashMap::new();
+    };
+    crm.tiers_of(&v.actor, ids)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(id, t)| (id, field.option_label(&t, v.locale).to_string()))
+        .collect()
+}
+
 /// The fields a user fills in on a form: visible, writable, not read-only for them.
 pub(crate) fn editable_fields(
     crm: &Crm,

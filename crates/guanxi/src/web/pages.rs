@@ -212,6 +212,12 @@ pub(super) fn cell_form(
 /// The columns of a list: the name, then up to five indexed fields the user sees.
 pub(super) fn list_columns(object: &ObjectDef) -> Vec<&FieldDef> {
     let mut cols: Vec<&FieldDef> = object.field(&object.name_field).into_iter().collect();
+    // Whose record it is: the customer (with its tier) right after the name.
+    cols.extend(
+        object
+            .field("account")
+            .filter(|f| f.target.as_deref() == Some("account") && f.name != object.name_field),
+    );
     cols.extend(
         object
             .fields
@@ -264,6 +270,7 @@ pub(super) fn record(
     visible: &ObjectDef,
     record: &Record,
     names: &std::collections::HashMap<uuid::Uuid, String>,
+    tiers: &std::collections::HashMap<uuid::Uuid, String>,
     related: &[super::Related],
     page_layout: &Layout,
     extra: Markup,
@@ -279,7 +286,12 @@ pub(super) fn record(
     let content = html! {
         p { a href={ "/o/" (visible.plural) } { "← " (visible.plural_label.get(locale)) } }
         div.titlebar {
-            h1 { (title) }
+            h1 {
+                (title)
+                @if let Some(tier) = record.id().and_then(|id| tiers.get(&id)) {
+                    " " span.tier { (tier) }
+                }
+            }
             div.actions {
                 a.button href={ (here) "/edit" } { (t(locale, Msg::UiEdit)) }
                 form method="post" action={ (here) "/delete" } {
@@ -304,6 +316,9 @@ pub(super) fn record(
                                 @match schema.object(target) {
                                     Some(t) => a href={ "/o/" (t.plural) "/" (id) } { (label) },
                                     None => (label),
+                                }
+                                @if let Some(tier) = tiers.get(id).filter(|_| target == "account") {
+                                    " " span.tier { (tier) }
                                 }
                             }
                             (Value::Uuid(id), None) => (names.get(id).cloned().unwrap_or_else(|| id.to_string())),

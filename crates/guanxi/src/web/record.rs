@@ -157,7 +157,16 @@ async fn page(
     // An account's or a contact's whole picture, at a glance.
     let glance = match object.name.as_str() {
         "account" | "contact" => match crm.customer_360(&v.actor, &object.name, id).await {
-            Ok(view) => Some(at_a_glance(crm, v, &view)),
+            Ok(view) => {
+                let basis = match object.name.as_str() {
+                    "account" => match crm.tier_basis(object, &record.values).await {
+                        Ok(b) => b,
+                        Err(e) => return failure(e, v.locale, Some(v)),
+                    },
+                    _ => None,
+                };
+                Some(at_a_glance(crm, v, &view, basis.as_ref()))
+            }
             Err(e) => return failure(e, v.locale, Some(v)),
         },
         _ => None,
@@ -227,6 +236,18 @@ async fn page(
     others.retain(|r| {
         r.object.name != guanxi_core::conflict::PARTY || object.name == guanxi_core::conflict::OBJECT
     });
+    // Customers show their tier: the account's own, and beside every account it points at.
+    let customers: Vec<Uuid> = object
+        .fields
+        .iter()
+        .zip(&record.values)
+        .filter_map(|(f, value)| match value {
+            Value::Uuid(id) if f.target.as_deref() == Some("account") => Some(*id),
+            _ => None,
+        })
+        .chain(record.id().filter(|_| object.name == "account"))
+        .collect();
+    let tiers = super::tier_labels(crm, v, &customers).await;
     let extra = html! {
         @if let Some(card) = &conflicts { (card) }
         @if let Some(card) = &service { (card) }
@@ -255,6 +276,7 @@ async fn page(
             &visible,
             &record,
             &names,
+            &tiers,
             &others,
             &layout,
             extra,
@@ -264,7 +286,12 @@ async fn page(
 
 /// Won business, open opportunities and cases, last and next contact, and how the
 /// customer's interactions felt.
-fn at_a_glance(crm: &Crm, v: &Viewer, view: &guanxi_services::customer::View360) -> Markup {
+fn at_a_glance(
+    crm: &Crm,
+    v: &Viewer,
+    view: &guanxi_services::customer::View360,
+    basis: Option<&guanxi_services::tiers::TierBasis>,
+) -> Markup {
     let locale = v.locale;
     let schema = crm.schema();
     let money = |amount: rust_decimal::Decimal, currency: &str| {
@@ -313,10 +340,15 @@ fn at_a_glance(crm: &Crm, v: &Viewer, view: &guanxi_services::customer::View360)
         d.as_ref()
             .map_or_else(|| "—".to_string(), |d| v.fmt().datetime(d))
     };
+    let tier = basis.map(|b| tier_line(crm, v, b));
     html! {
         section.card.glance aria-labelledby="glance" {
             h2 #glance { (t(locale, Msg::Ui360)) }
             dl.fields {
+                @if let Some((label, line)) = &tier {
+                    dt { (label) }
+                    dd.tier-basis { (line) }
+                }
                 dt { (t(locale, Msg::UiLifetimeValue)) }
                 dd { @if won.is_empty() { "—" } @else { (won.join(" · ")) } }
                 dt { (t(locale, Msg::UiOpenOpportunities)) }
@@ -334,6 +366,53 @@ fn at_a_glance(crm: &Crm, v: &Viewer, view: &guanxi_services::customer::View360)
             }
         }
     }
+}
+
+/// An account's tier and why it has it (by hand, which rule, or none fitted).
+fn tier_line(crm: &Crm, v: &Viewer, b: &guanxi_services::tiers::TierBasis) -> (String, String) {
+    use guanxi_core::tiers::Basis;
+    let l = v.locale;
+    let field = crm
+        .schema()
+        .object("account")
+        .and_then(|a| a.field("tier").cloned());
+    let label = field
+        .as_ref()
+        .map_or_else(|| "tier".to_string(), |f| f.label.get(l).to_string());
+    let tier = match (&b.tier, &field) {
+        (Some(t), Some(f)) => f.option_label(t, l).to_string(),
+        _ => "—".to_string(),
+    };
+    let why = match (b.basis, &b.rule) {
+        (Basis::Manual, _) => t(l, Msg::UiTierByHand).to_string(),
+        (Basis::Rule(i), Some(rule)) => {
+            let mut conditions = Vec::new();
+            if let Some(m) = rule.min_revenue {
+                let money = FieldDef::new("amount", FieldType::Money, guanxi_core::Label::new("", "", ""));
+                let amount = display(
+                    &money,
+                    &Value::Money {
+                        amount: m,
+                        currency: b.currency.clone(),
+                    },
+                    v.fmt(),
+                );
+                conditions.push(Msg::UiTierRevenueAtLeast.format(l, &[("amount", &amount)]));
+            }
+            if rule.contract {
+                conditions.push(t(l, Msg::UiTierContract).to_string());
+            }
+            Msg::UiTierByRule.format(
+                l,
+                &[
+                    ("n", &(i + 1).to_string()),
+                    ("conditions", &conditions.join(t(l, Msg::UiTierAnd))),
+                ],
+            )
+        }
+        _ => t(l, Msg::UiTierNoRule).to_string(),
+    };
+    (label, format!("{tier} · {why}"))
 }
 
 /// Every interaction and change, newest first: what is still ahead apart from the past.

@@ -237,7 +237,7 @@ async fn cases_are_timed_in_business_hours_by_the_service_level_policy() {
     let question = app
         .create(
             "cases",
-            json!({"subject": "发票", "status": "new", "type": "question"}),
+            json!({"subject": "发票", "status": "new", "type": "inquiry"}),
         )
         .await;
     assert_eq!(at(&question["due_at"]), plus(&question["created_at"], 2400));
@@ -480,7 +480,7 @@ async fn a_complaint_is_resolved_only_with_its_root_cause_and_closing_summary() 
     let question = app
         .create(
             "cases",
-            json!({"subject": "发票抬头", "status": "new", "type": "question"}),
+            json!({"subject": "发票抬头", "status": "new", "type": "inquiry"}),
         )
         .await;
     let qpath = format!("/api/v1/cases/{}", question["id"].as_str().unwrap());

@@ -36,6 +36,7 @@ mod rules;
 mod search;
 mod sessions;
 mod sharing;
+mod tiers;
 mod validation;
 mod vcard;
 mod views;

@@ -177,10 +177,10 @@ fn page(crm: &Crm, v: &Viewer, form: &Fields, errors: &[FieldError], status: Sta
                         @for n in 0..rows {
                             tr {
                                 @for (k, (label, options)) in ["tier", "type", "priority"].iter().zip(&columns) {
-                                    td data-label=(label) { (choice(l, form, errors, n, k, label, options)) }
+                                    td data-label=(label) { (choice(l, form, errors, Cell { list: "targets", key: "sla", n, k }, label, options)) }
                                 }
                                 @for (k, m) in [("first_response", Msg::UiSlaFirstResponse), ("resolution", Msg::UiSlaResolution), ("warn_at", Msg::UiSlaWarnAt)] {
-                                    td data-label=(t(l, m)) { (number(l, form, errors, n, k, t(l, m))) }
+                                    td data-label=(t(l, m)) { (number(l, form, errors, Cell { list: "targets", key: "sla", n, k }, t(l, m))) }
                                 }
                             }
                         }
@@ -205,17 +205,34 @@ fn cell_error(l: Locale, errors: &[FieldError], id: &str, name: &str) -> (Option
     (e.map(|_| err_id), markup)
 }
 
-fn choice(
+/// A cell's input name (`targets[0].tier`) and id (`sla-0-tier`): row `n` of the form's
+/// list `list` (ids begin with `key`), member `k`.
+pub(super) struct Cell<'a> {
+    pub list: &'a str,
+    pub key: &'a str,
+    pub n: usize,
+    pub k: &'a str,
+}
+
+impl Cell<'_> {
+    fn name(&self) -> String {
+        format!("{}[{}].{}", self.list, self.n, self.k)
+    }
+    fn id(&self) -> String {
+        format!("{}-{}-{}", self.key, self.n, self.k)
+    }
+}
+
+/// A choice in a table row, its problem beside it.
+pub(super) fn choice(
     l: Locale,
     form: &Fields,
     errors: &[FieldError],
-    n: usize,
-    k: &str,
+    cell: Cell<'_>,
     label: &str,
     options: &[(String, String)],
 ) -> Markup {
-    let name = format!("targets[{n}].{k}");
-    let id = format!("sla-{n}-{k}");
+    let (name, id, n) = (cell.name(), cell.id(), cell.n);
     let chosen = val(form, &name);
     let (described, error) = cell_error(l, errors, &id, &name);
     html! {
@@ -228,9 +245,9 @@ fn choice(
     }
 }
 
-fn number(l: Locale, form: &Fields, errors: &[FieldError], n: usize, k: &str, label: &str) -> Markup {
-    let name = format!("targets[{n}].{k}");
-    let id = format!("sla-{n}-{k}");
+/// A number typed in a table row, its problem beside it.
+pub(super) fn number(l: Locale, form: &Fields, errors: &[FieldError], cell: Cell<'_>, label: &str) -> Markup {
+    let (name, id, n) = (cell.name(), cell.id(), cell.n);
     let (described, error) = cell_error(l, errors, &id, &name);
     html! {
         input id=(id) name=(name) type="text" inputmode="numeric" size="6" value=(val(form, &name))
@@ -278,21 +295,27 @@ pub(super) async fn save(State(crm): State<Crm>, headers: HeaderMap, body: Bytes
     match crm.set_sla_policy(&v.actor, &input).await {
         Ok(_) => see_other(HERE),
         Err(ServiceError::Validation(errors)) => {
-            // `targets[j]` of what was sent is row `from[j]` of the form.
-            let errors: Vec<FieldError> = errors
-                .into_iter()
-                .map(|mut e| {
-                    if let Some(rest) = e.field.strip_prefix("targets[")
-                        && let Some((j, tail)) = rest.split_once(']')
-                        && let Some(n) = j.parse::<usize>().ok().and_then(|j| from.get(j))
-                    {
-                        e.field = format!("targets[{n}]{tail}");
-                    }
-                    e
-                })
-                .collect();
+            let errors = on_form_rows(errors, "targets", &from);
             page(&crm, &v, form, &errors, StatusCode::UNPROCESSABLE_ENTITY)
         }
         Err(e) => failure(e, v.locale, Some(&v)),
     }
+}
+
+/// The problems of a list sent without the form's empty rows, each moved to the row it
+/// is about: `list[j]` of what was sent is row `from[j]` of the form.
+pub(super) fn on_form_rows(errors: Vec<FieldError>, list: &str, from: &[usize]) -> Vec<FieldError> {
+    let prefix = format!("{list}[");
+    errors
+        .into_iter()
+        .map(|mut e| {
+            if let Some(rest) = e.field.strip_prefix(&prefix)
+                && let Some((j, tail)) = rest.split_once(']')
+                && let Some(n) = j.parse::<usize>().ok().and_then(|j| from.get(j))
+            {
+                e.field = format!("{list}[{n}]{tail}");
+            }
+            e
+        })
+        .collect()
 }
