@@ -398,6 +398,41 @@ try {
     await page.screenshot({ path: join(artifacts, "case-1440.png"), fullPage: true });
   });
 
+  await step("the customer answers the survey of their resolved case on a phone, once; the service page counts it", async () => {
+    const [filed] = (await api(url, token, "GET", "/api/v1/cases?filter=" + encodeURIComponent("subject eq '扫码枪无法连接'"))).data;
+    await api(url, token, "PATCH", `/api/v1/cases/${filed.id}`, { version: filed.version, status: "resolved", resolution: "更新驱动后恢复" });
+    const survey = await api(url, token, "GET", `/api/v1/cases/${filed.id}/survey`);
+    const customer = await browser.newContext({ viewport: { width: 375, height: 800 }, locale: "zh-CN" });
+    const p = await customer.newPage();
+    await p.goto(url + survey.path);
+    assert.equal(await p.locator("h1").textContent(), "服务满意度调查");
+    await p.getByRole("button", { name: "提交" }).click();
+    await p.locator("#csat-error").waitFor();
+    await p.getByRole("radio", { name: "4" }).first().check();
+    await p.locator("#nps-8").check();
+    await p.getByLabel("还有什么想对我们说的吗？").fill("处理很快");
+    const widest = await p.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(widest <= 375, `the survey fits a phone (${widest} px)`);
+    await p.screenshot({ path: join(artifacts, "survey-375.png"), fullPage: true });
+    await p.getByRole("button", { name: "提交" }).click();
+    await p.waitForURL(/\/survey\/thanks$/);
+    const again = await p.goto(url + survey.path);
+    assert.equal(again.status(), 410, "a link answers once");
+    await customer.close();
+    const answered = await api(url, token, "GET", `/api/v1/cases/${filed.id}/survey`);
+    assert.deepEqual([answered.csat, answered.nps, answered.comment], [4, 8, "处理很快"]);
+    await page.goto(`${url}/service`);
+    assert.equal(await page.locator("h1").textContent(), "Service metrics");
+    assert.match(await page.locator("#m-satisfaction + dl").textContent(), /CSAT/);
+    await page.screenshot({ path: join(artifacts, "service-metrics-1440.png"), fullPage: true });
+    const phone = await browser.newContext({ viewport: { width: 375, height: 800 }, storageState: await desk.storageState() });
+    const q = await phone.newPage();
+    await q.goto(`${url}/service`);
+    const wide = await q.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(wide <= 375, `the service page fits a phone (${wide} px)`);
+    await phone.close();
+  });
+
   await step("a rep cannot open a record of someone else's that is not shared", async () => {
     const repContext = await browser.newContext({ viewport: { width: 1440, height: 900 } });
     const p = await repContext.newPage();

@@ -744,6 +744,71 @@ fn case() -> ObjectDef {
                 FieldType::LongText,
                 l("Closing summary", "结案总结", "結案總結"),
             ),
+            // How the case went, kept by the write path for the service metrics: each
+            // return from resolved or closed, each wait on the customer, each escalation;
+            // resolved at the first contact (none of these); targets met.
+            field(
+                "reopen_count",
+                FieldType::Integer,
+                l("Reopened", "重开次数", "重開次數"),
+            ),
+            field(
+                "wait_count",
+                FieldType::Integer,
+                l("Waits on customer", "等待客户次数", "等待客戶次數"),
+            ),
+            field(
+                "escalation_count",
+                FieldType::Integer,
+                l("Escalations", "升级次数", "升級次數"),
+            ),
+            field(
+                "first_contact_resolution",
+                FieldType::Boolean,
+                l("Resolved at first contact", "首次接触解决", "首次接觸解決"),
+            )
+            .indexed(),
+            field(
+                "first_response_met",
+                FieldType::Boolean,
+                l("First response on time", "首次响应达标", "首次回應達標"),
+            ),
+            field(
+                "resolution_met",
+                FieldType::Boolean,
+                l("Resolved on time", "解决时限达标", "解決時限達標"),
+            ),
+            // The satisfaction survey sent when the case ends, and its answer.
+            field(
+                "survey_sent_at",
+                FieldType::Datetime,
+                l("Survey sent", "满意度调查发送时间", "滿意度調查發送時間"),
+            ),
+            field(
+                "survey_answered_at",
+                FieldType::Datetime,
+                l("Survey answered", "满意度调查回复时间", "滿意度調查回覆時間"),
+            )
+            .indexed(),
+            field(
+                "csat",
+                FieldType::Integer,
+                l("Satisfaction (1–5)", "满意度（1–5）", "滿意度（1–5）"),
+            ),
+            field(
+                "nps",
+                FieldType::Integer,
+                l(
+                    "Likelihood to recommend (0–10)",
+                    "推荐意愿（0–10）",
+                    "推薦意願（0–10）",
+                ),
+            ),
+            field(
+                "survey_comment",
+                FieldType::LongText,
+                l("Survey comment", "客户评价", "客戶評價"),
+            ),
             // What a web form's visitor said about themselves, kept whether or not they
             // were found among the contacts.
             text("supplied_name", 100, l("Name given", "提交人", "提交人")),
@@ -1128,6 +1193,58 @@ fn activity_attendee() -> ObjectDef {
     )
 }
 
+/// What serving a case cost: time, parts, travel.
+fn service_cost() -> ObjectDef {
+    object(
+        "service_cost",
+        "service_costs",
+        l("Service cost", "服务成本", "服務成本"),
+        l("Service costs", "服务成本", "服務成本"),
+        "description",
+        vec![
+            lookup("case", "case", l("Case", "工单", "工單")).required(),
+            picklist(
+                "kind",
+                l("Kind", "类别", "類別"),
+                &[
+                    ("labour", "Labour", "人工", "人工"),
+                    ("parts", "Parts", "备件", "備件"),
+                    ("travel", "Travel", "差旅", "差旅"),
+                    ("other", "Other", "其他", "其他"),
+                ],
+            )
+            .required()
+            .indexed(),
+            text("description", 200, l("Description", "说明", "說明")),
+            field("spent_on", FieldType::Date, l("Date", "日期", "日期")).indexed(),
+            field(
+                "technician",
+                FieldType::User,
+                l("Technician", "服务人员", "服務人員"),
+            )
+            .indexed(),
+            field(
+                "minutes",
+                FieldType::Integer,
+                l("Time spent (min)", "耗时（分钟）", "耗時（分鐘）"),
+            ),
+            lookup("part", "product", l("Part", "备件", "備件")),
+            FieldDef {
+                required: false,
+                ..quantity()
+            },
+            money("amount", l("Cost", "成本金额", "成本金額")).required(),
+            // Copied from the case, so costs add up per customer and per product.
+            lookup("account", "account", l("Account", "客户", "客戶")),
+            lookup(
+                "serviced_product",
+                "product",
+                l("Serviced product", "服务产品", "服務產品"),
+            ),
+        ],
+    )
+}
+
 fn channel_conflict() -> ObjectDef {
     object(
         "channel_conflict",
@@ -1242,7 +1359,8 @@ fn conflict_party() -> ObjectDef {
 
 /// Objects that live inside another (a quote's lines, a price book's prices): reached
 /// from their parent's page, not from the navigation.
-const DETAIL_OBJECTS: [&str; 5] = [
+const DETAIL_OBJECTS: [&str; 6] = [
+    "service_cost",
     "price_book_entry",
     "quote_line",
     "order_line",
@@ -1274,6 +1392,7 @@ pub fn standard_objects() -> Vec<ObjectDef> {
         channel_conflict(),
         conflict_party(),
         activity_attendee(),
+        service_cost(),
     ]
 }
 

@@ -35,6 +35,9 @@ pub enum ServiceError {
     /// A merge cannot be undone safely; the message says why.
     #[error("the merge cannot be undone: {0:?}")]
     UndoRefused(Msg, Vec<(String, String)>),
+    /// What was asked for existed but is used up (a survey link already answered).
+    #[error("no longer available: {0:?}")]
+    Gone(Msg),
     #[error(transparent)]
     Storage(#[from] StorageError),
     #[error("{0}")]

@@ -37,6 +37,7 @@ pub mod reminders;
 pub mod rules;
 pub mod search;
 pub mod service_levels;
+pub mod service_quality;
 pub mod sessions;
 pub mod settings;
 pub mod tiers;

@@ -449,6 +449,10 @@ impl Crm {
         self.assign_owners(tx, object, changes, &mut plans).await?;
         // Cases get their service level due times; waiting on the customer stops them.
         self.time_cases(tx, object, &mut plans, now).await?;
+        // A case's course (reopened, waited, escalated, on time) as its status moves.
+        Self::keep_case_course(actor, object, &mut plans, now);
+        // Service costs carry their case's customer and product.
+        self.cost_cases(tx, object, &mut plans).await?;
         // Accounts get the tier their rules give, unless one is chosen by hand.
         self.grade_accounts(tx, actor, object, &mut plans, now).await?;
         // A complaint ends only with its root cause and closing summary.

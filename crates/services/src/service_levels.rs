@@ -314,8 +314,9 @@ impl Crm {
                     if status == was {
                         continue;
                     }
-                    // Escalating a case answers nobody: it is no first response.
-                    if was == NEW && status != ESCALATED && before.values[f.first_at].is_null() {
+                    // Escalating a case answers nobody: it is no first response; the first
+                    // move to anything else is (also out of an escalation from new).
+                    if status != NEW && status != ESCALATED && before.values[f.first_at].is_null() {
                         set(changes, f.first_at, Value::DateTime(now), &theirs);
                     }
                     if status == WAITING {

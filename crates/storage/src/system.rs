@@ -1645,6 +1645,18 @@ pub async fn put_setting(tx: &mut Tx, key: &str, value: &str) -> Result<()> {
     Ok(())
 }
 
+/// Sets a setting of the organisation's unless it is set (whoever was first keeps theirs).
+pub async fn put_setting_if_absent(tx: &mut Tx, key: &str, value: &str) -> Result<()> {
+    let mut s = tx.sql();
+    s.push("INSERT INTO gx_settings (key, value) VALUES (")
+        .bind(Arg::Text(key.into()))
+        .push(", ")
+        .bind(Arg::Text(value.into()))
+        .push(") ON CONFLICT (key) DO NOTHING");
+    tx.execute(s).await?;
+    Ok(())
+}
+
 /// Something a user is told: a quote to approve, a decision on theirs, a conflict.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NotificationRow {

@@ -109,6 +109,8 @@ pub fn router(crm: Crm) -> Router {
             get(service::read_tier_rules).put(service::put_tier_rules),
         )
         .route("/api/v1/admin/tier-rules/regrade", post(service::regrade))
+        .route("/api/v1/{plural}/{id}/survey", get(service::survey))
+        .route("/api/v1/service/metrics", get(service::metrics))
         .route(
             "/api/v1/admin/assignment-rules",
             get(leads::list_rules).post(leads::add_rule),

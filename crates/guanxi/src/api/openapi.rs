@@ -1037,6 +1037,43 @@ fn duplicate_paths(schema: &Schema, paths: &mut Map<String, Json>) {
                        "requestBody": {"required": true, "content": {"application/json": {"schema": tier_rules.clone()}}},
                        "responses": responses(vec![("200", ok("Rules", tier_rules)), ("403", problem_response("Not an administrator"))])}}),
     );
+    let share = json!({"type": "object", "properties": {"of": {"type": "integer"}, "yes": {"type": "integer"},
+        "percent": {"type": ["string", "null"], "description": "Decimal, one place; null when of is 0"}}});
+    let money_sum = json!({"type": "object", "properties": {"currency": {"type": "string"}, "amount": {"type": "string", "description": "Decimal"}}});
+    let cost_line = json!({"type": "object", "properties": {"id": {"type": "string", "format": "uuid"}, "name": {"type": "string"},
+        "costs": {"type": "array", "items": money_sum.clone()}}});
+    let metrics = json!({"type": "object", "properties": {
+        "from": {"type": "string", "format": "date"}, "to": {"type": "string", "format": "date"},
+        "ended": {"type": "integer", "description": "cases resolved or closed in the period"},
+        "first_contact_resolution": share.clone(), "reopened": share.clone(),
+        "first_response_on_time": share.clone(), "resolution_on_time": share.clone(), "surveys": share.clone(),
+        "csat_average": {"type": ["string", "null"]}, "csat_satisfied": share,
+        "nps": {"type": ["string", "null"], "description": "promoters (9–10) less detractors (0–6), percent of answers"},
+        "nps_answers": {"type": "integer"},
+        "cost_by_kind": {"type": "array", "items": {"type": "object", "properties": {"kind": {"type": "string"},
+            "currency": {"type": "string"}, "amount": {"type": "string"}}}},
+        "cost_total": {"type": "array", "items": money_sum.clone()}, "minutes": {"type": "integer"},
+        "cases_costed": {"type": "integer"}, "cost_per_case": {"type": "array", "items": money_sum},
+        "by_customer": {"type": "array", "items": cost_line.clone()}, "by_product": {"type": "array", "items": cost_line}}});
+    let day = |name: &str, what: &str| json!({"name": name, "in": "query", "schema": {"type": "string", "format": "date"}, "description": what});
+    paths.insert(
+        "/api/v1/service/metrics".into(),
+        json!({"get": {"operationId": "serviceMetrics", "tags": ["Service"],
+                       "summary": "First-contact resolution, reopen rate, SLA attainment, CSAT, NPS and service cost of a period, over what the caller may read",
+                       "parameters": [day("from", "first day (Beijing); 29 days before `to` when absent"), day("to", "last day, included; today when absent")],
+                       "responses": responses(vec![("200", ok("Metrics", metrics)), ("422", problem_response("A bad date, or from after to"))])}}),
+    );
+    let survey = json!({"type": "object", "properties": {
+        "path": {"type": "string", "description": "/survey/{token}: the signed link for the customer; it answers once"},
+        "sent_at": {"type": "string", "format": "date-time"}, "answered_at": {"type": ["string", "null"], "format": "date-time"},
+        "csat": {"type": ["integer", "null"]}, "nps": {"type": ["integer", "null"]}, "comment": {"type": ["string", "null"]}}});
+    paths.insert(
+        "/api/v1/cases/{id}/survey".into(),
+        json!({"parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}}],
+               "get": {"operationId": "getCaseSurvey", "tags": ["Service"],
+                       "summary": "The satisfaction survey sent when the case ended: its link for the customer and the answer",
+                       "responses": responses(vec![("200", ok("Survey", survey)), ("404", problem_response("No such case, or no survey sent"))])}}),
+    );
     paths.insert(
         "/api/v1/admin/tier-rules/regrade".into(),
         json!({"post": {"operationId": "regradeCustomers", "tags": ["Administration"], "summary": "Recount every account's revenue of the last twelve months and set the tiers the rules give (also done every hour)",

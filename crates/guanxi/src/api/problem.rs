@@ -213,6 +213,13 @@ impl Problem {
                     msg.format(locale, &args),
                 )
             }
+            ServiceError::Gone(msg) => Problem::new(
+                StatusCode::GONE,
+                "gone",
+                locale,
+                Msg::TitleGone,
+                msg.text(locale).into(),
+            ),
             ServiceError::Storage(e) => Problem::internal(locale, &e),
             ServiceError::Internal(e) => Problem::internal(locale, &e),
         }

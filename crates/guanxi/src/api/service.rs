@@ -4,11 +4,11 @@
 use axum::Extension;
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{Path, Query, State};
 use guanxi_services::Crm;
 use serde_json::{Value, json};
 
-use super::{Ctx, Problem, fail, parse_body};
+use super::{Ctx, Problem, fail, parse_body, parse_id};
 
 /// The policy as stored, or `{}` when none is set (cases are then not timed).
 pub(super) async fn read_policy(
@@ -58,4 +58,49 @@ pub(super) async fn regrade(
 ) -> Result<Json<Value>, Problem> {
     let done = crm.regrade_now(&ctx.actor).await.map_err(fail(&ctx))?;
     Ok(Json(json!(done)))
+}
+
+/// A case's satisfaction survey: the link for the customer, when it was sent, the answer.
+pub(super) async fn survey(
+    State(crm): State<Crm>,
+    Extension(ctx): Extension<Ctx>,
+    Path((plural, id)): Path<(String, String)>,
+) -> Result<Json<Value>, Problem> {
+    if crm.schema().by_plural(&plural).map(|o| o.name.as_str()) != Some(guanxi_services::cases::CASE) {
+        return Err(Problem::not_found(ctx.locale));
+    }
+    let id = parse_id(&ctx, &id)?;
+    match crm.survey_link(&ctx.actor, id).await.map_err(fail(&ctx))? {
+        Some(s) => Ok(Json(json!({
+            "path": s.path, "sent_at": s.sent_at, "answered_at": s.answered_at,
+            "csat": s.csat, "nps": s.nps, "comment": s.comment,
+        }))),
+        None => Err(Problem::not_found(ctx.locale)),
+    }
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+pub(super) struct PeriodParams {
+    from: Option<String>,
+    to: Option<String>,
+}
+
+/// The service metrics of a period (`?from=&to=`, days included; the last 30 days when
+/// not given) over the cases and costs the caller may read.
+pub(super) async fn metrics(
+    State(crm): State<Crm>,
+    Extension(ctx): Extension<Ctx>,
+    Query(p): Query<PeriodParams>,
+) -> Result<Json<Value>, Problem> {
+    let today = crm.now().with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
+    let (from, to) = guanxi_services::service_quality::period(p.from.as_deref(), p.to.as_deref(), today)
+        .map_err(fail(&ctx))?;
+    let m = crm
+        .service_metrics(&ctx.actor, from, to)
+        .await
+        .map_err(fail(&ctx))?;
+    let mut body = json!(m);
+    body["from"] = json!(from);
+    body["to"] = json!(to);
+    Ok(Json(body))
 }

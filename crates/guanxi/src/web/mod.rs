@@ -25,7 +25,9 @@ mod quotes;
 mod record;
 mod search;
 mod service;
+mod service_metrics;
 mod settings;
+mod survey;
 
 use axum::Form;
 use axum::Router;
@@ -55,6 +57,8 @@ pub fn router() -> Router<Crm> {
         .route("/forms/lead/thanks", get(forms::lead_thanks))
         .route("/forms/case", get(forms::show_case).post(forms::submit_case))
         .route("/forms/case/thanks", get(forms::case_thanks))
+        .route("/survey/thanks", get(survey::thanks))
+        .route("/survey/{token}", get(survey::show).post(survey::answer))
         .route("/logout", post(sign_out))
         .route("/lang/{tag}", get(set_language))
         .route("/static/app.css", get(stylesheet))
@@ -64,6 +68,7 @@ pub fn router() -> Router<Crm> {
         .route("/calendar/feeds/{id}/revoke", post(feeds::revoke))
         .route("/ical/{file}", get(feeds::public))
         .route("/forecasts", get(forecasts::forecast))
+        .route(service_metrics::HERE, get(service_metrics::show))
         .route("/forecasts/quota", post(forecasts::set_quota))
         .route("/search", get(search::search_page))
         .route("/o/{plural}", get(list::list))
@@ -717,13 +722,27 @@ async fn user_choices(crm: &Crm) -> Vec<(Uuid, String)> {
         .unwrap_or_default()
 }
 
-async fn new_form(State(crm): State<Crm>, headers: HeaderMap, Path(plural): Path<String>) -> Response {
+/// A new record's form; `?{lookup}={id}` fills a lookup in (a case's "add cost" link).
+async fn new_form(
+    State(crm): State<Crm>,
+    headers: HeaderMap,
+    Path(plural): Path<String>,
+    Query(given): Query<std::collections::HashMap<String, String>>,
+) -> Response {
     let (v, object) = match object_page(&crm, &headers, &plural).await {
         Ok(x) => x,
         Err(r) => return r,
     };
     let fields = editable_fields(&crm, &v.actor, &object);
     let mut values = std::collections::HashMap::from([("owner".to_string(), v.actor.user_id.to_string())]);
+    for f in fields
+        .iter()
+        .filter(|f| f.field_type == guanxi_core::metadata::FieldType::Lookup)
+    {
+        if let Some(id) = given.get(&f.name).and_then(|s| Uuid::parse_str(s.trim()).ok()) {
+            values.insert(f.name.clone(), id.to_string());
+        }
+    }
     for f in fields
         .iter()
         .filter(|f| f.field_type == guanxi_core::metadata::FieldType::Money)

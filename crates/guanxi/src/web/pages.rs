@@ -72,6 +72,9 @@ pub(super) fn layout(
                             a.cal-link href="/approvals" aria-current=[here.starts_with("/approvals").then_some("page")] {
                                 (t(locale, Msg::UiApprovals))
                             }
+                            a.cal-link href="/service" aria-current=[(here == "/service").then_some("page")] {
+                                (t(locale, Msg::UiServiceMetrics))
+                            }
                         }
                         @if let Some(v) = viewer {
                             a.cal-link.notices href="/notifications" aria-current=[here.starts_with("/notifications").then_some("page")] {
@@ -498,6 +501,19 @@ fn currency_symbol(code: &str, locale: Locale) -> &str {
 }
 
 /// A value as a person reads it, in the viewer's language and time zone.
+/// An amount of money as the viewer reads it (grouped digits, the currency).
+pub(super) fn money_text(amount: rust_decimal::Decimal, currency: &str, fmt: Fmt) -> String {
+    let field = FieldDef::new("amount", FieldType::Money, guanxi_core::Label::new("", "", ""));
+    display(
+        &field,
+        &Value::Money {
+            amount,
+            currency: currency.to_string(),
+        },
+        fmt,
+    )
+}
+
 pub(super) fn display(field: &FieldDef, value: &Value, fmt: Fmt) -> String {
     let locale = fmt.locale;
     match value {

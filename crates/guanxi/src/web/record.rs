@@ -219,6 +219,11 @@ async fn page(
         Ok(card) => card,
         Err(e) => return failure(e, v.locale, Some(v)),
     };
+    // How a case's service went: time, cost, the customer's survey.
+    let service_quality = match super::service::quality_card(crm, v, object, &record).await {
+        Ok(card) => card,
+        Err(e) => return failure(e, v.locale, Some(v)),
+    };
     // An activity's attendees and the viewer's reply.
     let attendees = match super::attendees::card(crm, v, object, &record, channel_errors).await {
         Ok(card) => card,
@@ -251,6 +256,7 @@ async fn page(
     let extra = html! {
         @if let Some(card) = &conflicts { (card) }
         @if let Some(card) = &service { (card) }
+        @if let Some(card) = &service_quality { (card) }
         @if let Some(card) = &attendees { (card) }
         @if let Some(card) = &quote { (card) }
         @if let Some(card) = &conversion { (card) }
@@ -294,17 +300,8 @@ fn at_a_glance(
 ) -> Markup {
     let locale = v.locale;
     let schema = crm.schema();
-    let money = |amount: rust_decimal::Decimal, currency: &str| {
-        let field = FieldDef::new("amount", FieldType::Money, guanxi_core::Label::new("", "", ""));
-        display(
-            &field,
-            &Value::Money {
-                amount,
-                currency: currency.to_string(),
-            },
-            v.fmt(),
-        )
-    };
+    let money =
+        |amount: rust_decimal::Decimal, currency: &str| super::pages::money_text(amount, currency, v.fmt());
     let won: Vec<String> = view.lifetime_value.iter().map(|(c, a)| money(*a, c)).collect();
     let open_total: Vec<String> = schema
         .object("opportunity")
@@ -388,15 +385,7 @@ fn tier_line(crm: &Crm, v: &Viewer, b: &guanxi_services::tiers::TierBasis) -> (S
         (Basis::Rule(i), Some(rule)) => {
             let mut conditions = Vec::new();
             if let Some(m) = rule.min_revenue {
-                let money = FieldDef::new("amount", FieldType::Money, guanxi_core::Label::new("", "", ""));
-                let amount = display(
-                    &money,
-                    &Value::Money {
-                        amount: m,
-                        currency: b.currency.clone(),
-                    },
-                    v.fmt(),
-                );
+                let amount = super::pages::money_text(m, &b.currency, v.fmt());
                 conditions.push(Msg::UiTierRevenueAtLeast.format(l, &[("amount", &amount)]));
             }
             if rule.contract {

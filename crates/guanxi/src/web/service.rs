@@ -1,5 +1,6 @@
 //! A case's service levels on its page: where the first response and the resolution
-//! targets stand — time left, stopped while waiting on the customer, overdue, or met.
+//! targets stand — time left, stopped while waiting on the customer, overdue, or met —
+//! and how the service went: time and money spent on it, and the customer's survey.
 
 use chrono::TimeDelta;
 use guanxi_core::values::Record;
@@ -78,6 +79,94 @@ pub(super) async fn card(
                 }
             }
             p.hint { (t(l, Msg::UiSlaBusinessTime)) }
+        }
+    }))
+}
+
+/// The money sums of a case's costs, one per currency, and the minutes logged; `None`
+/// when the viewer may not read costs.
+async fn costs_of(crm: &Crm, v: &Viewer, id: uuid::Uuid) -> Result<Option<(Vec<String>, i64)>, ServiceError> {
+    use guanxi_services::service_quality::COST;
+    let filter = format!("case eq '{id}'");
+    let money = match crm
+        .totals(&v.actor, COST, Some(&filter), "kind", Some("amount"), None)
+        .await
+    {
+        Ok(t) => t,
+        Err(ServiceError::Forbidden(_)) => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let mut sums: Vec<(String, rust_decimal::Decimal)> = Vec::new();
+    for t in money {
+        let (Some(c), Some(a)) = (t.currency, t.sum) else {
+            continue;
+        };
+        match sums.iter_mut().find(|(x, _)| *x == c) {
+            Some((_, s)) => *s += a,
+            None => sums.push((c, a)),
+        }
+    }
+    let minutes = crm
+        .totals(&v.actor, COST, Some(&filter), "kind", Some("minutes"), None)
+        .await?
+        .iter()
+        .filter_map(|t| t.sum)
+        .filter_map(|d| rust_decimal::prelude::ToPrimitive::to_i64(&d))
+        .sum();
+    let shown = sums
+        .into_iter()
+        .map(|(c, a)| super::pages::money_text(a, &c, v.fmt()))
+        .collect();
+    Ok(Some((shown, minutes)))
+}
+
+/// A case's service quality: time and cost spent, and its satisfaction survey (the link
+/// for the customer until they answer, then the answer).
+pub(super) async fn quality_card(
+    crm: &Crm,
+    v: &Viewer,
+    object: &ObjectDef,
+    record: &Record,
+) -> Result<Option<Markup>, ServiceError> {
+    if object.name != guanxi_services::cases::CASE {
+        return Ok(None);
+    }
+    let Some(id) = record.id() else { return Ok(None) };
+    let l = v.locale;
+    let costs = costs_of(crm, v, id).await?;
+    let survey = crm.survey_link(&v.actor, id).await?;
+    Ok(Some(html! {
+        section.card aria-labelledby="service-quality" {
+            h2 #service-quality { (t(l, Msg::UiServiceQuality)) }
+            dl.fields {
+                @if let Some((sums, minutes)) = &costs {
+                    dt { (t(l, Msg::UiTimeSpent)) }
+                    dd { (duration(v, TimeDelta::minutes(*minutes))) }
+                    dt { (t(l, Msg::UiServiceCost)) }
+                    dd { @if sums.is_empty() { "—" } @else { (sums.join(" · ")) } }
+                }
+                dt { (t(l, Msg::UiSurveyTitle)) }
+                dd.survey {
+                    @match &survey {
+                        None => { (t(l, Msg::UiSurveyNotSent)) }
+                        Some(s) if s.answered_at.is_some() => {
+                            (Msg::UiSurveyAnswer.format(l, &[
+                                ("csat", &s.csat.map_or_else(|| "—".into(), |n| n.to_string())),
+                                ("nps", &s.nps.map_or_else(|| "—".into(), |n| n.to_string())),
+                            ]))
+                            @if let Some(c) = &s.comment { br; q { (c) } }
+                        }
+                        Some(s) => {
+                            (Msg::UiSurveySent.format(l, &[("at", &when(v, s.sent_at))]))
+                            " "
+                            a.survey-link href=(s.path) { (t(l, Msg::UiSurveyLink)) }
+                        }
+                    }
+                }
+            }
+            @if costs.is_some() {
+                p { a.button href={ "/o/service_costs/new?case=" (id) } { (t(l, Msg::UiAddServiceCost)) } }
+            }
         }
     }))
 }

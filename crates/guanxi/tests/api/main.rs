@@ -34,6 +34,7 @@ mod quotes;
 mod records;
 mod rules;
 mod search;
+mod service_quality;
 mod sessions;
 mod sharing;
 mod tiers;

@@ -1231,6 +1231,7 @@ const KIND_OPPORTUNITY: u64 = 4;
 const KIND_PRODUCT: u64 = 5;
 const KIND_ACTIVITY: u64 = 6;
 const KIND_CASE: u64 = 7;
+const KIND_SERVICE_COST: u64 = 8;
 
 /// Deterministic generator of demo records. See the module documentation.
 pub struct Generator {
@@ -1833,6 +1834,57 @@ impl Generator {
             }
             put(&mut m, "closed_at", fmt_china(closed));
             put(&mut m, "resolution", resolution);
+            // How it went: some waited on the customer or came back; most customers were
+            // asked, and about half of them answered.
+            if chance(rng, 25) {
+                put(&mut m, "wait_count", rng.gen_range(1..=2i64));
+            }
+            if chance(rng, 8) {
+                put(&mut m, "reopen_count", 1i64);
+            }
+            if chance(rng, 85) {
+                put(&mut m, "survey_sent_at", fmt_china(closed));
+                if chance(rng, 55) {
+                    let answered = add_minutes(closed, rng.gen_range(10..=3 * 24 * 60)).min(now_local);
+                    put(&mut m, "survey_answered_at", fmt_china(answered));
+                    let csat = *weighted(rng, &[(5i64, 40), (4, 30), (3, 15), (2, 10), (1, 5)]);
+                    put(&mut m, "csat", csat);
+                    let nps = match csat {
+                        5 => rng.gen_range(8..=10i64),
+                        4 => rng.gen_range(6..=9i64),
+                        3 => rng.gen_range(4..=7i64),
+                        _ => rng.gen_range(0..=5i64),
+                    };
+                    put(&mut m, "nps", nps);
+                    if csat <= 2 && chance(rng, 70) {
+                        put(
+                            &mut m,
+                            "survey_comment",
+                            *pick(
+                                rng,
+                                &[
+                                    "响应太慢，等了很久才有人联系。",
+                                    "问题反复出现，希望彻底解决。",
+                                    "工程师迟到，沟通不够。",
+                                ],
+                            ),
+                        );
+                    } else if csat == 5 && chance(rng, 40) {
+                        put(
+                            &mut m,
+                            "survey_comment",
+                            *pick(
+                                rng,
+                                &[
+                                    "工程师很专业，处理及时。",
+                                    "服务态度好，点赞！",
+                                    "解决得很快，谢谢。",
+                                ],
+                            ),
+                        );
+                    }
+                }
+            }
             // A complaint closes only with its root cause and closing summary.
             if kind == "complaint" {
                 let cause = if subject.contains("发货") {
@@ -1854,6 +1906,47 @@ impl Generator {
         }
         put(&mut m, "external_id", cat(&["ERP-CS", &num(i as u64, 8)]));
         m
+    }
+}
+
+impl Generator {
+    /// The costs of serving case `i` (one that ended on `closed_on`): the engineer's time,
+    /// often parts (one of `parts`), sometimes travel.
+    pub fn service_costs(
+        &mut self,
+        i: usize,
+        case: Uuid,
+        closed_on: &str,
+        parts: &[Uuid],
+    ) -> Vec<Map<String, Json>> {
+        self.start(KIND_SERVICE_COST, i);
+        let rng = &mut self.rng;
+        let mut out = Vec::new();
+        let line = |kind: &str, description: &str, cents: i64| {
+            let mut m = Record::new();
+            put(&mut m, "case", id_text(case));
+            put(&mut m, "kind", kind);
+            put(&mut m, "description", description);
+            put(&mut m, "spent_on", closed_on);
+            put(&mut m, "amount", money_obj(cents, "CNY"));
+            m
+        };
+        let minutes: i64 = rng.gen_range(1..=16) * 30;
+        let visit = *pick(rng, &["远程诊断", "上门检修", "电话指导", "现场调试"]);
+        let mut labour = line("labour", visit, minutes * 150 * 100 / 60);
+        put(&mut labour, "minutes", minutes);
+        out.push(labour);
+        if !parts.is_empty() && chance(rng, 40) {
+            let quantity: i64 = rng.gen_range(1..=4);
+            let mut p = line("parts", "更换备件", quantity * rng.gen_range(2..=120) * 10_000);
+            put(&mut p, "part", id_text(*pick(rng, parts)));
+            put(&mut p, "quantity", quantity.to_string());
+            out.push(p);
+        }
+        if chance(rng, 30) {
+            out.push(line("travel", "差旅交通", rng.gen_range(10..=80) * 1_000));
+        }
+        out
     }
 }
 

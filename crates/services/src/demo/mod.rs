@@ -60,6 +60,7 @@ pub struct Summary {
     pub quotes: usize,
     pub activities: usize,
     pub cases: usize,
+    pub service_costs: usize,
     pub rejected: usize,
 }
 
@@ -281,7 +282,34 @@ pub async fn load(crm: &Crm, actor: &Actor, size: &Size, seed: u64) -> Result<Su
             g.case(i, account, contact, product, now)
         })
         .collect();
-    s.cases = load_many(crm, actor, "case", cases, &mut s.rejected).await?.len();
+    // Ended cases have their service costs, dated the day they ended.
+    let ended: Vec<Option<String>> = cases
+        .iter()
+        .map(|c| {
+            let done = matches!(
+                c.get("status").and_then(Json::as_str),
+                Some("resolved" | "closed")
+            );
+            c.get("closed_at")
+                .and_then(Json::as_str)
+                .filter(|_| done)
+                .map(|t| t.chars().take(10).collect())
+        })
+        .collect();
+    let case_ids = load_many(crm, actor, "case", cases, &mut s.rejected).await?;
+    s.cases = case_ids.len();
+    if case_ids.len() == ended.len() {
+        let costs: Vec<_> = case_ids
+            .iter()
+            .zip(&ended)
+            .enumerate()
+            .filter_map(|(i, (id, day))| day.as_ref().map(|d| g.service_costs(i, *id, d, &product_ids)))
+            .flatten()
+            .collect();
+        s.service_costs = load_many(crm, actor, "service_cost", costs, &mut s.rejected)
+            .await?
+            .len();
+    }
     // The demo opens with its channel conflicts already found.
     crm.settle_conflict_checks().await?;
     Ok(s)

@@ -1,0 +1,427 @@
+//! How service went: each case's course (reopened, waited, escalated, resolved at the
+//! first contact, on time), its costs, the customer's satisfaction survey behind a link
+//! that cannot be forged or used twice, and the metrics counted from them.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::helpers::{Resp, TestApp};
+
+async fn case(app: &TestApp, body: Value) -> Value {
+    app.create("cases", body).await
+}
+
+/// Moves a case to `status` (with more fields), answering the case as it is then.
+async fn move_to(app: &TestApp, id: &Value, patch: Value) -> Resp {
+    let path = format!("/api/v1/cases/{}", id.as_str().unwrap());
+    let etag = app.get(&path).await.etag();
+    app.patch(&path, patch, &etag).await
+}
+
+async fn survey_path(app: &TestApp, id: &Value) -> Resp {
+    app.get(&format!("/api/v1/cases/{}/survey", id.as_str().unwrap()))
+        .await
+}
+
+async fn answer(app: &TestApp, path: &str, form: &[(&str, &str)]) -> (u16, String, String) {
+    let r = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .post(format!("{}{path}", app.url))
+        .form(form)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    let to = r
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    (status, to, r.text().await.unwrap())
+}
+
+async fn page(app: &TestApp, path: &str) -> (u16, String) {
+    let r = reqwest::get(format!("{}{path}", app.url)).await.unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn a_case_that_ends_gets_a_survey_that_cannot_be_forged_or_used_twice() {
+    let app = TestApp::spawn().await;
+    let c = case(
+        &app,
+        json!({"subject": "打印机卡纸", "status": "new", "type": "repair"}),
+    )
+    .await;
+    assert_eq!(
+        survey_path(&app, &c["id"]).await.status,
+        404,
+        "no survey before it ends"
+    );
+    let r = move_to(
+        &app,
+        &c["id"],
+        json!({"status": "resolved", "resolution": "更换搓纸轮"}),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["closed_at"], r.body["updated_at"]);
+    assert_eq!(r.body["first_contact_resolution"], true);
+    assert_eq!(r.body["survey_sent_at"], r.body["updated_at"]);
+    let s = survey_path(&app, &c["id"]).await;
+    assert_eq!(s.status, 200, "{}", s.body);
+    let link = s.body["path"].as_str().unwrap().to_string();
+    assert!(link.starts_with("/survey/"));
+    assert_eq!(s.body["answered_at"], Value::Null);
+
+    // Only cases have surveys.
+    let r = app
+        .get(&format!("/api/v1/accounts/{}/survey", c["id"].as_str().unwrap()))
+        .await;
+    assert_eq!(r.status, 404);
+
+    // Forged links find nothing: a changed signature, another case's payload, noise.
+    let token = link.trim_start_matches("/survey/");
+    let (payload, tag) = token.split_once('.').unwrap();
+    let flipped: String = tag
+        .chars()
+        .enumerate()
+        .map(|(i, ch)| {
+            if i == 0 {
+                if ch == 'A' { 'B' } else { 'A' }
+            } else {
+                ch
+            }
+        })
+        .collect();
+    let other = case(&app, json!({"subject": "另一个", "status": "resolved"})).await;
+    assert_eq!(
+        survey_path(&app, &other["id"]).await.status,
+        404,
+        "created ended: no survey sent"
+    );
+    for forged in [
+        format!("/survey/{payload}.{flipped}"),
+        format!("/survey/{}.{tag}", &payload[..payload.len() - 2]),
+        "/survey/not-a-token".to_string(),
+    ] {
+        assert_eq!(page(&app, &forged).await.0, 404, "{forged}");
+        let (status, _, _) = answer(&app, &forged, &[("csat", "5"), ("nps", "10")]).await;
+        assert_eq!(status, 404, "{forged}");
+    }
+
+    let (status, body) = page(&app, &link).await;
+    assert_eq!(status, 200);
+    assert!(
+        body.contains("打印机卡纸") && body.contains(r#"name="csat""#),
+        "{body}"
+    );
+    // A score off the scale is named beside its question; nothing is stored.
+    let (status, _, body) = answer(&app, &link, &[("csat", "7"), ("nps", "9")]).await;
+    assert_eq!(status, 422);
+    assert!(body.contains(r#"id="csat-error""#), "{body}");
+    assert_eq!(survey_path(&app, &c["id"]).await.body["answered_at"], Value::Null);
+    let (status, to, _) = answer(
+        &app,
+        &link,
+        &[("csat", "5"), ("nps", "9"), ("comment", "工程师很专业")],
+    )
+    .await;
+    assert_eq!((status, to.as_str()), (303, "/survey/thanks"));
+    let s = survey_path(&app, &c["id"]).await.body;
+    assert_eq!((s["csat"].as_i64(), s["nps"].as_i64()), (Some(5), Some(9)));
+    assert_eq!(s["comment"], "工程师很专业");
+    assert!(s["answered_at"].is_string());
+    // Used: the same link cannot answer again, by form or by JSON.
+    let (status, _, body) = answer(&app, &link, &[("csat", "1"), ("nps", "0")]).await;
+    assert_eq!(status, 410);
+    assert!(
+        body.contains("已经填写过") || body.contains("answered already"),
+        "{body}"
+    );
+    assert_eq!(page(&app, &link).await.0, 410);
+    let r = reqwest::Client::new()
+        .post(format!("{}{link}", app.url))
+        .json(&json!({"csat": 1}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 410);
+    assert_eq!(survey_path(&app, &c["id"]).await.body["csat"], 5);
+    // Nor can anyone type the answer or the course in.
+    let r = move_to(&app, &c["id"], json!({"csat": 1})).await;
+    r.assert_problem(422, "csat");
+    let r = move_to(
+        &app,
+        &c["id"],
+        json!({"reopen_count": 0, "first_contact_resolution": false}),
+    )
+    .await;
+    assert_eq!(r.status, 422);
+
+    // Reopened: counted; the answered survey stays. Ended again: not resolved at first contact.
+    let r = move_to(&app, &c["id"], json!({"status": "in_progress"})).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["reopen_count"], 1);
+    assert_eq!(
+        (&r.body["closed_at"], &r.body["first_contact_resolution"]),
+        (&Value::Null, &Value::Null)
+    );
+    let r = move_to(&app, &c["id"], json!({"status": "closed"})).await;
+    assert_eq!(r.body["first_contact_resolution"], false);
+    assert_eq!(survey_path(&app, &c["id"]).await.body["csat"], 5);
+
+    // A case reopened before its survey was answered withdraws that link; ending again
+    // sends a new one.
+    let d = case(
+        &app,
+        json!({"subject": "发票", "status": "new", "type": "inquiry"}),
+    )
+    .await;
+    move_to(&app, &d["id"], json!({"status": "resolved"})).await;
+    let first = survey_path(&app, &d["id"]).await.body["path"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    move_to(&app, &d["id"], json!({"status": "in_progress"})).await;
+    assert_eq!(survey_path(&app, &d["id"]).await.status, 404);
+    assert_eq!(page(&app, &first).await.0, 404);
+    move_to(&app, &d["id"], json!({"status": "resolved"})).await;
+    let second = survey_path(&app, &d["id"]).await.body["path"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_ne!(first, second);
+    assert_eq!(page(&app, &second).await.0, 200);
+
+    // The case's page shows the link until the answer, then the answer.
+    let mut desk = crate::web::Browser::signed_in(&app, "admin@example.com", "admin-password").await;
+    let (_, _, body) = desk.get(&format!("/o/cases/{}", d["id"].as_str().unwrap())).await;
+    assert!(body.contains(&second), "{body}");
+    let (_, _, body) = desk.get(&format!("/o/cases/{}", c["id"].as_str().unwrap())).await;
+    assert!(
+        body.contains("5/5") && body.contains("9/10") && body.contains("工程师很专业"),
+        "{body}"
+    );
+}
+
+fn amount(v: &Value) -> f64 {
+    v.as_str()
+        .or_else(|| v["amount"].as_str())
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(f64::NAN)
+}
+
+#[tokio::test]
+async fn service_metrics_count_first_contact_resolution_reopens_service_levels_satisfaction_and_cost() {
+    let app = TestApp::spawn().await;
+    let r = app
+        .request(
+            Method::PUT,
+            "/api/v1/admin/sla-policy",
+            Some(json!({"hours": {"monday": "00:00-24:00", "tuesday": "00:00-24:00", "wednesday": "00:00-24:00",
+                                   "thursday": "00:00-24:00", "friday": "00:00-24:00", "saturday": "00:00-24:00",
+                                   "sunday": "00:00-24:00"},
+                        "china_holidays": false,
+                        "targets": [{"first_response": 600, "resolution": 6000}]})),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let acme = app.create("accounts", json!({"name": "华通机械"})).await;
+    let small = app.create("accounts", json!({"name": "小五金厂"})).await;
+    let press = app.create("products", json!({"name": "液压机 HP-200"})).await;
+    let part = app.create("products", json!({"name": "密封圈"})).await;
+
+    // A: answered and resolved at once.
+    let a = case(
+        &app,
+        json!({"subject": "A", "status": "new", "account": small["id"]}),
+    )
+    .await;
+    let r = move_to(&app, &a["id"], json!({"status": "in_progress"})).await;
+    assert_eq!(r.body["first_response_met"], true);
+    move_to(&app, &a["id"], json!({"status": "resolved"})).await;
+    // B: waited on the customer before it was resolved.
+    let b = case(
+        &app,
+        json!({"subject": "B", "status": "new", "account": acme["id"], "product": press["id"]}),
+    )
+    .await;
+    for s in ["waiting_customer", "in_progress", "resolved"] {
+        move_to(&app, &b["id"], json!({"status": s})).await;
+    }
+    let r = app
+        .get(&format!("/api/v1/cases/{}", b["id"].as_str().unwrap()))
+        .await;
+    assert_eq!(
+        (
+            r.body["wait_count"].as_i64(),
+            r.body["first_contact_resolution"].as_bool()
+        ),
+        (Some(1), Some(false))
+    );
+    // C: escalated straight from new (no answer yet), then resolved (the first response),
+    // reopened and closed.
+    let c = case(
+        &app,
+        json!({"subject": "C", "status": "new", "account": acme["id"]}),
+    )
+    .await;
+    for s in ["escalated", "resolved", "in_progress", "closed"] {
+        move_to(&app, &c["id"], json!({"status": s})).await;
+    }
+    let r = app
+        .get(&format!("/api/v1/cases/{}", c["id"].as_str().unwrap()))
+        .await;
+    assert_eq!(
+        (
+            r.body["escalation_count"].as_i64(),
+            r.body["reopen_count"].as_i64()
+        ),
+        (Some(1), Some(1))
+    );
+    // D: still open.
+    case(&app, json!({"subject": "D", "status": "new"})).await;
+
+    for (id, csat, nps) in [(&a["id"], "5", "10"), (&b["id"], "2", "3")] {
+        let link = survey_path(&app, id).await.body["path"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let (status, _, _) = answer(&app, &link, &[("csat", csat), ("nps", nps)]).await;
+        assert_eq!(status, 303);
+    }
+
+    // Costs carry their case's customer and product; another customer is refused.
+    let today = chrono::Utc::now()
+        .with_timezone(&chrono_tz::Asia::Shanghai)
+        .date_naive()
+        .to_string();
+    let cost = |case: &Value, kind: &str, amount: &str, extra: Value| {
+        let mut body = json!({"case": case["id"], "kind": kind, "spent_on": today,
+                              "amount": {"amount": amount, "currency": "CNY"}});
+        for (k, v) in extra.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        body
+    };
+    let labour = app
+        .create(
+            "service_costs",
+            cost(&a, "labour", "300", json!({"minutes": 90, "description": "上门"})),
+        )
+        .await;
+    assert_eq!(labour["account"], small["id"]);
+    let parts = app
+        .create(
+            "service_costs",
+            cost(&b, "parts", "1200", json!({"part": part["id"], "quantity": "2"})),
+        )
+        .await;
+    assert_eq!(
+        (&parts["account"], &parts["serviced_product"]),
+        (&acme["id"], &press["id"])
+    );
+    app.create("service_costs", cost(&b, "travel", "200", json!({})))
+        .await;
+    let r = app
+        .post(
+            "/api/v1/service_costs",
+            cost(&b, "other", "10", json!({"account": small["id"]})),
+        )
+        .await;
+    r.assert_problem(422, "account");
+
+    let m = app.get("/api/v1/service/metrics").await;
+    assert_eq!(m.status, 200, "{}", m.body);
+    let m = m.body;
+    assert_eq!(m["ended"], 3);
+    assert_eq!(
+        m["first_contact_resolution"],
+        json!({"of": 3, "yes": 1, "percent": "33.3"})
+    );
+    assert_eq!(m["reopened"], json!({"of": 3, "yes": 1, "percent": "33.3"}));
+    assert_eq!(m["first_response_on_time"]["of"], 3, "{m}");
+    assert_eq!(m["first_response_on_time"]["yes"], 3, "{m}");
+    assert_eq!(m["resolution_on_time"]["yes"], 3);
+    assert_eq!(
+        (m["surveys"]["of"].as_i64(), m["surveys"]["yes"].as_i64()),
+        (Some(3), Some(2))
+    );
+    assert_eq!(amount(&m["csat_average"]), 3.5);
+    assert_eq!(m["csat_satisfied"]["yes"], 1);
+    assert_eq!(amount(&m["nps"]), 0.0);
+    assert_eq!(m["nps_answers"], 2);
+    assert_eq!(amount(&m["cost_total"][0]), 1700.0);
+    assert_eq!(m["cases_costed"], 2);
+    assert_eq!(amount(&m["cost_per_case"][0]), 850.0);
+    assert_eq!(m["minutes"], 90);
+    assert_eq!(m["by_customer"][0]["name"], "华通机械");
+    assert_eq!(amount(&m["by_customer"][0]["costs"][0]), 1400.0);
+    assert_eq!(m["by_product"][0]["name"], "液压机 HP-200");
+    // A period that ended before these cases: nothing.
+    let m = app
+        .get("/api/v1/service/metrics?from=2020-01-01&to=2020-01-31")
+        .await
+        .body;
+    assert_eq!((m["ended"].as_i64(), &m["cost_total"]), (Some(0), &json!([])));
+    let r = app.get("/api/v1/service/metrics?from=2026-13-01").await;
+    r.assert_problem(422, "from");
+    let r = app
+        .get("/api/v1/service/metrics?from=2026-12-01&to=2026-11-01")
+        .await;
+    r.assert_problem(422, "from");
+
+    // The same figures on the service page; a bad period named beside its input.
+    let mut desk = crate::web::Browser::signed_in(&app, "admin@example.com", "admin-password").await;
+    let (status, _, body) = desk.get("/service").await;
+    assert_eq!(status, 200);
+    assert!(body.contains("33.3 %") && body.contains("华通机械"), "{body}");
+    let (status, _, body) = desk.get("/service?from=someday").await;
+    assert_eq!(status, 422);
+    assert!(body.contains(r#"id="from-error""#), "{body}");
+    // The case's page sums its time and cost and offers to add more.
+    let (_, _, body) = desk.get(&format!("/o/cases/{}", a["id"].as_str().unwrap())).await;
+    assert!(
+        body.contains(&format!(
+            "/o/service_costs/new?case={}",
+            a["id"].as_str().unwrap()
+        )),
+        "{body}"
+    );
+    assert!(body.contains("300.00"), "{body}");
+    let (status, _, body) = desk
+        .get(&format!(
+            "/o/service_costs/new?case={}",
+            a["id"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(status, 200);
+    assert!(body.contains(r#"value="A""#), "the case is filled in: {body}");
+}
+
+#[tokio::test]
+async fn the_demo_company_has_a_service_record_to_measure() {
+    let app = TestApp::spawn().await;
+    let admin = app.crm.actor_for_email("admin@example.com").await.expect("admin");
+    let summary = guanxi_services::demo::load(&app.crm, &admin, &guanxi_services::demo::Size::small(), 2026)
+        .await
+        .expect("demo");
+    assert_eq!(summary.rejected, 0, "{summary:?}");
+    assert!(summary.service_costs > 0, "{summary:?}");
+    let m = app.get("/api/v1/service/metrics?from=2024-01-01").await.body;
+    let ended = m["ended"].as_i64().unwrap();
+    assert!(ended > 10, "{m}");
+    let fcr = m["first_contact_resolution"]["yes"].as_i64().unwrap();
+    assert!(
+        0 < fcr && fcr < ended,
+        "some but not all resolved at first contact: {m}"
+    );
+    assert!(m["nps_answers"].as_i64().unwrap() > 0, "{m}");
+    assert!(m["csat_average"].is_string(), "{m}");
+    assert!(!m["by_customer"].as_array().unwrap().is_empty(), "{m}");
+}
