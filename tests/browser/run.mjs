@@ -433,6 +433,25 @@ try {
     await phone.close();
   });
 
+  await step("a customer searches the public knowledge base on a phone, reads an article and says it helped", async () => {
+    const visitor = await browser.newContext({ viewport: { width: 375, height: 800 }, locale: "zh-CN" });
+    const p = await visitor.newPage();
+    await p.goto(`${url}/kb`);
+    assert.equal(await p.locator("h1").textContent(), "知识库");
+    assert.ok(!(await p.content()).includes("大客户折扣审批"), "internal articles stay inside");
+    await p.getByLabel("搜索文章").fill("保养");
+    await p.getByRole("button", { name: "搜索" }).click();
+    await p.getByRole("link", { name: "加工中心日常保养周期" }).click();
+    assert.equal(await p.locator("h1").textContent(), "加工中心日常保养周期");
+    await p.getByRole("button", { name: "是" }).click();
+    await p.waitForURL(/thanks=1$/);
+    assert.match(await p.locator(".kb-feedback").textContent(), /1 人觉得有帮助/);
+    const widest = await p.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(widest <= 375, `the article fits a phone (${widest} px)`);
+    await p.screenshot({ path: join(artifacts, "kb-article-375.png"), fullPage: true });
+    await visitor.close();
+  });
+
   await step("a rep cannot open a record of someone else's that is not shared", async () => {
     const repContext = await browser.newContext({ viewport: { width: 1440, height: 900 } });
     const p = await repContext.newPage();

@@ -1193,6 +1193,105 @@ fn activity_attendee() -> ObjectDef {
     )
 }
 
+/// A knowledge base article: written, reviewed, published (see `knowledge`). Readers see
+/// the published version (`published_title`, `published_body`) while the next one is
+/// drafted in `title` and `body`.
+fn article() -> ObjectDef {
+    object(
+        "article",
+        "articles",
+        l("Article", "知识文章", "知識文章"),
+        l("Knowledge base", "知识库", "知識庫"),
+        "title",
+        vec![
+            text("title", 255, l("Title", "标题", "標題")).required(),
+            text("summary", 500, l("Summary", "摘要", "摘要")),
+            field("body", FieldType::LongText, l("Body", "正文", "內文")),
+            picklist(
+                "status",
+                l("Status", "状态", "狀態"),
+                &[
+                    ("draft", "Draft", "草稿", "草稿"),
+                    ("in_review", "In review", "审核中", "審核中"),
+                    ("published", "Published", "已发布", "已發布"),
+                    ("archived", "Archived", "已归档", "已歸檔"),
+                ],
+            )
+            .indexed(),
+            picklist(
+                "visibility",
+                l("Visibility", "可见范围", "可見範圍"),
+                &[
+                    ("internal", "Internal", "仅内部", "僅內部"),
+                    ("public", "Public", "对外公开", "對外公開"),
+                ],
+            )
+            .indexed(),
+            picklist(
+                "language",
+                l("Language", "语言", "語言"),
+                &[
+                    ("zh-cn", "Simplified Chinese", "简体中文", "簡體中文"),
+                    ("zh-tw", "Traditional Chinese", "繁体中文", "繁體中文"),
+                    ("en", "English", "英文", "英文"),
+                ],
+            )
+            .indexed(),
+            picklist(
+                "category",
+                l("Category", "分类", "分類"),
+                &[
+                    ("how_to", "How to", "使用指南", "使用指南"),
+                    ("troubleshooting", "Troubleshooting", "故障排除", "故障排除"),
+                    ("maintenance", "Maintenance", "维护保养", "維護保養"),
+                    ("billing", "Billing and invoices", "账单发票", "帳單發票"),
+                    ("policy", "Policies and warranty", "政策与保修", "政策與保固"),
+                    ("faq", "FAQ", "常见问题", "常見問題"),
+                ],
+            )
+            .indexed(),
+            lookup("product", "product", l("Product", "产品", "產品")),
+            lookup("translation_of", "article", l("Translation of", "译自", "譯自")),
+            field(
+                "review_comment",
+                FieldType::LongText,
+                l("Review comment", "审核意见", "審核意見"),
+            ),
+            // Kept by the publishing flow (status, visibility and language default to a
+            // draft, internal, in its writer's language).
+            field("revision", FieldType::Integer, l("Version", "版本", "版本")),
+            field(
+                "published_at",
+                FieldType::Datetime,
+                l("Published", "发布时间", "發布時間"),
+            )
+            .indexed(),
+            text(
+                "published_title",
+                255,
+                l("Published title", "已发布标题", "已發布標題"),
+            ),
+            field(
+                "published_body",
+                FieldType::LongText,
+                l("Published body", "已发布正文", "已發布內文"),
+            ),
+            field(
+                "helpful_yes",
+                FieldType::Integer,
+                l("Found helpful", "有帮助", "有幫助"),
+            ),
+            field(
+                "helpful_no",
+                FieldType::Integer,
+                l("Found unhelpful", "没帮助", "沒幫助"),
+            ),
+            tags(),
+            external_id(),
+        ],
+    )
+}
+
 /// What serving a case cost: time, parts, travel.
 fn service_cost() -> ObjectDef {
     object(
@@ -1393,6 +1492,7 @@ pub fn standard_objects() -> Vec<ObjectDef> {
         conflict_party(),
         activity_attendee(),
         service_cost(),
+        article(),
     ]
 }
 

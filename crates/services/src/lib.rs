@@ -21,6 +21,7 @@ pub mod forecasts;
 pub mod identity;
 pub mod import;
 pub mod import_jobs;
+pub mod knowledge;
 pub mod layouts;
 pub mod leads;
 pub mod merge;

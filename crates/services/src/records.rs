@@ -451,6 +451,8 @@ impl Crm {
         self.time_cases(tx, object, &mut plans, now).await?;
         // A case's course (reopened, waited, escalated, on time) as its status moves.
         Self::keep_case_course(actor, object, &mut plans, now);
+        // Articles follow their publishing flow.
+        self.follow_article_flow(actor, object, &mut plans, now);
         // Service costs carry their case's customer and product.
         self.cost_cases(tx, object, &mut plans).await?;
         // Accounts get the tier their rules give, unless one is chosen by hand.

@@ -14,6 +14,7 @@ mod feeds;
 mod forecasts;
 mod forms;
 mod imports;
+mod kb;
 mod leads;
 mod list;
 mod lookup;
@@ -58,6 +59,9 @@ pub fn router() -> Router<Crm> {
         .route("/forms/case", get(forms::show_case).post(forms::submit_case))
         .route("/forms/case/thanks", get(forms::case_thanks))
         .route("/survey/thanks", get(survey::thanks))
+        .route("/kb", get(kb::index))
+        .route("/kb/{id}", get(kb::show))
+        .route("/kb/{id}/feedback", post(kb::feedback))
         .route("/survey/{token}", get(survey::show).post(survey::answer))
         .route("/logout", post(sign_out))
         .route("/lang/{tag}", get(set_language))

@@ -75,6 +75,9 @@ pub(super) fn layout(
                             a.cal-link href="/service" aria-current=[(here == "/service").then_some("page")] {
                                 (t(locale, Msg::UiServiceMetrics))
                             }
+                            a.cal-link href="/kb" aria-current=[here.starts_with("/kb").then_some("page")] {
+                                (t(locale, Msg::UiKnowledgeBase))
+                            }
                         }
                         @if let Some(v) = viewer {
                             a.cal-link.notices href="/notifications" aria-current=[here.starts_with("/notifications").then_some("page")] {

@@ -224,6 +224,11 @@ async fn page(
         Ok(card) => card,
         Err(e) => return failure(e, v.locale, Some(v)),
     };
+    // Knowledge that may answer a case.
+    let suggestions = match super::service::suggestions_card(crm, v, object, &record).await {
+        Ok(card) => card,
+        Err(e) => return failure(e, v.locale, Some(v)),
+    };
     // An activity's attendees and the viewer's reply.
     let attendees = match super::attendees::card(crm, v, object, &record, channel_errors).await {
         Ok(card) => card,
@@ -257,6 +262,7 @@ async fn page(
         @if let Some(card) = &conflicts { (card) }
         @if let Some(card) = &service { (card) }
         @if let Some(card) = &service_quality { (card) }
+        @if let Some(card) = &suggestions { (card) }
         @if let Some(card) = &attendees { (card) }
         @if let Some(card) = &quote { (card) }
         @if let Some(card) = &conversion { (card) }

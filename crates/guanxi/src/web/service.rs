@@ -170,3 +170,34 @@ pub(super) async fn quality_card(
         }
     }))
 }
+
+/// Published articles that may answer a case, found by its subject.
+pub(super) async fn suggestions_card(
+    crm: &Crm,
+    v: &Viewer,
+    object: &ObjectDef,
+    record: &Record,
+) -> Result<Option<Markup>, ServiceError> {
+    if object.name != guanxi_services::cases::CASE {
+        return Ok(None);
+    }
+    let subject = guanxi_core::values::field_text(object, record, "subject").unwrap_or_default();
+    let found = crm.suggested_articles(&v.actor, &subject).await?;
+    if found.is_empty() {
+        return Ok(None);
+    }
+    let l = v.locale;
+    Ok(Some(html! {
+        section.card aria-labelledby="suggested-articles" {
+            h2 #suggested-articles { (t(l, Msg::UiSuggestedArticles)) }
+            ul.articles {
+                @for a in &found {
+                    li {
+                        a href={ "/kb/" (a.id) } { (a.title) }
+                        @if !a.summary.is_empty() { " — " span.hint { (a.summary) } }
+                    }
+                }
+            }
+        }
+    }))
+}

@@ -21,6 +21,7 @@ mod forecasts;
 mod ical;
 mod import;
 mod import_jobs;
+mod knowledge;
 mod leads;
 mod lifecycle;
 mod metadata_edit;

@@ -61,6 +61,7 @@ pub struct Summary {
     pub activities: usize,
     pub cases: usize,
     pub service_costs: usize,
+    pub articles: usize,
     pub rejected: usize,
 }
 
@@ -310,9 +311,101 @@ pub async fn load(crm: &Crm, actor: &Actor, size: &Size, seed: u64) -> Result<Su
             .await?
             .len();
     }
+    s.articles = load_articles(crm, actor).await?;
     // The demo opens with its channel conflicts already found.
     crm.settle_conflict_checks().await?;
     Ok(s)
+}
+
+/// The demo company's knowledge base: answers to the cases it sees most, published
+/// through review, mostly public; one kept internal, one in English and one in traditional
+/// Chinese for the Hong Kong and Taiwan customers.
+async fn load_articles(crm: &Crm, actor: &Actor) -> Result<usize, ServiceError> {
+    let articles = [
+        (
+            "主轴异响排查步骤",
+            "troubleshooting",
+            "public",
+            "zh-cn",
+            "主轴高速运转时异响，多由轴承磨损或动平衡失效引起。",
+            "1. 停机后手动盘车，感受是否有卡滞。\n2. 检查主轴轴承润滑，按保养手册补充润滑脂。\n3. 用振动仪测量，振动值超标时联系售后更换轴承并做动平衡。",
+        ),
+        (
+            "激光切割功率下降的常见原因",
+            "troubleshooting",
+            "public",
+            "zh-cn",
+            "切不透、切口挂渣时先查保护镜片和光路。",
+            "保护镜片污染是最常见原因：取下镜片检查，有烧蚀点需更换。\n\n其次检查光路是否偏移，按说明书校准；仍无改善请报修。",
+        ),
+        (
+            "MES 登录提示服务器错误 500",
+            "troubleshooting",
+            "public",
+            "zh-cn",
+            "多名用户同时登录报错时，多为数据库连接池耗尽。",
+            "请管理员在服务器上查看连接池使用率，适当调大上限并重启服务；升级到最新补丁可避免此问题。",
+        ),
+        (
+            "加工中心日常保养周期",
+            "maintenance",
+            "public",
+            "zh-cn",
+            "每日、每周、每季度的保养项目一览。",
+            "每日：清理切屑，检查润滑油位。\n每周：清洗过滤网，检查气压。\n每季度：检查导轨精度，更换冷却液。",
+        ),
+        (
+            "增值税专用发票开具与重开",
+            "billing",
+            "public",
+            "zh-cn",
+            "发票抬头或税号有误时如何重开。",
+            "请提供正确的开票信息（名称、税号、地址电话、开户行及账号），我们作废原发票后 3 个工作日内重新开具寄出。",
+        ),
+        (
+            "大客户折扣审批与退换货例外处理",
+            "policy",
+            "internal",
+            "zh-cn",
+            "仅限内部：超出标准政策时的审批路径。",
+            "折扣超过 15% 需区域经理审批；超过 30 天的退货需售后总监批准，并在工单中记录根本原因。",
+        ),
+        (
+            "Daily maintenance of machining centres",
+            "maintenance",
+            "public",
+            "en",
+            "What to check every day, week and quarter.",
+            "Daily: clear chips, check the lubricant level.\nWeekly: clean the filters, check the air pressure.\nQuarterly: check the guideway accuracy and replace the coolant.",
+        ),
+        (
+            "加工中心日常保養週期",
+            "maintenance",
+            "public",
+            "zh-tw",
+            "每日、每週、每季的保養項目一覽。",
+            "每日：清理切屑，檢查潤滑油位。\n每週：清洗過濾網，檢查氣壓。\n每季：檢查導軌精度，更換冷卻液。",
+        ),
+    ];
+    let mut made = 0;
+    for (title, category, visibility, language, summary, body) in articles {
+        let input = json!({"title": title, "category": category, "visibility": visibility, "language": language,
+                           "summary": summary, "body": body});
+        let Some(input) = input.as_object().cloned() else {
+            continue;
+        };
+        let mut r = crm.create(actor, crate::knowledge::ARTICLE, input).await?;
+        for status in ["in_review", "published"] {
+            let Some(id) = r.id() else { break };
+            let mut patch = Map::new();
+            patch.insert("status".into(), json!(status));
+            r = crm
+                .update(actor, crate::knowledge::ARTICLE, id, r.version(), patch)
+                .await?;
+        }
+        made += 1;
+    }
+    Ok(made)
 }
 
 /// The demo company's partners: a distributor and an agent.
