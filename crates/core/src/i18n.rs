@@ -785,6 +785,7 @@ pub enum Msg {
     UiArticleThanks,
     UiArticleAlreadyRated,
     UiSuggestedArticles,
+    UiMergeSelected,
     UnsupportedDatabase,
     AdminCreated,
     AdminPasswordGenerated,
@@ -2991,6 +2992,7 @@ impl Msg {
                 "您今天已經評價過這篇文章了，謝謝！",
             ),
             UiSuggestedArticles => ("Suggested articles", "推荐知识文章", "推薦知識文章"),
+            UiMergeSelected => ("Merge selected", "合并所选记录", "合併所選記錄"),
             UnsupportedDatabase => (
                 "Unsupported database URL '{url}': use sqlite://PATH or postgres://USER@HOST/DB.",
                 "不支持的数据库地址“{url}”：请使用 sqlite://路径 或 postgres://用户@主机/数据库。",

@@ -99,6 +99,12 @@ pub fn kind_of(object: &ObjectDef) -> Option<Kind> {
     }
 }
 
+/// Whether records of an object can be merged: people and companies (found as duplicates
+/// by the duplicate rules) and service cases (the same request raised twice).
+pub fn mergeable_object(object: &ObjectDef) -> bool {
+    kind_of(object).is_some() || object.name == crate::cases::CASE
+}
+
 fn unsupported() -> ServiceError {
     ServiceError::field("object", Msg::DupUnsupportedObject)
 }

@@ -215,8 +215,9 @@ impl Crm {
         fields: &BTreeMap<String, Uuid>,
     ) -> Result<Merge, ServiceError> {
         let (schema, def) = self.object(object)?;
-        crate::dedupe::kind_of(&def)
-            .ok_or_else(|| ServiceError::field("object", Msg::DupUnsupportedObject))?;
+        if !crate::dedupe::mergeable_object(&def) {
+            return Err(ServiceError::field("object", Msg::DupUnsupportedObject));
+        }
         let mut errors = Vec::new();
         let mut seen = HashSet::new();
         let merged: Vec<Uuid> = merged.iter().copied().filter(|id| seen.insert(*id)).collect();

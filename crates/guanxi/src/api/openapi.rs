@@ -950,7 +950,7 @@ fn duplicate_paths(schema: &Schema, paths: &mut Map<String, Json>) {
         "actor": {"type": ["string", "null"], "format": "uuid"}, "at": {"type": "string", "format": "date-time"},
         "undone_at": {"type": ["string", "null"], "format": "date-time"}}});
     for o in schema.objects() {
-        if guanxi_services::dedupe::kind_of(o).is_none() {
+        if !guanxi_services::dedupe::mergeable_object(o) {
             continue;
         }
         paths.insert(

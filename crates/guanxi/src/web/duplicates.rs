@@ -206,7 +206,11 @@ async fn merge_page(
         .collect();
     let error_of = |field: &str| errors.iter().find(|e| e.field == field).map(|e| e.message(l));
     let content = html! {
-        p { a href={ (base) "/duplicates" } { "← " (t(l, Msg::UiDuplicates)) } }
+        @if kind_of(object).is_some() {
+            p { a href={ (base) "/duplicates" } { "← " (t(l, Msg::UiDuplicates)) } }
+        } @else {
+            p { a href=(base) { "← " (object.plural_label.get(l)) } }
+        }
         h1 { (title) }
         p.hint { (t(l, Msg::UiMergeHint)) }
         @for e in errors.iter().filter(|e| !e.field.starts_with("fields.")) {

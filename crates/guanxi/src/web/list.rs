@@ -415,7 +415,7 @@ fn render(
             form #bulk method="post" action={ (base) "/bulk" } {
                 input type="hidden" name="csrf" value=(v.csrf);
                 input type="hidden" name="back" value=(here);
-                (bulk_bar(v, editable, users))
+                (bulk_bar(v, full, editable, users))
             }
         }
         nav.pager {
@@ -447,7 +447,7 @@ fn name_or_id(names: &HashMap<Uuid, String>, value: &guanxi_core::values::Value,
 }
 
 /// What can be done with the selected rows: a new owner, one field set, delete.
-fn bulk_bar(v: &Viewer, editable: &[FieldDef], users: &[(Uuid, String)]) -> Markup {
+fn bulk_bar(v: &Viewer, object: &ObjectDef, editable: &[FieldDef], users: &[(Uuid, String)]) -> Markup {
     let locale = v.locale;
     let may_own = editable.iter().any(|f| f.name == "owner");
     html! {
@@ -472,6 +472,10 @@ fn bulk_bar(v: &Viewer, editable: &[FieldDef], users: &[(Uuid, String)]) -> Mark
                 button.primary type="submit" name="action" value="set" { (t(locale, Msg::UiApplyToSelected)) }
             }
             div.bulk-row {
+                @if guanxi_services::dedupe::mergeable_object(object) {
+                    button.secondary type="submit" name="action" value="merge" { (t(locale, Msg::UiMergeSelected)) }
+                    " "
+                }
                 button.secondary type="submit" name="action" value="delete" { (t(locale, Msg::UiBulkDeleteConfirm)) }
             }
         }
@@ -507,6 +511,11 @@ pub(super) async fn bulk(
             StatusCode::UNPROCESSABLE_ENTITY,
             pages::notice(&v, t(locale, Msg::UiNothingSelected), &back),
         );
+    }
+    // Merging opens the merge page for the records picked.
+    if form.get("action").map(String::as_str) == Some("merge") {
+        let ids: Vec<String> = selected.iter().map(|(id, _)| id.to_string()).collect();
+        return Redirect::to(&format!("/o/{}/merge?ids={}", object.plural, ids.join(","))).into_response();
     }
     let editable = editable_fields(&crm, &v.actor, &object);
     let patch = match form.get("action").map(String::as_str) {

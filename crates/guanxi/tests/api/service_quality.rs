@@ -425,3 +425,108 @@ async fn the_demo_company_has_a_service_record_to_measure() {
     assert!(m["csat_average"].is_string(), "{m}");
     assert!(!m["by_customer"].as_array().unwrap().is_empty(), "{m}");
 }
+
+#[tokio::test]
+async fn a_case_raised_twice_is_merged_into_one_with_everything_on_it_and_can_be_undone() {
+    let app = TestApp::spawn().await;
+    let acme = app.create("accounts", json!({"name": "华通机械"})).await;
+    let first = case(
+        &app,
+        json!({"subject": "液压机漏油", "status": "new", "account": acme["id"]}),
+    )
+    .await;
+    let again = case(
+        &app,
+        json!({"subject": "液压机漏油（电话再次报修）", "status": "new", "account": acme["id"],
+               "description": "油管接头处滴油，已停机"}),
+    )
+    .await;
+    let call = app
+        .create(
+            "activities",
+            json!({"subject": "客户来电催修", "type": "call", "case": again["id"], "status": "completed"}),
+        )
+        .await;
+    let today = chrono::Utc::now().date_naive().to_string();
+    let cost = app
+        .create(
+            "service_costs",
+            json!({"case": again["id"], "kind": "travel", "spent_on": today, "amount": {"amount": "300", "currency": "CNY"}}),
+        )
+        .await;
+
+    // Picked on the list, merged on the merge page.
+    let mut desk = crate::web::Browser::signed_in(&app, "admin@example.com", "admin-password").await;
+    let (_, _, list) = desk.get("/o/cases").await;
+    assert!(
+        list.contains(r#"value="merge""#),
+        "the list offers merging cases: {list}"
+    );
+    let token = crate::web::csrf(&list);
+    let picked = [
+        format!("{}:{}", first["id"].as_str().unwrap(), first["version"]),
+        format!("{}:{}", again["id"].as_str().unwrap(), again["version"]),
+    ];
+    let (status, to, _) = desk
+        .post(
+            "/o/cases/bulk",
+            &[
+                ("csrf", token.as_str()),
+                ("action", "merge"),
+                ("ids", &picked[0]),
+                ("ids", &picked[1]),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    assert!(to.starts_with("/o/cases/merge?ids="), "{to}");
+    let (status, _, page) = desk.get(&to).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("油管接头处滴油"), "{page}");
+
+    let r = app
+        .post(
+            "/api/v1/cases/merge",
+            json!({"survivor": first["id"], "merged": [again["id"]], "fields": {"description": again["id"]}}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let merge_id = r.body["id"].as_str().unwrap().to_string();
+    let kept = app
+        .get(&format!("/api/v1/cases/{}", first["id"].as_str().unwrap()))
+        .await
+        .body;
+    assert_eq!(kept["description"], "油管接头处滴油，已停机");
+    let moved = app
+        .get(&format!("/api/v1/activities/{}", call["id"].as_str().unwrap()))
+        .await
+        .body;
+    assert_eq!(moved["case"], first["id"]);
+    let moved = app
+        .get(&format!("/api/v1/service_costs/{}", cost["id"].as_str().unwrap()))
+        .await
+        .body;
+    assert_eq!(moved["case"], first["id"]);
+    assert_eq!(
+        app.get(&format!("/api/v1/cases/{}", again["id"].as_str().unwrap()))
+            .await
+            .status,
+        404,
+        "the duplicate is in the recycle bin"
+    );
+    let r = app
+        .post(&format!("/api/v1/merges/{merge_id}/undo"), json!({}))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let back = app
+        .get(&format!("/api/v1/service_costs/{}", cost["id"].as_str().unwrap()))
+        .await
+        .body;
+    assert_eq!(back["case"], again["id"]);
+    assert_eq!(
+        app.get(&format!("/api/v1/cases/{}", again["id"].as_str().unwrap()))
+            .await
+            .status,
+        200
+    );
+}
