@@ -452,6 +452,40 @@ try {
     await visitor.close();
   });
 
+  await step("a contact invited from their page chooses a password on a phone and opens a case in the portal", async () => {
+    const [company] = (await api(url, token, "GET", "/api/v1/accounts?limit=1")).data;
+    const person = await api(url, token, "POST", "/api/v1/contacts", { name: "门户测试客户", email: "portal.customer@example.com", account: company.id });
+    await page.goto(`${url}/o/contacts/${person.id}`);
+    await page.getByRole("button", { name: "Invite to the customer portal" }).click();
+    const link = (await page.locator("code.invite-link").textContent()).trim();
+    assert.match(link, /^\/portal\/invite\//);
+    const customer = await browser.newContext({ viewport: { width: 375, height: 800 }, locale: "zh-CN" });
+    const p = await customer.newPage();
+    await p.goto(url + link);
+    await p.getByLabel("密码").fill("short");
+    await p.getByRole("button", { name: "设置密码并登录" }).click();
+    await p.locator("#password-error").waitFor();
+    await p.getByLabel("密码").fill("portal-password-1");
+    await p.getByRole("button", { name: "设置密码并登录" }).click();
+    await p.waitForURL(/\/portal$/);
+    assert.match(await p.locator("h1").textContent(), /门户测试客户/);
+    await p.getByRole("link", { name: "提交服务请求" }).click();
+    await p.getByLabel("主题").fill("设备需要年度保养");
+    await p.getByLabel("描述").fill("希望下周安排");
+    await p.getByRole("button", { name: "提交" }).click();
+    await p.waitForURL(/\/portal\/cases\/[0-9a-f-]+$/);
+    await p.getByLabel("您的回复").fill("周二上午最方便");
+    await p.getByRole("button", { name: "提交" }).click();
+    await p.locator("li.from-customer").waitFor();
+    const widest = await p.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(widest <= 375, `the portal fits a phone (${widest} px)`);
+    await p.screenshot({ path: join(artifacts, "portal-case-375.png"), fullPage: true });
+    await customer.close();
+    const [opened] = (await api(url, token, "GET", "/api/v1/cases?filter=" + encodeURIComponent("subject eq '设备需要年度保养'"))).data;
+    assert.equal(opened.contact, person.id);
+    assert.equal(opened.origin, "portal");
+  });
+
   await step("a rep cannot open a record of someone else's that is not shared", async () => {
     const repContext = await browser.newContext({ viewport: { width: 1440, height: 900 } });
     const p = await repContext.newPage();

@@ -162,6 +162,7 @@ const CHANNELS: &[(&str, &str, &str, &str)] = &[
     ("letter", "Letter", "信函", "信函"),
     ("fax", "Fax", "传真", "傳真"),
     ("web", "Web", "网站", "網站"),
+    ("portal", "Customer portal", "客户门户", "客戶入口網站"),
     ("social", "Social media", "社交媒体", "社群媒體"),
     ("other", "Other", "其他", "其他"),
 ];
@@ -1292,6 +1293,33 @@ fn article() -> ObjectDef {
     )
 }
 
+/// A message on a case: the customer's (from the portal) or an agent's; an agent's
+/// internal note is never shown to the customer.
+fn case_message() -> ObjectDef {
+    object(
+        "case_message",
+        "case_messages",
+        l("Case message", "工单留言", "工單留言"),
+        l("Case messages", "工单留言", "工單留言"),
+        "body",
+        vec![
+            lookup("case", "case", l("Case", "工单", "工單")).required(),
+            field("body", FieldType::LongText, l("Message", "留言", "留言")).required(),
+            field(
+                "from_customer",
+                FieldType::Boolean,
+                l("From the customer", "客户留言", "客戶留言"),
+            ),
+            field(
+                "internal",
+                FieldType::Boolean,
+                l("Internal note", "内部备注", "內部備註"),
+            ),
+            text("author_name", 100, l("Written by", "留言人", "留言人")),
+        ],
+    )
+}
+
 /// What serving a case cost: time, parts, travel.
 fn service_cost() -> ObjectDef {
     object(
@@ -1458,7 +1486,8 @@ fn conflict_party() -> ObjectDef {
 
 /// Objects that live inside another (a quote's lines, a price book's prices): reached
 /// from their parent's page, not from the navigation.
-const DETAIL_OBJECTS: [&str; 6] = [
+const DETAIL_OBJECTS: [&str; 7] = [
+    "case_message",
     "service_cost",
     "price_book_entry",
     "quote_line",
@@ -1492,6 +1521,7 @@ pub fn standard_objects() -> Vec<ObjectDef> {
         conflict_party(),
         activity_attendee(),
         service_cost(),
+        case_message(),
         article(),
     ]
 }

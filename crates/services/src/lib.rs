@@ -29,6 +29,7 @@ pub mod metadata;
 pub mod notifications;
 pub mod permissions;
 pub mod pipeline;
+pub mod portal;
 pub mod privacy;
 pub mod processes;
 pub mod quality;

@@ -123,6 +123,18 @@ impl Crm {
                 return Err(ServiceError::SignInFailed);
             }
         };
+        self.open_session(&user, ip, user_agent).await
+    }
+
+    /// A new session for a user who proved who they are (a password, an invitation's
+    /// secret). Audited as a sign-in.
+    pub(crate) async fn open_session(
+        &self,
+        user: &guanxi_storage::system::UserRow,
+        ip: Option<String>,
+        user_agent: Option<String>,
+    ) -> Result<NewSession, ServiceError> {
+        let now = self.now();
         let secret = random_secret(32);
         let row = SessionRow {
             id: Uuid::now_v7(),
@@ -135,7 +147,7 @@ impl Crm {
             ip: ip.clone(),
             user_agent: user_agent.map(|u| u.chars().take(300).collect()),
         };
-        let mut actor = Actor::for_user(&user);
+        let mut actor = Actor::for_user(user);
         actor.ip = ip;
         let mut tx = self.db().begin().await?;
         system::insert_session(&mut tx, &row).await?;

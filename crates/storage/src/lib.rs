@@ -8,6 +8,7 @@ mod db;
 pub mod imports;
 pub mod merges;
 pub mod migrations;
+pub mod portal;
 pub mod privacy;
 pub mod records;
 pub mod schema;

@@ -316,6 +316,19 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: &[],
         postgres: &[],
     },
+    Migration {
+        version: 25,
+        name: "customer portal: the contact each portal user is, and invitations to choose a password",
+        statements: &[
+            "CREATE TABLE gx_portal_users (user_id {uuid} PRIMARY KEY NOT NULL, contact_id {uuid} NOT NULL UNIQUE, \
+             created_at {ts} NOT NULL)",
+            "CREATE TABLE gx_portal_invitations (token_hash {text} PRIMARY KEY NOT NULL, user_id {uuid} NOT NULL, \
+             created_at {ts} NOT NULL, expires_at {ts} NOT NULL, used_at {ts})",
+            "CREATE INDEX gx_portal_invitations_user ON gx_portal_invitations (user_id)",
+        ],
+        sqlite: &[],
+        postgres: &[],
+    },
 ];
 
 pub fn latest_version() -> i64 {

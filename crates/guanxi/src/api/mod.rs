@@ -110,6 +110,10 @@ pub fn router(crm: Crm) -> Router {
         )
         .route("/api/v1/admin/tier-rules/regrade", post(service::regrade))
         .route("/api/v1/{plural}/{id}/survey", get(service::survey))
+        .route(
+            "/api/v1/{plural}/{id}/portal-invitation",
+            post(service::invite_to_portal),
+        )
         .route("/api/v1/service/metrics", get(service::metrics))
         .route(
             "/api/v1/admin/assignment-rules",

@@ -1074,6 +1074,17 @@ fn duplicate_paths(schema: &Schema, paths: &mut Map<String, Json>) {
                        "summary": "The satisfaction survey sent when the case ended: its link for the customer and the answer",
                        "responses": responses(vec![("200", ok("Survey", survey)), ("404", problem_response("No such case, or no survey sent"))])}}),
     );
+    let invitation = json!({"type": "object", "properties": {"user": {"type": "string", "format": "uuid"},
+        "email": {"type": "string"}, "path": {"type": "string", "description": "/portal/invite/{secret}: where the contact chooses a password, once"},
+        "expires_at": {"type": "string", "format": "date-time"}}});
+    paths.insert(
+        "/api/v1/contacts/{id}/portal-invitation".into(),
+        json!({"parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}}],
+               "post": {"operationId": "inviteToPortal", "tags": ["Service"],
+                        "summary": "Invite a contact to the customer portal (their portal user is made the first time); audited",
+                        "responses": responses(vec![("201", ok("Invitation", invitation)),
+                                                    ("422", problem_response("The contact has no email or no company, or the email is another user's"))])}}),
+    );
     paths.insert(
         "/api/v1/admin/tier-rules/regrade".into(),
         json!({"post": {"operationId": "regradeCustomers", "tags": ["Administration"], "summary": "Recount every account's revenue of the last twelve months and set the tiers the rules give (also done every hour)",

@@ -104,3 +104,21 @@ pub(super) async fn metrics(
     body["to"] = json!(to);
     Ok(Json(body))
 }
+
+/// Invites a contact to the customer portal: their portal user (made the first time) and
+/// a link, valid for 14 days, where they choose a password.
+pub(super) async fn invite_to_portal(
+    State(crm): State<Crm>,
+    Extension(ctx): Extension<Ctx>,
+    Path((plural, id)): Path<(String, String)>,
+) -> Result<(axum::http::StatusCode, Json<Value>), Problem> {
+    if crm.schema().by_plural(&plural).map(|o| o.name.as_str()) != Some("contact") {
+        return Err(Problem::not_found(ctx.locale));
+    }
+    let id = parse_id(&ctx, &id)?;
+    let inv = crm.invite_to_portal(&ctx.actor, id).await.map_err(fail(&ctx))?;
+    Ok((
+        axum::http::StatusCode::CREATED,
+        Json(json!({"user": inv.user, "email": inv.email, "path": inv.path, "expires_at": inv.expires_at})),
+    ))
+}

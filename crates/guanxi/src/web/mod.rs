@@ -19,6 +19,7 @@ mod leads;
 mod list;
 mod lookup;
 mod pages;
+mod portal;
 mod privacy;
 mod process;
 mod quality;
@@ -60,6 +61,16 @@ pub fn router() -> Router<Crm> {
         .route("/forms/case/thanks", get(forms::case_thanks))
         .route("/survey/thanks", get(survey::thanks))
         .route("/kb", get(kb::index))
+        .route(portal::HERE, get(portal::home))
+        .route("/portal/cases/new", get(portal::new_case))
+        .route("/portal/cases", post(portal::open_case))
+        .route("/portal/cases/{id}", get(portal::case))
+        .route("/portal/cases/{id}/reply", post(portal::reply))
+        .route(
+            "/portal/invite/{secret}",
+            get(portal::invitation).post(portal::accept),
+        )
+        .route("/o/contacts/{id}/portal-invite", post(portal::invite))
         .route("/kb/{id}", get(kb::show))
         .route("/kb/{id}/feedback", post(kb::feedback))
         .route("/survey/{token}", get(survey::show).post(survey::answer))
@@ -208,6 +219,12 @@ fn failure(e: ServiceError, locale: Locale, viewer: Option<&Viewer>) -> Response
 /// My day: today's and overdue planned activities, my open opportunities, my overdue cases.
 async fn home(State(crm): State<Crm>, headers: HeaderMap) -> Response {
     use guanxi_core::Msg;
+    // A customer's home is their portal.
+    if let Ok(Some(v)) = viewer(&crm, &headers).await
+        && v.actor.kind == guanxi_core::access::UserKind::Portal
+    {
+        return Redirect::to(portal::HERE).into_response();
+    }
     let v = match signed_in(&crm, &headers).await {
         Ok(v) => v,
         Err(r) => return r,
@@ -322,8 +339,13 @@ fn asset(body: &'static str, kind: &'static str) -> Response {
 }
 
 async fn sign_in_page(State(crm): State<Crm>, headers: HeaderMap) -> Response {
-    if let Ok(Some(_)) = viewer(&crm, &headers).await {
-        return Redirect::to("/").into_response();
+    if let Ok(Some(v)) = viewer(&crm, &headers).await {
+        let to = if v.actor.kind == guanxi_core::access::UserKind::Portal {
+            portal::HERE
+        } else {
+            "/"
+        };
+        return Redirect::to(to).into_response();
     }
     let locale = page_locale(&headers, None);
     html(StatusCode::OK, pages::sign_in(locale, "", None))
@@ -356,7 +378,13 @@ async fn sign_in(State(crm): State<Crm>, req: Request) -> Response {
         .map(str::to_string);
     match crm.sign_in(&form.email, &form.password, ip, agent).await {
         Ok(s) => {
-            let mut res = Redirect::to("/").into_response();
+            // Customers land in their portal.
+            let to = if s.actor.kind == guanxi_core::access::UserKind::Portal {
+                portal::HERE
+            } else {
+                "/"
+            };
+            let mut res = Redirect::to(to).into_response();
             let max_age = guanxi_services::sessions::SESSION_HOURS * 3600;
             if let Some(c) = session_set_cookie(&headers, &s.secret, max_age) {
                 res.headers_mut().insert(header::SET_COOKIE, c);
@@ -386,9 +414,12 @@ async fn sign_out(
     headers: HeaderMap,
     Form(form): Form<std::collections::HashMap<String, String>>,
 ) -> Response {
-    let v = match signed_in_form(&crm, &headers, &form).await {
-        Ok(v) => v,
-        Err(r) => return r,
+    // Anyone signed in signs out here, customers too.
+    let v = match viewer(&crm, &headers).await {
+        Ok(Some(v)) if csrf_ok(&v, &form) => v,
+        Ok(Some(v)) => return csrf_refused(&v),
+        Ok(None) => return Redirect::to("/login").into_response(),
+        Err(e) => return failure(e, page_locale(&headers, None), None),
     };
     if let Err(e) = crm.sign_out(&v.actor, Some(v.session)).await {
         return failure(e, v.locale, None);

@@ -109,7 +109,11 @@ pub(super) fn layout(
                         }
                         @if let Some(v) = viewer {
                             @if v.actor.administers() { a href="/admin" { (t(locale, Msg::UiSetup)) } }
-                            a.who href="/settings" title=(t(locale, Msg::UiSettings)) { (v.actor.email) }
+                            @if v.actor.kind == guanxi_core::access::UserKind::Portal {
+                                a.who href="/portal" { (v.actor.email) }
+                            } @else {
+                                a.who href="/settings" title=(t(locale, Msg::UiSettings)) { (v.actor.email) }
+                            }
                             form method="post" action="/logout" {
                                 input type="hidden" name="csrf" value=(v.csrf);
                                 button.linkish type="submit" { (t(locale, Msg::UiSignOut)) }

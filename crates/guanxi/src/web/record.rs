@@ -273,6 +273,15 @@ async fn page(
         @if let Some(card) = &guidance { (card) }
         @if let Some(card) = &glance { (card) }
         @if let Some(card) = &channels { (card) }
+        @if object.name == "contact" {
+            section.card aria-labelledby="portal-access" {
+                h2 #portal-access { (super::pages::t(v.locale, guanxi_core::Msg::UiPortal)) }
+                form method="post" action={ "/o/contacts/" (id) "/portal-invite" } {
+                    input type="hidden" name="csrf" value=(v.csrf);
+                    button.secondary type="submit" { (super::pages::t(v.locale, guanxi_core::Msg::UiInviteToPortal)) }
+                }
+            }
+        }
         @if let Some(card) = &quality { (card) }
         @if super::privacy::offered(v, object) {
             (super::privacy::card(v, object, id, channel_errors, erased))

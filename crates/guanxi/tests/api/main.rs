@@ -28,6 +28,7 @@ mod metadata_edit;
 mod openapi;
 mod pagination;
 mod permissions;
+mod portal;
 mod privacy;
 mod processes;
 mod quality;

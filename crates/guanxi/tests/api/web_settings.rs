@@ -234,13 +234,10 @@ async fn portal_users_are_kept_out_of_the_staff_pages() {
         )
         .await;
     assert_eq!(status, 303);
-    for path in [
-        "/",
-        "/o/contacts",
-        "/calendar",
-        "/settings",
-        "/o/opportunities/board",
-    ] {
+    // Their home is the portal.
+    let (status, to, _) = b.get("/").await;
+    assert_eq!((status, to.as_str()), (303, "/portal"));
+    for path in ["/o/contacts", "/calendar", "/settings", "/o/opportunities/board"] {
         let (status, _, page) = b.get(path).await;
         assert_eq!(status, 403, "{path}");
         assert!(

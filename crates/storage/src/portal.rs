@@ -1,0 +1,90 @@
+//! Customers' portal accounts: which contact a portal user is, and the invitations that
+//! let a contact choose a password (kept as a hash of their secret, used once).
+
+use chrono::{DateTime, Utc};
+use guanxi_core::ColumnKind;
+use uuid::Uuid;
+
+use crate::Result;
+use crate::db::{Database, Tx};
+use crate::sql::{Arg, Sql};
+
+/// Makes `user` the portal user of `contact`.
+pub async fn link_contact(tx: &mut Tx, user: Uuid, contact: Uuid, now: DateTime<Utc>) -> Result<()> {
+    let mut s = tx.sql();
+    s.push("INSERT INTO gx_portal_users (user_id, contact_id, created_at) VALUES (")
+        .bind(Arg::Uuid(user))
+        .push(", ")
+        .bind(Arg::Uuid(contact))
+        .push(", ")
+        .bind(Arg::DateTime(now))
+        .push(")");
+    tx.execute(s).await?;
+    Ok(())
+}
+
+/// The contact a portal user is.
+pub async fn contact_of(db: &Database, user: Uuid) -> Result<Option<Uuid>> {
+    let mut s = Sql::new(db.dialect());
+    s.push("SELECT contact_id FROM gx_portal_users WHERE user_id = ")
+        .bind(Arg::Uuid(user));
+    let rows = db.fetch(s, &[ColumnKind::Uuid]).await?;
+    Ok(rows.first().and_then(|r| r[0].as_uuid()))
+}
+
+/// The portal user of a contact, if they have one.
+pub async fn user_of(tx: &mut Tx, contact: Uuid) -> Result<Option<Uuid>> {
+    let mut s = tx.sql();
+    s.push("SELECT user_id FROM gx_portal_users WHERE contact_id = ")
+        .bind(Arg::Uuid(contact));
+    let rows = tx.fetch(s, &[ColumnKind::Uuid]).await?;
+    Ok(rows.first().and_then(|r| r[0].as_uuid()))
+}
+
+/// Stores an invitation: the hash of its secret, whose user it is, until when it holds.
+pub async fn invite(
+    tx: &mut Tx,
+    token_hash: &str,
+    user: Uuid,
+    now: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+) -> Result<()> {
+    let mut s = tx.sql();
+    s.push("INSERT INTO gx_portal_invitations (token_hash, user_id, created_at, expires_at) VALUES (")
+        .bind(Arg::Text(token_hash.into()))
+        .push(", ")
+        .bind(Arg::Uuid(user))
+        .push(", ")
+        .bind(Arg::DateTime(now))
+        .push(", ")
+        .bind(Arg::DateTime(expires_at))
+        .push(")");
+    tx.execute(s).await?;
+    Ok(())
+}
+
+/// An invitation by the hash of its secret: its user, expiry, and when it was used.
+pub async fn invitation(
+    tx: &mut Tx,
+    token_hash: &str,
+) -> Result<Option<(Uuid, DateTime<Utc>, Option<DateTime<Utc>>)>> {
+    let mut s = tx.sql();
+    s.push("SELECT user_id, expires_at, used_at FROM gx_portal_invitations WHERE token_hash = ")
+        .bind(Arg::Text(token_hash.into()));
+    let rows = tx
+        .fetch(s, &[ColumnKind::Uuid, ColumnKind::DateTime, ColumnKind::DateTime])
+        .await?;
+    Ok(rows
+        .first()
+        .and_then(|r| Some((r[0].as_uuid()?, r[1].as_datetime()?, r[2].as_datetime()))))
+}
+
+/// Marks an invitation used; false when it already was (whoever came first wins).
+pub async fn use_invitation(tx: &mut Tx, token_hash: &str, now: DateTime<Utc>) -> Result<bool> {
+    let mut s = tx.sql();
+    s.push("UPDATE gx_portal_invitations SET used_at = ")
+        .bind(Arg::DateTime(now))
+        .push(" WHERE used_at IS NULL AND token_hash = ")
+        .bind(Arg::Text(token_hash.into()));
+    Ok(tx.execute(s).await? == 1)
+}
