@@ -486,6 +486,38 @@ try {
     assert.equal(opened.origin, "portal");
   });
 
+  await step("a technician completes a visit on the job sheet on a phone, the customer signing on the screen", async () => {
+    const me = await api(url, token, "GET", "/api/v1/me");
+    const [served] = (await api(url, token, "GET", "/api/v1/cases?filter=" + encodeURIComponent("subject eq '设备需要年度保养'"))).data;
+    const wo = await api(url, token, "POST", "/api/v1/work_orders", {
+      case: served.id, technician: me.id ?? me.user_id, scheduled_start: new Date(Date.now() + 3600e3).toISOString(),
+    });
+    const phone = await browser.newContext({ viewport: { width: 375, height: 800 }, storageState: await desk.storageState(), hasTouch: true });
+    const p = await phone.newPage();
+    await p.goto(`${url}/jobs`);
+    await p.getByRole("link", { name: "设备需要年度保养" }).click();
+    await p.getByRole("button", { name: "I have arrived" }).click();
+    await p.getByLabel("Work done").fill("完成年度保养，更换滤芯");
+    await p.getByLabel("Customer's name").fill("门户测试客户");
+    await p.getByRole("button", { name: "Complete the job" }).click();
+    await p.locator("#signature-error").waitFor();
+    await p.locator("canvas.signature-pad").scrollIntoViewIfNeeded();
+    const box = await p.locator("canvas.signature-pad").boundingBox();
+    await p.mouse.move(box.x + 20, box.y + box.height / 2);
+    await p.mouse.down();
+    for (let i = 1; i <= 12; i++) await p.mouse.move(box.x + 20 + i * 20, box.y + box.height / 2 + (i % 2 ? 25 : -25));
+    await p.mouse.up();
+    await p.getByRole("button", { name: "Complete the job" }).click();
+    await p.locator("img.signature").waitFor();
+    const widest = await p.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(widest <= 375, `the job sheet fits a phone (${widest} px)`);
+    await p.screenshot({ path: join(artifacts, "job-sheet-375.png"), fullPage: true });
+    await phone.close();
+    const done = await api(url, token, "GET", `/api/v1/work_orders/${wo.id}`);
+    assert.equal(done.status, "completed");
+    assert.equal(done.signed_by, "门户测试客户");
+  });
+
   await step("a rep cannot open a record of someone else's that is not shared", async () => {
     const repContext = await browser.newContext({ viewport: { width: 1440, height: 900 } });
     const p = await repContext.newPage();

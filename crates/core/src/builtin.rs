@@ -1320,6 +1320,83 @@ fn case_message() -> ObjectDef {
     )
 }
 
+/// A technician's visit for a case (field service): scheduled, done on site, signed off
+/// by the customer (see `field_service`).
+fn work_order() -> ObjectDef {
+    object(
+        "work_order",
+        "work_orders",
+        l("Work order", "派工单", "派工單"),
+        l("Work orders", "派工单", "派工單"),
+        "subject",
+        vec![
+            text("subject", 255, l("Subject", "主题", "主旨")),
+            lookup("case", "case", l("Case", "工单", "工單")).required(),
+            picklist(
+                "status",
+                l("Status", "状态", "狀態"),
+                &[
+                    ("scheduled", "Scheduled", "已排程", "已排程"),
+                    ("in_progress", "On site", "现场处理中", "現場處理中"),
+                    ("completed", "Completed", "已完工", "已完工"),
+                    ("cancelled", "Cancelled", "已取消", "已取消"),
+                ],
+            )
+            .indexed(),
+            field(
+                "technician",
+                FieldType::User,
+                l("Technician", "服务工程师", "服務工程師"),
+            )
+            .indexed(),
+            field(
+                "scheduled_start",
+                FieldType::Datetime,
+                l("Scheduled from", "预约开始", "預約開始"),
+            )
+            .indexed(),
+            field(
+                "scheduled_end",
+                FieldType::Datetime,
+                l("Scheduled until", "预约结束", "預約結束"),
+            ),
+            text("address", 300, l("Address", "服务地址", "服務地址")),
+            field(
+                "instructions",
+                FieldType::LongText,
+                l("Instructions", "派工说明", "派工說明"),
+            ),
+            field(
+                "work_done",
+                FieldType::LongText,
+                l("Work done", "处理记录", "處理記錄"),
+            ),
+            // Copied from the case.
+            lookup("account", "account", l("Account", "客户", "客戶")),
+            lookup("contact", "contact", l("Contact", "联系人", "聯絡人")),
+            // Kept by the job sheet.
+            field(
+                "started_at",
+                FieldType::Datetime,
+                l("Arrived", "到场时间", "到場時間"),
+            ),
+            field(
+                "completed_at",
+                FieldType::Datetime,
+                l("Completed", "完工时间", "完工時間"),
+            ),
+            text("signed_by", 100, l("Signed off by", "客户签字人", "客戶簽名人")),
+            // The signature itself is kept beside the record (gx_signatures), not in it:
+            // an image is neither searched nor kept in field history.
+            field(
+                "signed_at",
+                FieldType::Datetime,
+                l("Signed at", "签字时间", "簽名時間"),
+            ),
+        ],
+    )
+}
+
 /// What serving a case cost: time, parts, travel.
 fn service_cost() -> ObjectDef {
     object(
@@ -1355,6 +1432,7 @@ fn service_cost() -> ObjectDef {
                 FieldType::Integer,
                 l("Time spent (min)", "耗时（分钟）", "耗時（分鐘）"),
             ),
+            lookup("work_order", "work_order", l("Work order", "派工单", "派工單")),
             lookup("part", "product", l("Part", "备件", "備件")),
             FieldDef {
                 required: false,
@@ -1520,6 +1598,7 @@ pub fn standard_objects() -> Vec<ObjectDef> {
         channel_conflict(),
         conflict_party(),
         activity_attendee(),
+        work_order(),
         service_cost(),
         case_message(),
         article(),

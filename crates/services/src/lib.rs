@@ -17,6 +17,7 @@ mod definitions;
 pub mod demo;
 mod error;
 pub mod export;
+pub mod field_service;
 pub mod forecasts;
 pub mod identity;
 pub mod import;

@@ -451,6 +451,8 @@ impl Crm {
         self.time_cases(tx, object, &mut plans, now).await?;
         // A case's course (reopened, waited, escalated, on time) as its status moves.
         Self::keep_case_course(actor, object, &mut plans, now);
+        // Work orders take their case's customer and are completed with a signature.
+        self.plan_work_orders(tx, actor, object, &mut plans, now).await?;
         // A customer's message on a case is the portal's to write.
         Self::guard_case_messages(actor, object, &mut plans);
         // Articles follow their publishing flow.

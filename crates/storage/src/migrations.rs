@@ -329,6 +329,16 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: &[],
         postgres: &[],
     },
+    Migration {
+        version: 26,
+        name: "field service: customers' signatures on completed work orders, beside the records",
+        statements: &[
+            "CREATE TABLE gx_signatures (work_order_id {uuid} PRIMARY KEY NOT NULL, png {text} NOT NULL, \
+             signed_by {text} NOT NULL, signed_at {ts} NOT NULL)",
+        ],
+        sqlite: &[],
+        postgres: &[],
+    },
 ];
 
 pub fn latest_version() -> i64 {

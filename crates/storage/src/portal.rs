@@ -1,5 +1,6 @@
-//! Customers' portal accounts: which contact a portal user is, and the invitations that
-//! let a contact choose a password (kept as a hash of their secret, used once).
+//! What customers leave with us outside records: which contact a portal user is, the
+//! invitations that let a contact choose a password (kept as a hash of their secret, used
+//! once), and their signatures on completed work orders.
 
 use chrono::{DateTime, Utc};
 use guanxi_core::ColumnKind;
@@ -87,4 +88,39 @@ pub async fn use_invitation(tx: &mut Tx, token_hash: &str, now: DateTime<Utc>) -
         .push(" WHERE used_at IS NULL AND token_hash = ")
         .bind(Arg::Text(token_hash.into()));
     Ok(tx.execute(s).await? == 1)
+}
+
+/// Keeps a customer's signature (a PNG, base64) on a work order, replacing an earlier one.
+pub async fn put_signature(
+    tx: &mut Tx,
+    work_order: Uuid,
+    png: &str,
+    signed_by: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let mut s = tx.sql();
+    s.push("DELETE FROM gx_signatures WHERE work_order_id = ")
+        .bind(Arg::Uuid(work_order));
+    tx.execute(s).await?;
+    let mut s = tx.sql();
+    s.push("INSERT INTO gx_signatures (work_order_id, png, signed_by, signed_at) VALUES (")
+        .bind(Arg::Uuid(work_order))
+        .push(", ")
+        .bind(Arg::Text(png.into()))
+        .push(", ")
+        .bind(Arg::Text(signed_by.into()))
+        .push(", ")
+        .bind(Arg::DateTime(now))
+        .push(")");
+    tx.execute(s).await?;
+    Ok(())
+}
+
+/// A work order's signature (PNG, base64), if signed.
+pub async fn signature(db: &Database, work_order: Uuid) -> Result<Option<String>> {
+    let mut s = Sql::new(db.dialect());
+    s.push("SELECT png FROM gx_signatures WHERE work_order_id = ")
+        .bind(Arg::Uuid(work_order));
+    let rows = db.fetch(s, &[ColumnKind::Text]).await?;
+    Ok(rows.first().and_then(|r| r[0].as_text().map(str::to_string)))
 }

@@ -274,6 +274,44 @@
     });
   }
 
+  // A customer's signature on a job sheet: drawn with a finger or the mouse; the form
+  // sends it as a PNG (nothing when nothing was drawn, which the server refuses by name).
+  for (const pad of document.querySelectorAll("canvas[data-signature]")) {
+    const ctx = pad.getContext("2d");
+    const form = pad.closest("form");
+    const field = form?.querySelector(`input[name="${pad.dataset.signature}"]`);
+    let drawing = false;
+    let drawn = false;
+    ctx.lineWidth = 3;
+    ctx.lineCap = "round";
+    ctx.strokeStyle = "#102a43";
+    const at = (e) => {
+      const r = pad.getBoundingClientRect();
+      return [((e.clientX - r.left) * pad.width) / r.width, ((e.clientY - r.top) * pad.height) / r.height];
+    };
+    pad.addEventListener("pointerdown", (e) => {
+      drawing = true;
+      pad.setPointerCapture(e.pointerId);
+      ctx.beginPath();
+      ctx.moveTo(...at(e));
+      e.preventDefault();
+    });
+    pad.addEventListener("pointermove", (e) => {
+      if (!drawing) return;
+      ctx.lineTo(...at(e));
+      ctx.stroke();
+      drawn = true;
+    });
+    for (const end of ["pointerup", "pointercancel"]) pad.addEventListener(end, () => (drawing = false));
+    document.querySelector(`[data-signature-clear="${pad.id}"]`)?.addEventListener("click", () => {
+      ctx.clearRect(0, 0, pad.width, pad.height);
+      drawn = false;
+    });
+    form?.addEventListener("submit", () => {
+      if (field) field.value = drawn ? pad.toDataURL("image/png") : "";
+    });
+  }
+
   // A printable page's Print button (the page prints, or saves as PDF, without it too).
   for (const button of document.querySelectorAll("[data-print]")) {
     button.addEventListener("click", () => window.print());

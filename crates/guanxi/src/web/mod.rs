@@ -14,6 +14,7 @@ mod feeds;
 mod forecasts;
 mod forms;
 mod imports;
+mod jobs;
 mod kb;
 mod leads;
 mod list;
@@ -61,6 +62,12 @@ pub fn router() -> Router<Crm> {
         .route("/forms/case/thanks", get(forms::case_thanks))
         .route("/survey/thanks", get(survey::thanks))
         .route("/kb", get(kb::index))
+        .route(jobs::HERE, get(jobs::list))
+        .route("/jobs/{id}", get(jobs::sheet))
+        .route("/jobs/{id}/start", post(jobs::start))
+        .route("/jobs/{id}/parts", post(jobs::add_part))
+        .route("/jobs/{id}/complete", post(jobs::complete))
+        .route("/jobs/{id}/signature.png", get(jobs::signature))
         .route(portal::HERE, get(portal::home))
         .route("/portal/cases/new", get(portal::new_case))
         .route("/portal/cases", post(portal::open_case))

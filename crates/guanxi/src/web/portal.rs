@@ -299,7 +299,6 @@ fn case_page(crm: &Crm, v: &Viewer, seen: &PortalCase, reply: &str, errors: &[Fi
     frame(Some(v), l, &shown(crm, v, CASE, c, "subject"), content)
 }
 
-
 pub(super) async fn case(State(crm): State<Crm>, headers: HeaderMap, Path(id): Path<String>) -> Response {
     let v = match customer(&crm, &headers).await {
         Ok(v) => v,

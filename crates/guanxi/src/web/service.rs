@@ -164,8 +164,12 @@ pub(super) async fn quality_card(
                     }
                 }
             }
-            @if costs.is_some() {
-                p { a.button href={ "/o/service_costs/new?case=" (id) } { (t(l, Msg::UiAddServiceCost)) } }
+            p {
+                @if costs.is_some() {
+                    a.button href={ "/o/service_costs/new?case=" (id) } { (t(l, Msg::UiAddServiceCost)) }
+                    " "
+                }
+                a.button href={ "/o/work_orders/new?case=" (id) } { (t(l, Msg::UiScheduleVisit)) }
             }
         }
     }))

@@ -530,3 +530,214 @@ async fn a_case_raised_twice_is_merged_into_one_with_everything_on_it_and_can_be
         200
     );
 }
+
+#[tokio::test]
+async fn a_technician_completes_a_visit_on_the_job_sheet_with_the_customers_signature() {
+    use base64::Engine;
+    let app = TestApp::spawn().await;
+    let acme = app
+        .create(
+            "accounts",
+            json!({"name": "华通机械", "city": "苏州", "district": "工业园区", "address": "星湖街 328 号"}),
+        )
+        .await;
+    let sun = app
+        .create("contacts", json!({"name": "孙丽", "account": acme["id"]}))
+        .await;
+    let c = case(
+        &app,
+        json!({"subject": "液压机漏油", "status": "in_progress", "account": acme["id"], "contact": sun["id"],
+               "description": "油管接头处滴油"}),
+    )
+    .await;
+    let rep = json!(app.crm.actor_for_email("rep@example.com").await.unwrap().user_id);
+    let r = app
+        .post(
+            "/api/v1/work_orders",
+            json!({"case": c["id"], "technician": rep, "scheduled_start": "2026-12-08T01:00:00Z", "scheduled_end": "2026-12-07T01:00:00Z"}),
+        )
+        .await;
+    r.assert_problem(422, "scheduled_end");
+    let wo = app
+        .create(
+            "work_orders",
+            json!({"case": c["id"], "technician": rep, "scheduled_start": "2026-12-08T01:00:00Z",
+                   "scheduled_end": "2026-12-08T03:00:00Z", "instructions": "带密封圈"}),
+        )
+        .await;
+    assert_eq!(
+        (
+            wo["subject"].as_str(),
+            wo["status"].as_str(),
+            &wo["account"],
+            &wo["contact"]
+        ),
+        (Some("液压机漏油"), Some("scheduled"), &acme["id"], &sun["id"])
+    );
+    assert_eq!(wo["address"], "苏州 工业园区 星湖街 328 号");
+    let wo_id = wo["id"].as_str().unwrap().to_string();
+    let path = format!("/api/v1/work_orders/{wo_id}");
+    // Completed only on the job sheet, with a signature; the sheet's fields are not typed.
+    let r = app
+        .patch(
+            &path,
+            json!({"status": "completed", "work_done": "更换密封圈"}),
+            &app.get(&path).await.etag(),
+        )
+        .await;
+    r.assert_problem(422, "signature");
+    let r = app
+        .patch(&path, json!({"signed_by": "孙丽"}), &app.get(&path).await.etag())
+        .await;
+    r.assert_problem(422, "signed_by");
+
+    let part = app
+        .create(
+            "products",
+            json!({"name": "密封圈 DN25", "list_price": {"amount": "120", "currency": "CNY"}}),
+        )
+        .await;
+    let unpriced = app.create("products", json!({"name": "无价格配件"})).await;
+
+    // The technician's phone: their jobs, the sheet, arrival, parts, sign-off.
+    let mut tech = crate::web::Browser::signed_in(&app, "rep@example.com", "rep-password").await;
+    let (status, _, page) = tech.get("/jobs").await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("液压机漏油") && page.contains("星湖街 328 号"),
+        "{page}"
+    );
+    let (status, _, page) = tech.get(&format!("/jobs/{wo_id}")).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("油管接头处滴油") && page.contains("带密封圈"),
+        "{page}"
+    );
+    let token = crate::web::csrf(&page);
+    let (status, _, _) = tech
+        .post(&format!("/jobs/{wo_id}/start"), &[("csrf", &token)])
+        .await;
+    assert_eq!(status, 303);
+    let stored = app.get(&path).await.body;
+    assert_eq!(stored["status"], "in_progress");
+    assert!(stored["started_at"].is_string());
+
+    let parts = format!("/jobs/{wo_id}/parts");
+    let (status, _, page) = tech
+        .post(
+            &parts,
+            &[
+                ("csrf", &token),
+                ("part", part["id"].as_str().unwrap()),
+                ("quantity", "零"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(page.contains(r#"id="quantity-error""#), "{page}");
+    let (status, _, page) = tech
+        .post(
+            &parts,
+            &[
+                ("csrf", &token),
+                ("part", unpriced["id"].as_str().unwrap()),
+                ("quantity", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(page.contains(r#"id="part-error""#), "{page}");
+    let (status, _, _) = tech
+        .post(
+            &parts,
+            &[
+                ("csrf", &token),
+                ("part", part["id"].as_str().unwrap()),
+                ("quantity", "2"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let costs = app
+        .list_all("service_costs", &format!("filter=work_order%20eq%20'{wo_id}'"))
+        .await;
+    assert_eq!(costs.len(), 1);
+    assert_eq!(
+        (&costs[0]["case"], costs[0]["kind"].as_str()),
+        (&c["id"], Some("parts"))
+    );
+    assert_eq!(costs[0]["amount"]["amount"], "240.00");
+
+    let complete = format!("/jobs/{wo_id}/complete");
+    let (status, _, page) = tech
+        .post(
+            &complete,
+            &[
+                ("csrf", &token),
+                ("work_done", "更换密封圈，试压正常"),
+                ("signed_by", "孙丽"),
+                ("signature", ""),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains(r#"id="signature-error""#) && page.contains("更换密封圈，试压正常"),
+        "{page}"
+    );
+    let png: Vec<u8> = [
+        &[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A][..],
+        &[7u8; 64][..],
+    ]
+    .concat();
+    let drawn = format!(
+        "data:image/png;base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(&png)
+    );
+    let (status, to, _) = tech
+        .post(
+            &complete,
+            &[
+                ("csrf", &token),
+                ("work_done", "更换密封圈，试压正常"),
+                ("signed_by", "孙丽"),
+                ("signature", &drawn),
+            ],
+        )
+        .await;
+    assert_eq!((status, to.as_str()), (303, format!("/jobs/{wo_id}").as_str()));
+    let stored = app.get(&path).await.body;
+    assert_eq!(
+        (stored["status"].as_str(), stored["signed_by"].as_str()),
+        (Some("completed"), Some("孙丽"))
+    );
+    assert!(stored["completed_at"].is_string() && stored["signed_at"].is_string());
+    assert!(
+        app.audit_actions()
+            .await
+            .iter()
+            .any(|a| a == "field_service.completed")
+    );
+    let r = reqwest::Client::new()
+        .get(format!("{}/jobs/{wo_id}/signature.png", app.url))
+        .header("cookie", tech.cookies.join("; "))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["content-type"], "image/png");
+    assert_eq!(r.bytes().await.unwrap().to_vec(), png);
+    // Done is done.
+    let r = app
+        .patch(
+            &path,
+            json!({"status": "scheduled"}),
+            &app.get(&path).await.etag(),
+        )
+        .await;
+    r.assert_problem(422, "status");
+    let (_, _, page) = tech.get("/jobs").await;
+    assert!(
+        !page.contains("液压机漏油"),
+        "a completed job leaves the list: {page}"
+    );
+}
