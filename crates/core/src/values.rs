@@ -30,6 +30,30 @@ impl Value {
     pub fn is_null(&self) -> bool {
         matches!(self, Value::Null)
     }
+
+    /// The text of a text or picklist value; empty for anything else.
+    pub fn text(&self) -> &str {
+        match self {
+            Value::Text(t) => t,
+            _ => "",
+        }
+    }
+
+    /// The moment of a date-time value.
+    pub fn datetime(&self) -> Option<DateTime<Utc>> {
+        match self {
+            Value::DateTime(t) => Some(*t),
+            _ => None,
+        }
+    }
+
+    /// The whole number of an integer value; 0 for none (a counter not yet counted).
+    pub fn count(&self) -> i64 {
+        match self {
+            Value::Int(n) => *n,
+            _ => 0,
+        }
+    }
 }
 
 /// A problem with one field's value, rendered in the reader's language.

@@ -33,20 +33,6 @@ fn at(o: &ObjectDef, name: &str) -> Option<usize> {
     o.fields.iter().position(|f| f.name == name)
 }
 
-fn text(v: &Value) -> &str {
-    match v {
-        Value::Text(t) => t,
-        _ => "",
-    }
-}
-
-fn time(v: &Value) -> Option<DateTime<Utc>> {
-    match v {
-        Value::DateTime(t) => Some(*t),
-        _ => None,
-    }
-}
-
 /// A technician's view of a job: the work order, its case, the parts used so far.
 #[derive(Clone, Debug)]
 pub struct JobSheet {
@@ -145,7 +131,7 @@ impl Crm {
         let place = |account: &Record| -> String {
             ["province", "city", "district", "address"]
                 .iter()
-                .filter_map(|n| at(account_def, n).map(|i| text(&account.values[i]).trim().to_string()))
+                .filter_map(|n| at(account_def, n).map(|i| account.values[i].text().trim().to_string()))
                 .filter(|s| !s.is_empty())
                 .collect::<Vec<_>>()
                 .join(" ")
@@ -183,7 +169,7 @@ impl Crm {
                                 }
                             }
                         }
-                        if text(&v[status]) == COMPLETED {
+                        if v[status].text() == COMPLETED {
                             Some(FieldError::new("signature", Msg::WorkOrderNeedsSignature))
                         } else {
                             None
@@ -192,13 +178,8 @@ impl Crm {
                 }
                 Ok(Planned::Update { before, changes }) => {
                     let theirs: Vec<usize> = changes.iter().map(|(i, _)| *i).collect();
-                    let kept = changes.iter().find(|(i, v)| {
-                        KEPT.contains(&object.fields[*i].name.as_str())
-                            && before.values[*i] != *v
-                            && actor.email != "system"
-                    });
-                    if let Some((i, _)) = kept {
-                        Some(FieldError::new(&object.fields[*i].name, Msg::ComputedField))
+                    if let Some(e) = crate::records::kept_changed(actor, object, before, changes, &KEPT) {
+                        Some(e)
                     } else if changes
                         .iter()
                         .any(|(i, v)| *i == case_at && *v != before.values[case_at])
@@ -206,14 +187,11 @@ impl Crm {
                         Some(FieldError::new("case", Msg::ReadOnlyField))
                     } else {
                         let after = |i: usize, changes: &[(usize, Value)]| {
-                            changes
-                                .iter()
-                                .find(|(c, _)| *c == i)
-                                .map_or_else(|| before.values[i].clone(), |(_, v)| v.clone())
+                            crate::records::after_change(before, changes, i)
                         };
                         let (was, to) = (
-                            text(&before.values[status]).to_string(),
-                            text(&after(status, changes)).to_string(),
+                            before.values[status].text().to_string(),
+                            after(status, changes).text().to_string(),
                         );
                         if was != to
                             && to == ON_SITE
@@ -223,7 +201,7 @@ impl Crm {
                             changes.push((started, Value::DateTime(now)));
                         }
                         if was != to && to == COMPLETED {
-                            if text(&after(work_done, changes)).trim().is_empty() {
+                            if after(work_done, changes).text().trim().is_empty() {
                                 Some(FieldError::new("work_done", Msg::Required))
                             } else if after(signed_at, changes).is_null() {
                                 Some(FieldError::new("signature", Msg::WorkOrderNeedsSignature))
@@ -245,7 +223,7 @@ impl Crm {
             // Whatever the writer did, a schedule ends after it starts.
             let refusal = refusal.or_else(|| {
                 let after = plan.as_ref().ok().and_then(Planned::after)?;
-                match (time(&after.values[start]), time(&after.values[end])) {
+                match (after.values[start].datetime(), after.values[end].datetime()) {
                     (Some(s), Some(e)) if e < s => {
                         Some(FieldError::new("scheduled_end", Msg::WorkOrderEndsBeforeStart))
                     }
@@ -358,7 +336,7 @@ impl Crm {
             return Err(ServiceError::Validation(errors));
         };
         let name = at(&product_def, "name")
-            .map(|i| text(&product.values[i]).to_string())
+            .map(|i| product.values[i].text().to_string())
             .unwrap_or_default();
         let today = self.now().with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
         let mut cost = Map::new();

@@ -72,20 +72,6 @@ impl Fields {
     }
 }
 
-fn text(v: &Value) -> &str {
-    match v {
-        Value::Text(t) => t,
-        _ => "",
-    }
-}
-
-fn count(v: &Value) -> i64 {
-    match v {
-        Value::Int(n) => *n,
-        _ => 0,
-    }
-}
-
 /// An article as a reader sees it: its published version.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Published {
@@ -104,30 +90,30 @@ pub struct Published {
 
 fn published(object: &ObjectDef, f: &Fields, r: &Record) -> Option<Published> {
     let v = &r.values;
-    if count(&v[f.revision]) == 0 || text(&v[f.status]) == ARCHIVED {
+    if v[f.revision].count() == 0 || v[f.status].text() == ARCHIVED {
         return None;
     }
     let category = object
         .fields
         .iter()
         .position(|x| x.name == "category")
-        .map(|i| text(&v[i]).to_string())
+        .map(|i| v[i].text().to_string())
         .unwrap_or_default();
     Some(Published {
         id: r.id()?,
-        title: text(&v[f.published_title]).to_string(),
-        summary: text(&v[f.summary]).to_string(),
-        body: text(&v[f.published_body]).to_string(),
-        language: text(&v[f.language]).to_string(),
-        visibility: text(&v[f.visibility]).to_string(),
+        title: v[f.published_title].text().to_string(),
+        summary: v[f.summary].text().to_string(),
+        body: v[f.published_body].text().to_string(),
+        language: v[f.language].text().to_string(),
+        visibility: v[f.visibility].text().to_string(),
         category,
-        revision: count(&v[f.revision]),
+        revision: v[f.revision].count(),
         published_at: match v[f.published_at] {
             Value::DateTime(t) => Some(t),
             _ => None,
         },
-        helpful_yes: count(&v[f.yes]),
-        helpful_no: count(&v[f.no]),
+        helpful_yes: v[f.yes].count(),
+        helpful_no: v[f.no].count(),
     })
 }
 
@@ -180,7 +166,7 @@ impl Crm {
                         .find(|i| !v[*i].is_null())
                     {
                         Some(FieldError::new(&object.fields[i].name, Msg::ComputedField))
-                    } else if text(&v[f.status]) != DRAFT {
+                    } else if v[f.status].text() != DRAFT {
                         Some(FieldError::new("status", Msg::ArticleStartsAsDraft))
                     } else {
                         None
@@ -188,22 +174,14 @@ impl Crm {
                 }
                 Ok(Planned::Update { before, changes }) => {
                     let theirs: Vec<usize> = changes.iter().map(|(i, _)| *i).collect();
-                    let kept = changes.iter().find(|(i, v)| {
-                        KEPT.contains(&object.fields[*i].name.as_str())
-                            && before.values[*i] != *v
-                            && actor.email != SYSTEM
-                    });
-                    if let Some((i, _)) = kept {
-                        Some(FieldError::new(&object.fields[*i].name, Msg::ComputedField))
+                    if let Some(e) = crate::records::kept_changed(actor, object, before, changes, &KEPT) {
+                        Some(e)
                     } else {
                         let after = |i: usize, changes: &[(usize, Value)]| {
-                            changes
-                                .iter()
-                                .find(|(c, _)| *c == i)
-                                .map_or_else(|| before.values[i].clone(), |(_, v)| v.clone())
+                            crate::records::after_change(before, changes, i)
                         };
-                        let was = text(&before.values[f.status]).to_string();
-                        let mut to = text(&after(f.status, changes)).to_string();
+                        let was = before.values[f.status].text().to_string();
+                        let mut to = after(f.status, changes).text().to_string();
                         let edited = [f.title, f.summary, f.body]
                             .iter()
                             .any(|i| theirs.contains(i) && after(*i, changes) != before.values[*i]);
@@ -221,7 +199,7 @@ impl Crm {
                                 // simply take it back.
                                 let own = before.owner() == Some(actor.user_id);
                                 if own
-                                    || !text(&after(f.comment, changes)).trim().is_empty()
+                                    || !after(f.comment, changes).text().trim().is_empty()
                                         && theirs.contains(&f.comment)
                                 {
                                     Ok(())
@@ -248,7 +226,7 @@ impl Crm {
                                 if to == PUBLISHED && was == REVIEW {
                                     let title = after(f.title, changes);
                                     let body = after(f.body, changes);
-                                    let revision = count(&before.values[f.revision]) + 1;
+                                    let revision = before.values[f.revision].count() + 1;
                                     for (i, v) in [
                                         (f.published_title, title),
                                         (f.published_body, body),
@@ -448,9 +426,9 @@ impl Crm {
         for _ in 0..5 {
             let r = self.get(&system, ARTICLE, id, false).await?;
             let (field, now_at) = if helpful {
-                ("helpful_yes", count(&r.values[f.yes]) + 1)
+                ("helpful_yes", r.values[f.yes].count() + 1)
             } else {
-                ("helpful_no", count(&r.values[f.no]) + 1)
+                ("helpful_no", r.values[f.no].count() + 1)
             };
             let mut patch = Map::new();
             patch.insert(field.into(), json!(now_at));

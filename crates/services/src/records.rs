@@ -98,6 +98,32 @@ pub struct ListQuery {
     pub few: bool,
 }
 
+/// A field's value as an update would leave it: the change's, else the record's.
+pub(crate) fn after_change(before: &Record, changes: &[(usize, Value)], i: usize) -> Value {
+    changes
+        .iter()
+        .find(|(c, _)| *c == i)
+        .map_or_else(|| before.values[i].clone(), |(_, v)| v.clone())
+}
+
+/// The problem with an update by `actor` that changes one of `kept` — fields the write
+/// path keeps, which only the system writes once a record exists.
+pub(crate) fn kept_changed(
+    actor: &Actor,
+    object: &ObjectDef,
+    before: &Record,
+    changes: &[(usize, Value)],
+    kept: &[&str],
+) -> Option<FieldError> {
+    if actor.email == "system" {
+        return None;
+    }
+    changes
+        .iter()
+        .find(|(i, v)| kept.contains(&object.fields[*i].name.as_str()) && before.values[*i] != *v)
+        .map(|(i, _)| FieldError::new(&object.fields[*i].name, Msg::ComputedField))
+}
+
 pub(crate) enum Planned {
     Insert(Record),
     Update {

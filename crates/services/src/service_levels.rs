@@ -57,20 +57,6 @@ impl Fields {
     }
 }
 
-fn text(v: &Value) -> &str {
-    match v {
-        Value::Text(t) => t,
-        _ => "",
-    }
-}
-
-fn time(v: &Value) -> Option<DateTime<Utc>> {
-    match v {
-        Value::DateTime(t) => Some(*t),
-        _ => None,
-    }
-}
-
 /// The policy as stored, if there is one.
 fn stored(defs: &[Definition]) -> Option<Json> {
     defs.iter()
@@ -89,7 +75,7 @@ fn target_of<'a>(
         Value::Uuid(a) => tiers.get(a).map(String::as_str).filter(|t| !t.is_empty()),
         _ => None,
     };
-    sla::target_for(&policy.targets, tier, text(&v[f.case_type]), text(&v[f.priority]))
+    sla::target_for(&policy.targets, tier, v[f.case_type].text(), v[f.priority].text())
 }
 
 /// How little business time left warns of a target of `minutes` (none without a target).
@@ -161,7 +147,7 @@ impl Crm {
         };
         Ok(records
             .into_iter()
-            .filter_map(|r| Some((r.id()?, text(&r.values[tier]).to_string())))
+            .filter_map(|r| Some((r.id()?, r.values[tier].text().to_string())))
             .collect())
     }
 
@@ -284,7 +270,7 @@ impl Crm {
             match plan {
                 Planned::Insert(r) => {
                     let v = &mut r.values;
-                    let status = text(&v[f.status]).to_string();
+                    let status = v[f.status].text().to_string();
                     if status == WAITING && v[f.paused].is_null() {
                         v[f.paused] = Value::DateTime(now);
                     }
@@ -306,11 +292,11 @@ impl Crm {
                     let Some(status) = changes
                         .iter()
                         .find(|(i, _)| *i == f.status)
-                        .map(|(_, v)| text(v).to_string())
+                        .map(|(_, v)| v.text().to_string())
                     else {
                         continue;
                     };
-                    let was = text(&before.values[f.status]).to_string();
+                    let was = before.values[f.status].text().to_string();
                     if status == was {
                         continue;
                     }
@@ -323,10 +309,10 @@ impl Crm {
                         set(changes, f.paused, Value::DateTime(now), &theirs);
                     } else if was == WAITING {
                         // The clocks start again with what was left when the wait began.
-                        if let Some(since) = time(&before.values[f.paused]) {
+                        if let Some(since) = before.values[f.paused].datetime() {
                             for field in [f.due, f.first_due] {
                                 let met = field == f.first_due && !before.values[f.first_at].is_null();
-                                if let (Some(d), false) = (time(&before.values[field]), met) {
+                                if let (Some(d), false) = (before.values[field].datetime(), met) {
                                     let left = calendar.between(since, d);
                                     if left > TimeDelta::zero()
                                         && let Some(moved) = calendar.add(now, left)
@@ -415,9 +401,9 @@ impl Crm {
                 let tiers = self.tiers(None, &accounts).await?;
                 for r in &page.records {
                     let v = &r.values;
-                    let (next, response) = match (time(&v[f.first_due]), v[f.first_at].is_null()) {
+                    let (next, response) = match (v[f.first_due].datetime(), v[f.first_at].is_null()) {
                         (Some(d), true) => (d, true),
-                        _ => match time(&v[f.due]) {
+                        _ => match v[f.due].datetime() {
                             Some(d) => (d, false),
                             None => continue,
                         },
@@ -439,7 +425,7 @@ impl Crm {
                         (false, true) => (warned_for, "case.first_response.warning"),
                         (false, false) => (warned_for, "case.resolution.warning"),
                     };
-                    if time(&v[mark]) == Some(next) {
+                    if v[mark].datetime() == Some(next) {
                         continue;
                     }
                     let (Some(id), Some(owner)) = (r.id(), r.owner()) else {
@@ -450,7 +436,7 @@ impl Crm {
                     let mut told = vec![owner];
                     if breached {
                         patch.insert("sla_warned_for".into(), json!(next));
-                        if text(&v[f.status]) != ESCALATED {
+                        if v[f.status].text() != ESCALATED {
                             patch.insert("status".into(), json!(ESCALATED));
                         }
                         told.extend(policy_rules.managers_of(owner));
@@ -478,7 +464,7 @@ impl Crm {
                         kind,
                         object: CASE,
                         record_id: id,
-                        detail: json!({"subject": text(&v[subject]), "due": due}),
+                        detail: json!({"subject": v[subject].text(), "due": due}),
                     };
                     crate::notifications::notify(&mut tx, &system, &told, &notice, now).await?;
                     tx.commit().await?;
@@ -567,19 +553,30 @@ impl Crm {
             _ => HashMap::new(),
         };
         let target = target_of(&policy, &f, &tiers, v);
-        let paused = time(&v[f.paused]);
-        let done = DONE.contains(&text(&v[f.status]));
+        let paused = v[f.paused].datetime();
+        let done = DONE.contains(&v[f.status].text());
         let resolved = match done {
             // Resolved when closed, else (closed_at not kept) when last written.
-            true => time(&v[closed_at]).or_else(|| time(&v[guanxi_core::values::sys::UPDATED_AT])),
+            true => v[closed_at]
+                .datetime()
+                .or_else(|| v[guanxi_core::values::sys::UPDATED_AT].datetime()),
             false => None,
         };
         let first_warning = warning_of(target, |t| t.first_response);
         let resolution_warning = warning_of(target, |t| t.resolution);
         Ok(Some(Clocks {
-            first_response: time(&v[f.first_due])
-                .map(|due| clock(calendar, due, time(&v[f.first_at]), paused, now, first_warning)),
-            resolution: time(&v[f.due])
+            first_response: v[f.first_due].datetime().map(|due| {
+                clock(
+                    calendar,
+                    due,
+                    v[f.first_at].datetime(),
+                    paused,
+                    now,
+                    first_warning,
+                )
+            }),
+            resolution: v[f.due]
+                .datetime()
                 .map(|due| clock(calendar, due, resolved, paused, now, resolution_warning)),
         }))
     }

@@ -49,8 +49,6 @@ const KEPT: [&str; 11] = [
 const SURVEY_KEY: &str = "survey_key";
 /// Bytes of the link's signature (128 bits).
 const TAG: usize = 16;
-/// Whoever may change kept fields after a case is created.
-const SYSTEM: &str = "system";
 
 /// The case fields this module keeps, by position.
 struct Fields {
@@ -96,30 +94,9 @@ impl Fields {
     }
 }
 
-fn text(v: &Value) -> &str {
-    match v {
-        Value::Text(t) => t,
-        _ => "",
-    }
-}
-
-fn time(v: &Value) -> Option<DateTime<Utc>> {
-    match v {
-        Value::DateTime(t) => Some(*t),
-        _ => None,
-    }
-}
-
-fn count(v: &Value) -> i64 {
-    match v {
-        Value::Int(n) => *n,
-        _ => 0,
-    }
-}
-
 /// Whether a target due at `due` was met at `at` (none without a target).
 fn met(at: &Value, due: &Value) -> Value {
-    match (time(at), time(due)) {
+    match (at.datetime(), due.datetime()) {
         (Some(a), Some(d)) => Value::Bool(a <= d),
         _ => Value::Null,
     }
@@ -154,14 +131,14 @@ impl Crm {
             match plan {
                 Ok(Planned::Insert(r)) => {
                     let v = &mut r.values;
-                    if ENDED.contains(&text(&v[f.status])) {
+                    if ENDED.contains(&v[f.status].text()) {
                         if v[f.closed_at].is_null() {
                             v[f.closed_at] = Value::DateTime(now);
                         }
                         if v[f.fcr].is_null() {
                             let direct = [f.reopens, f.waits, f.escalations]
                                 .iter()
-                                .all(|i| count(&v[*i]) == 0);
+                                .all(|i| v[*i].count() == 0);
                             v[f.fcr] = Value::Bool(direct);
                         }
                         if v[f.resolution_met].is_null() {
@@ -174,22 +151,12 @@ impl Crm {
                 }
                 Ok(Planned::Update { before, changes }) => {
                     let theirs: Vec<usize> = changes.iter().map(|(i, _)| *i).collect();
-                    if actor.email != SYSTEM
-                        && let Some((i, _)) = changes.iter().find(|(i, v)| {
-                            KEPT.contains(&object.fields[*i].name.as_str()) && before.values[*i] != *v
-                        })
-                    {
-                        *plan = Err(ServiceError::Validation(vec![FieldError::new(
-                            &object.fields[*i].name,
-                            Msg::ComputedField,
-                        )]));
+                    if let Some(e) = crate::records::kept_changed(actor, object, before, changes, &KEPT) {
+                        *plan = Err(ServiceError::Validation(vec![e]));
                         continue;
                     }
                     let after = |i: usize, changes: &[(usize, Value)]| {
-                        changes
-                            .iter()
-                            .find(|(c, _)| *c == i)
-                            .map_or_else(|| before.values[i].clone(), |(_, v)| v.clone())
+                        crate::records::after_change(before, changes, i)
                     };
                     // The first response, when this write records it.
                     if before.values[f.first_at].is_null() && !after(f.first_at, changes).is_null() {
@@ -197,14 +164,14 @@ impl Crm {
                         set(changes, f.first_met, on_time, &theirs);
                     }
                     let (was, to) = (
-                        text(&before.values[f.status]).to_string(),
-                        text(&after(f.status, changes)).to_string(),
+                        before.values[f.status].text().to_string(),
+                        after(f.status, changes).text().to_string(),
                     );
                     if was == to {
                         continue;
                     }
                     let bump = |i: usize, changes: &mut Vec<(usize, Value)>| {
-                        let n = count(&before.values[i]) + 1;
+                        let n = before.values[i].count() + 1;
                         set(changes, i, Value::Int(n), &theirs);
                     };
                     if to == WAITING {
@@ -220,7 +187,7 @@ impl Crm {
                         }
                         let direct = [f.reopens, f.waits, f.escalations]
                             .iter()
-                            .all(|i| count(&after(*i, changes)) == 0);
+                            .all(|i| after(*i, changes).count() == 0);
                         set(changes, f.fcr, Value::Bool(direct), &theirs);
                         let on_time = met(&after(f.closed_at, changes), &after(f.due, changes));
                         set(changes, f.resolution_met, on_time, &theirs);
@@ -480,7 +447,7 @@ impl Crm {
         let Some(f) = Fields::of(&object) else {
             return Ok(None);
         };
-        let Some(sent) = time(&record.values[f.sent]) else {
+        let Some(sent) = record.values[f.sent].datetime() else {
             return Ok(None);
         };
         let key = self.survey_key().await?;
@@ -491,10 +458,10 @@ impl Crm {
                     .ok_or_else(|| ServiceError::Internal("survey key unusable".into()))?
             ),
             sent_at: sent,
-            answered_at: time(&record.values[f.answered]),
-            csat: Some(count(&record.values[f.csat])).filter(|_| !record.values[f.csat].is_null()),
-            nps: Some(count(&record.values[f.nps])).filter(|_| !record.values[f.nps].is_null()),
-            comment: Some(text(&record.values[f.comment]).to_string()).filter(|c| !c.is_empty()),
+            answered_at: record.values[f.answered].datetime(),
+            csat: Some(record.values[f.csat].count()).filter(|_| !record.values[f.csat].is_null()),
+            nps: Some(record.values[f.nps].count()).filter(|_| !record.values[f.nps].is_null()),
+            comment: Some(record.values[f.comment].text().to_string()).filter(|c| !c.is_empty()),
         }))
     }
 
@@ -512,7 +479,7 @@ impl Crm {
             .iter()
             .position(|x| x.name == "subject")
             .ok_or(ServiceError::NotFound)?;
-        match time(&record.values[f.sent]) {
+        match record.values[f.sent].datetime() {
             Some(sent) if sent.timestamp_millis() == millis => Ok((record, f, subject)),
             _ => Err(ServiceError::NotFound),
         }
@@ -522,7 +489,7 @@ impl Crm {
     pub async fn survey_case(&self, token_text: &str) -> Result<SurveyCase, ServiceError> {
         let (record, f, subject) = self.surveyed(token_text).await?;
         Ok(SurveyCase {
-            subject: text(&record.values[subject]).to_string(),
+            subject: record.values[subject].text().to_string(),
             answered: !record.values[f.answered].is_null(),
         })
     }
