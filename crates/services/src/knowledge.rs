@@ -282,20 +282,11 @@ impl Crm {
     }
 
     async fn articles_by_id(&self, actor: &Actor, ids: &[Uuid]) -> Result<Vec<Record>, ServiceError> {
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        let list = ids
-            .iter()
-            .map(|id| format!("'{id}'"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let q = ListQuery {
-            filter: Some(format!("id in ({list})")),
-            limit: Some(ids.len()),
-            ..Default::default()
-        };
-        Ok(self.list(actor, ARTICLE, &q).await?.records)
+        Ok(self
+            .readable_by_id(actor, ARTICLE, ids, None)
+            .await?
+            .into_values()
+            .collect())
     }
 
     /// Articles that may answer a case: published ones matching its subject.

@@ -816,6 +816,27 @@ impl Crm {
     ) -> Result<HashMap<Uuid, String>, ServiceError> {
         let (_, def) = self.object(object)?;
         let name = def.fields.iter().position(|f| f.name == def.name_field);
+        Ok(self
+            .readable_by_id(actor, object, ids, None)
+            .await?
+            .into_iter()
+            .filter_map(|(id, r)| match name.and_then(|i| r.values.get(i)) {
+                Some(Value::Text(n)) => Some((id, n.clone())),
+                _ => None,
+            })
+            .collect())
+    }
+
+    /// The records with these ids (and matching `also`, a filter, when given) the actor
+    /// may read, with the fields they may not read blanked. An object the actor may not
+    /// read gives none.
+    pub(crate) async fn readable_by_id(
+        &self,
+        actor: &Actor,
+        object: &str,
+        ids: &[Uuid],
+        also: Option<&str>,
+    ) -> Result<HashMap<Uuid, Record>, ServiceError> {
         let mut out = HashMap::new();
         // 80 ids keep the filter text well under its length limit.
         for chunk in ids.chunks(80) {
@@ -824,22 +845,23 @@ impl Crm {
                 .map(|id| format!("'{id}'"))
                 .collect::<Vec<_>>()
                 .join(", ");
-            let q = ListQuery {
-                filter: Some(format!("id in ({list})")),
-                sort: None,
-                cursor: None,
-                limit: Some(chunk.len()),
-                deleted: false,
-                few: false,
+            let filter = match also {
+                Some(more) => format!("id in ({list}) and {more}"),
+                None => format!("id in ({list})"),
             };
-            let page = match self.list(actor, &def.name, &q).await {
+            let q = ListQuery {
+                filter: Some(filter),
+                limit: Some(chunk.len()),
+                ..Default::default()
+            };
+            let page = match self.list(actor, object, &q).await {
                 Ok(p) => p,
                 Err(ServiceError::Forbidden(_)) => return Ok(out),
                 Err(e) => return Err(e),
             };
-            for r in &page.records {
-                if let (Some(id), Some(Value::Text(n))) = (r.id(), name.and_then(|i| r.values.get(i))) {
-                    out.insert(id, n.clone());
+            for r in page.records {
+                if let Some(id) = r.id() {
+                    out.insert(id, r);
                 }
             }
         }

@@ -16,7 +16,6 @@ use guanxi_storage::records as store;
 use guanxi_storage::system::{self, FeedEvent};
 use uuid::Uuid;
 
-use crate::records::ListQuery;
 use crate::{Actor, Crm, ServiceError};
 
 pub const MAX_QUERY: usize = 200;
@@ -401,7 +400,7 @@ impl Crm {
             }
             let mut visible: HashMap<Uuid, Record> = HashMap::new();
             for (object, ids) in by_object {
-                visible.extend(self.readable_records(actor, object, &ids).await?);
+                visible.extend(self.readable_by_id(actor, object, &ids, None).await?);
             }
             for h in &hits {
                 if found.len() >= limit {
@@ -433,43 +432,6 @@ impl Crm {
         let s = self.search.get()?;
         let hits = s.index.search_exact(q, Some(&[object.to_string()]), limit).ok()?;
         Some(hits.into_iter().map(|h| h.id).collect())
-    }
-
-    /// The records with these ids the actor may read, with the fields they may not read blanked.
-    async fn readable_records(
-        &self,
-        actor: &Actor,
-        object: &str,
-        ids: &[Uuid],
-    ) -> Result<HashMap<Uuid, Record>, ServiceError> {
-        let mut out = HashMap::new();
-        // 80 ids keep the filter text well under its length limit.
-        for chunk in ids.chunks(80) {
-            let list = chunk
-                .iter()
-                .map(|id| format!("'{id}'"))
-                .collect::<Vec<_>>()
-                .join(", ");
-            let q = ListQuery {
-                filter: Some(format!("id in ({list})")),
-                sort: None,
-                cursor: None,
-                limit: Some(chunk.len()),
-                deleted: false,
-                few: false,
-            };
-            let page = match self.list(actor, object, &q).await {
-                Ok(p) => p,
-                Err(ServiceError::Forbidden(_)) => return Ok(out),
-                Err(e) => return Err(e),
-            };
-            for r in page.records {
-                if let Some(id) = r.id() {
-                    out.insert(id, r);
-                }
-            }
-        }
-        Ok(out)
     }
 
     /// Names and second lines of found records, from what the actor may see of them.

@@ -425,26 +425,18 @@ impl Crm {
         else {
             return Ok(out);
         };
-        for chunk in ids.chunks(80) {
-            let list = chunk
-                .iter()
-                .map(|id| format!("'{id}'"))
-                .collect::<Vec<_>>()
-                .join(", ");
-            let q = ListQuery {
-                filter: Some(format!("id in ({list}) and not tier is_null")),
-                limit: Some(chunk.len()),
-                ..Default::default()
-            };
-            let page = match self.list(actor, ACCOUNT, &q).await {
-                Ok(p) => p,
-                Err(ServiceError::Forbidden(_) | ServiceError::Validation(_)) => return Ok(out),
-                Err(e) => return Err(e),
-            };
-            for r in &page.records {
-                if let (Some(id), Some(t)) = (r.id(), r.values.get(tier).and_then(text)) {
-                    out.insert(id, t.to_string());
-                }
+        let records = match self
+            .readable_by_id(actor, ACCOUNT, ids, Some("not tier is_null"))
+            .await
+        {
+            Ok(r) => r,
+            // The tier hidden from them: no tiers shown.
+            Err(ServiceError::Validation(_)) => return Ok(out),
+            Err(e) => return Err(e),
+        };
+        for (id, r) in records {
+            if let Some(t) = r.values.get(tier).and_then(text) {
+                out.insert(id, t.to_string());
             }
         }
         Ok(out)
