@@ -25,6 +25,7 @@ pub mod import_jobs;
 pub mod knowledge;
 pub mod layouts;
 pub mod leads;
+pub mod lifecycle;
 pub mod merge;
 pub mod metadata;
 pub mod notifications;

@@ -473,6 +473,8 @@ impl Crm {
         self.price_deals(tx, actor, object, &mut plans).await?;
         // New records without an owner go where the assignment rules say (when asked).
         self.assign_owners(tx, object, changes, &mut plans).await?;
+        // People move cases only as the company's lifecycle allows.
+        self.follow_lifecycle(tx, actor, object, &mut plans).await?;
         // Cases get their service level due times; waiting on the customer stops them.
         self.time_cases(tx, object, &mut plans, now).await?;
         // A case's course (reopened, waited, escalated, on time) as its status moves.

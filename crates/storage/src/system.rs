@@ -1153,7 +1153,7 @@ pub struct Definition {
     pub definition: String,
 }
 
-const DEFINITION_TABLES: [&str; 13] = [
+const DEFINITION_TABLES: [&str; 14] = [
     "gx_teams",
     "gx_sharing_rules",
     "gx_territories",
@@ -1167,6 +1167,7 @@ const DEFINITION_TABLES: [&str; 13] = [
     "gx_calendar_feeds",
     "gx_sla_policies",
     "gx_tier_rules",
+    "gx_case_lifecycles",
 ];
 
 fn definition_table(table: &str) -> Result<&'static str> {

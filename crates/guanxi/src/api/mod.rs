@@ -109,6 +109,10 @@ pub fn router(crm: Crm) -> Router {
             get(service::read_tier_rules).put(service::put_tier_rules),
         )
         .route("/api/v1/admin/tier-rules/regrade", post(service::regrade))
+        .route(
+            "/api/v1/admin/case-lifecycle",
+            get(service::read_lifecycle).put(service::put_lifecycle),
+        )
         .route("/api/v1/{plural}/{id}/survey", get(service::survey))
         .route(
             "/api/v1/{plural}/{id}/portal-invitation",

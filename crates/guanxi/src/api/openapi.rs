@@ -1085,6 +1085,18 @@ fn duplicate_paths(schema: &Schema, paths: &mut Map<String, Json>) {
                         "responses": responses(vec![("201", ok("Invitation", invitation)),
                                                     ("422", problem_response("The contact has no email or no company, or the email is another user's"))])}}),
     );
+    let lifecycle = json!({"type": "object", "properties": {
+        "enforced": {"type": "boolean", "description": "hold people to the transitions (the system's own moves are not)"},
+        "transitions": {"type": "object", "description": "status → the statuses a case may move to from it; an empty list is final",
+                        "additionalProperties": {"type": "array", "items": {"type": "string"}}}}});
+    paths.insert(
+        "/api/v1/admin/case-lifecycle".into(),
+        json!({"get": {"operationId": "readCaseLifecycle", "tags": ["Administration"], "summary": "The case lifecycle (the usual one, not enforced, until one is set)",
+                       "responses": responses(vec![("200", ok("Lifecycle", lifecycle.clone())), ("403", problem_response("Not an administrator"))])},
+               "put": {"operationId": "setCaseLifecycle", "tags": ["Administration"], "summary": "Set the case lifecycle; audited",
+                       "requestBody": {"required": true, "content": {"application/json": {"schema": lifecycle.clone()}}},
+                       "responses": responses(vec![("200", ok("Lifecycle", lifecycle)), ("403", problem_response("Not an administrator"))])}}),
+    );
     paths.insert(
         "/api/v1/admin/tier-rules/regrade".into(),
         json!({"post": {"operationId": "regradeCustomers", "tags": ["Administration"], "summary": "Recount every account's revenue of the last twelve months and set the tiers the rules give (also done every hour)",

@@ -122,3 +122,25 @@ pub(super) async fn invite_to_portal(
         Json(json!({"user": inv.user, "email": inv.email, "path": inv.path, "expires_at": inv.expires_at})),
     ))
 }
+
+/// The case lifecycle (the usual one, not enforced, until administrators set theirs).
+pub(super) async fn read_lifecycle(
+    State(crm): State<Crm>,
+    Extension(ctx): Extension<Ctx>,
+) -> Result<Json<Value>, Problem> {
+    let l = crm.case_lifecycle(&ctx.actor).await.map_err(fail(&ctx))?;
+    Ok(Json(l.to_json()))
+}
+
+pub(super) async fn put_lifecycle(
+    State(crm): State<Crm>,
+    Extension(ctx): Extension<Ctx>,
+    body: Bytes,
+) -> Result<Json<Value>, Problem> {
+    let input = parse_body(ctx.locale, &body)?;
+    let l = crm
+        .set_case_lifecycle(&ctx.actor, &input)
+        .await
+        .map_err(fail(&ctx))?;
+    Ok(Json(l.to_json()))
+}

@@ -29,6 +29,7 @@ use super::{Viewer, csrf_ok, csrf_refused, failure, signed_in};
 
 mod assignment;
 mod conflicts;
+mod lifecycle;
 mod processes;
 mod quotes;
 mod service;
@@ -37,13 +38,14 @@ mod tiers;
 type Fields = HashMap<String, String>;
 
 /// The setup areas, in the order the pages list them.
-const AREAS: [(&str, Msg); 17] = [
+const AREAS: [(&str, Msg); 18] = [
     ("/admin/objects", Msg::UiObjectsAndFields),
     ("/admin/sales-processes", Msg::UiSalesProcesses),
     ("/admin/assignment-rules", Msg::UiAssignmentRules),
     ("/admin/quotes", Msg::UiQuoteSettings),
     ("/admin/conflict-rules", Msg::UiConflictRules),
     (service::HERE, Msg::UiServiceLevels),
+    (lifecycle::HERE, Msg::UiCaseLifecycle),
     (tiers::HERE, Msg::UiCustomerTiers),
     ("/admin/validation-rules", Msg::UiValidationRules),
     ("/admin/coding-rules", Msg::UiCodingRules),
@@ -136,6 +138,7 @@ pub(super) fn router() -> Router<Crm> {
         .route("/admin/quotes", get(quotes::show).post(quotes::save))
         .route(service::HERE, get(service::show).post(service::save))
         .route(tiers::HERE, get(tiers::show).post(tiers::save))
+        .route(lifecycle::HERE, get(lifecycle::show).post(lifecycle::save))
         .route("/admin/customer-tiers/regrade", post(tiers::regrade))
         .route(
             "/admin/conflict-rules",

@@ -497,3 +497,102 @@ async fn a_complaint_is_resolved_only_with_its_root_cause_and_closing_summary() 
     assert_eq!(r.status, 422, "{}", r.body);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn people_move_cases_only_as_the_lifecycle_administrators_set_allows() {
+    let app = TestApp::spawn().await;
+    // Until one is enforced, any move goes; the usual lifecycle is offered to start from.
+    let usual = app.get("/api/v1/admin/case-lifecycle").await.body;
+    assert_eq!(usual["enforced"], false);
+    assert_eq!(usual["transitions"]["closed"], json!([]));
+    let case = app
+        .create("cases", json!({"subject": "生命周期", "status": "in_progress"}))
+        .await;
+    let path = format!("/api/v1/cases/{}", case["id"].as_str().unwrap());
+    let r = app
+        .patch(&path, json!({"status": "new"}), &app.get(&path).await.etag())
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+
+    // Set on the setup page: enforced, from new only to in progress, in progress only to
+    // resolved, resolved to closed; closed final.
+    let mut b = crate::web::Browser::signed_in(&app, "admin@example.com", "admin-password").await;
+    let (status, _, page) = b.get("/admin/case-lifecycle").await;
+    assert_eq!(status, 200);
+    assert!(page.contains(r#"name="t.new""#), "{page}");
+    let token = crate::web::csrf(&page);
+    let (status, to, _) = b
+        .post(
+            "/admin/case-lifecycle",
+            &[
+                ("csrf", token.as_str()),
+                ("enforced", "on"),
+                ("t.new", "in_progress"),
+                ("t.in_progress", "resolved"),
+                ("t.resolved", "closed"),
+            ],
+        )
+        .await;
+    assert_eq!((status, to.as_str()), (303, "/admin/case-lifecycle"));
+    let set = app.get("/api/v1/admin/case-lifecycle").await.body;
+    assert_eq!(set["transitions"]["new"], json!(["in_progress"]));
+    assert!(
+        app.audit_actions()
+            .await
+            .iter()
+            .any(|a| a == "service.case_lifecycle.set")
+    );
+
+    let r = app
+        .patch(&path, json!({"status": "resolved"}), &app.get(&path).await.etag())
+        .await;
+    r.assert_problem(422, "status");
+    assert!(
+        r.body["errors"][0]["detail"].as_str().unwrap().contains("处理中"),
+        "names what it may become: {}",
+        r.body
+    );
+    for step in ["in_progress", "resolved", "closed"] {
+        let r = app
+            .patch(&path, json!({"status": step}), &app.get(&path).await.etag())
+            .await;
+        assert_eq!(r.status, 200, "{step}: {}", r.body);
+    }
+    let r = app
+        .patch(
+            &path,
+            json!({"status": "in_progress"}),
+            &app.get(&path).await.etag(),
+        )
+        .await;
+    r.assert_problem(422, "status");
+    // An edit that leaves the status alone is no move.
+    let r = app
+        .patch(
+            &path,
+            json!({"description": "补充说明"}),
+            &app.get(&path).await.etag(),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    // The system's own moves follow the service rules, not the lifecycle.
+    let system = guanxi_services::Actor::system(guanxi_core::Locale::En);
+    let current = app.get(&path).await.body;
+    let id = current["id"].as_str().unwrap().parse().unwrap();
+    let version = current["version"].as_i64().unwrap();
+    let patch = json!({"status": "escalated"}).as_object().unwrap().clone();
+    app.crm
+        .update(&system, "case", id, version, patch)
+        .await
+        .expect("system moves it");
+    // A status that is not a case status is named.
+    let r = app
+        .request(
+            reqwest::Method::PUT,
+            "/api/v1/admin/case-lifecycle",
+            Some(json!({"enforced": true, "transitions": {"limbo": ["new"]}})),
+            &[],
+        )
+        .await;
+    r.assert_problem(422, "transitions.limbo");
+}
