@@ -486,6 +486,31 @@ try {
     assert.equal(opened.origin, "portal");
   });
 
+  await step("a customer asks the community from a phone, signing in again; the question is there for others", async () => {
+    const customer = await browser.newContext({ viewport: { width: 375, height: 800 }, locale: "zh-CN" });
+    const p = await customer.newPage();
+    await p.goto(`${url}/login`);
+    await p.getByLabel("邮箱").fill("portal.customer@example.com");
+    await p.getByLabel("密码").fill("portal-password-1");
+    await p.getByRole("button", { name: "登录" }).click();
+    await p.waitForURL(/\/portal$/);
+    await p.getByRole("link", { name: "客户社区" }).click();
+    await p.getByRole("link", { name: "提问或分享" }).click();
+    await p.getByLabel("标题").fill("激光切割机喷嘴多久换一次");
+    await p.getByLabel("内容").fill("每天两班生产，喷嘴磨损很快");
+    await p.getByRole("button", { name: "提交" }).click();
+    await p.waitForURL(/\/portal\/community\/[0-9a-f-]+$/);
+    await p.getByRole("button", { name: /推荐/ }).click();
+    assert.match(await p.getByRole("button", { name: /推荐/ }).textContent(), /1/);
+    const widest = await p.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(widest <= 375, `the community fits a phone (${widest} px)`);
+    await p.screenshot({ path: join(artifacts, "community-375.png"), fullPage: true });
+    await customer.close();
+    const [post] = (await api(url, token, "GET", "/api/v1/community_posts?filter=" + encodeURIComponent("title eq '激光切割机喷嘴多久换一次'"))).data;
+    assert.equal(post.author_name, "门户测试客户");
+    assert.equal(post.visibility, "public");
+  });
+
   await step("a technician completes a visit on the job sheet on a phone, the customer signing on the screen", async () => {
     const me = await api(url, token, "GET", "/api/v1/me");
     const [served] = (await api(url, token, "GET", "/api/v1/cases?filter=" + encodeURIComponent("subject eq '设备需要年度保养'"))).data;

@@ -1397,6 +1397,113 @@ fn work_order() -> ObjectDef {
     )
 }
 
+/// A customers' community post: a question, an experience or an idea about a product
+/// (see `community`). Public posts are for every portal user; a company post only for
+/// its author's company (and staff).
+fn community_post() -> ObjectDef {
+    object(
+        "community_post",
+        "community_posts",
+        l("Community post", "社区帖子", "社群貼文"),
+        l("Community", "客户社区", "客戶社群"),
+        "title",
+        vec![
+            text("title", 200, l("Title", "标题", "標題")).required(),
+            field("body", FieldType::LongText, l("Post", "内容", "內容")).required(),
+            picklist(
+                "kind",
+                l("Kind", "类型", "類型"),
+                &[
+                    ("question", "Question", "提问", "提問"),
+                    ("experience", "Experience", "经验分享", "經驗分享"),
+                    ("idea", "Idea", "产品建议", "產品建議"),
+                ],
+            )
+            .indexed(),
+            picklist(
+                "visibility",
+                l("Visible to", "可见范围", "可見範圍"),
+                &[
+                    ("public", "Every customer", "所有客户", "所有客戶"),
+                    ("company", "My company only", "仅本公司", "僅本公司"),
+                ],
+            )
+            .indexed(),
+            picklist(
+                "status",
+                l("Status", "状态", "狀態"),
+                &[
+                    ("open", "Open", "待回答", "待回答"),
+                    ("answered", "Answered", "已解答", "已解答"),
+                    ("hidden", "Hidden by a moderator", "已屏蔽", "已隱藏"),
+                ],
+            )
+            .indexed(),
+            lookup("product", "product", l("Product", "产品", "產品")),
+            field(
+                "author_user",
+                FieldType::User,
+                l("Written by", "发帖人账号", "發文人帳號"),
+            ),
+            text("author_name", 100, l("Author", "作者", "作者")),
+            lookup(
+                "author_account",
+                "account",
+                l("Author's company", "作者公司", "作者公司"),
+            ),
+            field("votes", FieldType::Integer, l("Votes", "赞同数", "贊同數")),
+            lookup(
+                "accepted_reply",
+                "community_reply",
+                l("Accepted answer", "采纳的回答", "採納的回答"),
+            ),
+            lookup(
+                "article",
+                "article",
+                l("Knowledge article", "知识文章", "知識文章"),
+            ),
+            tags(),
+        ],
+    )
+}
+
+/// A reply to a community post, by a customer or a colleague.
+fn community_reply() -> ObjectDef {
+    object(
+        "community_reply",
+        "community_replies",
+        l("Community reply", "社区回复", "社群回覆"),
+        l("Community replies", "社区回复", "社群回覆"),
+        "body",
+        vec![
+            lookup("post", "community_post", l("Post", "帖子", "貼文")).required(),
+            field("body", FieldType::LongText, l("Reply", "回复", "回覆")).required(),
+            field(
+                "author_user",
+                FieldType::User,
+                l("Written by", "回复人账号", "回覆人帳號"),
+            ),
+            text("author_name", 100, l("Author", "作者", "作者")),
+            lookup(
+                "author_account",
+                "account",
+                l("Author's company", "作者公司", "作者公司"),
+            ),
+            field(
+                "from_staff",
+                FieldType::Boolean,
+                l("From our team", "官方回复", "官方回覆"),
+            ),
+            field(
+                "hidden",
+                FieldType::Boolean,
+                l("Hidden by a moderator", "已屏蔽", "已隱藏"),
+            ),
+            field("votes", FieldType::Integer, l("Votes", "赞同数", "贊同數")),
+        ],
+    )
+}
+
 /// What serving a case cost: time, parts, travel.
 fn service_cost() -> ObjectDef {
     object(
@@ -1564,7 +1671,8 @@ fn conflict_party() -> ObjectDef {
 
 /// Objects that live inside another (a quote's lines, a price book's prices): reached
 /// from their parent's page, not from the navigation.
-const DETAIL_OBJECTS: [&str; 7] = [
+const DETAIL_OBJECTS: [&str; 8] = [
+    "community_reply",
     "case_message",
     "service_cost",
     "price_book_entry",
@@ -1602,6 +1710,8 @@ pub fn standard_objects() -> Vec<ObjectDef> {
         service_cost(),
         case_message(),
         article(),
+        community_post(),
+        community_reply(),
     ]
 }
 

@@ -367,6 +367,13 @@ impl Crm {
             return Ok(0);
         }
         let enabled = self.conflict_rules().await?.enabled;
+        // Who a customer is comes from the duplicate search: it must have every committed
+        // write, or a look-alike account written a moment ago (by a partner, through the
+        // other channel) is missed and the conflict with it never raised. Without an index
+        // (the command line) the look-alikes are read from the tables.
+        if enabled && self.search_built() {
+            self.refresh_search().await?;
+        }
         let mut groups: Vec<Vec<Uuid>> = Vec::new();
         let mut grouped = HashSet::new();
         for account in queued.iter().filter(|_| enabled) {

@@ -10,6 +10,7 @@ pub mod cases;
 pub mod channels;
 pub mod clock;
 pub mod coding;
+pub mod community;
 pub mod conflicts;
 pub mod customer;
 pub mod dedupe;

@@ -481,6 +481,8 @@ impl Crm {
         Self::keep_case_course(actor, object, &mut plans, now);
         // Work orders take their case's customer and are completed with a signature.
         self.plan_work_orders(tx, actor, object, &mut plans, now).await?;
+        // Community posts and replies: defaults, and counts and authors kept.
+        Self::keep_community(actor, object, &mut plans);
         // A customer's message on a case is the portal's to write.
         Self::guard_case_messages(actor, object, &mut plans);
         // Articles follow their publishing flow.

@@ -349,6 +349,18 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: &[],
         postgres: &[],
     },
+    Migration {
+        version: 28,
+        name: "customer community: one vote per person and post or reply, and who follows which post",
+        statements: &[
+            "CREATE TABLE gx_community_votes (target_id {uuid} NOT NULL, user_id {uuid} NOT NULL, \
+             created_at {ts} NOT NULL, PRIMARY KEY (target_id, user_id))",
+            "CREATE TABLE gx_community_follows (post_id {uuid} NOT NULL, user_id {uuid} NOT NULL, \
+             created_at {ts} NOT NULL, PRIMARY KEY (post_id, user_id))",
+        ],
+        sqlite: &[],
+        postgres: &[],
+    },
 ];
 
 pub fn latest_version() -> i64 {

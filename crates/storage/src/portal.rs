@@ -124,3 +124,55 @@ pub async fn signature(db: &Database, work_order: Uuid) -> Result<Option<String>
     let rows = db.fetch(s, &[ColumnKind::Text]).await?;
     Ok(rows.first().and_then(|r| r[0].as_text().map(str::to_string)))
 }
+
+/// Counts a person's vote for a post or reply once: false when they had voted already.
+pub async fn vote(tx: &mut Tx, target: Uuid, user: Uuid, now: DateTime<Utc>) -> Result<bool> {
+    let mut s = tx.sql();
+    s.push("INSERT INTO gx_community_votes (target_id, user_id, created_at) VALUES (")
+        .bind(Arg::Uuid(target))
+        .push(", ")
+        .bind(Arg::Uuid(user))
+        .push(", ")
+        .bind(Arg::DateTime(now))
+        .push(") ON CONFLICT DO NOTHING");
+    Ok(tx.execute(s).await? == 1)
+}
+
+/// How many people voted for `target`.
+pub async fn votes(tx: &mut Tx, target: Uuid) -> Result<i64> {
+    let mut s = tx.sql();
+    s.push("SELECT COUNT(*) FROM gx_community_votes WHERE target_id = ")
+        .bind(Arg::Uuid(target));
+    let rows = tx.fetch(s, &[ColumnKind::Int]).await?;
+    Ok(rows.first().and_then(|r| r[0].as_int()).unwrap_or(0))
+}
+
+/// Follows a post (`true`) or stops (`false`).
+pub async fn follow(tx: &mut Tx, post: Uuid, user: Uuid, on: bool, now: DateTime<Utc>) -> Result<()> {
+    let mut s = tx.sql();
+    if on {
+        s.push("INSERT INTO gx_community_follows (post_id, user_id, created_at) VALUES (")
+            .bind(Arg::Uuid(post))
+            .push(", ")
+            .bind(Arg::Uuid(user))
+            .push(", ")
+            .bind(Arg::DateTime(now))
+            .push(") ON CONFLICT DO NOTHING");
+    } else {
+        s.push("DELETE FROM gx_community_follows WHERE post_id = ")
+            .bind(Arg::Uuid(post))
+            .push(" AND user_id = ")
+            .bind(Arg::Uuid(user));
+    }
+    tx.execute(s).await?;
+    Ok(())
+}
+
+/// Who follows a post.
+pub async fn followers(db: &Database, post: Uuid) -> Result<Vec<Uuid>> {
+    let mut s = Sql::new(db.dialect());
+    s.push("SELECT user_id FROM gx_community_follows WHERE post_id = ")
+        .bind(Arg::Uuid(post));
+    let rows = db.fetch(s, &[ColumnKind::Uuid]).await?;
+    Ok(rows.into_iter().filter_map(|r| r[0].as_uuid()).collect())
+}

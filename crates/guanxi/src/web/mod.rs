@@ -7,6 +7,7 @@ mod attendees;
 mod board;
 mod calendar;
 mod channels;
+mod community;
 mod conflicts;
 mod duplicates;
 mod edit;
@@ -78,6 +79,12 @@ pub fn router() -> Router<Crm> {
             get(portal::invitation).post(portal::accept),
         )
         .route("/o/contacts/{id}/portal-invite", post(portal::invite))
+        .route("/portal/community", get(community::index).post(community::create))
+        .route("/portal/community/new", get(community::new_post))
+        .route("/portal/community/{id}", get(community::thread))
+        .route("/portal/community/{id}/{action}", post(community::act))
+        .route("/portal/community/replies/{id}/vote", post(community::vote_reply))
+        .route("/o/community_posts/{id}/to-article", post(community::to_article))
         .route("/kb/{id}", get(kb::show))
         .route("/kb/{id}/feedback", post(kb::feedback))
         .route("/survey/{token}", get(survey::show).post(survey::answer))

@@ -27,7 +27,7 @@ type FormMap = std::collections::HashMap<String, String>;
 
 /// The signed-in portal user, or the way to sign in; colleagues are told this is not
 /// their page.
-async fn customer(crm: &Crm, headers: &HeaderMap) -> Result<Viewer, Response> {
+pub(super) async fn customer(crm: &Crm, headers: &HeaderMap) -> Result<Viewer, Response> {
     match super::viewer(crm, headers).await {
         Ok(Some(v)) if v.actor.kind == UserKind::Portal => Ok(v),
         Ok(Some(v)) => Err(html(
@@ -39,11 +39,11 @@ async fn customer(crm: &Crm, headers: &HeaderMap) -> Result<Viewer, Response> {
     }
 }
 
-fn frame(v: Option<&Viewer>, locale: Locale, title: &str, content: Markup) -> Markup {
+pub(super) fn frame(v: Option<&Viewer>, locale: Locale, title: &str, content: Markup) -> Markup {
     pages::layout(locale, v, None, None, HERE, title, content)
 }
 
-fn shown(crm: &Crm, v: &Viewer, object: &str, r: &Record, field: &str) -> String {
+pub(super) fn shown(crm: &Crm, v: &Viewer, object: &str, r: &Record, field: &str) -> String {
     let schema = crm.schema();
     let Some(o) = schema.object(object) else {
         return String::new();
@@ -103,7 +103,11 @@ fn home_page(
     let l = v.locale;
     let content = html! {
         h1 { (Msg::UiPortalWelcome.format(l, &[("name", &scope.contact_name), ("company", &scope.account_name)])) }
-        p { a.button.primary href={ (HERE) "/cases/new" } { (t(l, Msg::UiPortalNewCase)) } " " a href="/kb" { (t(l, Msg::UiKnowledgeBase)) } }
+        p {
+            a.button.primary href={ (HERE) "/cases/new" } { (t(l, Msg::UiPortalNewCase)) }
+            " " a href="/kb" { (t(l, Msg::UiKnowledgeBase)) }
+            " · " a href={ (HERE) "/community" } { (t(l, Msg::UiCommunity)) }
+        }
         section.card aria-labelledby="portal-cases" {
             h2 #portal-cases { (t(l, Msg::UiPortalCases)) }
             @if cases.is_empty() {
@@ -220,7 +224,7 @@ pub(super) async fn new_case(State(crm): State<Crm>, headers: HeaderMap) -> Resp
 }
 
 /// The portal user's own CSRF-checked form post.
-async fn posted(crm: &Crm, headers: &HeaderMap, form: &FormMap) -> Result<Viewer, Response> {
+pub(super) async fn posted(crm: &Crm, headers: &HeaderMap, form: &FormMap) -> Result<Viewer, Response> {
     let v = customer(crm, headers).await?;
     if super::csrf_ok(&v, form) {
         Ok(v)

@@ -273,6 +273,15 @@ async fn page(
         @if let Some(card) = &guidance { (card) }
         @if let Some(card) = &glance { (card) }
         @if let Some(card) = &channels { (card) }
+        @if object.name == guanxi_services::community::POST {
+            section.card aria-labelledby="community-article" {
+                h2 #community-article { (super::pages::t(v.locale, guanxi_core::Msg::UiKnowledgeBase)) }
+                form method="post" action={ "/o/community_posts/" (id) "/to-article" } {
+                    input type="hidden" name="csrf" value=(v.csrf);
+                    button.secondary type="submit" { (super::pages::t(v.locale, guanxi_core::Msg::UiCommunityToArticle)) }
+                }
+            }
+        }
         @if object.name == "contact" {
             section.card aria-labelledby="portal-access" {
                 h2 #portal-access { (super::pages::t(v.locale, guanxi_core::Msg::UiPortal)) }

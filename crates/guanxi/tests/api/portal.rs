@@ -242,3 +242,239 @@ async fn a_portal_user_sees_and_works_only_on_their_own_companys_cases_orders_an
         .await;
     assert_eq!((status, to.as_str()), (303, "/portal"));
 }
+
+/// A signed-in portal user for a new contact of `account`.
+async fn customer_of(app: &TestApp, account: &Value, name: &str, email: &str) -> Browser {
+    let contact = app
+        .create(
+            "contacts",
+            json!({"name": name, "account": account["id"], "email": email}),
+        )
+        .await;
+    let r = app
+        .post(
+            &format!("/api/v1/contacts/{}/portal-invitation", id(&contact)),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let mut b = Browser::new(app);
+    let (status, _, _) = b
+        .post(
+            r.body["path"].as_str().unwrap(),
+            &[("password", "community-2026")],
+        )
+        .await;
+    assert_eq!(status, 303);
+    b
+}
+
+#[tokio::test]
+async fn customers_help_each_other_in_the_community_and_company_posts_stay_in_the_company() {
+    let app = TestApp::spawn().await;
+    let acme = app.create("accounts", json!({"name": "华通机械"})).await;
+    let other = app.create("accounts", json!({"name": "东方电气"})).await;
+    let mut sun = customer_of(&app, &acme, "孙丽", "sun@huatong.cn").await;
+    let mut wang = customer_of(&app, &other, "王强", "wang@dongfang.cn").await;
+
+    // Sun asks in public, and posts something for her company only.
+    let (_, _, page) = sun.get("/portal/community/new").await;
+    let token = csrf(&page);
+    let (status, _, page) = sun
+        .post(
+            "/portal/community",
+            &[
+                ("csrf", &token),
+                ("kind", "question"),
+                ("visibility", "public"),
+                ("title", ""),
+                ("body", ""),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(page.contains(r#"id="title-error""#), "{page}");
+    let (status, public_path, _) = sun
+        .post(
+            "/portal/community",
+            &[
+                ("csrf", &token),
+                ("kind", "question"),
+                ("visibility", "public"),
+                ("title", "液压机冬季启动慢怎么办"),
+                ("body", "早上开机油温低，压力上不去"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let (_, private_path, _) = sun
+        .post(
+            "/portal/community",
+            &[
+                ("csrf", &token),
+                ("kind", "experience"),
+                ("visibility", "company"),
+                ("title", "华通内部：设备保养排班"),
+                ("body", "每周五下午停机保养"),
+            ],
+        )
+        .await;
+    let post_id = public_path.trim_start_matches("/portal/community/").to_string();
+    let stored = app.get(&format!("/api/v1/community_posts/{post_id}")).await.body;
+    assert_eq!(
+        (stored["author_name"].as_str(), &stored["author_account"]),
+        (Some("孙丽"), &acme["id"])
+    );
+
+    // Wang sees the public post, never the company one — in the list, by link or search.
+    let (_, _, page) = wang.get("/portal/community").await;
+    assert!(
+        page.contains("液压机冬季启动慢怎么办") && !page.contains("华通内部"),
+        "{page}"
+    );
+    let (status, _, _) = wang.get(&private_path).await;
+    assert_eq!(status, 404);
+    app.crm.refresh_search().await.unwrap();
+    let (_, _, page) = wang.get("/portal/community?q=%E4%BF%9D%E5%85%BB").await; // 保养
+    assert!(!page.contains("华通内部"), "{page}");
+    let (_, _, page) = wang.get(&public_path).await;
+    let wang_token = csrf(&page);
+    let (status, _, _) = wang
+        .post(
+            &format!("{private_path}/reply"),
+            &[("csrf", &wang_token), ("body", "偷看")],
+        )
+        .await;
+    assert_eq!(status, 404);
+    let (status, _, _) = wang
+        .post(&format!("{private_path}/vote"), &[("csrf", &wang_token)])
+        .await;
+    assert_eq!(status, 404);
+
+    // Wang answers and recommends the question (once, however often he asks).
+    let (status, _, _) = wang
+        .post(
+            &format!("{public_path}/reply"),
+            &[("csrf", &wang_token), ("body", "先空载运行十分钟预热液压油")],
+        )
+        .await;
+    assert_eq!(status, 303);
+    for _ in 0..2 {
+        wang.post(&format!("{public_path}/vote"), &[("csrf", &wang_token)])
+            .await;
+    }
+    assert_eq!(
+        app.get(&format!("/api/v1/community_posts/{post_id}")).await.body["votes"],
+        1
+    );
+    // Only the author (or our team) accepts an answer.
+    let replies = app
+        .list_all("community_replies", &format!("filter=post%20eq%20'{post_id}'"))
+        .await;
+    let reply_id = replies[0]["id"].as_str().unwrap().to_string();
+    let (status, _, _) = wang
+        .post(
+            &format!("{public_path}/accept"),
+            &[("csrf", &wang_token), ("reply", &reply_id)],
+        )
+        .await;
+    assert_eq!(status, 403);
+    let (_, _, page) = sun.get(&public_path).await;
+    assert!(
+        page.contains("先空载运行十分钟预热液压油") && page.contains("采纳为答案"),
+        "{page}"
+    );
+    let sun_token = csrf(&page);
+    let (status, _, _) = sun
+        .post(
+            &format!("{public_path}/accept"),
+            &[("csrf", &sun_token), ("reply", &reply_id)],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let (status, _, _) = sun
+        .post(
+            &format!("{public_path}/follow"),
+            &[("csrf", &sun_token), ("on", "1")],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let post = app.get(&format!("/api/v1/community_posts/{post_id}")).await.body;
+    assert_eq!(
+        (post["status"].as_str(), post["accepted_reply"].as_str()),
+        (Some("answered"), Some(reply_id.as_str()))
+    );
+    // Counts and authors are the community's.
+    let r = app
+        .patch(
+            &format!("/api/v1/community_posts/{post_id}"),
+            json!({"votes": 99}),
+            &format!("\"{}\"", post["version"]),
+        )
+        .await;
+    r.assert_problem(422, "votes");
+
+    // Our team moderates: a hidden reply disappears for customers; the accepted answer
+    // becomes a draft knowledge article.
+    let r = app
+        .post(
+            "/api/v1/community_replies",
+            json!({"post": post_id, "body": "广告：低价液压油"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.body["from_staff"], true);
+    let spam = r.body["id"].as_str().unwrap().to_string();
+    let r = app
+        .patch(
+            &format!("/api/v1/community_replies/{spam}"),
+            json!({"hidden": true}),
+            &r.etag(),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let (_, _, page) = wang.get(&public_path).await;
+    assert!(!page.contains("低价液压油"), "{page}");
+    let mut desk = Browser::signed_in(&app, "admin@example.com", "admin-password").await;
+    let (_, _, page) = desk.get(&format!("/o/community_posts/{post_id}")).await;
+    let token = csrf(&page);
+    let (status, to, _) = desk
+        .post(
+            &format!("/o/community_posts/{post_id}/to-article"),
+            &[("csrf", &token)],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let article = app
+        .get(&format!("/api/v1{}", to.trim_start_matches("/o")))
+        .await
+        .body;
+    assert_eq!(
+        (article["status"].as_str(), article["visibility"].as_str()),
+        (Some("draft"), Some("public"))
+    );
+    assert!(
+        article["body"]
+            .as_str()
+            .unwrap()
+            .contains("先空载运行十分钟预热液压油"),
+        "{article}"
+    );
+    let (status, _, _) = desk
+        .post(
+            &format!("/o/community_posts/{post_id}/to-article"),
+            &[("csrf", &token)],
+        )
+        .await;
+    assert_eq!(status, 422, "one article per post");
+    // A hidden post is gone for customers.
+    let post = app.get(&format!("/api/v1/community_posts/{post_id}")).await;
+    app.patch(
+        &format!("/api/v1/community_posts/{post_id}"),
+        json!({"status": "hidden"}),
+        &post.etag(),
+    )
+    .await;
+    let (status, _, _) = wang.get(&public_path).await;
+    assert_eq!(status, 404);
+}
