@@ -17,7 +17,7 @@ use serde_json::{Map, Value as Json};
 use uuid::Uuid;
 
 use super::pages::{field_value, t};
-use super::portal::{customer, frame, posted, shown};
+use super::portal::{customer, frame, posted, reply_form, shown};
 use super::{Viewer, failure, html};
 
 const HERE: &str = "/portal/community";
@@ -233,15 +233,7 @@ fn thread_page(crm: &Crm, v: &Viewer, thread: &Thread, reply: &str, errors: &[Fi
                     }
                 }
             }
-            form.admin-form method="post" action={ (HERE) "/" (id) "/reply" } novalidate {
-                input type="hidden" name="csrf" value=(v.csrf);
-                div.field.wide {
-                    label for="body" { (t(l, Msg::UiPortalReply)) }
-                    textarea #body name="body" rows="4" aria-invalid=[error.map(|_| "true")] aria-describedby=[error.map(|_| "body-error")] { (reply) }
-                    @if let Some(e) = error { p.error #body-error { (e.message(l)) } }
-                }
-                div.actions { button.primary type="submit" { (t(l, Msg::UiWebFormSend)) } }
-            }
+            (reply_form(v, &format!("{HERE}/{id}/reply"), reply, error))
         }
     };
     frame(Some(v), l, &shown(crm, v, POST, p, "title"), content)

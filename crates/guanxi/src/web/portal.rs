@@ -289,15 +289,7 @@ fn case_page(crm: &Crm, v: &Viewer, seen: &PortalCase, reply: &str, errors: &[Fi
                 }
             }
             @for e in errors.iter().filter(|e| e.field != "body") { p.error role="alert" { (e.message(l)) } }
-            form.admin-form method="post" action={ (HERE) "/cases/" (id) "/reply" } novalidate {
-                input type="hidden" name="csrf" value=(v.csrf);
-                div.field.wide {
-                    label for="body" { (t(l, Msg::UiPortalReply)) }
-                    textarea #body name="body" rows="4" aria-invalid=[error.map(|_| "true")] aria-describedby=[error.map(|_| "body-error")] { (reply) }
-                    @if let Some(e) = error { p.error #body-error { (e.message(l)) } }
-                }
-                div.actions { button.primary type="submit" { (t(l, Msg::UiWebFormSend)) } }
-            }
+            (reply_form(v, &format!("{HERE}/cases/{id}/reply"), reply, error))
         }
     };
     frame(Some(v), l, &shown(crm, v, CASE, c, "subject"), content)
@@ -482,5 +474,21 @@ pub(super) async fn invite(
             )
         }
         Err(e) => failure(e, l, Some(&v)),
+    }
+}
+
+/// A customer's reply box (a case's conversation, a community post), its problem beside it.
+pub(super) fn reply_form(v: &Viewer, action: &str, reply: &str, error: Option<&FieldError>) -> Markup {
+    let l = v.locale;
+    html! {
+        form.admin-form method="post" action=(action) novalidate {
+            input type="hidden" name="csrf" value=(v.csrf);
+            div.field.wide {
+                label for="body" { (t(l, Msg::UiPortalReply)) }
+                textarea #body name="body" rows="4" aria-invalid=[error.map(|_| "true")] aria-describedby=[error.map(|_| "body-error")] { (reply) }
+                @if let Some(e) = error { p.error #body-error { (e.message(l)) } }
+            }
+            div.actions { button.primary type="submit" { (t(l, Msg::UiWebFormSend)) } }
+        }
     }
 }
