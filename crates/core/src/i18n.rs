@@ -852,6 +852,7 @@ pub enum Msg {
     UiCommunityAccepted,
     UiCommunityAccept,
     UiCommunityToArticle,
+    UiSlaReassign,
     UnsupportedDatabase,
     AdminCreated,
     AdminPasswordGenerated,
@@ -3240,6 +3241,11 @@ impl Msg {
                 "Make a knowledge article from the accepted answer",
                 "用采纳的回答生成知识文章",
                 "用採納的回答產生知識文章",
+            ),
+            UiSlaReassign => (
+                "At a breach, hand the case to the owner's manager",
+                "超时后把工单转给负责人的上级",
+                "逾時後把工單轉給負責人的上級",
             ),
             UnsupportedDatabase => (
                 "Unsupported database URL '{url}': use sqlite://PATH or postgres://USER@HOST/DB.",

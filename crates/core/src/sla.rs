@@ -393,6 +393,8 @@ pub const MAX_TARGET_MINUTES: u64 = 525_600;
 pub struct Policy {
     pub calendar: Calendar,
     pub targets: Vec<Target>,
+    /// At a breach, the case also goes to its owner's manager (`reassign_at_breach`).
+    pub reassign: bool,
 }
 
 impl Policy {
@@ -507,7 +509,14 @@ impl Policy {
             });
         }
         match errors.is_empty() {
-            true => Ok(Policy { calendar, targets }),
+            true => Ok(Policy {
+                calendar,
+                targets,
+                reassign: input
+                    .get("reassign_at_breach")
+                    .and_then(serde_json::Value::as_bool)
+                    .unwrap_or(false),
+            }),
             false => Err(errors),
         }
     }

@@ -204,6 +204,7 @@ impl Crm {
             "china_holidays": input.get("china_holidays").cloned().unwrap_or(json!(true)),
             "days": input.get("days").cloned().unwrap_or(json!("")),
             "targets": rows,
+            "reassign_at_breach": input.get("reassign_at_breach").and_then(Json::as_bool).unwrap_or(false),
         });
         let existing = guanxi_storage::system::definitions(self.db(), TABLE).await?;
         let d = Definition {
@@ -342,7 +343,8 @@ pub struct Sweep {
 impl Crm {
     /// Warns the owner of each open case whose next target (the first response until there
     /// is one, then the resolution) is within its warning time, and escalates each case
-    /// past it: status `escalated`, the owner and their managers told. Once per due time,
+    /// past it: status `escalated`, the owner and their managers told (and, when the policy
+    /// says so, the case handed to the nearest manager). Once per due time,
     /// whichever node sweeps first; cases waiting on the customer are left alone.
     pub async fn sweep_service_levels(&self, now: DateTime<Utc>) -> Result<Sweep, ServiceError> {
         let mut done = Sweep::default();
@@ -439,7 +441,14 @@ impl Crm {
                         if v[f.status].text() != ESCALATED {
                             patch.insert("status".into(), json!(ESCALATED));
                         }
-                        told.extend(policy_rules.managers_of(owner));
+                        let managers = policy_rules.managers_of(owner);
+                        // The policy may hand a breached case to the owner's manager.
+                        if policy.reassign
+                            && let Some(m) = managers.first()
+                        {
+                            patch.insert("owner".into(), json!(m));
+                        }
+                        told.extend(managers);
                     }
                     let mut tx = self.db().begin().await?;
                     let change = crate::records::Change::Update {

@@ -1007,7 +1007,8 @@ fn duplicate_paths(schema: &Schema, paths: &mut Map<String, Json>) {
         "targets": {"type": "array", "items": {"type": "object", "properties": {
             "tier": word.clone(), "type": word.clone(), "priority": word,
             "first_response": minutes.clone(), "resolution": minutes,
-            "warn_at": {"type": "integer", "minimum": 1, "maximum": 99}}}}}});
+            "warn_at": {"type": "integer", "minimum": 1, "maximum": 99}}}},
+        "reassign_at_breach": {"type": "boolean", "description": "at a breach, hand the case to its owner's nearest manager too"}}});
     paths.insert(
         "/api/v1/admin/sla-policy".into(),
         json!({"get": {"operationId": "readSlaPolicy", "tags": ["Administration"], "summary": "The service level policy that times cases ({} when none is set)",

@@ -596,3 +596,52 @@ async fn people_move_cases_only_as_the_lifecycle_administrators_set_allows() {
         .await;
     r.assert_problem(422, "transitions.limbo");
 }
+
+#[tokio::test]
+async fn a_policy_may_hand_a_breached_case_to_the_owners_manager() {
+    use chrono::TimeDelta;
+    use guanxi_core::sla::Policy;
+    let app = TestApp::spawn().await;
+    let lead_role = app.add_role("客服主管", None).await;
+    let agent_role = app.add_role("客服专员", Some(&lead_role)).await;
+    let (manager, _) = app.person("zhuguan", Some(&lead_role)).await;
+    let (agent, _) = app.person("zhuanyuan", Some(&agent_role)).await;
+    let policy = json!({"targets": [{"resolution": 120}], "reassign_at_breach": true});
+    let r = app
+        .request(
+            reqwest::Method::PUT,
+            "/api/v1/admin/sla-policy",
+            Some(policy.clone()),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["reassign_at_breach"], true);
+    let calendar = Policy::from_json(&policy).unwrap().calendar;
+    let case = app
+        .create(
+            "cases",
+            json!({"subject": "设备停机", "status": "in_progress", "owner": agent}),
+        )
+        .await;
+    let past = calendar
+        .add(at(&case["created_at"]), TimeDelta::minutes(121))
+        .unwrap();
+    let s = app.crm.sweep_service_levels(past).await.unwrap();
+    assert_eq!(s.escalated, 1);
+    let now = app
+        .get(&format!("/api/v1/cases/{}", case["id"].as_str().unwrap()))
+        .await
+        .body;
+    assert_eq!(
+        (now["status"].as_str(), now["owner"].as_str()),
+        (Some("escalated"), Some(manager.as_str()))
+    );
+    // The setup page shows the choice.
+    let mut b = crate::web::Browser::signed_in(&app, "admin@example.com", "admin-password").await;
+    let (_, _, page) = b.get("/admin/service-levels").await;
+    assert!(
+        page.contains(r#"name="reassign_at_breach" value="on" checked"#),
+        "{page}"
+    );
+}

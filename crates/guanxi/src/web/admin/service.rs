@@ -58,6 +58,14 @@ fn as_form(policy: &Json) -> Fields {
         if china { "on".into() } else { String::new() },
     );
     f.insert("days".into(), word(policy.get("days")));
+    let reassign = policy
+        .get("reassign_at_breach")
+        .and_then(Json::as_bool)
+        .unwrap_or(false);
+    f.insert(
+        "reassign_at_breach".into(),
+        if reassign { "on".into() } else { String::new() },
+    );
     let default_hours = "09:00-12:00, 13:00-18:00";
     for (i, day) in WEEKDAYS.iter().enumerate() {
         let given = policy.get("hours").and_then(|h| h.get(*day));
@@ -162,6 +170,7 @@ fn page(crm: &Crm, v: &Viewer, form: &Fields, errors: &[FieldError], status: Sta
             }
             (checkbox(&format!("{f}-china_holidays"), "china_holidays", t(l, Msg::UiSlaChinaHolidays), val(form, "china_holidays") == "on"))
             (input(l, Input { kind: "textarea", hint: Some(t(l, Msg::UiSlaDaysHint)), ..text(f, "days", t(l, Msg::UiSlaDays), val(form, "days")) }, errors))
+            (checkbox(&format!("{f}-reassign"), "reassign_at_breach", t(l, Msg::UiSlaReassign), val(form, "reassign_at_breach") == "on"))
             div.wide {
             h2 { (t(l, Msg::UiSlaTargets)) }
             p.hint { (t(l, Msg::UiSlaTargetsHint)) }
@@ -291,6 +300,7 @@ pub(super) async fn save(State(crm): State<Crm>, headers: HeaderMap, body: Bytes
         "china_holidays": val(form, "china_holidays") == "on",
         "days": form.get("days").map(|d| d.trim()).unwrap_or(""),
         "targets": rows,
+        "reassign_at_breach": val(form, "reassign_at_breach") == "on",
     });
     match crm.set_sla_policy(&v.actor, &input).await {
         Ok(_) => see_other(HERE),
