@@ -108,8 +108,13 @@ impl Crm {
     }
 }
 
-/// Statuses that end a case.
-const ENDED: [&str; 2] = ["resolved", "closed"];
+/// The statuses the service rules act on: a new case has had no first response, one
+/// waiting on the customer has its clocks stopped, an escalated one was taken up the
+/// hierarchy; resolved and closed cases have ended (no longer timed, surveyed).
+pub(crate) const NEW: &str = "new";
+pub(crate) const WAITING: &str = "waiting_customer";
+pub(crate) const ESCALATED: &str = "escalated";
+pub(crate) const ENDED: [&str; 2] = ["resolved", "closed"];
 
 impl Crm {
     /// The write path's step for cases: a complaint resolved or closed (or whose root cause

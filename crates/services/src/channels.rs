@@ -44,11 +44,7 @@ const MAX_SOURCE: usize = 200;
 impl Crm {
     /// The channels a contact can be reached on (the activity channel picklist).
     pub fn channels(&self) -> Vec<String> {
-        self.schema()
-            .object("activity")
-            .and_then(|a| a.field("channel"))
-            .map(|f| f.options.iter().map(|o| o.value.clone()).collect())
-            .unwrap_or_default()
+        self.picklist_values("activity", "channel", false)
     }
 
     async fn contact(

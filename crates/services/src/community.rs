@@ -6,7 +6,7 @@
 //! company's company posts, nor anything hidden.
 
 use guanxi_core::access::UserKind;
-use guanxi_core::values::{Record, Value};
+use guanxi_core::values::{Record, Value, field, field_id};
 use guanxi_core::{FieldError, Msg, ObjectDef};
 use serde_json::{Map, Value as Json, json};
 use uuid::Uuid;
@@ -38,22 +38,6 @@ pub struct Thread {
     pub may_accept: bool,
 }
 
-fn uuid_at(o: &ObjectDef, r: &Record, field: &str) -> Option<Uuid> {
-    let i = o.fields.iter().position(|f| f.name == field)?;
-    match r.values.get(i) {
-        Some(Value::Uuid(u)) => Some(*u),
-        _ => None,
-    }
-}
-
-fn text_at<'a>(o: &ObjectDef, r: &'a Record, field: &str) -> &'a str {
-    o.fields
-        .iter()
-        .position(|f| f.name == field)
-        .and_then(|i| r.values.get(i))
-        .map_or("", Value::text)
-}
-
 impl Crm {
     async fn community_reader(&self, actor: &Actor) -> Result<Reader, ServiceError> {
         match actor.kind {
@@ -65,9 +49,9 @@ impl Crm {
 
     /// Whether a customer may see a post: not hidden, and public or their company's.
     fn customer_sees(o: &ObjectDef, scope: &PortalScope, post: &Record) -> bool {
-        text_at(o, post, "status") != "hidden"
-            && (text_at(o, post, "visibility") != "company"
-                || uuid_at(o, post, "author_account") == Some(scope.account))
+        field(o, post, "status").text() != "hidden"
+            && (field(o, post, "visibility").text() != "company"
+                || field_id(o, post, "author_account") == Some(scope.account))
     }
 
     /// The write path's step for the community: new posts are open and public unless
@@ -276,7 +260,7 @@ impl Crm {
             REPLY => {
                 let (_, ro) = self.object(REPLY)?;
                 let reply = self.get(&Actor::system(actor.locale), REPLY, id, false).await?;
-                uuid_at(&ro, &reply, "post").ok_or(ServiceError::NotFound)?
+                field_id(&ro, &reply, "post").ok_or(ServiceError::NotFound)?
             }
             _ => return Err(ServiceError::NotFound),
         };
@@ -288,17 +272,18 @@ impl Crm {
         tx.commit().await?;
         // The count on the record follows the votes (retried if written meanwhile).
         let system = Actor::system(actor.locale);
-        for _ in 0..5 {
-            let current = self.get(&system, object, id, false).await?;
-            let mut patch = Map::new();
-            patch.insert("votes".into(), json!(n));
-            match self.update(&system, object, id, current.version(), patch).await {
-                Ok(_) => return Ok(n),
-                Err(ServiceError::Conflict { .. }) => continue,
-                Err(e) => return Err(e),
-            }
+        let written = self
+            .update_latest(&system, object, id, |_| {
+                let mut patch = Map::new();
+                patch.insert("votes".into(), json!(n));
+                patch
+            })
+            .await;
+        match written {
+            // The vote is counted; the next one writes the count if this could not.
+            Ok(_) | Err(ServiceError::Conflict { .. }) => Ok(n),
+            Err(e) => Err(e),
         }
-        Ok(n)
     }
 
     /// Follows a post the actor may see, or stops.
@@ -339,17 +324,17 @@ impl Crm {
         }
         let post = self.get(actor, POST, id, false).await?;
         let (_, po) = self.object(POST)?;
-        if uuid_at(&po, &post, "article").is_some() {
+        if field_id(&po, &post, "article").is_some() {
             return Err(ServiceError::field("article", Msg::CommunityArticleMade));
         }
-        let reply_id = uuid_at(&po, &post, "accepted_reply")
+        let reply_id = field_id(&po, &post, "accepted_reply")
             .ok_or_else(|| ServiceError::field("accepted_reply", Msg::CommunityNoAcceptedAnswer))?;
         let (_, ro) = self.object(REPLY)?;
         let reply = self.get(actor, REPLY, reply_id, false).await?;
-        let question = text_at(&po, &post, "body");
-        let answer = text_at(&ro, &reply, "body");
+        let question = field(&po, &post, "body").text();
+        let answer = field(&ro, &reply, "body").text();
         let mut article = Map::new();
-        article.insert("title".into(), json!(text_at(&po, &post, "title")));
+        article.insert("title".into(), json!(field(&po, &post, "title").text()));
         article.insert(
             "summary".into(),
             json!(question.chars().take(200).collect::<String>()),
@@ -357,7 +342,7 @@ impl Crm {
         article.insert("body".into(), json!(format!("{question}\n\n{answer}")));
         article.insert("visibility".into(), json!("public"));
         article.insert("category".into(), json!("faq"));
-        if let Some(p) = uuid_at(&po, &post, "product") {
+        if let Some(p) = field_id(&po, &post, "product") {
             article.insert("product".into(), json!(p));
         }
         let made = self.create(actor, crate::knowledge::ARTICLE, article).await?;

@@ -12,7 +12,7 @@ use guanxi_core::{FieldError, Msg, ObjectDef};
 use serde_json::{Map, json};
 use uuid::Uuid;
 
-use crate::records::{Change, ListQuery, Planned};
+use crate::records::{ListQuery, Planned};
 use crate::{Actor, Crm, ServiceError};
 
 pub const ARTICLE: &str = "article";
@@ -320,14 +320,9 @@ impl Crm {
         match q.map(str::trim).filter(|q| !q.is_empty()) {
             Some(q) => {
                 let parsed = guanxi_search::analysis::parse(q);
-                let hits = match self
+                let hits = self
                     .search(&system, q, Some(ARTICLE), Some(crate::search::MAX_LIMIT))
-                    .await
-                {
-                    Ok(h) => h,
-                    Err(ServiceError::Validation(e)) => return Err(ServiceError::Validation(e)),
-                    Err(e) => return Err(e),
-                };
+                    .await?;
                 let ids: Vec<Uuid> = hits.iter().map(|h| h.id).collect();
                 let records = self.articles_by_id(&system, &ids).await?;
                 Ok(ids
@@ -411,40 +406,21 @@ impl Crm {
             return Err(ServiceError::TooManyAttempts { retry_after });
         }
         let system = Actor::system(guanxi_core::Locale::default());
-        let (schema, object) = (self.schema(), self.object(ARTICLE)?.1);
+        let object = self.object(ARTICLE)?.1;
         let f = Fields::of(&object).ok_or(ServiceError::NotFound)?;
         // Counted on the latest version of the record; a concurrent count retries.
-        for _ in 0..5 {
-            let r = self.get(&system, ARTICLE, id, false).await?;
-            let (field, now_at) = if helpful {
-                ("helpful_yes", r.values[f.yes].count() + 1)
-            } else {
-                ("helpful_no", r.values[f.no].count() + 1)
-            };
-            let mut patch = Map::new();
-            patch.insert(field.into(), json!(now_at));
-            let mut tx = self.db().begin().await?;
-            let change = Change::Update {
-                id,
-                version: Some(r.version()),
-                patch,
-            };
-            let written = self
-                .apply_in(&mut tx, &system, &schema, &object, &[change], self.now())
-                .await?;
-            match written.into_iter().next() {
-                Some(Ok(_)) => {
-                    tx.commit().await?;
-                    let r = self.get(&system, ARTICLE, id, false).await?;
-                    return published(&object, &f, &r).ok_or(ServiceError::NotFound);
-                }
-                Some(Err(ServiceError::Conflict { .. })) => {
-                    tx.rollback().await?;
-                }
-                Some(Err(e)) => return Err(e),
-                None => return Err(ServiceError::NotFound),
-            }
-        }
-        Err(ServiceError::Conflict { current: 0 })
+        let (field, at) = if helpful {
+            ("helpful_yes", f.yes)
+        } else {
+            ("helpful_no", f.no)
+        };
+        let r = self
+            .update_latest(&system, ARTICLE, id, |r| {
+                let mut patch = Map::new();
+                patch.insert(field.into(), json!(r.values[at].count() + 1));
+                patch
+            })
+            .await?;
+        published(&object, &f, &r).ok_or(ServiceError::NotFound)
     }
 }

@@ -129,15 +129,6 @@ fn stored(defs: &[Definition]) -> Option<Json> {
 }
 
 impl Crm {
-    /// The case statuses (every option, retired ones too: stored cases may hold them).
-    fn case_statuses(&self) -> Vec<String> {
-        self.schema()
-            .object(CASE)
-            .and_then(|o| o.field("status").cloned())
-            .map(|f| f.options.iter().map(|o| o.value.clone()).collect())
-            .unwrap_or_default()
-    }
-
     /// The lifecycle as set (administrators), else the usual one, not enforced.
     pub async fn case_lifecycle(&self, actor: &Actor) -> Result<Lifecycle, ServiceError> {
         crate::definitions::admin_only(actor)?;
@@ -152,14 +143,15 @@ impl Crm {
             Some(tx) => self.definitions_in(tx, TABLE).await?,
             None => self.definitions(TABLE).await?,
         };
-        Ok(stored(&defs).and_then(|j| Lifecycle::from_json(&j, &self.case_statuses()).ok()))
+        Ok(stored(&defs)
+            .and_then(|j| Lifecycle::from_json(&j, &self.picklist_values(CASE, "status", false)).ok()))
     }
 
     /// Sets the case lifecycle (administrators; audited), each bad status named.
     pub async fn set_case_lifecycle(&self, actor: &Actor, input: &Json) -> Result<Lifecycle, ServiceError> {
         crate::definitions::admin_only(actor)?;
-        let lifecycle =
-            Lifecycle::from_json(input, &self.case_statuses()).map_err(ServiceError::Validation)?;
+        let lifecycle = Lifecycle::from_json(input, &self.picklist_values(CASE, "status", false))
+            .map_err(ServiceError::Validation)?;
         let existing = guanxi_storage::system::definitions(self.db(), TABLE).await?;
         let d = Definition {
             id: existing

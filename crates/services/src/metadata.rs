@@ -350,6 +350,22 @@ fn check_admin(actor: &Actor) -> Result<(), ServiceError> {
 }
 
 impl Crm {
+    /// The values of a picklist field of `object` — retired ones too (stored records may
+    /// hold them), unless `active_only`; none when there is no such field.
+    pub fn picklist_values(&self, object: &str, field: &str, active_only: bool) -> Vec<String> {
+        self.schema()
+            .object(object)
+            .and_then(|o| o.field(field).cloned())
+            .map(|f| {
+                f.options
+                    .iter()
+                    .filter(|o| o.active || !active_only)
+                    .map(|o| o.value.clone())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// Reads metadata from storage and installs it as the current schema.
     pub async fn reload_schema(&self) -> Result<(), ServiceError> {
         let version = system::meta_version(self.db()).await?;

@@ -56,16 +56,9 @@ pub struct PortalCase {
     pub messages: Vec<Record>,
 }
 
+/// A text field's value, empty when unset.
 fn text_of(object: &guanxi_core::ObjectDef, r: &Record, field: &str) -> String {
-    guanxi_core::values::field_text(object, r, field).unwrap_or_default()
-}
-
-fn uuid_of(object: &guanxi_core::ObjectDef, r: &Record, field: &str) -> Option<Uuid> {
-    let i = object.fields.iter().position(|f| f.name == field)?;
-    match r.values.get(i) {
-        Some(Value::Uuid(u)) => Some(*u),
-        _ => None,
-    }
+    guanxi_core::values::field(object, r, field).text().to_string()
 }
 
 impl Crm {
@@ -94,7 +87,7 @@ impl Crm {
         if email.is_empty() {
             errors.push(FieldError::new("email", Msg::PortalNeedsEmail));
         }
-        if uuid_of(&contact_def, &contact, "account").is_none() {
+        if guanxi_core::values::field_id(&contact_def, &contact, "account").is_none() {
             errors.push(FieldError::new("account", Msg::PortalNeedsCompany));
         }
         if !errors.is_empty() {
@@ -231,7 +224,7 @@ impl Crm {
             Err(ServiceError::NotFound) => return Err(no()),
             Err(e) => return Err(e),
         };
-        let account = uuid_of(&contact_def, &contact, "account").ok_or_else(no)?;
+        let account = guanxi_core::values::field_id(&contact_def, &contact, "account").ok_or_else(no)?;
         let account_name = self
             .names_of(&self.system(), "account", &[account])
             .await?
@@ -288,7 +281,7 @@ impl Crm {
         let scope = self.portal_scope(actor).await?;
         let (_, case_def) = self.object(CASE)?;
         let case = self.get(&self.system(), CASE, id, false).await?;
-        if uuid_of(&case_def, &case, "account") != Some(scope.account) {
+        if guanxi_core::values::field_id(&case_def, &case, "account") != Some(scope.account) {
             return Err(ServiceError::NotFound);
         }
         let q = ListQuery {

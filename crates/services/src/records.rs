@@ -872,6 +872,28 @@ impl Crm {
         Ok(out)
     }
 
+    /// Writes `patch_of(latest)` on the latest version of a record, reading it again when
+    /// someone wrote it meanwhile (a count many bump at once); `Conflict` after five tries.
+    pub(crate) async fn update_latest(
+        &self,
+        actor: &Actor,
+        object: &str,
+        id: Uuid,
+        patch_of: impl Fn(&Record) -> Map<String, Json>,
+    ) -> Result<Record, ServiceError> {
+        for _ in 0..5 {
+            let current = self.get(actor, object, id, false).await?;
+            match self
+                .update(actor, object, id, current.version(), patch_of(&current))
+                .await
+            {
+                Err(ServiceError::Conflict { .. }) => continue,
+                done => return done,
+            }
+        }
+        Err(ServiceError::Conflict { current: 0 })
+    }
+
     /// Refuses (403) unless the actor may edit this readable record.
     pub(crate) async fn editable_with(
         &self,

@@ -15,17 +15,12 @@ use guanxi_storage::system::Definition;
 use serde_json::{Value as Json, json};
 use uuid::Uuid;
 
-use crate::cases::CASE;
+use crate::cases::{CASE, ENDED, ESCALATED, NEW, WAITING};
 use crate::records::Planned;
 use crate::{Actor, Crm, ServiceError};
 
 const TABLE: &str = "gx_sla_policies";
 const NAME: &str = "default";
-const NEW: &str = "new";
-const WAITING: &str = "waiting_customer";
-const ESCALATED: &str = "escalated";
-/// Statuses whose cases are no longer timed.
-const DONE: [&str; 2] = ["resolved", "closed"];
 /// Cases read per page by the sweep.
 const PAGE: usize = 500;
 
@@ -163,15 +158,9 @@ impl Crm {
         crate::definitions::admin_only(actor)?;
         let policy = Policy::from_json(input);
         let mut errors = policy.as_ref().err().cloned().unwrap_or_default();
-        let schema = self.schema();
-        let case = schema.object(CASE).ok_or(ServiceError::NotFound)?;
-        let account = schema.object("account");
-        let options = |object: Option<&ObjectDef>, field: &str| -> Vec<String> {
-            object
-                .and_then(|o| o.field(field))
-                .map(|f| f.options.iter().map(|o| o.value.clone()).collect())
-                .unwrap_or_default()
-        };
+        if self.schema().object(CASE).is_none() {
+            return Err(ServiceError::NotFound);
+        }
         let rows = input
             .get("targets")
             .and_then(Json::as_array)
@@ -179,9 +168,9 @@ impl Crm {
             .unwrap_or_default();
         for (n, row) in rows.iter().enumerate() {
             for (key, allowed) in [
-                ("tier", options(account.map(|a| a.as_ref()), "tier")),
-                ("type", options(Some(case), "type")),
-                ("priority", options(Some(case), "priority")),
+                ("tier", self.picklist_values("account", "tier", false)),
+                ("type", self.picklist_values(CASE, "type", false)),
+                ("priority", self.picklist_values(CASE, "priority", false)),
             ] {
                 let Some(v) = row.get(key).filter(|v| !v.is_null()) else {
                     continue;
@@ -373,7 +362,7 @@ impl Crm {
             return Ok(done);
         };
         let system = Actor::system(guanxi_core::Locale::default());
-        let open = DONE.map(|s| format!("not status eq '{s}'")).join(" and ");
+        let open = ENDED.map(|s| format!("not status eq '{s}'")).join(" and ");
         let until = guanxi_core::values::format_datetime(&horizon);
         let policy_rules = self.policy();
         for filter in [
@@ -563,7 +552,7 @@ impl Crm {
         };
         let target = target_of(&policy, &f, &tiers, v);
         let paused = v[f.paused].datetime();
-        let done = DONE.contains(&v[f.status].text());
+        let done = ENDED.contains(&v[f.status].text());
         let resolved = match done {
             // Resolved when closed, else (closed_at not kept) when last written.
             true => v[closed_at]

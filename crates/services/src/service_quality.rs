@@ -21,15 +21,11 @@ use serde_json::{Map, Value as Json, json};
 use sha2::Sha256;
 use uuid::Uuid;
 
-use crate::cases::CASE;
+use crate::cases::{CASE, ENDED, ESCALATED, WAITING};
 use crate::records::{Change, Planned};
 use crate::{Actor, Crm, ServiceError};
 
 pub const COST: &str = "service_cost";
-const WAITING: &str = "waiting_customer";
-const ESCALATED: &str = "escalated";
-/// Statuses that end a case.
-const ENDED: [&str; 2] = ["resolved", "closed"];
 /// Fields the write path keeps: set on a new case (a history brought over from another
 /// system), never changed by hand afterwards.
 const KEPT: [&str; 11] = [
@@ -659,7 +655,65 @@ fn day_start(day: NaiveDate) -> DateTime<Utc> {
         )
 }
 
+/// Adds `amount` to the sum in its currency.
+fn add_to(sums: &mut Vec<Amount>, currency: &str, amount: Decimal) {
+    match sums.iter_mut().find(|s| s.currency == currency) {
+        Some(s) => s.amount += amount,
+        None => sums.push(Amount {
+            currency: currency.to_string(),
+            amount,
+        }),
+    }
+}
+
+/// What the service costs matching a filter add up to.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Spent {
+    pub by_kind: Vec<KindCost>,
+    /// One sum per currency.
+    pub total: Vec<Amount>,
+    pub minutes: i64,
+}
+
 impl Crm {
+    /// What the service costs matching `filter` that the actor may read add up to; `None`
+    /// when they may not read costs.
+    async fn costs_where(&self, actor: &Actor, filter: &str) -> Result<Option<Spent>, ServiceError> {
+        let costs = match self
+            .totals(actor, COST, Some(filter), "kind", Some("amount"), None)
+            .await
+        {
+            Ok(t) => t,
+            Err(ServiceError::Forbidden(_)) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let mut spent = Spent::default();
+        for t in costs {
+            let (Some(currency), Some(amount)) = (t.currency, t.sum) else {
+                continue;
+            };
+            add_to(&mut spent.total, &currency, amount);
+            spent.by_kind.push(KindCost {
+                kind: t.key.unwrap_or_default(),
+                currency,
+                amount,
+            });
+        }
+        spent.minutes = self
+            .totals(actor, COST, Some(filter), "kind", Some("minutes"), None)
+            .await?
+            .iter()
+            .filter_map(|t| t.sum)
+            .filter_map(|d| rust_decimal::prelude::ToPrimitive::to_i64(&d))
+            .sum();
+        Ok(Some(spent))
+    }
+
+    /// What serving one case cost so far (as `costs_where`).
+    pub async fn case_costs(&self, actor: &Actor, case: Uuid) -> Result<Option<Spent>, ServiceError> {
+        self.costs_where(actor, &format!("case eq '{case}'")).await
+    }
+
     /// The service metrics of the days `from` to `to` (both included, Beijing days) over
     /// what the actor may read.
     pub async fn service_metrics(
@@ -762,43 +816,13 @@ impl Crm {
         // Costs are dated by day; the period's days, in Beijing as the company's.
         let day = |t: &DateTime<Utc>| t.with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
         let filter = format!("spent_on gte '{}' and spent_on lt '{}'", day(from), day(to));
-        let costs = match self
-            .totals(actor, COST, Some(&filter), "kind", Some("amount"), None)
-            .await
-        {
-            Ok(t) => t,
-            // Not allowed to read costs: no cost figures.
-            Err(ServiceError::Forbidden(_)) => return Ok(()),
-            Err(e) => return Err(e),
+        // Not allowed to read costs: no cost figures.
+        let Some(spent) = self.costs_where(actor, &filter).await? else {
+            return Ok(());
         };
-        let add = |sums: &mut Vec<Amount>, currency: &str, amount: Decimal| match sums
-            .iter_mut()
-            .find(|s| s.currency == currency)
-        {
-            Some(s) => s.amount += amount,
-            None => sums.push(Amount {
-                currency: currency.to_string(),
-                amount,
-            }),
-        };
-        for t in costs {
-            let (Some(currency), Some(amount)) = (t.currency, t.sum) else {
-                continue;
-            };
-            add(&mut m.cost_total, &currency, amount);
-            m.cost_by_kind.push(KindCost {
-                kind: t.key.unwrap_or_default(),
-                currency,
-                amount,
-            });
-        }
-        m.minutes = self
-            .totals(actor, COST, Some(&filter), "kind", Some("minutes"), None)
-            .await?
-            .iter()
-            .filter_map(|t| t.sum)
-            .filter_map(|d| rust_decimal::prelude::ToPrimitive::to_i64(&d))
-            .sum();
+        m.cost_by_kind = spent.by_kind;
+        m.cost_total = spent.total;
+        m.minutes = spent.minutes;
         let per_case = self
             .totals(actor, COST, Some(&filter), "case", Some("amount"), None)
             .await?;
@@ -829,7 +853,7 @@ impl Crm {
                 else {
                     continue;
                 };
-                add(lines.entry(id).or_default(), &currency, amount);
+                add_to(lines.entry(id).or_default(), &currency, amount);
             }
             let mut ranked: Vec<(Uuid, Vec<Amount>)> = lines.into_iter().collect();
             // Largest first by the sum in the first currency (mixed currencies are rare).

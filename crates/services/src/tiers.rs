@@ -96,21 +96,6 @@ pub struct TierBasis {
 }
 
 impl Crm {
-    /// The tier picklist's values, the ones rules may give.
-    fn tier_values(&self) -> Vec<String> {
-        self.schema()
-            .object(ACCOUNT)
-            .and_then(|a| a.field("tier").cloned())
-            .map(|f| {
-                f.options
-                    .iter()
-                    .filter(|o| o.active)
-                    .map(|o| o.value.clone())
-                    .collect()
-            })
-            .unwrap_or_default()
-    }
-
     /// The rules as stored, if administrators set them.
     pub async fn tier_rules(&self, actor: &Actor) -> Result<Option<Json>, ServiceError> {
         crate::definitions::admin_only(actor)?;
@@ -121,7 +106,8 @@ impl Crm {
     /// every account by them at once.
     pub async fn set_tier_rules(&self, actor: &Actor, input: &Json) -> Result<(Json, Regrade), ServiceError> {
         crate::definitions::admin_only(actor)?;
-        let rules = TierRules::from_json(input, &self.tier_values()).map_err(ServiceError::Validation)?;
+        let rules = TierRules::from_json(input, &self.picklist_values(ACCOUNT, "tier", true))
+            .map_err(ServiceError::Validation)?;
         let stored = rules.to_json();
         let existing = guanxi_storage::system::definitions(self.db(), TABLE).await?;
         let d = Definition {
@@ -152,12 +138,7 @@ impl Crm {
             None => self.definitions(TABLE).await?,
         };
         // Values retired since the rules were saved still grade: read them leniently.
-        let all: Vec<String> = self
-            .schema()
-            .object(ACCOUNT)
-            .and_then(|a| a.field("tier").cloned())
-            .map(|f| f.options.iter().map(|o| o.value.clone()).collect())
-            .unwrap_or_default();
+        let all = self.picklist_values(ACCOUNT, "tier", false);
         Ok(stored(&defs).and_then(|j| TierRules::from_json(&j, &all).ok()))
     }
 

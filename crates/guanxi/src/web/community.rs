@@ -13,11 +13,10 @@ use guanxi_services::community::{POST, REPLY, Thread};
 use guanxi_services::{Crm, ServiceError};
 use maud::{Markup, html};
 use serde::Deserialize;
-use serde_json::{Map, Value as Json};
 use uuid::Uuid;
 
 use super::pages::{field_value, t};
-use super::portal::{customer, frame, posted, reply_form, shown};
+use super::portal::{customer, form_json, frame, posted, reply_form, shown};
 use super::{Viewer, failure, html};
 
 const HERE: &str = "/portal/community";
@@ -147,11 +146,7 @@ pub(super) async fn create(
         Ok(v) => v,
         Err(r) => return r,
     };
-    let input: Map<String, Json> = form
-        .iter()
-        .filter(|(k, _)| ["title", "body", "kind", "visibility"].contains(&k.as_str()))
-        .map(|(k, val)| (k.clone(), Json::String(val.clone())))
-        .collect();
+    let input = form_json(&form, &["title", "body", "kind", "visibility"]);
     match crm.post_to_community(&v.actor, &input).await {
         Ok(r) => Redirect::to(&format!("{HERE}/{}", r.id().unwrap_or_default())).into_response(),
         Err(ServiceError::Validation(errors)) => html(

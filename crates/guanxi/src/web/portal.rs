@@ -242,11 +242,7 @@ pub(super) async fn open_case(
         Ok(v) => v,
         Err(r) => return r,
     };
-    let input: Map<String, Json> = form
-        .iter()
-        .filter(|(k, _)| ["subject", "type", "description"].contains(&k.as_str()))
-        .map(|(k, val)| (k.clone(), Json::String(val.clone())))
-        .collect();
+    let input = form_json(&form, &["subject", "type", "description"]);
     match crm.portal_open_case(&v.actor, &input).await {
         Ok(r) => Redirect::to(&format!("{HERE}/cases/{}", r.id().unwrap_or_default())).into_response(),
         Err(ServiceError::Validation(errors)) => html(
@@ -491,4 +487,12 @@ pub(super) fn reply_form(v: &Viewer, action: &str, reply: &str, error: Option<&F
             div.actions { button.primary type="submit" { (t(l, Msg::UiWebFormSend)) } }
         }
     }
+}
+
+/// The inputs named `keys` of a posted form, as the services' JSON input.
+pub(super) fn form_json(form: &FormMap, keys: &[&str]) -> Map<String, Json> {
+    form.iter()
+        .filter(|(k, _)| keys.contains(&k.as_str()))
+        .map(|(k, val)| (k.clone(), Json::String(val.clone())))
+        .collect()
 }

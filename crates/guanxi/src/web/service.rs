@@ -83,43 +83,6 @@ pub(super) async fn card(
     }))
 }
 
-/// The money sums of a case's costs, one per currency, and the minutes logged; `None`
-/// when the viewer may not read costs.
-async fn costs_of(crm: &Crm, v: &Viewer, id: uuid::Uuid) -> Result<Option<(Vec<String>, i64)>, ServiceError> {
-    use guanxi_services::service_quality::COST;
-    let filter = format!("case eq '{id}'");
-    let money = match crm
-        .totals(&v.actor, COST, Some(&filter), "kind", Some("amount"), None)
-        .await
-    {
-        Ok(t) => t,
-        Err(ServiceError::Forbidden(_)) => return Ok(None),
-        Err(e) => return Err(e),
-    };
-    let mut sums: Vec<(String, rust_decimal::Decimal)> = Vec::new();
-    for t in money {
-        let (Some(c), Some(a)) = (t.currency, t.sum) else {
-            continue;
-        };
-        match sums.iter_mut().find(|(x, _)| *x == c) {
-            Some((_, s)) => *s += a,
-            None => sums.push((c, a)),
-        }
-    }
-    let minutes = crm
-        .totals(&v.actor, COST, Some(&filter), "kind", Some("minutes"), None)
-        .await?
-        .iter()
-        .filter_map(|t| t.sum)
-        .filter_map(|d| rust_decimal::prelude::ToPrimitive::to_i64(&d))
-        .sum();
-    let shown = sums
-        .into_iter()
-        .map(|(c, a)| super::pages::money_text(a, &c, v.fmt()))
-        .collect();
-    Ok(Some((shown, minutes)))
-}
-
 /// A case's service quality: time and cost spent, and its satisfaction survey (the link
 /// for the customer until they answer, then the answer).
 pub(super) async fn quality_card(
@@ -133,7 +96,14 @@ pub(super) async fn quality_card(
     }
     let Some(id) = record.id() else { return Ok(None) };
     let l = v.locale;
-    let costs = costs_of(crm, v, id).await?;
+    let costs = crm.case_costs(&v.actor, id).await?.map(|spent| {
+        let sums: Vec<String> = spent
+            .total
+            .iter()
+            .map(|a| super::pages::money_text(a.amount, &a.currency, v.fmt()))
+            .collect();
+        (sums, spent.minutes)
+    });
     let survey = crm.survey_link(&v.actor, id).await?;
     Ok(Some(html! {
         section.card aria-labelledby="service-quality" {
