@@ -543,6 +543,34 @@ try {
     assert.equal(done.signed_by, "门户测试客户");
   });
 
+  await step("a colleague added to a queue on its setup page takes a case from their queues page", async () => {
+    await page.goto(`${url}/admin/queues/hotline`);
+    await page.getByLabel(/rep@example\.org/).check();
+    await page.locator("form.admin-form button.primary").click();
+    await page.waitForURL(/\/admin\/queues$/);
+    assert.ok((await page.content()).includes("rep@example.org"), "the rep is a member");
+    const repContext = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    const p = await repContext.newPage();
+    await p.goto(`${url}/login`);
+    await p.getByLabel("Email").fill("rep@example.org");
+    await p.getByLabel("Password").fill("rep-password-1");
+    await p.getByRole("button", { name: "Sign in" }).click();
+    await p.waitForURL(`${url}/`);
+    await p.goto(`${url}/queues`);
+    await p.getByRole("heading", { name: /Hotline/ }).waitFor();
+    await p.screenshot({ path: join(artifacts, "queues-390.png"), fullPage: false });
+    const take = p.locator('form[action$="/take"] button').first();
+    const label = await take.getAttribute("aria-label");
+    await take.click();
+    await p.waitForURL(/\/o\/cases\/[0-9a-f-]+$/);
+    const id = p.url().split("/").pop();
+    assert.ok(label.includes((await api(url, token, "GET", `/api/v1/cases/${id}`)).subject), label);
+    const me = await api(url, token, "GET", "/api/v1/admin/users");
+    const rep = (me.data ?? me).find((u) => u.email === "rep@example.org");
+    assert.equal((await api(url, token, "GET", `/api/v1/cases/${id}`)).owner, rep.id);
+    await repContext.close();
+  });
+
   await step("a rep cannot open a record of someone else's that is not shared", async () => {
     const repContext = await browser.newContext({ viewport: { width: 1440, height: 900 } });
     const p = await repContext.newPage();

@@ -229,6 +229,22 @@ pub struct Territory {
     pub level: Level,
 }
 
+/// A work queue (e.g. the repair desk): the records whose `queue` field holds its value
+/// are shared with its members, who may also take them (become their owner) — handing a
+/// record to someone else stays with who holds it fully.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Queue {
+    pub id: Uuid,
+    pub object: String,
+    /// The value of the object's `queue` picklist that puts a record in this queue.
+    pub value: String,
+    pub members: Vec<Uuid>,
+    pub level: Level,
+}
+
+/// The field that puts a record in a queue.
+pub const QUEUE_FIELD: &str = "queue";
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Team {
     pub id: Uuid,
@@ -271,6 +287,7 @@ pub struct Policy {
     pub fields: HashMap<(Uuid, String), BTreeMap<String, FieldLevel>>,
     pub rules: Vec<SharingRule>,
     pub territories: Vec<Territory>,
+    pub queues: Vec<Queue>,
 }
 
 /// The operators sharing criteria may use: those whose result the core computes exactly
@@ -410,6 +427,7 @@ impl Policy {
             criteria: Vec::new(),
             grantees: vec![who.user],
             fields: HashMap::new(),
+            queues: Vec::new(),
         };
         if facts.kind == UserKind::Portal {
             // Portal users work through the portal, never the staff API.
@@ -494,6 +512,16 @@ impl Policy {
                 access.criteria.push((expr, t.level));
             }
         }
+        for q in self
+            .queues
+            .iter()
+            .filter(|q| q.object == object.name && q.members.contains(&who.user))
+        {
+            if let Ok(expr) = parse_criteria(&format!("{QUEUE_FIELD} eq '{}'", q.value), object, ctx) {
+                access.criteria.push((expr, q.level));
+                access.queues.push(q.value.clone());
+            }
+        }
         access
     }
 }
@@ -516,6 +544,8 @@ pub struct Access {
     pub grantees: Vec<Uuid>,
     /// Fields hidden or read-only for the actor (editable ones are not listed).
     pub fields: HashMap<String, FieldLevel>,
+    /// The queues (their values) of this object the actor works in.
+    pub queues: Vec<String>,
 }
 
 /// Which records a list may show when not all: records owned by `owners`, matching any of
@@ -539,7 +569,18 @@ impl Access {
             criteria: Vec::new(),
             grantees: vec![me],
             fields: HashMap::new(),
+            queues: Vec::new(),
         }
+    }
+
+    /// Is the record in one of the actor's queues (so they may take it)?
+    pub fn in_my_queue(&self, object: &ObjectDef, record: &Record) -> bool {
+        object
+            .fields
+            .iter()
+            .position(|f| f.name == QUEUE_FIELD)
+            .and_then(|i| record.values.get(i))
+            .is_some_and(|v| matches!(v, Value::Text(q) if self.queues.contains(q)))
     }
 
     fn grant_owner(&mut self, owner: Uuid, level: Level) {

@@ -1,6 +1,7 @@
 //! The standard objects every Guanxi company starts with. Their tables are created
 //! (and new standard fields added) by the storage layer at start-up from this description.
 
+use crate::access::QUEUE_FIELD;
 use crate::metadata::{FieldDef, FieldType, Label, ObjectDef, PicklistOption, system_fields};
 
 fn l(en: &str, zh_cn: &str, zh_tw: &str) -> Label {
@@ -679,6 +680,8 @@ fn case() -> ObjectDef {
                 ("problem", "Problem", "故障", "故障"),
             ]),
             picklist("origin", l("Origin", "来源渠道", "來源管道"), CHANNELS),
+            // Values are the queues administrators set up (Setup → Queues).
+            picklist(QUEUE_FIELD, l("Queue", "队列", "佇列"), &[]).indexed(),
             field("due_at", FieldType::Datetime, l("Due", "截止时间", "截止時間")).indexed(),
             // Set by the service level policy (business time), see `sla`.
             field(
@@ -1739,7 +1742,10 @@ mod tests {
                         f.name
                     );
                 }
-                if matches!(f.field_type, FieldType::Picklist | FieldType::MultiPicklist) {
+                // Queues are what administrators set up; every other picklist ships values.
+                if matches!(f.field_type, FieldType::Picklist | FieldType::MultiPicklist)
+                    && f.name != QUEUE_FIELD
+                {
                     assert!(!f.options.is_empty(), "{}.{} has options", o.name, f.name);
                 }
             }

@@ -12,7 +12,7 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use guanxi_core::access::{self, Policy};
+use guanxi_core::access::{self, Policy, QUEUE_FIELD};
 use guanxi_core::values::{Value, sys};
 use guanxi_core::{FieldError, Msg, ObjectDef};
 use guanxi_storage::Tx;
@@ -63,6 +63,10 @@ pub struct AssignmentRule {
     /// A territory whose members take turns too.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub territory: Option<Uuid>,
+    /// A queue (of the object's `queue` field) the record is put in; its members take
+    /// turns too. A rule naming only a queue routes the record there and leaves its owner.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queue: Option<String>,
     #[serde(default = "yes")]
     pub active: bool,
 }
@@ -97,7 +101,26 @@ impl AssignmentRule {
             .flat_map(|t| t.members.iter().copied())
             .collect();
         territory.sort();
-        for u in self.users.iter().copied().chain(team).chain(territory) {
+        let mut queue: Vec<Uuid> = self
+            .queue
+            .iter()
+            .flat_map(|v| {
+                policy
+                    .queues
+                    .iter()
+                    .filter(move |q| q.object == self.object && q.value == *v)
+            })
+            .flat_map(|q| q.members.iter().copied())
+            .collect();
+        queue.sort();
+        for u in self
+            .users
+            .iter()
+            .copied()
+            .chain(team)
+            .chain(territory)
+            .chain(queue)
+        {
             if policy.users.contains_key(&u) && seen.insert(u) {
                 out.push(u);
             }
@@ -145,6 +168,14 @@ impl Crm {
                 errors.push(FieldError::new("object", Msg::SearchUnknownObject).with("object", &rule.object))
             }
             Some(object) => {
+                if let Some(v) = &rule.queue {
+                    let offered = object
+                        .field(QUEUE_FIELD)
+                        .is_some_and(|f| f.options.iter().any(|o| o.active && o.value == *v));
+                    if !offered {
+                        errors.push(FieldError::new("queue", Msg::NotInPicklist).with("value", v));
+                    }
+                }
                 if let Some(c) = &rule.criteria
                     && let Err(e) = access::parse_criteria(c, object, &self.parse_context())
                 {
@@ -172,7 +203,7 @@ impl Crm {
         {
             errors.push(FieldError::new("territory", Msg::UnknownTerritory));
         }
-        if errors.is_empty() && rule.pool(&policy).is_empty() {
+        if errors.is_empty() && rule.queue.is_none() && rule.pool(&policy).is_empty() {
             errors.push(FieldError::new("users", Msg::AssignNobody));
         }
         if !errors.is_empty() {
@@ -256,6 +287,7 @@ impl Crm {
             })
             .collect();
         let policy = self.policy();
+        let queue_at = object.fields.iter().position(|f| f.name == QUEUE_FIELD);
         for (change, plan) in changes.iter().zip(plans.iter_mut()) {
             let (Change::Create(input), Ok(Planned::Insert(record))) = (change, plan) else {
                 continue;
@@ -270,6 +302,12 @@ impl Crm {
                 (Some(_), None) => false,
             });
             let Some((rule, _)) = chosen else { continue };
+            // A queue the writer chose stays.
+            if let (Some(v), Some(i)) = (&rule.queue, queue_at)
+                && record.values[i] == Value::Null
+            {
+                record.values[i] = Value::Text(v.clone());
+            }
             let pool = rule.pool(&policy);
             if pool.is_empty() {
                 continue;

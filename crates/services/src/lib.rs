@@ -36,6 +36,7 @@ pub mod portal;
 pub mod privacy;
 pub mod processes;
 pub mod quality;
+pub mod queues;
 pub mod quotes;
 pub mod records;
 pub mod reminders;

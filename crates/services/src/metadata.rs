@@ -84,7 +84,7 @@ fn apply_change(field: &mut FieldDef, change: FieldChange) {
 }
 
 /// A label as given, trimmed; an empty language is an error at `{path}.{language}`.
-fn checked_label(input: LabelInput, path: &str, errors: &mut Vec<FieldError>) -> Label {
+pub(crate) fn checked_label(input: LabelInput, path: &str, errors: &mut Vec<FieldError>) -> Label {
     let one = matches!(input, LabelInput::One(_));
     let label = input.into_label();
     let label = Label::new(label.en.trim(), label.zh_cn.trim(), label.zh_tw.trim());
@@ -150,7 +150,9 @@ fn changed_options(current: &FieldDef, items: &[Json], errors: &mut Vec<FieldErr
             errors.push(bad("options", Msg::FieldOptionRemoved).with("value", &kept.value));
         }
     }
-    if !out.is_empty() && !out.iter().any(|o| o.active) {
+    // A required picklist with every value retired would refuse every new record; an
+    // optional one may be retired whole (the last queue closed, say).
+    if current.required && !out.is_empty() && !out.iter().any(|o| o.active) {
         errors.push(bad("options", Msg::FieldNoActiveOption));
     }
     out

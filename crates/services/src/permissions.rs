@@ -188,6 +188,7 @@ impl Crm {
         p.teams = definitions(db, "gx_teams").await?;
         p.rules = definitions(db, "gx_sharing_rules").await?;
         p.territories = definitions(db, "gx_territories").await?;
+        p.queues = definitions(db, crate::queues::TABLE).await?;
         let policy = Arc::new(p);
         match self.policy.write() {
             Ok(mut g) => *g = (version, policy),
@@ -479,7 +480,7 @@ impl Crm {
         Ok(self.policy().teams.clone())
     }
 
-    async fn check_users(&self, field: &str, users: &[Uuid]) -> Result<(), ServiceError> {
+    pub(crate) async fn check_users(&self, field: &str, users: &[Uuid]) -> Result<(), ServiceError> {
         let policy = self.policy();
         let mut known: HashSet<Uuid> = policy.users.keys().copied().collect();
         if users.iter().any(|u| !known.contains(u)) {
@@ -719,7 +720,7 @@ impl Crm {
     }
 
     #[allow(clippy::too_many_arguments)]
-    async fn put_definition<T: serde::Serialize>(
+    pub(crate) async fn put_definition<T: serde::Serialize>(
         &self,
         actor: &Actor,
         table: &str,

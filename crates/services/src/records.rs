@@ -1201,14 +1201,17 @@ impl Crm {
         };
         let level = self.record_level(Some(tx), access, object, record, op).await?;
         // Handing a record to someone else is for who holds it fully (owner, those above,
-        // modify all), not for whom it was shared with to edit.
+        // modify all), not for whom it was shared with to edit — except that a queue's
+        // members may take its records for themselves.
         let transfers = match change {
             Change::Update { patch, .. } => patch.get("owner").is_some_and(|o| {
                 let current = record.values.get(sys::OWNER).and_then(|v| match v {
                     Value::Uuid(u) => Some(u.to_string()),
                     _ => None,
                 });
-                o.as_str().map(|s| s.trim().to_ascii_lowercase()) != current
+                let to = o.as_str().map(|s| s.trim().to_ascii_lowercase());
+                let takes = to == Some(access.me.to_string()) && access.in_my_queue(object, record);
+                to != current && !takes
             }),
             _ => false,
         };

@@ -361,6 +361,17 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: &[],
         postgres: &[],
     },
+    Migration {
+        version: 29,
+        name: "work queues: who works the records each queue holds",
+        statements: &[
+            "CREATE TABLE gx_queues (id {uuid} PRIMARY KEY NOT NULL, name {text} NOT NULL, object {text}, \
+             definition {text} NOT NULL, created_at {ts} NOT NULL, updated_at {ts} NOT NULL)",
+            "CREATE UNIQUE INDEX ux_gx_queues_name ON gx_queues (object, name)",
+        ],
+        sqlite: &[],
+        postgres: &[],
+    },
 ];
 
 pub fn latest_version() -> i64 {

@@ -1153,7 +1153,7 @@ pub struct Definition {
     pub definition: String,
 }
 
-const DEFINITION_TABLES: [&str; 14] = [
+const DEFINITION_TABLES: [&str; 15] = [
     "gx_teams",
     "gx_sharing_rules",
     "gx_territories",
@@ -1168,6 +1168,7 @@ const DEFINITION_TABLES: [&str; 14] = [
     "gx_sla_policies",
     "gx_tier_rules",
     "gx_case_lifecycles",
+    "gx_queues",
 ];
 
 fn definition_table(table: &str) -> Result<&'static str> {

@@ -14,6 +14,7 @@ mod privacy;
 mod problem;
 mod processes;
 mod quality;
+mod queues;
 mod quotes;
 mod rules;
 pub(crate) mod search;
@@ -113,6 +114,10 @@ pub fn router(crm: Crm) -> Router {
             "/api/v1/admin/case-lifecycle",
             get(service::read_lifecycle).put(service::put_lifecycle),
         )
+        .route("/api/v1/admin/queues", get(queues::list))
+        .route("/api/v1/admin/queues/{value}", axum::routing::put(queues::put))
+        .route("/api/v1/queues", get(queues::mine))
+        .route("/api/v1/{plural}/{id}/take", post(queues::take))
         .route("/api/v1/{plural}/{id}/survey", get(service::survey))
         .route(
             "/api/v1/{plural}/{id}/portal-invitation",

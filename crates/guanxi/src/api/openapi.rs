@@ -1098,6 +1098,47 @@ fn duplicate_paths(schema: &Schema, paths: &mut Map<String, Json>) {
                        "requestBody": {"required": true, "content": {"application/json": {"schema": lifecycle.clone()}}},
                        "responses": responses(vec![("200", ok("Lifecycle", lifecycle)), ("403", problem_response("Not an administrator"))])}}),
     );
+    let queue = json!({"type": "object", "properties": {
+        "value": {"type": "string", "description": "the case `queue` value that puts a case in this queue"},
+        "label": {"$ref": "#/components/schemas/Label"},
+        "active": {"type": "boolean", "description": "offered for new cases; a retired queue keeps its members for the cases it holds"},
+        "members": {"type": "array", "items": {"type": "string", "format": "uuid"}},
+        "level": {"type": "string", "enum": ["read", "edit"], "description": "what members may do with the queue's cases besides taking them"}}});
+    paths.insert(
+        "/api/v1/admin/queues".into(),
+        json!({"get": {"operationId": "listQueues", "tags": ["Administration"], "summary": "Every case queue with its members",
+                       "responses": responses(vec![("200", ok("Queues", json!({"type": "object", "properties": {"data": {"type": "array", "items": queue.clone()}}}))),
+                                                   ("403", problem_response("Not an administrator"))])}}),
+    );
+    paths.insert(
+        "/api/v1/admin/queues/{value}".into(),
+        json!({"parameters": [{"name": "value", "in": "path", "required": true, "schema": {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,49}$"}}],
+               "put": {"operationId": "putQueue", "tags": ["Administration"],
+                       "summary": "Set up a case queue or change its labels, members, access or whether it takes new cases; audited",
+                       "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "properties": {
+                           "label": {"oneOf": [{"type": "string"}, {"$ref": "#/components/schemas/Label"}]},
+                           "members": {"type": "array", "items": {"type": "string", "format": "uuid"}},
+                           "level": {"type": "string", "enum": ["read", "edit"]}, "active": {"type": "boolean"}}}}}},
+                       "responses": responses(vec![("200", ok("Queue", queue.clone())), ("403", problem_response("Not an administrator")),
+                                                   ("422", problem_response("A bad key, a label missing, an unknown or external member"))])}}),
+    );
+    let mut work = queue.clone();
+    work["properties"]["cases"] = json!({"type": "array", "items": {"$ref": "#/components/schemas/Case"}, "description": "open cases, soonest due first (at most 200)"});
+    paths.insert(
+        "/api/v1/queues".into(),
+        json!({"get": {"operationId": "myQueues", "tags": ["Service"], "summary": "The queues the caller works in (administrators: all), each with its open cases",
+                       "responses": responses(vec![("200", ok("Queues", json!({"type": "object", "properties": {"data": {"type": "array", "items": work}}})))])}}),
+    );
+    paths.insert(
+        "/api/v1/cases/{id}/take".into(),
+        json!({"parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}},
+                              {"name": "If-Match", "in": "header", "required": false, "schema": {"type": "string"},
+                               "description": "the version read: refused (409) if someone changed the case since"}],
+               "post": {"operationId": "takeCase", "tags": ["Service"], "summary": "Take a case of one of the caller's queues: the caller becomes its owner",
+                        "responses": responses(vec![("200", ok("The case", json!({"$ref": "#/components/schemas/Case"}))),
+                                                    ("403", problem_response("The case is not in one of the caller's queues")),
+                                                    ("404", problem_response("No such case")), ("409", problem_response("Changed since it was read"))])}}),
+    );
     paths.insert(
         "/api/v1/admin/tier-rules/regrade".into(),
         json!({"post": {"operationId": "regradeCustomers", "tags": ["Administration"], "summary": "Recount every account's revenue of the last twelve months and set the tiers the rules give (also done every hour)",
@@ -1310,6 +1351,8 @@ pub fn document(schema: &Schema) -> Json {
                         "id": {"type": "string", "format": "uuid"},
                         "name": {"type": "string"},
                         "secondary": {"type": ["string", "null"], "description": "Account, email or phone, as the caller may read them"},
+                        "tier": {"type": ["string", "null"], "description": "An account's customer tier (value)"},
+                        "tier_label": {"type": ["string", "null"], "description": "The tier in the caller's language"},
                         "score": {"type": "number"}},
                         "required": ["object", "id", "name", "secondary", "score"]}}},
                     "required": ["data"]}))),

@@ -31,6 +31,7 @@ mod assignment;
 mod conflicts;
 mod lifecycle;
 mod processes;
+mod queues;
 mod quotes;
 mod service;
 mod tiers;
@@ -38,7 +39,7 @@ mod tiers;
 type Fields = HashMap<String, String>;
 
 /// The setup areas, in the order the pages list them.
-const AREAS: [(&str, Msg); 18] = [
+const AREAS: [(&str, Msg); 19] = [
     ("/admin/objects", Msg::UiObjectsAndFields),
     ("/admin/sales-processes", Msg::UiSalesProcesses),
     ("/admin/assignment-rules", Msg::UiAssignmentRules),
@@ -46,6 +47,7 @@ const AREAS: [(&str, Msg); 18] = [
     ("/admin/conflict-rules", Msg::UiConflictRules),
     (service::HERE, Msg::UiServiceLevels),
     (lifecycle::HERE, Msg::UiCaseLifecycle),
+    (queues::HERE, Msg::UiQueues),
     (tiers::HERE, Msg::UiCustomerTiers),
     ("/admin/validation-rules", Msg::UiValidationRules),
     ("/admin/coding-rules", Msg::UiCodingRules),
@@ -139,6 +141,8 @@ pub(super) fn router() -> Router<Crm> {
         .route(service::HERE, get(service::show).post(service::save))
         .route(tiers::HERE, get(tiers::show).post(tiers::save))
         .route(lifecycle::HERE, get(lifecycle::show).post(lifecycle::save))
+        .route(queues::HERE, get(queues::list).post(queues::add))
+        .route("/admin/queues/{value}", get(queues::edit).post(queues::save))
         .route("/admin/customer-tiers/regrade", post(tiers::regrade))
         .route(
             "/admin/conflict-rules",

@@ -25,6 +25,7 @@ mod portal;
 mod privacy;
 mod process;
 mod quality;
+mod queues;
 mod quotes;
 mod record;
 mod search;
@@ -63,6 +64,8 @@ pub fn router() -> Router<Crm> {
         .route("/forms/case/thanks", get(forms::case_thanks))
         .route("/survey/thanks", get(survey::thanks))
         .route("/kb", get(kb::index))
+        .route(queues::HERE, get(queues::show))
+        .route("/queues/{id}/take", post(queues::take))
         .route(jobs::HERE, get(jobs::list))
         .route("/jobs/{id}", get(jobs::sheet))
         .route("/jobs/{id}/start", post(jobs::start))

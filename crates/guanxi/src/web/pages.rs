@@ -78,6 +78,9 @@ pub(super) fn layout(
                             a.cal-link href="/kb" aria-current=[here.starts_with("/kb").then_some("page")] {
                                 (t(locale, Msg::UiKnowledgeBase))
                             }
+                            a.cal-link href="/queues" aria-current=[here.starts_with("/queues").then_some("page")] {
+                                (t(locale, Msg::UiQueues))
+                            }
                             a.cal-link href="/jobs" aria-current=[here.starts_with("/jobs").then_some("page")] {
                                 (t(locale, Msg::UiMyJobs))
                             }

@@ -32,6 +32,7 @@ mod portal;
 mod privacy;
 mod processes;
 mod quality;
+mod queues;
 mod quotes;
 mod records;
 mod rules;

@@ -266,6 +266,27 @@ pub async fn load(crm: &Crm, actor: &Actor, size: &Size, seed: u64) -> Result<Su
         .await?
         .len();
 
+    // Two queues the colleagues work: repairs and returns go to the repair desk, the rest
+    // to the hotline.
+    let staff: Vec<Uuid> = crm
+        .policy()
+        .users
+        .iter()
+        .filter(|(_, f)| f.kind == guanxi_core::access::UserKind::Internal)
+        .map(|(u, _)| *u)
+        .collect();
+    for (value, en, zh_cn, zh_tw) in [
+        ("hotline", "Hotline", "客服热线", "客服熱線"),
+        ("repairs", "Repair desk", "维修组", "維修組"),
+    ] {
+        let label = serde_json::json!({"en": en, "zh-CN": zh_cn, "zh-TW": zh_tw});
+        crm.put_queue(
+            actor,
+            value,
+            serde_json::json!({"label": label, "members": staff}),
+        )
+        .await?;
+    }
     let cases: Vec<_> = (0..size.cases)
         .map(|i| {
             let c = if contact_ids.is_empty() {
@@ -280,7 +301,13 @@ pub async fn load(crm: &Crm, actor: &Actor, size: &Size, seed: u64) -> Result<Su
             } else {
                 product_ids.get(i % product_ids.len()).copied()
             };
-            g.case(i, account, contact, product, now)
+            let mut case = g.case(i, account, contact, product, now);
+            let queue = match case.get("type").and_then(Json::as_str) {
+                Some("repair" | "return") => "repairs",
+                _ => "hotline",
+            };
+            case.insert("queue".into(), Json::from(queue));
+            case
         })
         .collect();
     // Ended cases have their service costs, dated the day they ended.

@@ -70,6 +70,29 @@ async fn page(crm: &Crm, v: &Viewer, form: &Posted, errors: &[FieldError], statu
                 .map(|x| (x.id.to_string(), x.name.clone())),
         )
         .collect();
+    // Queues are the case's `queue` values; a rule naming one routes cases there.
+    let queue_label = |value: &str| {
+        schema
+            .object("case")
+            .and_then(|o| o.field(guanxi_core::access::QUEUE_FIELD))
+            .and_then(|f| f.options.iter().find(|o| o.value == value))
+            .map_or(value.to_string(), |o| o.label.get(l).to_string())
+    };
+    let queues: Vec<(String, String)> = std::iter::once((String::new(), "—".to_string()))
+        .chain(
+            schema
+                .object("case")
+                .and_then(|o| o.field(guanxi_core::access::QUEUE_FIELD))
+                .map(|f| {
+                    f.options
+                        .iter()
+                        .filter(|o| o.active)
+                        .map(|o| (o.value.clone(), o.label.get(l).to_string()))
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default(),
+        )
+        .collect();
     let chosen = form.chosen("users");
     let users_error = error_for(errors, "users");
     let one = &form.one;
@@ -100,6 +123,7 @@ async fn page(crm: &Crm, v: &Viewer, form: &Posted, errors: &[FieldError], statu
                                 (r.users.iter().map(user_name)
                                     .chain(r.team.iter().map(|t| format!("{} {}", t_team(l), team_name(t))))
                                     .chain(r.territory.iter().map(|t| format!("{} {}", t_territory(l), territory_name(t))))
+                                    .chain(r.queue.iter().map(|q| format!("{} {}", t(l, Msg::UiAssignQueue), queue_label(q))))
                                     .collect::<Vec<_>>().join("、"))
                             }
                             td { (yes_no(l, r.active)) }
@@ -115,7 +139,7 @@ async fn page(crm: &Crm, v: &Viewer, form: &Posted, errors: &[FieldError], statu
             }
         }
         h2 { (t(l, Msg::UiAddRule)) }
-        (summary(l, errors, &["name", "object", "order", "criteria", "users", "team", "territory"]))
+        (summary(l, errors, &["name", "object", "order", "criteria", "users", "team", "territory", "queue"]))
         form.card.admin-form method="post" action=(HERE) novalidate {
             (csrf(v))
             (input(l, text(f, "name", t(l, Msg::UiName), val(one, "name")), errors))
@@ -134,6 +158,9 @@ async fn page(crm: &Crm, v: &Viewer, form: &Posted, errors: &[FieldError], statu
             }
             (select(l, (f, "team", t(l, Msg::UiAssignTeam)), &teams, val(one, "team"), errors))
             (select(l, (f, "territory", t(l, Msg::UiAssignTerritory)), &territories, val(one, "territory"), errors))
+            @if queues.len() > 1 {
+                (select(l, (f, "queue", t(l, Msg::UiAssignQueue)), &queues, val(one, "queue"), errors))
+            }
             (checkbox("rule-active", "active", t(l, Msg::UiActive), form.one.is_empty() || val(one, "active") == "on"))
             div.actions { button.primary type="submit" { (t(l, Msg::UiAddRule)) } }
         }
@@ -186,6 +213,7 @@ pub(super) async fn add(State(crm): State<Crm>, headers: HeaderMap, body: Bytes)
         "users": form.chosen("users"),
         "team": team,
         "territory": territory,
+        "queue": (!val(one, "queue").is_empty()).then_some(val(one, "queue")),
         "active": val(one, "active") == "on",
     });
     match crm.save_assignment_rule(&v.actor, None, input).await {
