@@ -41,9 +41,35 @@ pub(crate) async fn search(
         )
         .await
         .map_err(fail(&ctx))?;
-    Ok(Json(
-        json!({ "data": results.iter().map(result_json).collect::<Vec<_>>() }),
-    ))
+    // Customers carry their tier (as on every page that names them).
+    let accounts: Vec<uuid::Uuid> = results
+        .iter()
+        .filter(|r| r.object == "accounts")
+        .map(|r| r.id)
+        .collect();
+    let tiers = if accounts.is_empty() {
+        Default::default()
+    } else {
+        crm.tiers_of(&ctx.actor, &accounts).await.map_err(fail(&ctx))?
+    };
+    let field = crm
+        .schema()
+        .object("account")
+        .and_then(|a| a.field("tier").cloned());
+    let data: Vec<Value> = results
+        .iter()
+        .map(|r| {
+            let tier = tiers.get(&r.id);
+            let label = tier
+                .zip(field.as_ref())
+                .map(|(t, f)| f.option_label(t, ctx.locale));
+            let mut j = result_json(r);
+            j["tier"] = json!(tier);
+            j["tier_label"] = json!(label);
+            j
+        })
+        .collect();
+    Ok(Json(json!({ "data": data })))
 }
 
 pub(crate) fn result_json(r: &SearchResult) -> Value {

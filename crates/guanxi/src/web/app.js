@@ -217,7 +217,14 @@
           const kind = document.createElement("span");
           kind.className = "kind";
           kind.textContent = labels[r.object] ?? r.object;
-          a.append(name, kind);
+          a.append(name);
+          if (r.tier_label) {
+            const tier = document.createElement("span");
+            tier.className = "tier";
+            tier.textContent = r.tier_label;
+            a.append(tier);
+          }
+          a.append(kind);
           if (r.secondary) {
             const second = document.createElement("span");
             second.className = "secondary";

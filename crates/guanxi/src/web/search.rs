@@ -48,6 +48,12 @@ pub(super) async fn search_page(
             Err(e) => return failure(e, locale, Some(&v)),
         }
     };
+    let accounts: Vec<uuid::Uuid> = results
+        .iter()
+        .filter(|r| r.object == "accounts")
+        .map(|r| r.id)
+        .collect();
+    let tiers = super::tier_labels(&crm, &v, &accounts).await;
     let schema = crm.schema();
     let title = if q.trim().is_empty() {
         t(locale, Msg::UiSearch).to_string()
@@ -82,6 +88,7 @@ pub(super) async fn search_page(
                     @for r in &results {
                         li {
                             a href={ "/o/" (r.object) "/" (r.id) } { (r.name) }
+                            @if let Some(tier) = tiers.get(&r.id) { " " span.tier { (tier) } }
                             " "
                             span.kind {
                                 (schema.by_plural(&r.object).map(|o| o.label.get(locale).to_string()).unwrap_or_else(|| r.object.clone()))

@@ -377,3 +377,44 @@ async fn administrators_set_tier_rules_on_a_setup_page_and_regrade_at_will() {
         (303, "/admin/customer-tiers?changed=0&accounts=2")
     );
 }
+
+#[tokio::test]
+async fn a_customers_tier_shows_beside_it_in_search_results() {
+    let app = TestApp::spawn().await;
+    let account = app
+        .create(
+            "accounts",
+            json!({"name": "杭州远景制冷设备有限公司", "tier": "strategic"}),
+        )
+        .await;
+    app.create("contacts", json!({"name": "远景客服", "account": account["id"]}))
+        .await;
+    app.crm.refresh_search().await.unwrap();
+    let r = app
+        .request(
+            Method::GET,
+            "/api/v1/search?q=远景",
+            None,
+            &[("Accept-Language", "zh-CN")],
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let found = r.body["data"].as_array().unwrap();
+    let company = found
+        .iter()
+        .find(|x| x["object"] == "accounts")
+        .expect("the account");
+    assert_eq!(company["tier"], "strategic");
+    assert_eq!(company["tier_label"], "战略客户");
+    let person = found
+        .iter()
+        .find(|x| x["object"] == "contacts")
+        .expect("the contact");
+    assert_eq!(person["tier"], Value::Null, "only customers have tiers");
+
+    let mut browser = crate::web::Browser::signed_in(&app, "admin@example.com", "admin-password").await;
+    let (status, _, page) = browser.get("/search?q=%E8%BF%9C%E6%99%AF").await;
+    assert_eq!(status, 200);
+    assert!(page.contains(r#"<span class="tier">战略客户</span>"#), "{page}");
+    app.stop().await;
+}
