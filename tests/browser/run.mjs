@@ -477,6 +477,11 @@ try {
     await p.getByLabel("您的回复").fill("周二上午最方便");
     await p.getByRole("button", { name: "提交" }).click();
     await p.locator("li.from-customer").waitFor();
+    // A photo of the machine's nameplate, attached from the phone.
+    await p.getByLabel("要上传的文件").setInputFiles({ name: "铭牌.png", mimeType: "image/png", buffer: Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]) });
+    await p.getByRole("button", { name: "上传", exact: true }).click();
+    await p.waitForURL(/\/portal\/cases\/[0-9a-f-]+#files$/);
+    await p.getByRole("link", { name: "铭牌.png" }).waitFor();
     const widest = await p.evaluate(() => document.documentElement.scrollWidth);
     assert.ok(widest <= 375, `the portal fits a phone (${widest} px)`);
     await p.screenshot({ path: join(artifacts, "portal-case-375.png"), fullPage: true });
@@ -484,6 +489,9 @@ try {
     const [opened] = (await api(url, token, "GET", "/api/v1/cases?filter=" + encodeURIComponent("subject eq '设备需要年度保养'"))).data;
     assert.equal(opened.contact, person.id);
     assert.equal(opened.origin, "portal");
+    const attached = await api(url, token, "GET", `/api/v1/cases/${opened.id}/files`);
+    assert.equal(attached.data[0].name, "铭牌.png");
+    assert.equal(attached.data[0].uploaded_by, "portal.customer@example.com");
   });
 
   await step("a customer asks the community from a phone, signing in again; the question is there for others", async () => {

@@ -19,6 +19,7 @@ pub mod demo;
 mod error;
 pub mod export;
 pub mod field_service;
+pub mod files;
 pub mod forecasts;
 pub mod identity;
 pub mod import;

@@ -55,6 +55,9 @@ pub struct Merge {
     pub consents: Vec<(Uuid, Uuid)>,
     pub preferences_from: Option<Uuid>,
     pub shares: Vec<(Uuid, Uuid)>,
+    /// `(file, from)`: files attached to the merged records, now on the survivor.
+    #[serde(default)]
+    pub files: Vec<(Uuid, Uuid)>,
     #[serde(default)]
     pub actor: Option<Uuid>,
     #[serde(default)]
@@ -78,8 +81,13 @@ impl Merge {
 
     pub fn json(&self) -> Json {
         let mut j = serde_json::to_value(self).unwrap_or(Json::Null);
-        j["moved"] =
-            json!(self.references.len() + self.history.len() + self.consents.len() + self.shares.len());
+        j["moved"] = json!(
+            self.references.len()
+                + self.history.len()
+                + self.consents.len()
+                + self.shares.len()
+                + self.files.len()
+        );
         j
     }
 }
@@ -311,6 +319,13 @@ impl Crm {
                 .collect();
             store::move_history(&mut tx, &ids, survivor).await?;
         }
+        let files = store::files_of(&mut tx, &def.name, &merged).await?;
+        store::move_files(
+            &mut tx,
+            &files.iter().map(|(f, _)| *f).collect::<Vec<_>>(),
+            survivor,
+        )
+        .await?;
         for (id, values) in &cleared {
             let nulls: Map<String, Json> = values.keys().map(|k| (k.clone(), Json::Null)).collect();
             self.write_in(
@@ -420,6 +435,7 @@ impl Crm {
             consents,
             preferences_from,
             shares,
+            files,
             actor: Some(actor.user_id),
             at: Some(now),
             undone_at: None,
@@ -538,6 +554,9 @@ impl Crm {
         }
         for (from, ids) in group(&merge.history) {
             store::move_history(&mut tx, &ids, from).await?;
+        }
+        for (from, ids) in group(&merge.files) {
+            store::move_files(&mut tx, &ids, from).await?;
         }
         if !merge.before.is_empty() {
             self.write_in(

@@ -54,6 +54,8 @@ pub struct PortalCase {
     pub case: Record,
     /// Oldest first; agents' internal notes left out.
     pub messages: Vec<Record>,
+    /// Files on the case (the customer's and the agents'), oldest first.
+    pub files: Vec<guanxi_storage::files::FileRow>,
 }
 
 /// A text field's value, empty when unset.
@@ -294,7 +296,12 @@ impl Crm {
             ..Default::default()
         };
         let messages = self.list(&self.system(), MESSAGE, &q).await?.records;
-        Ok(PortalCase { case, messages })
+        let files = guanxi_storage::files::files(self.db(), CASE, id).await?;
+        Ok(PortalCase {
+            case,
+            messages,
+            files,
+        })
     }
 
     /// A case the portal user opens for their company: theirs, from the portal, owned as

@@ -145,8 +145,16 @@ impl Crm {
             },
         )
         .await?;
+        let files = guanxi_storage::files::files(self.db(), &object.name, id).await?;
         Ok(json!({
             "subject": {"object": object.plural, "id": id},
+            // What is attached to their record: names and sizes (the files themselves
+            // are downloaded from `url`).
+            "files": files.iter().map(|f| json!({
+                "name": f.name, "content_type": f.content_type, "size": f.size,
+                "uploaded_by": f.uploaded_by, "at": values::format_datetime(&f.created_at),
+                "url": format!("/api/v1/files/{}", f.id),
+            })).collect::<Vec<_>>(),
             "generated_at": values::format_datetime(&now),
             "record": record.to_json(&object),
             "history": history.iter().map(history_json).collect::<Vec<_>>(),
@@ -192,6 +200,8 @@ impl Crm {
 
         // Merges keep the values records had before: not any more for this person.
         scrub_store::delete_merges_of(&mut tx, &object.name, id).await?;
+        // Files attached to the person's record go with what is known of them.
+        scrub_store::delete_files(&mut tx, &object.name, id).await?;
         let consents_removed = if object.name == "contact" {
             scrub_store::delete_channel_data(&mut tx, id).await?
         } else {

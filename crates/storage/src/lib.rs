@@ -5,6 +5,7 @@
 
 pub mod channels;
 mod db;
+pub mod files;
 pub mod imports;
 pub mod merges;
 pub mod migrations;

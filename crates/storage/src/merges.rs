@@ -51,6 +51,32 @@ pub async fn history_of(tx: &mut Tx, object: &str, records: &[Uuid]) -> Result<V
     .await
 }
 
+/// Files attached to these records: `(file id, record id)`.
+pub async fn files_of(tx: &mut Tx, object: &str, records: &[Uuid]) -> Result<Vec<(Uuid, Uuid)>> {
+    rows_of(
+        tx,
+        "SELECT id, record_id FROM gx_files",
+        Some(object),
+        "record_id",
+        records,
+    )
+    .await
+}
+
+/// Re-homes attached files (by id) to `to`.
+pub async fn move_files(tx: &mut Tx, ids: &[Uuid], to: Uuid) -> Result<()> {
+    for chunk in ids.chunks(500) {
+        let mut s = tx.sql();
+        s.push("UPDATE gx_files SET record_id = ")
+            .bind(Arg::Uuid(to))
+            .push(" WHERE id IN (")
+            .bind_list(chunk.iter().map(|u| Arg::Uuid(*u)))
+            .push(")");
+        tx.execute(s).await?;
+    }
+    Ok(())
+}
+
 /// Re-homes field history rows (by id) to `to`.
 pub async fn move_history(tx: &mut Tx, ids: &[Uuid], to: Uuid) -> Result<()> {
     for chunk in ids.chunks(500) {

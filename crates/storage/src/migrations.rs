@@ -372,6 +372,18 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: &[],
         postgres: &[],
     },
+    Migration {
+        version: 30,
+        name: "files attached to records (a customer's photo on their case)",
+        statements: &[
+            "CREATE TABLE gx_files (id {uuid} PRIMARY KEY NOT NULL, object {text} NOT NULL, record_id {uuid} NOT NULL, \
+             name {text} NOT NULL, content_type {text} NOT NULL, size {int} NOT NULL, uploaded_by {text} NOT NULL, \
+             created_at {ts} NOT NULL, data {text} NOT NULL)",
+            "CREATE INDEX ix_gx_files_record ON gx_files (object, record_id)",
+        ],
+        sqlite: &[],
+        postgres: &[],
+    },
 ];
 
 pub fn latest_version() -> i64 {

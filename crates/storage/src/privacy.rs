@@ -98,3 +98,13 @@ pub async fn delete_merges_of(tx: &mut Tx, object: &str, record_id: Uuid) -> Res
         .push(")");
     tx.execute(s).await
 }
+
+/// Removes the files attached to a record (a person's photo or ID scan go with them).
+pub async fn delete_files(tx: &mut Tx, object: &str, record_id: Uuid) -> Result<u64> {
+    let mut s = tx.sql();
+    s.push("DELETE FROM gx_files WHERE object = ")
+        .bind(Arg::Text(object.into()))
+        .push(" AND record_id = ")
+        .bind(Arg::Uuid(record_id));
+    tx.execute(s).await
+}

@@ -6,6 +6,7 @@ pub(crate) mod calendar;
 mod channels;
 mod customer;
 mod duplicates;
+mod files;
 pub(crate) mod forecasts;
 pub(crate) mod imports;
 mod leads;
@@ -263,8 +264,13 @@ pub fn router(crm: Crm) -> Router {
             Router::new()
                 .route("/api/v1/{plural}/vcard", post(import_vcard))
                 .route("/api/v1/{plural}/bulk", post(bulk))
+                .route(
+                    "/api/v1/{plural}/{id}/files",
+                    get(files::list).post(files::attach),
+                )
                 .layer(DefaultBodyLimit::max(BULK_BODY_LIMIT)),
         )
+        .route("/api/v1/files/{id}", get(files::download))
         .route("/api/v1/imports", get(imports::list))
         .route("/api/v1/imports/{id}", get(imports::get_one))
         .route("/api/v1/imports/{id}/errors", get(imports::errors))

@@ -1139,6 +1139,34 @@ fn duplicate_paths(schema: &Schema, paths: &mut Map<String, Json>) {
                                                     ("403", problem_response("The case is not in one of the caller's queues")),
                                                     ("404", problem_response("No such case")), ("409", problem_response("Changed since it was read"))])}}),
     );
+    let file = json!({"type": "object", "properties": {
+        "id": {"type": "string", "format": "uuid"}, "name": {"type": "string"}, "content_type": {"type": "string"},
+        "size": {"type": "integer"}, "uploaded_by": {"type": "string"}, "created_at": {"type": "string", "format": "date-time"},
+        "url": {"type": "string", "description": "where to download it"}}});
+    let plural_id = json!([{"name": "plural", "in": "path", "required": true, "schema": {"type": "string"}},
+                           {"name": "id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}}]);
+    paths.insert(
+        "/api/v1/{plural}/{id}/files".into(),
+        json!({"parameters": plural_id,
+               "get": {"operationId": "listFiles", "tags": ["Records"], "summary": "The files attached to a record the caller may read, oldest first",
+                       "responses": responses(vec![("200", ok("Files", json!({"type": "object", "properties": {"data": {"type": "array", "items": file.clone()}}}))),
+                                                   ("404", problem_response("No such record, or not the caller's to read"))])},
+               "post": {"operationId": "attachFile", "tags": ["Records"],
+                        "summary": "Attach a file to a record the caller may edit: the body is the file, Content-Type its type; audited",
+                        "parameters": [{"name": "name", "in": "query", "required": true, "schema": {"type": "string"}, "description": "the file's name"}],
+                        "requestBody": {"required": true, "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+                                                                      "*/*": {"schema": {"type": "string", "format": "binary"}}}},
+                        "responses": responses(vec![("201", ok("The file", file)), ("403", problem_response("The caller may not edit the record")),
+                                                    ("404", problem_response("No such record")),
+                                                    ("422", problem_response("No name, an empty file, a file over 10 MB, or 50 files on the record already"))])}}),
+    );
+    paths.insert(
+        "/api/v1/files/{id}".into(),
+        json!({"parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}}],
+               "get": {"operationId": "downloadFile", "tags": ["Records"], "summary": "A file's content, as an attachment, for whoever may read its record",
+                       "responses": {"200": {"description": "The file", "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}},
+                                     "404": problem_response("No such file, or its record is not the caller's to read")}}}),
+    );
     paths.insert(
         "/api/v1/admin/tier-rules/regrade".into(),
         json!({"post": {"operationId": "regradeCustomers", "tags": ["Administration"], "summary": "Recount every account's revenue of the last twelve months and set the tiers the rules give (also done every hour)",

@@ -12,6 +12,7 @@ mod conflicts;
 mod duplicates;
 mod edit;
 mod feeds;
+mod files;
 mod forecasts;
 mod forms;
 mod imports;
@@ -52,7 +53,12 @@ use crate::api::{cookie, request_locale, session_cookie, session_set_cookie};
 const LANG_COOKIE: &str = "gx_lang";
 
 /// The pages, merged into the application router.
-pub(crate) use imports::upload_router;
+pub(crate) use files::file_response;
+
+/// Routes that take uploads beyond the form-size limit (imports, attached files).
+pub(crate) fn upload_router() -> Router<Crm> {
+    imports::upload_router().merge(files::upload_router())
+}
 
 pub fn router() -> Router<Crm> {
     Router::new()
@@ -64,6 +70,7 @@ pub fn router() -> Router<Crm> {
         .route("/forms/case/thanks", get(forms::case_thanks))
         .route("/survey/thanks", get(survey::thanks))
         .route("/kb", get(kb::index))
+        .route("/files/{id}", get(files::download))
         .route(queues::HERE, get(queues::show))
         .route("/queues/{id}/take", post(queues::take))
         .route(jobs::HERE, get(jobs::list))

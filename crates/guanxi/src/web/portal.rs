@@ -284,11 +284,23 @@ fn case_page(crm: &Crm, v: &Viewer, seen: &PortalCase, reply: &str, errors: &[Fi
                     }
                 }
             }
-            @for e in errors.iter().filter(|e| e.field != "body") { p.error role="alert" { (e.message(l)) } }
+            @for e in errors.iter().filter(|e| e.field != "body" && e.field != "file") { p.error role="alert" { (e.message(l)) } }
             (reply_form(v, &format!("{HERE}/cases/{id}/reply"), reply, error))
         }
+        (super::files::card(v, &format!("{HERE}/cases/{id}/files"), &seen.files, errors))
     };
     frame(Some(v), l, &shown(crm, v, CASE, c, "subject"), content)
+}
+
+/// The case page again with the problems of one of its forms beside their inputs (422).
+pub(super) async fn case_again(crm: &Crm, v: &Viewer, id: Uuid, errors: &[FieldError]) -> Response {
+    match crm.portal_case(&v.actor, id).await {
+        Ok(seen) => html(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            case_page(crm, v, &seen, "", errors),
+        ),
+        Err(e) => failure(e, v.locale, Some(v)),
+    }
 }
 
 pub(super) async fn case(State(crm): State<Crm>, headers: HeaderMap, Path(id): Path<String>) -> Response {

@@ -258,6 +258,17 @@ async fn page(
         .chain(record.id().filter(|_| object.name == "account"))
         .collect();
     let tiers = super::tier_labels(crm, v, &customers).await;
+    // Files: for what the viewer may read (they may attach to what they may edit).
+    let files = match crm.record_files(&v.actor, &object.name, id).await {
+        Ok(f) => f,
+        Err(e) => return failure(e, v.locale, Some(v)),
+    };
+    let files = super::files::card(
+        v,
+        &format!("/o/{}/{id}/files", object.plural),
+        &files,
+        channel_errors,
+    );
     let extra = html! {
         @if let Some(card) = &conflicts { (card) }
         @if let Some(card) = &service { (card) }
@@ -273,6 +284,7 @@ async fn page(
         @if let Some(card) = &guidance { (card) }
         @if let Some(card) = &glance { (card) }
         @if let Some(card) = &channels { (card) }
+        (files)
         @if object.name == guanxi_services::community::POST {
             section.card aria-labelledby="community-article" {
                 h2 #community-article { (super::pages::t(v.locale, guanxi_core::Msg::UiKnowledgeBase)) }

@@ -201,29 +201,6 @@ async fn an_import_whose_server_stopped_shows_as_interrupted_and_resumes() {
     app.stop().await;
 }
 
-/// A multipart/form-data body by hand: text fields, then the file.
-fn multipart(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> (String, Vec<u8>) {
-    let boundary = "----guanxi-test-boundary";
-    let mut body = Vec::new();
-    for (k, v) in fields {
-        body.extend_from_slice(
-            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").as_bytes(),
-        );
-    }
-    if let Some((name, bytes)) = file {
-        body.extend_from_slice(
-            format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: text/csv\r\n\r\n"
-            )
-            .as_bytes(),
-        );
-        body.extend_from_slice(bytes);
-        body.extend_from_slice(b"\r\n");
-    }
-    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={boundary}"), body)
-}
-
 #[tokio::test]
 async fn a_user_imports_from_the_list_page_and_follows_the_progress() {
     let app = TestApp::spawn().await;
@@ -244,7 +221,8 @@ async fn a_user_imports_from_the_list_page_and_follows_the_progress() {
             .unwrap();
         async move {
             let f: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-            let (kind, body) = multipart(&f, file.as_ref().map(|(n, b)| (*n, b.as_slice())));
+            let (kind, body) =
+                crate::web::multipart(&f, file.as_ref().map(|(n, b)| (*n, "text/csv", b.as_slice())));
             let res = client
                 .post(url)
                 .header("content-type", kind)

@@ -16,6 +16,7 @@ mod custom;
 mod customer360;
 mod duplicates;
 mod export;
+mod files;
 mod filters;
 mod forecasts;
 mod ical;

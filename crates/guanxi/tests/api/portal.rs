@@ -244,7 +244,7 @@ async fn a_portal_user_sees_and_works_only_on_their_own_companys_cases_orders_an
 }
 
 /// A signed-in portal user for a new contact of `account`.
-async fn customer_of(app: &TestApp, account: &Value, name: &str, email: &str) -> Browser {
+pub(crate) async fn customer_of(app: &TestApp, account: &Value, name: &str, email: &str) -> Browser {
     let contact = app
         .create(
             "contacts",

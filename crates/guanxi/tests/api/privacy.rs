@@ -146,6 +146,17 @@ async fn erasing_a_person_leaves_no_trace_in_record_history_activities_consents_
         "refused requests change nothing"
     );
 
+    // A scan of their business card, attached to their record.
+    let res = reqwest::Client::new()
+        .post(format!("{}/api/v1/contacts/{id}/files?name=card.png", app.url))
+        .bearer_auth(&app.token)
+        .header("Content-Type", "image/png")
+        .body(vec![137u8, 80, 78, 71])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+
     let r = app
         .request(
             Method::POST,
@@ -155,6 +166,8 @@ async fn erasing_a_person_leaves_no_trace_in_record_history_activities_consents_
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
+    let files = app.get(&format!("/api/v1/contacts/{id}/files")).await;
+    assert_eq!(files.body["data"], json!([]), "their files went with them");
     assert_eq!(r.body["consents_removed"], 1);
     assert_eq!(r.body["activities_scrubbed"], 1);
     let fields: Vec<&str> = r.body["fields"]

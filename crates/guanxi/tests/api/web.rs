@@ -6,6 +6,29 @@ use serde_json::json;
 
 use crate::helpers::TestApp;
 
+/// A multipart/form-data body by hand: text fields, then the file (name, type, bytes).
+pub(crate) fn multipart(fields: &[(&str, &str)], file: Option<(&str, &str, &[u8])>) -> (String, Vec<u8>) {
+    let boundary = "----guanxi-test-boundary";
+    let mut body = Vec::new();
+    for (k, v) in fields {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").as_bytes(),
+        );
+    }
+    if let Some((name, kind, bytes)) = file {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: {kind}\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
 pub(crate) struct Browser {
     client: reqwest::Client,
     base: String,
@@ -60,6 +83,43 @@ impl Browser {
             .map(|v| v.to_str().unwrap().to_string())
             .unwrap_or_default();
         (status, location, res.text().await.unwrap())
+    }
+
+    /// A form with a file, as a browser sends it (multipart).
+    pub(crate) async fn post_file(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        file: Option<(&str, &str, &[u8])>,
+    ) -> (u16, String, String) {
+        let (kind, body) = multipart(fields, file);
+        let res = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header("Cookie", self.cookies.join("; "))
+            .header("Content-Type", kind)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        self.keep(&res);
+        let status = res.status().as_u16();
+        let location = res
+            .headers()
+            .get("location")
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_default();
+        (status, location, res.text().await.unwrap())
+    }
+
+    /// The raw answer to a GET (for downloads).
+    pub(crate) async fn fetch(&mut self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.base))
+            .header("Cookie", self.cookies.join("; "))
+            .send()
+            .await
+            .unwrap()
     }
 
     pub(crate) async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> (u16, String, String) {
