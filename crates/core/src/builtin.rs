@@ -1507,6 +1507,43 @@ fn community_reply() -> ObjectDef {
     )
 }
 
+/// A customer's rating (1–5 stars) and review of a product, written in the community;
+/// one per person and product, moderators may hide it.
+fn product_review() -> ObjectDef {
+    object(
+        "product_review",
+        "product_reviews",
+        l("Product review", "产品评价", "產品評價"),
+        l("Product reviews", "产品评价", "產品評價"),
+        "title",
+        vec![
+            lookup("product", "product", l("Product", "产品", "產品"))
+                .required()
+                .indexed(),
+            field("rating", FieldType::Integer, l("Stars", "星级", "星級")).required(),
+            text("title", 120, l("Headline", "标题", "標題")).required(),
+            field("body", FieldType::LongText, l("Review", "评价内容", "評價內容")),
+            field(
+                "author_user",
+                FieldType::User,
+                l("Written by", "评价人账号", "評價人帳號"),
+            )
+            .indexed(),
+            text("author_name", 100, l("Author", "作者", "作者")),
+            lookup(
+                "author_account",
+                "account",
+                l("Author's company", "作者公司", "作者公司"),
+            ),
+            field(
+                "hidden",
+                FieldType::Boolean,
+                l("Hidden by a moderator", "已屏蔽", "已隱藏"),
+            ),
+        ],
+    )
+}
+
 /// What serving a case cost: time, parts, travel.
 fn service_cost() -> ObjectDef {
     object(
@@ -1674,8 +1711,9 @@ fn conflict_party() -> ObjectDef {
 
 /// Objects that live inside another (a quote's lines, a price book's prices): reached
 /// from their parent's page, not from the navigation.
-const DETAIL_OBJECTS: [&str; 8] = [
+const DETAIL_OBJECTS: [&str; 9] = [
     "community_reply",
+    "product_review",
     "case_message",
     "service_cost",
     "price_book_entry",
@@ -1715,6 +1753,7 @@ pub fn standard_objects() -> Vec<ObjectDef> {
         article(),
         community_post(),
         community_reply(),
+        product_review(),
     ]
 }
 

@@ -22,7 +22,7 @@ const SHOWN: usize = 100;
 const KEPT: [&str; 4] = ["votes", "author_user", "author_name", "author_account"];
 
 /// Who reads the community: a colleague (everything, to moderate) or a customer.
-enum Reader {
+pub(crate) enum Reader {
     Staff,
     Customer(PortalScope),
 }
@@ -39,7 +39,7 @@ pub struct Thread {
 }
 
 impl Crm {
-    async fn community_reader(&self, actor: &Actor) -> Result<Reader, ServiceError> {
+    pub(crate) async fn community_reader(&self, actor: &Actor) -> Result<Reader, ServiceError> {
         match actor.kind {
             UserKind::Internal => Ok(Reader::Staff),
             UserKind::Portal => Ok(Reader::Customer(self.portal_scope(actor).await?)),
@@ -221,12 +221,18 @@ impl Crm {
                 post.insert("author_user".into(), json!(actor.user_id));
                 post.insert("author_name".into(), json!(scope.contact_name));
                 post.insert("author_account".into(), json!(scope.account));
-                self.community_write(POST, post).await
+                let written = self.community_write(POST, post).await?;
+                // The author hears of the replies to their question.
+                if let Some(id) = written.id() {
+                    self.follow_in_community(actor, id, true).await?;
+                }
+                Ok(written)
             }
         }
     }
 
-    /// A reply to a post the actor may see (not to a hidden one).
+    /// A reply to a post the actor may see (not to a hidden one); its followers are told
+    /// (see `tell_followers`).
     pub async fn reply_in_community(
         &self,
         actor: &Actor,
@@ -246,6 +252,74 @@ impl Crm {
                 self.community_write(REPLY, reply).await
             }
         }
+    }
+
+    /// The write path's last step for replies: whoever follows the post (its author does
+    /// from the start) is told of each new reply, in the same transaction — colleagues
+    /// always, customers only while they may see the post, never the one who replied.
+    pub(crate) async fn tell_followers(
+        &self,
+        tx: &mut guanxi_storage::Tx,
+        actor: &Actor,
+        object: &ObjectDef,
+        plans: &[Result<Planned, ServiceError>],
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), ServiceError> {
+        if object.name != REPLY {
+            return Ok(());
+        }
+        let schema = self.schema();
+        let (Some(po), Some(contact)) = (schema.object(POST), schema.object("contact")) else {
+            return Ok(());
+        };
+        let policy = self.policy();
+        for plan in plans {
+            let Ok(Planned::Insert(r)) = plan else { continue };
+            let Some(post_id) = field_id(object, r, "post") else {
+                continue;
+            };
+            if field(object, r, "hidden") == &Value::Bool(true) {
+                continue;
+            }
+            let Some(post) = guanxi_storage::records::get_in(tx, po, post_id).await? else {
+                continue;
+            };
+            let hidden = field(po, &post, "status").text() == "hidden";
+            let company_only = field(po, &post, "visibility").text() == "company";
+            let company = field_id(po, &post, "author_account");
+            let replier = field_id(object, r, "author_user");
+            let mut told = Vec::new();
+            for user in guanxi_storage::portal::followers_in(tx, post_id).await? {
+                if Some(user) == replier {
+                    continue;
+                }
+                let sees = match policy.users.get(&user).map(|f| f.kind) {
+                    Some(UserKind::Internal) => true,
+                    Some(UserKind::Portal) if !hidden && !company_only => true,
+                    Some(UserKind::Portal) if !hidden => {
+                        let theirs = match guanxi_storage::portal::contact_of_in(tx, user).await? {
+                            Some(c) => guanxi_storage::records::get_in(tx, contact, c)
+                                .await?
+                                .and_then(|c| field_id(contact, &c, "account")),
+                            None => None,
+                        };
+                        theirs.is_some() && theirs == company
+                    }
+                    _ => false,
+                };
+                if sees {
+                    told.push(user);
+                }
+            }
+            let notice = crate::notifications::Notice {
+                kind: "community.reply",
+                object: POST,
+                record_id: post_id,
+                detail: json!({"author": field(object, r, "author_name").text(), "title": field(po, &post, "title").text()}),
+            };
+            crate::notifications::notify(tx, actor, &told, &notice, now).await?;
+        }
+        Ok(())
     }
 
     /// One vote per person for a post or a reply they may see; answers the count.

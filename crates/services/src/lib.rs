@@ -41,6 +41,7 @@ pub mod queues;
 pub mod quotes;
 pub mod records;
 pub mod reminders;
+pub mod reviews;
 pub mod rules;
 pub mod search;
 pub mod service_levels;

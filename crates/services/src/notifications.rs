@@ -42,6 +42,7 @@ fn message(kind: &str) -> Option<Msg> {
         "case.resolution.warning" => Msg::NotifyCaseResolutionWarning,
         "case.first_response.breached" => Msg::NotifyCaseResponseBreached,
         "case.resolution.breached" => Msg::NotifyCaseResolutionBreached,
+        "community.reply" => Msg::NotifyCommunityReply,
         _ => return None,
     })
 }

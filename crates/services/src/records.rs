@@ -483,6 +483,7 @@ impl Crm {
         self.plan_work_orders(tx, actor, object, &mut plans, now).await?;
         // Community posts and replies: defaults, and counts and authors kept.
         Self::keep_community(actor, object, &mut plans);
+        Self::keep_reviews(actor, object, &mut plans);
         // A customer's message on a case is the portal's to write.
         Self::guard_case_messages(actor, object, &mut plans);
         // Articles follow their publishing flow.
@@ -512,6 +513,8 @@ impl Crm {
             unique = ?t2.elapsed(),
             "write path checked"
         );
+        // Last, once nothing can refuse them any more: followers hear of new replies.
+        self.tell_followers(tx, actor, object, &plans, now).await?;
         Ok(plans)
     }
 

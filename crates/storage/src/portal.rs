@@ -176,3 +176,21 @@ pub async fn followers(db: &Database, post: Uuid) -> Result<Vec<Uuid>> {
     let rows = db.fetch(s, &[ColumnKind::Uuid]).await?;
     Ok(rows.into_iter().filter_map(|r| r[0].as_uuid()).collect())
 }
+
+/// `followers` inside the writing transaction.
+pub async fn followers_in(tx: &mut Tx, post: Uuid) -> Result<Vec<Uuid>> {
+    let mut s = tx.sql();
+    s.push("SELECT user_id FROM gx_community_follows WHERE post_id = ")
+        .bind(Arg::Uuid(post));
+    let rows = tx.fetch(s, &[ColumnKind::Uuid]).await?;
+    Ok(rows.into_iter().filter_map(|r| r[0].as_uuid()).collect())
+}
+
+/// `contact_of` inside the writing transaction.
+pub async fn contact_of_in(tx: &mut Tx, user: Uuid) -> Result<Option<Uuid>> {
+    let mut s = tx.sql();
+    s.push("SELECT contact_id FROM gx_portal_users WHERE user_id = ")
+        .bind(Arg::Uuid(user));
+    let rows = tx.fetch(s, &[ColumnKind::Uuid]).await?;
+    Ok(rows.first().and_then(|r| r[0].as_uuid()))
+}

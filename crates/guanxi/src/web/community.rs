@@ -55,7 +55,10 @@ pub(super) async fn index(State(crm): State<Crm>, headers: HeaderMap, Query(p): 
     let content = html! {
         p { a href="/portal" { "← " (t(l, Msg::UiPortal)) } }
         h1 { (t(l, Msg::UiCommunity)) }
-        p { a.button.primary href={ (HERE) "/new" } { (t(l, Msg::UiCommunityNewPost)) } }
+        p {
+            a.button.primary href={ (HERE) "/new" } { (t(l, Msg::UiCommunityNewPost)) }
+            " " a href={ (HERE) "/products" } { (t(l, Msg::UiCommunityProducts)) " · " (t(l, Msg::UiProductRatings)) }
+        }
         form.filter method="get" action=(HERE) role="search" {
             div.field {
                 label for="community-q" { (t(l, Msg::UiSearch)) }
@@ -193,6 +196,9 @@ fn thread_page(crm: &Crm, v: &Viewer, thread: &Thread, reply: &str, errors: &[Fi
         article.card {
             h1 { (shown(crm, v, POST, p, "title")) }
             p.hint { span.tag { (shown(crm, v, POST, p, "kind")) } " " (shown(crm, v, POST, p, "author_name")) " · " (shown(crm, v, POST, p, "created_at")) }
+            @if let Some(Value::Uuid(product)) = schema.object(POST).map(|o| field_value(o, p, "product")) {
+                p { a href={ (HERE) "/products/" (product) } { (t(l, Msg::UiProductRatings)) } }
+            }
             p { (shown(crm, v, POST, p, "body")) }
             div.actions {
                 (vote_button(v, &format!("{HERE}/{id}/vote"), &votes(POST, p)))

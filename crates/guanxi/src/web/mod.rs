@@ -29,6 +29,7 @@ mod quality;
 mod queues;
 mod quotes;
 mod record;
+mod reviews;
 mod search;
 mod service;
 mod service_metrics;
@@ -91,6 +92,9 @@ pub fn router() -> Router<Crm> {
         .route("/o/contacts/{id}/portal-invite", post(portal::invite))
         .route("/portal/community", get(community::index).post(community::create))
         .route("/portal/community/new", get(community::new_post))
+        .route("/portal/community/products", get(reviews::index))
+        .route("/portal/community/products/{id}", get(reviews::product))
+        .route("/portal/community/products/{id}/rate", post(reviews::rate))
         .route("/portal/community/{id}", get(community::thread))
         .route("/portal/community/{id}/{action}", post(community::act))
         .route("/portal/community/replies/{id}/vote", post(community::vote_reply))

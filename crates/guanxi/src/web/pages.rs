@@ -116,6 +116,11 @@ pub(super) fn layout(
                         @if let Some(v) = viewer {
                             @if v.actor.administers() { a href="/admin" { (t(locale, Msg::UiSetup)) } }
                             @if v.actor.kind == guanxi_core::access::UserKind::Portal {
+                                // Customers hear of replies to the posts they follow.
+                                a.notices href="/notifications" aria-current=[here.starts_with("/notifications").then_some("page")] {
+                                    (t(locale, Msg::UiNotifications))
+                                    @if v.unread > 0 { " " span.badge { (v.unread) } }
+                                }
                                 a.who href="/portal" { (v.actor.email) }
                             } @else {
                                 a.who href="/settings" title=(t(locale, Msg::UiSettings)) { (v.actor.email) }

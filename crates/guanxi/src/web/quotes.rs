@@ -868,8 +868,31 @@ pub(super) async fn approvals(State(crm): State<Crm>, headers: HeaderMap) -> Res
 }
 
 /// `GET /notifications`: what the viewer was told, newest first.
+/// Anyone signed in: colleagues, and customers in the portal (told of replies to the
+/// community posts they follow).
+async fn anyone(crm: &Crm, headers: &HeaderMap) -> Result<Viewer, Response> {
+    match super::viewer(crm, headers).await {
+        Ok(Some(v)) => Ok(v),
+        Ok(None) => Err(Redirect::to("/login").into_response()),
+        Err(e) => Err(failure(e, super::page_locale(headers, None), None)),
+    }
+}
+
+/// Where a notification leads its reader: the record's page, or for a customer its page
+/// in the portal (community posts and their cases; nothing else of theirs has a page).
+fn notice_link(v: &Viewer, object: &guanxi_core::ObjectDef, id: Uuid) -> Option<String> {
+    if v.actor.kind != guanxi_core::access::UserKind::Portal {
+        return Some(format!("/o/{}/{id}", object.plural));
+    }
+    match object.name.as_str() {
+        guanxi_services::community::POST => Some(format!("/portal/community/{id}")),
+        "case" => Some(format!("/portal/cases/{id}")),
+        _ => None,
+    }
+}
+
 pub(super) async fn notifications(State(crm): State<Crm>, headers: HeaderMap) -> Response {
-    let v = match super::signed_in(&crm, &headers).await {
+    let v = match anyone(&crm, &headers).await {
         Ok(v) => v,
         Err(r) => return r,
     };
@@ -896,9 +919,9 @@ pub(super) async fn notifications(State(crm): State<Crm>, headers: HeaderMap) ->
                     li.unread[!n.read] {
                         time datetime=(n.created_at.to_rfc3339()) { (v.fmt().datetime(&n.created_at)) }
                         " "
-                        @match (&n.object, n.record_id, schema.object(n.object.as_deref().unwrap_or(""))) {
-                            (Some(_), Some(rid), Some(o)) => a href={ "/o/" (o.plural) "/" (rid) } { (n.text) },
-                            _ => span { (n.text) },
+                        @match n.record_id.zip(schema.object(n.object.as_deref().unwrap_or(""))).and_then(|(rid, o)| notice_link(&v, o, rid)) {
+                            Some(href) => a href=(href) { (n.text) },
+                            None => span { (n.text) },
                         }
                     }
                 }
@@ -907,16 +930,27 @@ pub(super) async fn notifications(State(crm): State<Crm>, headers: HeaderMap) ->
     };
     html(
         StatusCode::OK,
-        pages::layout(l, Some(&v), Some(&schema), None, "/notifications", title, content),
+        pages::layout(
+            l,
+            Some(&v),
+            (v.actor.kind != guanxi_core::access::UserKind::Portal).then_some(&*schema),
+            None,
+            "/notifications",
+            title,
+            content,
+        ),
     )
 }
 
 /// `POST /notifications/read`: marks the viewer's notifications read.
 pub(super) async fn read(State(crm): State<Crm>, headers: HeaderMap, Form(form): Form<Fields>) -> Response {
-    let v = match super::signed_in_form(&crm, &headers, &form).await {
+    let v = match anyone(&crm, &headers).await {
         Ok(v) => v,
         Err(r) => return r,
     };
+    if !super::csrf_ok(&v, &form) {
+        return super::csrf_refused(&v);
+    }
     match crm.read_notifications(&v.actor, None).await {
         Ok(_) => Redirect::to("/notifications").into_response(),
         Err(e) => failure(e, v.locale, Some(&v)),

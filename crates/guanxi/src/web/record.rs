@@ -269,6 +269,16 @@ async fn page(
         &files,
         channel_errors,
     );
+    // A product's rating by the community's customers.
+    let ratings = match object.name.as_str() {
+        "product" if v.actor.kind == guanxi_core::access::UserKind::Internal => {
+            match crm.product_ratings(&v.actor, id).await {
+                Ok(r) => Some(r),
+                Err(e) => return failure(e, v.locale, Some(v)),
+            }
+        }
+        _ => None,
+    };
     let extra = html! {
         @if let Some(card) = &conflicts { (card) }
         @if let Some(card) = &service { (card) }
@@ -285,6 +295,20 @@ async fn page(
         @if let Some(card) = &glance { (card) }
         @if let Some(card) = &channels { (card) }
         (files)
+        @if let Some(r) = &ratings {
+            section.card aria-labelledby="ratings" {
+                h2 #ratings { (super::pages::t(v.locale, guanxi_core::Msg::UiProductRatings)) }
+                p {
+                    @if let Some(avg) = r.average {
+                        span.stars aria-hidden="true" { (super::reviews::stars(avg.round().try_into().unwrap_or(0))) } " "
+                    }
+                    (super::reviews::summary(v, r))
+                }
+                @if !r.reviews.is_empty() {
+                    p { a href={ "/o/product_reviews?filter=" (super::pages::enc(&format!("product eq '{id}'"))) } { (super::pages::t(v.locale, guanxi_core::Msg::UiProductRatings)) " (" (r.reviews.len()) ")" } }
+                }
+            }
+        }
         @if object.name == guanxi_services::community::POST {
             section.card aria-labelledby="community-article" {
                 h2 #community-article { (super::pages::t(v.locale, guanxi_core::Msg::UiKnowledgeBase)) }

@@ -36,6 +36,7 @@ mod quality;
 mod queues;
 mod quotes;
 mod records;
+mod reviews;
 mod rules;
 mod search;
 mod service_quality;
