@@ -3,6 +3,7 @@
 //
 //   cargo build --bin guanxi && (cd tests/browser && npm ci && node run.mjs)
 import { spawn, execFileSync } from "node:child_process";
+import { createServer } from "node:net";
 import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -14,7 +15,69 @@ const bin = process.env.GUANXI_BIN ?? join(root, "target/debug/guanxi");
 const artifacts = join(root, "test-artifacts");
 mkdirSync(artifacts, { recursive: true });
 const dataDir = mkdtempSync(join(tmpdir(), "guanxi-browser-"));
-const env = { ...process.env, LANG: "en_US.UTF-8", GUANXI_DATABASE_URL: "" };
+// A mail server on loopback standing in for the company's: it speaks SMTP and keeps what
+// it is sent, so the mail Guanxi sends (portal links, surveys) can be followed.
+const mailbox = [];
+const smtp = createServer((socket) => {
+  let buffer = "";
+  let data = null;
+  let to = [];
+  socket.write("220 stand-in ESMTP\r\n");
+  socket.on("data", (chunk) => {
+    buffer += chunk.toString("latin1");
+    let at;
+    while ((at = buffer.indexOf("\r\n")) >= 0) {
+      const line = buffer.slice(0, at);
+      buffer = buffer.slice(at + 2);
+      if (data !== null) {
+        if (line === ".") {
+          mailbox.push({ to, raw: Buffer.from(data.join("\r\n"), "latin1").toString("utf8") });
+          data = null;
+          socket.write("250 queued\r\n");
+        } else data.push(line.startsWith(".") ? line.slice(1) : line);
+        continue;
+      }
+      const cmd = line.toUpperCase();
+      if (cmd.startsWith("EHLO")) socket.write("250-stand-in\r\n250 8BITMIME\r\n");
+      else if (cmd.startsWith("MAIL FROM")) { to = []; socket.write("250 ok\r\n"); }
+      else if (cmd.startsWith("RCPT TO")) { to.push(line.slice(8).trim().replace(/[<>]/g, "")); socket.write("250 ok\r\n"); }
+      else if (cmd === "DATA") { data = []; socket.write("354 go on\r\n"); }
+      else if (cmd.startsWith("QUIT")) { socket.end("221 bye\r\n"); }
+      else socket.write("250 ok\r\n");
+    }
+  });
+});
+await new Promise((ok) => smtp.listen(0, "127.0.0.1", ok));
+
+/// The text of a kept message, its transfer encoding undone.
+function mailText(raw) {
+  const [head, ...rest] = raw.split("\r\n\r\n");
+  const body = rest.join("\r\n\r\n");
+  if (/content-transfer-encoding: base64/i.test(head)) return Buffer.from(body.replace(/\s+/g, ""), "base64").toString("utf8");
+  if (/content-transfer-encoding: quoted-printable/i.test(head)) {
+    const bytes = body.replace(/=\r\n/g, "").replace(/=([0-9A-F]{2})/g, (_, h) => String.fromCharCode(parseInt(h, 16)));
+    return Buffer.from(bytes, "latin1").toString("utf8");
+  }
+  return body;
+}
+
+async function mailTo(address) {
+  for (let i = 0; i < 100; i++) {
+    const found = mailbox.find((m) => m.to.includes(address));
+    if (found) return mailText(found.raw);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no mail to ${address}`);
+}
+
+const env = {
+  ...process.env,
+  LANG: "en_US.UTF-8",
+  GUANXI_DATABASE_URL: "",
+  GUANXI_SMTP_URL: `smtp://127.0.0.1:${smtp.address().port}`,
+  GUANXI_MAIL_FROM: "Guanxi <service@example.com>",
+  GUANXI_PUBLIC_URL: "http://guanxi.test",
+};
 
 function startDemo() {
   return new Promise((ok, fail) => {
@@ -494,6 +557,32 @@ try {
     assert.equal(attached.data[0].uploaded_by, "portal.customer@example.com");
   });
 
+  await step("a customer we know registers for the portal on a phone, follows the mailed link and is in", async () => {
+    const [company] = (await api(url, token, "GET", "/api/v1/accounts?limit=1&sort=name")).data;
+    await api(url, token, "POST", "/api/v1/contacts", { name: "自助注册客户", email: "self.registered@example.com", account: company.id });
+    const phone = await browser.newContext({ viewport: { width: 375, height: 800 }, locale: "zh-CN" });
+    const p = await phone.newPage();
+    await p.goto(`${url}/login`);
+    await p.getByRole("link", { name: "客户尚未开通？注册客户门户" }).click();
+    await p.waitForURL(/\/portal\/register$/);
+    await p.getByLabel("姓名").fill("自助注册客户");
+    await p.getByLabel("邮箱").fill("not-an-email");
+    await p.getByRole("button", { name: "提交" }).click();
+    await p.locator("#register-email-error").waitFor();
+    await p.getByLabel("邮箱").fill("self.registered@example.com");
+    await p.getByRole("button", { name: "提交" }).click();
+    await p.waitForURL(/\/portal\/register\/thanks$/);
+    const text = await mailTo("self.registered@example.com");
+    const link = text.match(/http:\/\/guanxi\.test(\/portal\/invite\/\S+)/)[1];
+    await p.goto(url + link);
+    await p.getByLabel("密码").fill("self-registered-1");
+    await p.getByRole("button", { name: "设置密码并登录" }).click();
+    await p.waitForURL(/\/portal$/);
+    assert.match(await p.locator("h1").textContent(), /自助注册客户/);
+    await p.screenshot({ path: join(artifacts, "portal-registered-375.png"), fullPage: false });
+    await phone.close();
+  });
+
   await step("a customer asks the community from a phone, signing in again; the question is there for others", async () => {
     const customer = await browser.newContext({ viewport: { width: 375, height: 800 }, locale: "zh-CN" });
     const p = await customer.newPage();
@@ -605,5 +694,6 @@ try {
 } finally {
   await browser.close();
   child.kill("SIGTERM");
+  smtp.close();
   rmSync(dataDir, { recursive: true, force: true });
 }

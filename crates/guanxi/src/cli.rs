@@ -26,7 +26,8 @@ pub enum LogFormat {
     about = "Guanxi (关系): an open-source CRM in one binary"
 )]
 pub struct Cli {
-    /// Optional TOML configuration file (keys: addr, data_dir, database, log_format, admin_email).
+    /// Optional TOML configuration file (keys: addr, data_dir, database, log_format, admin_email,
+    /// smtp_url, mail_from, public_url).
     #[arg(long, global = true, env = "GUANXI_CONFIG")]
     config: Option<PathBuf>,
     /// Data directory (embedded database, search index, files). Default ./guanxi-data.
@@ -306,17 +307,21 @@ async fn run(cli: Cli, file: FileConfig) -> anyhow_lite::Result<()> {
     let admin_password = std::env::var("GUANXI_ADMIN_PASSWORD").ok();
     match cli.command {
         Command::Serve { addr } => {
-            let addr = addr.or(file.addr).unwrap_or_else(|| "127.0.0.1:8080".into());
+            let addr = addr
+                .or(file.addr.clone())
+                .unwrap_or_else(|| "127.0.0.1:8080".into());
             tracing::info!(?storage, "opening database");
-            let crm = open(&storage).await?;
+            let crm = open_serving(&storage, &file, &addr).await?;
             announce_admin(&crm, admin_email.as_deref(), admin_password.as_deref(), locale).await?;
             let running = startup::spawn(crm, startup::bind(&addr).await?)?;
             tracing::info!(url = %running.url(), "Guanxi is serving");
             serve_until_signal(running).await
         }
         Command::Demo { addr } => {
-            let addr = addr.or(file.addr).unwrap_or_else(|| "127.0.0.1:8080".into());
-            let dir = match cli.data_dir.or(file.data_dir) {
+            let addr = addr
+                .or(file.addr.clone())
+                .unwrap_or_else(|| "127.0.0.1:8080".into());
+            let dir = match cli.data_dir.or(file.data_dir.clone()) {
                 Some(d) => d,
                 None => tempfile::Builder::new().prefix("guanxi-demo-").tempdir()?.keep(),
             };
@@ -324,7 +329,7 @@ async fn run(cli: Cli, file: FileConfig) -> anyhow_lite::Result<()> {
                 data_dir: dir.clone(),
                 database: None,
             };
-            let crm = open(&storage).await?;
+            let crm = open_serving(&storage, &file, &addr).await?;
             let email = admin_email.unwrap_or_else(|| guanxi_services::identity::DEFAULT_ADMIN_EMAIL.into());
             let password = admin_password.unwrap_or_else(|| "guanxi-demo".into());
             let created = crm
@@ -721,6 +726,39 @@ async fn import(crm: &Crm, args: ImportArgs, locale: Locale) -> anyhow_lite::Res
 
 async fn open(storage: &Storage) -> anyhow_lite::Result<Crm> {
     startup::open(storage.database.as_deref(), &storage.data_dir).await
+}
+
+/// The mail settings from the environment (`GUANXI_SMTP_URL`, `GUANXI_MAIL_FROM`,
+/// `GUANXI_PUBLIC_URL`) or the file; none without an SMTP URL. `addr` is where this node
+/// serves, the public address when none is given.
+fn mail_settings(
+    file: &FileConfig,
+    addr: &str,
+) -> Result<Option<guanxi_services::mail::MailSettings>, String> {
+    let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+    let Some(url) = var("GUANXI_SMTP_URL").or(file.smtp_url.clone()) else {
+        return Ok(None);
+    };
+    let from = var("GUANXI_MAIL_FROM")
+        .or(file.mail_from.clone())
+        .ok_or("GUANXI_MAIL_FROM: the sender address is needed with GUANXI_SMTP_URL")?;
+    let public = var("GUANXI_PUBLIC_URL")
+        .or(file.public_url.clone())
+        .unwrap_or_else(|| format!("http://{addr}"));
+    crate::mail::settings(&url, &from, &public).map(Some)
+}
+
+/// Opens the database with the mail settings, if any.
+async fn open_serving(storage: &Storage, file: &FileConfig, addr: &str) -> anyhow_lite::Result<Crm> {
+    let mail = mail_settings(file, addr).map_err(ServiceError::Internal)?;
+    let crm = open(storage).await?;
+    Ok(match mail {
+        Some(m) => {
+            tracing::info!(server = %m.server, "sending mail");
+            crm.with_mail(m)
+        }
+        None => crm,
+    })
 }
 
 async fn announce_admin(

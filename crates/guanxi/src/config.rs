@@ -13,6 +13,11 @@ pub struct FileConfig {
     pub database: Option<String>,
     pub log_format: Option<String>,
     pub admin_email: Option<String>,
+    /// Outgoing mail (see `mail`): the SMTP server, the sender, and this installation's
+    /// public address for links in mail.
+    pub smtp_url: Option<String>,
+    pub mail_from: Option<String>,
+    pub public_url: Option<String>,
 }
 
 impl FileConfig {

@@ -5,5 +5,6 @@ pub mod api;
 pub mod bench;
 pub mod cli;
 pub mod config;
+pub mod mail;
 pub mod startup;
 pub mod web;

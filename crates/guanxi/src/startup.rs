@@ -94,6 +94,8 @@ pub fn serve(crm: Crm, listener: TcpListener, search: bool) -> std::io::Result<R
     let service_levels = tokio::spawn(crm.clone().run_service_levels());
     // Customers are regraded into tiers as revenue and contracts come and go.
     let tiers = tokio::spawn(crm.clone().run_tiers());
+    // Queued mail goes out, when a mail server is configured.
+    let mail = crm.mail().is_some().then(|| tokio::spawn(crm.clone().run_mail()));
     // Planner statistics follow the data: shortly after start, then every ten minutes.
     let analyser = crm.clone();
     let statistics = tokio::spawn(async move {
@@ -120,6 +122,9 @@ pub fn serve(crm: Crm, listener: TcpListener, search: bool) -> std::io::Result<R
         reminders.abort();
         service_levels.abort();
         tiers.abort();
+        if let Some(m) = mail {
+            m.abort();
+        }
         if let Some(i) = indexer {
             i.abort();
         }

@@ -28,6 +28,7 @@ pub mod knowledge;
 pub mod layouts;
 pub mod leads;
 pub mod lifecycle;
+pub mod mail;
 pub mod merge;
 pub mod metadata;
 pub mod notifications;
@@ -143,6 +144,8 @@ pub struct Crm {
     conflicts: Arc<conflicts::Checks>,
     /// Definitions read on every write or conversion (duplicate rules, sales processes).
     definitions: Arc<definitions::Cache>,
+    /// How mail is sent, once configured (see `mail`).
+    mail: Arc<std::sync::OnceLock<mail::MailSettings>>,
 }
 
 impl Crm {
@@ -161,6 +164,7 @@ impl Crm {
             data_dir: None,
             conflicts: Arc::default(),
             definitions: Arc::default(),
+            mail: Arc::default(),
         };
         crm.reload_schema().await?;
         crm.reload_policy().await?;

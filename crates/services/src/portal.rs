@@ -37,6 +37,8 @@ pub struct Invitation {
     pub email: String,
     pub path: String,
     pub expires_at: DateTime<Utc>,
+    /// Whether it was mailed to them (a mail server is configured).
+    pub mailed: bool,
 }
 
 /// Who a portal user is: their contact and company.
@@ -70,8 +72,8 @@ impl Crm {
 
     /// Invites a contact to the portal (a colleague who may edit the contact; audited):
     /// makes their portal user the first time, and an invitation link valid for
-    /// `INVITATION_DAYS` that lets them choose a password. The contact needs an email and
-    /// a company.
+    /// `INVITATION_DAYS` that lets them choose a password — mailed to them when a mail
+    /// server is configured. The contact needs an email and a company.
     pub async fn invite_to_portal(
         &self,
         actor: &Actor,
@@ -84,17 +86,36 @@ impl Crm {
         let contact = self.get(actor, "contact", contact_id, false).await?;
         let access = self.access(actor, &contact_def);
         self.editable_with(&access, &contact_def, &contact).await?;
-        let email = text_of(&contact_def, &contact, "email");
+        let invited = self
+            .invite_contact(Some(actor), &contact_def, &contact, actor.locale, "portal.invite")
+            .await?;
+        Ok(invited)
+    }
+
+    /// The invitation itself (see `invite_to_portal`, `register_for_portal`): in one
+    /// transaction the portal user (made the first time), the invitation, its mail and the
+    /// audit entry (`action`, by `by` or the visitor).
+    async fn invite_contact(
+        &self,
+        by: Option<&Actor>,
+        contact_def: &guanxi_core::ObjectDef,
+        contact: &Record,
+        locale: Locale,
+        action: &str,
+    ) -> Result<Invitation, ServiceError> {
+        let contact_id = contact.id().ok_or(ServiceError::NotFound)?;
+        let email = text_of(contact_def, contact, "email");
         let mut errors = Vec::new();
         if email.is_empty() {
             errors.push(FieldError::new("email", Msg::PortalNeedsEmail));
         }
-        if guanxi_core::values::field_id(&contact_def, &contact, "account").is_none() {
+        if guanxi_core::values::field_id(contact_def, contact, "account").is_none() {
             errors.push(FieldError::new("account", Msg::PortalNeedsCompany));
         }
         if !errors.is_empty() {
             return Err(ServiceError::Validation(errors));
         }
+        let name = text_of(contact_def, contact, "name");
         let now = self.now();
         let mut tx = self.db().begin().await?;
         let user = match guanxi_storage::portal::user_of(&mut tx, contact_id).await? {
@@ -106,14 +127,13 @@ impl Crm {
                 {
                     return Err(ServiceError::field("email", Msg::EmailTaken));
                 }
-                let name = text_of(&contact_def, &contact, "name");
                 let row = UserRow {
                     id: Uuid::now_v7(),
                     email: email.clone(),
-                    name,
+                    name: name.clone(),
                     password_hash: None,
-                    locale: actor.locale.tag().into(),
-                    time_zone: actor.time_zone.clone(),
+                    locale: locale.tag().into(),
+                    time_zone: by.map_or_else(|| "Asia/Shanghai".into(), |a| a.time_zone.clone()),
                     is_admin: false,
                     active: true,
                     created_at: now,
@@ -121,7 +141,7 @@ impl Crm {
                     role_id: None,
                     kind: UserKind::Portal.as_str().into(),
                     partner_account_id: None,
-                    currency: actor.currency.clone(),
+                    currency: by.map_or_else(|| "CNY".into(), |a| a.currency.clone()),
                 };
                 guanxi_storage::system::insert_user(&mut tx, &row).await?;
                 guanxi_storage::portal::link_contact(&mut tx, row.id, contact_id, now).await?;
@@ -131,13 +151,28 @@ impl Crm {
         let secret = random_secret(32);
         let expires_at = now + Duration::days(INVITATION_DAYS);
         guanxi_storage::portal::invite(&mut tx, &token_hash(&secret), user, now, expires_at).await?;
+        let path = format!("/portal/invite/{secret}");
+        let link = self.public_link(&path);
+        let mail = crate::mail::OutgoingMail {
+            to: email.clone(),
+            subject: Msg::MailPortalInviteSubject.text(locale).to_string(),
+            body: Msg::MailPortalInviteBody.format(
+                locale,
+                &[
+                    ("name", &name),
+                    ("link", &link),
+                    ("days", &INVITATION_DAYS.to_string()),
+                ],
+            ),
+        };
+        let mailed = self.queue_mail(&mut tx, "portal.invitation", mail, now).await?;
         crate::audit::record(
             &mut tx,
-            Some(actor),
-            "portal.invite",
+            by,
+            action,
             Some("contact"),
             Some(contact_id),
-            json!({"user": user, "email": email, "expires_at": expires_at}),
+            json!({"user": user, "email": email, "expires_at": expires_at, "mailed": mailed}),
             now,
         )
         .await?;
@@ -146,9 +181,82 @@ impl Crm {
         Ok(Invitation {
             user,
             email,
-            path: format!("/portal/invite/{secret}"),
+            path,
             expires_at,
+            mailed,
         })
+    }
+
+    /// Someone asks for access to the portal on `/portal/register` (screened like the
+    /// public forms; only with a mail server, for the mailbox is what proves who they
+    /// are). A contact of a company we know by that email gets an invitation by mail —
+    /// also when they had access and forgot their password; anyone else becomes a lead
+    /// for the team to look at. The answer is the same either way, so the form tells
+    /// nobody whose addresses we know.
+    pub async fn register_for_portal(
+        &self,
+        address: Option<&str>,
+        input: &Map<String, Json>,
+        locale: Locale,
+    ) -> Result<(), ServiceError> {
+        if self.mail().is_none() {
+            return Err(ServiceError::Forbidden(Msg::PortalRegistrationOff));
+        }
+        if !self.screen_submission("portal-registration", address, input)? {
+            return Ok(());
+        }
+        let text = |k: &str| input.get(k).and_then(Json::as_str).map(str::trim).unwrap_or("");
+        let mut errors = Vec::new();
+        if text("name").is_empty() {
+            errors.push(FieldError::new("name", Msg::Required));
+        }
+        let email = guanxi_core::normalize::email(text("email"));
+        if email.is_none() {
+            errors.push(FieldError::new("email", Msg::InvalidEmail));
+        }
+        if !errors.is_empty() {
+            return Err(ServiceError::Validation(errors));
+        }
+        let email = email.unwrap_or_default();
+        let (_, contact_def) = self.object("contact")?;
+        let q = ListQuery {
+            filter: Some(format!("email eq '{}'", email.replace('\'', "''"))),
+            limit: Some(3),
+            ..Default::default()
+        };
+        let known: Vec<Record> = self
+            .list(&self.system(), "contact", &q)
+            .await?
+            .records
+            .into_iter()
+            .filter(|c| guanxi_core::values::field_id(&contact_def, c, "account").is_some())
+            .collect();
+        if let [contact] = known.as_slice() {
+            match self
+                .invite_contact(None, &contact_def, contact, locale, "portal.self_registration")
+                .await
+            {
+                // The address is a colleague's: nothing to send, nothing to say.
+                Ok(_) | Err(ServiceError::Validation(_)) => {}
+                Err(e) => return Err(e),
+            }
+            return Ok(());
+        }
+        let mut lead = Map::new();
+        for k in ["name", "company", "email", "mobile"] {
+            if !text(k).is_empty() {
+                lead.insert(k.into(), json!(text(k)));
+            }
+        }
+        lead.insert(
+            "description".into(),
+            json!(Msg::PortalRegistrationLead.text(locale)),
+        );
+        lead.insert("status".into(), json!("new"));
+        lead.insert("source".into(), json!("website"));
+        let writer = self.form_writer().await?;
+        crate::assignment::with_rules(self.create(&writer, "lead", lead)).await?;
+        Ok(())
     }
 
     /// The portal user an invitation is for, if it still holds: `NotFound` for a secret

@@ -515,6 +515,8 @@ impl Crm {
         );
         // Last, once nothing can refuse them any more: followers hear of new replies.
         self.tell_followers(tx, actor, object, &plans, now).await?;
+        // …and customers are asked by mail how their case went.
+        self.mail_surveys(tx, object, &plans, now).await?;
         Ok(plans)
     }
 

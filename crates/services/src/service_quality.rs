@@ -410,26 +410,112 @@ impl Crm {
     /// The organisation's survey key, made the first time one is needed.
     async fn survey_key(&self) -> Result<Vec<u8>, ServiceError> {
         let mut tx = self.db().begin().await?;
-        let key = match guanxi_storage::system::setting_in(&mut tx, SURVEY_KEY).await? {
+        let key = Self::survey_key_in(&mut tx).await?;
+        tx.commit().await?;
+        Ok(key)
+    }
+
+    /// `survey_key` inside a transaction the caller commits (a write that mails a survey).
+    async fn survey_key_in(tx: &mut Tx) -> Result<Vec<u8>, ServiceError> {
+        let key = match guanxi_storage::system::setting_in(tx, SURVEY_KEY).await? {
             Some(k) => k,
             None => {
                 let mut fresh = [0u8; 32];
                 OsRng.fill_bytes(&mut fresh);
-                guanxi_storage::system::put_setting_if_absent(
-                    &mut tx,
-                    SURVEY_KEY,
-                    &URL_SAFE_NO_PAD.encode(fresh),
-                )
-                .await?;
-                guanxi_storage::system::setting_in(&mut tx, SURVEY_KEY)
+                guanxi_storage::system::put_setting_if_absent(tx, SURVEY_KEY, &URL_SAFE_NO_PAD.encode(fresh))
+                    .await?;
+                guanxi_storage::system::setting_in(tx, SURVEY_KEY)
                     .await?
                     .unwrap_or_default()
             }
         };
-        tx.commit().await?;
         URL_SAFE_NO_PAD
             .decode(key)
             .map_err(|e| ServiceError::Internal(format!("survey key unreadable: {e}")))
+    }
+
+    /// The write path's last step for cases: when a case ends and its survey goes out, the
+    /// link is mailed to the case's contact (with a mail server, and when they have an
+    /// email) in the same transaction.
+    pub(crate) async fn mail_surveys(
+        &self,
+        tx: &mut Tx,
+        object: &ObjectDef,
+        plans: &[Result<Planned, ServiceError>],
+        now: DateTime<Utc>,
+    ) -> Result<(), ServiceError> {
+        if object.name != CASE || self.mail().is_none() {
+            return Ok(());
+        }
+        let Some(f) = Fields::of(object) else {
+            return Ok(());
+        };
+        let schema = self.schema();
+        let Some(contact_def) = schema.object("contact") else {
+            return Ok(());
+        };
+        let mut key = None;
+        for plan in plans {
+            let Ok(Planned::Update { before, changes }) = plan else {
+                continue;
+            };
+            let sent = crate::records::after_change(before, changes, f.sent);
+            let (Some(sent), true) = (sent.datetime(), before.values[f.sent].is_null()) else {
+                continue;
+            };
+            let Some(id) = before.id() else { continue };
+            let contact = object
+                .fields
+                .iter()
+                .position(|x| x.name == "contact")
+                .and_then(|i| match crate::records::after_change(before, changes, i) {
+                    Value::Uuid(u) => Some(u),
+                    _ => None,
+                });
+            let Some(contact) = contact else { continue };
+            let Some(person) = guanxi_storage::records::get_in(tx, contact_def, contact).await? else {
+                continue;
+            };
+            let email = guanxi_core::values::field(contact_def, &person, "email")
+                .text()
+                .to_string();
+            if email.is_empty() {
+                continue;
+            }
+            if key.is_none() {
+                key = Some(Self::survey_key_in(tx).await?);
+            }
+            let Some(t) = key.as_deref().and_then(|k| token(k, id, sent)) else {
+                continue;
+            };
+            let subject_at = object.fields.iter().position(|x| x.name == "subject");
+            let subject = subject_at
+                .map(|i| {
+                    crate::records::after_change(before, changes, i)
+                        .text()
+                        .to_string()
+                })
+                .unwrap_or_default();
+            let name = guanxi_core::values::field(contact_def, &person, "name")
+                .text()
+                .to_string();
+            // Customers' language is not known yet: the company's first (Simplified Chinese).
+            let locale = guanxi_core::Locale::default();
+            let mail = crate::mail::OutgoingMail {
+                to: email,
+                subject: Msg::MailSurveySubject.format(locale, &[("subject", &subject)]),
+                body: Msg::MailSurveyBody.format(
+                    locale,
+                    &[
+                        ("name", &name),
+                        ("subject", &subject),
+                        ("link", &self.public_link(&format!("/survey/{t}"))),
+                    ],
+                ),
+            };
+            self.queue_mail(tx, "case.survey", mail, now).await?;
+        }
+        Ok(())
     }
 
     /// The survey of a case the actor may read, once it was sent.

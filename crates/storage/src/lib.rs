@@ -9,6 +9,7 @@ pub mod files;
 pub mod imports;
 pub mod merges;
 pub mod migrations;
+pub mod outbox;
 pub mod portal;
 pub mod privacy;
 pub mod records;

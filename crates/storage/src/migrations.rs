@@ -384,6 +384,18 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: &[],
         postgres: &[],
     },
+    Migration {
+        version: 31,
+        name: "outgoing mail: what is to be sent, sent, or failed, and why",
+        statements: &[
+            "CREATE TABLE gx_outbox (id {uuid} PRIMARY KEY NOT NULL, to_address {text} NOT NULL, subject {text} NOT NULL, \
+             body {text} NOT NULL, kind {text} NOT NULL, created_at {ts} NOT NULL, next_attempt_at {ts} NOT NULL, \
+             attempts {int} NOT NULL, sent_at {ts}, last_error {text})",
+            "CREATE INDEX ix_gx_outbox_due ON gx_outbox (next_attempt_at)",
+        ],
+        sqlite: &[],
+        postgres: &[],
+    },
 ];
 
 pub fn latest_version() -> i64 {

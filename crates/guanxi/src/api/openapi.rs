@@ -1077,7 +1077,8 @@ fn duplicate_paths(schema: &Schema, paths: &mut Map<String, Json>) {
     );
     let invitation = json!({"type": "object", "properties": {"user": {"type": "string", "format": "uuid"},
         "email": {"type": "string"}, "path": {"type": "string", "description": "/portal/invite/{secret}: where the contact chooses a password, once"},
-        "expires_at": {"type": "string", "format": "date-time"}}});
+        "expires_at": {"type": "string", "format": "date-time"},
+        "mailed": {"type": "boolean", "description": "whether the link was also sent to the contact by mail (a mail server is configured)"}}});
     paths.insert(
         "/api/v1/contacts/{id}/portal-invitation".into(),
         json!({"parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}}],

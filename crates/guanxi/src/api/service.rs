@@ -119,7 +119,9 @@ pub(super) async fn invite_to_portal(
     let inv = crm.invite_to_portal(&ctx.actor, id).await.map_err(fail(&ctx))?;
     Ok((
         axum::http::StatusCode::CREATED,
-        Json(json!({"user": inv.user, "email": inv.email, "path": inv.path, "expires_at": inv.expires_at})),
+        Json(
+            json!({"user": inv.user, "email": inv.email, "path": inv.path, "expires_at": inv.expires_at, "mailed": inv.mailed}),
+        ),
     ))
 }
 

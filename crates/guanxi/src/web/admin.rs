@@ -30,6 +30,7 @@ use super::{Viewer, csrf_ok, csrf_refused, failure, signed_in};
 mod assignment;
 mod conflicts;
 mod lifecycle;
+mod mail;
 mod processes;
 mod queues;
 mod quotes;
@@ -39,7 +40,7 @@ mod tiers;
 type Fields = HashMap<String, String>;
 
 /// The setup areas, in the order the pages list them.
-const AREAS: [(&str, Msg); 19] = [
+const AREAS: [(&str, Msg); 20] = [
     ("/admin/objects", Msg::UiObjectsAndFields),
     ("/admin/sales-processes", Msg::UiSalesProcesses),
     ("/admin/assignment-rules", Msg::UiAssignmentRules),
@@ -58,6 +59,7 @@ const AREAS: [(&str, Msg); 19] = [
     ("/admin/teams", Msg::UiTeams),
     ("/admin/sharing-rules", Msg::UiSharingRules),
     ("/admin/tokens", Msg::UiApiTokens),
+    (mail::HERE, Msg::UiOutgoingMail),
     ("/admin/audit", Msg::UiAuditLog),
 ];
 
@@ -142,6 +144,7 @@ pub(super) fn router() -> Router<Crm> {
         .route(tiers::HERE, get(tiers::show).post(tiers::save))
         .route(lifecycle::HERE, get(lifecycle::show).post(lifecycle::save))
         .route(queues::HERE, get(queues::list).post(queues::add))
+        .route(mail::HERE, get(mail::show))
         .route("/admin/queues/{value}", get(queues::edit).post(queues::save))
         .route("/admin/customer-tiers/regrade", post(tiers::regrade))
         .route(

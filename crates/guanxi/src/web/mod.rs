@@ -29,6 +29,7 @@ mod quality;
 mod queues;
 mod quotes;
 mod record;
+mod registration;
 mod reviews;
 mod search;
 mod service;
@@ -91,6 +92,11 @@ pub fn router() -> Router<Crm> {
         )
         .route("/o/contacts/{id}/portal-invite", post(portal::invite))
         .route("/portal/community", get(community::index).post(community::create))
+        .route(
+            registration::HERE,
+            get(registration::show).post(registration::submit),
+        )
+        .route("/portal/register/thanks", get(registration::thanks))
         .route("/portal/community/new", get(community::new_post))
         .route("/portal/community/products", get(reviews::index))
         .route("/portal/community/products/{id}", get(reviews::product))
@@ -376,7 +382,10 @@ async fn sign_in_page(State(crm): State<Crm>, headers: HeaderMap) -> Response {
         return Redirect::to(to).into_response();
     }
     let locale = page_locale(&headers, None);
-    html(StatusCode::OK, pages::sign_in(locale, "", None))
+    html(
+        StatusCode::OK,
+        pages::sign_in(locale, "", None, crm.mail().is_some()),
+    )
 }
 
 #[derive(Debug, Deserialize)]
@@ -397,6 +406,7 @@ async fn sign_in(State(crm): State<Crm>, req: Request) -> Response {
             locale,
             "",
             Some(guanxi_core::Msg::SignInFailed.text(locale).to_string()),
+            crm.mail().is_some(),
         );
         return html(StatusCode::BAD_REQUEST, page);
     };
@@ -432,7 +442,10 @@ async fn sign_in(State(crm): State<Crm>, req: Request) -> Response {
                 ),
                 other => return failure(other, locale, None),
             };
-            html(status, pages::sign_in(locale, &form.email, Some(msg)))
+            html(
+                status,
+                pages::sign_in(locale, &form.email, Some(msg), crm.mail().is_some()),
+            )
         }
     }
 }

@@ -138,7 +138,8 @@ pub(super) fn layout(
     }
 }
 
-pub(super) fn sign_in(locale: Locale, email: &str, error: Option<String>) -> Markup {
+/// The sign-in page; `register`: customers may ask for portal access (mail is sent).
+pub(super) fn sign_in(locale: Locale, email: &str, error: Option<String>, register: bool) -> Markup {
     let title = t(locale, Msg::UiSignInTitle);
     let content = html! {
         div.signin.card {
@@ -157,6 +158,9 @@ pub(super) fn sign_in(locale: Locale, email: &str, error: Option<String>) -> Mar
                     p.error #signin-error role="alert" { (e) }
                 }
                 button.primary type="submit" { (t(locale, Msg::UiSignIn)) }
+            }
+            @if register {
+                p { a href="/portal/register" { (t(locale, Msg::UiPortalRegisterLink)) } }
             }
         }
     };

@@ -458,6 +458,7 @@ pub(super) async fn invite(
                 h1 { (t(l, Msg::UiInviteToPortal)) }
                 section.card {
                     p { (Msg::UiPortalInvited.format(l, &[("email", &inv.email), ("until", &until)])) }
+                    @if inv.mailed { p role="status" { (Msg::UiPortalInviteMailed.format(l, &[("email", &inv.email)])) } }
                     p { code.invite-link { (inv.path) } }
                 }
             };

@@ -100,6 +100,11 @@ async fn test_database() -> Option<String> {
 
 impl TestApp {
     pub async fn spawn() -> TestApp {
+        Self::spawn_with(|crm| crm).await
+    }
+
+    /// `spawn`, with the service changed before it serves (mail settings, say).
+    pub async fn spawn_with(configure: impl FnOnce(Crm) -> Crm) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let database = test_database().await;
         let crm = startup::open(database.as_deref(), dir.path())
@@ -125,7 +130,7 @@ impl TestApp {
             .create_token("rep@example.com", "tests", None)
             .await
             .expect("token");
-        Self::serve(crm, dir, database, token, user_token).await
+        Self::serve(configure(crm), dir, database, token, user_token).await
     }
 
     async fn serve(

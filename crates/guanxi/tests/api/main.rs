@@ -25,6 +25,7 @@ mod import_jobs;
 mod knowledge;
 mod leads;
 mod lifecycle;
+mod mail;
 mod metadata_edit;
 mod openapi;
 mod pagination;
