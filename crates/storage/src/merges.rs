@@ -65,9 +65,14 @@ pub async fn files_of(tx: &mut Tx, object: &str, records: &[Uuid]) -> Result<Vec
 
 /// Re-homes attached files (by id) to `to`.
 pub async fn move_files(tx: &mut Tx, ids: &[Uuid], to: Uuid) -> Result<()> {
+    rehome(tx, "gx_files", ids, to).await
+}
+
+/// Points rows of `table` (by id; a constant here) at the record `to`.
+async fn rehome(tx: &mut Tx, table: &str, ids: &[Uuid], to: Uuid) -> Result<()> {
     for chunk in ids.chunks(500) {
         let mut s = tx.sql();
-        s.push("UPDATE gx_files SET record_id = ")
+        s.push(&format!("UPDATE {table} SET record_id = "))
             .bind(Arg::Uuid(to))
             .push(" WHERE id IN (")
             .bind_list(chunk.iter().map(|u| Arg::Uuid(*u)))
@@ -79,16 +84,7 @@ pub async fn move_files(tx: &mut Tx, ids: &[Uuid], to: Uuid) -> Result<()> {
 
 /// Re-homes field history rows (by id) to `to`.
 pub async fn move_history(tx: &mut Tx, ids: &[Uuid], to: Uuid) -> Result<()> {
-    for chunk in ids.chunks(500) {
-        let mut s = tx.sql();
-        s.push("UPDATE gx_field_history SET record_id = ")
-            .bind(Arg::Uuid(to))
-            .push(" WHERE id IN (")
-            .bind_list(chunk.iter().map(|u| Arg::Uuid(*u)))
-            .push(")");
-        tx.execute(s).await?;
-    }
-    Ok(())
+    rehome(tx, "gx_field_history", ids, to).await
 }
 
 /// Consent entries of these contacts: `(consent id, contact id)`.

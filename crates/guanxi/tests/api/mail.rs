@@ -161,10 +161,8 @@ async fn mailing(smtp: &SmtpStandIn) -> TestApp {
     TestApp::spawn_with(|crm| crm.with_mail(settings)).await
 }
 
-#[tokio::test]
-async fn an_invitation_is_mailed_and_a_known_customer_registers_with_their_email() {
-    let smtp = SmtpStandIn::start().await;
-    let app = mailing(&smtp).await;
+/// 华通机械 and its contact 孙丽 (sun@huatong.cn).
+async fn customer(app: &TestApp) -> (serde_json::Value, serde_json::Value) {
     let acme = app.create("accounts", json!({"name": "华通机械"})).await;
     let sun = app
         .create(
@@ -172,6 +170,14 @@ async fn an_invitation_is_mailed_and_a_known_customer_registers_with_their_email
             json!({"name": "孙丽", "account": acme["id"], "email": "sun@huatong.cn"}),
         )
         .await;
+    (acme, sun)
+}
+
+#[tokio::test]
+async fn an_invitation_is_mailed_and_a_known_customer_registers_with_their_email() {
+    let smtp = SmtpStandIn::start().await;
+    let app = mailing(&smtp).await;
+    let (_, sun) = customer(&app).await;
     let r = app
         .post(
             &format!(
@@ -307,13 +313,7 @@ async fn a_stranger_who_registers_becomes_a_lead_and_learns_nothing() {
 async fn mail_the_server_refuses_is_tried_again_and_administrators_see_how_it_went() {
     let smtp = SmtpStandIn::start().await;
     let app = mailing(&smtp).await;
-    let acme = app.create("accounts", json!({"name": "华通机械"})).await;
-    let sun = app
-        .create(
-            "contacts",
-            json!({"name": "孙丽", "account": acme["id"], "email": "sun@huatong.cn"}),
-        )
-        .await;
+    let (_, sun) = customer(&app).await;
     *smtp.refusing.lock().unwrap() = true;
     let r = app
         .post(
@@ -348,13 +348,7 @@ async fn mail_the_server_refuses_is_tried_again_and_administrators_see_how_it_we
 #[tokio::test]
 async fn without_a_mail_server_nothing_is_queued_and_registration_is_closed() {
     let app = TestApp::spawn().await;
-    let acme = app.create("accounts", json!({"name": "华通机械"})).await;
-    let sun = app
-        .create(
-            "contacts",
-            json!({"name": "孙丽", "account": acme["id"], "email": "sun@huatong.cn"}),
-        )
-        .await;
+    let (_, sun) = customer(&app).await;
     let r = app
         .post(
             &format!(
@@ -380,13 +374,7 @@ async fn without_a_mail_server_nothing_is_queued_and_registration_is_closed() {
 async fn a_customer_is_asked_by_mail_how_their_case_went_when_it_ends() {
     let smtp = SmtpStandIn::start().await;
     let app = mailing(&smtp).await;
-    let acme = app.create("accounts", json!({"name": "华通机械"})).await;
-    let sun = app
-        .create(
-            "contacts",
-            json!({"name": "孙丽", "account": acme["id"], "email": "sun@huatong.cn"}),
-        )
-        .await;
+    let (acme, sun) = customer(&app).await;
     let nobody = app
         .create("contacts", json!({"name": "无邮箱", "account": acme["id"]}))
         .await;

@@ -75,14 +75,7 @@ impl Browser {
             .send()
             .await
             .unwrap();
-        self.keep(&res);
-        let status = res.status().as_u16();
-        let location = res
-            .headers()
-            .get("location")
-            .map(|v| v.to_str().unwrap().to_string())
-            .unwrap_or_default();
-        (status, location, res.text().await.unwrap())
+        self.answer(res).await
     }
 
     /// A form with a file, as a browser sends it (multipart).
@@ -102,6 +95,11 @@ impl Browser {
             .send()
             .await
             .unwrap();
+        self.answer(res).await
+    }
+
+    /// Status, redirect target and page of an answer, its cookies kept.
+    async fn answer(&mut self, res: reqwest::Response) -> (u16, String, String) {
         self.keep(&res);
         let status = res.status().as_u16();
         let location = res
@@ -142,14 +140,7 @@ impl Browser {
             .send()
             .await
             .unwrap();
-        self.keep(&res);
-        let status = res.status().as_u16();
-        let location = res
-            .headers()
-            .get("location")
-            .map(|v| v.to_str().unwrap().to_string())
-            .unwrap_or_default();
-        (status, location, res.text().await.unwrap())
+        self.answer(res).await
     }
 }
 
