@@ -747,6 +747,8 @@ async fn convert(args: &BenchArgs, storage: &Storage) -> anyhow_lite::Result<()>
     let indexer = (!args.no_indexer).then(|| tokio::spawn(crm.clone().run_indexer()));
     let n = args.requests;
     let stride = (known.len() / n.max(1)).max(1);
+    // New customers are new on every run (an earlier run's would be found as duplicates).
+    let run = u64::try_from(crm.now().timestamp()).unwrap_or(0) % 10_000;
     let leads: Vec<Map<String, Json>> = (0..n)
         .map(|i| {
             let mut l = Map::new();
@@ -758,11 +760,14 @@ async fn convert(args: &BenchArgs, storage: &Storage) -> anyhow_lite::Result<()>
                 let core = k[2].trim_end_matches("有限公司").trim_end_matches("股份");
                 l.insert("company".into(), Json::String(core.to_string()));
             } else {
-                l.insert("name".into(), Json::String(format!("新客户{i:05}")));
-                l.insert("mobile".into(), Json::String(format!("1990{:07}", i * 7 + 1)));
+                l.insert("name".into(), Json::String(format!("新客户{run:04}{i:05}")));
+                l.insert(
+                    "mobile".into(),
+                    Json::String(format!("199{run:04}{:04}", (i * 7 + 1) % 10_000)),
+                );
                 l.insert(
                     "company".into(),
-                    Json::String(format!("新航{i:05}智能装备有限公司")),
+                    Json::String(format!("新航{run:04}{i:05}智能装备有限公司")),
                 );
             }
             l
