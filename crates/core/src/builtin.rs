@@ -285,6 +285,16 @@ fn contact() -> ObjectDef {
             field("phone", FieldType::Phone, l("Phone", "电话", "電話")),
             field("email", FieldType::Email, l("Email", "邮箱", "電子郵件")).indexed(),
             text("wechat", 60, l("WeChat ID", "微信号", "微信號")),
+            // What we write to them in (mail, the portal); unset: Simplified Chinese.
+            picklist(
+                "language",
+                l("Language", "沟通语言", "溝通語言"),
+                &[
+                    ("zh-cn", "Simplified Chinese", "简体中文", "簡體中文"),
+                    ("zh-tw", "Traditional Chinese", "繁体中文", "繁體中文"),
+                    ("en", "English", "英语", "英語"),
+                ],
+            ),
             field("birthday", FieldType::Date, l("Birthday", "生日", "生日")),
             text("province", 40, l("Province", "省份", "省份")),
             text("city", 40, l("City", "城市", "城市")).indexed(),

@@ -60,6 +60,11 @@ pub struct PortalCase {
     pub files: Vec<guanxi_storage::files::FileRow>,
 }
 
+/// The language a contact is written to in, when one is chosen for them.
+pub(crate) fn contact_locale(contact_def: &guanxi_core::ObjectDef, contact: &Record) -> Option<Locale> {
+    Locale::from_tag(guanxi_core::values::field(contact_def, contact, "language").text())
+}
+
 /// A text field's value, empty when unset.
 fn text_of(object: &guanxi_core::ObjectDef, r: &Record, field: &str) -> String {
     guanxi_core::values::field(object, r, field).text().to_string()
@@ -104,6 +109,8 @@ impl Crm {
         action: &str,
     ) -> Result<Invitation, ServiceError> {
         let contact_id = contact.id().ok_or(ServiceError::NotFound)?;
+        // They read the mail and the portal in their language, when we know it.
+        let locale = contact_locale(contact_def, contact).unwrap_or(locale);
         let email = text_of(contact_def, contact, "email");
         let mut errors = Vec::new();
         if email.is_empty() {

@@ -499,8 +499,7 @@ impl Crm {
             let name = guanxi_core::values::field(contact_def, &person, "name")
                 .text()
                 .to_string();
-            // Customers' language is not known yet: the company's first (Simplified Chinese).
-            let locale = guanxi_core::Locale::default();
+            let locale = crate::portal::contact_locale(contact_def, &person).unwrap_or_default();
             let mail = crate::mail::OutgoingMail {
                 to: email,
                 subject: Msg::MailSurveySubject.format(locale, &[("subject", &subject)]),

@@ -420,3 +420,76 @@ async fn a_customer_is_asked_by_mail_how_their_case_went_when_it_ends() {
     assert!(page.contains("主轴异响"), "{page}");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn customers_are_written_to_in_their_language() {
+    let smtp = SmtpStandIn::start().await;
+    let app = mailing(&smtp).await;
+    let acme = app.create("accounts", json!({"name": "台中精機"})).await;
+    let lin = app
+        .create(
+            "contacts",
+            json!({"name": "林志明", "account": acme["id"], "email": "lin@taichung.tw", "language": "zh-tw"}),
+        )
+        .await;
+    let anna = app
+        .create(
+            "contacts",
+            json!({"name": "Anna Weber", "account": acme["id"], "email": "anna@example.de", "language": "en"}),
+        )
+        .await;
+    let r = app
+        .post(
+            &format!(
+                "/api/v1/contacts/{}/portal-invitation",
+                lin["id"].as_str().unwrap()
+            ),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let case = app
+        .create(
+            "cases",
+            json!({"subject": "Spindle noise", "status": "new", "contact": anna["id"]}),
+        )
+        .await;
+    let r = app
+        .patch(
+            &format!("/api/v1/cases/{}", case["id"].as_str().unwrap()),
+            json!({"status": "closed"}),
+            &format!("\"{}\"", case["version"]),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    app.crm.send_due_mail().await.unwrap();
+    let sent = smtp.messages();
+    let to = |who: &str| {
+        sent.iter()
+            .find(|m| m.to == vec![who.to_string()])
+            .expect(who)
+            .text()
+    };
+    assert!(
+        to("lin@taichung.tw").contains("請透過以下連結設定"),
+        "{}",
+        to("lin@taichung.tw")
+    );
+    assert!(
+        to("anna@example.de").contains("Two questions"),
+        "{}",
+        to("anna@example.de")
+    );
+    // The portal speaks their language too.
+    let mut visitor = Browser::new(&app);
+    let path = sent
+        .iter()
+        .find(|m| m.to == vec!["lin@taichung.tw".to_string()])
+        .unwrap()
+        .link();
+    let (status, _, _) = visitor.post(&path, &[("password", "taichung-2026")]).await;
+    assert_eq!(status, 303);
+    let (_, _, page) = visitor.get("/portal").await;
+    assert!(page.contains(r#"lang="zh-TW""#), "{page}");
+    app.stop().await;
+}
