@@ -517,7 +517,11 @@ impl Policy {
             .iter()
             .filter(|q| q.object == object.name && q.members.contains(&who.user))
         {
-            if let Ok(expr) = parse_criteria(&format!("{QUEUE_FIELD} eq '{}'", q.value), object, ctx) {
+            if let Ok(expr) = parse_criteria(
+                &format!("{QUEUE_FIELD} eq {}", crate::query::quote(&q.value)),
+                object,
+                ctx,
+            ) {
                 access.criteria.push((expr, q.level));
                 access.queues.push(q.value.clone());
             }

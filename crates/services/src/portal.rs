@@ -227,7 +227,7 @@ impl Crm {
         let email = email.unwrap_or_default();
         let (_, contact_def) = self.object("contact")?;
         let q = ListQuery {
-            filter: Some(format!("email eq '{}'", email.replace('\'', "''"))),
+            filter: Some(format!("email eq {}", guanxi_core::query::quote(&email))),
             limit: Some(3),
             ..Default::default()
         };

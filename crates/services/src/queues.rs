@@ -234,8 +234,8 @@ impl Crm {
         for queue in mine {
             let q = ListQuery {
                 filter: Some(format!(
-                    "{QUEUE_FIELD} eq '{}' and not status in ({ended})",
-                    queue.value
+                    "{QUEUE_FIELD} eq {} and not status in ({ended})",
+                    guanxi_core::query::quote(&queue.value)
                 )),
                 sort: Some("due_at".into()),
                 limit: Some(SHOWN),
