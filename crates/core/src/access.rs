@@ -239,6 +239,9 @@ pub struct Queue {
     /// The value of the object's `queue` picklist that puts a record in this queue.
     pub value: String,
     pub members: Vec<Uuid>,
+    /// Teams whose members work the queue too (as they are at the time).
+    #[serde(default)]
+    pub teams: Vec<Uuid>,
     pub level: Level,
 }
 
@@ -402,6 +405,28 @@ impl Policy {
         }
     }
 
+    /// Whether `user` works the queue: named in it, or in one of its teams.
+    pub fn works_in(&self, queue: &Queue, user: Uuid) -> bool {
+        queue.members.contains(&user)
+            || self
+                .teams
+                .iter()
+                .any(|t| queue.teams.contains(&t.id) && t.members.contains(&user))
+    }
+
+    /// Everyone who works the queue (its members, then its teams'), each once.
+    pub fn queue_workers(&self, queue: &Queue) -> Vec<Uuid> {
+        let mut out = queue.members.clone();
+        for t in self.teams.iter().filter(|t| queue.teams.contains(&t.id)) {
+            for u in &t.members {
+                if !out.contains(u) {
+                    out.push(*u);
+                }
+            }
+        }
+        out
+    }
+
     /// Everything `who` may do with `object`'s records, ready to decide record by record.
     pub fn access(&self, who: &Subject, object: &ObjectDef, ctx: &ParseContext) -> Access {
         if who.admin && who.facts.kind == UserKind::Internal {
@@ -515,7 +540,7 @@ impl Policy {
         for q in self
             .queues
             .iter()
-            .filter(|q| q.object == object.name && q.members.contains(&who.user))
+            .filter(|q| q.object == object.name && self.works_in(q, who.user))
         {
             if let Ok(expr) = parse_criteria(
                 &format!("{QUEUE_FIELD} eq {}", crate::query::quote(&q.value)),

@@ -110,7 +110,7 @@ impl AssignmentRule {
                     .iter()
                     .filter(move |q| q.object == self.object && q.value == *v)
             })
-            .flat_map(|q| q.members.iter().copied())
+            .flat_map(|q| policy.queue_workers(q))
             .collect();
         queue.sort();
         for u in self

@@ -768,7 +768,8 @@ impl Crm {
             let used = policy
                 .rules
                 .iter()
-                .any(|r| r.to == Group::Team(id) || r.source == RuleSource::Owners(Group::Team(id)));
+                .any(|r| r.to == Group::Team(id) || r.source == RuleSource::Owners(Group::Team(id)))
+                || policy.queues.iter().any(|q| q.teams.contains(&id));
             if used {
                 return Err(ServiceError::field("team", Msg::InvalidGroup));
             }

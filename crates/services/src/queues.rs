@@ -34,6 +34,8 @@ pub struct QueueInfo {
     /// Offered for new cases; a retired queue keeps its members for the cases it holds.
     pub active: bool,
     pub members: Vec<Uuid>,
+    /// Teams whose members work it too.
+    pub teams: Vec<Uuid>,
     pub level: Level,
 }
 
@@ -49,6 +51,7 @@ pub struct QueueWork {
 struct QueueInput {
     label: Option<LabelInput>,
     members: Option<Vec<Uuid>>,
+    teams: Option<Vec<Uuid>>,
     level: Option<String>,
     active: Option<bool>,
 }
@@ -85,6 +88,7 @@ impl Crm {
                     label: o.label.clone(),
                     active: o.active,
                     members: q.map(|q| q.members.clone()).unwrap_or_default(),
+                    teams: q.map(|q| q.teams.clone()).unwrap_or_default(),
                     level: q.map_or(Level::Edit, |q| q.level),
                 }
             })
@@ -157,6 +161,18 @@ impl Crm {
                 Msg::QueueMemberExternal,
             ));
         }
+        let mut teams = input
+            .teams
+            .or_else(|| before.as_ref().map(|b| b.teams.clone()))
+            .unwrap_or_default();
+        teams.sort();
+        teams.dedup();
+        if let Some(i) = teams
+            .iter()
+            .position(|t| !policy.teams.iter().any(|x| x.id == *t))
+        {
+            errors.push(FieldError::new(&format!("teams[{i}]"), Msg::InvalidGroup));
+        }
         if !errors.is_empty() {
             return Err(ServiceError::Validation(errors));
         }
@@ -208,6 +224,7 @@ impl Crm {
             object: CASE.into(),
             value: value.into(),
             members,
+            teams,
             level,
         };
         let unchanged = policy.queues.contains(&queue);
@@ -224,11 +241,17 @@ impl Crm {
     /// The queues the actor works in (administrators: every queue), each with its open
     /// cases, soonest due first — what the actor may read of them.
     pub async fn my_queues(&self, actor: &Actor) -> Result<Vec<QueueWork>, ServiceError> {
-        let mine: Vec<QueueInfo> = self
-            .queue_infos()
-            .into_iter()
-            .filter(|q| actor.administers() || q.members.contains(&actor.user_id))
-            .collect();
+        let policy = self.policy();
+        let mine: Vec<QueueInfo> =
+            self.queue_infos()
+                .into_iter()
+                .filter(|q| {
+                    actor.administers()
+                        || policy.queues.iter().any(|x| {
+                            x.object == CASE && x.value == q.value && policy.works_in(x, actor.user_id)
+                        })
+                })
+                .collect();
         let ended = ENDED.map(|s| format!("'{s}'")).join(", ");
         let mut out = Vec::with_capacity(mine.len());
         for queue in mine {

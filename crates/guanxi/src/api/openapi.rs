@@ -1104,6 +1104,7 @@ fn duplicate_paths(schema: &Schema, paths: &mut Map<String, Json>) {
         "label": {"$ref": "#/components/schemas/Label"},
         "active": {"type": "boolean", "description": "offered for new cases; a retired queue keeps its members for the cases it holds"},
         "members": {"type": "array", "items": {"type": "string", "format": "uuid"}},
+        "teams": {"type": "array", "items": {"type": "string", "format": "uuid"}, "description": "teams whose members work the queue too"},
         "level": {"type": "string", "enum": ["read", "edit"], "description": "what members may do with the queue's cases besides taking them"}}});
     paths.insert(
         "/api/v1/admin/queues".into(),
@@ -1119,6 +1120,7 @@ fn duplicate_paths(schema: &Schema, paths: &mut Map<String, Json>) {
                        "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "properties": {
                            "label": {"oneOf": [{"type": "string"}, {"$ref": "#/components/schemas/Label"}]},
                            "members": {"type": "array", "items": {"type": "string", "format": "uuid"}},
+                           "teams": {"type": "array", "items": {"type": "string", "format": "uuid"}},
                            "level": {"type": "string", "enum": ["read", "edit"]}, "active": {"type": "boolean"}}}}}},
                        "responses": responses(vec![("200", ok("Queue", queue.clone())), ("403", problem_response("Not an administrator")),
                                                    ("422", problem_response("A bad key, a label missing, an unknown or external member"))])}}),

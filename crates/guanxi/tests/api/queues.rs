@@ -429,3 +429,69 @@ async fn agents_take_cases_from_their_queues_page_and_administrators_set_queues_
     assert!(!page.contains(&format!("/queues/{id}/take")), "{page}");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_team_can_work_a_queue_and_is_not_deleted_while_it_does() {
+    let app = TestApp::spawn().await;
+    private_cases(&app).await;
+    let (zhou, zhou_token) = app.person("zhou", None).await;
+    let team = app
+        .post(
+            "/api/v1/admin/teams",
+            json!({"name": "维修二组", "members": [zhou]}),
+        )
+        .await
+        .id();
+    let r = app
+        .request(
+            Method::PUT,
+            "/api/v1/admin/queues/repairs",
+            Some(json!({"label": "维修组", "teams": ["0190e000-0000-7000-8000-000000000000"]})),
+            &[],
+        )
+        .await;
+    r.assert_problem(422, "teams[0]");
+    let r = app
+        .request(
+            Method::PUT,
+            "/api/v1/admin/queues/repairs",
+            Some(json!({"label": "维修组", "teams": [team]})),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["teams"], json!([team]));
+    let case = app
+        .create(
+            "cases",
+            json!({"subject": "冷水机组报警", "status": "new", "queue": "repairs"}),
+        )
+        .await;
+    let id = case["id"].as_str().unwrap();
+    let r = app
+        .request_as(&zhou_token, Method::GET, "/api/v1/queues", None, &[])
+        .await;
+    assert_eq!(
+        ids(r.body["data"][0]["cases"].as_array().unwrap()),
+        vec![id],
+        "{}",
+        r.body
+    );
+    let r = app
+        .request_as(
+            &zhou_token,
+            Method::POST,
+            &format!("/api/v1/cases/{id}/take"),
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["owner"], zhou.as_str());
+    // The team works the queue: it stays until the queue no longer names it.
+    let r = app
+        .request(Method::DELETE, &format!("/api/v1/admin/teams/{team}"), None, &[])
+        .await;
+    r.assert_problem(422, "team");
+    app.stop().await;
+}

@@ -33,6 +33,9 @@ fn fields_of(q: &QueueInfo) -> Fields {
     for m in &q.members {
         f.insert(format!("member.{m}"), "on".into());
     }
+    for team in &q.teams {
+        f.insert(format!("team.{team}"), "on".into());
+    }
     f.insert(
         "level".into(),
         if q.level == Level::Read { "read" } else { "edit" }.into(),
@@ -66,6 +69,7 @@ async fn queue_form(
 ) -> Markup {
     let l = v.locale;
     let users = guanxi_storage::system::users(crm.db()).await.unwrap_or_default();
+    let teams = crm.policy().teams.clone();
     let action = match editing {
         Some(value) => format!("{HERE}/{value}"),
         None => HERE.to_string(),
@@ -75,7 +79,7 @@ async fn queue_form(
         ("read".to_string(), t(l, Msg::UiLevelRead).to_string()),
     ];
     html! {
-        (summary(l, errors, &["value", "label_en", "label_zh_cn", "label_zh_tw", "members", "level"]))
+        (summary(l, errors, &["value", "label_en", "label_zh_cn", "label_zh_tw", "members", "teams", "level"]))
         form.admin-form method="post" action=(action) novalidate {
             (csrf(v))
             @if editing.is_none() {
@@ -91,6 +95,16 @@ async fn queue_form(
                     (checkbox(&format!("queue-{key}"), &key, &format!("{} ({})", u.name, u.email), form.contains_key(&key)))
                 }
                 @if let Some(e) = error_for(errors, "members") { p.error { (e.message(l)) } }
+            }
+            @if !teams.is_empty() {
+                fieldset.wide {
+                    legend { (t(l, Msg::UiTeams)) }
+                    @for team in &teams {
+                        @let key = format!("team.{}", team.id);
+                        (checkbox(&format!("queue-{key}"), &key, &team.name, form.contains_key(&key)))
+                    }
+                    @if let Some(e) = error_for(errors, "teams") { p.error { (e.message(l)) } }
+                }
             }
             div.actions { button.primary type="submit" { (t(l, if editing.is_some() { Msg::UiSave } else { Msg::UiAdd })) } }
         }
@@ -116,6 +130,12 @@ async fn list_page(
             .find(|u| u.id == *id)
             .map_or_else(|| id.to_string(), |u| u.name.clone())
     };
+    let team_names: Vec<(uuid::Uuid, String)> = crm
+        .policy()
+        .teams
+        .iter()
+        .map(|t| (t.id, t.name.clone()))
+        .collect();
     let title = t(l, Msg::UiQueues);
     let content = html! {
         h1 { (title) }
@@ -139,7 +159,11 @@ async fn list_page(
                                   aria-label=(Msg::UiQueueEdit.format(l, &[("name", q.label.get(l))])) { (q.label.get(l)) }
                             }
                             td data-label=(t(l, Msg::UiQueueValue)) { code { (q.value) } }
-                            td data-label=(t(l, Msg::UiMembers)) { (q.members.iter().map(name_of).collect::<Vec<_>>().join(", ")) }
+                            td data-label=(t(l, Msg::UiMembers)) {
+                                (q.members.iter().map(name_of)
+                                    .chain(q.teams.iter().filter_map(|id| team_names.iter().find(|(t, _)| t == id)).map(|(_, n)| format!("{} {n}", t(l, Msg::UiAssignTeam))))
+                                    .collect::<Vec<_>>().join(", "))
+                            }
                             td data-label=(t(l, Msg::UiAccessLevel)) {
                                 (t(l, if q.level == Level::Read { Msg::UiLevelRead } else { Msg::UiLevelEdit }))
                             }
@@ -207,13 +231,15 @@ pub(super) async fn edit(State(crm): State<Crm>, headers: HeaderMap, Path(value)
 
 /// The service's input from the form.
 fn input_of(form: &Fields) -> Json {
-    let members: Vec<Json> = form
-        .keys()
-        .filter_map(|k| k.strip_prefix("member."))
-        .map(|id| json!(id))
-        .collect();
+    let chosen = |prefix: &str| -> Vec<Json> {
+        form.keys()
+            .filter_map(|k| k.strip_prefix(prefix))
+            .map(|id| json!(id))
+            .collect()
+    };
     let mut input = json!({
-        "members": members,
+        "members": chosen("member."),
+        "teams": chosen("team."),
         "level": val(form, "level"),
         "active": form.contains_key("active"),
     });
