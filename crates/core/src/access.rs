@@ -405,6 +405,13 @@ impl Policy {
         }
     }
 
+    /// The queue that `value` of `object`'s queue field stands for, if it has workers set.
+    pub fn queue(&self, object: &str, value: &str) -> Option<&Queue> {
+        self.queues
+            .iter()
+            .find(|q| q.object == object && q.value == value)
+    }
+
     /// Whether `user` works the queue: named in it, or in one of its teams.
     pub fn works_in(&self, queue: &Queue, user: Uuid) -> bool {
         queue.members.contains(&user)

@@ -103,15 +103,10 @@ impl AssignmentRule {
         territory.sort();
         let mut queue: Vec<Uuid> = self
             .queue
-            .iter()
-            .flat_map(|v| {
-                policy
-                    .queues
-                    .iter()
-                    .filter(move |q| q.object == self.object && q.value == *v)
-            })
-            .flat_map(|q| policy.queue_workers(q))
-            .collect();
+            .as_deref()
+            .and_then(|v| policy.queue(&self.object, v))
+            .map(|q| policy.queue_workers(q))
+            .unwrap_or_default();
         queue.sort();
         for u in self
             .users

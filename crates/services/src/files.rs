@@ -4,11 +4,11 @@
 //! `MAX_FILE_BYTES`, at most `MAX_FILES` per record) and audited.
 
 use base64::Engine;
-use guanxi_core::access::{Operation, UserKind};
-use guanxi_core::{FieldError, Msg};
+use guanxi_core::access::UserKind;
+use guanxi_core::values::Record;
+use guanxi_core::{FieldError, Msg, ObjectDef};
 use guanxi_storage::files::{self, FileRow};
 use serde_json::json;
-use sha2::Digest;
 use uuid::Uuid;
 
 use crate::cases::CASE;
@@ -93,9 +93,8 @@ impl Crm {
         }
         let data = base64::engine::general_purpose::STANDARD.encode(bytes);
         files::put_file(&mut tx, &row, &data).await?;
-        let sha = sha2::Sha256::digest(bytes);
         let detail = json!({"file": row.id, "name": row.name, "size": row.size,
-                            "sha256": sha.iter().map(|b| format!("{b:02x}")).collect::<String>()});
+                            "sha256": crate::identity::sha256_hex(bytes)});
         crate::audit::record(
             &mut tx,
             Some(by),
@@ -123,12 +122,7 @@ impl Crm {
         let (_, def) = self.object(object)?;
         let access = self.access(actor, &def);
         let record = self.readable_with(&access, &def, id).await?;
-        let level = self
-            .record_level(None, &access, &def, &record, Operation::Edit)
-            .await?;
-        if !access.allows(Operation::Edit, level) {
-            return Err(ServiceError::Forbidden(Msg::DetailNoPermission));
-        }
+        self.editable_with(&access, &def, &record).await?;
         self.store_file(actor, &def.name, id, name, content_type, bytes)
             .await
     }
@@ -168,6 +162,14 @@ impl Crm {
             self.get(actor, &def.name, id, false).await?;
         }
         Ok(files::files(self.db(), &def.name, id).await?)
+    }
+
+    /// The files of a record the caller has just read (so may see them).
+    pub async fn files_of(&self, object: &ObjectDef, record: &Record) -> Result<Vec<FileRow>, ServiceError> {
+        match record.id() {
+            Some(id) => Ok(files::files(self.db(), &object.name, id).await?),
+            None => Ok(Vec::new()),
+        }
     }
 
     /// A file and its content, for whoever may read its record.

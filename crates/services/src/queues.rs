@@ -79,10 +79,7 @@ impl Crm {
             .options
             .iter()
             .map(|o| {
-                let q = policy
-                    .queues
-                    .iter()
-                    .find(|q| q.object == CASE && q.value == o.value);
+                let q = policy.queue(CASE, &o.value);
                 QueueInfo {
                     value: o.value.clone(),
                     label: o.label.clone(),
@@ -214,11 +211,7 @@ impl Crm {
                     other => other,
                 })?;
         }
-        let id = policy
-            .queues
-            .iter()
-            .find(|q| q.object == CASE && q.value == value)
-            .map_or_else(Uuid::now_v7, |q| q.id);
+        let id = policy.queue(CASE, value).map_or_else(Uuid::now_v7, |q| q.id);
         let queue = Queue {
             id,
             object: CASE.into(),
@@ -242,16 +235,16 @@ impl Crm {
     /// cases, soonest due first — what the actor may read of them.
     pub async fn my_queues(&self, actor: &Actor) -> Result<Vec<QueueWork>, ServiceError> {
         let policy = self.policy();
-        let mine: Vec<QueueInfo> =
-            self.queue_infos()
-                .into_iter()
-                .filter(|q| {
-                    actor.administers()
-                        || policy.queues.iter().any(|x| {
-                            x.object == CASE && x.value == q.value && policy.works_in(x, actor.user_id)
-                        })
-                })
-                .collect();
+        let mine: Vec<QueueInfo> = self
+            .queue_infos()
+            .into_iter()
+            .filter(|q| {
+                actor.administers()
+                    || policy
+                        .queue(CASE, &q.value)
+                        .is_some_and(|x| policy.works_in(x, actor.user_id))
+            })
+            .collect();
         let ended = ENDED.map(|s| format!("'{s}'")).join(", ");
         let mut out = Vec::with_capacity(mine.len());
         for queue in mine {

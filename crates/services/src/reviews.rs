@@ -181,14 +181,16 @@ impl Crm {
         let seen = self.product_ratings(actor, id).await?;
         let mut review = Map::new();
         let mut errors = Vec::new();
-        match input.get("rating") {
-            Some(Json::Number(n)) if n.as_i64().is_some_and(|n| (1..=5).contains(&n)) => {
+        let stars = match input.get("rating") {
+            Some(Json::Number(n)) => n.as_i64(),
+            Some(Json::String(s)) => s.trim().parse::<i64>().ok(),
+            _ => None,
+        };
+        match stars.filter(|n| (1..=5).contains(n)) {
+            Some(n) => {
                 review.insert("rating".into(), json!(n));
             }
-            Some(Json::String(s)) if s.trim().parse::<i64>().is_ok_and(|n| (1..=5).contains(&n)) => {
-                review.insert("rating".into(), json!(s.trim().parse::<i64>().unwrap_or(0)));
-            }
-            _ => errors.push(FieldError::new("rating", Msg::ReviewStars)),
+            None => errors.push(FieldError::new("rating", Msg::ReviewStars)),
         }
         for k in ["title", "body"] {
             let text = input.get(k).and_then(Json::as_str).map(str::trim).unwrap_or("");

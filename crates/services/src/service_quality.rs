@@ -376,6 +376,11 @@ impl SurveyAnswer {
 type Signer = Hmac<Sha256>;
 
 /// The token of a case's survey sent at `sent`: the case and the moment, signed.
+/// Where the customer answers the survey of `case` sent at `sent`.
+fn survey_path(key: &[u8], case: Uuid, sent: DateTime<Utc>) -> Option<String> {
+    token(key, case, sent).map(|t| format!("/survey/{t}"))
+}
+
 fn token(key: &[u8], case: Uuid, sent: DateTime<Utc>) -> Option<String> {
     let mut payload = case.as_bytes().to_vec();
     payload.extend_from_slice(&sent.timestamp_millis().to_be_bytes());
@@ -485,7 +490,7 @@ impl Crm {
             if key.is_none() {
                 key = Some(Self::survey_key_in(tx).await?);
             }
-            let Some(t) = key.as_deref().and_then(|k| token(k, id, sent)) else {
+            let Some(path) = key.as_deref().and_then(|k| survey_path(k, id, sent)) else {
                 continue;
             };
             let subject_at = object.fields.iter().position(|x| x.name == "subject");
@@ -508,7 +513,7 @@ impl Crm {
                     &[
                         ("name", &name),
                         ("subject", &subject),
-                        ("link", &self.public_link(&format!("/survey/{t}"))),
+                        ("link", &self.public_link(&path)),
                     ],
                 ),
             };
@@ -533,11 +538,8 @@ impl Crm {
         };
         let key = self.survey_key().await?;
         Ok(Some(SurveyLink {
-            path: format!(
-                "/survey/{}",
-                token(&key, case_id, sent)
-                    .ok_or_else(|| ServiceError::Internal("survey key unusable".into()))?
-            ),
+            path: survey_path(&key, case_id, sent)
+                .ok_or_else(|| ServiceError::Internal("survey key unusable".into()))?,
             sent_at: sent,
             answered_at: record.values[f.answered].datetime(),
             csat: Some(record.values[f.csat].count()).filter(|_| !record.values[f.csat].is_null()),

@@ -13,18 +13,11 @@ use guanxi_storage::files::FileRow;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{Ctx, Problem, fail, parse_id};
+use super::{Ctx, Problem, fail, parse_id, record_target};
 
 fn file_json(f: &FileRow) -> Value {
     json!({"id": f.id, "name": f.name, "content_type": f.content_type, "size": f.size,
            "uploaded_by": f.uploaded_by, "created_at": f.created_at, "url": format!("/api/v1/files/{}", f.id)})
-}
-
-fn object_name(crm: &Crm, ctx: &Ctx, plural: &str) -> Result<String, Problem> {
-    crm.schema()
-        .by_plural(plural)
-        .map(|o| o.name.clone())
-        .ok_or_else(|| Problem::not_found(ctx.locale))
 }
 
 #[derive(Debug, Deserialize)]
@@ -40,8 +33,7 @@ pub(super) async fn attach(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<(StatusCode, Json<Value>), Problem> {
-    let object = object_name(&crm, &ctx, &plural)?;
-    let id = parse_id(&ctx, &id)?;
+    let (object, id) = record_target(&crm, &ctx, &plural, &id)?;
     let Some(name) = params.name.filter(|n| !n.trim().is_empty()) else {
         return Err(Problem::validation(
             ctx.locale,
@@ -53,7 +45,7 @@ pub(super) async fn attach(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     let f = crm
-        .attach_file(&ctx.actor, &object, id, &name, content_type, &body)
+        .attach_file(&ctx.actor, &object.name, id, &name, content_type, &body)
         .await
         .map_err(fail(&ctx))?;
     Ok((StatusCode::CREATED, Json(file_json(&f))))
@@ -64,10 +56,9 @@ pub(super) async fn list(
     Extension(ctx): Extension<Ctx>,
     Path((plural, id)): Path<(String, String)>,
 ) -> Result<Json<Value>, Problem> {
-    let object = object_name(&crm, &ctx, &plural)?;
-    let id = parse_id(&ctx, &id)?;
+    let (object, id) = record_target(&crm, &ctx, &plural, &id)?;
     let files = crm
-        .record_files(&ctx.actor, &object, id)
+        .record_files(&ctx.actor, &object.name, id)
         .await
         .map_err(fail(&ctx))?;
     Ok(Json(

@@ -12,7 +12,7 @@ use guanxi_services::cases::CASE;
 use serde_json::{Map, Value, json};
 
 use super::{
-    Ctx, Problem, expected_version, fail, parse_body, parse_id, record_json, record_response, shown,
+    Ctx, Problem, expected_version, fail, parse_body, record_json, record_response, record_target, shown,
 };
 
 /// Every queue with its labels, members, access level and whether it takes new cases.
@@ -70,19 +70,14 @@ pub(super) async fn take(
     Path((plural, id)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
-    if crm.schema().by_plural(&plural).map(|o| o.name.as_str()) != Some(CASE) {
+    let (case, id) = record_target(&crm, &ctx, &plural, &id)?;
+    if case.name != CASE {
         return Err(Problem::not_found(ctx.locale));
     }
-    let id = parse_id(&ctx, &id)?;
     let version = match headers.contains_key(axum::http::header::IF_MATCH) {
         true => expected_version(&ctx, &headers, &mut Map::new())?.0,
         false => None,
     };
     let r = crm.take_case(&ctx.actor, id, version).await.map_err(fail(&ctx))?;
-    let case = crm
-        .schema()
-        .object(CASE)
-        .cloned()
-        .ok_or_else(|| Problem::not_found(ctx.locale))?;
     Ok(record_response(&crm, &ctx, &case, &r))
 }

@@ -233,6 +233,16 @@ async fn signed_in(crm: &Crm, headers: &HeaderMap) -> Result<Viewer, Response> {
     }
 }
 
+/// Anyone signed in — a colleague, a partner or a customer in the portal — or the way to
+/// sign in (notifications and downloads serve them all).
+async fn anyone(crm: &Crm, headers: &HeaderMap) -> Result<Viewer, Response> {
+    match viewer(crm, headers).await {
+        Ok(Some(v)) => Ok(v),
+        Ok(None) => Err(Redirect::to("/login").into_response()),
+        Err(e) => Err(failure(e, page_locale(headers, None), None)),
+    }
+}
+
 /// A service error as a page.
 fn failure(e: ServiceError, locale: Locale, viewer: Option<&Viewer>) -> Response {
     let (status, msg) = match &e {

@@ -868,16 +868,6 @@ pub(super) async fn approvals(State(crm): State<Crm>, headers: HeaderMap) -> Res
 }
 
 /// `GET /notifications`: what the viewer was told, newest first.
-/// Anyone signed in: colleagues, and customers in the portal (told of replies to the
-/// community posts they follow).
-async fn anyone(crm: &Crm, headers: &HeaderMap) -> Result<Viewer, Response> {
-    match super::viewer(crm, headers).await {
-        Ok(Some(v)) => Ok(v),
-        Ok(None) => Err(Redirect::to("/login").into_response()),
-        Err(e) => Err(failure(e, super::page_locale(headers, None), None)),
-    }
-}
-
 /// Where a notification leads its reader: the record's page, or for a customer its page
 /// in the portal (community posts and their cases; nothing else of theirs has a page).
 fn notice_link(v: &Viewer, object: &guanxi_core::ObjectDef, id: Uuid) -> Option<String> {
@@ -892,7 +882,7 @@ fn notice_link(v: &Viewer, object: &guanxi_core::ObjectDef, id: Uuid) -> Option<
 }
 
 pub(super) async fn notifications(State(crm): State<Crm>, headers: HeaderMap) -> Response {
-    let v = match anyone(&crm, &headers).await {
+    let v = match super::anyone(&crm, &headers).await {
         Ok(v) => v,
         Err(r) => return r,
     };
@@ -944,7 +934,7 @@ pub(super) async fn notifications(State(crm): State<Crm>, headers: HeaderMap) ->
 
 /// `POST /notifications/read`: marks the viewer's notifications read.
 pub(super) async fn read(State(crm): State<Crm>, headers: HeaderMap, Form(form): Form<Fields>) -> Response {
-    let v = match anyone(&crm, &headers).await {
+    let v = match super::anyone(&crm, &headers).await {
         Ok(v) => v,
         Err(r) => return r,
     };

@@ -259,7 +259,7 @@ async fn page(
         .collect();
     let tiers = super::tier_labels(crm, v, &customers).await;
     // Files: for what the viewer may read (they may attach to what they may edit).
-    let files = match crm.record_files(&v.actor, &object.name, id).await {
+    let files = match crm.files_of(object, &record).await {
         Ok(f) => f,
         Err(e) => return failure(e, v.locale, Some(v)),
     };
@@ -298,12 +298,7 @@ async fn page(
         @if let Some(r) = &ratings {
             section.card aria-labelledby="ratings" {
                 h2 #ratings { (super::pages::t(v.locale, guanxi_core::Msg::UiProductRatings)) }
-                p {
-                    @if let Some(avg) = r.average {
-                        span.stars aria-hidden="true" { (super::reviews::stars(avg.round().try_into().unwrap_or(0))) } " "
-                    }
-                    (super::reviews::summary(v, r))
-                }
+                (super::reviews::rating_summary(v, r))
                 @if !r.reviews.is_empty() {
                     p { a href={ "/o/product_reviews?filter=" (super::pages::enc(&format!("product eq '{id}'"))) } { (super::pages::t(v.locale, guanxi_core::Msg::UiProductRatings)) " (" (r.reviews.len()) ")" } }
                 }

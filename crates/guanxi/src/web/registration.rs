@@ -90,10 +90,9 @@ pub(super) async fn submit(
             html(StatusCode::UNPROCESSABLE_ENTITY, page(&crm, l, &form, &errors))
         }
         Err(ServiceError::TooManyAttempts { retry_after }) => {
-            let text = Msg::DetailTooManyAttempts.format(l, &[("seconds", &retry_after.to_string())]);
             let errors = [FieldError::new("form", Msg::DetailTooManyAttempts).with("seconds", retry_after)];
             let mut res = html(StatusCode::TOO_MANY_REQUESTS, page(&crm, l, &form, &errors));
-            tracing::info!(%address, %text, "portal registration limited");
+            tracing::info!(%address, retry_after, "portal registration limited");
             if let Ok(v) = header::HeaderValue::from_str(&retry_after.to_string()) {
                 res.headers_mut().insert(header::RETRY_AFTER, v);
             }

@@ -26,8 +26,20 @@ pub(super) fn stars(n: i64) -> String {
     format!("{}{}", "★".repeat(n), "☆".repeat(5 - n))
 }
 
+/// The average in stars and words, for the community's product page and the staff's.
+pub(super) fn rating_summary(v: &Viewer, r: &ProductRatings) -> Markup {
+    html! {
+        p.rating-summary {
+            @if let Some(avg) = r.average {
+                span.stars aria-hidden="true" { (stars(avg.round().try_into().unwrap_or(0))) } " "
+            }
+            (summary(v, r))
+        }
+    }
+}
+
 /// "4.33 of 5 from 3 reviews", or that there are none yet.
-pub(super) fn summary(v: &Viewer, r: &ProductRatings) -> String {
+fn summary(v: &Viewer, r: &ProductRatings) -> String {
     match r.average {
         Some(avg) => Msg::UiRatingSummary.format(
             v.locale,
@@ -104,12 +116,7 @@ fn product_page(crm: &Crm, v: &Viewer, r: &ProductRatings, form: &FormMap, error
     let content = html! {
         p { a href=(HERE) { "← " (t(l, Msg::UiCommunityProducts)) } }
         h1 { (name) }
-        p.rating-summary {
-            @if let Some(avg) = r.average {
-                span.stars aria-hidden="true" { (stars(avg.round().try_into().unwrap_or(0))) } " "
-            }
-            (summary(v, r))
-        }
+        (rating_summary(v, r))
         section.card aria-labelledby="rate" {
             h2 #rate { (t(l, if r.mine.is_some() { Msg::UiYourReview } else { Msg::UiRateProduct })) }
             @for e in errors.iter().filter(|e| !["rating", "title", "body"].contains(&e.field.as_str())) {

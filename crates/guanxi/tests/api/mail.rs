@@ -161,6 +161,13 @@ async fn mailing(smtp: &SmtpStandIn) -> TestApp {
     TestApp::spawn_with(|crm| crm.with_mail(settings)).await
 }
 
+/// A colleague invites `contact` to the portal.
+async fn invite(app: &TestApp, contact: &serde_json::Value) -> crate::helpers::Resp {
+    let id = contact["id"].as_str().unwrap();
+    app.post(&format!("/api/v1/contacts/{id}/portal-invitation"), json!({}))
+        .await
+}
+
 /// 华通机械 and its contact 孙丽 (sun@huatong.cn).
 async fn customer(app: &TestApp) -> (serde_json::Value, serde_json::Value) {
     let acme = app.create("accounts", json!({"name": "华通机械"})).await;
@@ -178,15 +185,7 @@ async fn an_invitation_is_mailed_and_a_known_customer_registers_with_their_email
     let smtp = SmtpStandIn::start().await;
     let app = mailing(&smtp).await;
     let (_, sun) = customer(&app).await;
-    let r = app
-        .post(
-            &format!(
-                "/api/v1/contacts/{}/portal-invitation",
-                sun["id"].as_str().unwrap()
-            ),
-            json!({}),
-        )
-        .await;
+    let r = invite(&app, &sun).await;
     assert_eq!(r.status, 201, "{}", r.body);
     assert_eq!(r.body["mailed"], true);
     app.crm.send_due_mail().await.unwrap();
@@ -315,15 +314,7 @@ async fn mail_the_server_refuses_is_tried_again_and_administrators_see_how_it_we
     let app = mailing(&smtp).await;
     let (_, sun) = customer(&app).await;
     *smtp.refusing.lock().unwrap() = true;
-    let r = app
-        .post(
-            &format!(
-                "/api/v1/contacts/{}/portal-invitation",
-                sun["id"].as_str().unwrap()
-            ),
-            json!({}),
-        )
-        .await;
+    let r = invite(&app, &sun).await;
     assert_eq!(r.status, 201, "{}", r.body);
     assert_eq!(app.crm.send_due_mail().await.unwrap(), 0);
     let mut admin = Browser::signed_in(&app, "admin@example.com", "admin-password").await;
@@ -349,15 +340,7 @@ async fn mail_the_server_refuses_is_tried_again_and_administrators_see_how_it_we
 async fn without_a_mail_server_nothing_is_queued_and_registration_is_closed() {
     let app = TestApp::spawn().await;
     let (_, sun) = customer(&app).await;
-    let r = app
-        .post(
-            &format!(
-                "/api/v1/contacts/{}/portal-invitation",
-                sun["id"].as_str().unwrap()
-            ),
-            json!({}),
-        )
-        .await;
+    let r = invite(&app, &sun).await;
     assert_eq!(r.body["mailed"], false);
     let mut visitor = Browser::new(&app);
     let (_, _, page) = visitor.get("/login").await;
@@ -438,15 +421,7 @@ async fn customers_are_written_to_in_their_language() {
             json!({"name": "Anna Weber", "account": acme["id"], "email": "anna@example.de", "language": "en"}),
         )
         .await;
-    let r = app
-        .post(
-            &format!(
-                "/api/v1/contacts/{}/portal-invitation",
-                lin["id"].as_str().unwrap()
-            ),
-            json!({}),
-        )
-        .await;
+    let r = invite(&app, &lin).await;
     assert_eq!(r.status, 201, "{}", r.body);
     let case = app
         .create(
