@@ -181,16 +181,21 @@ impl Crm {
         if !self.screen_submission("lead", address, input)? {
             return Ok(Submission::Discarded);
         }
-        let mut lead: Map<String, Json> = WEB_FORM_FIELDS
+        let lead: Map<String, Json> = WEB_FORM_FIELDS
             .iter()
             .filter(|k| filled(input, k))
             .filter_map(|k| input.get(*k).map(|v| ((*k).to_string(), v.clone())))
             .collect();
+        Ok(Submission::Created(self.website_lead(lead).await?))
+    }
+
+    /// Writes a new website lead from what a visitor gave, as the public forms write —
+    /// owned by whom the assignment rules say, else the first administrator.
+    pub(crate) async fn website_lead(&self, mut lead: Map<String, Json>) -> Result<Record, ServiceError> {
         lead.insert("status".into(), json!("new"));
         lead.insert("source".into(), json!("website"));
         let actor = self.form_writer().await?;
-        let record = crate::assignment::with_rules(self.create(&actor, LEAD, lead)).await?;
-        Ok(Submission::Created(record))
+        crate::assignment::with_rules(self.create(&actor, LEAD, lead)).await
     }
 
     /// Whether the current write is a conversion's.

@@ -259,10 +259,7 @@ impl Crm {
             "description".into(),
             json!(Msg::PortalRegistrationLead.text(locale)),
         );
-        lead.insert("status".into(), json!("new"));
-        lead.insert("source".into(), json!("website"));
-        let writer = self.form_writer().await?;
-        crate::assignment::with_rules(self.create(&writer, "lead", lead)).await?;
+        self.website_lead(lead).await?;
         Ok(())
     }
 
