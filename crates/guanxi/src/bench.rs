@@ -54,9 +54,10 @@ pub struct BenchArgs {
     /// Contacts to create (write) or to have in the database (read).
     #[arg(long, default_value_t = 100_000)]
     contacts: usize,
-    /// Records per write-path call (the bulk API takes up to 10,000).
-    #[arg(long, default_value_t = 5_000)]
-    batch: usize,
+    /// write: records per write-path call (the bulk API takes up to 10,000; default 5,000).
+    /// import: rows per transaction (default as `guanxi import`).
+    #[arg(long)]
+    batch: Option<usize>,
     /// Requests per measured read scenario.
     #[arg(long, default_value_t = 2_000)]
     requests: usize,
@@ -70,6 +71,12 @@ pub struct BenchArgs {
     /// cases: the cases to have in the database.
     #[arg(long, default_value_t = 1_000_000)]
     cases: usize,
+}
+
+impl BenchArgs {
+    fn write_batch(&self) -> usize {
+        self.batch.unwrap_or(5_000)
+    }
 }
 
 pub async fn run(args: BenchArgs, storage: &Storage) -> anyhow_lite::Result<()> {
@@ -120,7 +127,7 @@ async fn write(args: &BenchArgs, storage: &Storage) -> anyhow_lite::Result<()> {
     let mut g = Generator::new(7);
     let accounts: Vec<_> = (0..(args.contacts / 10).max(1)).map(|i| g.account(i)).collect();
     let mut account_ids = Vec::new();
-    for chunk in accounts.chunks(args.batch) {
+    for chunk in accounts.chunks(args.write_batch()) {
         for (r, _) in crm
             .bulk(&actor, "account", chunk.to_vec(), None)
             .await?
@@ -136,11 +143,11 @@ async fn write(args: &BenchArgs, storage: &Storage) -> anyhow_lite::Result<()> {
     eprintln!(
         "generated {} contacts; writing in batches of {}",
         inputs.len(),
-        args.batch
+        args.write_batch()
     );
     let mut created: Vec<Record> = Vec::with_capacity(inputs.len());
     let start = Instant::now();
-    for chunk in inputs.chunks(args.batch) {
+    for chunk in inputs.chunks(args.write_batch()) {
         for (r, _) in crm
             .bulk(&actor, "contact", chunk.to_vec(), None)
             .await?
@@ -188,7 +195,7 @@ async fn write(args: &BenchArgs, storage: &Storage) -> anyhow_lite::Result<()> {
     };
     let target = fresh.as_ref().map_or(&crm, |(c, _)| c);
     let start = Instant::now();
-    for chunk in raw.chunks(args.batch) {
+    for chunk in raw.chunks(args.write_batch()) {
         let mut tx = target.db().begin().await?;
         let rows: Vec<&Record> = chunk.iter().collect();
         guanxi_storage::records::insert(&mut tx, &object, &rows).await?;
@@ -1176,7 +1183,10 @@ async fn import(args: &BenchArgs, storage: &Storage) -> anyhow_lite::Result<()> 
         start.elapsed().as_secs_f64()
     );
     drop(bytes);
-    let options = ImportOptions::default();
+    let mut options = ImportOptions::default();
+    if let Some(rows) = args.batch {
+        options.batch_size = rows;
+    }
     let report = crm
         .import(&actor, "contacts", &path, &options, &mut |_: &Event| {})
         .await

@@ -6,6 +6,11 @@
 //! row is written whole or not at all: a row that fails is reported in the error file.
 
 use std::collections::{HashMap, HashSet};
+
+/// The maps and sets an import fills or reads once per row: hashed the fast way (the keys
+/// are the file's own values, not an attacker's choice against a long-running server).
+type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+type FastSet<T> = HashSet<T, foldhash::fast::RandomState>;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -28,9 +33,9 @@ use crate::records::{Change, ListQuery, Outcome, Planned, plan_create};
 use crate::{Actor, Crm, ServiceError};
 
 /// Rows per transaction (and per checkpoint). Bigger batches write each index page fewer
-/// times (keys are random, so a batch dirties pages all over); 20,000 rows was the best of
-/// 2k / 20k / 50k on a 1M-row file.
-pub const DEFAULT_BATCH: usize = 20_000;
+/// times (keys are random, so a batch dirties pages all over) and commit less often: on a
+/// 1M-row file 50,000 rows took 33–34 s against 35 s for 20,000.
+pub const DEFAULT_BATCH: usize = 50_000;
 /// At most this many rows in one transaction.
 pub const MAX_BATCH: usize = 50_000;
 /// An import expected to write at least this many more rows (and at least half as many as
@@ -813,6 +818,81 @@ impl RowReader {
     }
 }
 
+/// During a bulk load (SQLite) the email and mobile indexes are dropped with the other
+/// plain ones — every batch dirtied their pages all over the file — and the import keeps
+/// who holds each value in memory instead: the live records when the load began, every
+/// record it writes, and the records anyone else changes meanwhile (read from the change
+/// feed before each batch). The memo only names candidates, by a hash of the value; each
+/// is read and must still be live and hold the value, so a stale or colliding entry can
+/// never make a row a duplicate.
+struct HolderMemo {
+    /// The fields kept (email, mobile), each with its holders by value hash.
+    fields: Vec<(usize, FastMap<u64, Holders>)>,
+    /// The change feed's last event this memo has seen (its own writes included).
+    seq: i64,
+}
+
+/// The records that held one value: nearly always one.
+enum Holders {
+    One(Uuid),
+    Many(Vec<Uuid>),
+}
+
+impl HolderMemo {
+    fn hash(value: &(impl std::hash::Hash + ?Sized)) -> u64 {
+        use std::hash::{BuildHasher, BuildHasherDefault};
+        BuildHasherDefault::<std::collections::hash_map::DefaultHasher>::default().hash_one(value)
+    }
+
+    /// Notes a record as it is now (a live one: the caller reads it so).
+    fn add(&mut self, record: &Record) {
+        let Some(id) = record.id() else { return };
+        for (i, map) in &mut self.fields {
+            if let Value::Text(v) = &record.values[*i] {
+                Self::insert(map, v, id);
+            }
+        }
+    }
+
+    fn insert(map: &mut FastMap<u64, Holders>, value: &str, id: Uuid) {
+        use std::collections::hash_map::Entry;
+        match map.entry(Self::hash(value)) {
+            Entry::Vacant(e) => {
+                e.insert(Holders::One(id));
+            }
+            Entry::Occupied(mut e) => match e.get_mut() {
+                Holders::One(old) if *old == id => {}
+                Holders::One(old) => {
+                    let old = *old;
+                    e.insert(Holders::Many(vec![old, id]));
+                }
+                Holders::Many(ids) => {
+                    if !ids.contains(&id) {
+                        ids.push(id);
+                    }
+                }
+            },
+        }
+    }
+
+    /// The candidates the memo names for these values of field `i` (none when it does not
+    /// keep the field).
+    fn candidates(&self, i: usize, values: &[String]) -> Option<Vec<Uuid>> {
+        let (_, map) = self.fields.iter().find(|(f, _)| *f == i)?;
+        let mut out = Vec::new();
+        for v in values {
+            match map.get(&Self::hash(v)) {
+                Some(Holders::One(id)) => out.push(*id),
+                Some(Holders::Many(ids)) => out.extend(ids),
+                None => {}
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        Some(out)
+    }
+}
+
 /// Everything one run keeps between batches.
 struct Run<'a> {
     crm: &'a Crm,
@@ -834,6 +914,8 @@ struct Run<'a> {
     /// names they would have created (each batch's writes are rolled back).
     dry_keys: HashSet<String>,
     dry_accounts: HashSet<String>,
+    /// Holders of the email and mobile values while a bulk load has their indexes down.
+    memo: std::sync::Mutex<Option<HolderMemo>>,
     phases: std::sync::Mutex<Phases>,
 }
 
@@ -862,6 +944,13 @@ impl Run<'_> {
         [tag("x", &p.ext), tag("e", &p.email), tag("m", &p.mobile)]
             .into_iter()
             .flatten()
+    }
+
+    fn key_hashes(p: &Prepared) -> Vec<u64> {
+        [(0u8, &p.ext), (1, &p.email), (2, &p.mobile)]
+            .into_iter()
+            .filter_map(|(tag, v)| v.as_deref().map(|v| HolderMemo::hash(&(tag, v))))
+            .collect()
     }
 
     /// The API name of the field the company column fills.
@@ -935,14 +1024,38 @@ impl Run<'_> {
         tx: &mut Tx,
         i: Option<usize>,
         keys: &[String],
-    ) -> Result<HashMap<String, (Uuid, bool)>, ServiceError> {
-        let Some(i) = i else { return Ok(HashMap::new()) };
+    ) -> Result<FastMap<String, (Uuid, bool)>, ServiceError> {
+        let Some(i) = i else { return Ok(FastMap::default()) };
         if keys.is_empty() {
-            return Ok(HashMap::new());
+            return Ok(FastMap::default());
+        }
+        let mut out: FastMap<String, (Uuid, bool)> = FastMap::default();
+        let remembered = self
+            .memo
+            .lock()
+            .ok()
+            .and_then(|m| m.as_ref().and_then(|m| m.candidates(i, keys)));
+        if let Some(ids) = remembered {
+            // Each candidate read: it must be live and hold the value still.
+            let wanted: FastSet<&str> = keys.iter().map(String::as_str).collect();
+            let found = if ids.is_empty() {
+                Vec::new()
+            } else {
+                store::get_many_in(tx, &self.object, &ids).await?
+            };
+            for r in &found {
+                let (Some(id), Value::Text(v)) = (r.id(), &r.values[i]) else {
+                    continue;
+                };
+                if r.values[sys::DELETED_AT].is_null() && wanted.contains(v.as_str()) {
+                    let entry = out.entry(v.clone()).or_insert((id, false));
+                    entry.0 = entry.0.min(id);
+                }
+            }
+            return Ok(out);
         }
         let field = &self.object.fields[i];
         let values: Vec<Value> = keys.iter().map(|k| Value::Text(k.clone())).collect();
-        let mut out: HashMap<String, (Uuid, bool)> = HashMap::new();
         // A unique field's index covers binned records too (a binned holder is reported);
         // an indexed one's only live records (all a duplicate can be).
         let found = if field.unique || field.external_id {
@@ -961,22 +1074,54 @@ impl Run<'_> {
         Ok(out)
     }
 
+    fn remembers(&self) -> bool {
+        self.memo.lock().is_ok_and(|m| m.is_some())
+    }
+
+    /// Notes in the memo the records others changed since the last batch (read in the
+    /// batch's transaction, so nothing committed before it is missed).
+    async fn catch_up(&self, tx: &mut Tx) -> Result<(), ServiceError> {
+        let Some(seq) = self.memo.lock().ok().and_then(|m| m.as_ref().map(|m| m.seq)) else {
+            return Ok(());
+        };
+        let (ids, last) = guanxi_storage::system::changed_after_in(tx, &self.object.name, seq).await?;
+        let records = if ids.is_empty() {
+            Vec::new()
+        } else {
+            store::get_many_in(tx, &self.object, &ids).await?
+        };
+        if let Ok(mut m) = self.memo.lock()
+            && let Some(m) = m.as_mut()
+        {
+            for r in records.iter().filter(|r| r.values[sys::DELETED_AT].is_null()) {
+                m.add(r);
+            }
+            m.seq = last;
+        }
+        Ok(())
+    }
+
     /// Runs one batch in a fresh transaction (committed or rolled back by the caller).
     async fn batch(&self, rows: Vec<Prepared>) -> Result<Batch, ServiceError> {
         let mut tx = self.crm.db().begin().await?;
         // Per batch, not once: the pool may have replaced the writer connection since.
         tx.bulk_load(true).await?;
+        if let Err(e) = self.catch_up(&mut tx).await {
+            let _ = tx.rollback().await;
+            return Err(e);
+        }
         let mut out = Acc::default();
         let mut pending = rows;
         while !pending.is_empty() {
             // A round takes the rows no earlier row of the batch shares a key with; the
             // others wait for the next round, where the earlier row's record is there to
             // match — so a later row is a duplicate of an earlier one, as across batches.
-            let mut claimed: HashSet<String> = HashSet::new();
+            // Keys by hash: two keys sharing one only make a row wait a round it need not.
+            let mut claimed: FastSet<u64> = FastSet::default();
             let mut round = Vec::new();
             let mut later = Vec::new();
             for p in pending {
-                let keys: Vec<String> = Self::keys(&p).collect();
+                let keys = Self::key_hashes(&p);
                 let waits = keys.iter().any(|k| claimed.contains(k));
                 claimed.extend(keys);
                 if waits { later.push(p) } else { round.push(p) }
@@ -990,6 +1135,22 @@ impl Run<'_> {
                 Err(e) => {
                     let _ = tx.rollback().await;
                     return Err(e);
+                }
+            }
+        }
+        if self.remembers() {
+            // The batch's own changes are in the memo already.
+            match guanxi_storage::system::last_seq_in(&mut tx).await {
+                Ok(seq) => {
+                    if let Ok(mut m) = self.memo.lock()
+                        && let Some(m) = m.as_mut()
+                    {
+                        m.seq = seq;
+                    }
+                }
+                Err(e) => {
+                    let _ = tx.rollback().await;
+                    return Err(e.into());
                 }
             }
         }
@@ -1010,9 +1171,9 @@ impl Run<'_> {
         &self,
         tx: &mut Tx,
         rows: &[Prepared],
-    ) -> Result<(Vec<Plan>, HashMap<Uuid, Record>), ServiceError> {
+    ) -> Result<(Vec<Plan>, FastMap<Uuid, Record>), ServiceError> {
         let gather = |f: fn(&Prepared) -> &Option<String>| -> Vec<String> {
-            let set: HashSet<&String> = rows.iter().filter_map(|p| f(p).as_ref()).collect();
+            let set: FastSet<&String> = rows.iter().filter_map(|p| f(p).as_ref()).collect();
             set.into_iter().cloned().collect()
         };
         let by_ext = self.holders(tx, self.ext_field, &gather(|p| &p.ext)).await?;
@@ -1026,11 +1187,11 @@ impl Run<'_> {
             .chain(by_mobile.values())
             .filter(|(_, deleted)| !deleted)
             .map(|(id, _)| *id)
-            .collect::<HashSet<_>>()
+            .collect::<FastSet<_>>()
             .into_iter()
             .collect();
-        let readable: HashSet<Uuid> = if live.is_empty() {
-            HashSet::new()
+        let readable: FastSet<Uuid> = if live.is_empty() {
+            FastSet::default()
         } else {
             self.crm
                 .readable_ids(tx, self.actor, &self.object, &live)
@@ -1043,11 +1204,11 @@ impl Run<'_> {
             .chain(by_mobile.values())
             .filter(|(id, deleted)| !deleted && readable.contains(id))
             .map(|(id, _)| *id)
-            .collect::<HashSet<_>>()
+            .collect::<FastSet<_>>()
             .into_iter()
             .collect();
-        let records: HashMap<Uuid, Record> = if dup_ids.is_empty() {
-            HashMap::new()
+        let records: FastMap<Uuid, Record> = if dup_ids.is_empty() {
+            FastMap::default()
         } else {
             store::get_many_in(tx, &self.object, &dup_ids)
                 .await?
@@ -1128,7 +1289,7 @@ impl Run<'_> {
         let t = Instant::now();
         let (all_plans, records) = self.plan(tx, &rows).await?;
         self.time(t, |p| &mut p.matching);
-        let mut targets = HashSet::new();
+        let mut targets = FastSet::default();
         let mut deferred = Vec::new();
         let mut kept = Vec::with_capacity(rows.len());
         let mut plans = Vec::with_capacity(rows.len());
@@ -1147,6 +1308,7 @@ impl Run<'_> {
         // needed after this) and the company key it needs, for the rows still on; and the
         // companies no account exists for yet.
         let mut wanted: Vec<(String, String)> = Vec::new();
+        let mut wanted_keys: FastSet<String> = FastSet::default();
         let mut inputs: Vec<Option<RowInput>> = Vec::with_capacity(rows.len());
         for (p, plan) in rows.iter_mut().zip(&plans) {
             let planned = match plan {
@@ -1184,7 +1346,7 @@ impl Run<'_> {
             if let (Some(_), Some(key), Some((_, shown))) = (&input, &company, &p.company)
                 && !self.account_ids.contains_key(key)
                 && !out.new_accounts.contains_key(key)
-                && !wanted.iter().any(|(k, _)| k == key)
+                && wanted_keys.insert(key.clone())
             {
                 wanted.push((key.clone(), shown.clone()));
             }
@@ -1316,7 +1478,7 @@ impl Run<'_> {
         };
         self.time(t, |p| &mut p.write);
         // 3. The new accounts the written rows use.
-        let used: HashSet<&String> = rows
+        let used: FastSet<&String> = rows
             .iter()
             .zip(&slots)
             .filter(|(_, s)| s.is_some_and(|s| matches!(results.get(s), Some(Some(Ok(_))))))
@@ -1386,26 +1548,33 @@ impl Run<'_> {
                         (_, Outcome::Updated) => out.counts.updated += 1,
                         _ => out.counts.skipped += 1,
                     }
-                    out.keys.extend(Self::keys(p));
+                    if let Ok(mut m) = self.memo.lock()
+                        && let Some(m) = m.as_mut()
+                    {
+                        m.add(&rec);
+                    }
+                    if self.options.dry_run {
+                        out.keys.extend(Self::keys(p));
+                    }
                 }
             }
         }
+        // Freed on another thread: a round leaves thousands of rows and records behind,
+        // and freeing them here would hold up the next round.
+        let garbage = (rows, plans, records, changes, results);
+        tokio::task::spawn_blocking(move || drop(garbage));
         Ok(deferred)
     }
 
     /// Drops the object's plain sort indexes when about `rest` rows are still to come and
-    /// that is a bulk load (SQLite; see `BULK_ROWS`). The indexes duplicate matching reads
-    /// (email, mobile; unique ones) stay. Returns whether it dropped them.
-    async fn defer_indexes(&self, rest: f64) -> Result<bool, ServiceError> {
+    /// that is a bulk load (SQLite; see `BULK_ROWS`); the unique ones stay. Duplicate
+    /// matching then finds email and mobile holders through the memo (`HolderMemo`),
+    /// filled here with the live records. Returns whether it dropped them.
+    async fn defer_indexes(&mut self, rest: f64) -> Result<bool, ServiceError> {
         if self.crm.db().dialect() != Dialect::Sqlite || rest < self.options.bulk_rows {
             return Ok(false);
         }
-        let keep: Vec<&str> = [self.email_field, self.mobile_field]
-            .into_iter()
-            .flatten()
-            .map(|i| self.object.fields[i].column.as_str())
-            .collect();
-        let names = ddl::deferrable_indexes(&self.object, &keep);
+        let names = ddl::deferrable_indexes(&self.object, &[]);
         if names.is_empty() {
             return Ok(false);
         }
@@ -1415,8 +1584,33 @@ impl Run<'_> {
             tx.rollback().await?;
             return Ok(false);
         }
+        let kept: Vec<usize> = [self.email_field, self.mobile_field]
+            .into_iter()
+            .flatten()
+            .collect();
+        let memo = if kept.is_empty() {
+            None
+        } else {
+            let fields: Vec<&guanxi_core::FieldDef> = kept.iter().map(|i| &self.object.fields[*i]).collect();
+            let live = store::live_values(&mut tx, &self.object, &fields).await?;
+            let mut memo = HolderMemo {
+                fields: kept.iter().map(|i| (*i, FastMap::default())).collect(),
+                seq: guanxi_storage::system::last_seq_in(&mut tx).await?,
+            };
+            for (id, values) in live {
+                for ((_, map), value) in memo.fields.iter_mut().zip(values) {
+                    if let Some(v) = value {
+                        HolderMemo::insert(map, &v, id);
+                    }
+                }
+            }
+            Some(memo)
+        };
         ddl::drop_indexes(&mut tx, &names).await?;
         tx.commit().await?;
+        if let Ok(mut m) = self.memo.lock() {
+            *m = memo;
+        }
         tracing::info!(object = %self.object.name, indexes = ?names, "bulk load: these indexes are built at the end");
         Ok(true)
     }
@@ -1685,6 +1879,7 @@ impl Crm {
             mobile_field,
             dry_keys: HashSet::new(),
             dry_accounts: HashSet::new(),
+            memo: Default::default(),
             phases: Default::default(),
         };
         if let Some(accounts) = run.accounts.clone() {
@@ -1820,7 +2015,15 @@ impl Crm {
         // The indexes a bulk load left out, and the writer as usual again: the commit, past
         // the usual checkpoint interval, copies the load's log into the database file —
         // both part of the import's time.
+        let sorting_in_files = *deferred;
         let finished = async {
+            if *deferred {
+                // The load's log into the file first: each build reads the whole table.
+                let t = Instant::now();
+                self.db().checkpoint().await?;
+                run.time(t, |p| &mut p.commit);
+                self.db().sort_in_files(true).await?;
+            }
             let mut tx = self.db().begin().await?;
             if *deferred {
                 let t = Instant::now();
@@ -1834,6 +2037,14 @@ impl Crm {
             Ok::<_, StorageError>(())
         }
         .await;
+        let finished = match finished {
+            Ok(()) if sorting_in_files => self.db().sort_in_files(false).await,
+            Err(e) if sorting_in_files => {
+                let _ = self.db().sort_in_files(false).await;
+                Err(e)
+            }
+            done => done,
+        };
         finished.map_err(|e| ImportError::Stopped {
             row: committed_row,
             cause: e.into(),

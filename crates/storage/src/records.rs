@@ -283,6 +283,39 @@ async fn find(
     Ok(out)
 }
 
+/// Every live record's id with its values in `fields` (text fields: email, phone), in
+/// table order — what an import keeps in memory while a bulk load has dropped the
+/// fields' indexes.
+pub async fn live_values(
+    tx: &mut Tx,
+    object: &ObjectDef,
+    fields: &[&FieldDef],
+) -> Result<Vec<(Uuid, Vec<Option<String>>)>> {
+    let mut s = tx.sql();
+    s.push("SELECT ").ident("id");
+    for f in fields {
+        s.push(", ").ident(&f.column);
+    }
+    s.push(" FROM ")
+        .ident(&object.table)
+        .push(" WHERE ")
+        .ident("deleted_at")
+        .push(" IS NULL");
+    let kinds: Vec<ColumnKind> = std::iter::once(ColumnKind::Uuid)
+        .chain(fields.iter().map(|f| f.column_kind()))
+        .collect();
+    Ok(tx
+        .fetch(s, &kinds)
+        .await?
+        .into_iter()
+        .filter_map(|row| {
+            let mut it = row.into_iter();
+            let id = it.next()?.as_uuid()?;
+            Some((id, it.map(|a| a.as_text().map(str::to_string)).collect()))
+        })
+        .collect())
+}
+
 /// Which of `ids` are live records of `object`.
 pub async fn live_ids(tx: &mut Tx, table: &str, ids: &[Uuid]) -> Result<Vec<Uuid>> {
     let mut out = Vec::new();

@@ -150,12 +150,44 @@ pub async fn drop_indexes(tx: &mut Tx, names: &[String]) -> Result<()> {
     tx.execute_plain(&statements).await
 }
 
+/// The page cache while indexes are built: the size of the runs their keys are sorted in.
+const SORT_RUN_KIB: u32 = 16_384;
+
 /// Builds the object's missing indexes (those a bulk load dropped) and, on SQLite, gives
 /// the planner sampled statistics for the table at once; the periodic refresh makes them
 /// exact later.
 pub async fn rebuild_indexes(tx: &mut Tx, object: &ObjectDef) -> Result<()> {
-    ensure_table(tx, object).await?;
-    if tx.dialect() == Dialect::Sqlite {
+    let sqlite = tx.dialect() == Dialect::Sqlite;
+    let mut cache = None;
+    if sqlite {
+        // Each CREATE INDEX sorts its keys in runs the size of the page cache: with the
+        // large cache of a bulk load that is one run sorted on one core, while 16 MB runs
+        // are sorted by worker threads on every core and merged — about twice as fast.
+        // (Both are the connection's settings, put back after.)
+        let rows = tx
+            .fetch(
+                Sql::with(Dialect::Sqlite, "PRAGMA cache_size"),
+                &[ColumnKind::Int],
+            )
+            .await?;
+        cache = first_int(&rows);
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+        tx.execute_plain(&[
+            format!("PRAGMA threads = {cores}"),
+            format!("PRAGMA cache_size = -{SORT_RUN_KIB}"),
+        ])
+        .await?;
+    }
+    let built = ensure_table(tx, object).await;
+    if let Some(pages) = cache {
+        tx.execute_plain(&[
+            "PRAGMA threads = 0".into(),
+            format!("PRAGMA cache_size = {pages}"),
+        ])
+        .await?;
+    }
+    built?;
+    if sqlite {
         let mut s = Sql::new(Dialect::Sqlite);
         s.push("ANALYZE ").ident(&object.table);
         tx.execute_plain(&[

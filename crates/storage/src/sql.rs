@@ -142,8 +142,23 @@ impl Sql {
 
 /// Fixed-width UTC text for SQLite, so that text order is time order:
 /// `2026-12-06T01:02:03.456789Z`. Written field by field rather than through a format
-/// string that is parsed again for each value — a bulk write formats four per record.
+/// string that is parsed again for each value — a bulk write formats four per record, and
+/// all of a batch's records carry the same time: the last one written is kept per thread.
 pub(crate) fn datetime_text(d: &DateTime<Utc>) -> String {
+    thread_local! {
+        static LAST: std::cell::RefCell<Option<(DateTime<Utc>, String)>> = const { std::cell::RefCell::new(None) };
+    }
+    LAST.with_borrow_mut(|last| match last {
+        Some((at, text)) if at == d => text.clone(),
+        _ => {
+            let text = format_datetime(d);
+            *last = Some((*d, text.clone()));
+            text
+        }
+    })
+}
+
+fn format_datetime(d: &DateTime<Utc>) -> String {
     use chrono::{Datelike, Timelike};
     let nanos = d.nanosecond();
     if nanos >= 1_000_000_000 || !(0..=9999).contains(&d.year()) {

@@ -1607,6 +1607,29 @@ pub async fn last_seq(db: &Database) -> Result<i64> {
     Ok(first_int(&rows).unwrap_or(0))
 }
 
+/// The highest sequence number in the feed, as the transaction sees it.
+pub async fn last_seq_in(tx: &mut Tx) -> Result<i64> {
+    let s = Sql::with(tx.dialect(), "SELECT MAX(seq) FROM gx_changes");
+    let rows = tx.fetch(s, &[ColumnKind::Int]).await?;
+    Ok(first_int(&rows).unwrap_or(0))
+}
+
+/// The records of `object` changed after `seq` (each once), and the last sequence number
+/// seen.
+pub async fn changed_after_in(tx: &mut Tx, object: &str, seq: i64) -> Result<(Vec<Uuid>, i64)> {
+    let mut s = tx.sql();
+    s.push("SELECT seq, object, record_id FROM gx_changes WHERE seq > ")
+        .bind(Arg::Int(seq))
+        .push(" AND object = ")
+        .bind(Arg::Text(object.into()));
+    let events = feed_events(tx.fetch(s, &FEED_KINDS).await?);
+    let last = events.iter().map(|e| e.seq).max().unwrap_or(seq);
+    let mut ids: Vec<Uuid> = events.into_iter().map(|e| e.record_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    Ok((ids, last))
+}
+
 /// The sequence numbers in `(after, upto]` that are in the feed (committed) now.
 pub async fn seqs_between(db: &Database, after: i64, upto: i64) -> Result<Vec<i64>> {
     let mut s = db.sql();
