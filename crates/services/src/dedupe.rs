@@ -587,27 +587,39 @@ impl Crm {
             .into_iter()
             .map(|c| (c, false))
             .chain(newest.map(|c| (c, true)));
-        for (cond, recent) in queries {
-            // As with blocks: a value shared by more records than a block holds (a common
-            // name, a switchboard, a large customer's staff) is no evidence by itself; a true
-            // look-alike also shares something rarer, and is found through that. Counted on
-            // the index first, so a common name costs no reading of its records.
-            if let Some((i, value)) = shared.get(&cond)
-                && store::count_holding(self.db(), def, &def.fields[*i], value, MAX_BLOCK + 1).await?
-                    > MAX_BLOCK
-            {
+        // Each candidate query is independent: all asked at once, on the reader pool's
+        // connections, and their answers scored in order as before.
+        let shared = &shared;
+        let asked: Vec<_> = queries
+            .map(|(cond, recent)| async move {
+                // As with blocks: a value shared by more records than a block holds (a
+                // common name, a switchboard, a large customer's staff) is no evidence by
+                // itself; a true look-alike also shares something rarer, and is found through
+                // that. Counted on the index first, so a common name costs no reading of its
+                // records.
+                if let Some((i, value)) = shared.get(&cond)
+                    && store::count_holding(self.db(), def, &def.fields[*i], value, MAX_BLOCK + 1).await?
+                        > MAX_BLOCK
+                {
+                    return Ok::<_, ServiceError>(None);
+                }
+                let q = ListQuery {
+                    filter: Some(cond),
+                    sort: recent.then(|| "-id".to_string()),
+                    limit: Some(if recent { NEWEST_CANDIDATES } else { MAX_BLOCK + 1 }),
+                    few: !recent,
+                    ..Default::default()
+                };
+                let started = std::time::Instant::now();
+                let records = self.list(actor, &def.name, &q).await?.records;
+                tracing::debug!(object = %def.name, filter = ?q.filter, found = records.len(), took = ?started.elapsed(), "look-alike candidates");
+                Ok(Some((recent, records)))
+            })
+            .collect();
+        for answer in futures_util::future::join_all(asked).await {
+            let Some((recent, records)) = answer? else {
                 continue;
-            }
-            let q = ListQuery {
-                filter: Some(cond),
-                sort: recent.then(|| "-id".to_string()),
-                limit: Some(if recent { NEWEST_CANDIDATES } else { MAX_BLOCK + 1 }),
-                few: !recent,
-                ..Default::default()
             };
-            let asked = std::time::Instant::now();
-            let records = self.list(actor, &def.name, &q).await?.records;
-            tracing::debug!(object = %def.name, filter = ?q.filter, found = records.len(), took = ?asked.elapsed(), "look-alike candidates");
             // The same for values not counted first (phones, emails), among what was read.
             if !recent && records.len() > MAX_BLOCK {
                 continue;
