@@ -6,11 +6,6 @@
 //! row is written whole or not at all: a row that fails is reported in the error file.
 
 use std::collections::{HashMap, HashSet};
-
-/// The maps and sets an import fills or reads once per row: hashed the fast way (the keys
-/// are the file's own values, not an attacker's choice against a long-running server).
-type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
-type FastSet<T> = HashSet<T, foldhash::fast::RandomState>;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -31,6 +26,11 @@ use uuid::Uuid;
 
 use crate::records::{Change, ListQuery, Outcome, Planned, plan_create};
 use crate::{Actor, Crm, ServiceError};
+
+/// The maps and sets an import fills or reads once per row: hashed the fast way (the keys
+/// are the file's own values, not an attacker's choice against a long-running server).
+type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+type FastSet<T> = HashSet<T, foldhash::fast::RandomState>;
 
 /// Rows per transaction (and per checkpoint). Bigger batches write each index page fewer
 /// times (keys are random, so a batch dirties pages all over) and commit less often: on a
