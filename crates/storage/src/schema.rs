@@ -159,11 +159,22 @@ const SORT_RUN_KIB: u32 = 16_384;
 pub async fn rebuild_indexes(tx: &mut Tx, object: &ObjectDef) -> Result<()> {
     let sqlite = tx.dialect() == Dialect::Sqlite;
     let mut cache = None;
-    if sqlite {
-        // Each CREATE INDEX sorts its keys in runs the size of the page cache: with the
-        // large cache of a bulk load that is one run sorted on one core, while 16 MB runs
-        // are sorted by worker threads on every core and merged — about twice as fast.
-        // (Both are the connection's settings, put back after.)
+    // Each CREATE INDEX sorts its keys in runs the size of the page cache: with the large
+    // cache of a bulk load that is one run sorted on one core, while 16 MB runs are sorted
+    // by worker threads on every core and merged — about twice as fast. SQLite has worker
+    // threads only while temporary data goes to files (`Database::sort_in_files`); kept in
+    // memory, small runs are slower than one big one, and nothing changes. (Both settings
+    // are the connection's, put back after.)
+    let in_files = sqlite && {
+        let rows = tx
+            .fetch(
+                Sql::with(Dialect::Sqlite, "PRAGMA temp_store"),
+                &[ColumnKind::Int],
+            )
+            .await?;
+        first_int(&rows) != Some(2)
+    };
+    if in_files {
         let rows = tx
             .fetch(
                 Sql::with(Dialect::Sqlite, "PRAGMA cache_size"),

@@ -720,6 +720,12 @@ async fn a_bulk_load_builds_its_sort_indexes_once_at_the_end_and_lists_work_mean
     );
     if sqlite {
         assert_eq!(sort_indexes(&app).await, before);
+        // The builds sorted with temporary files; the writer keeps them in memory again.
+        let mut tx = app.crm.db().begin().await.unwrap();
+        let sql = guanxi_storage::Sql::with(guanxi_storage::Dialect::Sqlite, "PRAGMA temp_store");
+        let rows = tx.fetch(sql, &[guanxi_core::ColumnKind::Int]).await.unwrap();
+        tx.rollback().await.unwrap();
+        assert_eq!(rows[0][0].as_int(), Some(2), "temp_store = MEMORY");
         // Were the process killed mid-load, opening the database builds them again.
         let mut tx = app.crm.db().begin().await.unwrap();
         guanxi_storage::schema::drop_indexes(&mut tx, &["ixo_contacts_city".to_string()])
