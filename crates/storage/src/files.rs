@@ -9,6 +9,7 @@ use uuid::Uuid;
 use crate::Result;
 use crate::db::{Database, Tx};
 use crate::sql::{Arg, Sql};
+use crate::system::insert_rows;
 
 /// What is known about an attached file, without its content.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -24,7 +25,16 @@ pub struct FileRow {
     pub created_at: DateTime<Utc>,
 }
 
-const COLUMNS: &str = "id, object, record_id, name, content_type, size, uploaded_by, created_at";
+const COLS: [&str; 8] = [
+    "id",
+    "object",
+    "record_id",
+    "name",
+    "content_type",
+    "size",
+    "uploaded_by",
+    "created_at",
+];
 const KINDS: [ColumnKind; 8] = [
     ColumnKind::Uuid,
     ColumnKind::Text,
@@ -51,38 +61,33 @@ fn decode(row: Vec<Arg>) -> Option<FileRow> {
 }
 
 pub async fn put_file(tx: &mut Tx, f: &FileRow, base64: &str) -> Result<()> {
-    let mut s = tx.sql();
-    s.push(&format!("INSERT INTO gx_files ({COLUMNS}, data) VALUES ("))
-        .bind(Arg::Uuid(f.id))
-        .push(", ")
-        .bind(Arg::Text(f.object.clone()))
-        .push(", ")
-        .bind(Arg::Uuid(f.record_id))
-        .push(", ")
-        .bind(Arg::Text(f.name.clone()))
-        .push(", ")
-        .bind(Arg::Text(f.content_type.clone()))
-        .push(", ")
-        .bind(Arg::Int(f.size))
-        .push(", ")
-        .bind(Arg::Text(f.uploaded_by.clone()))
-        .push(", ")
-        .bind(Arg::DateTime(f.created_at))
-        .push(", ")
-        .bind(Arg::Text(base64.into()))
-        .push(")");
-    tx.execute(s).await?;
-    Ok(())
+    let mut cols = COLS.to_vec();
+    cols.push("data");
+    let row = vec![
+        Arg::Uuid(f.id),
+        Arg::Text(f.object.clone()),
+        Arg::Uuid(f.record_id),
+        Arg::Text(f.name.clone()),
+        Arg::Text(f.content_type.clone()),
+        Arg::Int(f.size),
+        Arg::Text(f.uploaded_by.clone()),
+        Arg::DateTime(f.created_at),
+        Arg::Text(base64.into()),
+    ];
+    insert_rows(tx, "gx_files", &cols, vec![row]).await
 }
 
 /// The files attached to a record, oldest first.
 pub async fn files(db: &Database, object: &str, record: Uuid) -> Result<Vec<FileRow>> {
     let mut s = Sql::new(db.dialect());
-    s.push(&format!("SELECT {COLUMNS} FROM gx_files WHERE object = "))
-        .bind(Arg::Text(object.into()))
-        .push(" AND record_id = ")
-        .bind(Arg::Uuid(record))
-        .push(" ORDER BY created_at, id");
+    s.push(&format!(
+        "SELECT {} FROM gx_files WHERE object = ",
+        COLS.join(", ")
+    ))
+    .bind(Arg::Text(object.into()))
+    .push(" AND record_id = ")
+    .bind(Arg::Uuid(record))
+    .push(" ORDER BY created_at, id");
     Ok(db
         .fetch(s, &KINDS)
         .await?
@@ -105,8 +110,11 @@ pub async fn count(tx: &mut Tx, object: &str, record: Uuid) -> Result<i64> {
 /// One file with its content (base64).
 pub async fn file(db: &Database, id: Uuid) -> Result<Option<(FileRow, String)>> {
     let mut s = Sql::new(db.dialect());
-    s.push(&format!("SELECT {COLUMNS}, data FROM gx_files WHERE id = "))
-        .bind(Arg::Uuid(id));
+    s.push(&format!(
+        "SELECT {}, data FROM gx_files WHERE id = ",
+        COLS.join(", ")
+    ))
+    .bind(Arg::Uuid(id));
     let mut kinds = KINDS.to_vec();
     kinds.push(ColumnKind::Text);
     let mut rows = db.fetch(s, &kinds).await?;

@@ -9,6 +9,7 @@ use uuid::Uuid;
 use crate::Result;
 use crate::db::{Database, Tx};
 use crate::sql::{Arg, Sql};
+use crate::system::insert_rows;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MailRow {
@@ -25,8 +26,18 @@ pub struct MailRow {
     pub last_error: Option<String>,
 }
 
-const COLUMNS: &str =
-    "id, to_address, subject, body, kind, created_at, next_attempt_at, attempts, sent_at, last_error";
+const COLS: [&str; 10] = [
+    "id",
+    "to_address",
+    "subject",
+    "body",
+    "kind",
+    "created_at",
+    "next_attempt_at",
+    "attempts",
+    "sent_at",
+    "last_error",
+];
 const KINDS: [ColumnKind; 10] = [
     ColumnKind::Uuid,
     ColumnKind::Text,
@@ -57,49 +68,43 @@ fn decode(row: Vec<Arg>) -> Option<MailRow> {
 }
 
 pub async fn enqueue(tx: &mut Tx, m: &MailRow) -> Result<()> {
-    let mut s = tx.sql();
-    s.push(&format!("INSERT INTO gx_outbox ({COLUMNS}) VALUES ("))
-        .bind(Arg::Uuid(m.id))
-        .push(", ")
-        .bind(Arg::Text(m.to_address.clone()))
-        .push(", ")
-        .bind(Arg::Text(m.subject.clone()))
-        .push(", ")
-        .bind(Arg::Text(m.body.clone()))
-        .push(", ")
-        .bind(Arg::Text(m.kind.clone()))
-        .push(", ")
-        .bind(Arg::DateTime(m.created_at))
-        .push(", ")
-        .bind(Arg::DateTime(m.next_attempt_at))
-        .push(", ")
-        .bind(Arg::Int(m.attempts))
-        .push(", ")
-        .bind(Arg::Null(ColumnKind::DateTime))
-        .push(", ")
-        .bind(Arg::Null(ColumnKind::Text))
-        .push(")");
-    tx.execute(s).await?;
-    Ok(())
+    let row = vec![
+        Arg::Uuid(m.id),
+        Arg::Text(m.to_address.clone()),
+        Arg::Text(m.subject.clone()),
+        Arg::Text(m.body.clone()),
+        Arg::Text(m.kind.clone()),
+        Arg::DateTime(m.created_at),
+        Arg::DateTime(m.next_attempt_at),
+        Arg::Int(m.attempts),
+        Arg::Null(ColumnKind::DateTime),
+        Arg::Null(ColumnKind::Text),
+    ];
+    insert_rows(tx, "gx_outbox", &COLS, vec![row]).await
 }
 
-/// Unsent mail due by `now` that has attempts left, oldest first.
-pub async fn due(db: &Database, now: DateTime<Utc>, max_attempts: i64, limit: i64) -> Result<Vec<MailRow>> {
-    let mut s = Sql::new(db.dialect());
-    s.push(&format!(
-        "SELECT {COLUMNS} FROM gx_outbox WHERE sent_at IS NULL AND next_attempt_at <= "
-    ))
-    .bind(Arg::DateTime(now))
-    .push(" AND attempts < ")
-    .bind(Arg::Int(max_attempts))
-    .push(" ORDER BY next_attempt_at, id LIMIT ")
-    .bind(Arg::Int(limit));
+async fn fetch(db: &Database, s: Sql) -> Result<Vec<MailRow>> {
     Ok(db
         .fetch(s, &KINDS)
         .await?
         .into_iter()
         .filter_map(decode)
         .collect())
+}
+
+/// Unsent mail due by `now` that has attempts left, oldest first.
+pub async fn due(db: &Database, now: DateTime<Utc>, max_attempts: i64, limit: i64) -> Result<Vec<MailRow>> {
+    let mut s = Sql::new(db.dialect());
+    s.push(&format!(
+        "SELECT {} FROM gx_outbox WHERE sent_at IS NULL AND next_attempt_at <= ",
+        COLS.join(", ")
+    ))
+    .bind(Arg::DateTime(now))
+    .push(" AND attempts < ")
+    .bind(Arg::Int(max_attempts))
+    .push(" ORDER BY next_attempt_at, id LIMIT ")
+    .bind(Arg::Int(limit));
+    fetch(db, s).await
 }
 
 /// Takes a due message for this node until `until`: true when no other node took it
@@ -142,13 +147,9 @@ pub async fn mark_failed(db: &Database, id: Uuid, error: &str, next: DateTime<Ut
 pub async fn recent(db: &Database, limit: i64) -> Result<Vec<MailRow>> {
     let mut s = Sql::new(db.dialect());
     s.push(&format!(
-        "SELECT {COLUMNS} FROM gx_outbox ORDER BY created_at DESC, id DESC LIMIT "
+        "SELECT {} FROM gx_outbox ORDER BY created_at DESC, id DESC LIMIT ",
+        COLS.join(", ")
     ))
     .bind(Arg::Int(limit));
-    Ok(db
-        .fetch(s, &KINDS)
-        .await?
-        .into_iter()
-        .filter_map(decode)
-        .collect())
+    fetch(db, s).await
 }
