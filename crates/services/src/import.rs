@@ -1018,12 +1018,14 @@ impl Run<'_> {
     }
 
     /// Stored records holding these values in field `i`, live and readable, by value; the
-    /// oldest wins when several do.
+    /// oldest wins when several do. The records read to check the memo's candidates are
+    /// left in `read`, so they are not read again.
     async fn holders(
         &self,
         tx: &mut Tx,
         i: Option<usize>,
         keys: &[String],
+        read: &mut FastMap<Uuid, Record>,
     ) -> Result<FastMap<String, (Uuid, bool)>, ServiceError> {
         let Some(i) = i else { return Ok(FastMap::default()) };
         if keys.is_empty() {
@@ -1038,12 +1040,15 @@ impl Run<'_> {
         if let Some(ids) = remembered {
             // Each candidate read: it must be live and hold the value still.
             let wanted: FastSet<&str> = keys.iter().map(String::as_str).collect();
-            let found = if ids.is_empty() {
-                Vec::new()
-            } else {
-                store::get_many_in(tx, &self.object, &ids).await?
-            };
-            for r in &found {
+            let unread: Vec<Uuid> = ids.iter().filter(|id| !read.contains_key(id)).copied().collect();
+            if !unread.is_empty() {
+                for r in store::get_many_in(tx, &self.object, &unread).await? {
+                    if let Some(id) = r.id() {
+                        read.insert(id, r);
+                    }
+                }
+            }
+            for r in ids.iter().filter_map(|id| read.get(id)) {
                 let (Some(id), Value::Text(v)) = (r.id(), &r.values[i]) else {
                     continue;
                 };
@@ -1176,10 +1181,15 @@ impl Run<'_> {
             let set: FastSet<&String> = rows.iter().filter_map(|p| f(p).as_ref()).collect();
             set.into_iter().cloned().collect()
         };
-        let by_ext = self.holders(tx, self.ext_field, &gather(|p| &p.ext)).await?;
-        let by_email = self.holders(tx, self.email_field, &gather(|p| &p.email)).await?;
+        let mut read = FastMap::default();
+        let by_ext = self
+            .holders(tx, self.ext_field, &gather(|p| &p.ext), &mut read)
+            .await?;
+        let by_email = self
+            .holders(tx, self.email_field, &gather(|p| &p.email), &mut read)
+            .await?;
         let by_mobile = self
-            .holders(tx, self.mobile_field, &gather(|p| &p.mobile))
+            .holders(tx, self.mobile_field, &gather(|p| &p.mobile), &mut read)
             .await?;
         let live: Vec<Uuid> = by_ext
             .values()
@@ -1207,15 +1217,24 @@ impl Run<'_> {
             .collect::<FastSet<_>>()
             .into_iter()
             .collect();
-        let records: FastMap<Uuid, Record> = if dup_ids.is_empty() {
-            FastMap::default()
-        } else {
-            store::get_many_in(tx, &self.object, &dup_ids)
-                .await?
-                .into_iter()
-                .filter_map(|r| Some((r.id()?, r)))
-                .collect()
-        };
+        // The duplicates' records: those the memo's check read already, and the rest.
+        let mut records: FastMap<Uuid, Record> = FastMap::default();
+        let mut unread = Vec::new();
+        for id in dup_ids {
+            match read.remove(&id) {
+                Some(r) => {
+                    records.insert(id, r);
+                }
+                None => unread.push(id),
+            }
+        }
+        if !unread.is_empty() {
+            for r in store::get_many_in(tx, &self.object, &unread).await? {
+                if let Some(id) = r.id() {
+                    records.insert(id, r);
+                }
+            }
+        }
         let ext_name = self.ext_field.map(|i| self.object.fields[i].name.clone());
         let mut plans = Vec::with_capacity(rows.len());
         for p in rows {
